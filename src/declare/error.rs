@@ -1,0 +1,126 @@
+//! Errors of declared DDL, each with the file, line and column it is about.
+
+use super::SourceFile;
+use crate::sqltext::Statement;
+use miette::{NamedSource, SourceSpan};
+use std::path::PathBuf;
+
+/// Where in a declared file an error is.
+#[derive(Debug)]
+pub struct Position {
+    pub path: PathBuf,
+    pub line: u64,
+    pub column: u64,
+    src: NamedSource<String>,
+    span: SourceSpan,
+}
+
+impl Position {
+    pub(super) fn new(file: &SourceFile, line: u64, column: u64, offset: usize) -> Self {
+        let len = file.text[offset.min(file.text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        Position {
+            path: file.path.clone(),
+            line,
+            column,
+            src: NamedSource::new(file.path.display().to_string(), file.text.clone()),
+            span: SourceSpan::from((offset.min(file.text.len()), len)),
+        }
+    }
+
+    pub(super) fn at(file: &SourceFile, stmt: &Statement) -> Self {
+        Position::new(file, stmt.line, stmt.column, stmt.offset)
+    }
+
+    /// Maps sqlparser's "at Line: L, Column: C" (relative to the statement) into the file.
+    pub(super) fn from_parser(file: &SourceFile, stmt: &Statement, message: &str) -> Option<Self> {
+        let tail = message.rsplit(" at Line: ").next()?;
+        let (l, c) = tail.split_once(", Column: ")?;
+        let rel_line: u64 = l.trim().parse().ok()?;
+        let rel_col: u64 = c.trim().parse().ok()?;
+        let line = stmt.line + rel_line - 1;
+        let column = if rel_line == 1 { stmt.column + rel_col - 1 } else { rel_col };
+        let loc = sqlparser::tokenizer::Location { line, column };
+        let offset = crate::sqltext::byte_offset(&file.text, loc);
+        Some(Position::new(file, line, column, offset))
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+/// Why declared DDL could not become a schema.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+
+    #[error("{} is not a text file (schema files are UTF-8 SQL)", path.display())]
+    NotText { path: PathBuf },
+
+    #[error("{pos}: {message}")]
+    #[diagnostic(code(schemadiff::ddl::syntax), help("fix the statement; SQLite's syntax: https://www.sqlite.org/lang.html"))]
+    Syntax {
+        pos: Box<Position>,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("{pos}: SQLite rejects this statement: {message}")]
+    #[diagnostic(code(schemadiff::ddl::rejected), help("correct the statement that starts here so that SQLite accepts it"))]
+    Rejected {
+        pos: Box<Position>,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("this statement")]
+        span: SourceSpan,
+    },
+
+    #[error("{pos}: `{words} …` does not belong in a schema file: only CREATE TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER do")]
+    #[diagnostic(code(schemadiff::ddl::not_schema), help("schema files declare the target state; move data changes into a migration"))]
+    NotSchema {
+        pos: Box<Position>,
+        words: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("the in-memory SQLite used to read declared DDL failed: {0}")]
+    Engine(String),
+}
+
+impl Error {
+    pub(super) fn syntax(pos: Position, message: String) -> Self {
+        let (src, span) = (pos.src.clone(), pos.span);
+        Error::Syntax { pos: Box::new(pos), message, src, span }
+    }
+
+    pub(super) fn rejected(pos: Position, message: String) -> Self {
+        let (src, span) = (pos.src.clone(), pos.span);
+        Error::Rejected { pos: Box::new(pos), message, src, span }
+    }
+
+    pub(super) fn not_schema(pos: Position, words: String) -> Self {
+        let (src, span) = (pos.src.clone(), pos.span);
+        Error::NotSchema { pos: Box::new(pos), words, src, span }
+    }
+
+    /// Returns the file position the error is about, when it has one.
+    pub fn position(&self) -> Option<&Position> {
+        match self {
+            Error::Syntax { pos, .. } | Error::Rejected { pos, .. } | Error::NotSchema { pos, .. } => Some(pos),
+            _ => None,
+        }
+    }
+}

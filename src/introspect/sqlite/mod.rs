@@ -1,0 +1,215 @@
+//! SQLite introspection: a fixed handful of bulk queries, whatever the table count.
+//!
+//! `pragma_table_list` gives STRICT and WITHOUT ROWID; `pragma_table_xinfo` (joined with
+//! `sqlite_schema`, one query for every table) gives columns in order with declared type,
+//! NOT NULL, default, primary-key position and generated kind; the stored `CREATE` text
+//! gives what no pragma reports (see [`parse`]). SQLite's own tables (`sqlite_%`) and
+//! schemadiff's bookkeeping tables (`schemadiff_%`) are left out.
+
+mod parse;
+
+use super::Error;
+use crate::model::{Column, Index, PrimaryKey, Schema, Table, Trigger, View};
+use crate::sqltext::{canonical_expr_text, canonical_statement};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+/// Returns the schema of the `main` database of `conn`.
+pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
+    let objects = schema_objects(conn)?;
+    let options = table_options(conn)?;
+    let mut columns = table_columns(conn)?;
+    let mut schema = Schema::default();
+    for obj in objects.iter().filter(|o| o.kind == "table") {
+        let (strict, without_rowid) = options.get(&obj.name).copied().unwrap_or_default();
+        let cols = columns.remove(&obj.name).unwrap_or_default();
+        let table = build_table(obj, cols, strict, without_rowid)?;
+        schema.tables.insert(obj.name.clone(), table);
+    }
+    for obj in &objects {
+        match obj.kind.as_str() {
+            "index" => add_index(&mut schema, obj)?,
+            "view" => {
+                let sql = canonical_statement(&obj.sql);
+                schema.views.insert(obj.name.clone(), View { name: obj.name.clone(), sql });
+            }
+            "trigger" if schema.tables.contains_key(&obj.table) => {
+                let sql = canonical_statement(&obj.sql);
+                let trigger = Trigger { name: obj.name.clone(), table: obj.table.clone(), sql };
+                schema.triggers.insert(obj.name.clone(), trigger);
+            }
+            _ => {}
+        }
+    }
+    Ok(schema)
+}
+
+/// Reports whether SQLite and schemadiff leave `name` alone.
+pub fn is_internal(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("sqlite_") || lower.starts_with("schemadiff_")
+}
+
+struct Object {
+    kind: String,
+    name: String,
+    table: String,
+    sql: String,
+}
+
+fn schema_objects(conn: &Connection) -> Result<Vec<Object>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema \
+         WHERE sql IS NOT NULL ORDER BY type, name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Object {
+            kind: r.get(0)?,
+            name: r.get(1)?,
+            table: r.get(2)?,
+            sql: r.get(3)?,
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let obj = row?;
+        if !is_internal(&obj.name) && !is_internal(&obj.table) && !is_virtual(&obj) {
+            out.push(obj);
+        }
+    }
+    Ok(out)
+}
+
+/// Virtual tables (`CREATE VIRTUAL TABLE`) are owned by their module and not modelled.
+fn is_virtual(obj: &Object) -> bool {
+    obj.kind == "table"
+        && obj
+            .sql
+            .split_whitespace()
+            .nth(1)
+            .is_some_and(|w| w.eq_ignore_ascii_case("virtual"))
+}
+
+/// Returns `(strict, without_rowid)` per table.
+fn table_options(conn: &Connection) -> Result<BTreeMap<String, (bool, bool)>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT name, strict, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, (r.get::<_, bool>(1)?, r.get::<_, bool>(2)?)))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One row of `pragma_table_xinfo`.
+struct RawColumn {
+    name: String,
+    ty: String,
+    not_null: bool,
+    default: Option<String>,
+    pk: i64,
+    hidden: i64,
+}
+
+fn table_columns(conn: &Connection) -> Result<BTreeMap<String, Vec<RawColumn>>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
+         FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS p \
+         WHERE m.type = 'table' ORDER BY m.name, p.cid",
+    )?;
+    let mut out: BTreeMap<String, Vec<RawColumn>> = BTreeMap::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let col = RawColumn {
+            name: r.get(1)?,
+            ty: r.get(2)?,
+            not_null: r.get(3)?,
+            default: r.get(4)?,
+            pk: r.get(5)?,
+            hidden: r.get(6)?,
+        };
+        out.entry(r.get(0)?).or_default().push(col);
+    }
+    Ok(out)
+}
+
+fn build_table(obj: &Object, raw: Vec<RawColumn>, strict: bool, without_rowid: bool) -> Result<Table, Error> {
+    let unreadable = |message: String| Error::Unreadable {
+        kind: "table",
+        name: obj.name.clone(),
+        message,
+        sql: obj.sql.clone(),
+    };
+    let mut text = parse::table_text(&obj.sql).map_err(unreadable)?;
+    let mut pk: Vec<(i64, String)> = Vec::new();
+    let mut columns = Vec::with_capacity(raw.len());
+    for c in raw {
+        if c.pk > 0 {
+            pk.push((c.pk, c.name.clone()));
+        }
+        let generated = text.generated.remove(&c.name);
+        if generated.is_none() && matches!(c.hidden, 2 | 3) {
+            return Err(unreadable(format!("no expression found for generated column {}", c.name)));
+        }
+        let default = c.default.map(|d| canonical_expr_text(&d).unwrap_or(d));
+        columns.push(Column {
+            collation: text.collations.remove(&c.name),
+            ty: normalize_type(&c.ty),
+            name: c.name,
+            not_null: c.not_null,
+            default,
+            generated,
+        });
+    }
+    pk.sort();
+    let primary_key = (!pk.is_empty()).then(|| PrimaryKey {
+        name: text.pk_name.take(),
+        columns: pk.into_iter().map(|(_, n)| n).collect(),
+        autoincrement: text.autoincrement,
+    });
+    Ok(Table {
+        name: obj.name.clone(),
+        columns,
+        primary_key,
+        uniques: text.uniques,
+        checks: text.checks,
+        foreign_keys: text.foreign_keys,
+        indexes: BTreeMap::new(),
+        strict,
+        without_rowid,
+    })
+}
+
+fn add_index(schema: &mut Schema, obj: &Object) -> Result<(), Error> {
+    let parsed = parse::index_text(&obj.sql).map_err(|message| Error::Unreadable {
+        kind: "index",
+        name: obj.name.clone(),
+        message,
+        sql: obj.sql.clone(),
+    })?;
+    if let Some(table) = schema.tables.get_mut(&obj.table) {
+        let index = Index {
+            name: obj.name.clone(),
+            table: obj.table.clone(),
+            unique: parsed.unique,
+            columns: parsed.parts,
+            predicate: parsed.predicate,
+        };
+        table.indexes.insert(obj.name.clone(), index);
+    }
+    Ok(())
+}
+
+/// Returns a declared type in canonical spelling: upper case, single spaces, no spaces
+/// inside parentheses (`varchar ( 10 )` → `VARCHAR(10)`). Affinity rules read the same.
+pub fn normalize_type(ty: &str) -> String {
+    let upper = ty.to_ascii_uppercase();
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let mut out = words.join(" ");
+    for (from, to) in [(" (", "("), ("( ", "("), (" )", ")"), (" ,", ","), (", ", ",")] {
+        while out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
+}

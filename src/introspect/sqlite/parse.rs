@@ -1,0 +1,263 @@
+//! Reads what the pragmas omit from the stored `CREATE` text in `sqlite_schema.sql`:
+//! CHECK constraints, COLLATE, constraint names, generated expressions, DEFERRABLE,
+//! AUTOINCREMENT, index expressions and partial-index predicates.
+
+use crate::model::{Check, FkAction, ForeignKey, Generated, IndexPart, Unique};
+use crate::sqltext::{canonical_expr, dialect};
+use sqlparser::ast::{
+    ColumnOption, ConstraintCharacteristics, CreateIndex, DeferrableInitial,
+    ForeignKeyConstraint, GeneratedExpressionMode, Ident, ObjectName, OrderBySort,
+    ReferentialAction, Statement, TableConstraint,
+};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+use std::collections::BTreeMap;
+
+/// The parts of a `CREATE TABLE` that only its text holds.
+#[derive(Debug, Default)]
+pub struct TableText {
+    pub collations: BTreeMap<String, String>,
+    pub generated: BTreeMap<String, Generated>,
+    pub checks: Vec<Check>,
+    pub uniques: Vec<Unique>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub pk_name: Option<String>,
+    pub autoincrement: bool,
+}
+
+/// Parses a stored `CREATE TABLE` statement.
+pub fn table_text(sql: &str) -> Result<TableText, String> {
+    let body = strip_table_options(sql);
+    let stmt = Parser::parse_sql(&dialect(), &body).map_err(|e| e.to_string())?;
+    let Some(Statement::CreateTable(ct)) = stmt.into_iter().next() else {
+        return Err("not a CREATE TABLE statement".into());
+    };
+    let mut out = TableText {
+        autoincrement: has_autoincrement(&body),
+        ..TableText::default()
+    };
+    for col in &ct.columns {
+        for def in &col.options {
+            let name = def.name.as_ref().map(|i| i.value.clone());
+            column_option(&mut out, &col.name.value, name, &def.option);
+        }
+    }
+    for c in &ct.constraints {
+        table_constraint(&mut out, c);
+    }
+    out.checks.sort();
+    out.uniques.sort();
+    out.foreign_keys.sort();
+    Ok(out)
+}
+
+fn column_option(out: &mut TableText, column: &str, name: Option<String>, opt: &ColumnOption) {
+    match opt {
+        ColumnOption::Collation(c) => {
+            out.collations.insert(column.into(), object_name(c).to_uppercase());
+        }
+        ColumnOption::Generated {
+            generation_expr: Some(expr),
+            generation_expr_mode,
+            ..
+        } => {
+            let stored = matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored));
+            let expr = canonical_expr(expr);
+            out.generated.insert(column.into(), Generated { expr, stored });
+        }
+        ColumnOption::Check(c) => out.checks.push(Check {
+            name: name.or_else(|| ident(&c.name)),
+            expr: canonical_expr(&c.expr),
+        }),
+        ColumnOption::Unique(u) => out.uniques.push(Unique {
+            name: name.or_else(|| ident(&u.name)),
+            columns: vec![column.into()],
+        }),
+        ColumnOption::PrimaryKey(pk) => out.pk_name = name.or_else(|| ident(&pk.name)),
+        ColumnOption::ForeignKey(fk) => {
+            let mut fk = foreign_key(fk);
+            fk.name = name.or(fk.name);
+            fk.columns = vec![column.into()];
+            out.foreign_keys.push(fk);
+        }
+        _ => {}
+    }
+}
+
+fn table_constraint(out: &mut TableText, c: &TableConstraint) {
+    match c {
+        TableConstraint::Check(c) => out.checks.push(Check {
+            name: ident(&c.name),
+            expr: canonical_expr(&c.expr),
+        }),
+        TableConstraint::Unique(u) => out.uniques.push(Unique {
+            name: ident(&u.name),
+            columns: u.columns.iter().map(|c| c.column.expr.to_string()).map(unquote).collect(),
+        }),
+        TableConstraint::PrimaryKey(pk) => out.pk_name = ident(&pk.name),
+        TableConstraint::ForeignKey(fk) => out.foreign_keys.push(foreign_key(fk)),
+        _ => {}
+    }
+}
+
+fn foreign_key(fk: &ForeignKeyConstraint) -> ForeignKey {
+    ForeignKey {
+        name: ident(&fk.name),
+        columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
+        ref_table: object_name(&fk.foreign_table),
+        ref_columns: fk.referred_columns.iter().map(|i| i.value.clone()).collect(),
+        on_delete: action(fk.on_delete),
+        on_update: action(fk.on_update),
+        deferred: is_deferred(fk.characteristics.as_ref()),
+    }
+}
+
+/// SQLite defers a foreign key only for `DEFERRABLE INITIALLY DEFERRED`
+/// (<https://www.sqlite.org/foreignkeys.html#fk_deferred>).
+fn is_deferred(c: Option<&ConstraintCharacteristics>) -> bool {
+    c.is_some_and(|c| {
+        c.deferrable == Some(true) && c.initially == Some(DeferrableInitial::Deferred)
+    })
+}
+
+fn action(a: Option<ReferentialAction>) -> FkAction {
+    match a {
+        None | Some(ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => FkAction::SetDefault,
+    }
+}
+
+fn ident(i: &Option<Ident>) -> Option<String> {
+    i.as_ref().map(|i| i.value.clone())
+}
+
+fn object_name(n: &ObjectName) -> String {
+    n.0.last()
+        .and_then(|p| p.as_ident())
+        .map(|i| i.value.clone())
+        .unwrap_or_else(|| n.to_string())
+}
+
+/// Removes quotes from a displayed single identifier (`"a b"` → `a b`).
+fn unquote(s: String) -> String {
+    let quoted = s.len() >= 2
+        && matches!((s.as_bytes()[0], s.as_bytes()[s.len() - 1]), (b'"', b'"') | (b'`', b'`') | (b'[', b']'));
+    if quoted {
+        s[1..s.len() - 1].replace("\"\"", "\"")
+    } else {
+        s
+    }
+}
+
+/// Cuts `STRICT`, `WITHOUT ROWID` and their combinations after the column list (sqlparser
+/// rejects `STRICT, WITHOUT ROWID`; the pragmas report both options anyway).
+fn strip_table_options(sql: &str) -> String {
+    let Ok(tokens) = Tokenizer::new(&dialect(), sql).tokenize() else {
+        return sql.to_string();
+    };
+    let mut depth = 0;
+    let mut out = String::with_capacity(sql.len());
+    for t in &tokens {
+        out.push_str(&t.to_string());
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    return out;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn has_autoincrement(sql: &str) -> bool {
+    Tokenizer::new(&dialect(), sql).tokenize().is_ok_and(|tokens| {
+        tokens.iter().any(|t| {
+            matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT)
+        })
+    })
+}
+
+/// The parts of a `CREATE INDEX` the model keeps.
+pub struct IndexText {
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    pub predicate: Option<String>,
+}
+
+/// Parses a stored `CREATE INDEX` statement.
+pub fn index_text(sql: &str) -> Result<IndexText, String> {
+    let stmt = Parser::parse_sql(&dialect(), sql).map_err(|e| e.to_string())?;
+    let Some(Statement::CreateIndex(ci)) = stmt.into_iter().next() else {
+        return Err("not a CREATE INDEX statement".into());
+    };
+    Ok(index_parts(&ci))
+}
+
+fn index_parts(ci: &CreateIndex) -> IndexText {
+    let parts = ci
+        .columns
+        .iter()
+        .map(|c| {
+            let desc = matches!(c.column.options.sort, Some(OrderBySort::Desc));
+            let (expr, collation) = match &c.column.expr {
+                sqlparser::ast::Expr::Collate { expr, collation } => {
+                    (canonical_expr(expr), Some(object_name(collation).to_uppercase()))
+                }
+                e => (canonical_expr(e), None),
+            };
+            IndexPart {
+                expr,
+                collation,
+                desc,
+            }
+        })
+        .collect();
+    IndexText {
+        unique: ci.unique,
+        parts,
+        predicate: ci.predicate.as_ref().map(canonical_expr),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_pragmas_omit() {
+        let t = table_text(
+            "CREATE TABLE t (id INTEGER CONSTRAINT t_pk PRIMARY KEY AUTOINCREMENT, \
+             a TEXT COLLATE nocase CONSTRAINT a_ck CHECK (a <> ''), \
+             g AS (lower(a)) STORED, p INT REFERENCES parent(id) ON DELETE CASCADE \
+             DEFERRABLE INITIALLY DEFERRED, UNIQUE (a, \"g\"), CHECK ((id > 0))) STRICT, WITHOUT ROWID",
+        )
+        .unwrap();
+        assert!(t.autoincrement);
+        assert_eq!(t.pk_name.as_deref(), Some("t_pk"));
+        assert_eq!(t.collations["a"], "NOCASE");
+        assert_eq!(t.generated["g"], Generated { expr: "lower(a)".into(), stored: true });
+        assert_eq!(t.checks.len(), 2);
+        assert_eq!(t.checks[0].expr, "id > 0");
+        assert_eq!(t.checks[1].name.as_deref(), Some("a_ck"));
+        assert_eq!(t.uniques[0].columns, ["a", "g"]);
+        assert!(t.foreign_keys[0].deferred);
+        assert_eq!(t.foreign_keys[0].on_delete, FkAction::Cascade);
+    }
+
+    #[test]
+    fn reads_index_keys() {
+        let i = index_text("CREATE INDEX i ON t (lower(a), b COLLATE nocase DESC) WHERE b IS NOT NULL").unwrap();
+        assert_eq!(i.parts[0].expr, "lower(a)");
+        assert_eq!(i.parts[1].collation.as_deref(), Some("NOCASE"));
+        assert!(i.parts[1].desc);
+        assert_eq!(i.predicate.as_deref(), Some("b IS NOT NULL"));
+    }
+}

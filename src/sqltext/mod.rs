@@ -1,0 +1,17 @@
+//! SQLite SQL text helpers shared by the edges and the renderer: the one quoting function,
+//! canonical forms of expressions and statements, and splitting files into statements.
+//!
+//! Pure functions over text; imports only `model`-free sqlparser types.
+
+mod normalize;
+mod quote;
+mod split;
+
+pub use normalize::{canonical_expr, canonical_expr_text, canonical_statement, referenced_names};
+pub use quote::{is_keyword, quote_ident, quote_literal};
+pub use split::{byte_offset, split_statements, Statement, StatementKind};
+
+/// The sqlparser dialect used for everything SQLite.
+pub fn dialect() -> sqlparser::dialect::SQLiteDialect {
+    sqlparser::dialect::SQLiteDialect {}
+}

@@ -1,0 +1,196 @@
+//! Canonical forms, so that two spellings of the same SQL compare equal.
+//!
+//! Expressions (defaults, CHECKs, generated columns, index keys and predicates) go through
+//! sqlparser: identifiers are re-quoted by [`quote_ident`], unquoted function names
+//! lower-cased, redundant parentheses dropped. Whole statements (views, triggers) are
+//! compared token by token: comments and whitespace runs become one space, keywords are
+//! upper-cased, identifiers re-quoted. SQLite itself rewrites stored SQL on `RENAME`
+//! (it quotes the new name), which is why quoting must not matter.
+
+use super::quote::{is_bare_ident, is_keyword, quote_ident};
+use sqlparser::ast::{visit_expressions_mut, Expr, Ident, ObjectNamePart};
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace, Word};
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
+/// Returns the canonical text of an already parsed expression.
+pub fn canonical_expr(expr: &Expr) -> String {
+    let mut expr = expr.clone();
+    let _ = visit_expressions_mut(&mut expr, |e| {
+        normalize_node(e);
+        ControlFlow::<()>::Continue(())
+    });
+    while let Expr::Nested(inner) = expr {
+        expr = *inner;
+    }
+    expr.to_string()
+}
+
+/// Parses `text` as one SQLite expression and returns its canonical text.
+pub fn canonical_expr_text(text: &str) -> Result<String, ParserError> {
+    let dialect = super::dialect();
+    let mut parser = Parser::new(&dialect).try_with_sql(text)?;
+    let expr = parser.parse_expr()?;
+    if parser.peek_token().token != Token::EOF {
+        return Err(ParserError::ParserError(format!(
+            "unexpected text after expression: {text}"
+        )));
+    }
+    Ok(canonical_expr(&expr))
+}
+
+fn normalize_node(e: &mut Expr) {
+    match e {
+        Expr::Identifier(ident) => requote(ident),
+        Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(requote),
+        Expr::Function(f) => {
+            for part in &mut f.name.0 {
+                if let ObjectNamePart::Identifier(ident) = part {
+                    if ident.quote_style.is_none() {
+                        ident.value = ident.value.to_ascii_lowercase();
+                    }
+                }
+            }
+        }
+        Expr::Nested(inner) if is_atom(inner) => {
+            let inner = std::mem::replace(inner.as_mut(), Expr::value(sqlparser::ast::Value::Null));
+            *e = inner;
+        }
+        _ => {}
+    }
+}
+
+/// Atoms never need parentheses around them.
+fn is_atom(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Identifier(_)
+            | Expr::CompoundIdentifier(_)
+            | Expr::Value(_)
+            | Expr::Function(_)
+            | Expr::Nested(_)
+            | Expr::Cast { .. }
+    )
+}
+
+fn requote(ident: &mut Ident) {
+    ident.quote_style = if is_bare_ident(&ident.value) {
+        None
+    } else {
+        Some('"')
+    };
+}
+
+/// Returns the canonical text of a whole statement (used for views and triggers).
+pub fn canonical_statement(sql: &str) -> String {
+    let dialect = super::dialect();
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        return sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut pending_space = false;
+    for token in &tokens {
+        if let Token::Whitespace(ws) = token {
+            pending_space |= matches!(
+                ws,
+                Whitespace::Space
+                    | Whitespace::Newline
+                    | Whitespace::Tab
+                    | Whitespace::SingleLineComment { .. }
+                    | Whitespace::MultiLineComment(_)
+            );
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        match token {
+            Token::Word(word) => out.push_str(&canonical_word(word)),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    while out.ends_with(';') || out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+fn canonical_word(word: &Word) -> String {
+    if word.quote_style.is_some() {
+        return quote_ident(&word.value);
+    }
+    if is_keyword(&word.value) {
+        word.value.to_ascii_uppercase()
+    } else {
+        word.value.clone()
+    }
+}
+
+/// Returns every identifier-like word in `sql`, lower-cased: the names a view or trigger
+/// may reference. Over-approximates (a column named like a table counts), which is safe:
+/// a false reference only re-creates one more view or trigger.
+pub fn referenced_names(sql: &str) -> BTreeSet<String> {
+    let dialect = super::dialect();
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        return sql
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+    };
+    tokens
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Word(w) if w.quote_style.is_some() || !is_keyword(&w.value) => {
+                Some(w.value.to_lowercase())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_compare_in_like_forms() {
+        let same = [
+            ("(age > 0)", "age > 0"),
+            ("((\"age\" > 0))", "age>0"),
+            ("LOWER(\"email\")", "lower(email)"),
+            ("(lower('ABC'))", "lower('ABC')"),
+        ];
+        for (a, b) in same {
+            assert_eq!(canonical_expr_text(a).unwrap(), canonical_expr_text(b).unwrap());
+        }
+        assert_eq!(canonical_expr_text("(a + b) * c").unwrap(), "(a + b) * c");
+        assert_eq!(canonical_expr_text("\"group\" > 1").unwrap(), "\"group\" > 1");
+    }
+
+    #[test]
+    fn canonical_expression_is_a_fixed_point() {
+        for text in ["(a + b) * -c", "x IN ('a', 'b')", "CAST(x AS TEXT) || 'it''s'"] {
+            let once = canonical_expr_text(text).unwrap();
+            assert_eq!(canonical_expr_text(&once).unwrap(), once);
+        }
+    }
+
+    #[test]
+    fn statements_ignore_layout_comments_and_quoting() {
+        let a = "CREATE VIEW v AS\n  SELECT \"id\", name -- the name\n  FROM t;";
+        let b = "create view v as select id, name from t";
+        assert_eq!(canonical_statement(a), canonical_statement(b));
+        assert_eq!(canonical_statement(b), "CREATE VIEW v AS SELECT id, name FROM t");
+    }
+
+    #[test]
+    fn references_include_quoted_names() {
+        let names = referenced_names("CREATE VIEW v AS SELECT * FROM \"Order Items\" JOIN t");
+        assert!(names.contains("order items"));
+        assert!(names.contains("t"));
+        assert!(!names.contains("select"));
+    }
+}

@@ -1,0 +1,209 @@
+//! Splits a DDL file into statements with their positions, without parsing them.
+//!
+//! Works on sqlparser tokens, so `;` inside strings, comments and trigger bodies
+//! (`BEGIN … END`) does not split. Positions are 1-based line and column of the statement's
+//! first token, plus its byte offset, for error reports.
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+
+/// What a statement creates, from its leading keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatementKind {
+    Table,
+    Index,
+    View,
+    Trigger,
+    /// Anything that is not `CREATE TABLE|INDEX|VIEW|TRIGGER`.
+    Other,
+}
+
+/// One statement of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub text: String,
+    pub kind: StatementKind,
+    pub line: u64,
+    pub column: u64,
+    /// Byte offset of the first character in the file.
+    pub offset: usize,
+}
+
+/// A file that cannot even be tokenized (e.g. an unterminated string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitError {
+    pub message: String,
+    pub line: u64,
+    pub column: u64,
+    pub offset: usize,
+}
+
+/// Returns the statements of `src` in file order.
+pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
+    let dialect = super::dialect();
+    let tokens = Tokenizer::new(&dialect, src)
+        .tokenize_with_location()
+        .map_err(|e| SplitError {
+            message: e.message.clone(),
+            line: e.location.line,
+            column: e.location.column,
+            offset: byte_offset(src, e.location),
+        })?;
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut state = Scan::default();
+    for (i, t) in tokens.iter().enumerate() {
+        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+            continue;
+        }
+        let first = *start.get_or_insert(i);
+        if t.token == Token::SemiColon && state.ends_here(&tokens[first..i]) {
+            out.push(make(src, &tokens[first..i]));
+            start = None;
+            state = Scan::default();
+        }
+    }
+    if let Some(first) = start {
+        let rest: Vec<TokenWithSpan> = tokens[first..]
+            .iter()
+            .filter(|t| t.token != Token::EOF)
+            .cloned()
+            .collect();
+        if !rest.is_empty() {
+            out.push(make(src, &rest));
+        }
+    }
+    Ok(out)
+}
+
+/// Tracks whether a `;` closes the statement: not inside parentheses or a trigger body.
+#[derive(Default)]
+struct Scan;
+
+impl Scan {
+    fn ends_here(&mut self, tokens: &[TokenWithSpan]) -> bool {
+        let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(4).collect();
+        let is_trigger = matches!(words.as_slice(), [Keyword::CREATE, Keyword::TRIGGER, ..])
+            || matches!(
+                words.as_slice(),
+                [Keyword::CREATE, Keyword::TEMP | Keyword::TEMPORARY, Keyword::TRIGGER, ..]
+            );
+        let mut depth = 0i64;
+        let mut body = 0i64;
+        let mut cases = 0i64;
+        for t in tokens {
+            match &t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::Word(w) if is_trigger && w.quote_style.is_none() => match w.keyword {
+                    Keyword::BEGIN => body += 1,
+                    Keyword::CASE if body > 0 => cases += 1,
+                    Keyword::END if cases > 0 => cases -= 1,
+                    Keyword::END if body > 0 => body -= 1,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        let complete_trigger = !is_trigger || (body == 0 && ends_with_end(tokens));
+        depth <= 0 && complete_trigger
+    }
+}
+
+fn ends_with_end(tokens: &[TokenWithSpan]) -> bool {
+    tokens
+        .iter()
+        .rev()
+        .find(|t| !matches!(t.token, Token::Whitespace(_)))
+        .and_then(keyword)
+        == Some(Keyword::END)
+}
+
+fn keyword(t: &TokenWithSpan) -> Option<Keyword> {
+    match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    }
+}
+
+fn make(src: &str, tokens: &[TokenWithSpan]) -> Statement {
+    let first = &tokens[0];
+    let last = tokens
+        .iter()
+        .rev()
+        .find(|t| !matches!(t.token, Token::Whitespace(_)))
+        .unwrap_or(first);
+    let offset = byte_offset(src, first.span.start);
+    let end = byte_offset(src, last.span.end).max(offset);
+    Statement {
+        text: src[offset..end].to_string(),
+        kind: kind_of(tokens),
+        line: first.span.start.line,
+        column: first.span.start.column,
+        offset,
+    }
+}
+
+fn kind_of(tokens: &[TokenWithSpan]) -> StatementKind {
+    let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(3).collect();
+    match words.as_slice() {
+        [Keyword::CREATE, Keyword::TABLE, ..] => StatementKind::Table,
+        [Keyword::CREATE, Keyword::INDEX, ..] | [Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX] => {
+            StatementKind::Index
+        }
+        [Keyword::CREATE, Keyword::VIEW, ..] => StatementKind::View,
+        [Keyword::CREATE, Keyword::TRIGGER, ..] => StatementKind::Trigger,
+        _ => StatementKind::Other,
+    }
+}
+
+/// Converts a 1-based line/column (in characters) to a byte offset into `src`.
+pub fn byte_offset(src: &str, loc: Location) -> usize {
+    let mut line = 1u64;
+    let mut line_start = 0usize;
+    if loc.line > 1 {
+        for (i, c) in src.char_indices() {
+            if c == '\n' {
+                line += 1;
+                if line == loc.line {
+                    line_start = i + 1;
+                    break;
+                }
+            }
+        }
+        if line < loc.line {
+            return src.len();
+        }
+    }
+    let col = loc.column.saturating_sub(1) as usize;
+    src[line_start..]
+        .char_indices()
+        .nth(col)
+        .map_or(src.len(), |(i, _)| line_start + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_semicolons_outside_strings_and_trigger_bodies() {
+        let src = "CREATE TABLE a (x TEXT DEFAULT ';');\n-- c;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = CASE WHEN 1 THEN 'y' END;\n  DELETE FROM a;\nEND;\nCREATE VIEW v AS SELECT 1";
+        let stmts = split_statements(src).unwrap();
+        let kinds: Vec<_> = stmts.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [StatementKind::Table, StatementKind::Trigger, StatementKind::View]
+        );
+        assert_eq!(stmts[0].text, "CREATE TABLE a (x TEXT DEFAULT ';')");
+        assert!(stmts[1].text.ends_with("END"));
+        assert_eq!((stmts[1].line, stmts[1].column), (3, 1));
+        assert_eq!(stmts[2].text, "CREATE VIEW v AS SELECT 1");
+    }
+
+    #[test]
+    fn reports_unterminated_strings_with_a_position() {
+        let err = split_statements("CREATE TABLE a (x DEFAULT 'oops);").unwrap_err();
+        assert_eq!(err.line, 1);
+    }
+}
