@@ -9,3 +9,16 @@ pub mod model;
 pub mod sqltext;
 pub mod introspect;
 pub mod declare;
+pub mod diff;
+pub mod plan;
+pub mod render;
+
+use diff::Renames;
+use model::Schema;
+use plan::{Caps, Plan};
+
+/// Returns the SQLite plan that turns `from` into `to`: diff, then plan.
+pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) -> Plan {
+    let changes = diff::diff(from, to, renames);
+    plan::plan(&changes, from, to, caps)
+}

@@ -82,6 +82,46 @@ fn requote(ident: &mut Ident) {
     };
 }
 
+/// Returns `text` (a canonical expression) with column `old` renamed to `new`, as SQLite's
+/// `ALTER TABLE … RENAME COLUMN` rewrites it. Text that does not parse is returned as is.
+pub fn rename_column_in_expr(text: &str, old: &str, new: &str) -> String {
+    let dialect = super::dialect();
+    let Ok(mut parser) = Parser::new(&dialect).try_with_sql(text) else {
+        return text.to_string();
+    };
+    let Ok(mut expr) = parser.parse_expr() else {
+        return text.to_string();
+    };
+    let _ = visit_expressions_mut(&mut expr, |e| {
+        match e {
+            Expr::Identifier(i) if i.value.eq_ignore_ascii_case(old) => i.value = new.to_string(),
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(i) = parts.last_mut().filter(|i| i.value.eq_ignore_ascii_case(old)) {
+                    i.value = new.to_string();
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    canonical_expr(&expr)
+}
+
+/// Reports whether a canonical expression is a constant literal (a number, string, blob,
+/// NULL, TRUE/FALSE, or a signed number): what `ALTER TABLE … ADD COLUMN` accepts as a
+/// default (<https://www.sqlite.org/lang_altertable.html#altertabaddcol>).
+pub fn is_constant_literal(text: &str) -> bool {
+    let dialect = super::dialect();
+    let Ok(mut parser) = Parser::new(&dialect).try_with_sql(text) else {
+        return false;
+    };
+    match parser.parse_expr() {
+        Ok(Expr::Value(_)) => true,
+        Ok(Expr::UnaryOp { expr, .. }) => matches!(*expr, Expr::Value(_)),
+        _ => false,
+    }
+}
+
 /// Returns the canonical text of a whole statement (used for views and triggers).
 pub fn canonical_statement(sql: &str) -> String {
     let dialect = super::dialect();
@@ -184,6 +224,22 @@ mod tests {
         let b = "create view v as select id, name from t";
         assert_eq!(canonical_statement(a), canonical_statement(b));
         assert_eq!(canonical_statement(b), "CREATE VIEW v AS SELECT id, name FROM t");
+    }
+
+    #[test]
+    fn renames_columns_inside_expressions() {
+        assert_eq!(rename_column_in_expr("\"Name\" <> '' AND t.name <> 'name'", "name", "full_name"),
+            "full_name <> '' AND t.full_name <> 'name'");
+    }
+
+    #[test]
+    fn knows_constant_literals() {
+        for lit in ["0", "-1.5", "'x'", "NULL", "X'00'", "TRUE"] {
+            assert!(is_constant_literal(lit), "{lit}");
+        }
+        for expr in ["CURRENT_TIMESTAMP", "lower('A')", "1 + 2"] {
+            assert!(!is_constant_literal(expr), "{expr}");
+        }
     }
 
     #[test]

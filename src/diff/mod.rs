@@ -1,0 +1,172 @@
+//! Compares two schemas into a [`Changeset`]. Pure: no I/O, no normalization (both sides
+//! arrive normalized), no decisions about how a change is carried out (that is `plan`).
+
+mod renames;
+
+pub use renames::{RenameError, Renames};
+
+use crate::model::{Column, Index, Schema, Table, Trigger, View};
+use std::collections::BTreeSet;
+
+/// What differs between two schemas, in a deterministic order (by kind, then name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changeset {
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateTable(Table),
+    DropTable(Table),
+    AlterTable(Box<TableChange>),
+    CreateIndex(Index),
+    DropIndex(Index),
+    CreateView(View),
+    DropView(View),
+    CreateTrigger(Trigger),
+    DropTrigger(Trigger),
+}
+
+/// A table present on both sides whose definition differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableChange {
+    pub before: Table,
+    pub after: Table,
+    /// For each column of `after`, in order: the `before` column it carries data from.
+    pub sources: Vec<(String, Option<String>)>,
+    /// Columns of `before` no `after` column carries.
+    pub dropped: Vec<String>,
+    /// Hinted renames `(old, new)` that apply.
+    pub renamed: Vec<(String, String)>,
+}
+
+impl Changeset {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// Returns the changes that turn `from` into `to`, reading column renames from `renames`.
+pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
+    let mut changes = Vec::new();
+    for (name, table) in &from.tables {
+        if !to.tables.contains_key(name) {
+            changes.push(Change::DropTable(table.clone()));
+        }
+    }
+    for (name, table) in &to.tables {
+        match from.tables.get(name) {
+            None => {
+                changes.push(Change::CreateTable(table.clone()));
+                let indexes = table.indexes.values().cloned();
+                changes.extend(indexes.map(Change::CreateIndex));
+            }
+            Some(old) => diff_table(old, table, renames, &mut changes),
+        }
+    }
+    diff_named(&from.views, &to.views, &mut changes, Change::DropView, Change::CreateView);
+    diff_named(&from.triggers, &to.triggers, &mut changes, Change::DropTrigger, Change::CreateTrigger);
+    Changeset { changes }
+}
+
+fn diff_named<T: Clone + PartialEq>(
+    from: &std::collections::BTreeMap<String, T>,
+    to: &std::collections::BTreeMap<String, T>,
+    out: &mut Vec<Change>,
+    drop: fn(T) -> Change,
+    create: fn(T) -> Change,
+) {
+    for (name, old) in from {
+        if to.get(name) != Some(old) {
+            out.push(drop(old.clone()));
+        }
+    }
+    for (name, new) in to {
+        if from.get(name) != Some(new) {
+            out.push(create(new.clone()));
+        }
+    }
+}
+
+fn diff_table(before: &Table, after: &Table, renames: &Renames, out: &mut Vec<Change>) {
+    diff_named(&before.indexes, &after.indexes, out, Change::DropIndex, Change::CreateIndex);
+    if same_definition(before, after) {
+        return;
+    }
+    let mut used = BTreeSet::new();
+    let mut renamed = Vec::new();
+    let sources = after
+        .columns
+        .iter()
+        .map(|col| {
+            let hinted = renames.old_name(&after.name, &col.name);
+            let source = match hinted {
+                Some(old) if before.column(old).is_some() && after.column(old).is_none() => {
+                    renamed.push((old.to_string(), col.name.clone()));
+                    Some(old.to_string())
+                }
+                _ => before.column(&col.name).map(|c| c.name.clone()),
+            };
+            if let Some(s) = &source {
+                used.insert(s.clone());
+            }
+            (col.name.clone(), source)
+        })
+        .collect();
+    let dropped = before
+        .columns
+        .iter()
+        .filter(|c| !used.contains(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    out.push(Change::AlterTable(Box::new(TableChange {
+        before: before.clone(),
+        after: after.clone(),
+        sources,
+        dropped,
+        renamed,
+    })));
+}
+
+/// Compares everything but the indexes. Destructured without `..` so that a new model field
+/// is a compile error here until the differ handles it.
+fn same_definition(a: &Table, b: &Table) -> bool {
+    let Table {
+        name,
+        columns,
+        primary_key,
+        uniques,
+        checks,
+        foreign_keys,
+        indexes: _,
+        strict,
+        without_rowid,
+    } = a;
+    *name == b.name
+        && columns.len() == b.columns.len()
+        && columns.iter().zip(&b.columns).all(|(x, y)| same_column(x, y))
+        && *primary_key == b.primary_key
+        && *uniques == b.uniques
+        && *checks == b.checks
+        && *foreign_keys == b.foreign_keys
+        && *strict == b.strict
+        && *without_rowid == b.without_rowid
+}
+
+/// Compares two columns field by field (names included).
+pub fn same_column(a: &Column, b: &Column) -> bool {
+    let Column {
+        name,
+        ty,
+        not_null,
+        default,
+        collation,
+        generated,
+    } = a;
+    *name == b.name
+        && *ty == b.ty
+        && *not_null == b.not_null
+        && *default == b.default
+        && *collation == b.collation
+        && *generated == b.generated
+}

@@ -1,0 +1,334 @@
+//! Orders a [`Changeset`] into executable [`Step`]s for SQLite. Pure: no I/O.
+//!
+//! Decides native `ALTER TABLE` versus a table rebuild ([`native`]), which views and
+//! triggers must be dropped and re-created around the change, which tables the foreign-key
+//! check covers, and the order of everything ([`Phase`], [`order`]).
+
+mod caps;
+mod native;
+mod order;
+mod rebuild;
+
+pub use caps::Caps;
+pub use native::NativeOps;
+pub use rebuild::{describe_change, CopyColumn, Rebuild};
+
+use crate::diff::{Change, Changeset, TableChange};
+use crate::model::{Column, ForeignKey, Index, Schema, Table, Trigger, View};
+use crate::sqltext::referenced_names;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a view or trigger is dropped or created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// It is new, changed or removed in the target.
+    Declared,
+    /// Its SQL references tables or views the plan rebuilds, alters or drops; SQLite would
+    /// refuse the rename at the end of a rebuild while it exists.
+    DependsOn(Vec<String>),
+}
+
+/// One step of a plan. Steps run in [`Phase`] order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    FkBaseline { tables: Vec<String> },
+    DropTrigger { trigger: Trigger, why: Why },
+    DropView { view: View, why: Why },
+    DropIndex { index: Index },
+    DropTable { table: Table },
+    CreateTable { table: Table, cycle: Vec<String> },
+    DropColumn { table: String, column: String },
+    RenameColumn { table: String, from: String, to: String },
+    AddColumn { table: String, column: Column, fk: Option<ForeignKey> },
+    Rebuild(Box<Rebuild>),
+    CreateIndex { index: Index },
+    CreateView { view: View, why: Why },
+    CreateTrigger { trigger: Trigger, why: Why },
+    FkCheck { tables: Vec<String> },
+}
+
+/// Execution order of the kinds of steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Before anything changes, so that only violations this script introduces count.
+    FkBaseline,
+    /// Triggers and views go first: SQLite re-checks them on every ALTER TABLE RENAME.
+    DropTrigger,
+    DropView,
+    /// Indexes before columns: DROP COLUMN refuses an indexed column.
+    DropIndex,
+    /// Children before parents (reverse dependency order).
+    DropTable,
+    /// Parents before children.
+    CreateTable,
+    /// Native ALTERs: drop, then rename (a rename may take a dropped name), then add.
+    AlterColumn,
+    Rebuild,
+    /// Indexes after the columns they cover exist.
+    CreateIndex,
+    /// Views after every table; triggers after the views they may read.
+    CreateView,
+    CreateTrigger,
+    /// Last, inside the transaction, so a violation rolls everything back.
+    FkCheck,
+}
+
+impl Step {
+    /// Returns the phase the step runs in.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Step::FkBaseline { .. } => Phase::FkBaseline,
+            Step::DropTrigger { .. } => Phase::DropTrigger,
+            Step::DropView { .. } => Phase::DropView,
+            Step::DropIndex { .. } => Phase::DropIndex,
+            Step::DropTable { .. } => Phase::DropTable,
+            Step::CreateTable { .. } => Phase::CreateTable,
+            Step::DropColumn { .. } | Step::RenameColumn { .. } | Step::AddColumn { .. } => {
+                Phase::AlterColumn
+            }
+            Step::Rebuild(_) => Phase::Rebuild,
+            Step::CreateIndex { .. } => Phase::CreateIndex,
+            Step::CreateView { .. } => Phase::CreateView,
+            Step::CreateTrigger { .. } => Phase::CreateTrigger,
+            Step::FkCheck { .. } => Phase::FkCheck,
+        }
+    }
+}
+
+/// An ordered plan. `foreign_keys_off` asks for `PRAGMA foreign_keys = OFF` around the
+/// transaction (outside it, where the pragma takes effect).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub foreign_keys_off: bool,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Returns the names of the tables the plan rebuilds.
+    pub fn rebuilt_tables(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Rebuild(r) => Some(r.after.name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Returns the steps that turn `from` into `to` given their `changes`.
+pub fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: Caps) -> Plan {
+    let mut b = Builder::default();
+    for change in &changes.changes {
+        b.classify(change, caps);
+    }
+    b.finish(from, to)
+}
+
+#[derive(Default)]
+struct Builder {
+    created: BTreeMap<String, Table>,
+    dropped: BTreeMap<String, Table>,
+    native: BTreeMap<String, NativeOps>,
+    rebuilds: BTreeMap<String, TableChange>,
+    index_drops: Vec<Index>,
+    index_creates: Vec<Index>,
+    views: (Vec<View>, Vec<View>),
+    triggers: (Vec<Trigger>, Vec<Trigger>),
+}
+
+impl Builder {
+    fn classify(&mut self, change: &Change, caps: Caps) {
+        match change {
+            Change::CreateTable(t) => drop(self.created.insert(t.name.clone(), t.clone())),
+            Change::DropTable(t) => drop(self.dropped.insert(t.name.clone(), t.clone())),
+            Change::AlterTable(tc) => match native::native_ops(tc, caps) {
+                Some(ops) => drop(self.native.insert(tc.after.name.clone(), ops)),
+                None => drop(self.rebuilds.insert(tc.after.name.clone(), (**tc).clone())),
+            },
+            Change::DropIndex(i) => self.index_drops.push(i.clone()),
+            Change::CreateIndex(i) => self.index_creates.push(i.clone()),
+            Change::DropView(v) => self.views.0.push(v.clone()),
+            Change::CreateView(v) => self.views.1.push(v.clone()),
+            Change::DropTrigger(t) => self.triggers.0.push(t.clone()),
+            Change::CreateTrigger(t) => self.triggers.1.push(t.clone()),
+        }
+    }
+
+    fn finish(self, from: &Schema, to: &Schema) -> Plan {
+        let mut steps = Vec::new();
+        let touched: BTreeSet<String> = self
+            .dropped
+            .keys()
+            .chain(self.native.keys())
+            .chain(self.rebuilds.keys())
+            .cloned()
+            .collect();
+        dependents(&self, from, to, &touched, &mut steps);
+        self.table_steps(to, &mut steps);
+        let fk_tables = fk_check_tables(&self.rebuilds, from, to);
+        if !fk_tables.is_empty() {
+            steps.push(Step::FkBaseline { tables: fk_tables.clone() });
+            steps.push(Step::FkCheck { tables: fk_tables });
+        }
+        steps.sort_by_key(Step::phase);
+        let foreign_keys_off = !self.rebuilds.is_empty() || !self.dropped.is_empty();
+        Plan { steps, foreign_keys_off }
+    }
+
+    fn table_steps(&self, to: &Schema, steps: &mut Vec<Step>) {
+        let gone = |i: &Index| self.dropped.contains_key(&i.table) || self.rebuilds.contains_key(&i.table);
+        for index in self.index_drops.iter().filter(|i| !gone(i)) {
+            steps.push(Step::DropIndex { index: index.clone() });
+        }
+        for name in table_order(&self.dropped).into_iter().rev() {
+            steps.push(Step::DropTable { table: self.dropped[name].clone() });
+        }
+        let cycles = order::cycles(&self.created.keys().cloned().collect(), &fk_edges(&self.created));
+        for name in table_order(&self.created) {
+            let cycle = cycles.iter().find(|c| c.iter().any(|n| n == name)).cloned().unwrap_or_default();
+            steps.push(Step::CreateTable { table: self.created[name].clone(), cycle });
+        }
+        for (table, ops) in &self.native {
+            native_steps(table, ops, steps);
+        }
+        for name in table_order(&self.rebuilds.iter().map(|(k, v)| (k.clone(), v.after.clone())).collect()) {
+            steps.push(Step::Rebuild(Box::new(Rebuild::new(&self.rebuilds[name], to))));
+        }
+        let rebuilt = |i: &Index| self.rebuilds.contains_key(&i.table);
+        for index in self.index_creates.iter().filter(|i| !rebuilt(i)) {
+            steps.push(Step::CreateIndex { index: index.clone() });
+        }
+    }
+}
+
+fn native_steps(table: &str, ops: &NativeOps, steps: &mut Vec<Step>) {
+    for column in &ops.drops {
+        steps.push(Step::DropColumn { table: table.into(), column: column.clone() });
+    }
+    for (from, to) in &ops.renames {
+        steps.push(Step::RenameColumn { table: table.into(), from: from.clone(), to: to.clone() });
+    }
+    for (column, fk) in &ops.adds {
+        steps.push(Step::AddColumn { table: table.into(), column: column.clone(), fk: fk.clone() });
+    }
+}
+
+/// Parent → child edges among `tables`.
+fn fk_edges(tables: &BTreeMap<String, Table>) -> Vec<(String, String)> {
+    tables
+        .values()
+        .flat_map(|t| t.referenced_tables().map(|p| (p.to_string(), t.name.clone())))
+        .collect()
+}
+
+fn table_order(tables: &BTreeMap<String, Table>) -> Vec<&str> {
+    let names: BTreeSet<String> = tables.keys().cloned().collect();
+    let edges = fk_edges(tables);
+    let ordered: Vec<String> = order::dependency_order(&names, &edges).into_iter().map(str::to_string).collect();
+    ordered
+        .iter()
+        .filter_map(|n| tables.get_key_value(n).map(|(k, _)| k.as_str()))
+        .collect()
+}
+
+/// Tables whose foreign keys the final check covers: every rebuilt table and every table
+/// (existing before the script) with a foreign key to one.
+fn fk_check_tables(rebuilds: &BTreeMap<String, TableChange>, from: &Schema, to: &Schema) -> Vec<String> {
+    let mut out: BTreeSet<String> = rebuilds.keys().cloned().collect();
+    for t in to.tables.values().filter(|t| from.tables.contains_key(&t.name)) {
+        if t.referenced_tables().any(|p| rebuilds.contains_key(p)) {
+            out.insert(t.name.clone());
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Adds drop and create steps for views and triggers: those the changeset names, those that
+/// reference a touched table, and, transitively, those that reference a dropped view.
+fn dependents(b: &Builder, from: &Schema, to: &Schema, touched: &BTreeSet<String>, steps: &mut Vec<Step>) {
+    let lower = |s: &str| s.to_lowercase();
+    let mut hit: BTreeSet<String> = touched.iter().map(|t| lower(t)).collect();
+    let mut drops: BTreeMap<String, Why> = BTreeMap::new();
+    for v in &b.views.0 {
+        drops.insert(lower(&v.name), Why::Declared);
+        hit.insert(lower(&v.name));
+    }
+    for t in &b.triggers.0 {
+        drops.insert(lower(&t.name), Why::Declared);
+    }
+    loop {
+        let before = drops.len();
+        for v in from.views.values() {
+            let refs: Vec<String> = referenced_names(&v.sql).intersection(&hit).cloned().collect();
+            if !refs.is_empty() && !drops.contains_key(&lower(&v.name)) {
+                drops.insert(lower(&v.name), Why::DependsOn(refs));
+                hit.insert(lower(&v.name));
+            }
+        }
+        if drops.len() == before {
+            break;
+        }
+    }
+    for t in from.triggers.values() {
+        let mut refs: Vec<String> = referenced_names(&t.sql).intersection(&hit).cloned().collect();
+        if hit.contains(&lower(&t.table)) && !refs.contains(&lower(&t.table)) {
+            refs.push(lower(&t.table));
+        }
+        if !refs.is_empty() && !drops.contains_key(&lower(&t.name)) {
+            drops.insert(lower(&t.name), Why::DependsOn(refs));
+        }
+    }
+    let why = |name: &str| drops.get(&lower(name)).cloned();
+    for t in from.triggers.values() {
+        if let Some(why) = why(&t.name) {
+            steps.push(Step::DropTrigger { trigger: t.clone(), why });
+        }
+    }
+    for name in view_order(&from.views).into_iter().rev() {
+        if let Some(why) = why(name) {
+            steps.push(Step::DropView { view: from.views[name].clone(), why });
+        }
+    }
+    let created: BTreeSet<String> = b.views.1.iter().map(|v| v.name.clone()).chain(b.triggers.1.iter().map(|t| t.name.clone())).collect();
+    let create_why = |name: &str| {
+        if created.contains(name) {
+            Some(Why::Declared)
+        } else {
+            why(name)
+        }
+    };
+    for name in view_order(&to.views) {
+        if let Some(why) = create_why(name) {
+            steps.push(Step::CreateView { view: to.views[name].clone(), why });
+        }
+    }
+    for t in to.triggers.values() {
+        if let Some(why) = create_why(&t.name) {
+            steps.push(Step::CreateTrigger { trigger: t.clone(), why });
+        }
+    }
+}
+
+/// Views ordered so that a view comes after the views it selects from.
+pub fn view_order(views: &BTreeMap<String, View>) -> Vec<&str> {
+    let by_lower: BTreeMap<String, String> = views.keys().map(|k| (k.to_lowercase(), k.clone())).collect();
+    let names: BTreeSet<String> = views.keys().cloned().collect();
+    let mut edges = Vec::new();
+    for v in views.values() {
+        for r in referenced_names(&v.sql) {
+            if let Some(dep) = by_lower.get(&r).filter(|d| **d != v.name) {
+                edges.push((dep.clone(), v.name.clone()));
+            }
+        }
+    }
+    let ordered: Vec<String> = order::dependency_order(&names, &edges).into_iter().map(str::to_string).collect();
+    ordered
+        .iter()
+        .filter_map(|n| views.get_key_value(n).map(|(k, _)| k.as_str()))
+        .collect()
+}

@@ -1,0 +1,90 @@
+//! Dependency order for creates and drops: a topological sort over petgraph with cycles
+//! collapsed into strongly connected components, ties broken by name.
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graphmap::DiGraphMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Returns `nodes` ordered so that every `(before, after)` edge is respected where the edges
+/// form no cycle. Members of a cycle come together, sorted by name. Deterministic.
+pub fn dependency_order<'a>(nodes: &'a BTreeSet<String>, edges: &[(String, String)]) -> Vec<&'a str> {
+    let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+    for n in nodes {
+        g.add_node(n.as_str());
+    }
+    let lookup: BTreeMap<&str, &str> = nodes.iter().map(|n| (n.as_str(), n.as_str())).collect();
+    for (a, b) in edges {
+        if let (Some(a), Some(b)) = (lookup.get(a.as_str()), lookup.get(b.as_str())) {
+            if a != b {
+                g.add_edge(*a, *b, ());
+            }
+        }
+    }
+    // tarjan_scc yields components in reverse topological order.
+    let mut out = Vec::with_capacity(nodes.len());
+    for mut component in tarjan_scc(&g).into_iter().rev() {
+        component.sort_unstable();
+        out.extend(component);
+    }
+    out
+}
+
+/// Returns the cycles (components of more than one node) among `nodes`.
+pub fn cycles(nodes: &BTreeSet<String>, edges: &[(String, String)]) -> Vec<Vec<String>> {
+    let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+    for n in nodes {
+        g.add_node(n.as_str());
+    }
+    for (a, b) in edges {
+        if nodes.contains(a) && nodes.contains(b) && a != b {
+            g.add_edge(a.as_str(), b.as_str(), ());
+        }
+    }
+    let mut out: Vec<Vec<String>> = tarjan_scc(&g)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .map(|c| {
+            let mut c: Vec<String> = c.into_iter().map(str::to_string).collect();
+            c.sort();
+            c
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn edges(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn parents_come_before_children() {
+        //  users ──► orders ──► lines
+        //  products ───────────►┘
+        let nodes = set(&["lines", "orders", "products", "users"]);
+        let e = edges(&[("users", "orders"), ("orders", "lines"), ("products", "lines")]);
+        let order = dependency_order(&nodes, &e);
+        let pos = |n| order.iter().position(|x| *x == n).unwrap();
+        assert!(pos("users") < pos("orders"));
+        assert!(pos("orders") < pos("lines"));
+        assert!(pos("products") < pos("lines"));
+        assert_eq!(order, dependency_order(&nodes, &e), "deterministic");
+    }
+
+    #[test]
+    fn cycles_are_kept_together_and_reported() {
+        //  a ──► b ──► c ──► a      d (alone)
+        let nodes = set(&["a", "b", "c", "d"]);
+        let e = edges(&[("a", "b"), ("b", "c"), ("c", "a")]);
+        assert_eq!(dependency_order(&nodes, &e).len(), 4);
+        assert_eq!(cycles(&nodes, &e), vec![vec!["a", "b", "c"]]);
+    }
+}

@@ -1,0 +1,153 @@
+//! A table rebuild: SQLite's "12-step" procedure for changes `ALTER TABLE` cannot make
+//! (<https://www.sqlite.org/lang_altertable.html#otheralter>): create the new table under a
+//! temporary name, copy the rows with an explicit column map, drop the old table, rename the
+//! new one, re-create its indexes.
+
+use crate::diff::{same_column, TableChange};
+use crate::model::{Column, Schema, Table};
+
+/// One column of the copy: `target` receives `source` (a column of the old table), or
+/// `IFNULL(source, backfill)` when the column becomes NOT NULL with a default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyColumn {
+    pub target: String,
+    pub source: String,
+    pub backfill: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuild {
+    pub before: Table,
+    pub after: Table,
+    /// The name the new table is created under before the rename.
+    pub temp_name: String,
+    pub copy: Vec<CopyColumn>,
+    /// Copy `rowid` too: the table has a rowid but no `INTEGER PRIMARY KEY` alias, and
+    /// rowids must survive (other rows and applications may point at them).
+    pub keep_rowid: bool,
+    /// Carry the AUTOINCREMENT high-water mark in `sqlite_sequence` over to the new table.
+    pub carry_sequence: bool,
+    /// Columns of the old table whose values the copy does not keep.
+    pub lost_columns: Vec<String>,
+    /// What changed, one line each, for the comment above the step.
+    pub reasons: Vec<String>,
+}
+
+impl Rebuild {
+    pub(super) fn new(tc: &TableChange, _to: &Schema) -> Rebuild {
+        let (before, after) = (&tc.before, &tc.after);
+        let copy = tc
+            .sources
+            .iter()
+            .filter_map(|(target, source)| {
+                let to_col = after.column(target)?;
+                let from_col = before.column(source.as_deref()?)?;
+                if to_col.generated.is_some() {
+                    return None;
+                }
+                let becomes_not_null = to_col.not_null && !from_col.not_null;
+                Some(CopyColumn {
+                    target: target.clone(),
+                    source: from_col.name.clone(),
+                    backfill: to_col.default.clone().filter(|_| becomes_not_null),
+                })
+            })
+            .collect();
+        let lost_columns = tc
+            .dropped
+            .iter()
+            .filter(|c| before.column(c).is_some_and(|c| c.generated.is_none()))
+            .cloned()
+            .collect();
+        let autoinc = |t: &Table| t.primary_key.as_ref().is_some_and(|pk| pk.autoincrement);
+        Rebuild {
+            temp_name: format!("schemadiff_new_{}", after.name),
+            copy,
+            keep_rowid: !before.without_rowid && !after.without_rowid && !after.has_rowid_alias(),
+            carry_sequence: autoinc(before) && autoinc(after),
+            lost_columns,
+            reasons: describe_change(tc),
+            before: before.clone(),
+            after: after.clone(),
+        }
+    }
+}
+
+/// Returns what differs between the two sides of a table change, one line per difference.
+pub fn describe_change(tc: &TableChange) -> Vec<String> {
+    let (b, a) = (&tc.before, &tc.after);
+    let mut out = Vec::new();
+    for (old, new) in &tc.renamed {
+        out.push(format!("column {old} renamed to {new}"));
+    }
+    for (target, source) in &tc.sources {
+        let to_col = a.column(target);
+        match source.as_deref().and_then(|s| b.column(s)) {
+            None => out.push(format!("column {target} added")),
+            Some(from_col) => {
+                if let Some(to_col) = to_col {
+                    column_changes(from_col, to_col, &mut out);
+                }
+            }
+        }
+    }
+    for c in &tc.dropped {
+        out.push(format!("column {c} dropped"));
+    }
+    let kept: Vec<&String> = tc.sources.iter().filter_map(|(_, s)| s.as_ref()).collect();
+    let before_order: Vec<&String> = b.columns.iter().map(|c| &c.name).filter(|n| kept.contains(n)).collect();
+    if kept != before_order {
+        out.push("column order changed".into());
+    }
+    if b.primary_key != a.primary_key {
+        out.push("primary key changed".into());
+    }
+    if b.uniques != a.uniques {
+        out.push("UNIQUE constraints changed".into());
+    }
+    if b.checks != a.checks {
+        out.push("CHECK constraints changed".into());
+    }
+    if b.foreign_keys != a.foreign_keys {
+        out.push("foreign keys changed".into());
+    }
+    if b.strict != a.strict {
+        out.push(format!("STRICT {}", if a.strict { "added" } else { "removed" }));
+    }
+    if b.without_rowid != a.without_rowid {
+        out.push(format!("WITHOUT ROWID {}", if a.without_rowid { "added" } else { "removed" }));
+    }
+    out
+}
+
+fn column_changes(from: &Column, to: &Column, out: &mut Vec<String>) {
+    let renamed = Column { name: to.name.clone(), ..from.clone() };
+    if same_column(&renamed, to) {
+        return;
+    }
+    let n = &to.name;
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+    if from.ty != to.ty {
+        out.push(format!("column {n}: type {} -> {}", or_none(&from.ty), or_none(&to.ty)));
+    }
+    if from.not_null != to.not_null {
+        out.push(format!("column {n}: {}", if to.not_null { "NULL -> NOT NULL" } else { "NOT NULL -> NULL" }));
+    }
+    if from.default != to.default {
+        out.push(format!("column {n}: default {} -> {}", show(&from.default), show(&to.default)));
+    }
+    if from.collation != to.collation {
+        out.push(format!("column {n}: collation {} -> {}", show(&from.collation), show(&to.collation)));
+    }
+    if from.generated != to.generated {
+        out.push(format!("column {n}: generated expression changed"));
+    }
+}
+
+fn or_none(ty: &str) -> &str {
+    if ty.is_empty() {
+        "(none)"
+    } else {
+        ty
+    }
+}

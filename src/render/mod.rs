@@ -1,0 +1,3 @@
+//! Writes plans as SQL scripts (and their JSON form) and schemas as canonical DDL. Pure.
+
+pub mod sqlite;

@@ -1,0 +1,168 @@
+//! The canonical DDL printer: one spelling for every model object. `inspect`, the rebuild's
+//! `CREATE TABLE` and snapshots all come from here, and `declare` of its output gives the
+//! same model back (tested on every fixture).
+
+use crate::model::{Column, ForeignKey, Index, Schema, Table};
+use crate::sqltext::{is_constant_literal, quote_ident};
+
+/// Returns `CREATE TABLE` for `table`, under `name_override` when given (rebuilds).
+pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
+    let name = name_override.unwrap_or(&table.name);
+    let inline_pk = table.primary_key.as_ref().filter(|pk| pk.columns.len() == 1);
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let pk = inline_pk.filter(|pk| pk.columns[0] == c.name);
+            column_def(c, pk.map(|pk| (pk.name.as_deref(), pk.autoincrement)), None)
+        })
+        .collect();
+    if let Some(pk) = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1) {
+        lines.push(format!("{}PRIMARY KEY ({})", constraint_name(&pk.name), idents(&pk.columns)));
+    }
+    for u in &table.uniques {
+        lines.push(format!("{}UNIQUE ({})", constraint_name(&u.name), idents(&u.columns)));
+    }
+    for c in &table.checks {
+        lines.push(format!("{}CHECK ({})", constraint_name(&c.name), c.expr));
+    }
+    for fk in &table.foreign_keys {
+        lines.push(format!("{}FOREIGN KEY ({}) {}", constraint_name(&fk.name), idents(&fk.columns), references(fk)));
+    }
+    let mut options = Vec::new();
+    if table.strict {
+        options.push("STRICT");
+    }
+    if table.without_rowid {
+        options.push("WITHOUT ROWID");
+    }
+    let suffix = if options.is_empty() { String::new() } else { format!(" {}", options.join(", ")) };
+    format!("CREATE TABLE {} (\n  {}\n){suffix}", quote_ident(name), lines.join(",\n  "))
+}
+
+/// Returns a column definition. `pk` inlines `PRIMARY KEY [AUTOINCREMENT]` with its
+/// constraint name; `fk` inlines a column-level `REFERENCES` (for `ADD COLUMN`).
+pub fn column_def(c: &Column, pk: Option<(Option<&str>, bool)>, fk: Option<&ForeignKey>) -> String {
+    let mut s = quote_ident(&c.name);
+    if !c.ty.is_empty() {
+        s.push(' ');
+        s.push_str(&c.ty);
+    }
+    if let Some((name, autoincrement)) = pk {
+        s.push(' ');
+        s.push_str(&constraint_name(&name.map(str::to_string)));
+        s.push_str("PRIMARY KEY");
+        if autoincrement {
+            s.push_str(" AUTOINCREMENT");
+        }
+    }
+    if c.not_null {
+        s.push_str(" NOT NULL");
+    }
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(&default_sql(d));
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(" COLLATE ");
+        s.push_str(&quote_ident(coll));
+    }
+    if let Some(g) = &c.generated {
+        let kind = if g.stored { "STORED" } else { "VIRTUAL" };
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {kind}", g.expr));
+    }
+    if let Some(fk) = fk {
+        s.push(' ');
+        s.push_str(&constraint_name(&fk.name));
+        s.push_str(&references(fk));
+    }
+    s
+}
+
+/// Literals and `CURRENT_*` go bare; any other expression needs parentheses.
+fn default_sql(d: &str) -> String {
+    let upper = d.to_ascii_uppercase();
+    let bare = is_constant_literal(d)
+        || matches!(upper.as_str(), "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP");
+    if bare {
+        d.to_string()
+    } else {
+        format!("({d})")
+    }
+}
+
+fn references(fk: &ForeignKey) -> String {
+    let mut s = format!("REFERENCES {}", quote_ident(&fk.ref_table));
+    if !fk.ref_columns.is_empty() {
+        s.push_str(&format!(" ({})", idents(&fk.ref_columns)));
+    }
+    if fk.on_delete != crate::model::FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != crate::model::FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    if fk.deferred {
+        s.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    s
+}
+
+fn constraint_name(name: &Option<String>) -> String {
+    name.as_ref().map(|n| format!("CONSTRAINT {} ", quote_ident(n))).unwrap_or_default()
+}
+
+fn idents(names: &[String]) -> String {
+    names.iter().map(|n| quote_ident(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// Returns `CREATE [UNIQUE] INDEX`.
+pub fn create_index(i: &Index) -> String {
+    let parts: Vec<String> = i
+        .columns
+        .iter()
+        .map(|p| {
+            let mut s = p.expr.clone();
+            if let Some(c) = &p.collation {
+                s.push_str(&format!(" COLLATE {}", quote_ident(c)));
+            }
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect();
+    let unique = if i.unique { "UNIQUE " } else { "" };
+    let mut s = format!("CREATE {unique}INDEX {} ON {} ({})", quote_ident(&i.name), quote_ident(&i.table), parts.join(", "));
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" WHERE {p}"));
+    }
+    s
+}
+
+/// Returns the whole schema as canonical DDL: tables (each followed by its indexes) by name,
+/// views in dependency order, triggers by name.
+pub fn schema_ddl(schema: &Schema) -> String {
+    let mut out = String::new();
+    for table in schema.tables.values() {
+        out.push_str(&create_table(table, None));
+        out.push_str(";\n");
+        for index in table.indexes.values() {
+            out.push_str(&create_index(index));
+            out.push_str(";\n");
+        }
+        out.push('\n');
+    }
+    for name in crate::plan::view_order(&schema.views) {
+        out.push_str(&schema.views[name].sql);
+        out.push_str(";\n\n");
+    }
+    for trigger in schema.triggers.values() {
+        out.push_str(&trigger.sql);
+        out.push_str(";\n\n");
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}

@@ -1,0 +1,255 @@
+//! SQLite scripts that run as printed: `sqlite3 -bail app.db < up.sql`.
+//!
+//! Layout: a header, `PRAGMA foreign_keys = OFF` *before* `BEGIN` when the plan rebuilds or
+//! drops tables (inside a transaction the pragma is a no-op and `DROP TABLE` would cascade
+//! into child rows: <https://www.sqlite.org/pragma.html#pragma_foreign_keys>), every step
+//! with a comment saying what and why, `COMMIT`, then the pragma back on.
+
+mod ddl;
+
+pub use ddl::{column_def, create_index, create_table, schema_ddl};
+
+use crate::model::Table;
+use crate::plan::{Phase, Plan, Rebuild, Step, Why};
+use crate::sqltext::{quote_ident, quote_literal};
+use serde::Serialize;
+
+/// One rendered step: comment lines (without `-- `) and complete SQL statements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedStep {
+    pub phase: String,
+    pub comment: Vec<String>,
+    pub statements: Vec<String>,
+}
+
+/// Directive line marking scripts that need foreign keys off around the transaction; a
+/// runner that wraps scripts in its own transaction must honour it.
+pub const FK_OFF_DIRECTIVE: &str = "-- schemadiff:foreign-keys-off";
+
+/// Returns the plan's steps rendered one by one.
+pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
+    plan.steps.iter().map(render_step).collect()
+}
+
+/// Returns the whole script for `plan`; `title` names it in the header.
+pub fn render_script(plan: &Plan, title: &str) -> String {
+    let mut out = format!("-- schemadiff: {title}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n");
+    if plan.is_empty() {
+        out.push_str("-- No changes.\n");
+        return out;
+    }
+    if plan.foreign_keys_off {
+        out.push_str(FK_OFF_DIRECTIVE);
+        out.push_str("\n\n-- Foreign keys off outside the transaction, where the pragma takes effect: with\n-- them on, DROP TABLE deletes the rows first and ON DELETE actions fire in child tables.\nPRAGMA foreign_keys = OFF;\n");
+    }
+    out.push_str("\nBEGIN;\n");
+    for step in render_steps(plan) {
+        out.push('\n');
+        for line in &step.comment {
+            out.push_str("-- ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        for stmt in &step.statements {
+            out.push_str(stmt);
+            out.push_str(";\n");
+        }
+    }
+    out.push_str("\nCOMMIT;\n");
+    if plan.foreign_keys_off {
+        out.push_str("\nPRAGMA foreign_keys = ON;\n");
+    }
+    out
+}
+
+fn phase_name(p: Phase) -> String {
+    format!("{p:?}")
+}
+
+fn render_step(step: &Step) -> RenderedStep {
+    let (comment, statements) = match step {
+        Step::FkBaseline { tables } => fk_baseline(tables),
+        Step::DropTrigger { trigger, why } => (
+            vec![format!("Drop trigger {}{}", trigger.name, why_text(why, true))],
+            vec![format!("DROP TRIGGER {}", quote_ident(&trigger.name))],
+        ),
+        Step::DropView { view, why } => (
+            vec![format!("Drop view {}{}", view.name, why_text(why, true))],
+            vec![format!("DROP VIEW {}", quote_ident(&view.name))],
+        ),
+        Step::DropIndex { index } => (
+            vec![format!("Drop index {} on {}.", index.name, index.table)],
+            vec![format!("DROP INDEX {}", quote_ident(&index.name))],
+        ),
+        Step::DropTable { table } => drop_table(table),
+        Step::CreateTable { table, cycle } => create_table_step(table, cycle),
+        Step::DropColumn { table, column } => (
+            vec![
+                format!("Drop column {table}.{column} (native ALTER TABLE … DROP COLUMN)."),
+                format!("Loses data: the values of {table}.{column} cannot be brought back by a downgrade."),
+            ],
+            vec![format!("ALTER TABLE {} DROP COLUMN {}", quote_ident(table), quote_ident(column))],
+        ),
+        Step::RenameColumn { table, from, to } => (
+            vec![format!("Rename column {table}.{from} to {to} (native; SQLite rewrites references to it).")],
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                quote_ident(table),
+                quote_ident(from),
+                quote_ident(to)
+            )],
+        ),
+        Step::AddColumn { table, column, fk } => (
+            vec![format!("Add column {table}.{} (native ALTER TABLE … ADD COLUMN).", column.name)],
+            vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                quote_ident(table),
+                column_def(column, None, fk.as_ref())
+            )],
+        ),
+        Step::Rebuild(r) => rebuild(r),
+        Step::CreateIndex { index } => (
+            vec![format!("Create index {} on {}.", index.name, index.table)],
+            vec![create_index(index)],
+        ),
+        Step::CreateView { view, why } => (
+            vec![format!("Create view {}{}", view.name, why_text(why, false))],
+            vec![view.sql.clone()],
+        ),
+        Step::CreateTrigger { trigger, why } => (
+            vec![format!("Create trigger {} on {}{}", trigger.name, trigger.table, why_text(why, false))],
+            vec![trigger.sql.clone()],
+        ),
+        Step::FkCheck { tables } => fk_check(tables),
+    };
+    RenderedStep { phase: phase_name(step.phase()), comment, statements }
+}
+
+fn why_text(why: &Why, dropping: bool) -> String {
+    match (why, dropping) {
+        (Why::Declared, _) => ".".into(),
+        (Why::DependsOn(names), true) => format!(
+            ": it references {}, changed below; re-created afterwards.",
+            names.join(", ")
+        ),
+        (Why::DependsOn(names), false) => {
+            format!(" again (dropped above because it references {}).", names.join(", "))
+        }
+    }
+}
+
+fn drop_table(table: &Table) -> (Vec<String>, Vec<String>) {
+    (
+        vec![
+            format!("Drop table {}.", table.name),
+            format!("Loses data: the rows of {} cannot be brought back by a downgrade.", table.name),
+        ],
+        vec![format!("DROP TABLE {}", quote_ident(&table.name))],
+    )
+}
+
+fn create_table_step(table: &Table, cycle: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut comment = vec![format!("Create table {}.", table.name)];
+    if !cycle.is_empty() {
+        comment.push(format!(
+            "Its foreign keys are part of a cycle ({}); SQLite checks foreign keys when rows are written, so creation order is free.",
+            cycle.join(" -> ")
+        ));
+    }
+    (comment, vec![create_table(table, None)])
+}
+
+fn rebuild(r: &Rebuild) -> (Vec<String>, Vec<String>) {
+    let name = &r.after.name;
+    let mut comment = vec![format!(
+        "Rebuild table {name} (create new, copy rows, drop old, rename): {}.",
+        r.reasons.join("; ")
+    )];
+    if !r.lost_columns.is_empty() {
+        comment.push(format!(
+            "Loses data: the values of column(s) {} are not copied and cannot be brought back by a downgrade.",
+            r.lost_columns.join(", ")
+        ));
+    }
+    for c in r.copy.iter().filter(|c| c.backfill.is_some()) {
+        comment.push(format!("NULLs in {} become its default.", c.target));
+    }
+    let (old, new) = (quote_ident(name), quote_ident(&r.temp_name));
+    let mut stmts = vec![create_table(&r.after, Some(&r.temp_name))];
+    stmts.push(copy_rows(r, &old, &new));
+    if r.carry_sequence {
+        stmts.push(format!("DELETE FROM sqlite_sequence WHERE name = {}", quote_literal(&r.temp_name)));
+        stmts.push(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
+            quote_literal(&r.temp_name),
+            quote_literal(name)
+        ));
+    }
+    stmts.push(format!("DROP TABLE {old}"));
+    stmts.push(format!("ALTER TABLE {new} RENAME TO {old}"));
+    stmts.extend(r.after.indexes.values().map(create_index));
+    (comment, stmts)
+}
+
+fn copy_rows(r: &Rebuild, old: &str, new: &str) -> String {
+    let mut targets: Vec<String> = Vec::new();
+    let mut sources: Vec<String> = Vec::new();
+    if r.keep_rowid {
+        targets.push("rowid".into());
+        sources.push("rowid".into());
+    }
+    for c in &r.copy {
+        targets.push(quote_ident(&c.target));
+        let src = quote_ident(&c.source);
+        sources.push(match &c.backfill {
+            Some(default) => format!("IFNULL({src}, {default})"),
+            None => src,
+        });
+    }
+    if targets.is_empty() {
+        return format!("INSERT INTO {new} DEFAULT VALUES");
+    }
+    format!(
+        "INSERT INTO {new} ({})\n  SELECT {} FROM {old}",
+        targets.join(", "),
+        sources.join(", ")
+    )
+}
+
+const BASELINE: &str = "temp.schemadiff_fk_baseline";
+
+fn violations(tables: &[String]) -> String {
+    tables
+        .iter()
+        .map(|t| format!("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check({})", quote_literal(t)))
+        .collect::<Vec<_>>()
+        .join("\n  UNION ALL ")
+}
+
+fn fk_baseline(tables: &[String]) -> (Vec<String>, Vec<String>) {
+    (
+        vec![
+            format!("Record foreign-key violations that exist before this script ({}),", tables.join(", ")),
+            "so that only violations it introduces abort it (a pre-existing orphan row does not).".into(),
+        ],
+        vec![format!("CREATE TEMP TABLE schemadiff_fk_baseline AS\n  {}", violations(tables))],
+    )
+}
+
+fn fk_check(tables: &[String]) -> (Vec<String>, Vec<String>) {
+    (
+        vec![
+            format!("Check the foreign keys of {}: a violation this script introduced", tables.join(", ")),
+            "fails the CHECK below, which stops the script before COMMIT, so nothing is applied.".into(),
+        ],
+        vec![
+            "CREATE TEMP TABLE schemadiff_fk_guard (\n  violations INTEGER CONSTRAINT \"schemadiff: this migration introduces foreign key violations; see PRAGMA foreign_key_check\" CHECK (violations = 0)\n)".into(),
+            format!(
+                "INSERT INTO temp.schemadiff_fk_guard SELECT count(*) FROM (\n  {}\n  EXCEPT SELECT \"table\", rowid, parent FROM {BASELINE}\n)",
+                violations(tables)
+            ),
+            "DROP TABLE temp.schemadiff_fk_guard".into(),
+            format!("DROP TABLE {BASELINE}"),
+        ],
+    )
+}

@@ -1,0 +1,104 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use rusqlite::Connection;
+use schemadiff::model::Schema;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Returns the repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Returns the case directories under `fixtures/<engine>`, sorted.
+pub fn cases(engine: &str) -> Vec<PathBuf> {
+    let dir = root().join("fixtures").join(engine);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Insta settings that write snapshots under the top-level `snapshots/<sub>`.
+pub fn snapshot_settings(sub: &str) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots").join(sub));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+/// Every row of every table in `schema`, each value as SQLite's `quote()`, rows sorted:
+/// a comparable picture of the data.
+pub fn data(conn: &Connection, schema: &Schema) -> BTreeMap<String, Vec<Vec<String>>> {
+    schema
+        .tables
+        .values()
+        .map(|t| {
+            let cols: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+            (t.name.clone(), rows(conn, &t.name, &cols))
+        })
+        .collect()
+}
+
+/// Returns the rows of `cols` of `table` as quoted values, sorted.
+pub fn rows(conn: &Connection, table: &str, cols: &[String]) -> Vec<Vec<String>> {
+    if cols.is_empty() {
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {}", q(table)), [], |r| r.get(0))
+            .unwrap();
+        return vec![vec![]; n as usize];
+    }
+    let list: Vec<String> = cols.iter().map(|c| format!("quote({})", q(c))).collect();
+    let sql = format!("SELECT {} FROM {}", list.join(", "), q(table));
+    let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut out: Vec<Vec<String>> = stmt
+        .query_map([], |r| (0..cols.len()).map(|i| r.get::<_, String>(i)).collect())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    out.sort();
+    out
+}
+
+/// Returns `sqlite_sequence` as a map (empty when the table does not exist).
+pub fn sequences(conn: &Connection) -> BTreeMap<String, i64> {
+    let Ok(mut stmt) = conn.prepare("SELECT name, seq FROM sqlite_sequence") else {
+        return BTreeMap::new();
+    };
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Returns `PRAGMA foreign_key_check` as `(table, parent)` pairs with their counts.
+pub fn fk_violations(conn: &Connection) -> BTreeMap<(String, String), i64> {
+    let mut stmt = conn.prepare("SELECT \"table\", parent FROM pragma_foreign_key_check").unwrap();
+    let mut out = BTreeMap::new();
+    for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap() {
+        *out.entry(row.unwrap()).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Double-quotes an identifier for test queries.
+pub fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Returns a fresh temporary directory under the target dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = root().join("target").join("test-tmp").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
