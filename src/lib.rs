@@ -22,3 +22,5 @@ pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) ->
     let changes = diff::diff(from, to, renames);
     plan::plan(&changes, from, to, caps)
 }
+pub mod source;
+pub mod cli;

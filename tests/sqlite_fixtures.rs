@@ -32,6 +32,9 @@ struct Case {
     #[serde(default)]
     lossy: bool,
     rebuilds: Option<Vec<String>>,
+    /// The upgrade must fail on the seeded rows with an error containing this text, and
+    /// leave schema and data exactly as they were.
+    upgrade_fails: Option<String>,
 }
 
 #[test]
@@ -117,16 +120,22 @@ fn apply_round_trip(
     (up_sql, down_sql): (&str, &str),
 ) {
     let tmp = temp_dir(&format!("sqlite-{}", dir.file_name().unwrap().to_string_lossy()));
-    let conn = Connection::open(tmp.join("db.sqlite")).unwrap();
-    conn.execute_batch(&read(&dir.join("before.sql"))).unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    conn.execute_batch(&case.seed).expect("seed");
-    // Applications run with foreign keys on: the setting under which naive rebuilds cascade.
-    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let conn = seeded_db(&tmp.join("db.sqlite"), dir, case);
     let seeded = data(&conn, before);
     let seqs = sequences(&conn);
     let violations = fk_violations(&conn);
+    assert_shell_applies(&tmp.join("shell.sqlite"), dir, case, before, after, up_sql, &seeded);
 
+    if let Some(expected) = &case.upgrade_fails {
+        let err = conn.execute_batch(up_sql).expect_err("the upgrade must fail on these rows");
+        assert!(err.to_string().contains(expected.as_str()), "upgrade failed with `{err}`, expected `{expected}`");
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+        assert_eq!(&introspect(&conn).unwrap(), before, "a failed upgrade changed the schema");
+        assert_eq!(data(&conn, before), seeded, "a failed upgrade changed the data");
+        return;
+    }
     conn.execute_batch(up_sql).unwrap_or_else(|e| panic!("upgrade failed: {e}\n{up_sql}"));
     assert!(conn.is_autocommit(), "upgrade left a transaction open");
     let live = introspect(&conn).unwrap();
@@ -145,6 +154,59 @@ fn apply_round_trip(
         assert_eq!(data(&conn, before), seeded, "the round trip changed the data");
     }
     let _ = down;
+}
+
+/// Builds `before.sql` + seed rows in a database file, with foreign keys on afterwards, as
+/// applications run (the setting under which naive rebuilds cascade).
+fn seeded_db(path: &Path, dir: &Path, case: &Case) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(&read(&dir.join("before.sql"))).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    conn.execute_batch(&case.seed).expect("seed");
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    conn
+}
+
+/// The script runs as printed in the `sqlite3` shell: `sqlite3 -bail db < up.sql`.
+fn assert_shell_applies(
+    path: &Path,
+    dir: &Path,
+    case: &Case,
+    before: &Schema,
+    after: &Schema,
+    up_sql: &str,
+    seeded: &std::collections::BTreeMap<String, Vec<Vec<String>>>,
+) {
+    drop(seeded_db(path, dir, case));
+    let (ok, stderr) = sqlite3_shell(path, up_sql);
+    let conn = Connection::open(path).unwrap();
+    if case.upgrade_fails.is_some() {
+        assert!(!ok, "sqlite3 -bail applied an upgrade that must fail");
+        assert_eq!(&introspect(&conn).unwrap(), before, "sqlite3: a failed upgrade changed the schema");
+        assert_eq!(&data(&conn, before), seeded, "sqlite3: a failed upgrade changed the data");
+        return;
+    }
+    assert!(ok, "sqlite3 -bail failed: {stderr}");
+    assert_eq!(&introspect(&conn).unwrap(), after, "sqlite3: the database differs from after.sql");
+    assert_rows_kept(&conn, before, after, case, seeded);
+}
+
+/// Runs `sqlite3 -bail db < script`; returns success and stderr.
+fn sqlite3_shell(db: &Path, script: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sqlite3")
+        .arg("-bail")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sqlite3 shell is required by this test: apt-get install sqlite3");
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out.status.success() && stderr.is_empty(), stderr)
 }
 
 /// Row counts of tables on both sides are unchanged, and so are the values of every column

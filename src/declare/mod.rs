@@ -125,7 +125,8 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
                 let msg = e.to_string();
                 let msg = msg.split(" at Line: ").next().unwrap_or(&msg);
                 let msg = msg.trim_start_matches("sql parser error: ");
-                return Error::syntax(pos, format!("cannot parse DDL: {msg} (SQLite: {sqlite_message})"));
+                let sqlite = sqlite_message.split(" in ").next().unwrap_or(&sqlite_message);
+                return Error::syntax(pos, format!("cannot parse DDL: {msg} (SQLite: {sqlite})"));
             }
         }
     }

@@ -236,10 +236,15 @@ fn table_order(tables: &BTreeMap<String, Table>) -> Vec<&str> {
         .collect()
 }
 
-/// Tables whose foreign keys the final check covers: every rebuilt table and every table
-/// (existing before the script) with a foreign key to one.
+/// Tables whose foreign keys the final check covers: every rebuilt table that has foreign
+/// keys, and every table (existing before the script) with a foreign key to a rebuilt one.
+/// Empty when no foreign key is involved, and then the plan has no check.
 fn fk_check_tables(rebuilds: &BTreeMap<String, TableChange>, from: &Schema, to: &Schema) -> Vec<String> {
-    let mut out: BTreeSet<String> = rebuilds.keys().cloned().collect();
+    let mut out: BTreeSet<String> = rebuilds
+        .values()
+        .filter(|tc| !tc.after.foreign_keys.is_empty())
+        .map(|tc| tc.after.name.clone())
+        .collect();
     for t in to.tables.values().filter(|t| from.tables.contains_key(&t.name)) {
         if t.referenced_tables().any(|p| rebuilds.contains_key(p)) {
             out.insert(t.name.clone());

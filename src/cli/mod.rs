@@ -1,0 +1,117 @@
+//! The command line: argument parsing, running a command, mapping results to exit codes.
+//! Nothing imports this module.
+
+mod args;
+
+pub use args::{Cli, Command, DiffArgs, Format, InspectArgs};
+
+use crate::diff::{self, Renames};
+use crate::plan::{self, Caps};
+use crate::render::sqlite::{render_script, render_steps, schema_ddl};
+use crate::source::{self, Dialect, Source};
+use serde::Serialize;
+use std::io::Write;
+
+/// What a successful command tells the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Clean,
+    /// Exit 1: `diff --exit-code` found changes.
+    Changes,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Source(#[from] source::Error),
+
+    #[error(transparent)]
+    #[diagnostic(help("pass --rename TABLE.OLD=NEW, once per renamed column"))]
+    Rename(#[from] diff::RenameError),
+
+    #[error("invalid --sqlite-version `{0}`")]
+    #[diagnostic(help("give the version of the SQLite that will run the script, e.g. --sqlite-version 3.40.1"))]
+    Version(String),
+
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        Command::Diff(args) => run_diff(args),
+        Command::Inspect(args) => run_inspect(args),
+    }
+}
+
+fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
+    let from = Source::parse(&args.from)?;
+    let to = Source::parse(&args.to)?;
+    let dialect = args.dialect.or(from.dialect()).or(to.dialect()).unwrap_or(Dialect::Sqlite);
+    let renames = Renames::parse(&args.rename)?;
+    let caps = match &args.sqlite_version {
+        Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
+        None => Caps::bundled(),
+    };
+    let before = from.load(dialect)?;
+    let after = to.load(dialect)?;
+    let changes = diff::diff(&before, &after, &renames);
+    let plan = plan::plan(&changes, &before, &after, caps);
+    let text = match args.format {
+        Format::Sql => render_script(&plan, &format!("upgrade from {} to {}", args.from, args.to)),
+        Format::Json => json(&DiffJson {
+            from: &args.from,
+            to: &args.to,
+            changes: changes.changes.len(),
+            rebuilds: plan.rebuilt_tables(),
+            foreign_keys_off: plan.foreign_keys_off,
+            steps: render_steps(&plan),
+        }),
+    };
+    write_stdout(&text)?;
+    Ok(if args.exit_code && !plan.is_empty() { Outcome::Changes } else { Outcome::Clean })
+}
+
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    from: &'a str,
+    to: &'a str,
+    changes: usize,
+    rebuilds: Vec<&'a str>,
+    foreign_keys_off: bool,
+    steps: Vec<crate::render::sqlite::RenderedStep>,
+}
+
+fn run_inspect(args: InspectArgs) -> Result<Outcome, Error> {
+    let src = Source::parse(&args.source)?;
+    let dialect = args.dialect.or(src.dialect()).unwrap_or(Dialect::Sqlite);
+    let schema = src.load(dialect)?;
+    let text = match args.format {
+        Format::Sql => schema_ddl(&schema),
+        Format::Json => json(&schema),
+    };
+    write_stdout(&text)?;
+    Ok(Outcome::Clean)
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_all(text.as_bytes()).and_then(|_| {
+        if !text.ends_with('\n') && !text.is_empty() {
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    });
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,178 @@
+//! Sources a schema can come from (DESIGN.md "Sources"): database URLs, `.sql` files and
+//! directories. Parses the strings users pass to `--from`, `--to` and `inspect`, and loads
+//! them into a [`Schema`]. Databases are opened read-only: reading a source writes nothing.
+
+use crate::declare::{self, declare_sqlite, read_sources};
+use crate::introspect;
+use crate::model::Schema;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+/// Where a schema comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A SQLite database file, or `None` for `sqlite:///:memory:` (an empty database).
+    Sqlite(Option<PathBuf>),
+    /// A PostgreSQL URL (SQLAlchemy driver suffixes such as `+psycopg2` removed).
+    Postgres(String),
+    /// Declared DDL: a `.sql` file or a directory of them.
+    Files(PathBuf),
+}
+
+/// The engine a file source's DDL is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error("unknown source scheme `{scheme}://` in `{source_text}`")]
+    #[diagnostic(help("use sqlite:///relative.db, sqlite:////absolute.db, postgresql://user@host/db, or a path to a .sql file or directory"))]
+    UnknownScheme { scheme: String, source_text: String },
+
+    #[error("{} does not exist", path.display())]
+    #[diagnostic(help("check the path; schemadiff never creates a database when reading one"))]
+    Missing { path: PathBuf },
+
+    #[error("{} is neither a .sql file, a directory, nor a SQLite database", path.display())]
+    #[diagnostic(help("pass declared DDL as a .sql file or directory, and databases as sqlite:///path.db"))]
+    Unrecognized { path: PathBuf },
+
+    #[error("{} is not a SQLite database: {message}", path.display())]
+    #[diagnostic(help("point sqlite:/// at a SQLite database file; for declared DDL pass the .sql path without a scheme"))]
+    NotDatabase { path: PathBuf, message: String },
+
+    #[error("cannot read SQLite database {}: {source}", path.display())]
+    Introspect { path: PathBuf, source: introspect::Error },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Declare(#[from] declare::Error),
+
+    #[error("PostgreSQL is not supported yet by this build of schemadiff ({what})")]
+    #[diagnostic(help("SQLite sources work today; PostgreSQL introspection is being built"))]
+    PostgresUnsupported { what: String },
+}
+
+impl Source {
+    /// Parses a source string as DESIGN.md defines it.
+    pub fn parse(text: &str) -> Result<Source, Error> {
+        if let Some((scheme, rest)) = text.split_once("://") {
+            let base = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+            return match base.as_str() {
+                "postgres" | "postgresql" => Ok(Source::Postgres(format!("postgresql://{rest}"))),
+                "sqlite" => Ok(sqlite_url(rest)),
+                _ => Err(Error::UnknownScheme { scheme: scheme.to_string(), source_text: text.to_string() }),
+            };
+        }
+        let path = PathBuf::from(text);
+        let meta = std::fs::metadata(&path).map_err(|_| Error::Missing { path: path.clone() })?;
+        if meta.is_dir() || path.extension().is_some_and(|e| e == "sql") {
+            return Ok(Source::Files(path));
+        }
+        if has_sqlite_header(&path) {
+            return Ok(Source::Sqlite(Some(path)));
+        }
+        Err(Error::Unrecognized { path })
+    }
+
+    /// Returns the dialect this source fixes, if it is a database.
+    pub fn dialect(&self) -> Option<Dialect> {
+        match self {
+            Source::Sqlite(_) => Some(Dialect::Sqlite),
+            Source::Postgres(_) => Some(Dialect::Postgres),
+            Source::Files(_) => None,
+        }
+    }
+
+    /// Loads the schema. File sources are read as `dialect`.
+    pub fn load(&self, dialect: Dialect) -> Result<Schema, Error> {
+        match (self, dialect) {
+            (Source::Postgres(url), _) => Err(Error::PostgresUnsupported { what: redact(url) }),
+            (Source::Files(_), Dialect::Postgres) => {
+                Err(Error::PostgresUnsupported { what: "declared PostgreSQL DDL".into() })
+            }
+            (Source::Files(path), Dialect::Sqlite) => Ok(declare_sqlite(&read_sources(path)?)?),
+            (Source::Sqlite(None), _) => Ok(Schema::default()),
+            (Source::Sqlite(Some(path)), _) => {
+                let conn = open_sqlite(path)?;
+                introspect::sqlite::introspect(&conn).map_err(|source| classify(path, source))
+            }
+        }
+    }
+}
+
+/// `sqlite:///rel.db` → `rel.db`; `sqlite:////abs.db` → `/abs.db`; `sqlite:///:memory:`;
+/// `sqlite://rel.db` is accepted as relative (the SQLAlchemy forms, plus one lenient one).
+fn sqlite_url(rest: &str) -> Source {
+    let path = rest.strip_prefix('/').unwrap_or(rest);
+    let path = path.split('?').next().unwrap_or(path);
+    if path == ":memory:" || path.is_empty() {
+        Source::Sqlite(None)
+    } else {
+        Source::Sqlite(Some(PathBuf::from(path)))
+    }
+}
+
+fn has_sqlite_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut buf = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .is_ok_and(|_| &buf == b"SQLite format 3\0")
+}
+
+/// Opens an existing database read-only; a missing file is an error, never created.
+pub fn open_sqlite(path: &Path) -> Result<Connection, Error> {
+    if !path.exists() {
+        return Err(Error::Missing { path: path.to_path_buf() });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::NotDatabase {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+        .map_err(|e| Error::NotDatabase { path: path.to_path_buf(), message: e.to_string() })?;
+    Ok(conn)
+}
+
+fn classify(path: &Path, source: introspect::Error) -> Error {
+    Error::Introspect { path: path.to_path_buf(), source }
+}
+
+/// Hides a password in a URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sqlalchemy_style_urls() {
+        assert_eq!(Source::parse("sqlite:///app.db").unwrap(), Source::Sqlite(Some("app.db".into())));
+        assert_eq!(Source::parse("sqlite:////tmp/app.db").unwrap(), Source::Sqlite(Some("/tmp/app.db".into())));
+        assert_eq!(Source::parse("sqlite:///:memory:").unwrap(), Source::Sqlite(None));
+        assert_eq!(Source::parse("sqlite://app.db").unwrap(), Source::Sqlite(Some("app.db".into())));
+        assert_eq!(
+            Source::parse("postgresql+psycopg2://u:pw@h/db").unwrap(),
+            Source::Postgres("postgresql://u:pw@h/db".into())
+        );
+        assert!(matches!(Source::parse("mysql://x"), Err(Error::UnknownScheme { .. })));
+        assert!(matches!(Source::parse("/no/such/file.sql"), Err(Error::Missing { .. })));
+        assert_eq!(redact("postgresql://u:secret@h/db"), "postgresql://u:***@h/db");
+    }
+}
