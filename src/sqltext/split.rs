@@ -56,6 +56,9 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
         if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
             continue;
         }
+        if t.token == Token::SemiColon && start.is_none() {
+            continue; // an empty statement
+        }
         let first = *start.get_or_insert(i);
         if t.token == Token::SemiColon && state.ends_here(&tokens[first..i]) {
             out.push(make(src, &tokens[first..i]));
@@ -199,6 +202,12 @@ mod tests {
         assert!(stmts[1].text.ends_with("END"));
         assert_eq!((stmts[1].line, stmts[1].column), (3, 1));
         assert_eq!(stmts[2].text, "CREATE VIEW v AS SELECT 1");
+    }
+
+    #[test]
+    fn empty_statements_are_skipped() {
+        assert!(split_statements(";; ;\n").unwrap().is_empty());
+        assert_eq!(split_statements("; CREATE TABLE a (x);;").unwrap().len(), 1);
     }
 
     #[test]

@@ -1,0 +1,154 @@
+//! End-to-end tests of the binary: error fixtures under `fixtures/errors/` (exit 2, the
+//! message, no panic, nothing written) and a few successful runs with snapshotted output.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrorCase {
+    description: String,
+    args: Vec<String>,
+    stderr: Vec<String>,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn schemadiff(args: &[String]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+fn flatten(text: &str) -> String {
+    text.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ")
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.display().to_string(), std::fs::read(&p).unwrap_or_default())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn error_fixtures_exit_2_with_a_clear_message_and_write_nothing() {
+    let mut failures = Vec::new();
+    for dir in cases("errors") {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let case: ErrorCase = toml::from_str(&read(&dir.join("case.toml"))).unwrap();
+        assert!(!case.description.is_empty());
+        let args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", &dir.display().to_string())).collect();
+        let files_before = listing(&dir);
+        let run = schemadiff(&args);
+        let mut problems = Vec::new();
+        if run.code != 2 {
+            problems.push(format!("exit code {} (expected 2)", run.code));
+        }
+        if run.stderr.contains("panicked") {
+            problems.push("panicked".into());
+        }
+        if !run.stdout.is_empty() {
+            problems.push(format!("wrote to stdout: {}", run.stdout));
+        }
+        // miette wraps long lines; compare with the wrapping taken out.
+        let flat = flatten(&run.stderr);
+        for needle in &case.stderr {
+            if !flat.contains(&flatten(needle)) {
+                problems.push(format!("stderr lacks `{needle}`"));
+            }
+        }
+        if listing(&dir) != files_before {
+            problems.push("files in the case directory changed".into());
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{name}: {}\n--- stderr ---\n{}", problems.join("; "), run.stderr));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn diff_prints_a_rebuild_and_exit_code_reports_changes() {
+    let dir = root().join("fixtures/sqlite/parent_rebuild_keeps_cascade_children");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v = vec![
+            "diff".to_string(),
+            "--from".into(),
+            dir.join("before.sql").display().to_string(),
+            "--to".into(),
+            dir.join("after.sql").display().to_string(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = schemadiff(&args(&[]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("PRAGMA foreign_keys = OFF;\n\nBEGIN;"));
+    assert!(run.stdout.contains("ALTER TABLE schemadiff_new_authors RENAME TO authors;"));
+    assert_eq!(schemadiff(&args(&["--exit-code"])).code, 1);
+    let json = schemadiff(&args(&["--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["rebuilds"], serde_json::json!(["authors"]));
+    assert_eq!(v["foreign_keys_off"], true);
+
+    let same = dir.join("before.sql").display().to_string();
+    let clean = schemadiff(&["diff".into(), "--from".into(), same.clone(), "--to".into(), same, "--exit-code".into()]);
+    assert_eq!(clean.code, 0);
+    assert!(clean.stdout.contains("No changes."));
+}
+
+#[test]
+fn inspect_reads_a_live_database_and_declared_ddl_the_same_way() {
+    let tmp = temp_dir("cli-inspect");
+    let ddl = "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT) STRICT, WITHOUT ROWID;\nCREATE INDEX t_v ON t (v DESC) WHERE v IS NOT NULL;\n";
+    std::fs::write(tmp.join("schema.sql"), ddl).unwrap();
+    let conn = rusqlite::Connection::open(tmp.join("app.db")).unwrap();
+    conn.execute_batch(ddl).unwrap();
+    drop(conn);
+    let from_file = schemadiff(&["inspect".into(), tmp.join("schema.sql").display().to_string()]);
+    let url = format!("sqlite:///{}", tmp.join("app.db").display());
+    let from_db = schemadiff(&["inspect".into(), url.clone()]);
+    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+    assert_eq!(from_db.code, 0, "{}", from_db.stderr);
+    assert_eq!(from_file.stdout, from_db.stdout);
+    snapshot_settings("cli").bind(|| insta::assert_snapshot!("inspect_strict_without_rowid", from_db.stdout));
+    let json = schemadiff(&["inspect".into(), url, "--format".into(), "json".into()]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["tables"]["t"]["strict"], true);
+    assert_eq!(v["tables"]["t"]["without_rowid"], true);
+}
+
+#[test]
+fn diff_from_an_empty_database_creates_in_dependency_order() {
+    let dir = root().join("fixtures/sqlite/add_two_tables_with_fk");
+    let run = schemadiff(&[
+        "diff".into(),
+        "--from".into(),
+        "sqlite:///:memory:".into(),
+        "--to".into(),
+        dir.join("after.sql").display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    snapshot_settings("cli").bind(|| insta::assert_snapshot!("diff_from_memory", run.stdout));
+}
