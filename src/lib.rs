@@ -5,13 +5,13 @@
 //! [`model::Schema`]; [`diff::diff`] compares two; [`plan::plan`] orders the changes into
 //! steps; [`render`] writes SQL. `diff`, `plan` and `render` do no I/O.
 
-pub mod model;
-pub mod sqltext;
-pub mod introspect;
 pub mod declare;
 pub mod diff;
+pub mod introspect;
+pub mod model;
 pub mod plan;
 pub mod render;
+pub mod sqltext;
 
 use diff::Renames;
 use model::Schema;
@@ -22,5 +22,5 @@ pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) ->
     let changes = diff::diff(from, to, renames);
     plan::plan(&changes, from, to, caps)
 }
-pub mod source;
 pub mod cli;
+pub mod source;

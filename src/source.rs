@@ -37,7 +37,9 @@ pub enum Error {
     Missing { path: PathBuf },
 
     #[error("{} is neither a .sql file, a directory, nor a SQLite database", path.display())]
-    #[diagnostic(help("pass declared DDL as a .sql file or directory, and databases as sqlite:///path.db"))]
+    #[diagnostic(help(
+        "pass declared DDL as a .sql file or directory, and databases as sqlite:///path.db"
+    ))]
     Unrecognized { path: PathBuf },
 
     #[error("{} is not a SQLite database: {message}", path.display())]
@@ -45,11 +47,14 @@ pub enum Error {
     NotDatabase { path: PathBuf, message: String },
 
     #[error("cannot read SQLite database {}: {source}", path.display())]
-    Introspect { path: PathBuf, source: introspect::Error },
+    Introspect {
+        path: PathBuf,
+        source: introspect::Error,
+    },
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Declare(#[from] declare::Error),
+    Declare(Box<declare::Error>),
 
     #[error("PostgreSQL is not supported yet by this build of schemadiff ({what})")]
     #[diagnostic(help("SQLite sources work today; PostgreSQL introspection is being built"))]
@@ -60,11 +65,18 @@ impl Source {
     /// Parses a source string as DESIGN.md defines it.
     pub fn parse(text: &str) -> Result<Source, Error> {
         if let Some((scheme, rest)) = text.split_once("://") {
-            let base = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+            let base = scheme
+                .split('+')
+                .next()
+                .unwrap_or(scheme)
+                .to_ascii_lowercase();
             return match base.as_str() {
                 "postgres" | "postgresql" => Ok(Source::Postgres(format!("postgresql://{rest}"))),
                 "sqlite" => Ok(sqlite_url(rest)),
-                _ => Err(Error::UnknownScheme { scheme: scheme.to_string(), source_text: text.to_string() }),
+                _ => Err(Error::UnknownScheme {
+                    scheme: scheme.to_string(),
+                    source_text: text.to_string(),
+                }),
             };
         }
         let path = PathBuf::from(text);
@@ -91,10 +103,12 @@ impl Source {
     pub fn load(&self, dialect: Dialect) -> Result<Schema, Error> {
         match (self, dialect) {
             (Source::Postgres(url), _) => Err(Error::PostgresUnsupported { what: redact(url) }),
-            (Source::Files(_), Dialect::Postgres) => {
-                Err(Error::PostgresUnsupported { what: "declared PostgreSQL DDL".into() })
-            }
-            (Source::Files(path), Dialect::Sqlite) => Ok(declare_sqlite(&read_sources(path)?)?),
+            (Source::Files(_), Dialect::Postgres) => Err(Error::PostgresUnsupported {
+                what: "declared PostgreSQL DDL".into(),
+            }),
+            (Source::Files(path), Dialect::Sqlite) => read_sources(path)
+                .and_then(|files| declare_sqlite(&files))
+                .map_err(|e| Error::Declare(Box::new(e))),
             (Source::Sqlite(None), _) => Ok(Schema::default()),
             (Source::Sqlite(Some(path)), _) => {
                 let conn = open_sqlite(path)?;
@@ -127,7 +141,9 @@ fn has_sqlite_header(path: &Path) -> bool {
 /// Opens an existing database read-only; a missing file is an error, never created.
 pub fn open_sqlite(path: &Path) -> Result<Connection, Error> {
     if !path.exists() {
-        return Err(Error::Missing { path: path.to_path_buf() });
+        return Err(Error::Missing {
+            path: path.to_path_buf(),
+        });
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::NotDatabase {
@@ -135,12 +151,18 @@ pub fn open_sqlite(path: &Path) -> Result<Connection, Error> {
         message: e.to_string(),
     })?;
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-        .map_err(|e| Error::NotDatabase { path: path.to_path_buf(), message: e.to_string() })?;
+        .map_err(|e| Error::NotDatabase {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     Ok(conn)
 }
 
 fn classify(path: &Path, source: introspect::Error) -> Error {
-    Error::Introspect { path: path.to_path_buf(), source }
+    Error::Introspect {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Hides a password in a URL for messages.
@@ -163,16 +185,37 @@ mod tests {
 
     #[test]
     fn parses_sqlalchemy_style_urls() {
-        assert_eq!(Source::parse("sqlite:///app.db").unwrap(), Source::Sqlite(Some("app.db".into())));
-        assert_eq!(Source::parse("sqlite:////tmp/app.db").unwrap(), Source::Sqlite(Some("/tmp/app.db".into())));
-        assert_eq!(Source::parse("sqlite:///:memory:").unwrap(), Source::Sqlite(None));
-        assert_eq!(Source::parse("sqlite://app.db").unwrap(), Source::Sqlite(Some("app.db".into())));
+        assert_eq!(
+            Source::parse("sqlite:///app.db").unwrap(),
+            Source::Sqlite(Some("app.db".into()))
+        );
+        assert_eq!(
+            Source::parse("sqlite:////tmp/app.db").unwrap(),
+            Source::Sqlite(Some("/tmp/app.db".into()))
+        );
+        assert_eq!(
+            Source::parse("sqlite:///:memory:").unwrap(),
+            Source::Sqlite(None)
+        );
+        assert_eq!(
+            Source::parse("sqlite://app.db").unwrap(),
+            Source::Sqlite(Some("app.db".into()))
+        );
         assert_eq!(
             Source::parse("postgresql+psycopg2://u:pw@h/db").unwrap(),
             Source::Postgres("postgresql://u:pw@h/db".into())
         );
-        assert!(matches!(Source::parse("mysql://x"), Err(Error::UnknownScheme { .. })));
-        assert!(matches!(Source::parse("/no/such/file.sql"), Err(Error::Missing { .. })));
-        assert_eq!(redact("postgresql://u:secret@h/db"), "postgresql://u:***@h/db");
+        assert!(matches!(
+            Source::parse("mysql://x"),
+            Err(Error::UnknownScheme { .. })
+        ));
+        assert!(matches!(
+            Source::parse("/no/such/file.sql"),
+            Err(Error::Missing { .. })
+        ));
+        assert_eq!(
+            redact("postgresql://u:secret@h/db"),
+            "postgresql://u:***@h/db"
+        );
     }
 }

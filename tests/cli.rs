@@ -36,7 +36,10 @@ fn schemadiff(args: &[String]) -> Run {
 }
 
 fn flatten(text: &str) -> String {
-    text.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -44,7 +47,10 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| {
             let p = e.unwrap().path();
-            (p.display().to_string(), std::fs::read(&p).unwrap_or_default())
+            (
+                p.display().to_string(),
+                std::fs::read(&p).unwrap_or_default(),
+            )
         })
         .collect();
     out.sort();
@@ -58,7 +64,11 @@ fn error_fixtures_exit_2_with_a_clear_message_and_write_nothing() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let case: ErrorCase = toml::from_str(&read(&dir.join("case.toml"))).unwrap();
         assert!(!case.description.is_empty());
-        let args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", &dir.display().to_string())).collect();
+        let args: Vec<String> = case
+            .args
+            .iter()
+            .map(|a| a.replace("{dir}", &dir.display().to_string()))
+            .collect();
         let files_before = listing(&dir);
         let run = schemadiff(&args);
         let mut problems = Vec::new();
@@ -82,7 +92,11 @@ fn error_fixtures_exit_2_with_a_clear_message_and_write_nothing() {
             problems.push("files in the case directory changed".into());
         }
         if !problems.is_empty() {
-            failures.push(format!("{name}: {}\n--- stderr ---\n{}", problems.join("; "), run.stderr));
+            failures.push(format!(
+                "{name}: {}\n--- stderr ---\n{}",
+                problems.join("; "),
+                run.stderr
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -105,7 +119,9 @@ fn diff_prints_a_rebuild_and_exit_code_reports_changes() {
     let run = schemadiff(&args(&[]));
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("PRAGMA foreign_keys = OFF;\n\nBEGIN;"));
-    assert!(run.stdout.contains("ALTER TABLE schemadiff_new_authors RENAME TO authors;"));
+    assert!(run
+        .stdout
+        .contains("ALTER TABLE schemadiff_new_authors RENAME TO authors;"));
     assert_eq!(schemadiff(&args(&["--exit-code"])).code, 1);
     let json = schemadiff(&args(&["--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -113,7 +129,14 @@ fn diff_prints_a_rebuild_and_exit_code_reports_changes() {
     assert_eq!(v["foreign_keys_off"], true);
 
     let same = dir.join("before.sql").display().to_string();
-    let clean = schemadiff(&["diff".into(), "--from".into(), same.clone(), "--to".into(), same, "--exit-code".into()]);
+    let clean = schemadiff(&[
+        "diff".into(),
+        "--from".into(),
+        same.clone(),
+        "--to".into(),
+        same,
+        "--exit-code".into(),
+    ]);
     assert_eq!(clean.code, 0);
     assert!(clean.stdout.contains("No changes."));
 }
@@ -126,13 +149,17 @@ fn inspect_reads_a_live_database_and_declared_ddl_the_same_way() {
     let conn = rusqlite::Connection::open(tmp.join("app.db")).unwrap();
     conn.execute_batch(ddl).unwrap();
     drop(conn);
-    let from_file = schemadiff(&["inspect".into(), tmp.join("schema.sql").display().to_string()]);
+    let from_file = schemadiff(&[
+        "inspect".into(),
+        tmp.join("schema.sql").display().to_string(),
+    ]);
     let url = format!("sqlite:///{}", tmp.join("app.db").display());
     let from_db = schemadiff(&["inspect".into(), url.clone()]);
     assert_eq!(from_file.code, 0, "{}", from_file.stderr);
     assert_eq!(from_db.code, 0, "{}", from_db.stderr);
     assert_eq!(from_file.stdout, from_db.stdout);
-    snapshot_settings("cli").bind(|| insta::assert_snapshot!("inspect_strict_without_rowid", from_db.stdout));
+    snapshot_settings("cli")
+        .bind(|| insta::assert_snapshot!("inspect_strict_without_rowid", from_db.stdout));
     let json = schemadiff(&["inspect".into(), url, "--format".into(), "json".into()]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["tables"]["t"]["strict"], true);

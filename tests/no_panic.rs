@@ -24,15 +24,58 @@ impl Rng {
 }
 
 fn declare_text(text: String) {
-    let file = SourceFile { path: "fuzz.sql".into(), text };
+    let file = SourceFile {
+        path: "fuzz.sql".into(),
+        text,
+    };
     let _ = declare_sqlite(&[file]);
 }
 
 const WORDS: &[&str] = &[
-    "CREATE", "TABLE", "INDEX", "VIEW", "TRIGGER", "(", ")", ",", ";", "t", "x", "INTEGER",
-    "PRIMARY", "KEY", "CHECK", "REFERENCES", "DEFAULT", "'s'", "\"q\"", "BEGIN", "END", "AS",
-    "SELECT", "FROM", "WHERE", "GENERATED", "ALWAYS", "STORED", "WITHOUT", "ROWID", "STRICT",
-    "COLLATE", "NOCASE", "UNIQUE", "ON", "--", "/*", "*/", "`", "[", "]", "NULL", "NOT", "1e9",
+    "CREATE",
+    "TABLE",
+    "INDEX",
+    "VIEW",
+    "TRIGGER",
+    "(",
+    ")",
+    ",",
+    ";",
+    "t",
+    "x",
+    "INTEGER",
+    "PRIMARY",
+    "KEY",
+    "CHECK",
+    "REFERENCES",
+    "DEFAULT",
+    "'s'",
+    "\"q\"",
+    "BEGIN",
+    "END",
+    "AS",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GENERATED",
+    "ALWAYS",
+    "STORED",
+    "WITHOUT",
+    "ROWID",
+    "STRICT",
+    "COLLATE",
+    "NOCASE",
+    "UNIQUE",
+    "ON",
+    "--",
+    "/*",
+    "*/",
+    "`",
+    "[",
+    "]",
+    "NULL",
+    "NOT",
+    "1e9",
 ];
 
 #[test]
@@ -42,7 +85,9 @@ fn random_bytes_and_token_soup_never_panic() {
         let len = rng.below(400);
         let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         declare_text(String::from_utf8_lossy(&bytes).to_string());
-        let soup: Vec<&str> = (0..rng.below(60)).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+        let soup: Vec<&str> = (0..rng.below(60))
+            .map(|_| WORDS[rng.below(WORDS.len())])
+            .collect();
         declare_text(soup.join(" "));
     }
 }
@@ -71,7 +116,10 @@ fn corrupted_databases_give_errors_not_panics() {
     let tmp = temp_dir("no-panic-db");
     let path = tmp.join("good.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&read(&root().join("fixtures/sqlite/multi_table_changes/before.sql"))).unwrap();
+    conn.execute_batch(&read(
+        &root().join("fixtures/sqlite/multi_table_changes/before.sql"),
+    ))
+    .unwrap();
     drop(conn);
     let good = std::fs::read(&path).unwrap();
     let mut rng = Rng(7);

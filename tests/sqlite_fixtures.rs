@@ -17,8 +17,8 @@ use schemadiff::diff::{diff, Renames};
 use schemadiff::introspect::sqlite::introspect;
 use schemadiff::model::Schema;
 use schemadiff::plan::{Caps, Plan};
-use schemadiff::render::sqlite::{render_script, schema_ddl};
 use schemadiff::plan_sqlite;
+use schemadiff::render::sqlite::{render_script, schema_ddl};
 use std::path::Path;
 
 #[derive(serde::Deserialize)]
@@ -40,7 +40,11 @@ struct Case {
 #[test]
 fn sqlite_fixtures_round_trip_on_a_real_database() {
     let cases = cases("sqlite");
-    assert!(cases.len() >= 50, "expected at least 50 SQLite cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 50,
+        "expected at least 50 SQLite cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for dir in &cases {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -72,7 +76,10 @@ fn run_case(dir: &Path, name: &str) {
     for (side, schema) in [("before", &before), ("after", &after)] {
         assert_declare_matches_live(&dir.join(format!("{side}.sql")), schema);
         assert_printer_round_trips(schema, side);
-        assert!(diff(schema, schema, &Renames::default()).is_empty(), "diff({side}, {side}) not empty");
+        assert!(
+            diff(schema, schema, &Renames::default()).is_empty(),
+            "diff({side}, {side}) not empty"
+        );
     }
     let caps = Caps::bundled();
     let up = plan_sqlite(&before, &after, &renames, caps);
@@ -88,7 +95,13 @@ fn run_case(dir: &Path, name: &str) {
         insta::assert_snapshot!(format!("{name}__up"), up_sql);
         insta::assert_snapshot!(format!("{name}__down"), down_sql);
     });
-    apply_round_trip(dir, &case, (&before, &after), (&up, &down), (&up_sql, &down_sql));
+    apply_round_trip(
+        dir,
+        &case,
+        (&before, &after),
+        (&up, &down),
+        (&up_sql, &down_sql),
+    );
 }
 
 fn declared(path: &Path) -> Schema {
@@ -101,15 +114,27 @@ fn assert_declare_matches_live(path: &Path, declared: &Schema) {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch(&read(path)).unwrap();
     let live = introspect(&conn).unwrap();
-    assert_eq!(&live, declared, "introspect(db from {}) != declare", path.display());
+    assert_eq!(
+        &live,
+        declared,
+        "introspect(db from {}) != declare",
+        path.display()
+    );
 }
 
 /// The canonical DDL printer's output declares the same model back.
 fn assert_printer_round_trips(schema: &Schema, side: &str) {
     let ddl = schema_ddl(schema);
-    let file = schemadiff::declare::SourceFile { path: format!("{side}.canonical.sql").into(), text: ddl.clone() };
-    let again = declare_sqlite(&[file]).unwrap_or_else(|e| panic!("canonical DDL of {side} rejected: {e}\n{ddl}"));
-    assert_eq!(&again, schema, "canonical DDL of {side} does not round-trip:\n{ddl}");
+    let file = schemadiff::declare::SourceFile {
+        path: format!("{side}.canonical.sql").into(),
+        text: ddl.clone(),
+    };
+    let again = declare_sqlite(&[file])
+        .unwrap_or_else(|e| panic!("canonical DDL of {side} rejected: {e}\n{ddl}"));
+    assert_eq!(
+        &again, schema,
+        "canonical DDL of {side} does not round-trip:\n{ddl}"
+    );
 }
 
 fn apply_round_trip(
@@ -119,39 +144,82 @@ fn apply_round_trip(
     (up, down): (&Plan, &Plan),
     (up_sql, down_sql): (&str, &str),
 ) {
-    let tmp = temp_dir(&format!("sqlite-{}", dir.file_name().unwrap().to_string_lossy()));
+    let tmp = temp_dir(&format!(
+        "sqlite-{}",
+        dir.file_name().unwrap().to_string_lossy()
+    ));
     let conn = seeded_db(&tmp.join("db.sqlite"), dir, case);
     let seeded = data(&conn, before);
     let seqs = sequences(&conn);
     let violations = fk_violations(&conn);
-    assert_shell_applies(&tmp.join("shell.sqlite"), dir, case, before, after, up_sql, &seeded);
+    assert_shell_applies(
+        &tmp.join("shell.sqlite"),
+        dir,
+        case,
+        before,
+        after,
+        up_sql,
+        &seeded,
+    );
 
     if let Some(expected) = &case.upgrade_fails {
-        let err = conn.execute_batch(up_sql).expect_err("the upgrade must fail on these rows");
-        assert!(err.to_string().contains(expected.as_str()), "upgrade failed with `{err}`, expected `{expected}`");
+        let err = conn
+            .execute_batch(up_sql)
+            .expect_err("the upgrade must fail on these rows");
+        assert!(
+            err.to_string().contains(expected.as_str()),
+            "upgrade failed with `{err}`, expected `{expected}`"
+        );
         if !conn.is_autocommit() {
             conn.execute_batch("ROLLBACK").unwrap();
         }
-        assert_eq!(&introspect(&conn).unwrap(), before, "a failed upgrade changed the schema");
-        assert_eq!(data(&conn, before), seeded, "a failed upgrade changed the data");
+        assert_eq!(
+            &introspect(&conn).unwrap(),
+            before,
+            "a failed upgrade changed the schema"
+        );
+        assert_eq!(
+            data(&conn, before),
+            seeded,
+            "a failed upgrade changed the data"
+        );
         return;
     }
-    conn.execute_batch(up_sql).unwrap_or_else(|e| panic!("upgrade failed: {e}\n{up_sql}"));
+    conn.execute_batch(up_sql)
+        .unwrap_or_else(|e| panic!("upgrade failed: {e}\n{up_sql}"));
     assert!(conn.is_autocommit(), "upgrade left a transaction open");
     let live = introspect(&conn).unwrap();
-    assert_eq!(&live, after, "after upgrade, the database differs from after.sql");
-    assert!(diff(&live, after, &Renames::default()).is_empty(), "re-diff after upgrade not empty");
+    assert_eq!(
+        &live, after,
+        "after upgrade, the database differs from after.sql"
+    );
+    assert!(
+        diff(&live, after, &Renames::default()).is_empty(),
+        "re-diff after upgrade not empty"
+    );
     assert_rows_kept(&conn, before, after, case, &seeded);
     assert_sequences_kept(&conn, before, after, &seqs);
-    assert_eq!(fk_violations(&conn), violations, "the upgrade changed foreign-key violations");
+    assert_eq!(
+        fk_violations(&conn),
+        violations,
+        "the upgrade changed foreign-key violations"
+    );
     let _ = up;
 
-    conn.execute_batch(down_sql).unwrap_or_else(|e| panic!("downgrade failed: {e}\n{down_sql}"));
+    conn.execute_batch(down_sql)
+        .unwrap_or_else(|e| panic!("downgrade failed: {e}\n{down_sql}"));
     let live = introspect(&conn).unwrap();
-    assert_eq!(&live, before, "after downgrade, the database differs from before.sql");
+    assert_eq!(
+        &live, before,
+        "after downgrade, the database differs from before.sql"
+    );
     assert!(plan_sqlite(&live, before, &Renames::default(), Caps::bundled()).is_empty());
     if !case.lossy {
-        assert_eq!(data(&conn, before), seeded, "the round trip changed the data");
+        assert_eq!(
+            data(&conn, before),
+            seeded,
+            "the round trip changed the data"
+        );
     }
     let _ = down;
 }
@@ -182,12 +250,24 @@ fn assert_shell_applies(
     let conn = Connection::open(path).unwrap();
     if case.upgrade_fails.is_some() {
         assert!(!ok, "sqlite3 -bail applied an upgrade that must fail");
-        assert_eq!(&introspect(&conn).unwrap(), before, "sqlite3: a failed upgrade changed the schema");
-        assert_eq!(&data(&conn, before), seeded, "sqlite3: a failed upgrade changed the data");
+        assert_eq!(
+            &introspect(&conn).unwrap(),
+            before,
+            "sqlite3: a failed upgrade changed the schema"
+        );
+        assert_eq!(
+            &data(&conn, before),
+            seeded,
+            "sqlite3: a failed upgrade changed the data"
+        );
         return;
     }
     assert!(ok, "sqlite3 -bail failed: {stderr}");
-    assert_eq!(&introspect(&conn).unwrap(), after, "sqlite3: the database differs from after.sql");
+    assert_eq!(
+        &introspect(&conn).unwrap(),
+        after,
+        "sqlite3: the database differs from after.sql"
+    );
     assert_rows_kept(&conn, before, after, case, seeded);
 }
 
@@ -203,7 +283,12 @@ fn sqlite3_shell(db: &Path, script: &str) -> (bool, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the sqlite3 shell is required by this test: apt-get install sqlite3");
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     (out.status.success() && stderr.is_empty(), stderr)
@@ -220,26 +305,44 @@ fn assert_rows_kept(
 ) {
     let renames = Renames::parse(&case.renames).unwrap();
     for (name, new) in &after.tables {
-        let Some(old) = before.tables.get(name) else { continue };
+        let Some(old) = before.tables.get(name) else {
+            continue;
+        };
         let count = seeded[name].len();
-        assert_eq!(rows(conn, name, &[]).len(), count, "row count of {name} changed");
+        assert_eq!(
+            rows(conn, name, &[]).len(),
+            count,
+            "row count of {name} changed"
+        );
         let mut src = Vec::new();
         let mut dst = Vec::new();
         for col in &new.columns {
             let from = renames.old_name(name, &col.name).unwrap_or(&col.name);
-            let Some(old_col) = old.column(from) else { continue };
-            let same = schemadiff::model::Column { name: col.name.clone(), ..old_col.clone() } == *col;
+            let Some(old_col) = old.column(from) else {
+                continue;
+            };
+            let same = schemadiff::model::Column {
+                name: col.name.clone(),
+                ..old_col.clone()
+            } == *col;
             if same {
                 src.push(old.columns.iter().position(|c| c.name == from).unwrap());
                 dst.push(col.name.clone());
             }
         }
         let project = |rows: &Vec<Vec<String>>| {
-            let mut out: Vec<Vec<String>> = rows.iter().map(|r| src.iter().map(|i| r[*i].clone()).collect()).collect();
+            let mut out: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| src.iter().map(|i| r[*i].clone()).collect())
+                .collect();
             out.sort();
             out
         };
-        assert_eq!(rows(conn, name, &dst), project(&seeded[name]), "values of unchanged columns of {name}");
+        assert_eq!(
+            rows(conn, name, &dst),
+            project(&seeded[name]),
+            "values of unchanged columns of {name}"
+        );
     }
 }
 
@@ -250,12 +353,19 @@ fn assert_sequences_kept(
     seqs: &std::collections::BTreeMap<String, i64>,
 ) {
     let autoinc = |s: &Schema, t: &str| {
-        s.tables.get(t).and_then(|t| t.primary_key.as_ref()).is_some_and(|pk| pk.autoincrement)
+        s.tables
+            .get(t)
+            .and_then(|t| t.primary_key.as_ref())
+            .is_some_and(|pk| pk.autoincrement)
     };
     let now = sequences(conn);
     for (table, seq) in seqs {
         if autoinc(before, table) && autoinc(after, table) {
-            assert_eq!(now.get(table), Some(seq), "AUTOINCREMENT sequence of {table}");
+            assert_eq!(
+                now.get(table),
+                Some(seq),
+                "AUTOINCREMENT sequence of {table}"
+            );
         }
     }
 }

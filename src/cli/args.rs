@@ -6,10 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Schema diffs and migrations for SQLite and PostgreSQL, in plain SQL
 #[derive(Debug, Parser)]
 #[command(name = "schemadiff", version, about, long_about = None)]
-#[command(after_help = "Sources: sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:,\n\
+#[command(
+    after_help = "Sources: sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:,\n\
 postgresql://user@host/db (also postgresql+psycopg2://…), or a path to a .sql file or a\n\
 directory of .sql files (declared DDL).\n\n\
-Exit codes: 0 success or no changes, 1 changes found (--exit-code), 2 error.")]
+Exit codes: 0 success or no changes, 1 changes found (--exit-code), 2 error."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

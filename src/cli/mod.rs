@@ -32,7 +32,9 @@ pub enum Error {
     Rename(#[from] diff::RenameError),
 
     #[error("invalid --sqlite-version `{0}`")]
-    #[diagnostic(help("give the version of the SQLite that will run the script, e.g. --sqlite-version 3.40.1"))]
+    #[diagnostic(help(
+        "give the version of the SQLite that will run the script, e.g. --sqlite-version 3.40.1"
+    ))]
     Version(String),
 
     #[error("cannot write output: {0}")]
@@ -50,7 +52,11 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
 fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
-    let dialect = args.dialect.or(from.dialect()).or(to.dialect()).unwrap_or(Dialect::Sqlite);
+    let dialect = args
+        .dialect
+        .or(from.dialect())
+        .or(to.dialect())
+        .unwrap_or(Dialect::Sqlite);
     let renames = Renames::parse(&args.rename)?;
     let caps = match &args.sqlite_version {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
@@ -72,7 +78,11 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         }),
     };
     write_stdout(&text)?;
-    Ok(if args.exit_code && !plan.is_empty() { Outcome::Changes } else { Outcome::Clean })
+    Ok(if args.exit_code && !plan.is_empty() {
+        Outcome::Changes
+    } else {
+        Outcome::Clean
+    })
 }
 
 #[derive(Serialize)]

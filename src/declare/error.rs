@@ -41,7 +41,11 @@ impl Position {
         let rel_line: u64 = l.trim().parse().ok()?;
         let rel_col: u64 = c.trim().parse().ok()?;
         let line = stmt.line + rel_line - 1;
-        let column = if rel_line == 1 { stmt.column + rel_col - 1 } else { rel_col };
+        let column = if rel_line == 1 {
+            stmt.column + rel_col - 1
+        } else {
+            rel_col
+        };
         let loc = sqlparser::tokenizer::Location { line, column };
         let offset = crate::sqltext::byte_offset(&file.text, loc);
         Some(Position::new(file, line, column, offset))
@@ -58,13 +62,19 @@ impl std::fmt::Display for Position {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("{} is not a text file (schema files are UTF-8 SQL)", path.display())]
     NotText { path: PathBuf },
 
     #[error("{pos}: {message}")]
-    #[diagnostic(code(schemadiff::ddl::syntax), help("fix the statement; SQLite's syntax: https://www.sqlite.org/lang.html"))]
+    #[diagnostic(
+        code(schemadiff::ddl::syntax),
+        help("fix the statement; SQLite's syntax: https://www.sqlite.org/lang.html")
+    )]
     Syntax {
         pos: Box<Position>,
         message: String,
@@ -75,7 +85,10 @@ pub enum Error {
     },
 
     #[error("{pos}: SQLite rejects this statement: {message}")]
-    #[diagnostic(code(schemadiff::ddl::rejected), help("correct the statement that starts here so that SQLite accepts it"))]
+    #[diagnostic(
+        code(schemadiff::ddl::rejected),
+        help("correct the statement that starts here so that SQLite accepts it")
+    )]
     Rejected {
         pos: Box<Position>,
         message: String,
@@ -86,7 +99,10 @@ pub enum Error {
     },
 
     #[error("{pos}: `{words} …` does not belong in a schema file: only CREATE TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER do")]
-    #[diagnostic(code(schemadiff::ddl::not_schema), help("schema files declare the target state; move data changes into a migration"))]
+    #[diagnostic(
+        code(schemadiff::ddl::not_schema),
+        help("schema files declare the target state; move data changes into a migration")
+    )]
     NotSchema {
         pos: Box<Position>,
         words: String,
@@ -103,23 +119,40 @@ pub enum Error {
 impl Error {
     pub(super) fn syntax(pos: Position, message: String) -> Self {
         let (src, span) = (pos.src.clone(), pos.span);
-        Error::Syntax { pos: Box::new(pos), message, src, span }
+        Error::Syntax {
+            pos: Box::new(pos),
+            message,
+            src,
+            span,
+        }
     }
 
     pub(super) fn rejected(pos: Position, message: String) -> Self {
         let (src, span) = (pos.src.clone(), pos.span);
-        Error::Rejected { pos: Box::new(pos), message, src, span }
+        Error::Rejected {
+            pos: Box::new(pos),
+            message,
+            src,
+            span,
+        }
     }
 
     pub(super) fn not_schema(pos: Position, words: String) -> Self {
         let (src, span) = (pos.src.clone(), pos.span);
-        Error::NotSchema { pos: Box::new(pos), words, src, span }
+        Error::NotSchema {
+            pos: Box::new(pos),
+            words,
+            src,
+            span,
+        }
     }
 
     /// Returns the file position the error is about, when it has one.
     pub fn position(&self) -> Option<&Position> {
         match self {
-            Error::Syntax { pos, .. } | Error::Rejected { pos, .. } | Error::NotSchema { pos, .. } => Some(pos),
+            Error::Syntax { pos, .. }
+            | Error::Rejected { pos, .. }
+            | Error::NotSchema { pos, .. } => Some(pos),
             _ => None,
         }
     }

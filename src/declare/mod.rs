@@ -43,7 +43,10 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
     paths
         .into_iter()
         .map(|p| {
-            let bytes = std::fs::read(&p).map_err(|source| Error::Io { path: p.clone(), source })?;
+            let bytes = std::fs::read(&p).map_err(|source| Error::Io {
+                path: p.clone(),
+                source,
+            })?;
             let text = String::from_utf8(bytes).map_err(|_| Error::NotText { path: p.clone() })?;
             Ok(SourceFile { path: p, text })
         })
@@ -51,7 +54,10 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
 }
 
 fn collect_sql_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |source| Error::Io { path: dir.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
@@ -80,7 +86,10 @@ pub fn load_sqlite(conn: &Connection, files: &[SourceFile]) -> Result<(), Error>
         })?;
         for stmt in stmts {
             if stmt.kind == StatementKind::Other {
-                return Err(Error::not_schema(Position::at(file, &stmt), first_words(&stmt.text)));
+                return Err(Error::not_schema(
+                    Position::at(file, &stmt),
+                    first_words(&stmt.text),
+                ));
             }
             pending.push((file, stmt));
         }
@@ -91,7 +100,10 @@ pub fn load_sqlite(conn: &Connection, files: &[SourceFile]) -> Result<(), Error>
 
 /// Runs statements; those that fail are retried while others succeed (a view over a view
 /// declared later), then the first remaining failure is reported.
-fn execute_until_settled(conn: &Connection, mut pending: Vec<(&SourceFile, Statement)>) -> Result<(), Error> {
+fn execute_until_settled(
+    conn: &Connection,
+    mut pending: Vec<(&SourceFile, Statement)>,
+) -> Result<(), Error> {
     loop {
         let before = pending.len();
         let mut failed = Vec::new();
@@ -125,7 +137,10 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
                 let msg = e.to_string();
                 let msg = msg.split(" at Line: ").next().unwrap_or(&msg);
                 let msg = msg.trim_start_matches("sql parser error: ");
-                let sqlite = sqlite_message.split(" in ").next().unwrap_or(&sqlite_message);
+                let sqlite = sqlite_message
+                    .split(" in ")
+                    .next()
+                    .unwrap_or(&sqlite_message);
                 return Error::syntax(pos, format!("cannot parse DDL: {msg} (SQLite: {sqlite})"));
             }
         }
@@ -134,5 +149,8 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
 }
 
 fn first_words(text: &str) -> String {
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

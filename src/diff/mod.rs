@@ -64,8 +64,20 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
             Some(old) => diff_table(old, table, renames, &mut changes),
         }
     }
-    diff_named(&from.views, &to.views, &mut changes, Change::DropView, Change::CreateView);
-    diff_named(&from.triggers, &to.triggers, &mut changes, Change::DropTrigger, Change::CreateTrigger);
+    diff_named(
+        &from.views,
+        &to.views,
+        &mut changes,
+        Change::DropView,
+        Change::CreateView,
+    );
+    diff_named(
+        &from.triggers,
+        &to.triggers,
+        &mut changes,
+        Change::DropTrigger,
+        Change::CreateTrigger,
+    );
     Changeset { changes }
 }
 
@@ -89,7 +101,13 @@ fn diff_named<T: Clone + PartialEq>(
 }
 
 fn diff_table(before: &Table, after: &Table, renames: &Renames, out: &mut Vec<Change>) {
-    diff_named(&before.indexes, &after.indexes, out, Change::DropIndex, Change::CreateIndex);
+    diff_named(
+        &before.indexes,
+        &after.indexes,
+        out,
+        Change::DropIndex,
+        Change::CreateIndex,
+    );
     if same_definition(before, after) {
         return;
     }
@@ -144,7 +162,10 @@ fn same_definition(a: &Table, b: &Table) -> bool {
     } = a;
     *name == b.name
         && columns.len() == b.columns.len()
-        && columns.iter().zip(&b.columns).all(|(x, y)| same_column(x, y))
+        && columns
+            .iter()
+            .zip(&b.columns)
+            .all(|(x, y)| same_column(x, y))
         && *primary_key == b.primary_key
         && *uniques == b.uniques
         && *checks == b.checks

@@ -10,7 +10,9 @@ pub struct Renames {
 
 /// A rename hint that is not of the form `table.old=new`.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid rename hint `{hint}`: expected TABLE.OLD_COLUMN=NEW_COLUMN, e.g. users.name=full_name")]
+#[error(
+    "invalid rename hint `{hint}`: expected TABLE.OLD_COLUMN=NEW_COLUMN, e.g. users.name=full_name"
+)]
 pub struct RenameError {
     pub hint: String,
 }
@@ -21,7 +23,9 @@ impl Renames {
         let mut out = Renames::default();
         for hint in hints {
             let hint = hint.as_ref();
-            let err = || RenameError { hint: hint.to_string() };
+            let err = || RenameError {
+                hint: hint.to_string(),
+            };
             let (left, new) = hint.split_once('=').ok_or_else(err)?;
             let (table, old) = left.rsplit_once('.').ok_or_else(err)?;
             let (table, old, new) = (table.trim(), old.trim(), new.trim());

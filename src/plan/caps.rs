@@ -10,7 +10,9 @@ pub struct Caps {
 impl Caps {
     /// Returns the capabilities of the SQLite library schemadiff is built with.
     pub fn bundled() -> Caps {
-        Caps { version: rusqlite::version_number() }
+        Caps {
+            version: rusqlite::version_number(),
+        }
     }
 
     /// Parses `3.45.1` into capabilities.
@@ -19,7 +21,9 @@ impl Caps {
         let major = parts.next()??;
         let minor = parts.next()??;
         let patch = parts.next().flatten().unwrap_or(0);
-        Some(Caps { version: major * 1_000_000 + minor * 1_000 + patch })
+        Some(Caps {
+            version: major * 1_000_000 + minor * 1_000 + patch,
+        })
     }
 
     /// `ALTER TABLE … RENAME COLUMN` exists since 3.25.0.

@@ -31,20 +31,56 @@ pub enum Why {
 /// One step of a plan. Steps run in [`Phase`] order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    FkBaseline { tables: Vec<String> },
-    DropTrigger { trigger: Trigger, why: Why },
-    DropView { view: View, why: Why },
-    DropIndex { index: Index },
-    DropTable { table: Table },
-    CreateTable { table: Table, cycle: Vec<String> },
-    DropColumn { table: String, column: String },
-    RenameColumn { table: String, from: String, to: String },
-    AddColumn { table: String, column: Column, fk: Option<ForeignKey> },
+    FkBaseline {
+        tables: Vec<String>,
+    },
+    DropTrigger {
+        trigger: Trigger,
+        why: Why,
+    },
+    DropView {
+        view: View,
+        why: Why,
+    },
+    DropIndex {
+        index: Index,
+    },
+    DropTable {
+        table: Table,
+    },
+    CreateTable {
+        table: Table,
+        cycle: Vec<String>,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+        fk: Option<ForeignKey>,
+    },
     Rebuild(Box<Rebuild>),
-    CreateIndex { index: Index },
-    CreateView { view: View, why: Why },
-    CreateTrigger { trigger: Trigger, why: Why },
-    FkCheck { tables: Vec<String> },
+    CreateIndex {
+        index: Index,
+    },
+    CreateView {
+        view: View,
+        why: Why,
+    },
+    CreateTrigger {
+        trigger: Trigger,
+        why: Why,
+    },
+    FkCheck {
+        tables: Vec<String>,
+    },
 }
 
 /// Execution order of the kinds of steps.
@@ -172,49 +208,91 @@ impl Builder {
         self.table_steps(to, &mut steps);
         let fk_tables = fk_check_tables(&self.rebuilds, from, to);
         if !fk_tables.is_empty() {
-            steps.push(Step::FkBaseline { tables: fk_tables.clone() });
+            steps.push(Step::FkBaseline {
+                tables: fk_tables.clone(),
+            });
             steps.push(Step::FkCheck { tables: fk_tables });
         }
         steps.sort_by_key(Step::phase);
         let foreign_keys_off = !self.rebuilds.is_empty() || !self.dropped.is_empty();
-        Plan { steps, foreign_keys_off }
+        Plan {
+            steps,
+            foreign_keys_off,
+        }
     }
 
     fn table_steps(&self, to: &Schema, steps: &mut Vec<Step>) {
-        let gone = |i: &Index| self.dropped.contains_key(&i.table) || self.rebuilds.contains_key(&i.table);
+        let gone =
+            |i: &Index| self.dropped.contains_key(&i.table) || self.rebuilds.contains_key(&i.table);
         for index in self.index_drops.iter().filter(|i| !gone(i)) {
-            steps.push(Step::DropIndex { index: index.clone() });
+            steps.push(Step::DropIndex {
+                index: index.clone(),
+            });
         }
         for name in table_order(&self.dropped).into_iter().rev() {
-            steps.push(Step::DropTable { table: self.dropped[name].clone() });
+            steps.push(Step::DropTable {
+                table: self.dropped[name].clone(),
+            });
         }
-        let cycles = order::cycles(&self.created.keys().cloned().collect(), &fk_edges(&self.created));
+        let cycles = order::cycles(
+            &self.created.keys().cloned().collect(),
+            &fk_edges(&self.created),
+        );
         for name in table_order(&self.created) {
-            let cycle = cycles.iter().find(|c| c.iter().any(|n| n == name)).cloned().unwrap_or_default();
-            steps.push(Step::CreateTable { table: self.created[name].clone(), cycle });
+            let cycle = cycles
+                .iter()
+                .find(|c| c.iter().any(|n| n == name))
+                .cloned()
+                .unwrap_or_default();
+            steps.push(Step::CreateTable {
+                table: self.created[name].clone(),
+                cycle,
+            });
         }
         for (table, ops) in &self.native {
             native_steps(table, ops, steps);
         }
-        for name in table_order(&self.rebuilds.iter().map(|(k, v)| (k.clone(), v.after.clone())).collect()) {
-            steps.push(Step::Rebuild(Box::new(Rebuild::new(&self.rebuilds[name], to))));
+        for name in table_order(
+            &self
+                .rebuilds
+                .iter()
+                .map(|(k, v)| (k.clone(), v.after.clone()))
+                .collect(),
+        ) {
+            steps.push(Step::Rebuild(Box::new(Rebuild::new(
+                &self.rebuilds[name],
+                to,
+            ))));
         }
         let rebuilt = |i: &Index| self.rebuilds.contains_key(&i.table);
         for index in self.index_creates.iter().filter(|i| !rebuilt(i)) {
-            steps.push(Step::CreateIndex { index: index.clone() });
+            steps.push(Step::CreateIndex {
+                index: index.clone(),
+            });
         }
     }
 }
 
 fn native_steps(table: &str, ops: &NativeOps, steps: &mut Vec<Step>) {
     for column in &ops.drops {
-        steps.push(Step::DropColumn { table: table.into(), column: column.clone() });
+        steps.push(Step::DropColumn {
+            table: table.into(),
+            column: column.clone(),
+        });
     }
     for (from, to) in &ops.renames {
-        steps.push(Step::RenameColumn { table: table.into(), from: from.clone(), to: to.clone() });
+        steps.push(Step::RenameColumn {
+            table: table.into(),
+            from: from.clone(),
+            to: to.clone(),
+        });
     }
     for (column, fk) in &ops.adds {
-        steps.push(Step::AddColumn { table: table.into(), column: column.clone(), fk: fk.clone() });
+        steps.push(Step::AddColumn {
+            table: table.into(),
+            column: column.clone(),
+            fk: fk.clone(),
+        });
     }
 }
 
@@ -222,14 +300,20 @@ fn native_steps(table: &str, ops: &NativeOps, steps: &mut Vec<Step>) {
 fn fk_edges(tables: &BTreeMap<String, Table>) -> Vec<(String, String)> {
     tables
         .values()
-        .flat_map(|t| t.referenced_tables().map(|p| (p.to_string(), t.name.clone())))
+        .flat_map(|t| {
+            t.referenced_tables()
+                .map(|p| (p.to_string(), t.name.clone()))
+        })
         .collect()
 }
 
 fn table_order(tables: &BTreeMap<String, Table>) -> Vec<&str> {
     let names: BTreeSet<String> = tables.keys().cloned().collect();
     let edges = fk_edges(tables);
-    let ordered: Vec<String> = order::dependency_order(&names, &edges).into_iter().map(str::to_string).collect();
+    let ordered: Vec<String> = order::dependency_order(&names, &edges)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     ordered
         .iter()
         .filter_map(|n| tables.get_key_value(n).map(|(k, _)| k.as_str()))
@@ -239,13 +323,21 @@ fn table_order(tables: &BTreeMap<String, Table>) -> Vec<&str> {
 /// Tables whose foreign keys the final check covers: every rebuilt table that has foreign
 /// keys, and every table (existing before the script) with a foreign key to a rebuilt one.
 /// Empty when no foreign key is involved, and then the plan has no check.
-fn fk_check_tables(rebuilds: &BTreeMap<String, TableChange>, from: &Schema, to: &Schema) -> Vec<String> {
+fn fk_check_tables(
+    rebuilds: &BTreeMap<String, TableChange>,
+    from: &Schema,
+    to: &Schema,
+) -> Vec<String> {
     let mut out: BTreeSet<String> = rebuilds
         .values()
         .filter(|tc| !tc.after.foreign_keys.is_empty())
         .map(|tc| tc.after.name.clone())
         .collect();
-    for t in to.tables.values().filter(|t| from.tables.contains_key(&t.name)) {
+    for t in to
+        .tables
+        .values()
+        .filter(|t| from.tables.contains_key(&t.name))
+    {
         if t.referenced_tables().any(|p| rebuilds.contains_key(p)) {
             out.insert(t.name.clone());
         }
@@ -255,7 +347,13 @@ fn fk_check_tables(rebuilds: &BTreeMap<String, TableChange>, from: &Schema, to: 
 
 /// Adds drop and create steps for views and triggers: those the changeset names, those that
 /// reference a touched table, and, transitively, those that reference a dropped view.
-fn dependents(b: &Builder, from: &Schema, to: &Schema, touched: &BTreeSet<String>, steps: &mut Vec<Step>) {
+fn dependents(
+    b: &Builder,
+    from: &Schema,
+    to: &Schema,
+    touched: &BTreeSet<String>,
+    steps: &mut Vec<Step>,
+) {
     let lower = |s: &str| s.to_lowercase();
     let mut hit: BTreeSet<String> = touched.iter().map(|t| lower(t)).collect();
     let mut drops: BTreeMap<String, Why> = BTreeMap::new();
@@ -269,7 +367,10 @@ fn dependents(b: &Builder, from: &Schema, to: &Schema, touched: &BTreeSet<String
     loop {
         let before = drops.len();
         for v in from.views.values() {
-            let refs: Vec<String> = referenced_names(&v.sql).intersection(&hit).cloned().collect();
+            let refs: Vec<String> = referenced_names(&v.sql)
+                .intersection(&hit)
+                .cloned()
+                .collect();
             if !refs.is_empty() && !drops.contains_key(&lower(&v.name)) {
                 drops.insert(lower(&v.name), Why::DependsOn(refs));
                 hit.insert(lower(&v.name));
@@ -280,7 +381,10 @@ fn dependents(b: &Builder, from: &Schema, to: &Schema, touched: &BTreeSet<String
         }
     }
     for t in from.triggers.values() {
-        let mut refs: Vec<String> = referenced_names(&t.sql).intersection(&hit).cloned().collect();
+        let mut refs: Vec<String> = referenced_names(&t.sql)
+            .intersection(&hit)
+            .cloned()
+            .collect();
         if hit.contains(&lower(&t.table)) && !refs.contains(&lower(&t.table)) {
             refs.push(lower(&t.table));
         }
@@ -291,15 +395,27 @@ fn dependents(b: &Builder, from: &Schema, to: &Schema, touched: &BTreeSet<String
     let why = |name: &str| drops.get(&lower(name)).cloned();
     for t in from.triggers.values() {
         if let Some(why) = why(&t.name) {
-            steps.push(Step::DropTrigger { trigger: t.clone(), why });
+            steps.push(Step::DropTrigger {
+                trigger: t.clone(),
+                why,
+            });
         }
     }
     for name in view_order(&from.views).into_iter().rev() {
         if let Some(why) = why(name) {
-            steps.push(Step::DropView { view: from.views[name].clone(), why });
+            steps.push(Step::DropView {
+                view: from.views[name].clone(),
+                why,
+            });
         }
     }
-    let created: BTreeSet<String> = b.views.1.iter().map(|v| v.name.clone()).chain(b.triggers.1.iter().map(|t| t.name.clone())).collect();
+    let created: BTreeSet<String> = b
+        .views
+        .1
+        .iter()
+        .map(|v| v.name.clone())
+        .chain(b.triggers.1.iter().map(|t| t.name.clone()))
+        .collect();
     let create_why = |name: &str| {
         if created.contains(name) {
             Some(Why::Declared)
@@ -309,19 +425,28 @@ fn dependents(b: &Builder, from: &Schema, to: &Schema, touched: &BTreeSet<String
     };
     for name in view_order(&to.views) {
         if let Some(why) = create_why(name) {
-            steps.push(Step::CreateView { view: to.views[name].clone(), why });
+            steps.push(Step::CreateView {
+                view: to.views[name].clone(),
+                why,
+            });
         }
     }
     for t in to.triggers.values() {
         if let Some(why) = create_why(&t.name) {
-            steps.push(Step::CreateTrigger { trigger: t.clone(), why });
+            steps.push(Step::CreateTrigger {
+                trigger: t.clone(),
+                why,
+            });
         }
     }
 }
 
 /// Views ordered so that a view comes after the views it selects from.
 pub fn view_order(views: &BTreeMap<String, View>) -> Vec<&str> {
-    let by_lower: BTreeMap<String, String> = views.keys().map(|k| (k.to_lowercase(), k.clone())).collect();
+    let by_lower: BTreeMap<String, String> = views
+        .keys()
+        .map(|k| (k.to_lowercase(), k.clone()))
+        .collect();
     let names: BTreeSet<String> = views.keys().cloned().collect();
     let mut edges = Vec::new();
     for v in views.values() {
@@ -331,7 +456,10 @@ pub fn view_order(views: &BTreeMap<String, View>) -> Vec<&str> {
             }
         }
     }
-    let ordered: Vec<String> = order::dependency_order(&names, &edges).into_iter().map(str::to_string).collect();
+    let ordered: Vec<String> = order::dependency_order(&names, &edges)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     ordered
         .iter()
         .filter_map(|n| views.get_key_value(n).map(|(k, _)| k.as_str()))

@@ -72,14 +72,18 @@ fn addable(col: &Column, after: &Table) -> bool {
         .as_ref()
         .is_some_and(|pk| pk.columns.contains(&col.name))
         || after.uniques.iter().any(|u| u.columns.contains(&col.name));
-    let has_fk = after.foreign_keys.iter().any(|fk| fk.columns.contains(&col.name));
-    let null_default = col.default.as_deref().is_none_or(|d| d.eq_ignore_ascii_case("NULL"));
+    let has_fk = after
+        .foreign_keys
+        .iter()
+        .any(|fk| fk.columns.contains(&col.name));
+    let null_default = col
+        .default
+        .as_deref()
+        .is_none_or(|d| d.eq_ignore_ascii_case("NULL"));
     let default_ok = col.default.as_deref().is_none_or(is_constant_literal);
-    !in_key
-        && !col.generated.as_ref().is_some_and(|g| g.stored)
-        && default_ok
-        && !(col.not_null && col.generated.is_none() && null_default)
-        && !(has_fk && !null_default)
+    let stored = col.generated.as_ref().is_some_and(|g| g.stored);
+    let not_null_without_value = col.not_null && col.generated.is_none() && null_default;
+    !in_key && !stored && default_ok && !not_null_without_value && (!has_fk || null_default)
 }
 
 /// Renames a column in `t` the way SQLite's `RENAME COLUMN` rewrites the table.

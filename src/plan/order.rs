@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Returns `nodes` ordered so that every `(before, after)` edge is respected where the edges
 /// form no cycle. Members of a cycle come together, sorted by name. Deterministic.
-pub fn dependency_order<'a>(nodes: &'a BTreeSet<String>, edges: &[(String, String)]) -> Vec<&'a str> {
+pub fn dependency_order<'a>(
+    nodes: &'a BTreeSet<String>,
+    edges: &[(String, String)],
+) -> Vec<&'a str> {
     let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
     for n in nodes {
         g.add_node(n.as_str());
@@ -62,7 +65,10 @@ mod tests {
     }
 
     fn edges(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -70,7 +76,11 @@ mod tests {
         //  users ──► orders ──► lines
         //  products ───────────►┘
         let nodes = set(&["lines", "orders", "products", "users"]);
-        let e = edges(&[("users", "orders"), ("orders", "lines"), ("products", "lines")]);
+        let e = edges(&[
+            ("users", "orders"),
+            ("orders", "lines"),
+            ("products", "lines"),
+        ]);
         let order = dependency_order(&nodes, &e);
         let pos = |n| order.iter().position(|x| *x == n).unwrap();
         assert!(pos("users") < pos("orders"));

@@ -95,7 +95,12 @@ pub fn describe_change(tc: &TableChange) -> Vec<String> {
         out.push(format!("column {c} dropped"));
     }
     let kept: Vec<&String> = tc.sources.iter().filter_map(|(_, s)| s.as_ref()).collect();
-    let before_order: Vec<&String> = b.columns.iter().map(|c| &c.name).filter(|n| kept.contains(n)).collect();
+    let before_order: Vec<&String> = b
+        .columns
+        .iter()
+        .map(|c| &c.name)
+        .filter(|n| kept.contains(n))
+        .collect();
     if kept != before_order {
         out.push("column order changed".into());
     }
@@ -112,32 +117,60 @@ pub fn describe_change(tc: &TableChange) -> Vec<String> {
         out.push("foreign keys changed".into());
     }
     if b.strict != a.strict {
-        out.push(format!("STRICT {}", if a.strict { "added" } else { "removed" }));
+        out.push(format!(
+            "STRICT {}",
+            if a.strict { "added" } else { "removed" }
+        ));
     }
     if b.without_rowid != a.without_rowid {
-        out.push(format!("WITHOUT ROWID {}", if a.without_rowid { "added" } else { "removed" }));
+        out.push(format!(
+            "WITHOUT ROWID {}",
+            if a.without_rowid { "added" } else { "removed" }
+        ));
     }
     out
 }
 
 fn column_changes(from: &Column, to: &Column, out: &mut Vec<String>) {
-    let renamed = Column { name: to.name.clone(), ..from.clone() };
+    let renamed = Column {
+        name: to.name.clone(),
+        ..from.clone()
+    };
     if same_column(&renamed, to) {
         return;
     }
     let n = &to.name;
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
     if from.ty != to.ty {
-        out.push(format!("column {n}: type {} -> {}", or_none(&from.ty), or_none(&to.ty)));
+        out.push(format!(
+            "column {n}: type {} -> {}",
+            or_none(&from.ty),
+            or_none(&to.ty)
+        ));
     }
     if from.not_null != to.not_null {
-        out.push(format!("column {n}: {}", if to.not_null { "NULL -> NOT NULL" } else { "NOT NULL -> NULL" }));
+        out.push(format!(
+            "column {n}: {}",
+            if to.not_null {
+                "NULL -> NOT NULL"
+            } else {
+                "NOT NULL -> NULL"
+            }
+        ));
     }
     if from.default != to.default {
-        out.push(format!("column {n}: default {} -> {}", show(&from.default), show(&to.default)));
+        out.push(format!(
+            "column {n}: default {} -> {}",
+            show(&from.default),
+            show(&to.default)
+        ));
     }
     if from.collation != to.collation {
-        out.push(format!("column {n}: collation {} -> {}", show(&from.collation), show(&to.collation)));
+        out.push(format!(
+            "column {n}: collation {} -> {}",
+            show(&from.collation),
+            show(&to.collation)
+        ));
     }
     if from.generated != to.generated {
         out.push(format!("column {n}: generated expression changed"));

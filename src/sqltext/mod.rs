@@ -8,8 +8,8 @@ mod quote;
 mod split;
 
 pub use normalize::{
-    canonical_expr, canonical_expr_text, canonical_statement, is_constant_literal, referenced_names,
-    rename_column_in_expr,
+    canonical_expr, canonical_expr_text, canonical_statement, is_constant_literal,
+    referenced_names, rename_column_in_expr,
 };
 pub use quote::{is_keyword, quote_ident, quote_literal};
 pub use split::{byte_offset, split_statements, Statement, StatementKind};

@@ -96,7 +96,10 @@ pub fn rename_column_in_expr(text: &str, old: &str, new: &str) -> String {
         match e {
             Expr::Identifier(i) if i.value.eq_ignore_ascii_case(old) => i.value = new.to_string(),
             Expr::CompoundIdentifier(parts) => {
-                if let Some(i) = parts.last_mut().filter(|i| i.value.eq_ignore_ascii_case(old)) {
+                if let Some(i) = parts
+                    .last_mut()
+                    .filter(|i| i.value.eq_ignore_ascii_case(old))
+                {
                     i.value = new.to_string();
                 }
             }
@@ -204,15 +207,25 @@ mod tests {
             ("(lower('ABC'))", "lower('ABC')"),
         ];
         for (a, b) in same {
-            assert_eq!(canonical_expr_text(a).unwrap(), canonical_expr_text(b).unwrap());
+            assert_eq!(
+                canonical_expr_text(a).unwrap(),
+                canonical_expr_text(b).unwrap()
+            );
         }
         assert_eq!(canonical_expr_text("(a + b) * c").unwrap(), "(a + b) * c");
-        assert_eq!(canonical_expr_text("\"group\" > 1").unwrap(), "\"group\" > 1");
+        assert_eq!(
+            canonical_expr_text("\"group\" > 1").unwrap(),
+            "\"group\" > 1"
+        );
     }
 
     #[test]
     fn canonical_expression_is_a_fixed_point() {
-        for text in ["(a + b) * -c", "x IN ('a', 'b')", "CAST(x AS TEXT) || 'it''s'"] {
+        for text in [
+            "(a + b) * -c",
+            "x IN ('a', 'b')",
+            "CAST(x AS TEXT) || 'it''s'",
+        ] {
             let once = canonical_expr_text(text).unwrap();
             assert_eq!(canonical_expr_text(&once).unwrap(), once);
         }
@@ -223,13 +236,18 @@ mod tests {
         let a = "CREATE VIEW v AS\n  SELECT \"id\", name -- the name\n  FROM t;";
         let b = "create view v as select id, name from t";
         assert_eq!(canonical_statement(a), canonical_statement(b));
-        assert_eq!(canonical_statement(b), "CREATE VIEW v AS SELECT id, name FROM t");
+        assert_eq!(
+            canonical_statement(b),
+            "CREATE VIEW v AS SELECT id, name FROM t"
+        );
     }
 
     #[test]
     fn renames_columns_inside_expressions() {
-        assert_eq!(rename_column_in_expr("\"Name\" <> '' AND t.name <> 'name'", "name", "full_name"),
-            "full_name <> '' AND t.full_name <> 'name'");
+        assert_eq!(
+            rename_column_in_expr("\"Name\" <> '' AND t.name <> 'name'", "name", "full_name"),
+            "full_name <> '' AND t.full_name <> 'name'"
+        );
     }
 
     #[test]

@@ -51,7 +51,6 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
         })?;
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    let mut state = Scan::default();
     for (i, t) in tokens.iter().enumerate() {
         if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
             continue;
@@ -60,10 +59,9 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
             continue; // an empty statement
         }
         let first = *start.get_or_insert(i);
-        if t.token == Token::SemiColon && state.ends_here(&tokens[first..i]) {
+        if t.token == Token::SemiColon && ends_here(&tokens[first..i]) {
             out.push(make(src, &tokens[first..i]));
             start = None;
-            state = Scan::default();
         }
     }
     if let Some(first) = start {
@@ -79,17 +77,20 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
     Ok(out)
 }
 
-/// Tracks whether a `;` closes the statement: not inside parentheses or a trigger body.
-#[derive(Default)]
-struct Scan;
-
-impl Scan {
-    fn ends_here(&mut self, tokens: &[TokenWithSpan]) -> bool {
+/// Reports whether a `;` after `tokens` closes the statement: not inside parentheses or a
+/// trigger body.
+fn ends_here(tokens: &[TokenWithSpan]) -> bool {
+    {
         let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(4).collect();
         let is_trigger = matches!(words.as_slice(), [Keyword::CREATE, Keyword::TRIGGER, ..])
             || matches!(
                 words.as_slice(),
-                [Keyword::CREATE, Keyword::TEMP | Keyword::TEMPORARY, Keyword::TRIGGER, ..]
+                [
+                    Keyword::CREATE,
+                    Keyword::TEMP | Keyword::TEMPORARY,
+                    Keyword::TRIGGER,
+                    ..
+                ]
             );
         let mut depth = 0i64;
         let mut body = 0i64;
@@ -151,9 +152,8 @@ fn kind_of(tokens: &[TokenWithSpan]) -> StatementKind {
     let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(3).collect();
     match words.as_slice() {
         [Keyword::CREATE, Keyword::TABLE, ..] => StatementKind::Table,
-        [Keyword::CREATE, Keyword::INDEX, ..] | [Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX] => {
-            StatementKind::Index
-        }
+        [Keyword::CREATE, Keyword::INDEX, ..]
+        | [Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX] => StatementKind::Index,
         [Keyword::CREATE, Keyword::VIEW, ..] => StatementKind::View,
         [Keyword::CREATE, Keyword::TRIGGER, ..] => StatementKind::Trigger,
         _ => StatementKind::Other,
@@ -196,7 +196,11 @@ mod tests {
         let kinds: Vec<_> = stmts.iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
-            [StatementKind::Table, StatementKind::Trigger, StatementKind::View]
+            [
+                StatementKind::Table,
+                StatementKind::Trigger,
+                StatementKind::View
+            ]
         );
         assert_eq!(stmts[0].text, "CREATE TABLE a (x TEXT DEFAULT ';')");
         assert!(stmts[1].text.ends_with("END"));

@@ -49,7 +49,9 @@ pub fn data(conn: &Connection, schema: &Schema) -> BTreeMap<String, Vec<Vec<Stri
 pub fn rows(conn: &Connection, table: &str, cols: &[String]) -> Vec<Vec<String>> {
     if cols.is_empty() {
         let n: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {}", q(table)), [], |r| r.get(0))
+            .query_row(&format!("SELECT count(*) FROM {}", q(table)), [], |r| {
+                r.get(0)
+            })
             .unwrap();
         return vec![vec![]; n as usize];
     }
@@ -57,7 +59,9 @@ pub fn rows(conn: &Connection, table: &str, cols: &[String]) -> Vec<Vec<String>>
     let sql = format!("SELECT {} FROM {}", list.join(", "), q(table));
     let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut out: Vec<Vec<String>> = stmt
-        .query_map([], |r| (0..cols.len()).map(|i| r.get::<_, String>(i)).collect())
+        .query_map([], |r| {
+            (0..cols.len()).map(|i| r.get::<_, String>(i)).collect()
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -78,7 +82,9 @@ pub fn sequences(conn: &Connection) -> BTreeMap<String, i64> {
 
 /// Returns `PRAGMA foreign_key_check` as `(table, parent)` pairs with their counts.
 pub fn fk_violations(conn: &Connection) -> BTreeMap<(String, String), i64> {
-    let mut stmt = conn.prepare("SELECT \"table\", parent FROM pragma_foreign_key_check").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT \"table\", parent FROM pragma_foreign_key_check")
+        .unwrap();
     let mut out = BTreeMap::new();
     for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap() {
         *out.entry(row.unwrap()).or_insert(0) += 1;

@@ -31,11 +31,21 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
             "index" => add_index(&mut schema, obj)?,
             "view" => {
                 let sql = canonical_statement(&obj.sql);
-                schema.views.insert(obj.name.clone(), View { name: obj.name.clone(), sql });
+                schema.views.insert(
+                    obj.name.clone(),
+                    View {
+                        name: obj.name.clone(),
+                        sql,
+                    },
+                );
             }
             "trigger" if schema.tables.contains_key(&obj.table) => {
                 let sql = canonical_statement(&obj.sql);
-                let trigger = Trigger { name: obj.name.clone(), table: obj.table.clone(), sql };
+                let trigger = Trigger {
+                    name: obj.name.clone(),
+                    table: obj.table.clone(),
+                    sql,
+                };
                 schema.triggers.insert(obj.name.clone(), trigger);
             }
             _ => {}
@@ -96,7 +106,10 @@ fn table_options(conn: &Connection) -> Result<BTreeMap<String, (bool, bool)>, Er
         "SELECT name, strict, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, (r.get::<_, bool>(1)?, r.get::<_, bool>(2)?)))
+        Ok((
+            r.get::<_, String>(0)?,
+            (r.get::<_, bool>(1)?, r.get::<_, bool>(2)?),
+        ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -133,7 +146,12 @@ fn table_columns(conn: &Connection) -> Result<BTreeMap<String, Vec<RawColumn>>, 
     Ok(out)
 }
 
-fn build_table(obj: &Object, raw: Vec<RawColumn>, strict: bool, without_rowid: bool) -> Result<Table, Error> {
+fn build_table(
+    obj: &Object,
+    raw: Vec<RawColumn>,
+    strict: bool,
+    without_rowid: bool,
+) -> Result<Table, Error> {
     let unreadable = |message: String| Error::Unreadable {
         kind: "table",
         name: obj.name.clone(),
@@ -149,7 +167,10 @@ fn build_table(obj: &Object, raw: Vec<RawColumn>, strict: bool, without_rowid: b
         }
         let generated = text.generated.remove(&c.name);
         if generated.is_none() && matches!(c.hidden, 2 | 3) {
-            return Err(unreadable(format!("no expression found for generated column {}", c.name)));
+            return Err(unreadable(format!(
+                "no expression found for generated column {}",
+                c.name
+            )));
         }
         let default = c.default.map(|d| canonical_expr_text(&d).unwrap_or(d));
         columns.push(Column {
@@ -206,7 +227,13 @@ pub fn normalize_type(ty: &str) -> String {
     let upper = ty.to_ascii_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     let mut out = words.join(" ");
-    for (from, to) in [(" (", "("), ("( ", "("), (" )", ")"), (" ,", ","), (", ", ",")] {
+    for (from, to) in [
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" ,", ","),
+        (", ", ","),
+    ] {
         while out.contains(from) {
             out = out.replace(from, to);
         }

@@ -5,9 +5,9 @@
 use crate::model::{Check, FkAction, ForeignKey, Generated, IndexPart, Unique};
 use crate::sqltext::{canonical_expr, dialect};
 use sqlparser::ast::{
-    ColumnOption, ConstraintCharacteristics, CreateIndex, DeferrableInitial,
-    ForeignKeyConstraint, GeneratedExpressionMode, Ident, ObjectName, OrderBySort,
-    ReferentialAction, Statement, TableConstraint,
+    ColumnOption, ConstraintCharacteristics, CreateIndex, DeferrableInitial, ForeignKeyConstraint,
+    GeneratedExpressionMode, Ident, ObjectName, OrderBySort, ReferentialAction, Statement,
+    TableConstraint,
 };
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
@@ -55,7 +55,8 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
 fn column_option(out: &mut TableText, column: &str, name: Option<String>, opt: &ColumnOption) {
     match opt {
         ColumnOption::Collation(c) => {
-            out.collations.insert(column.into(), object_name(c).to_uppercase());
+            out.collations
+                .insert(column.into(), object_name(c).to_uppercase());
         }
         ColumnOption::Generated {
             generation_expr: Some(expr),
@@ -64,7 +65,8 @@ fn column_option(out: &mut TableText, column: &str, name: Option<String>, opt: &
         } => {
             let stored = matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored));
             let expr = canonical_expr(expr);
-            out.generated.insert(column.into(), Generated { expr, stored });
+            out.generated
+                .insert(column.into(), Generated { expr, stored });
         }
         ColumnOption::Check(c) => out.checks.push(Check {
             name: name.or_else(|| ident(&c.name)),
@@ -93,7 +95,12 @@ fn table_constraint(out: &mut TableText, c: &TableConstraint) {
         }),
         TableConstraint::Unique(u) => out.uniques.push(Unique {
             name: ident(&u.name),
-            columns: u.columns.iter().map(|c| c.column.expr.to_string()).map(unquote).collect(),
+            columns: u
+                .columns
+                .iter()
+                .map(|c| c.column.expr.to_string())
+                .map(unquote)
+                .collect(),
         }),
         TableConstraint::PrimaryKey(pk) => out.pk_name = ident(&pk.name),
         TableConstraint::ForeignKey(fk) => out.foreign_keys.push(foreign_key(fk)),
@@ -106,7 +113,11 @@ fn foreign_key(fk: &ForeignKeyConstraint) -> ForeignKey {
         name: ident(&fk.name),
         columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
         ref_table: object_name(&fk.foreign_table),
-        ref_columns: fk.referred_columns.iter().map(|i| i.value.clone()).collect(),
+        ref_columns: fk
+            .referred_columns
+            .iter()
+            .map(|i| i.value.clone())
+            .collect(),
         on_delete: action(fk.on_delete),
         on_update: action(fk.on_update),
         deferred: is_deferred(fk.characteristics.as_ref()),
@@ -145,7 +156,10 @@ fn object_name(n: &ObjectName) -> String {
 /// Removes quotes from a displayed single identifier (`"a b"` → `a b`).
 fn unquote(s: String) -> String {
     let quoted = s.len() >= 2
-        && matches!((s.as_bytes()[0], s.as_bytes()[s.len() - 1]), (b'"', b'"') | (b'`', b'`') | (b'[', b']'));
+        && matches!(
+            (s.as_bytes()[0], s.as_bytes()[s.len() - 1]),
+            (b'"', b'"') | (b'`', b'`') | (b'[', b']')
+        );
     if quoted {
         s[1..s.len() - 1].replace("\"\"", "\"")
     } else {
@@ -208,9 +222,10 @@ fn index_parts(ci: &CreateIndex) -> IndexText {
         .map(|c| {
             let desc = matches!(c.column.options.sort, Some(OrderBySort::Desc));
             let (expr, collation) = match &c.column.expr {
-                sqlparser::ast::Expr::Collate { expr, collation } => {
-                    (canonical_expr(expr), Some(object_name(collation).to_uppercase()))
-                }
+                sqlparser::ast::Expr::Collate { expr, collation } => (
+                    canonical_expr(expr),
+                    Some(object_name(collation).to_uppercase()),
+                ),
                 e => (canonical_expr(e), None),
             };
             IndexPart {
@@ -243,7 +258,13 @@ mod tests {
         assert!(t.autoincrement);
         assert_eq!(t.pk_name.as_deref(), Some("t_pk"));
         assert_eq!(t.collations["a"], "NOCASE");
-        assert_eq!(t.generated["g"], Generated { expr: "lower(a)".into(), stored: true });
+        assert_eq!(
+            t.generated["g"],
+            Generated {
+                expr: "lower(a)".into(),
+                stored: true
+            }
+        );
         assert_eq!(t.checks.len(), 2);
         assert_eq!(t.checks[0].expr, "id > 0");
         assert_eq!(t.checks[1].name.as_deref(), Some("a_ck"));
@@ -254,7 +275,9 @@ mod tests {
 
     #[test]
     fn reads_index_keys() {
-        let i = index_text("CREATE INDEX i ON t (lower(a), b COLLATE nocase DESC) WHERE b IS NOT NULL").unwrap();
+        let i =
+            index_text("CREATE INDEX i ON t (lower(a), b COLLATE nocase DESC) WHERE b IS NOT NULL")
+                .unwrap();
         assert_eq!(i.parts[0].expr, "lower(a)");
         assert_eq!(i.parts[1].collation.as_deref(), Some("NOCASE"));
         assert!(i.parts[1].desc);

@@ -8,7 +8,10 @@ use crate::sqltext::{is_constant_literal, quote_ident};
 /// Returns `CREATE TABLE` for `table`, under `name_override` when given (rebuilds).
 pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
     let name = name_override.unwrap_or(&table.name);
-    let inline_pk = table.primary_key.as_ref().filter(|pk| pk.columns.len() == 1);
+    let inline_pk = table
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.columns.len() == 1);
     let mut lines: Vec<String> = table
         .columns
         .iter()
@@ -18,16 +21,29 @@ pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
         })
         .collect();
     if let Some(pk) = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1) {
-        lines.push(format!("{}PRIMARY KEY ({})", constraint_name(&pk.name), idents(&pk.columns)));
+        lines.push(format!(
+            "{}PRIMARY KEY ({})",
+            constraint_name(&pk.name),
+            idents(&pk.columns)
+        ));
     }
     for u in &table.uniques {
-        lines.push(format!("{}UNIQUE ({})", constraint_name(&u.name), idents(&u.columns)));
+        lines.push(format!(
+            "{}UNIQUE ({})",
+            constraint_name(&u.name),
+            idents(&u.columns)
+        ));
     }
     for c in &table.checks {
         lines.push(format!("{}CHECK ({})", constraint_name(&c.name), c.expr));
     }
     for fk in &table.foreign_keys {
-        lines.push(format!("{}FOREIGN KEY ({}) {}", constraint_name(&fk.name), idents(&fk.columns), references(fk)));
+        lines.push(format!(
+            "{}FOREIGN KEY ({}) {}",
+            constraint_name(&fk.name),
+            idents(&fk.columns),
+            references(fk)
+        ));
     }
     let mut options = Vec::new();
     if table.strict {
@@ -36,8 +52,16 @@ pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
     if table.without_rowid {
         options.push("WITHOUT ROWID");
     }
-    let suffix = if options.is_empty() { String::new() } else { format!(" {}", options.join(", ")) };
-    format!("CREATE TABLE {} (\n  {}\n){suffix}", quote_ident(name), lines.join(",\n  "))
+    let suffix = if options.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", options.join(", "))
+    };
+    format!(
+        "CREATE TABLE {} (\n  {}\n){suffix}",
+        quote_ident(name),
+        lines.join(",\n  ")
+    )
 }
 
 /// Returns a column definition. `pk` inlines `PRIMARY KEY [AUTOINCREMENT]` with its
@@ -83,7 +107,10 @@ pub fn column_def(c: &Column, pk: Option<(Option<&str>, bool)>, fk: Option<&Fore
 fn default_sql(d: &str) -> String {
     let upper = d.to_ascii_uppercase();
     let bare = is_constant_literal(d)
-        || matches!(upper.as_str(), "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP");
+        || matches!(
+            upper.as_str(),
+            "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP"
+        );
     if bare {
         d.to_string()
     } else {
@@ -109,11 +136,17 @@ fn references(fk: &ForeignKey) -> String {
 }
 
 fn constraint_name(name: &Option<String>) -> String {
-    name.as_ref().map(|n| format!("CONSTRAINT {} ", quote_ident(n))).unwrap_or_default()
+    name.as_ref()
+        .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
+        .unwrap_or_default()
 }
 
 fn idents(names: &[String]) -> String {
-    names.iter().map(|n| quote_ident(n)).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Returns `CREATE [UNIQUE] INDEX`.
@@ -133,7 +166,12 @@ pub fn create_index(i: &Index) -> String {
         })
         .collect();
     let unique = if i.unique { "UNIQUE " } else { "" };
-    let mut s = format!("CREATE {unique}INDEX {} ON {} ({})", quote_ident(&i.name), quote_ident(&i.table), parts.join(", "));
+    let mut s = format!(
+        "CREATE {unique}INDEX {} ON {} ({})",
+        quote_ident(&i.name),
+        quote_ident(&i.table),
+        parts.join(", ")
+    );
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {p}"));
     }

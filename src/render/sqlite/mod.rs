@@ -33,7 +33,8 @@ pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
 
 /// Returns the whole script for `plan`; `title` names it in the header.
 pub fn render_script(plan: &Plan, title: &str) -> String {
-    let mut out = format!("-- schemadiff: {title}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n");
+    let mut out =
+        format!("-- schemadiff: {title}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n");
     if plan.is_empty() {
         out.push_str("-- No changes.\n");
         return out;
@@ -122,7 +123,11 @@ fn render_step(step: &Step) -> RenderedStep {
         ),
         Step::FkCheck { tables } => fk_check(tables),
     };
-    RenderedStep { phase: phase_name(step.phase()), comment, statements }
+    RenderedStep {
+        phase: phase_name(step.phase()),
+        comment,
+        statements,
+    }
 }
 
 fn why_text(why: &Why, dropping: bool) -> String {
@@ -133,7 +138,10 @@ fn why_text(why: &Why, dropping: bool) -> String {
             names.join(", ")
         ),
         (Why::DependsOn(names), false) => {
-            format!(" again (dropped above because it references {}).", names.join(", "))
+            format!(
+                " again (dropped above because it references {}).",
+                names.join(", ")
+            )
         }
     }
 }
@@ -142,7 +150,10 @@ fn drop_table(table: &Table) -> (Vec<String>, Vec<String>) {
     (
         vec![
             format!("Drop table {}.", table.name),
-            format!("Loses data: the rows of {} cannot be brought back by a downgrade.", table.name),
+            format!(
+                "Loses data: the rows of {} cannot be brought back by a downgrade.",
+                table.name
+            ),
         ],
         vec![format!("DROP TABLE {}", quote_ident(&table.name))],
     )
@@ -178,7 +189,10 @@ fn rebuild(r: &Rebuild) -> (Vec<String>, Vec<String>) {
     let mut stmts = vec![create_table(&r.after, Some(&r.temp_name))];
     stmts.push(copy_rows(r, &old, &new));
     if r.carry_sequence {
-        stmts.push(format!("DELETE FROM sqlite_sequence WHERE name = {}", quote_literal(&r.temp_name)));
+        stmts.push(format!(
+            "DELETE FROM sqlite_sequence WHERE name = {}",
+            quote_literal(&r.temp_name)
+        ));
         stmts.push(format!(
             "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
             quote_literal(&r.temp_name),
@@ -221,7 +235,12 @@ const BASELINE: &str = "temp.schemadiff_fk_baseline";
 fn violations(tables: &[String]) -> String {
     tables
         .iter()
-        .map(|t| format!("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check({})", quote_literal(t)))
+        .map(|t| {
+            format!(
+                "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check({})",
+                quote_literal(t)
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n  UNION ALL ")
 }
@@ -229,10 +248,17 @@ fn violations(tables: &[String]) -> String {
 fn fk_baseline(tables: &[String]) -> (Vec<String>, Vec<String>) {
     (
         vec![
-            format!("Record foreign-key violations that exist before this script ({}),", tables.join(", ")),
-            "so that only violations it introduces abort it (a pre-existing orphan row does not).".into(),
+            format!(
+                "Record foreign-key violations that exist before this script ({}),",
+                tables.join(", ")
+            ),
+            "so that only violations it introduces abort it (a pre-existing orphan row does not)."
+                .into(),
         ],
-        vec![format!("CREATE TEMP TABLE schemadiff_fk_baseline AS\n  {}", violations(tables))],
+        vec![format!(
+            "CREATE TEMP TABLE schemadiff_fk_baseline AS\n  {}",
+            violations(tables)
+        )],
     )
 }
 
