@@ -107,15 +107,27 @@ pub fn describe_change(tc: &TableChange) -> Vec<String> {
     if b.primary_key != a.primary_key {
         out.push("primary key changed".into());
     }
-    if b.uniques != a.uniques {
-        out.push("UNIQUE constraints changed".into());
-    }
-    if b.checks != a.checks {
-        out.push("CHECK constraints changed".into());
-    }
-    if b.foreign_keys != a.foreign_keys {
-        out.push("foreign keys changed".into());
-    }
+    set_changes(
+        "UNIQUE",
+        &b.uniques,
+        &a.uniques,
+        |u| format!("({})", u.columns.join(", ")),
+        &mut out,
+    );
+    set_changes(
+        "CHECK",
+        &b.checks,
+        &a.checks,
+        |c| format!("({})", c.expr),
+        &mut out,
+    );
+    set_changes(
+        "FOREIGN KEY",
+        &b.foreign_keys,
+        &a.foreign_keys,
+        |f| format!("({}) -> {}", f.columns.join(", "), f.ref_table),
+        &mut out,
+    );
     if b.strict != a.strict {
         out.push(format!(
             "STRICT {}",
@@ -129,6 +141,22 @@ pub fn describe_change(tc: &TableChange) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Lists constraints removed from and added to a sorted list, e.g. `CHECK (x > 0) added`.
+fn set_changes<T: PartialEq>(
+    kind: &str,
+    before: &[T],
+    after: &[T],
+    show: impl Fn(&T) -> String,
+    out: &mut Vec<String>,
+) {
+    for item in before.iter().filter(|i| !after.contains(i)) {
+        out.push(format!("{kind} {} removed", show(item)));
+    }
+    for item in after.iter().filter(|i| !before.contains(i)) {
+        out.push(format!("{kind} {} added", show(item)));
+    }
 }
 
 fn column_changes(from: &Column, to: &Column, out: &mut Vec<String>) {
