@@ -3,10 +3,12 @@
 //! `pragma_table_list` gives STRICT and WITHOUT ROWID; `pragma_table_xinfo` (joined with
 //! `sqlite_schema`, one query for every table) gives columns in order with declared type,
 //! NOT NULL, default, primary-key position and generated kind; the stored `CREATE` text
-//! gives what no pragma reports (see [`parse`]). SQLite's own tables (`sqlite_%`) and
+//! gives what no pragma reports (see [`parse`]); `pragma_foreign_key_list` and
+//! `pragma_index_xinfo` then confirm what was parsed (see [`verify`]). SQLite's own tables (`sqlite_%`) and
 //! schemadiff's bookkeeping tables (`schemadiff_%`) are left out.
 
 mod parse;
+mod verify;
 
 use super::Error;
 use crate::model::{Column, Index, PrimaryKey, Schema, Table, Trigger, View};
@@ -51,6 +53,7 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
             _ => {}
         }
     }
+    verify::verify(conn, &schema)?;
     Ok(schema)
 }
 
