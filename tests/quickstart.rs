@@ -43,20 +43,8 @@ fn readme_quick_start_diff_applies_and_keeps_rows() {
     )
     .unwrap();
     drop(conn);
-    let mut child = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(&db)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("the sqlite3 shell is required: apt-get install sqlite3");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let (ok, stderr) = sqlite3_shell(&db, &script);
+    assert!(ok, "sqlite3 -bail failed: {stderr}");
 
     let conn = Connection::open(&db).unwrap();
     let v2 = declare_sqlite(&read_sources(&root().join("schemas/v2")).unwrap()).unwrap();

@@ -271,29 +271,6 @@ fn assert_shell_applies(
     assert_rows_kept(&conn, before, after, case, seeded);
 }
 
-/// Runs `sqlite3 -bail db < script`; returns success and stderr.
-fn sqlite3_shell(db: &Path, script: &str) -> (bool, String) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the sqlite3 shell is required by this test: apt-get install sqlite3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    (out.status.success() && stderr.is_empty(), stderr)
-}
-
 /// Row counts of tables on both sides are unchanged, and so are the values of every column
 /// whose definition did not change (following rename hints).
 fn assert_rows_kept(

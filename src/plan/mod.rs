@@ -308,16 +308,7 @@ fn fk_edges(tables: &BTreeMap<String, Table>) -> Vec<(String, String)> {
 }
 
 fn table_order(tables: &BTreeMap<String, Table>) -> Vec<&str> {
-    let names: BTreeSet<String> = tables.keys().cloned().collect();
-    let edges = fk_edges(tables);
-    let ordered: Vec<String> = order::dependency_order(&names, &edges)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    ordered
-        .iter()
-        .filter_map(|n| tables.get_key_value(n).map(|(k, _)| k.as_str()))
-        .collect()
+    order::ordered_keys(tables, &fk_edges(tables))
 }
 
 /// Tables whose foreign keys the final check covers: every rebuilt table that has foreign
@@ -447,7 +438,6 @@ pub fn view_order(views: &BTreeMap<String, View>) -> Vec<&str> {
         .keys()
         .map(|k| (k.to_lowercase(), k.clone()))
         .collect();
-    let names: BTreeSet<String> = views.keys().cloned().collect();
     let mut edges = Vec::new();
     for v in views.values() {
         for r in referenced_names(&v.sql) {
@@ -456,12 +446,5 @@ pub fn view_order(views: &BTreeMap<String, View>) -> Vec<&str> {
             }
         }
     }
-    let ordered: Vec<String> = order::dependency_order(&names, &edges)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    ordered
-        .iter()
-        .filter_map(|n| views.get_key_value(n).map(|(k, _)| k.as_str()))
-        .collect()
+    order::ordered_keys(views, &edges)
 }

@@ -32,6 +32,18 @@ pub fn dependency_order<'a>(
     out
 }
 
+/// Returns the keys of `map` in dependency order (see [`dependency_order`]).
+pub fn ordered_keys<'a, V>(
+    map: &'a BTreeMap<String, V>,
+    edges: &[(String, String)],
+) -> Vec<&'a str> {
+    let names: BTreeSet<String> = map.keys().cloned().collect();
+    dependency_order(&names, edges)
+        .into_iter()
+        .filter_map(|n| map.get_key_value(n).map(|(k, _)| k.as_str()))
+        .collect()
+}
+
 /// Returns the cycles (components of more than one node) among `nodes`.
 pub fn cycles(nodes: &BTreeSet<String>, edges: &[(String, String)]) -> Vec<Vec<String>> {
     let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();

@@ -108,3 +108,26 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+/// Runs `sqlite3 -bail db < script` (the shell, as a user would); returns success and stderr.
+pub fn sqlite3_shell(db: &Path, script: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sqlite3")
+        .arg("-bail")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sqlite3 shell is required by this test: apt-get install sqlite3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out.status.success() && stderr.is_empty(), stderr)
+}
