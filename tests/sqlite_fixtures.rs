@@ -281,11 +281,18 @@ fn assert_rows_kept(
     seeded: &std::collections::BTreeMap<String, Vec<Vec<String>>>,
 ) {
     let renames = Renames::parse(&case.renames).unwrap();
+    let find = |s: &Schema, n: &str| {
+        s.tables
+            .values()
+            .find(|t| t.name.eq_ignore_ascii_case(n))
+            .cloned()
+    };
     for (name, new) in &after.tables {
-        let Some(old) = before.tables.get(name) else {
+        let hinted = renames.old_table(name).and_then(|o| find(before, o));
+        let Some(old) = hinted.or_else(|| find(before, name)) else {
             continue;
         };
-        let count = seeded[name].len();
+        let count = seeded[&old.name].len();
         assert_eq!(
             rows(conn, name, &[]).len(),
             count,
@@ -295,15 +302,20 @@ fn assert_rows_kept(
         let mut dst = Vec::new();
         for col in &new.columns {
             let from = renames.old_name(name, &col.name).unwrap_or(&col.name);
-            let Some(old_col) = old.column(from) else {
+            let Some(pos) = old
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(from))
+            else {
                 continue;
             };
-            let same = schemadiff::model::Column {
+            let old_col = &old.columns[pos];
+            let renamed = schemadiff::model::Column {
                 name: col.name.clone(),
                 ..old_col.clone()
-            } == *col;
-            if same {
-                src.push(old.columns.iter().position(|c| c.name == from).unwrap());
+            };
+            if renamed == *col {
+                src.push(pos);
                 dst.push(col.name.clone());
             }
         }
@@ -317,7 +329,7 @@ fn assert_rows_kept(
         };
         assert_eq!(
             rows(conn, name, &dst),
-            project(&seeded[name]),
+            project(&seeded[&old.name]),
             "values of unchanged columns of {name}"
         );
     }

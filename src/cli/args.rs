@@ -48,7 +48,7 @@ pub struct DiffArgs {
     /// Dialect of .sql sources when neither side is a database URL [default: sqlite]
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
-    /// A renamed column, TABLE.OLD=NEW (repeatable); without it a rename is a drop and an add
+    /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
     #[arg(long, value_name = "TABLE.OLD=NEW")]
     pub rename: Vec<String>,
     /// Version of the SQLite that will run the script (decides native DROP/RENAME COLUMN)

@@ -49,20 +49,24 @@ impl Changeset {
 /// Returns the changes that turn `from` into `to`, reading column renames from `renames`.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
     let mut changes = Vec::new();
+    let mut matched = BTreeSet::new();
+    let mut pairs = Vec::new();
+    for (name, table) in &to.tables {
+        match source_table(from, to, name, renames) {
+            Some(old) if matched.insert(old.name.clone()) => pairs.push((old, table)),
+            _ => {
+                changes.push(Change::CreateTable(table.clone()));
+                changes.extend(table.indexes.values().cloned().map(Change::CreateIndex));
+            }
+        }
+    }
     for (name, table) in &from.tables {
-        if !to.tables.contains_key(name) {
+        if !matched.contains(name) {
             changes.push(Change::DropTable(table.clone()));
         }
     }
-    for (name, table) in &to.tables {
-        match from.tables.get(name) {
-            None => {
-                changes.push(Change::CreateTable(table.clone()));
-                let indexes = table.indexes.values().cloned();
-                changes.extend(indexes.map(Change::CreateIndex));
-            }
-            Some(old) => diff_table(old, table, renames, &mut changes),
-        }
+    for (old, new) in pairs {
+        diff_table(old, new, renames, &mut changes);
     }
     diff_named(
         &from.views,
@@ -79,6 +83,30 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
         Change::CreateTrigger,
     );
     Changeset { changes }
+}
+
+/// Finds the table of `from` that table `name` of `to` carries on: a hinted rename, the
+/// same name, or the same name in another case (SQLite names are case-insensitive).
+fn source_table<'a>(
+    from: &'a Schema,
+    to: &Schema,
+    name: &str,
+    renames: &Renames,
+) -> Option<&'a Table> {
+    let hinted = renames
+        .old_table(name)
+        .filter(|old| find(&to.tables, old).is_none())
+        .and_then(|old| find(&from.tables, old));
+    hinted.or_else(|| find(&from.tables, name))
+}
+
+/// Looks `name` up exactly, then ignoring ASCII case (SQLite's identifier folding).
+fn find<'a, T>(map: &'a std::collections::BTreeMap<String, T>, name: &str) -> Option<&'a T> {
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 fn diff_named<T: Clone + PartialEq>(
@@ -113,18 +141,29 @@ fn diff_table(before: &Table, after: &Table, renames: &Renames, out: &mut Vec<Ch
     }
     let mut used = BTreeSet::new();
     let mut renamed = Vec::new();
+    let hints = |col: &str| {
+        renames
+            .old_name(&after.name, col)
+            .or_else(|| renames.old_name(&before.name, col))
+    };
     let sources = after
         .columns
         .iter()
         .map(|col| {
-            let hinted = renames.old_name(&after.name, &col.name);
-            let source = match hinted {
-                Some(old) if before.column(old).is_some() && after.column(old).is_none() => {
-                    renamed.push((old.to_string(), col.name.clone()));
-                    Some(old.to_string())
-                }
-                _ => before.column(&col.name).map(|c| c.name.clone()),
-            };
+            let hinted = hints(&col.name)
+                .filter(|old| after.column(old).is_none())
+                .and_then(|old| before.column(old));
+            let source = hinted.or_else(|| before.column(&col.name)).or_else(|| {
+                let by_case = before
+                    .columns
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(&col.name));
+                by_case.filter(|c| after.column(&c.name).is_none())
+            });
+            if let Some(s) = source.filter(|s| s.name != col.name) {
+                renamed.push((s.name.clone(), col.name.clone()));
+            }
+            let source = source.map(|s| s.name.clone());
             if let Some(s) = &source {
                 used.insert(s.clone());
             }

@@ -31,6 +31,10 @@ pub enum Why {
 /// One step of a plan. Steps run in [`Phase`] order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    RenameTable {
+        from: String,
+        to: String,
+    },
     FkBaseline {
         tables: Vec<String>,
     },
@@ -86,6 +90,9 @@ pub enum Step {
 /// Execution order of the kinds of steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
+    /// First, so every later step (and the foreign-key baseline) uses the target's names;
+    /// SQLite rewrites references in foreign keys, views and triggers.
+    RenameTable,
     /// Before anything changes, so that only violations this script introduces count.
     FkBaseline,
     /// Triggers and views go first: SQLite re-checks them on every ALTER TABLE RENAME.
@@ -113,6 +120,7 @@ impl Step {
     /// Returns the phase the step runs in.
     pub fn phase(&self) -> Phase {
         match self {
+            Step::RenameTable { .. } => Phase::RenameTable,
             Step::FkBaseline { .. } => Phase::FkBaseline,
             Step::DropTrigger { .. } => Phase::DropTrigger,
             Step::DropView { .. } => Phase::DropView,
@@ -158,15 +166,33 @@ impl Plan {
 
 /// Returns the steps that turn `from` into `to` given their `changes`.
 pub fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: Caps) -> Plan {
-    let mut b = Builder::default();
+    let mut b = Builder {
+        table_renames: table_renames(changes),
+        ..Builder::default()
+    };
     for change in &changes.changes {
         b.classify(change, caps);
     }
     b.finish(from, to)
 }
 
+/// Tables a hint renames (or whose name changes case), `old -> new`.
+fn table_renames(changes: &Changeset) -> Vec<(String, String)> {
+    changes
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterTable(tc) if tc.before.name != tc.after.name => {
+                Some((tc.before.name.clone(), tc.after.name.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct Builder {
+    table_renames: Vec<(String, String)>,
     created: BTreeMap<String, Table>,
     dropped: BTreeMap<String, Table>,
     native: BTreeMap<String, NativeOps>,
@@ -180,12 +206,13 @@ struct Builder {
 impl Builder {
     fn classify(&mut self, change: &Change, caps: Caps) {
         match change {
-            Change::CreateTable(t) => drop(self.created.insert(t.name.clone(), t.clone())),
-            Change::DropTable(t) => drop(self.dropped.insert(t.name.clone(), t.clone())),
-            Change::AlterTable(tc) => match native::native_ops(tc, caps) {
-                Some(ops) => drop(self.native.insert(tc.after.name.clone(), ops)),
-                None => drop(self.rebuilds.insert(tc.after.name.clone(), (**tc).clone())),
-            },
+            Change::CreateTable(t) => {
+                self.created.insert(t.name.clone(), t.clone());
+            }
+            Change::DropTable(t) => {
+                self.dropped.insert(t.name.clone(), t.clone());
+            }
+            Change::AlterTable(tc) => self.alter(renamed_first(tc), caps),
             Change::DropIndex(i) => self.index_drops.push(i.clone()),
             Change::CreateIndex(i) => self.index_creates.push(i.clone()),
             Change::DropView(v) => self.views.0.push(v.clone()),
@@ -195,13 +222,34 @@ impl Builder {
         }
     }
 
+    fn alter(&mut self, tc: TableChange, caps: Caps) {
+        let name = tc.after.name.clone();
+        match native::native_ops(&tc, caps, &self.table_renames) {
+            Some(ops) if ops.is_empty() => {}
+            Some(ops) => {
+                self.native.insert(name, ops);
+            }
+            None => {
+                self.rebuilds.insert(name, tc);
+            }
+        }
+    }
+
     fn finish(self, from: &Schema, to: &Schema) -> Plan {
         let mut steps = Vec::new();
+        for (from, to) in &self.table_renames {
+            steps.push(Step::RenameTable {
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+        let renamed = self.table_renames.iter().flat_map(|(a, b)| [a, b]);
         let touched: BTreeSet<String> = self
             .dropped
             .keys()
             .chain(self.native.keys())
             .chain(self.rebuilds.keys())
+            .chain(renamed)
             .cloned()
             .collect();
         dependents(&self, from, to, &touched, &mut steps);
@@ -271,6 +319,25 @@ impl Builder {
             });
         }
     }
+}
+
+/// Returns `tc` as it stands after its table rename (a step of its own, run first): the
+/// old table under the new name, its self-references following.
+fn renamed_first(tc: &TableChange) -> TableChange {
+    let mut tc = tc.clone();
+    let (old, new) = (tc.before.name.clone(), tc.after.name.clone());
+    if old != new {
+        tc.before.name = new.clone();
+        for fk in &mut tc.before.foreign_keys {
+            if fk.ref_table.eq_ignore_ascii_case(&old) {
+                fk.ref_table = new.clone();
+            }
+        }
+        for index in tc.before.indexes.values_mut() {
+            index.table = new.clone();
+        }
+    }
+    tc
 }
 
 fn native_steps(table: &str, ops: &NativeOps, steps: &mut Vec<Step>) {

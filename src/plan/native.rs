@@ -19,8 +19,21 @@ pub struct NativeOps {
     pub adds: Vec<(Column, Option<ForeignKey>)>,
 }
 
+impl NativeOps {
+    /// Reports whether there is nothing to run (a table rename already rewrote the table).
+    pub fn is_empty(&self) -> bool {
+        self.drops.is_empty() && self.renames.is_empty() && self.adds.is_empty()
+    }
+}
+
 /// Returns the native operations for `tc`, or `None` when the table must be rebuilt.
-pub fn native_ops(tc: &TableChange, caps: Caps) -> Option<NativeOps> {
+/// `table_renames` (`old -> new`) are the table renames that run first: SQLite rewrites
+/// foreign keys that reference a renamed table (since 3.26), so the simulation does too.
+pub fn native_ops(
+    tc: &TableChange,
+    caps: Caps,
+    table_renames: &[(String, String)],
+) -> Option<NativeOps> {
     let (before, after) = (&tc.before, &tc.after);
     if (!tc.renamed.is_empty() && !caps.can_rename_column())
         || (!tc.dropped.is_empty() && !caps.can_drop_column())
@@ -28,6 +41,14 @@ pub fn native_ops(tc: &TableChange, caps: Caps) -> Option<NativeOps> {
         return None;
     }
     let mut t = before.clone();
+    for fk in &mut t.foreign_keys {
+        if let Some((_, new)) = table_renames
+            .iter()
+            .find(|(old, _)| old.eq_ignore_ascii_case(&fk.ref_table))
+        {
+            fk.ref_table = new.clone();
+        }
+    }
     for name in &tc.dropped {
         t.columns.retain(|c| &c.name != name);
     }

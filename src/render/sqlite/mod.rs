@@ -69,6 +69,7 @@ fn phase_name(p: Phase) -> String {
 
 fn render_step(step: &Step) -> RenderedStep {
     let (comment, statements) = match step {
+        Step::RenameTable { from, to } => rename_table(from, to),
         Step::FkBaseline { tables } => fk_baseline(tables),
         Step::DropTrigger { trigger, why } => (
             vec![format!("Drop trigger {}{}", trigger.name, why_text(why, true))],
@@ -143,6 +144,27 @@ fn why_text(why: &Why, dropping: bool) -> String {
                 names.join(", ")
             )
         }
+    }
+}
+
+/// SQLite refuses `RENAME TO` a name that differs only in case ("there is already another
+/// table … with this name"), so such a rename goes through a temporary name.
+fn rename_table(from: &str, to: &str) -> (Vec<String>, Vec<String>) {
+    let comment = vec![format!(
+        "Rename table {from} to {to} (native; SQLite rewrites references in foreign keys, views and triggers)."
+    )];
+    let stmt = |a: &str, b: &str| {
+        format!(
+            "ALTER TABLE {} RENAME TO {}",
+            quote_ident(a),
+            quote_ident(b)
+        )
+    };
+    if from.eq_ignore_ascii_case(to) {
+        let tmp = format!("schemadiff_rename_{to}");
+        (comment, vec![stmt(from, &tmp), stmt(&tmp, to)])
+    } else {
+        (comment, vec![stmt(from, to)])
     }
 }
 
