@@ -129,8 +129,13 @@ fn diff_named<T: Clone + PartialEq>(
 }
 
 fn diff_table(before: &Table, after: &Table, renames: &Renames, out: &mut Vec<Change>) {
+    // An index follows its table through a rename; compare it under the new name.
+    let mut before_indexes = before.indexes.clone();
+    for index in before_indexes.values_mut() {
+        index.table = after.name.clone();
+    }
     diff_named(
-        &before.indexes,
+        &before_indexes,
         &after.indexes,
         out,
         Change::DropIndex,
