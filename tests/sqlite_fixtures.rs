@@ -152,6 +152,7 @@ fn apply_round_trip(
     let seeded = data(&conn, before);
     let seqs = sequences(&conn);
     let violations = fk_violations(&conn);
+    let unmanaged = unmanaged_counts(&conn, before);
     assert_shell_applies(
         &tmp.join("shell.sqlite"),
         dir,
@@ -199,6 +200,11 @@ fn apply_round_trip(
     );
     assert_rows_kept(&conn, before, after, case, &seeded);
     assert_sequences_kept(&conn, before, after, &seqs);
+    assert_eq!(
+        unmanaged_counts(&conn, after),
+        unmanaged,
+        "virtual or shadow tables changed"
+    );
     assert_eq!(
         fk_violations(&conn),
         violations,

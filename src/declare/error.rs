@@ -98,7 +98,7 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    #[error("{pos}: `{words} …` does not belong in a schema file: only CREATE TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER do")]
+    #[error("{pos}: `{words} …` does not belong in a schema file: only CREATE TABLE, CREATE VIRTUAL TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER do")]
     #[diagnostic(
         code(schemadiff::ddl::not_schema),
         help("schema files declare the target state; move data changes into a migration")

@@ -11,6 +11,8 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StatementKind {
     Table,
+    /// `CREATE VIRTUAL TABLE`: loaded (triggers may write to it) but owned by its module.
+    VirtualTable,
     Index,
     View,
     Trigger,
@@ -152,6 +154,7 @@ fn kind_of(tokens: &[TokenWithSpan]) -> StatementKind {
     let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(3).collect();
     match words.as_slice() {
         [Keyword::CREATE, Keyword::TABLE, ..] => StatementKind::Table,
+        [Keyword::CREATE, Keyword::VIRTUAL, Keyword::TABLE] => StatementKind::VirtualTable,
         [Keyword::CREATE, Keyword::INDEX, ..]
         | [Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX] => StatementKind::Index,
         [Keyword::CREATE, Keyword::VIEW, ..] => StatementKind::View,

@@ -131,3 +131,26 @@ pub fn sqlite3_shell(db: &Path, script: &str) -> (bool, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     (out.status.success() && stderr.is_empty(), stderr)
 }
+
+/// Row counts of the tables schemadiff does not manage (virtual tables and their shadow
+/// tables), which no script may touch.
+pub fn unmanaged_counts(conn: &Connection, schema: &Schema) -> BTreeMap<String, i64> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap();
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    names
+        .into_iter()
+        .filter(|n| !schema.tables.contains_key(n))
+        .map(|n| {
+            let c = conn
+                .query_row(&format!("SELECT count(*) FROM {}", q(&n)), [], |r| r.get(0))
+                .unwrap();
+            (n, c)
+        })
+        .collect()
+}

@@ -23,7 +23,9 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
     let mut columns = table_columns(conn)?;
     let mut schema = Schema::default();
     for obj in objects.iter().filter(|o| o.kind == "table") {
-        let (strict, without_rowid) = options.get(&obj.name).copied().unwrap_or_default();
+        let Some(&(strict, without_rowid)) = options.get(&obj.name) else {
+            continue; // a virtual or shadow table
+        };
         let cols = columns.remove(&obj.name).unwrap_or_default();
         let table = build_table(obj, cols, strict, without_rowid)?;
         schema.tables.insert(obj.name.clone(), table);
@@ -103,7 +105,9 @@ fn is_virtual(obj: &Object) -> bool {
             .is_some_and(|w| w.eq_ignore_ascii_case("virtual"))
 }
 
-/// Returns `(strict, without_rowid)` per table.
+/// Returns `(strict, without_rowid)` per ordinary table. Virtual tables and the shadow
+/// tables their modules create (FTS5's `x_data`, `x_idx`, …) are not listed: they belong to
+/// the module, and schemadiff leaves them alone.
 fn table_options(conn: &Connection) -> Result<BTreeMap<String, (bool, bool)>, Error> {
     let mut stmt = conn.prepare(
         "SELECT name, strict, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'",
