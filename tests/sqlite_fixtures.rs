@@ -256,16 +256,19 @@ fn assert_shell_applies(
     let conn = Connection::open(path).unwrap();
     if case.upgrade_fails.is_some() {
         assert!(!ok, "sqlite3 -bail applied an upgrade that must fail");
-        assert_eq!(
-            &introspect(&conn).unwrap(),
-            before,
-            "sqlite3: a failed upgrade changed the schema"
+        assert_unchanged(&conn, before, seeded, "sqlite3 -bail");
+        // Without -bail the shell carries on after the error: the guard must still roll
+        // the whole transaction back, so nothing is committed.
+        drop(conn);
+        std::fs::remove_file(path).unwrap();
+        drop(seeded_db(path, dir, case));
+        let (ok, _) = sqlite3_shell_with(path, up_sql, false);
+        assert!(
+            !ok,
+            "sqlite3 without -bail reported no error for an upgrade that must fail"
         );
-        assert_eq!(
-            &data(&conn, before),
-            seeded,
-            "sqlite3: a failed upgrade changed the data"
-        );
+        let conn = Connection::open(path).unwrap();
+        assert_unchanged(&conn, before, seeded, "sqlite3 without -bail");
         return;
     }
     assert!(ok, "sqlite3 -bail failed: {stderr}");
@@ -275,6 +278,24 @@ fn assert_shell_applies(
         "sqlite3: the database differs from after.sql"
     );
     assert_rows_kept(&conn, before, after, case, seeded);
+}
+
+fn assert_unchanged(
+    conn: &Connection,
+    before: &Schema,
+    seeded: &std::collections::BTreeMap<String, Vec<Vec<String>>>,
+    runner: &str,
+) {
+    let live = introspect(conn).unwrap();
+    assert_eq!(
+        &live, before,
+        "{runner}: a failed upgrade changed the schema"
+    );
+    assert_eq!(
+        &data(conn, before),
+        seeded,
+        "{runner}: a failed upgrade changed the data"
+    );
 }
 
 /// Row counts of tables on both sides are unchanged, and so are the values of every column

@@ -35,9 +35,7 @@ pub enum Step {
         from: String,
         to: String,
     },
-    FkBaseline {
-        tables: Vec<String>,
-    },
+    Baseline(Guarded),
     DropTrigger {
         trigger: Trigger,
         why: Why,
@@ -82,9 +80,7 @@ pub enum Step {
         trigger: Trigger,
         why: Why,
     },
-    FkCheck {
-        tables: Vec<String>,
-    },
+    Guard(Guarded),
 }
 
 /// Execution order of the kinds of steps.
@@ -93,8 +89,9 @@ pub enum Phase {
     /// First, so every later step (and the foreign-key baseline) uses the target's names;
     /// SQLite rewrites references in foreign keys, views and triggers.
     RenameTable,
-    /// Before anything changes, so that only violations this script introduces count.
-    FkBaseline,
+    /// Before anything changes: row counts of rebuilt tables and the foreign-key violations
+    /// that already exist, so that only what this script introduces counts.
+    Baseline,
     /// Triggers and views go first: SQLite re-checks them on every ALTER TABLE RENAME.
     DropTrigger,
     DropView,
@@ -112,8 +109,8 @@ pub enum Phase {
     /// Views after every table; triggers after the views they may read.
     CreateView,
     CreateTrigger,
-    /// Last, inside the transaction, so a violation rolls everything back.
-    FkCheck,
+    /// Last, inside the transaction, so a failed check rolls everything back.
+    Guard,
 }
 
 impl Step {
@@ -121,7 +118,7 @@ impl Step {
     pub fn phase(&self) -> Phase {
         match self {
             Step::RenameTable { .. } => Phase::RenameTable,
-            Step::FkBaseline { .. } => Phase::FkBaseline,
+            Step::Baseline(_) => Phase::Baseline,
             Step::DropTrigger { .. } => Phase::DropTrigger,
             Step::DropView { .. } => Phase::DropView,
             Step::DropIndex { .. } => Phase::DropIndex,
@@ -134,9 +131,18 @@ impl Step {
             Step::CreateIndex { .. } => Phase::CreateIndex,
             Step::CreateView { .. } => Phase::CreateView,
             Step::CreateTrigger { .. } => Phase::CreateTrigger,
-            Step::FkCheck { .. } => Phase::FkCheck,
+            Step::Guard(_) => Phase::Guard,
         }
     }
+}
+
+/// What the guard at the end of a script with rebuilds verifies against the baseline taken
+/// at its start: every rebuilt table (`counted`) has as many rows as before, and the tables
+/// in `fk_tables` have no foreign-key violation that was not there before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guarded {
+    pub counted: Vec<String>,
+    pub fk_tables: Vec<String>,
 }
 
 /// An ordered plan. `foreign_keys_off` asks for `PRAGMA foreign_keys = OFF` around the
@@ -254,12 +260,13 @@ impl Builder {
             .collect();
         dependents(&self, from, to, &touched, &mut steps);
         self.table_steps(to, &mut steps);
-        let fk_tables = fk_check_tables(&self.rebuilds, from, to);
-        if !fk_tables.is_empty() {
-            steps.push(Step::FkBaseline {
-                tables: fk_tables.clone(),
-            });
-            steps.push(Step::FkCheck { tables: fk_tables });
+        if !self.rebuilds.is_empty() {
+            let guarded = Guarded {
+                counted: self.rebuilds.keys().cloned().collect(),
+                fk_tables: fk_check_tables(&self.rebuilds, from, to),
+            };
+            steps.push(Step::Baseline(guarded.clone()));
+            steps.push(Step::Guard(guarded));
         }
         steps.sort_by_key(Step::phase);
         let foreign_keys_off = !self.rebuilds.is_empty() || !self.dropped.is_empty();

@@ -111,10 +111,15 @@ pub fn read(path: &Path) -> String {
 
 /// Runs `sqlite3 -bail db < script` (the shell, as a user would); returns success and stderr.
 pub fn sqlite3_shell(db: &Path, script: &str) -> (bool, String) {
+    sqlite3_shell_with(db, script, true)
+}
+
+/// Runs the `sqlite3` shell on `script`, with or without `-bail`.
+pub fn sqlite3_shell_with(db: &Path, script: &str, bail: bool) -> (bool, String) {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new("sqlite3")
-        .arg("-bail")
+        .args(if bail { &["-bail"][..] } else { &[][..] })
         .arg(db)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -10,7 +10,7 @@ mod ddl;
 pub use ddl::{column_def, create_index, create_table, schema_ddl};
 
 use crate::model::Table;
-use crate::plan::{Phase, Plan, Rebuild, Step, Why};
+use crate::plan::{Guarded, Phase, Plan, Rebuild, Step, Why};
 use crate::sqltext::{quote_ident, quote_literal};
 use serde::Serialize;
 
@@ -70,7 +70,7 @@ fn phase_name(p: Phase) -> String {
 fn render_step(step: &Step) -> RenderedStep {
     let (comment, statements) = match step {
         Step::RenameTable { from, to } => rename_table(from, to),
-        Step::FkBaseline { tables } => fk_baseline(tables),
+        Step::Baseline(g) => baseline(g),
         Step::DropTrigger { trigger, why } => (
             vec![format!("Drop trigger {}{}", trigger.name, why_text(why, true))],
             vec![format!("DROP TRIGGER {}", quote_ident(&trigger.name))],
@@ -122,7 +122,7 @@ fn render_step(step: &Step) -> RenderedStep {
             vec![format!("Create trigger {} on {}{}", trigger.name, trigger.table, why_text(why, false))],
             vec![trigger.sql.clone()],
         ),
-        Step::FkCheck { tables } => fk_check(tables),
+        Step::Guard(g) => guard(g),
     };
     RenderedStep {
         phase: phase_name(step.phase()),
@@ -252,52 +252,108 @@ fn copy_rows(r: &Rebuild, old: &str, new: &str) -> String {
     )
 }
 
-const BASELINE: &str = "temp.schemadiff_fk_baseline";
-
+/// Current foreign-key violations of `tables`, grouped: `(t, r, p, n)` = table, rowid,
+/// parent, how many. Counting per key means an old orphan cannot hide a new violation of the
+/// same row; in a WITHOUT ROWID table (rowid NULL) it counts per table and parent.
 fn violations(tables: &[String]) -> String {
-    tables
+    let each: Vec<String> = tables
         .iter()
         .map(|t| {
             format!(
-                "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check({})",
+                "SELECT \"table\" AS t, rowid AS r, parent AS p FROM pragma_foreign_key_check({})",
                 quote_literal(t)
             )
         })
-        .collect::<Vec<_>>()
-        .join("\n  UNION ALL ")
+        .collect();
+    format!(
+        "SELECT t, r, p, count(*) AS n FROM (\n    {}\n  ) GROUP BY t, r, p",
+        each.join("\n    UNION ALL ")
+    )
 }
 
-fn fk_baseline(tables: &[String]) -> (Vec<String>, Vec<String>) {
-    (
-        vec![
+fn baseline(g: &Guarded) -> (Vec<String>, Vec<String>) {
+    let mut comment = vec![format!(
+        "Baseline for the guard before COMMIT: the row count of {}",
+        g.counted.join(", ")
+    )];
+    let counts: Vec<String> = g
+        .counted
+        .iter()
+        .map(|t| {
             format!(
-                "Record foreign-key violations that exist before this script ({}),",
-                tables.join(", ")
-            ),
-            "so that only violations it introduces abort it (a pre-existing orphan row does not)."
-                .into(),
-        ],
-        vec![format!(
+                "SELECT {} AS name, (SELECT count(*) FROM {}) AS n",
+                quote_literal(t),
+                quote_ident(t)
+            )
+        })
+        .collect();
+    let mut stmts = vec![format!(
+        "CREATE TEMP TABLE schemadiff_row_counts AS\n  {}",
+        counts.join("\n  UNION ALL ")
+    )];
+    if !g.fk_tables.is_empty() {
+        comment.push(format!(
+            "and the foreign-key violations that already exist in {} (a pre-existing orphan row does not block).",
+            g.fk_tables.join(", ")
+        ));
+        stmts.push(format!(
             "CREATE TEMP TABLE schemadiff_fk_baseline AS\n  {}",
-            violations(tables)
-        )],
-    )
+            violations(&g.fk_tables)
+        ));
+    } else if let Some(last) = comment.last_mut() {
+        last.push('.');
+    }
+    (comment, stmts)
 }
 
-fn fk_check(tables: &[String]) -> (Vec<String>, Vec<String>) {
-    (
-        vec![
-            format!("Check the foreign keys of {}: a violation this script introduced", tables.join(", ")),
-            "fails the CHECK below, which stops the script before COMMIT, so nothing is applied.".into(),
-        ],
-        vec![
-            "CREATE TEMP TABLE schemadiff_fk_guard (\n  violations INTEGER CONSTRAINT \"schemadiff: this migration introduces foreign key violations; see PRAGMA foreign_key_check\" CHECK (violations = 0)\n)".into(),
+const ROWS_LOST: &str =
+    "schemadiff: a rebuilt table does not have the rows it had; nothing was applied";
+const NEW_VIOLATIONS: &str =
+    "schemadiff: this migration introduces foreign key violations (see PRAGMA foreign_key_check); nothing was applied";
+
+fn guard(g: &Guarded) -> (Vec<String>, Vec<String>) {
+    let comment = vec![
+        "Guard: every rebuilt table keeps its rows and no new foreign-key violation appears."
+            .into(),
+        "INSERT OR ROLLBACK: a failed check rolls the whole transaction back, even in a runner"
+            .into(),
+        "that carries on after an error, so a failed copy can never be committed.".into(),
+    ];
+    let lost: Vec<String> = g
+        .counted
+        .iter()
+        .map(|t| {
             format!(
-                "INSERT INTO temp.schemadiff_fk_guard SELECT count(*) FROM (\n  {}\n  EXCEPT SELECT \"table\", rowid, parent FROM {BASELINE}\n)",
-                violations(tables)
-            ),
-            "DROP TABLE temp.schemadiff_fk_guard".into(),
-            format!("DROP TABLE {BASELINE}"),
-        ],
-    )
+                "((SELECT n FROM temp.schemadiff_row_counts WHERE name = {}) <> (SELECT count(*) FROM {}))",
+                quote_literal(t),
+                quote_ident(t)
+            )
+        })
+        .collect();
+    let new_violations = if g.fk_tables.is_empty() {
+        "0".to_string()
+    } else {
+        format!(
+            "(SELECT count(*) FROM (\n  {}\n  ) AS cur WHERE cur.n > IFNULL((SELECT b.n FROM temp.schemadiff_fk_baseline AS b\n    WHERE b.t = cur.t AND b.r IS cur.r AND b.p = cur.p), 0))",
+            violations(&g.fk_tables)
+        )
+    };
+    let mut stmts = vec![
+        format!(
+            "CREATE TEMP TABLE schemadiff_guard (\n  rows_lost INTEGER CONSTRAINT {} CHECK (rows_lost = 0),\n  new_fk_violations INTEGER CONSTRAINT {} CHECK (new_fk_violations = 0)\n)",
+            quote_ident(ROWS_LOST),
+            quote_ident(NEW_VIOLATIONS)
+        ),
+        format!(
+            "INSERT OR ROLLBACK INTO temp.schemadiff_guard (rows_lost, new_fk_violations) SELECT\n  {},\n  {}",
+            lost.join(" + "),
+            new_violations
+        ),
+        "DROP TABLE temp.schemadiff_guard".into(),
+        "DROP TABLE temp.schemadiff_row_counts".into(),
+    ];
+    if !g.fk_tables.is_empty() {
+        stmts.push("DROP TABLE temp.schemadiff_fk_baseline".into());
+    }
+    (comment, stmts)
 }
