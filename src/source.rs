@@ -1,6 +1,8 @@
 //! Sources a schema can come from (DESIGN.md "Sources"): database URLs, `.sql` files and
 //! directories. Parses the strings users pass to `--from`, `--to` and `inspect`, and loads
-//! them into a [`Schema`]. Databases are opened read-only: reading a source writes nothing.
+//! them into a [`Schema`]. Databases are opened read-only and never created; the only files
+//! SQLite itself may add are the `-wal`/`-shm` companions of a WAL-mode database, as for
+//! any reader.
 
 use crate::declare::{self, declare_sqlite, read_sources};
 use crate::introspect;
@@ -33,7 +35,9 @@ pub enum Error {
     UnknownScheme { scheme: String, source_text: String },
 
     #[error("{} does not exist", path.display())]
-    #[diagnostic(help("check the path; schemadiff never creates a database when reading one"))]
+    #[diagnostic(help(
+        "check the path (schemadiff never creates a file or database when reading one)"
+    ))]
     Missing { path: PathBuf },
 
     #[error("{} is neither a .sql file, a directory, nor a SQLite database", path.display())]
@@ -46,7 +50,7 @@ pub enum Error {
     #[diagnostic(help("point sqlite:/// at a SQLite database file; for declared DDL pass the .sql path without a scheme"))]
     NotDatabase { path: PathBuf, message: String },
 
-    #[error("cannot read SQLite database {}: {source}", path.display())]
+    #[error("cannot read SQLite database {}", path.display())]
     Introspect {
         path: PathBuf,
         source: introspect::Error,
@@ -81,10 +85,15 @@ impl Source {
         }
         let path = PathBuf::from(text);
         let meta = std::fs::metadata(&path).map_err(|_| Error::Missing { path: path.clone() })?;
-        if meta.is_dir() || path.extension().is_some_and(|e| e == "sql") {
+        if meta.is_dir()
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        {
             return Ok(Source::Files(path));
         }
-        if has_sqlite_header(&path) {
+        // A 0-byte file is a valid, empty SQLite database.
+        if meta.len() == 0 || has_sqlite_header(&path) {
             return Ok(Source::Sqlite(Some(path)));
         }
         Err(Error::Unrecognized { path })
@@ -143,6 +152,14 @@ pub fn open_sqlite(path: &Path) -> Result<Connection, Error> {
     if !path.exists() {
         return Err(Error::Missing {
             path: path.to_path_buf(),
+        });
+    }
+    if path.is_dir() {
+        let message =
+            "it is a directory (pass declared DDL directories without sqlite:///)".to_string();
+        return Err(Error::NotDatabase {
+            path: path.to_path_buf(),
+            message,
         });
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;

@@ -73,6 +73,9 @@ fn run_case(dir: &Path, name: &str) {
     let renames = Renames::parse(&case.renames).expect("renames");
     let before = declared(&dir.join("before.sql"));
     let after = declared(&dir.join("after.sql"));
+    renames
+        .check(&before, &after)
+        .expect("the case's rename hints apply");
     for (side, schema) in [("before", &before), ("after", &after)] {
         assert_declare_matches_live(&dir.join(format!("{side}.sql")), schema);
         assert_printer_round_trips(schema, side);

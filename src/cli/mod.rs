@@ -28,8 +28,12 @@ pub enum Error {
     Source(#[from] source::Error),
 
     #[error(transparent)]
-    #[diagnostic(help("pass --rename TABLE.OLD=NEW, once per renamed column"))]
+    #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table, named as in the two schemas"))]
     Rename(#[from] diff::RenameError),
+
+    #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {0}")]
+    #[diagnostic(help("run the script with a newer SQLite, or drop the table rename hint"))]
+    TableRenameUnsupported(String),
 
     #[error("invalid --sqlite-version `{0}`")]
     #[diagnostic(help(
@@ -62,12 +66,18 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
         None => Caps::bundled(),
     };
+    if renames.renames_tables() && !caps.can_rename_table() {
+        return Err(Error::TableRenameUnsupported(
+            args.sqlite_version.clone().unwrap_or_default(),
+        ));
+    }
     let before = from.load(dialect)?;
     let after = to.load(dialect)?;
+    renames.check(&before, &after)?;
     let changes = diff::diff(&before, &after, &renames);
     let plan = plan::plan(&changes, &before, &after, caps);
     let text = match args.format {
-        Format::Sql => render_script(&plan, &format!("upgrade from {} to {}", args.from, args.to)),
+        Format::Sql => render_script(&plan, &format!("from {} to {}", args.from, args.to)),
         Format::Json => json(&DiffJson {
             from: &args.from,
             to: &args.to,

@@ -70,6 +70,14 @@ pub enum Error {
     #[error("{} is not a text file (schema files are UTF-8 SQL)", path.display())]
     NotText { path: PathBuf },
 
+    #[error("{} contains no .sql files", path.display())]
+    #[diagnostic(help("an empty schema would drop every table; point at the directory with your DDL (an empty .sql file declares an empty schema on purpose)"))]
+    NoSqlFiles { path: PathBuf },
+
+    #[error("SQLite accepts the declared DDL, but schemadiff cannot model it yet: {0}")]
+    #[diagnostic(help("see docs/sources.md for what schemadiff models; this is a limitation of schemadiff, not an error in your DDL"))]
+    Unreadable(String),
+
     #[error("{pos}: {message}")]
     #[diagnostic(
         code(schemadiff::ddl::syntax),
@@ -101,7 +109,7 @@ pub enum Error {
     #[error("{pos}: `{words} …` does not belong in a schema file: only CREATE TABLE, CREATE VIRTUAL TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER do")]
     #[diagnostic(
         code(schemadiff::ddl::not_schema),
-        help("schema files declare the target state; move data changes into a migration")
+        help("schema files declare the target state with CREATE statements only")
     )]
     NotSchema {
         pos: Box<Position>,

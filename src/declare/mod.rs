@@ -37,6 +37,11 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
     if meta.is_dir() {
         collect_sql_files(path, &mut paths)?;
         paths.sort();
+        if paths.is_empty() {
+            return Err(Error::NoSqlFiles {
+                path: path.to_path_buf(),
+            });
+        }
     } else {
         paths.push(path.to_path_buf());
     }
@@ -62,7 +67,10 @@ fn collect_sql_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
             collect_sql_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "sql") {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        {
             out.push(path);
         }
     }
@@ -73,7 +81,7 @@ fn collect_sql_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 pub fn declare_sqlite(files: &[SourceFile]) -> Result<Schema, Error> {
     let conn = Connection::open_in_memory().map_err(|e| Error::Engine(e.to_string()))?;
     load_sqlite(&conn, files)?;
-    introspect::sqlite::introspect(&conn).map_err(|e| Error::Engine(e.to_string()))
+    introspect::sqlite::introspect(&conn).map_err(|e| Error::Unreadable(e.to_string()))
 }
 
 /// Executes the statements of `files` on `conn` in dependency-safe order.
@@ -84,7 +92,7 @@ pub fn load_sqlite(conn: &Connection, files: &[SourceFile]) -> Result<(), Error>
             let pos = Position::new(file, e.line, e.column, e.offset);
             Error::syntax(pos, format!("cannot read DDL: {}", e.message))
         })?;
-        for stmt in stmts {
+        for stmt in stmts.into_iter().filter(|s| !creates_internal_table(s)) {
             if stmt.kind == StatementKind::Other {
                 return Err(Error::not_schema(
                     Position::at(file, &stmt),
@@ -120,7 +128,7 @@ fn execute_until_settled(
             let message = conn
                 .execute_batch(&stmt.text)
                 .err()
-                .map(|e| e.to_string())
+                .map(|e| sqlite_message(&e))
                 .unwrap_or_default();
             return Err(explain(file, stmt, message));
         }
@@ -146,6 +154,30 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
         }
     }
     Error::rejected(Position::at(file, stmt), sqlite_message)
+}
+
+/// `CREATE TABLE sqlite_sequence(name,seq)` and friends, as the `sqlite3` shell's `.schema`
+/// prints them: SQLite creates these itself, so they are skipped.
+fn creates_internal_table(stmt: &Statement) -> bool {
+    stmt.kind == StatementKind::Table
+        && stmt
+            .text
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .filter(|w| !w.is_empty())
+            .nth(2)
+            .is_some_and(|name| {
+                name.trim_matches(|c| c == '"' || c == '`' || c == '[')
+                    .to_ascii_lowercase()
+                    .starts_with("sqlite_")
+            })
+}
+
+/// SQLite's message without rusqlite's " in <sql> at offset N" suffix.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn first_words(text: &str) -> String {

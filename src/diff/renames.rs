@@ -1,6 +1,16 @@
 //! Rename hints: the only way a drop + add becomes a rename. Never guessed.
 
+use crate::model::{Schema, Table};
 use std::collections::BTreeMap;
+
+fn find<'a>(schema: &'a Schema, name: &str) -> Option<&'a Table> {
+    schema.tables.get(name).or_else(|| {
+        schema
+            .tables
+            .values()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    })
+}
 
 /// Rename hints: tables (`new -> old`) and columns per table (`table -> new -> old`). The
 /// table key of a column hint is the table's name in the target.
@@ -10,20 +20,21 @@ pub struct Renames {
     columns: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// A rename hint that is not of the form `table.old=new` or `old_table=new_table`.
+/// A rename hint that is malformed or does not apply to the two schemas.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid rename hint `{hint}`: expected TABLE.OLD_COLUMN=NEW_COLUMN (e.g. users.name=full_name) or OLD_TABLE=NEW_TABLE (e.g. users=accounts)")]
-pub struct RenameError {
-    pub hint: String,
+pub enum RenameError {
+    #[error("invalid rename hint `{hint}`: expected TABLE.OLD_COLUMN=NEW_COLUMN (e.g. users.name=full_name) or OLD_TABLE=NEW_TABLE (e.g. users=accounts)")]
+    Syntax { hint: String },
+    #[error("rename hint `{hint}` does not apply: {reason}")]
+    Unused { hint: String, reason: String },
 }
-
 impl Renames {
     /// Parses hints of the form `table.old_column=new_column` or `old_table=new_table`.
     pub fn parse<S: AsRef<str>>(hints: &[S]) -> Result<Renames, RenameError> {
         let mut out = Renames::default();
         for hint in hints {
             let hint = hint.as_ref();
-            let err = || RenameError {
+            let err = || RenameError::Syntax {
                 hint: hint.to_string(),
             };
             let (left, new) = hint.split_once('=').ok_or_else(err)?;
@@ -56,6 +67,62 @@ impl Renames {
         self.columns.get(table)?.get(new).map(String::as_str)
     }
 
+    /// Reports whether any hint renames a table.
+    pub fn renames_tables(&self) -> bool {
+        !self.tables.is_empty()
+    }
+
+    /// Fails when a hint does not describe `from` → `to`: a typo in a hint must never turn
+    /// into the drop + add it was meant to prevent.
+    pub fn check(&self, from: &Schema, to: &Schema) -> Result<(), RenameError> {
+        for (new, old) in &self.tables {
+            let hint = format!("{old}={new}");
+            let unused = |reason: String| RenameError::Unused {
+                hint: hint.clone(),
+                reason,
+            };
+            if find(from, old).is_none() {
+                return Err(unused(format!("the current schema has no table {old}")));
+            }
+            if find(to, new).is_none() {
+                return Err(unused(format!("the target schema has no table {new}")));
+            }
+            if find(to, old).is_some() {
+                return Err(unused(format!("the target schema still has a table {old}")));
+            }
+        }
+        for (table, cols) in &self.columns {
+            let before = find(from, self.old_table(table).unwrap_or(table));
+            for (new, old) in cols {
+                let hint = format!("{table}.{old}={new}");
+                let unused = |reason: String| RenameError::Unused {
+                    hint: hint.clone(),
+                    reason,
+                };
+                let after = find(to, table)
+                    .ok_or_else(|| unused(format!("the target schema has no table {table}")))?;
+                let before = before
+                    .ok_or_else(|| unused(format!("the current schema has no table {table}")))?;
+                if before.column(old).is_none() {
+                    return Err(unused(format!("table {} has no column {old}", before.name)));
+                }
+                if after.column(new).is_none() {
+                    return Err(unused(format!(
+                        "in the target, table {} has no column {new}",
+                        after.name
+                    )));
+                }
+                if after.column(old).is_some() {
+                    return Err(unused(format!(
+                        "in the target, table {} still has a column {old}",
+                        after.name
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Returns the old name of table `new`, when a hint says it was renamed.
     pub fn old_table(&self, new: &str) -> Option<&str> {
         self.tables.get(new).map(String::as_str)
@@ -81,6 +148,34 @@ impl Renames {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_that_do_not_apply_are_errors() {
+        let schema = |sql: &str| {
+            crate::declare::declare_sqlite(&[crate::declare::SourceFile {
+                path: "t.sql".into(),
+                text: sql.into(),
+            }])
+            .unwrap()
+        };
+        let from = schema("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);");
+        let to = schema("CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT);");
+        assert!(Renames::parse(&["users.name=full_name"])
+            .unwrap()
+            .check(&from, &to)
+            .is_ok());
+        let typo = Renames::parse(&["users.nmae=full_name"])
+            .unwrap()
+            .check(&from, &to);
+        assert!(typo
+            .unwrap_err()
+            .to_string()
+            .contains("table users has no column nmae"));
+        assert!(Renames::parse(&["people=users"])
+            .unwrap()
+            .check(&from, &to)
+            .is_err());
+    }
 
     #[test]
     fn parses_and_inverts() {

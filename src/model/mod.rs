@@ -40,6 +40,7 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
+    #[serde(rename = "type")]
     pub ty: String,
     pub not_null: bool,
     /// Canonical default expression text, e.g. `0`, `'x'`, `CURRENT_TIMESTAMP`, `lower('A')`.

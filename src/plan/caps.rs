@@ -31,6 +31,11 @@ impl Caps {
         self.version >= 3_025_000
     }
 
+    /// `ALTER TABLE … RENAME TO` repoints other tables' foreign keys since 3.26.0.
+    pub fn can_rename_table(self) -> bool {
+        self.version >= 3_026_000
+    }
+
     /// `ALTER TABLE … DROP COLUMN` exists since 3.35.0.
     pub fn can_drop_column(self) -> bool {
         self.version >= 3_035_000

@@ -6,7 +6,9 @@ use petgraph::graphmap::DiGraphMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Returns `nodes` ordered so that every `(before, after)` edge is respected where the edges
-/// form no cycle. Members of a cycle come together, sorted by name. Deterministic.
+/// form no cycle; the members of a cycle come together. Among the nodes that are free to go
+/// next, the smallest name goes first (Kahn's algorithm over petgraph's strongly connected
+/// components, with a sorted ready set), so the order is deterministic and reads naturally.
 pub fn dependency_order<'a>(
     nodes: &'a BTreeSet<String>,
     edges: &[(String, String)],
@@ -15,19 +17,51 @@ pub fn dependency_order<'a>(
     for n in nodes {
         g.add_node(n.as_str());
     }
-    let lookup: BTreeMap<&str, &str> = nodes.iter().map(|n| (n.as_str(), n.as_str())).collect();
     for (a, b) in edges {
-        if let (Some(a), Some(b)) = (lookup.get(a.as_str()), lookup.get(b.as_str())) {
+        if let (Some(a), Some(b)) = (nodes.get(a), nodes.get(b)) {
             if a != b {
-                g.add_edge(*a, *b, ());
+                g.add_edge(a.as_str(), b.as_str(), ());
             }
         }
     }
-    // tarjan_scc yields components in reverse topological order.
+    let mut components: Vec<Vec<&'a str>> = tarjan_scc(&g)
+        .into_iter()
+        .map(|c| {
+            let mut c: Vec<&'a str> = c
+                .into_iter()
+                .map(|n| nodes.get(n).map_or(n, |s| s.as_str()))
+                .collect();
+            c.sort_unstable();
+            c
+        })
+        .collect();
+    components.sort();
+    let component_of: BTreeMap<&str, usize> = components
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.iter().map(move |n| (*n, i)))
+        .collect();
+    let links: BTreeSet<(usize, usize)> = g
+        .all_edges()
+        .map(|(a, b, _)| (component_of[a], component_of[b]))
+        .filter(|(a, b)| a != b)
+        .collect();
+    let mut incoming = vec![0usize; components.len()];
+    for (_, b) in &links {
+        incoming[*b] += 1;
+    }
+    let mut ready: BTreeSet<usize> = (0..components.len())
+        .filter(|i| incoming[*i] == 0)
+        .collect();
     let mut out = Vec::with_capacity(nodes.len());
-    for mut component in tarjan_scc(&g).into_iter().rev() {
-        component.sort_unstable();
-        out.extend(component);
+    while let Some(i) = ready.pop_first() {
+        out.extend(components[i].iter().copied());
+        for (_, b) in links.range((i, 0)..=(i, usize::MAX)) {
+            incoming[*b] -= 1;
+            if incoming[*b] == 0 {
+                ready.insert(*b);
+            }
+        }
     }
     out
 }
@@ -99,6 +133,11 @@ mod tests {
         assert!(pos("orders") < pos("lines"));
         assert!(pos("products") < pos("lines"));
         assert_eq!(order, dependency_order(&nodes, &e), "deterministic");
+        assert_eq!(
+            order,
+            ["products", "users", "orders", "lines"],
+            "free nodes by name"
+        );
     }
 
     #[test]

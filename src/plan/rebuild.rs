@@ -125,7 +125,7 @@ pub fn describe_change(tc: &TableChange) -> Vec<String> {
         "FOREIGN KEY",
         &b.foreign_keys,
         &a.foreign_keys,
-        |f| format!("({}) -> {}", f.columns.join(", "), f.ref_table),
+        foreign_key_text,
         &mut out,
     );
     if b.strict != a.strict {
@@ -141,6 +141,23 @@ pub fn describe_change(tc: &TableChange) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Describes a foreign key in full, so that a change of action or deferral is visible.
+fn foreign_key_text(f: &crate::model::ForeignKey) -> String {
+    let mut s = format!("({}) -> {}", f.columns.join(", "), f.ref_table);
+    if !f.ref_columns.is_empty() {
+        s.push_str(&format!(" ({})", f.ref_columns.join(", ")));
+    }
+    for (what, action) in [("ON DELETE", f.on_delete), ("ON UPDATE", f.on_update)] {
+        if action != crate::model::FkAction::NoAction {
+            s.push_str(&format!(" {what} {}", action.sql()));
+        }
+    }
+    if f.deferred {
+        s.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    s
 }
 
 /// Lists constraints removed from and added to a sorted list, e.g. `CHECK (x > 0) added`.

@@ -24,6 +24,9 @@ pub struct TableText {
     pub foreign_keys: Vec<ForeignKey>,
     pub pk_name: Option<String>,
     pub autoincrement: bool,
+    /// Clauses SQLite accepts that the model cannot carry yet; reading fails on them
+    /// rather than dropping them silently.
+    pub unsupported: Vec<String>,
 }
 
 /// Parses a stored `CREATE TABLE` statement.
@@ -45,6 +48,11 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
     }
     for c in &ct.constraints {
         table_constraint(&mut out, c);
+    }
+    if let Some(first) = out.unsupported.first() {
+        return Err(format!(
+            "{first} is not supported yet (schemadiff would lose it on a rebuild)"
+        ));
     }
     out.checks.sort();
     out.uniques.sort();
@@ -77,6 +85,9 @@ fn column_option(out: &mut TableText, column: &str, name: Option<String>, opt: &
             columns: vec![column.into()],
         }),
         ColumnOption::PrimaryKey(pk) => out.pk_name = name.or_else(|| ident(&pk.name)),
+        ColumnOption::OnConflict(_) => out
+            .unsupported
+            .push(format!("ON CONFLICT on column {column}")),
         ColumnOption::ForeignKey(fk) => {
             let mut fk = foreign_key(fk);
             fk.name = name.or(fk.name);
@@ -271,6 +282,13 @@ mod tests {
         assert_eq!(t.uniques[0].columns, ["a", "g"]);
         assert!(t.foreign_keys[0].deferred);
         assert_eq!(t.foreign_keys[0].on_delete, FkAction::Cascade);
+    }
+
+    #[test]
+    fn refuses_what_it_would_lose() {
+        let err =
+            table_text("CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT REPLACE)").unwrap_err();
+        assert!(err.contains("ON CONFLICT"), "{err}");
     }
 
     #[test]

@@ -186,7 +186,7 @@ fn create_table_step(table: &Table, cycle: &[String]) -> (Vec<String>, Vec<Strin
     if !cycle.is_empty() {
         comment.push(format!(
             "Its foreign keys are part of a cycle ({}); SQLite checks foreign keys when rows are written, so creation order is free.",
-            cycle.join(" -> ")
+            cycle.join(", ")
         ));
     }
     (comment, vec![create_table(table, None)])
