@@ -137,7 +137,8 @@ impl Step {
 }
 
 /// What the guard at the end of a script with rebuilds verifies against the baseline taken
-/// at its start: every rebuilt table (`counted`) has as many rows as before, and the tables
+/// at its start: no rebuilt table (`counted`) that held rows is empty (the copy is one
+/// all-or-nothing statement, so emptiness is what a failed copy looks like), and the tables
 /// in `fk_tables` have no foreign-key violation that was not there before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guarded {

@@ -25,6 +25,11 @@ pub enum StatementKind {
 pub struct Statement {
     pub text: String,
     pub kind: StatementKind,
+    /// Lower-cased name of the table or view the statement creates or is attached to (the
+    /// table of an index, the table or view of a trigger), when it can be told.
+    pub owner: Option<String>,
+    /// Lower-cased name of the object the statement creates.
+    pub name: Option<String>,
     pub line: u64,
     pub column: u64,
     /// Byte offset of the first character in the file.
@@ -51,6 +56,7 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
             column: e.location.column,
             offset: byte_offset(src, e.location),
         })?;
+    let lines = Lines::new(src);
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     for (i, t) in tokens.iter().enumerate() {
@@ -62,7 +68,7 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
         }
         let first = *start.get_or_insert(i);
         if t.token == Token::SemiColon && ends_here(&tokens[first..i]) {
-            out.push(make(src, &tokens[first..i]));
+            out.push(make(src, &lines, &tokens[first..i]));
             start = None;
         }
     }
@@ -73,7 +79,7 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
             .cloned()
             .collect();
         if !rest.is_empty() {
-            out.push(make(src, &rest));
+            out.push(make(src, &lines, &rest));
         }
     }
     Ok(out)
@@ -132,18 +138,21 @@ fn keyword(t: &TokenWithSpan) -> Option<Keyword> {
     }
 }
 
-fn make(src: &str, tokens: &[TokenWithSpan]) -> Statement {
+fn make(src: &str, lines: &Lines, tokens: &[TokenWithSpan]) -> Statement {
     let first = &tokens[0];
     let last = tokens
         .iter()
         .rev()
         .find(|t| !matches!(t.token, Token::Whitespace(_)))
         .unwrap_or(first);
-    let offset = byte_offset(src, first.span.start);
-    let end = byte_offset(src, last.span.end).max(offset);
+    let offset = lines.offset(src, first.span.start);
+    let end = lines.offset(src, last.span.end).max(offset);
+    let kind = kind_of(tokens);
     Statement {
         text: src[offset..end].to_string(),
-        kind: kind_of(tokens),
+        owner: owner(kind, tokens),
+        name: created_name(kind, tokens),
+        kind,
         line: first.span.start.line,
         column: first.span.start.column,
         offset,
@@ -163,29 +172,76 @@ fn kind_of(tokens: &[TokenWithSpan]) -> StatementKind {
     }
 }
 
+/// Returns the owner name: the created table or view itself, the table of an index, the
+/// table or view of a trigger.
+fn owner(kind: StatementKind, tokens: &[TokenWithSpan]) -> Option<String> {
+    match kind {
+        StatementKind::Index | StatementKind::Trigger => name_after(tokens, &[Keyword::ON]),
+        _ => created_name(kind, tokens),
+    }
+}
+
+/// Returns the name of the created object: the word after `TABLE`, `VIEW`, `INDEX` or
+/// `TRIGGER` (skipping `IF NOT EXISTS` and a schema qualifier).
+fn created_name(kind: StatementKind, tokens: &[TokenWithSpan]) -> Option<String> {
+    let key = match kind {
+        StatementKind::Table | StatementKind::VirtualTable => Keyword::TABLE,
+        StatementKind::View => Keyword::VIEW,
+        StatementKind::Index => Keyword::INDEX,
+        StatementKind::Trigger => Keyword::TRIGGER,
+        StatementKind::Other => return None,
+    };
+    name_after(tokens, &[key])
+}
+
+fn name_after(tokens: &[TokenWithSpan], keys: &[Keyword]) -> Option<String> {
+    let words: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let is_kw = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let mut i = words
+        .iter()
+        .position(|t| keys.iter().any(|k| is_kw(t, *k)))?
+        + 1;
+    if words.get(i).is_some_and(|t| is_kw(t, Keyword::IF)) {
+        i += 3;
+    }
+    if words.get(i + 1) == Some(&&Token::Period) {
+        i += 2;
+    }
+    match words.get(i)? {
+        Token::Word(w) => Some(w.value.to_lowercase()),
+        _ => None,
+    }
+}
+
 /// Converts a 1-based line/column (in characters) to a byte offset into `src`.
 pub fn byte_offset(src: &str, loc: Location) -> usize {
-    let mut line = 1u64;
-    let mut line_start = 0usize;
-    if loc.line > 1 {
-        for (i, c) in src.char_indices() {
-            if c == '\n' {
-                line += 1;
-                if line == loc.line {
-                    line_start = i + 1;
-                    break;
-                }
-            }
-        }
-        if line < loc.line {
-            return src.len();
-        }
+    Lines::new(src).offset(src, loc)
+}
+
+/// Byte offsets of line starts, so that each position converts in time proportional to its
+/// line's length, not to the file's.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1));
+        Lines(starts.collect())
     }
-    let col = loc.column.saturating_sub(1) as usize;
-    src[line_start..]
-        .char_indices()
-        .nth(col)
-        .map_or(src.len(), |(i, _)| line_start + i)
+
+    fn offset(&self, src: &str, loc: Location) -> usize {
+        let Some(&start) = self.0.get(loc.line.saturating_sub(1) as usize) else {
+            return src.len();
+        };
+        let col = loc.column.saturating_sub(1) as usize;
+        src[start..]
+            .char_indices()
+            .nth(col)
+            .map_or(src.len(), |(i, _)| start + i)
+    }
 }
 
 #[cfg(test)]
@@ -209,6 +265,18 @@ mod tests {
         assert!(stmts[1].text.ends_with("END"));
         assert_eq!((stmts[1].line, stmts[1].column), (3, 1));
         assert_eq!(stmts[2].text, "CREATE VIEW v AS SELECT 1");
+        let owners: Vec<_> = stmts.iter().map(|s| s.owner.as_deref()).collect();
+        assert_eq!(owners, [Some("a"), Some("a"), Some("v")]);
+    }
+
+    #[test]
+    fn owners_skip_if_not_exists_and_schema() {
+        let stmts = split_statements(
+            "CREATE TABLE IF NOT EXISTS main.\"Users\" (id); CREATE UNIQUE INDEX i ON users (id); CREATE TRIGGER t INSTEAD OF UPDATE OF x ON v BEGIN SELECT 1; END",
+        )
+        .unwrap();
+        let owners: Vec<_> = stmts.iter().map(|s| s.owner.as_deref()).collect();
+        assert_eq!(owners, [Some("users"), Some("users"), Some("v")]);
     }
 
     #[test]

@@ -21,30 +21,29 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
     let objects = schema_objects(conn)?;
     let options = table_options(conn)?;
     let mut columns = table_columns(conn)?;
+    let mut texts = parse_texts(&objects);
     let mut schema = Schema::default();
-    for obj in objects.iter().filter(|o| o.kind == "table") {
-        let Some(&(strict, without_rowid)) = options.get(&obj.name) else {
-            continue; // a virtual or shadow table
+    for (obj, text) in objects.iter().zip(texts.iter_mut()) {
+        let (Some(&(strict, without_rowid)), Text::Table(text)) = (options.get(&obj.name), text)
+        else {
+            continue; // not a table, or a virtual or shadow table
         };
+        let text = std::mem::replace(text, Err(String::new()));
         let cols = columns.remove(&obj.name).unwrap_or_default();
-        let table = build_table(obj, cols, strict, without_rowid)?;
+        let table = build_table(obj, text, cols, strict, without_rowid)?;
         schema.tables.insert(obj.name.clone(), table);
     }
-    for obj in &objects {
-        match obj.kind.as_str() {
-            "index" => add_index(&mut schema, obj)?,
-            "view" => {
-                let sql = canonical_statement(&obj.sql);
-                schema.views.insert(
-                    obj.name.clone(),
-                    View {
-                        name: obj.name.clone(),
-                        sql,
-                    },
-                );
+    for (obj, text) in objects.iter().zip(texts) {
+        match text {
+            Text::Index(parsed) => add_index(&mut schema, obj, parsed)?,
+            Text::Canonical(sql) if obj.kind == "view" => {
+                let view = View {
+                    name: obj.name.clone(),
+                    sql,
+                };
+                schema.views.insert(obj.name.clone(), view);
             }
-            "trigger" if schema.tables.contains_key(&obj.table) => {
-                let sql = canonical_statement(&obj.sql);
+            Text::Canonical(sql) if schema.tables.contains_key(&obj.table) => {
                 let trigger = Trigger {
                     name: obj.name.clone(),
                     table: obj.table.clone(),
@@ -57,6 +56,49 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
     }
     verify::verify(conn, &schema)?;
     Ok(schema)
+}
+
+/// What the stored text of one object gives.
+enum Text {
+    Table(Result<parse::TableText, String>),
+    Index(Result<parse::IndexText, String>),
+    /// Views and triggers: their canonical statement.
+    Canonical(String),
+    Other,
+}
+
+fn parse_text(obj: &Object) -> Text {
+    match obj.kind.as_str() {
+        "table" => Text::Table(parse::table_text(&obj.sql)),
+        "index" => Text::Index(parse::index_text(&obj.sql)),
+        "view" | "trigger" => Text::Canonical(canonical_statement(&obj.sql)),
+        _ => Text::Other,
+    }
+}
+
+/// Parses the stored texts, on every core for big schemas: parsing is pure and is most of
+/// the time introspection takes (the catalog queries stay on the one connection).
+fn parse_texts(objects: &[Object]) -> Vec<Text> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if workers < 2 || objects.len() < 256 {
+        return objects.iter().map(parse_text).collect();
+    }
+    let size = objects.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = objects
+            .chunks(size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(parse_text).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Reports whether SQLite and schemadiff leave `name` alone.
@@ -155,6 +197,7 @@ fn table_columns(conn: &Connection) -> Result<BTreeMap<String, Vec<RawColumn>>, 
 
 fn build_table(
     obj: &Object,
+    text: Result<parse::TableText, String>,
     raw: Vec<RawColumn>,
     strict: bool,
     without_rowid: bool,
@@ -165,7 +208,7 @@ fn build_table(
         message,
         sql: obj.sql.clone(),
     };
-    let mut text = parse::table_text(&obj.sql).map_err(unreadable)?;
+    let mut text = text.map_err(unreadable)?;
     let mut pk: Vec<(i64, String)> = Vec::new();
     let mut columns = Vec::with_capacity(raw.len());
     for c in raw {
@@ -179,7 +222,12 @@ fn build_table(
                 c.name
             )));
         }
-        let default = c.default.map(|d| canonical_expr_text(&d).unwrap_or(d));
+        // The parsed default is the same text the pragma reports; parsing it again would
+        // only cost time. The pragma's text is the fallback.
+        let default = match text.defaults.remove(&c.name) {
+            Some(d) => Some(d),
+            None => c.default.map(|d| canonical_expr_text(&d).unwrap_or(d)),
+        };
         columns.push(Column {
             collation: text.collations.remove(&c.name),
             ty: normalize_type(&c.ty),
@@ -208,8 +256,12 @@ fn build_table(
     })
 }
 
-fn add_index(schema: &mut Schema, obj: &Object) -> Result<(), Error> {
-    let parsed = parse::index_text(&obj.sql).map_err(|message| Error::Unreadable {
+fn add_index(
+    schema: &mut Schema,
+    obj: &Object,
+    parsed: Result<parse::IndexText, String>,
+) -> Result<(), Error> {
+    let parsed = parsed.map_err(|message| Error::Unreadable {
         kind: "index",
         name: obj.name.clone(),
         message,

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 /// The parts of a `CREATE TABLE` that only its text holds.
 #[derive(Debug, Default)]
 pub struct TableText {
+    /// Canonical defaults, by column.
+    pub defaults: BTreeMap<String, String>,
     pub collations: BTreeMap<String, String>,
     pub generated: BTreeMap<String, Generated>,
     pub checks: Vec<Check>,
@@ -31,13 +33,23 @@ pub struct TableText {
 
 /// Parses a stored `CREATE TABLE` statement.
 pub fn table_text(sql: &str) -> Result<TableText, String> {
-    let body = strip_table_options(sql);
-    let stmt = Parser::parse_sql(&dialect(), &body).map_err(|e| e.to_string())?;
-    let Some(Statement::CreateTable(ct)) = stmt.into_iter().next() else {
+    let dialect = dialect();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize()
+        .map_err(|e| e.to_string())?;
+    let tokens = strip_table_options(tokens);
+    let autoincrement = tokens.iter().any(
+        |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT),
+    );
+    let stmt = Parser::new(&dialect)
+        .with_tokens(tokens)
+        .parse_statement()
+        .map_err(|e| e.to_string())?;
+    let Statement::CreateTable(ct) = stmt else {
         return Err("not a CREATE TABLE statement".into());
     };
     let mut out = TableText {
-        autoincrement: has_autoincrement(&body),
+        autoincrement,
         ..TableText::default()
     };
     for col in &ct.columns {
@@ -62,6 +74,9 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
 
 fn column_option(out: &mut TableText, column: &str, name: Option<String>, opt: &ColumnOption) {
     match opt {
+        ColumnOption::Default(expr) => {
+            out.defaults.insert(column.into(), canonical_expr(expr));
+        }
         ColumnOption::Collation(c) => {
             out.collations
                 .insert(column.into(), object_name(c).to_uppercase());
@@ -180,34 +195,22 @@ fn unquote(s: String) -> String {
 
 /// Cuts `STRICT`, `WITHOUT ROWID` and their combinations after the column list (sqlparser
 /// rejects `STRICT, WITHOUT ROWID`; the pragmas report both options anyway).
-fn strip_table_options(sql: &str) -> String {
-    let Ok(tokens) = Tokenizer::new(&dialect(), sql).tokenize() else {
-        return sql.to_string();
-    };
+fn strip_table_options(mut tokens: Vec<Token>) -> Vec<Token> {
     let mut depth = 0;
-    let mut out = String::with_capacity(sql.len());
-    for t in &tokens {
-        out.push_str(&t.to_string());
+    for (i, t) in tokens.iter().enumerate() {
         match t {
             Token::LParen => depth += 1,
             Token::RParen => {
                 depth -= 1;
                 if depth == 0 {
-                    return out;
+                    tokens.truncate(i + 1);
+                    return tokens;
                 }
             }
             _ => {}
         }
     }
-    out
-}
-
-fn has_autoincrement(sql: &str) -> bool {
-    Tokenizer::new(&dialect(), sql).tokenize().is_ok_and(|tokens| {
-        tokens.iter().any(|t| {
-            matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT)
-        })
-    })
+    tokens
 }
 
 /// The parts of a `CREATE INDEX` the model keeps.

@@ -273,7 +273,7 @@ fn violations(tables: &[String]) -> String {
 
 fn baseline(g: &Guarded) -> (Vec<String>, Vec<String>) {
     let mut comment = vec![format!(
-        "Baseline for the guard before COMMIT: the row count of {}",
+        "Baseline for the guard before COMMIT: whether {} hold rows",
         g.counted.join(", ")
     )];
     let counts: Vec<String> = g
@@ -281,14 +281,14 @@ fn baseline(g: &Guarded) -> (Vec<String>, Vec<String>) {
         .iter()
         .map(|t| {
             format!(
-                "SELECT {} AS name, (SELECT count(*) FROM {}) AS n",
+                "SELECT {} AS name, EXISTS (SELECT 1 FROM {}) AS n",
                 quote_literal(t),
                 quote_ident(t)
             )
         })
         .collect();
     let mut stmts = vec![format!(
-        "CREATE TEMP TABLE schemadiff_row_counts AS\n  {}",
+        "CREATE TEMP TABLE schemadiff_had_rows AS\n  {}",
         counts.join("\n  UNION ALL ")
     )];
     if !g.fk_tables.is_empty() {
@@ -307,13 +307,15 @@ fn baseline(g: &Guarded) -> (Vec<String>, Vec<String>) {
 }
 
 const ROWS_LOST: &str =
-    "schemadiff: a rebuilt table does not have the rows it had; nothing was applied";
+    "schemadiff: a rebuilt table lost its rows (the copy failed); nothing was applied";
 const NEW_VIOLATIONS: &str =
     "schemadiff: this migration introduces foreign key violations (see PRAGMA foreign_key_check); nothing was applied";
 
 fn guard(g: &Guarded) -> (Vec<String>, Vec<String>) {
     let comment = vec![
-        "Guard: every rebuilt table keeps its rows and no new foreign-key violation appears."
+        "Guard: no rebuilt table lost its rows and no new foreign-key violation appears. The copy"
+            .into(),
+        "is one INSERT … SELECT, all rows or none, so a failed copy shows as an empty table."
             .into(),
         "INSERT OR ROLLBACK: a failed check rolls the whole transaction back, even in a runner"
             .into(),
@@ -324,7 +326,7 @@ fn guard(g: &Guarded) -> (Vec<String>, Vec<String>) {
         .iter()
         .map(|t| {
             format!(
-                "((SELECT n FROM temp.schemadiff_row_counts WHERE name = {}) <> (SELECT count(*) FROM {}))",
+                "((SELECT n FROM temp.schemadiff_had_rows WHERE name = {}) <> EXISTS (SELECT 1 FROM {}))",
                 quote_literal(t),
                 quote_ident(t)
             )
@@ -350,7 +352,7 @@ fn guard(g: &Guarded) -> (Vec<String>, Vec<String>) {
             new_violations
         ),
         "DROP TABLE temp.schemadiff_guard".into(),
-        "DROP TABLE temp.schemadiff_row_counts".into(),
+        "DROP TABLE temp.schemadiff_had_rows".into(),
     ];
     if !g.fk_tables.is_empty() {
         stmts.push("DROP TABLE temp.schemadiff_fk_baseline".into());
