@@ -120,6 +120,20 @@ pub enum Error {
         span: SourceSpan,
     },
 
+    #[error("{pos}: {name} is already declared (tables, views and indexes share one namespace in SQLite; triggers have their own)")]
+    #[diagnostic(
+        code(schemadiff::ddl::duplicate),
+        help("rename or remove one of the two declarations")
+    )]
+    Duplicate {
+        pos: Box<Position>,
+        name: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("declared again here")]
+        span: SourceSpan,
+    },
+
     #[error("the in-memory SQLite used to read declared DDL failed: {0}")]
     Engine(String),
 }
@@ -140,6 +154,16 @@ impl Error {
         Error::Rejected {
             pos: Box::new(pos),
             message,
+            src,
+            span,
+        }
+    }
+
+    pub(super) fn duplicate(pos: Position, name: String) -> Self {
+        let (src, span) = (pos.src.clone(), pos.span);
+        Error::Duplicate {
+            pos: Box::new(pos),
+            name,
             src,
             span,
         }

@@ -147,8 +147,7 @@ impl Names {
         if set.insert(name.clone()) {
             return Ok(());
         }
-        let message = format!("an object named {name} is already declared");
-        Err(Error::rejected(Position::at(file, stmt), message))
+        Err(Error::duplicate(Position::at(file, stmt), name.clone()))
     }
 }
 

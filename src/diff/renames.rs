@@ -92,7 +92,18 @@ impl Renames {
             }
         }
         for (table, cols) in &self.columns {
-            let before = find(from, self.old_table(table).unwrap_or(table));
+            // A column hint may name its table as in either schema.
+            let new_name = self
+                .tables
+                .iter()
+                .find(|(_, old)| *old == table)
+                .map(|(new, _)| new.as_str());
+            let after_name = if find(to, table).is_some() {
+                table.as_str()
+            } else {
+                new_name.unwrap_or(table)
+            };
+            let before = find(from, self.old_table(after_name).unwrap_or(table));
             for (new, old) in cols {
                 let hint = format!("{table}.{old}={new}");
                 let unused = |reason: String| RenameError::Unused {

@@ -38,6 +38,20 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
         .tokenize()
         .map_err(|e| e.to_string())?;
     let tokens = strip_table_options(tokens);
+    let words: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let conflict = words.windows(2).any(|w| {
+        matches!((w[0], w[1]), (Token::Word(a), Token::Word(b))
+            if a.keyword == Keyword::ON && b.keyword == Keyword::CONFLICT && a.quote_style.is_none())
+    });
+    if conflict {
+        return Err(
+            "ON CONFLICT clauses are not supported yet (schemadiff would lose them on a rebuild)"
+                .into(),
+        );
+    }
     let autoincrement = tokens.iter().any(
         |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT),
     );
