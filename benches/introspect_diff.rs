@@ -239,10 +239,22 @@ fn breakdown(db_path: &Path, declared_path: &Path, iters: usize) -> Result<(), B
         t[3].push(t0.elapsed());
     }
     println!("  breakdown ({iters} iterations):");
-    println!("    introspect: open + read schema (SQLite)       {}", stats(&mut t[0]));
-    println!("    introspect: the pragma_table_xinfo rows         {}", stats(&mut t[1]));
-    println!("    declare: split_statements                       {}", stats(&mut t[2]));
-    println!("    reference: whole DDL in one in-memory db        {}", stats(&mut t[3]));
+    println!(
+        "    introspect: open + read schema (SQLite)       {}",
+        stats(&mut t[0])
+    );
+    println!(
+        "    introspect: the pragma_table_xinfo rows         {}",
+        stats(&mut t[1])
+    );
+    println!(
+        "    declare: split_statements                       {}",
+        stats(&mut t[2])
+    );
+    println!(
+        "    reference: whole DDL in one in-memory db        {}",
+        stats(&mut t[3])
+    );
     Ok(())
 }
 
