@@ -180,3 +180,68 @@ fn diff_from_an_empty_database_creates_in_dependency_order() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     snapshot_settings("cli").bind(|| insta::assert_snapshot!("diff_from_memory", run.stdout));
 }
+
+#[test]
+fn strict_fails_on_blocking_hazards_and_names_the_way_forward() {
+    let case = |name: &str, extra: &[&str]| {
+        let dir = format!("fixtures/sqlite/{name}");
+        let mut args: Vec<String> = [
+            "diff",
+            "--from",
+            &format!("{dir}/before.sql"),
+            "--to",
+            &format!("{dir}/after.sql"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        schemadiff(&args)
+    };
+    // An unhinted likely rename: blocked, and the message names the flag to pass.
+    let run = case("likely_rename_column_unhinted", &["--strict"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("-- hazard[likely-rename]:"),
+        "the script is still printed"
+    );
+    assert!(
+        flatten(&run.stderr).contains("pass --rename users.name=full_name"),
+        "{}",
+        run.stderr
+    );
+    // With the hint, the rename keeps the data and nothing blocks.
+    let hinted = case(
+        "likely_rename_column_unhinted",
+        &["--strict", "--rename", "users.name=full_name"],
+    );
+    assert_eq!(hinted.code, 0, "{}", hinted.stderr);
+    assert!(hinted.stdout.contains("RENAME COLUMN name TO full_name"));
+    // deletes-data blocks until allowed; informational kinds never block.
+    assert_eq!(case("drop_column", &["--strict"]).code, 1);
+    assert_eq!(
+        case("drop_column", &["--strict", "--allow", "deletes-data"]).code,
+        0
+    );
+    assert_eq!(
+        case("type_change", &["--strict"]).code,
+        0,
+        "rewrites-table is informational"
+    );
+    assert_eq!(
+        case("drop_column", &[]).code,
+        0,
+        "without --strict hazards do not change the exit code"
+    );
+    // JSON carries the hazards per step.
+    let json = case("drop_table", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let hazards: Vec<&serde_json::Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["hazards"].as_array().unwrap())
+        .collect();
+    assert_eq!(hazards[0]["code"], "deletes-data");
+    assert_eq!(hazards[0]["blocking"], true);
+}

@@ -35,6 +35,8 @@ struct Case {
     /// The upgrade must fail on the seeded rows with an error containing this text, and
     /// leave schema and data exactly as they were.
     upgrade_fails: Option<String>,
+    /// The exact set of hazard kinds the upgrade carries (codes such as `deletes-data`).
+    hazards: Option<Vec<String>>,
 }
 
 #[test]
@@ -91,6 +93,14 @@ fn run_case(dir: &Path, name: &str) {
         let mut got: Vec<&str> = up.rebuilt_tables();
         got.sort();
         assert_eq!(got, *expected, "tables rebuilt by the upgrade");
+    }
+    if let Some(expected) = &case.hazards {
+        let mut got: Vec<&str> = up.hazards.iter().map(|(_, h)| h.kind.info().code).collect();
+        got.sort();
+        got.dedup();
+        let mut expected = expected.clone();
+        expected.sort();
+        assert_eq!(got, expected, "hazard kinds of the upgrade");
     }
     let up_sql = render_script(&up, &format!("upgrade ({name})"));
     let down_sql = render_script(&down, &format!("downgrade ({name})"));

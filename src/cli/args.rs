@@ -51,6 +51,13 @@ pub struct DiffArgs {
     /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
     #[arg(long, value_name = "TABLE.OLD=NEW")]
     pub rename: Vec<String>,
+    /// Exit with 1 when the script has a blocking hazard (deletes-data, likely-rename,
+    /// may-fail-on-existing-rows) that --allow does not accept; the script is still printed
+    #[arg(long)]
+    pub strict: bool,
+    /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable)
+    #[arg(long, value_name = "KIND")]
+    pub allow: Vec<String>,
     /// Version of the SQLite that will run the script (decides native DROP/RENAME COLUMN)
     #[arg(long, value_name = "X.Y.Z")]
     pub sqlite_version: Option<String>,

@@ -41,6 +41,10 @@ pub enum Error {
     ))]
     Version(String),
 
+    #[error("unknown hazard kind `{0}` in --allow")]
+    #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, rewrites-table, index-build"))]
+    UnknownHazard(String),
+
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
@@ -62,6 +66,11 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         .or(to.dialect())
         .unwrap_or(Dialect::Sqlite);
     let renames = Renames::parse(&args.rename)?;
+    let allowed = args
+        .allow
+        .iter()
+        .map(|a| plan::HazardKind::from_code(a).ok_or_else(|| Error::UnknownHazard(a.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
     let caps = match &args.sqlite_version {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
         None => Caps::bundled(),
@@ -88,6 +97,11 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         }),
     };
     write_stdout(&text)?;
+    let blocked = plan::blocking(&plan, &allowed);
+    if args.strict && !blocked.is_empty() {
+        report_blocked(&blocked);
+        return Ok(Outcome::Changes);
+    }
     Ok(if args.exit_code && !plan.is_empty() {
         Outcome::Changes
     } else {
@@ -103,6 +117,28 @@ struct DiffJson<'a> {
     rebuilds: Vec<&'a str>,
     foreign_keys_off: bool,
     steps: Vec<crate::render::sqlite::RenderedStep>,
+}
+
+/// Lists blocking hazards on stderr with what to do about each.
+fn report_blocked(blocked: &[&plan::Hazard]) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "schemadiff: --strict: {} blocking hazard(s):",
+        blocked.len()
+    );
+    for h in blocked {
+        let info = h.kind.info();
+        let _ = writeln!(
+            err,
+            "  hazard[{}]: {} (see {})",
+            info.code, h.detail, info.doc
+        );
+    }
+    let _ = writeln!(
+        err,
+        "Review the script; accept a kind with --allow KIND, or fix the declared schema (a rename needs --rename)."
+    );
 }
 
 fn run_inspect(args: InspectArgs) -> Result<Outcome, Error> {

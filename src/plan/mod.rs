@@ -5,11 +5,13 @@
 //! check covers, and the order of everything ([`Phase`], [`order`]).
 
 mod caps;
+mod hazard;
 mod native;
 mod order;
 mod rebuild;
 
 pub use caps::Caps;
+pub use hazard::{blocking, Hazard, HazardInfo, HazardKind};
 pub use native::NativeOps;
 pub use rebuild::{describe_change, CopyColumn, Rebuild};
 
@@ -152,6 +154,8 @@ pub struct Guarded {
 pub struct Plan {
     pub steps: Vec<Step>,
     pub foreign_keys_off: bool,
+    /// Hazards as `(index into steps, hazard)`, in step order.
+    pub hazards: Vec<(usize, Hazard)>,
 }
 
 impl Plan {
@@ -180,7 +184,9 @@ pub fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: Caps) -> Plan
     for change in &changes.changes {
         b.classify(change, caps);
     }
-    b.finish(from, to)
+    let mut plan = b.finish(from, to);
+    hazard::assess(&mut plan, changes, from);
+    plan
 }
 
 /// Tables a hint renames (or whose name changes case), `old -> new`.
@@ -274,6 +280,7 @@ impl Builder {
         Plan {
             steps,
             foreign_keys_off,
+            hazards: Vec::new(),
         }
     }
 

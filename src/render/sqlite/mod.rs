@@ -18,8 +18,18 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedStep {
     pub phase: String,
+    pub hazards: Vec<RenderedHazard>,
     pub comment: Vec<String>,
     pub statements: Vec<String>,
+}
+
+/// A hazard as scripts and JSON show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedHazard {
+    pub code: &'static str,
+    pub blocking: bool,
+    pub detail: String,
+    pub doc: &'static str,
 }
 
 /// Directive line marking scripts that need foreign keys off around the transaction; a
@@ -28,7 +38,17 @@ pub const FK_OFF_DIRECTIVE: &str = "-- schemadiff:foreign-keys-off";
 
 /// Returns the plan's steps rendered one by one.
 pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
-    plan.steps.iter().map(render_step).collect()
+    let mut steps: Vec<RenderedStep> = plan.steps.iter().map(render_step).collect();
+    for (i, h) in &plan.hazards {
+        let info = h.kind.info();
+        steps[*i].hazards.push(RenderedHazard {
+            code: info.code,
+            blocking: info.blocking,
+            detail: h.detail.clone(),
+            doc: info.doc,
+        });
+    }
+    steps
 }
 
 /// Returns the whole script for `plan`; `title` names it in the header.
@@ -46,6 +66,12 @@ pub fn render_script(plan: &Plan, title: &str) -> String {
     out.push_str("\nBEGIN;\n");
     for step in render_steps(plan) {
         out.push('\n');
+        for h in &step.hazards {
+            out.push_str(&format!(
+                "-- hazard[{}]: {} (see {})\n",
+                h.code, h.detail, h.doc
+            ));
+        }
         for line in &step.comment {
             out.push_str("-- ");
             out.push_str(line);
@@ -72,7 +98,11 @@ fn render_step(step: &Step) -> RenderedStep {
         Step::RenameTable { from, to } => rename_table(from, to),
         Step::Baseline(g) => baseline(g),
         Step::DropTrigger { trigger, why } => (
-            vec![format!("Drop trigger {}{}", trigger.name, why_text(why, true))],
+            vec![format!(
+                "Drop trigger {}{}",
+                trigger.name,
+                why_text(why, true)
+            )],
             vec![format!("DROP TRIGGER {}", quote_ident(&trigger.name))],
         ),
         Step::DropView { view, why } => (
@@ -86,14 +116,19 @@ fn render_step(step: &Step) -> RenderedStep {
         Step::DropTable { table } => drop_table(table),
         Step::CreateTable { table, cycle } => create_table_step(table, cycle),
         Step::DropColumn { table, column } => (
-            vec![
-                format!("Drop column {table}.{column} (native ALTER TABLE … DROP COLUMN)."),
-                format!("Loses data: the values of {table}.{column} cannot be brought back by a downgrade."),
-            ],
-            vec![format!("ALTER TABLE {} DROP COLUMN {}", quote_ident(table), quote_ident(column))],
+            vec![format!(
+                "Drop column {table}.{column} (native ALTER TABLE … DROP COLUMN)."
+            )],
+            vec![format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                quote_ident(table),
+                quote_ident(column)
+            )],
         ),
         Step::RenameColumn { table, from, to } => (
-            vec![format!("Rename column {table}.{from} to {to} (native; SQLite rewrites references to it).")],
+            vec![format!(
+                "Rename column {table}.{from} to {to} (native; SQLite rewrites references to it)."
+            )],
             vec![format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {}",
                 quote_ident(table),
@@ -102,7 +137,10 @@ fn render_step(step: &Step) -> RenderedStep {
             )],
         ),
         Step::AddColumn { table, column, fk } => (
-            vec![format!("Add column {table}.{} (native ALTER TABLE … ADD COLUMN).", column.name)],
+            vec![format!(
+                "Add column {table}.{} (native ALTER TABLE … ADD COLUMN).",
+                column.name
+            )],
             vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 quote_ident(table),
@@ -119,13 +157,19 @@ fn render_step(step: &Step) -> RenderedStep {
             vec![view.sql.clone()],
         ),
         Step::CreateTrigger { trigger, why } => (
-            vec![format!("Create trigger {} on {}{}", trigger.name, trigger.table, why_text(why, false))],
+            vec![format!(
+                "Create trigger {} on {}{}",
+                trigger.name,
+                trigger.table,
+                why_text(why, false)
+            )],
             vec![trigger.sql.clone()],
         ),
         Step::Guard(g) => guard(g),
     };
     RenderedStep {
         phase: phase_name(step.phase()),
+        hazards: Vec::new(),
         comment,
         statements,
     }
@@ -170,13 +214,7 @@ fn rename_table(from: &str, to: &str) -> (Vec<String>, Vec<String>) {
 
 fn drop_table(table: &Table) -> (Vec<String>, Vec<String>) {
     (
-        vec![
-            format!("Drop table {}.", table.name),
-            format!(
-                "Loses data: the rows of {} cannot be brought back by a downgrade.",
-                table.name
-            ),
-        ],
+        vec![format!("Drop table {}.", table.name)],
         vec![format!("DROP TABLE {}", quote_ident(&table.name))],
     )
 }
@@ -198,12 +236,6 @@ fn rebuild(r: &Rebuild) -> (Vec<String>, Vec<String>) {
         "Rebuild table {name} (create new, copy rows, drop old, rename): {}.",
         r.reasons.join("; ")
     )];
-    if !r.lost_columns.is_empty() {
-        comment.push(format!(
-            "Loses data: the values of column(s) {} are not copied and cannot be brought back by a downgrade.",
-            r.lost_columns.join(", ")
-        ));
-    }
     for c in r.copy.iter().filter(|c| c.backfill.is_some()) {
         comment.push(format!("NULLs in {} become its default.", c.target));
     }
