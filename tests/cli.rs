@@ -245,3 +245,49 @@ fn strict_fails_on_blocking_hazards_and_names_the_way_forward() {
     assert_eq!(hazards[0]["code"], "deletes-data");
     assert_eq!(hazards[0]["blocking"], true);
 }
+
+#[test]
+fn renamed_from_comments_apply_once_and_then_stay_quiet() {
+    let tmp = temp_dir("cli-renamed-from");
+    let case = root().join("fixtures/sqlite/rename_via_ddl_comments");
+    let db = tmp.join("app.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&read(&case.join("before.sql"))).unwrap();
+    conn.execute_batch("INSERT INTO users (id, name, mail) VALUES (1, 'ann', 'a@x.io')")
+        .unwrap();
+    drop(conn);
+    let url = format!("sqlite:///{}", db.display());
+    let after = case.join("after.sql").display().to_string();
+    let diff = |extra: &[&str]| {
+        let mut args = vec![
+            "diff".to_string(),
+            "--from".into(),
+            url.clone(),
+            "--to".into(),
+            after.clone(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        schemadiff(&args)
+    };
+    let up = diff(&["--strict"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(up
+        .stdout
+        .contains("ALTER TABLE accounts RENAME COLUMN name TO full_name;"));
+    let (ok, err) = sqlite3_shell(&db, &up.stdout);
+    assert!(ok, "{err}");
+    let again = diff(&["--exit-code"]);
+    assert_eq!(
+        again.code, 0,
+        "the hints no longer apply and are skipped: {}",
+        again.stderr
+    );
+    assert!(again.stdout.contains("No changes."));
+    let name: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT full_name FROM accounts WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(name, "ann");
+}

@@ -37,6 +37,9 @@ struct Case {
     upgrade_fails: Option<String>,
     /// The exact set of hazard kinds the upgrade carries (codes such as `deletes-data`).
     hazards: Option<Vec<String>>,
+    /// Every hint that applies: `renames` plus `-- schemadiff:renamed-from` comments.
+    #[serde(skip)]
+    all_renames: Renames,
 }
 
 #[test]
@@ -70,14 +73,21 @@ fn sqlite_fixtures_round_trip_on_a_real_database() {
 }
 
 fn run_case(dir: &Path, name: &str) {
-    let case: Case = toml::from_str(&read(&dir.join("case.toml"))).expect("case.toml");
+    let mut case: Case = toml::from_str(&read(&dir.join("case.toml"))).expect("case.toml");
     assert!(!case.description.is_empty());
-    let renames = Renames::parse(&case.renames).expect("renames");
+    let flags = Renames::parse(&case.renames).expect("renames");
     let before = declared(&dir.join("before.sql"));
     let after = declared(&dir.join("after.sql"));
-    renames
+    flags
         .check(&before, &after)
         .expect("the case's rename hints apply");
+    // Hints written as comments in after.sql, as the CLI reads them.
+    let files = read_sources(&dir.join("after.sql")).unwrap();
+    let comments = schemadiff::declare::rename_hints(&files).expect("hints");
+    let mut renames = comments.applicable(&before, &after);
+    renames.merge(flags);
+    case.all_renames = renames.clone();
+    let case = &case;
     for (side, schema) in [("before", &before), ("after", &after)] {
         assert_declare_matches_live(&dir.join(format!("{side}.sql")), schema);
         assert_printer_round_trips(schema, side);
@@ -110,7 +120,7 @@ fn run_case(dir: &Path, name: &str) {
     });
     apply_round_trip(
         dir,
-        &case,
+        case,
         (&before, &after),
         (&up, &down),
         (&up_sql, &down_sql),
@@ -320,7 +330,7 @@ fn assert_rows_kept(
     case: &Case,
     seeded: &std::collections::BTreeMap<String, Vec<Vec<String>>>,
 ) {
-    let renames = Renames::parse(&case.renames).unwrap();
+    let renames = &case.all_renames;
     let find = |s: &Schema, n: &str| {
         s.tables
             .values()

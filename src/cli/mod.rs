@@ -83,6 +83,12 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     let before = from.load(dialect)?;
     let after = to.load(dialect)?;
     renames.check(&before, &after)?;
+    // Hints written in declared files: the target's as they are, the current side's the
+    // other way round; only those that still apply (they stay in the files after running).
+    let mut hints = to.rename_hints()?;
+    hints.merge(from.rename_hints()?.inverse());
+    let mut renames = hints.applicable(&before, &after);
+    renames.merge(Renames::parse(&args.rename)?);
     let changes = diff::diff(&before, &after, &renames);
     let plan = plan::plan(&changes, &before, &after, caps);
     let text = match args.format {

@@ -9,8 +9,10 @@
 //! Must not import `diff`, `plan`, `render` or `cli`.
 
 mod error;
+mod hints;
 
 pub use error::Error;
+pub use hints::rename_hints;
 
 use crate::introspect;
 use crate::model::Schema;

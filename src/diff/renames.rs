@@ -67,6 +67,43 @@ impl Renames {
         self.columns.get(table)?.get(new).map(String::as_str)
     }
 
+    /// Records that table `old` is now called `new`.
+    pub fn add_table(&mut self, old: &str, new: &str) {
+        self.tables.insert(new.to_string(), old.to_string());
+    }
+
+    /// Adds every hint of `other` (its entries win on conflict).
+    pub fn merge(&mut self, other: Renames) {
+        self.tables.extend(other.tables);
+        for (table, cols) in other.columns {
+            self.columns.entry(table).or_default().extend(cols);
+        }
+    }
+
+    /// Returns only the hints that describe `from` → `to` (see [`Renames::check`]): for
+    /// hints written in declared files, which stay there after the rename has run.
+    pub fn applicable(&self, from: &Schema, to: &Schema) -> Renames {
+        let mut out = Renames::default();
+        for (new, old) in &self.tables {
+            let mut one = Renames::default();
+            one.add_table(old, new);
+            if one.check(from, to).is_ok() {
+                out.add_table(old, new);
+            }
+        }
+        for (table, cols) in &self.columns {
+            for (new, old) in cols {
+                let mut one = out.clone();
+                one.columns.clear();
+                one.add(table, old, new);
+                if one.check(from, to).is_ok() {
+                    out.add(table, old, new);
+                }
+            }
+        }
+        out
+    }
+
     /// Reports whether any hint renames a table.
     pub fn renames_tables(&self) -> bool {
         !self.tables.is_empty()
