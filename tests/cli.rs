@@ -291,3 +291,39 @@ fn renamed_from_comments_apply_once_and_then_stay_quiet() {
         .unwrap();
     assert_eq!(name, "ann");
 }
+
+#[test]
+fn a_reviewer_fills_the_marked_backfill_and_the_rows_survive() {
+    let tmp = temp_dir("cli-backfill");
+    let case = root().join("fixtures/sqlite/not_null_column_added_needs_backfill");
+    let db = tmp.join("app.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&read(&case.join("before.sql"))).unwrap();
+    conn.execute_batch("INSERT INTO users (id, email) VALUES (1, 'a@x.io'), (2, 'b@x.io')")
+        .unwrap();
+    drop(conn);
+    let run = schemadiff(&[
+        "diff".into(),
+        "--from".into(),
+        format!("sqlite:///{}", db.display()),
+        "--to".into(),
+        case.join("after.sql").display().to_string(),
+    ]);
+    let marked =
+        "NULL /* schemadiff:backfill users.nickname: write its value for existing rows here */";
+    assert!(run.stdout.contains(marked), "{}", run.stdout);
+    let edited = run
+        .stdout
+        .replace(marked, "substr(email, 1, instr(email, '@') - 1)");
+    let (ok, err) = sqlite3_shell(&db, &edited);
+    assert!(ok, "{err}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let nick: String = conn
+        .query_row("SELECT nickname FROM users WHERE id = 2", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(nick, "b");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+}

@@ -29,6 +29,9 @@ pub struct Rebuild {
     pub carry_sequence: bool,
     /// Columns of the old table whose values the copy does not keep.
     pub lost_columns: Vec<String>,
+    /// New NOT NULL columns without a default: existing rows need a value only the reviewer
+    /// can write. The copy puts a marked `NULL` there, which fails on a non-empty table.
+    pub backfills: Vec<String>,
     /// What changed, one line each, for the comment above the step.
     pub reasons: Vec<String>,
 }
@@ -59,6 +62,14 @@ impl Rebuild {
             .filter(|c| before.column(c).is_some_and(|c| c.generated.is_none()))
             .cloned()
             .collect();
+        let backfills = tc
+            .sources
+            .iter()
+            .filter(|(_, source)| source.is_none())
+            .filter_map(|(target, _)| after.column(target))
+            .filter(|c| c.not_null && c.default.is_none() && c.generated.is_none())
+            .map(|c| c.name.clone())
+            .collect();
         let autoinc = |t: &Table| t.primary_key.as_ref().is_some_and(|pk| pk.autoincrement);
         Rebuild {
             temp_name: format!("schemadiff_new_{}", after.name),
@@ -66,6 +77,7 @@ impl Rebuild {
             keep_rowid: !before.without_rowid && !after.without_rowid && !after.has_rowid_alias(),
             carry_sequence: autoinc(before) && autoinc(after),
             lost_columns,
+            backfills,
             reasons: describe_change(tc),
             before: before.clone(),
             after: after.clone(),

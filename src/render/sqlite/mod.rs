@@ -236,6 +236,11 @@ fn rebuild(r: &Rebuild) -> (Vec<String>, Vec<String>) {
         "Rebuild table {name} (create new, copy rows, drop old, rename): {}.",
         r.reasons.join("; ")
     )];
+    for column in &r.backfills {
+        comment.push(format!(
+            "Backfill needed: {column} is NOT NULL without a default. Replace the marked NULL in the INSERT below with its value for existing rows; as generated, the copy fails on a table with rows and the script rolls back."
+        ));
+    }
     for c in r.copy.iter().filter(|c| c.backfill.is_some()) {
         comment.push(format!("NULLs in {} become its default.", c.target));
     }
@@ -273,6 +278,13 @@ fn copy_rows(r: &Rebuild, old: &str, new: &str) -> String {
             Some(default) => format!("IFNULL({src}, {default})"),
             None => src,
         });
+    }
+    for column in &r.backfills {
+        targets.push(quote_ident(column));
+        sources.push(format!(
+            "NULL /* schemadiff:backfill {}.{column}: write its value for existing rows here */",
+            r.after.name
+        ));
     }
     if targets.is_empty() {
         return format!("INSERT INTO {new} DEFAULT VALUES");
