@@ -59,11 +59,29 @@ pub fn render_script(plan: &Plan, title: &str) -> String {
         out.push_str("-- No changes.\n");
         return out;
     }
-    if plan.foreign_keys_off {
+    wrap(&mut out, plan.foreign_keys_off, &render_body(plan));
+    out
+}
+
+/// Wraps a body in its transaction, with foreign keys off around it when `fk_off`: what
+/// `render_script` prints and what a runner executes.
+pub fn wrap(out: &mut String, fk_off: bool, body: &str) {
+    if fk_off {
         out.push_str(FK_OFF_DIRECTIVE);
         out.push_str("\n\n-- Foreign keys off outside the transaction, where the pragma takes effect: with\n-- them on, DROP TABLE deletes the rows first and ON DELETE actions fire in child tables.\nPRAGMA foreign_keys = OFF;\n");
     }
     out.push_str("\nBEGIN;\n");
+    out.push_str(body);
+    out.push_str("\nCOMMIT;\n");
+    if fk_off {
+        out.push_str("\nPRAGMA foreign_keys = ON;\n");
+    }
+}
+
+/// Returns the plan's steps, each with its hazard and comment lines, without the
+/// transaction and pragmas around them (a revision file's sections hold this).
+pub fn render_body(plan: &Plan) -> String {
+    let mut out = String::new();
     for step in render_steps(plan) {
         out.push('\n');
         for h in &step.hazards {
@@ -81,10 +99,6 @@ pub fn render_script(plan: &Plan, title: &str) -> String {
             out.push_str(stmt);
             out.push_str(";\n");
         }
-    }
-    out.push_str("\nCOMMIT;\n");
-    if plan.foreign_keys_off {
-        out.push_str("\nPRAGMA foreign_keys = ON;\n");
     }
     out
 }
