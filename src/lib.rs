@@ -23,4 +23,5 @@ pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) ->
     plan::plan(&changes, from, to, caps)
 }
 pub mod cli;
+pub mod revision;
 pub mod source;

@@ -1,0 +1,137 @@
+//! The revision file: a header, `-- migrate:up` and `-- migrate:down` sections.
+
+use super::Error;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// One revision as read from (or written to) its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub id: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub created: String,
+    pub up: String,
+    pub down: String,
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes: an applied revision whose file changed is refused.
+    pub checksum: String,
+}
+
+/// Returns the SHA-256 of `text` in hex.
+pub fn checksum(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Returns `YYYYMMDD_HHMMSS_<id>_<slug>.sql`.
+pub fn file_name(stamp: &str, id: &str, message: &str) -> String {
+    let mut slug: String = message
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while slug.contains("__") {
+        slug = slug.replace("__", "_");
+    }
+    let slug = slug.trim_matches('_');
+    let slug: String = slug.chars().take(48).collect();
+    format!(
+        "{stamp}_{id}_{}.sql",
+        if slug.is_empty() { "revision" } else { &slug }
+    )
+}
+
+/// Returns the text of a revision file.
+pub fn render(
+    id: &str,
+    parents: &[String],
+    message: &str,
+    created: &str,
+    up: &str,
+    down: &str,
+) -> String {
+    let message = message.replace(['\n', '\r'], " ");
+    format!(
+        "-- schemadiff revision\n-- id: {id}\n-- parents: {}\n-- message: {message}\n-- created: {created}\n\n-- migrate:up\n{}\n-- migrate:down\n{}",
+        parents.join(" "),
+        up.trim_matches('\n').to_string() + "\n",
+        down.trim_matches('\n').to_string() + "\n",
+    )
+}
+
+/// Parses a revision file.
+pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
+    let bad = |reason: &str| Error::Malformed {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    };
+    if !text.starts_with("-- schemadiff revision") {
+        return Err(bad("the first line is not `-- schemadiff revision`"));
+    }
+    let field = |name: &str| {
+        text.lines()
+            .take_while(|l| l.trim() != "-- migrate:up")
+            .find_map(|l| l.strip_prefix(&format!("-- {name}:")))
+            .map(|v| v.trim().to_string())
+    };
+    let id = field("id")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad("no `-- id:` line"))?;
+    let parents = field("parents").ok_or_else(|| bad("no `-- parents:` line"))?;
+    let up_at = text
+        .find("\n-- migrate:up\n")
+        .ok_or_else(|| bad("no `-- migrate:up` line"))?;
+    let down_at = text
+        .find("\n-- migrate:down\n")
+        .ok_or_else(|| bad("no `-- migrate:down` line"))?;
+    if down_at < up_at {
+        return Err(bad("`-- migrate:down` comes before `-- migrate:up`"));
+    }
+    Ok(Revision {
+        id,
+        parents: parents.split_whitespace().map(str::to_string).collect(),
+        message: field("message").unwrap_or_default(),
+        created: field("created").unwrap_or_default(),
+        up: text[up_at + "\n-- migrate:up\n".len()..down_at].to_string(),
+        down: text[down_at + "\n-- migrate:down\n".len()..].to_string(),
+        path: path.to_path_buf(),
+        checksum: checksum(text),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_names_files() {
+        let text = render(
+            "3f2a9c1b7d4e",
+            &["9b1c0d2e4f6a".into()],
+            "add users",
+            "2026-11-21T14:30:52Z",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+            "DROP TABLE users;\n",
+        );
+        let r = parse(Path::new("x.sql"), &text).unwrap();
+        assert_eq!(r.id, "3f2a9c1b7d4e");
+        assert_eq!(r.parents, ["9b1c0d2e4f6a"]);
+        assert_eq!(r.message, "add users");
+        assert_eq!(r.up, "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+        assert_eq!(r.down, "DROP TABLE users;\n");
+        assert_eq!(r.checksum.len(), 64);
+        assert_eq!(
+            file_name("20261121_143052", "3f2a9c1b7d4e", "Add users & posts!"),
+            "20261121_143052_3f2a9c1b7d4e_add_users_posts.sql"
+        );
+        assert!(parse(Path::new("y.sql"), "CREATE TABLE x (a);").is_err());
+    }
+}

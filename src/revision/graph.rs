@@ -1,0 +1,361 @@
+//! The revision graph (a DAG: merges have several parents). What is applied is recorded as
+//! its heads (Alembic's meaning of the version table); the applied set is their ancestors.
+
+use super::{Error, Revision};
+use petgraph::algo::toposort;
+use petgraph::graphmap::DiGraphMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where `upgrade`, `downgrade` and `stamp` go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Head,
+    Heads,
+    Base,
+    Rev(String),
+    /// `+N` (positive) or `-N` (negative) steps from the current revision.
+    Relative(i64),
+}
+
+impl Target {
+    /// Parses `head`, `heads`, `base`, `+N`, `-N` or a revision id (prefix).
+    pub fn parse(text: &str) -> Target {
+        match text {
+            "head" => Target::Head,
+            "heads" => Target::Heads,
+            "base" => Target::Base,
+            t if (t.starts_with('+') || t.starts_with('-')) && t[1..].parse::<i64>().is_ok() => {
+                Target::Relative(t.parse().unwrap_or(0))
+            }
+            t => Target::Rev(t.to_string()),
+        }
+    }
+}
+
+/// A validated graph of revisions.
+#[derive(Debug)]
+pub struct Graph {
+    revs: BTreeMap<String, Revision>,
+    children: BTreeMap<String, Vec<String>>,
+    order: Vec<String>,
+}
+
+impl Graph {
+    /// Builds the graph; duplicate ids, missing parents and cycles are errors naming files.
+    pub fn new(list: Vec<Revision>) -> Result<Graph, Error> {
+        let mut revs: BTreeMap<String, Revision> = BTreeMap::new();
+        for r in list {
+            if let Some(first) = revs.get(&r.id) {
+                return Err(Error::Duplicate {
+                    id: r.id.clone(),
+                    first: first.path.clone(),
+                    second: r.path,
+                });
+            }
+            revs.insert(r.id.clone(), r);
+        }
+        let mut children: BTreeMap<String, Vec<String>> =
+            revs.keys().map(|k| (k.clone(), Vec::new())).collect();
+        let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+        for id in revs.keys() {
+            g.add_node(id.as_str());
+        }
+        for r in revs.values() {
+            for p in &r.parents {
+                if !revs.contains_key(p) {
+                    return Err(Error::MissingParent {
+                        id: r.id.clone(),
+                        parent: p.clone(),
+                        path: r.path.clone(),
+                    });
+                }
+                g.add_edge(p.as_str(), r.id.as_str(), ());
+                children.entry(p.clone()).or_default().push(r.id.clone());
+            }
+        }
+        let order: Vec<String> = toposort(&g, None)
+            .map_err(|c| Error::Cycle {
+                ids: vec![c.node_id().to_string()],
+            })?
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        Ok(Graph {
+            revs,
+            children,
+            order,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Revision> {
+        self.revs.get(id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.revs.is_empty()
+    }
+
+    /// Revisions in dependency order (parents first).
+    pub fn ordered(&self) -> impl DoubleEndedIterator<Item = &Revision> {
+        self.order.iter().filter_map(|id| self.revs.get(id))
+    }
+
+    /// Revisions no other revision builds on.
+    pub fn heads(&self) -> Vec<&str> {
+        self.order
+            .iter()
+            .filter(|id| self.children[*id].is_empty())
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Returns the single head, or an error naming them all.
+    pub fn head(&self) -> Result<Option<&str>, Error> {
+        match self.heads().as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(Error::MultipleHeads {
+                heads: many.iter().map(|s| s.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// Resolves an id or a unique prefix.
+    pub fn resolve(&self, prefix: &str) -> Result<&str, Error> {
+        let hits: Vec<&str> = self
+            .revs
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .map(String::as_str)
+            .collect();
+        match hits.as_slice() {
+            [one] => Ok(one),
+            [] => Err(Error::UnknownTarget(prefix.to_string())),
+            _ => Err(Error::Ambiguous {
+                prefix: prefix.into(),
+                ids: hits.iter().map(|s| s.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// Returns `ids` and all their ancestors.
+    pub fn closure<'a>(&'a self, ids: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut todo: Vec<&str> = ids.into_iter().collect();
+        while let Some(id) = todo.pop() {
+            if let Some(r) = self.revs.get(id) {
+                if out.insert(id.to_string()) {
+                    todo.extend(r.parents.iter().map(String::as_str));
+                }
+            }
+        }
+        out
+    }
+
+    /// Returns the heads of an applied set: members none of whose children are applied.
+    pub fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
+        self.order
+            .iter()
+            .filter(|id| {
+                applied.contains(*id) && !self.children[*id].iter().any(|c| applied.contains(c))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The revisions to run, in order, to reach `target` from the applied `current` heads.
+    pub fn upgrade_path(
+        &self,
+        current: &[String],
+        target: &Target,
+    ) -> Result<Vec<&Revision>, Error> {
+        let applied = self.closure(current.iter().map(String::as_str));
+        let goal: BTreeSet<String> = match target {
+            Target::Head => self.closure(self.head()?),
+            Target::Heads => self.closure(self.heads()),
+            Target::Rev(r) => self.closure([self.resolve(r)?]),
+            Target::Relative(n) if *n > 0 => {
+                let mut at = self.single(current)?;
+                let mut goal = applied.clone();
+                for _ in 0..*n {
+                    let next = self.single_child(at.as_deref())?;
+                    goal.insert(next.clone());
+                    at = Some(next);
+                }
+                goal
+            }
+            _ => {
+                return Err(Error::Relative(
+                    "upgrade needs head, heads, a revision or +N".into(),
+                ))
+            }
+        };
+        Ok(self
+            .ordered()
+            .filter(|r| goal.contains(&r.id) && !applied.contains(&r.id))
+            .collect())
+    }
+
+    /// The revisions to undo, in order, to come down to `target` from the `current` heads.
+    pub fn downgrade_path(
+        &self,
+        current: &[String],
+        target: &Target,
+    ) -> Result<Vec<&Revision>, Error> {
+        let applied = self.closure(current.iter().map(String::as_str));
+        let keep: BTreeSet<String> = match target {
+            Target::Base => BTreeSet::new(),
+            Target::Rev(r) => self.closure([self.resolve(r)?]),
+            Target::Relative(n) if *n < 0 => {
+                let mut at = self.single(current)?;
+                for _ in 0..n.unsigned_abs() {
+                    let id = at.ok_or_else(|| {
+                        Error::Relative(format!("cannot go {n}: base reached first"))
+                    })?;
+                    let r = &self.revs[&id];
+                    at = match r.parents.as_slice() {
+                        [] => None,
+                        [p] => Some(p.clone()),
+                        _ => {
+                            return Err(Error::Relative(format!(
+                                "{n} crosses merge {id}; name a revision instead"
+                            )))
+                        }
+                    };
+                }
+                self.closure(at.as_deref())
+            }
+            _ => {
+                return Err(Error::Relative(
+                    "downgrade needs base, a revision or -N".into(),
+                ))
+            }
+        };
+        Ok(self
+            .ordered()
+            .rev()
+            .filter(|r| applied.contains(&r.id) && !keep.contains(&r.id))
+            .collect())
+    }
+
+    fn single(&self, current: &[String]) -> Result<Option<String>, Error> {
+        match current {
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
+            many => Err(Error::MultipleHeads {
+                heads: many.to_vec(),
+            }),
+        }
+    }
+
+    fn single_child(&self, at: Option<&str>) -> Result<String, Error> {
+        let next: Vec<&String> = match at {
+            None => self
+                .order
+                .iter()
+                .filter(|id| self.revs[*id].parents.is_empty())
+                .collect(),
+            Some(id) => self.children[id].iter().collect(),
+        };
+        match next.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::Relative("cannot go further: head reached".into())),
+            _ => Err(Error::Relative(
+                "the history branches here; name a revision".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(id: &str, parents: &[&str]) -> Revision {
+        Revision {
+            id: id.into(),
+            parents: parents.iter().map(|p| p.to_string()).collect(),
+            message: String::new(),
+            created: String::new(),
+            up: String::new(),
+            down: String::new(),
+            path: format!("{id}.sql").into(),
+            checksum: String::new(),
+        }
+    }
+
+    //  a ── b ── c ── m (merge)
+    //        └── d ──┘
+    fn graph() -> Graph {
+        Graph::new(vec![
+            rev("a", &[]),
+            rev("b", &["a"]),
+            rev("c", &["b"]),
+            rev("d", &["b"]),
+            rev("m", &["c", "d"]),
+        ])
+        .unwrap()
+    }
+
+    fn ids(revs: Vec<&Revision>) -> Vec<&str> {
+        revs.into_iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn paths_follow_the_dag() {
+        let g = graph();
+        assert_eq!(g.heads(), ["m"]);
+        assert_eq!(ids(g.upgrade_path(&[], &Target::Head).unwrap()).len(), 5);
+        assert_eq!(
+            ids(g
+                .upgrade_path(&["b".into()], &Target::Rev("c".into()))
+                .unwrap()),
+            ["c"]
+        );
+        assert_eq!(
+            ids(g.upgrade_path(&[], &Target::Relative(2)).unwrap()),
+            ["a", "b"]
+        );
+        let down = ids(g
+            .downgrade_path(&["m".into()], &Target::Rev("b".into()))
+            .unwrap());
+        assert_eq!(down.first(), Some(&"m"));
+        assert_eq!(down.len(), 3);
+        assert_eq!(
+            ids(g
+                .downgrade_path(&["c".into()], &Target::Relative(-1))
+                .unwrap()),
+            ["c"]
+        );
+        assert!(
+            g.upgrade_path(&["b".into()], &Target::Relative(1)).is_err(),
+            "branches after b"
+        );
+        let applied = g.closure(["c"]);
+        assert_eq!(g.heads_of(&applied), ["c"]);
+    }
+
+    #[test]
+    fn broken_graphs_are_errors() {
+        //  a ── b ── a (cycle)
+        assert!(matches!(
+            Graph::new(vec![rev("a", &["b"]), rev("b", &["a"])]),
+            Err(Error::Cycle { .. })
+        ));
+        assert!(matches!(
+            Graph::new(vec![rev("a", &["zz"])]),
+            Err(Error::MissingParent { .. })
+        ));
+        assert!(matches!(
+            Graph::new(vec![rev("a", &[]), rev("a", &[])]),
+            Err(Error::Duplicate { .. })
+        ));
+        let two_heads =
+            Graph::new(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"])]).unwrap();
+        assert!(matches!(
+            two_heads.upgrade_path(&[], &Target::Head),
+            Err(Error::MultipleHeads { .. })
+        ));
+        assert_eq!(two_heads.resolve("b").unwrap(), "b");
+    }
+}
