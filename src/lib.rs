@@ -5,12 +5,16 @@
 //! [`model::Schema`]; [`diff::diff`] compares two; [`plan::plan`] orders the changes into
 //! steps; [`render`] writes SQL. `diff`, `plan` and `render` do no I/O.
 
+pub mod apply;
+pub mod config;
 pub mod declare;
 pub mod diff;
 pub mod introspect;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod revision;
+pub mod snapshot;
 pub mod sqltext;
 
 use diff::Renames;
@@ -23,5 +27,4 @@ pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) ->
     plan::plan(&changes, from, to, caps)
 }
 pub mod cli;
-pub mod revision;
 pub mod source;

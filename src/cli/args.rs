@@ -13,6 +13,9 @@ directory of .sql files (declared DDL).\n\n\
 Exit codes: 0 success or no changes, 1 changes found (--exit-code), 2 error."
 )]
 pub struct Cli {
+    /// Project file (default: ./schemadiff.toml)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -23,6 +26,81 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print a schema as canonical DDL or JSON
     Inspect(InspectArgs),
+    /// Create schemadiff.toml, schemas/, migrations/ and snapshots/
+    Init(InitArgs),
+    /// Write a new revision from snapshots/ (the schema at head) to schemas/
+    Generate(GenerateArgs),
+    /// Apply revisions up to TARGET (default head)
+    Upgrade(MoveArgs),
+    /// Undo revisions down to TARGET (base, a revision, -N)
+    Downgrade(MoveArgs),
+    /// Show the revision(s) the database is at
+    Current,
+    /// List revisions, newest first
+    History,
+    /// List the head revisions
+    Heads,
+    /// Mark the database as being at TARGET without running anything
+    Stamp(StampArgs),
+    /// Write a revision that joins several heads
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to initialise
+    #[arg(default_value = ".")]
+    pub dir: std::path::PathBuf,
+    /// Database engine of the project
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub dialect: Dialect,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What the revision does (its file name and header)
+    #[arg(short, long)]
+    pub message: String,
+    /// Write a revision with empty sections, for hand-written changes
+    #[arg(long)]
+    pub empty: bool,
+    /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable)
+    #[arg(long, value_name = "TABLE.OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Exit with 1 and write nothing when a blocking hazard is present
+    #[arg(long)]
+    pub strict: bool,
+    /// A hazard kind --strict accepts (repeatable)
+    #[arg(long, value_name = "KIND")]
+    pub allow: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// head, heads, base, a revision id or prefix, +N, -N; with --sql also FROM:TO
+    #[arg(allow_hyphen_values = true)]
+    pub target: Option<String>,
+    /// Print the SQL instead of running it (offline: no database needed)
+    #[arg(long)]
+    pub sql: bool,
+    /// Accept the edited file of an applied revision (records its new checksum)
+    #[arg(long, value_name = "REV")]
+    pub accept_edited: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// head, heads, base or a revision id or prefix
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// What the merge is for
+    #[arg(short, long)]
+    pub message: String,
+    /// The heads to join (default: all heads)
+    pub revisions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

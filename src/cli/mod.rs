@@ -2,6 +2,7 @@
 //! Nothing imports this module.
 
 mod args;
+mod workflow;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs};
 
@@ -45,15 +46,40 @@ pub enum Error {
     #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, rewrites-table, index-build"))]
     UnknownHazard(String),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] crate::config::Error),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Revision(#[from] crate::revision::Error),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Apply(#[from] crate::apply::Error),
+
+    #[error("{0}")]
+    Workflow(String),
+
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    let cfg = cli.config.as_deref();
     match cli.command {
         Command::Diff(args) => run_diff(args),
         Command::Inspect(args) => run_inspect(args),
+        Command::Init(a) => workflow::init(a),
+        Command::Generate(a) => workflow::generate(cfg, a),
+        Command::Upgrade(a) => workflow::upgrade(cfg, a, crate::apply::Direction::Up),
+        Command::Downgrade(a) => workflow::upgrade(cfg, a, crate::apply::Direction::Down),
+        Command::Current => workflow::current(cfg),
+        Command::History => workflow::history(cfg),
+        Command::Heads => workflow::heads(cfg),
+        Command::Stamp(a) => workflow::stamp(cfg, a),
+        Command::Merge(a) => workflow::merge(cfg, a),
     }
 }
 
@@ -66,11 +92,7 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         .or(to.dialect())
         .unwrap_or(Dialect::Sqlite);
     let renames = Renames::parse(&args.rename)?;
-    let allowed = args
-        .allow
-        .iter()
-        .map(|a| plan::HazardKind::from_code(a).ok_or_else(|| Error::UnknownHazard(a.clone())))
-        .collect::<Result<Vec<_>, _>>()?;
+    let allowed = allowed_kinds(&args.allow)?;
     let caps = match &args.sqlite_version {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
         None => Caps::bundled(),
@@ -123,6 +145,14 @@ struct DiffJson<'a> {
     rebuilds: Vec<&'a str>,
     foreign_keys_off: bool,
     steps: Vec<crate::render::sqlite::RenderedStep>,
+}
+
+/// Parses `--allow` values.
+fn allowed_kinds(allow: &[String]) -> Result<Vec<plan::HazardKind>, Error> {
+    allow
+        .iter()
+        .map(|a| plan::HazardKind::from_code(a).ok_or_else(|| Error::UnknownHazard(a.clone())))
+        .collect()
 }
 
 /// Lists blocking hazards on stderr with what to do about each.

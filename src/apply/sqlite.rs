@@ -1,0 +1,254 @@
+//! The SQLite engine: `BEGIN IMMEDIATE` is the lock (a second runner waits up to the busy
+//! timeout), and `PRAGMA foreign_keys` is switched outside the transaction for sections
+//! marked with the foreign-keys-off directive, then restored to what it was.
+
+use super::{next_heads, Direction, Engine, Error};
+use crate::render::sqlite::FK_OFF_DIRECTIVE;
+use crate::revision::{Graph, Revision};
+use crate::sqltext::split_statements;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// The version table (Alembic's `alembic_version`) and the history table.
+pub const VERSION_TABLE: &str = "schemadiff_version";
+pub const HISTORY_TABLE: &str = "schemadiff_history";
+
+pub struct Sqlite {
+    conn: Connection,
+    lock_timeout: Duration,
+}
+
+fn db(e: rusqlite::Error) -> Error {
+    Error::Database(e.to_string())
+}
+
+impl Sqlite {
+    pub fn new(conn: Connection, lock_timeout: Duration) -> Result<Sqlite, Error> {
+        conn.busy_timeout(lock_timeout).map_err(db)?;
+        Ok(Sqlite { conn, lock_timeout })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn begin(&self) -> Result<(), Error> {
+        match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Err(Error::Locked {
+                    seconds: self.lock_timeout.as_secs(),
+                })
+            }
+            other => other.map_err(db),
+        }
+    }
+
+    fn rollback(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    fn execute_section(&self, rev: &Revision, sql: &str) -> Result<(), Error> {
+        let section_line = section_offset(rev, sql);
+        let stmts = split_statements(sql).map_err(|e| Error::Statement {
+            id: rev.id.clone(),
+            path: rev.path.clone(),
+            line: section_line + e.line,
+            statement: String::new(),
+            message: e.message,
+        })?;
+        for stmt in stmts {
+            if let Err(e) = self.conn.execute_batch(&stmt.text) {
+                let message = match &e {
+                    rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+                    other => other.to_string(),
+                };
+                return Err(Error::Statement {
+                    id: rev.id.clone(),
+                    path: rev.path.clone(),
+                    line: section_line + stmt.line,
+                    statement: stmt.text.lines().next().unwrap_or_default().to_string(),
+                    message,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn write_heads(&self, heads: &[String]) -> Result<(), Error> {
+        self.conn
+            .execute(&format!("DELETE FROM {VERSION_TABLE}"), [])
+            .map_err(db)?;
+        for h in heads {
+            self.conn
+                .execute(
+                    &format!("INSERT INTO {VERSION_TABLE} (version_num) VALUES (?1)"),
+                    [h],
+                )
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn record(&self, id: &str, checksum: &str, direction: &str, millis: u128) -> Result<(), Error> {
+        let (now, _) = crate::revision::utc_now();
+        self.conn
+            .execute(
+                &format!("INSERT INTO {HISTORY_TABLE} (revision, checksum, direction, applied_at, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                rusqlite::params![id, checksum, direction, now, millis as i64],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+/// The line of the file a section starts after (for error positions).
+fn section_offset(rev: &Revision, sql: &str) -> u64 {
+    let Ok(text) = std::fs::read_to_string(&rev.path) else {
+        return 0;
+    };
+    text.find(sql)
+        .map_or(0, |at| text[..at].lines().count() as u64)
+}
+
+impl Engine for Sqlite {
+    fn ensure_tables(&mut self) -> Result<(), Error> {
+        self.conn
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version_num TEXT PRIMARY KEY NOT NULL);
+                 CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+                   id INTEGER PRIMARY KEY, revision TEXT NOT NULL, checksum TEXT NOT NULL,
+                   direction TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL);"
+            ))
+            .map_err(db)
+    }
+
+    fn heads(&mut self) -> Result<Vec<String>, Error> {
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1",
+                [VERSION_TABLE],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT version_num FROM {VERSION_TABLE} ORDER BY 1"
+            ))
+            .map_err(db)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
+    }
+
+    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+        let heads = self.heads()?;
+        if heads.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT revision, checksum, direction FROM {HISTORY_TABLE} ORDER BY id"
+            ))
+            .map_err(db)?;
+        let mut out = BTreeMap::new();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (rev, sum, dir) = row.map_err(db)?;
+            match dir.as_str() {
+                "down" => drop(out.remove(&rev)),
+                _ if sum.is_empty() => {} // a stamp: nothing was run, nothing to compare
+                _ => drop(out.insert(rev, sum)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn run(
+        &mut self,
+        rev: &Revision,
+        dir: Direction,
+        graph: &Graph,
+        skip: &dyn Fn(&[String]) -> bool,
+    ) -> Result<bool, Error> {
+        let sql = match dir {
+            Direction::Up => &rev.up,
+            Direction::Down => &rev.down,
+        };
+        let fk_off = sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE);
+        let fk_before: bool = self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .map_err(db)?;
+        if fk_off {
+            self.conn
+                .execute_batch("PRAGMA foreign_keys = OFF")
+                .map_err(db)?;
+        }
+        let started = Instant::now();
+        let result = self.begin().and_then(|()| {
+            let heads = self.heads()?;
+            if skip(&heads) {
+                return Ok(false);
+            }
+            self.execute_section(rev, sql)?;
+            self.write_heads(&next_heads(graph, &heads, rev, dir))?;
+            self.record(
+                &rev.id,
+                &rev.checksum,
+                dir.as_str(),
+                started.elapsed().as_millis(),
+            )?;
+            Ok(true)
+        });
+        match &result {
+            Ok(true) => self.conn.execute_batch("COMMIT").map_err(db)?,
+            _ => self.rollback(),
+        }
+        if fk_off && fk_before {
+            self.conn
+                .execute_batch("PRAGMA foreign_keys = ON")
+                .map_err(db)?;
+        }
+        result
+    }
+
+    fn stamp(&mut self, heads: &[String]) -> Result<(), Error> {
+        self.ensure_tables()?;
+        self.begin()?;
+        let r = self.write_heads(heads).and_then(|()| {
+            for h in heads {
+                self.record(h, "", "stamp", 0)?;
+            }
+            Ok(())
+        });
+        match r {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(db),
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn accept(&mut self, id: &str, checksum: &str) -> Result<(), Error> {
+        self.record(id, checksum, "accept-edit", 0)
+    }
+}

@@ -1,0 +1,382 @@
+//! The revision workflow commands (Alembic's vocabulary): init, generate, upgrade,
+//! downgrade, current, history, heads, stamp, merge.
+
+use super::{args, write_stdout, Error, Outcome};
+use crate::apply::{self, sqlite::Sqlite, Direction, Engine};
+use crate::config::{self, Project};
+use crate::declare::{declare_sqlite, read_sources, rename_hints};
+use crate::diff::{self, Renames};
+use crate::model::Schema;
+use crate::plan::{self, Caps, Plan};
+use crate::render::sqlite::{render_body, wrap, FK_OFF_DIRECTIVE};
+use crate::revision::{self, Graph, Target};
+use crate::source::{open_sqlite, Source};
+use std::path::Path;
+use std::time::Duration;
+
+fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
+    let p = Project::load(cli_config)?;
+    if p.config.dialect != "sqlite" {
+        return Err(Error::Workflow(
+            "this build runs the revision workflow on SQLite only; PostgreSQL is being built"
+                .into(),
+        ));
+    }
+    Ok(p)
+}
+
+fn graph(p: &Project) -> Result<Graph, Error> {
+    Ok(Graph::new(revision::load_dir(&p.migrations())?)?)
+}
+
+pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
+    let dialect = match a.dialect {
+        crate::source::Dialect::Sqlite => "sqlite",
+        crate::source::Dialect::Postgres => "postgres",
+    };
+    for path in config::init(&a.dir, dialect)? {
+        eprintln!("  Creating {}", path.display());
+    }
+    eprintln!("Edit schemas/, then run `schemadiff generate -m \"first revision\"`.");
+    Ok(Outcome::Clean)
+}
+
+pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
+    let declared = |dir: &Path| -> Result<Schema, Error> {
+        let files = read_sources(dir)
+            .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
+        declare_sqlite(&files)
+            .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))
+    };
+    let before = if crate::snapshot::exists(&p.snapshots()) {
+        declared(&p.snapshots())?
+    } else {
+        Schema::default()
+    };
+    let after = declared(&p.schemas())?;
+    let flags = Renames::parse(&a.rename)?;
+    flags.check(&before, &after)?;
+    let files = read_sources(&p.schemas())
+        .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
+    let mut renames = rename_hints(&files)
+        .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?
+        .applicable(&before, &after);
+    renames.merge(flags);
+    let caps = Caps::bundled();
+    let up = plan::plan(
+        &diff::diff(&before, &after, &renames),
+        &before,
+        &after,
+        caps,
+    );
+    let down = plan::plan(
+        &diff::diff(&after, &before, &renames.inverse()),
+        &after,
+        &before,
+        caps,
+    );
+    if up.is_empty() && !a.empty {
+        eprintln!("No changes detected");
+        return Ok(Outcome::Clean);
+    }
+    let allowed = super::allowed_kinds(&a.allow)?;
+    let blocked = plan::blocking(&up, &allowed);
+    for (_, h) in &up.hazards {
+        let info = h.kind.info();
+        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
+    }
+    if a.strict && !blocked.is_empty() {
+        eprintln!(
+            "--strict: {} blocking hazard(s); nothing written",
+            blocked.len()
+        );
+        return Ok(Outcome::Changes);
+    }
+    let (created, stamp) = revision::utc_now();
+    let seed = format!(
+        "{created}{:?}{}{}",
+        std::time::SystemTime::now(),
+        a.message,
+        parents.join(" ")
+    );
+    let id = revision::checksum(&seed)[..12].to_string();
+    let (up_sql, down_sql) = if a.empty {
+        (String::new(), String::new())
+    } else {
+        (section(&up), section(&down))
+    };
+    let text = revision::render(&id, &parents, &a.message, &created, &up_sql, &down_sql);
+    std::fs::create_dir_all(p.migrations()).map_err(Error::Output)?;
+    let path = p
+        .migrations()
+        .join(revision::file_name(&stamp, &id, &a.message));
+    let tmp = path.with_extension("sql.tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(Error::Output)?;
+    crate::snapshot::write(&p.snapshots(), &after).map_err(Error::Output)?;
+    eprintln!("  Generating {} ... done", path.display());
+    Ok(Outcome::Clean)
+}
+
+/// A revision section: the foreign-keys-off directive when needed, then the steps.
+fn section(plan: &Plan) -> String {
+    let mut out = String::new();
+    if plan.foreign_keys_off {
+        out.push_str(FK_OFF_DIRECTIVE);
+        out.push('\n');
+    }
+    out.push_str(&render_body(plan));
+    out
+}
+
+fn engine(p: &Project) -> Result<Sqlite, Error> {
+    let url = p.database_url()?;
+    let Source::Sqlite(Some(path)) = Source::parse(&url).or_else(|e| match e {
+        crate::source::Error::Missing { path } => Ok(Source::Sqlite(Some(path))),
+        other => Err(other),
+    })?
+    else {
+        return Err(Error::Workflow(format!(
+            "database_url `{url}` is not a SQLite database file URL (sqlite:///path.db)"
+        )));
+    };
+    let conn = if path.exists() {
+        open_sqlite(&path)?;
+        rusqlite::Connection::open(&path)
+    } else {
+        rusqlite::Connection::open(&path)
+    }
+    .map_err(|e| Error::Workflow(format!("cannot open {}: {e}", path.display())))?;
+    Ok(Sqlite::new(
+        conn,
+        Duration::from_secs(p.config.lock_timeout_seconds),
+    )?)
+}
+
+pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let default = if dir == Direction::Up { "head" } else { "-1" };
+    let target_text = a.target.clone().unwrap_or_else(|| default.into());
+    if a.sql {
+        return offline(&g, &target_text, dir);
+    }
+    let mut e = engine(&p)?;
+    e.ensure_tables()?;
+    apply::verify_checksums(&mut e, &g, &a.accept_edited)?;
+    let target = Target::parse(&target_text);
+    let ran = match dir {
+        Direction::Up => apply::upgrade(&mut e, &g, &target)?,
+        Direction::Down => apply::downgrade(&mut e, &g, &target)?,
+    };
+    for id in &ran {
+        let r = g
+            .get(id)
+            .map(|r| (r.parents.join(", "), r.message.clone()))
+            .unwrap_or_default();
+        let verb = if dir == Direction::Up {
+            "upgrade"
+        } else {
+            "downgrade"
+        };
+        let (from, to) = if dir == Direction::Up {
+            (r.0.as_str(), id.as_str())
+        } else {
+            (id.as_str(), r.0.as_str())
+        };
+        eprintln!(
+            "Running {verb} {} -> {}, {}",
+            or_base(from),
+            or_base(to),
+            r.1
+        );
+    }
+    if ran.is_empty() {
+        eprintln!("Nothing to do: the database is already at {target_text}");
+    }
+    Ok(Outcome::Clean)
+}
+
+fn or_base(s: &str) -> &str {
+    if s.is_empty() {
+        "<base>"
+    } else {
+        s
+    }
+}
+
+/// `--sql`: the scripts for a range, with the version-table statements, for the shell.
+fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
+    let (from, to) = match target.split_once(':') {
+        Some((f, t)) => (start(g, f)?, t.to_string()),
+        None if dir == Direction::Up => (Vec::new(), target.to_string()),
+        None => {
+            return Err(Error::Workflow(
+                "downgrade --sql needs a range FROM:TO, e.g. head:base".into(),
+            ))
+        }
+    };
+    let path = match dir {
+        Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
+        Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
+    };
+    let mut out = format!(
+        "-- schemadiff {} --sql {target}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
+        dir.as_str(),
+        v = apply::sqlite::VERSION_TABLE
+    );
+    let mut heads = from;
+    for rev in path {
+        let sql = if dir == Direction::Up {
+            &rev.up
+        } else {
+            &rev.down
+        };
+        let next = apply::next_heads(g, &heads, rev, dir);
+        let mut body = format!(
+            "\n-- Running {} {}: {}\n{sql}",
+            dir.as_str(),
+            rev.id,
+            rev.message
+        );
+        body.push_str(&format!(
+            "\nDELETE FROM {};\n",
+            apply::sqlite::VERSION_TABLE
+        ));
+        for h in &next {
+            body.push_str(&format!(
+                "INSERT INTO {} (version_num) VALUES ('{h}');\n",
+                apply::sqlite::VERSION_TABLE
+            ));
+        }
+        wrap(
+            &mut out,
+            sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE),
+            &body,
+        );
+        heads = next;
+    }
+    write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+/// The heads a `--sql` range starts from: `base`, `head`, `heads` or a revision.
+fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
+    Ok(match Target::parse(from) {
+        Target::Base => Vec::new(),
+        Target::Head => g.head()?.map(str::to_string).into_iter().collect(),
+        Target::Heads => g.heads().iter().map(|s| s.to_string()).collect(),
+        _ => vec![g.resolve(from)?.to_string()],
+    })
+}
+
+pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let mut e = engine(&p)?;
+    let heads = apply::known_heads(&mut e, &g)?;
+    let tips = g.heads();
+    let mut out = String::new();
+    for h in &heads {
+        let mark = if tips.contains(&h.as_str()) {
+            " (head)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("{h}{mark}\n"));
+    }
+    write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+pub fn history(cfg: Option<&Path>) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let tips = g.heads();
+    let mut out = String::new();
+    for r in g.ordered().rev() {
+        let parents = if r.parents.is_empty() {
+            "<base>".to_string()
+        } else {
+            r.parents.join(", ")
+        };
+        let mark = if tips.contains(&r.id.as_str()) {
+            " (head)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("{parents} -> {}{mark}, {}\n", r.id, r.message));
+    }
+    write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+pub fn heads(cfg: Option<&Path>) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let out: String = g.heads().iter().map(|h| format!("{h} (head)\n")).collect();
+    write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let heads: Vec<String> = match Target::parse(&a.target) {
+        Target::Base => Vec::new(),
+        Target::Head => g.head()?.map(str::to_string).into_iter().collect(),
+        Target::Heads => g.heads().iter().map(|s| s.to_string()).collect(),
+        Target::Rev(r) => vec![g.resolve(&r)?.to_string()],
+        Target::Relative(_) => {
+            return Err(Error::Workflow(
+                "stamp needs head, heads, base or a revision".into(),
+            ))
+        }
+    };
+    engine(&p)?.stamp(&heads)?;
+    eprintln!(
+        "Stamped: {}",
+        if heads.is_empty() {
+            "<base>".into()
+        } else {
+            heads.join(", ")
+        }
+    );
+    Ok(Outcome::Clean)
+}
+
+pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let parents: Vec<String> = if a.revisions.is_empty() {
+        g.heads().iter().map(|s| s.to_string()).collect()
+    } else {
+        a.revisions
+            .iter()
+            .map(|r| g.resolve(r).map(str::to_string))
+            .collect::<Result<_, _>>()?
+    };
+    if parents.len() < 2 {
+        return Err(Error::Workflow(
+            "merge needs at least two heads; there is nothing to merge".into(),
+        ));
+    }
+    let (created, stamp) = revision::utc_now();
+    let id = revision::checksum(&format!(
+        "{created}{:?}{}",
+        std::time::SystemTime::now(),
+        parents.join(" ")
+    ))[..12]
+        .to_string();
+    let text = revision::render(&id, &parents, &a.message, &created, "", "");
+    let path = p
+        .migrations()
+        .join(revision::file_name(&stamp, &id, &a.message));
+    std::fs::write(&path, text).map_err(Error::Output)?;
+    eprintln!("  Generating {} ... done", path.display());
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,84 @@
+//! `snapshots/`: the canonical DDL of the schema at head, one file per table (with its
+//! indexes and triggers) plus `_views.sql`, sorted and normalized, so that a pull request
+//! shows exactly which table changed. `generate` compares against it offline.
+
+use crate::model::Schema;
+use crate::render::sqlite::{create_index, create_table};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Returns the snapshot files for `schema`: file name → content.
+pub fn files(schema: &Schema) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for table in schema.tables.values() {
+        let mut text = create_table(table, None) + ";\n";
+        for index in table.indexes.values() {
+            text.push_str(&create_index(index));
+            text.push_str(";\n");
+        }
+        for trigger in schema.triggers.values().filter(|t| t.table == table.name) {
+            text.push_str(&trigger.sql);
+            text.push_str(";\n");
+        }
+        out.insert(format!("{}.sql", file_stem(&table.name)), text);
+    }
+    if !schema.views.is_empty() {
+        let text: String = crate::plan::view_order(&schema.views)
+            .into_iter()
+            .map(|v| format!("{};\n", schema.views[v].sql))
+            .collect();
+        out.insert("_views.sql".into(), text);
+    }
+    out
+}
+
+/// A file-system-safe stem; names that needed changing get a short hash so two tables
+/// never share a file.
+fn file_stem(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe == name && !name.starts_with('_') {
+        safe
+    } else {
+        format!("{safe}_{}", &crate::revision::checksum(name)[..8])
+    }
+}
+
+/// Rewrites `dir` to hold exactly the snapshot of `schema` (each file written to a temporary
+/// name, then renamed; stale `.sql` files removed).
+pub fn write(dir: &Path, schema: &Schema) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let files = files(schema);
+    for (name, text) in &files {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, dir.join(name))?;
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path: PathBuf = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".sql") && !files.contains_key(&name) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reports whether `dir` holds any snapshot file.
+pub fn exists(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut e| {
+        e.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql")))
+    })
+}

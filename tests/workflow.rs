@@ -1,0 +1,330 @@
+//! The revision workflow end to end on real SQLite databases, through the binary: the
+//! Alembic seed workflow, `--sql` applied by the `sqlite3` shell, a failing revision, an
+//! edited applied revision, stamp, two branches merged, and two concurrent upgrades.
+
+mod common;
+
+use common::*;
+use rusqlite::Connection;
+use schemadiff::introspect::sqlite::introspect;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn sd(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Run {
+    let r = sd(dir, args);
+    assert_eq!(
+        r.code, 0,
+        "schemadiff {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    r
+}
+
+/// A project whose schemas/ holds `schemas/v1` of this repository.
+fn project(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    ok(&dir, &["init"]);
+    std::fs::remove_file(dir.join("schemas/schema.sql")).unwrap();
+    set_schema(&dir, "v1");
+    dir
+}
+
+fn set_schema(dir: &Path, version: &str) {
+    for entry in std::fs::read_dir(root().join("schemas").join(version)).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, dir.join("schemas").join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+fn declared(version: &str) -> schemadiff::model::Schema {
+    let files = schemadiff::declare::read_sources(&root().join("schemas").join(version)).unwrap();
+    schemadiff::declare::declare_sqlite(&files).unwrap()
+}
+
+fn live(dir: &Path) -> schemadiff::model::Schema {
+    introspect(&Connection::open(dir.join("app.db")).unwrap()).unwrap()
+}
+
+fn heads(dir: &Path) -> Vec<String> {
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT version_num FROM schemadiff_version ORDER BY 1")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn revisions(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+fn id_of(path: &Path) -> String {
+    read(path)
+        .lines()
+        .find_map(|l| l.strip_prefix("-- id: "))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_seed_workflow_round_trips_with_data() {
+    let dir = project("wf-seed");
+    ok(&dir, &["generate", "-m", "blog v1"]);
+    ok(&dir, &["upgrade", "head"]);
+    assert_eq!(live(&dir), declared("v1"));
+    let v1 = id_of(&revisions(&dir)[0]);
+    assert_eq!(ok(&dir, &["current"]).stdout, format!("{v1} (head)\n"));
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    conn.execute_batch("INSERT INTO authors (id, email) VALUES (1, 'a@x.io'); INSERT INTO posts (id, author_id, title, status) VALUES (1, 1, 'hi', NULL);").unwrap();
+    drop(conn);
+
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "blog v2"]);
+    assert!(sd(&dir, &["generate", "-m", "again"])
+        .stderr
+        .contains("No changes detected"));
+    assert_eq!(
+        revisions(&dir).len(),
+        2,
+        "no file written when nothing changed"
+    );
+    ok(&dir, &["upgrade"]);
+    assert_eq!(live(&dir), declared("v2"));
+    ok(&dir, &["downgrade", "-1"]);
+    assert_eq!(live(&dir), declared("v1"));
+    assert_eq!(heads(&dir), std::slice::from_ref(&v1));
+    ok(&dir, &["upgrade", "+1"]);
+    assert_eq!(live(&dir), declared("v2"));
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM posts WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        status, "draft",
+        "rows survive the round trip, NULL backfilled"
+    );
+    let history = ok(&dir, &["history"]).stdout;
+    let v2 = id_of(&revisions(&dir)[1]);
+    assert_eq!(
+        history,
+        format!("{v1} -> {v2} (head), blog v2\n<base> -> {v1}, blog v1\n")
+    );
+    ok(&dir, &["downgrade", "base"]);
+    assert!(live(&dir).is_empty());
+    assert!(heads(&dir).is_empty());
+}
+
+#[test]
+fn offline_sql_applied_by_the_shell_equals_upgrade() {
+    let dir = project("wf-sql");
+    ok(&dir, &["generate", "-m", "v1"]);
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    let script = ok(&dir, &["upgrade", "--sql", "base:head"]).stdout;
+    let shell_db = dir.join("shell.db");
+    let (good, err) = sqlite3_shell(&shell_db, &script);
+    assert!(good, "{err}");
+    ok(&dir, &["upgrade", "head"]);
+    assert_eq!(
+        introspect(&Connection::open(&shell_db).unwrap()).unwrap(),
+        live(&dir)
+    );
+    let down = ok(&dir, &["downgrade", "--sql", "head:base"]).stdout;
+    let (good, err) = sqlite3_shell(&shell_db, &down);
+    assert!(good, "{err}");
+    assert!(introspect(&Connection::open(&shell_db).unwrap())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_failing_revision_names_itself_and_changes_nothing() {
+    let dir = project("wf-fail");
+    ok(&dir, &["generate", "-m", "v1"]);
+    ok(&dir, &["upgrade"]);
+    let before = live(&dir);
+    let v1 = heads(&dir);
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    // Break the second statement of the new revision (first statement stays valid).
+    let path = revisions(&dir)[1].clone();
+    let text = read(&path).replacen(
+        "ALTER TABLE authors ADD COLUMN bio TEXT;",
+        "ALTER TABLE authors ADD COLUMN bio TEXT;\nINSERT INTO nowhere VALUES (1);",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let r = sd(&dir, &["upgrade"]);
+    assert_eq!(r.code, 2);
+    let flat = r
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains(&id_of(&path))
+            && flat.contains("INSERT INTO nowhere")
+            && flat.contains("no such table: nowhere"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        live(&dir),
+        before,
+        "nothing of the failed revision is applied"
+    );
+    assert_eq!(heads(&dir), v1, "the version table is untouched");
+}
+
+#[test]
+fn an_edited_applied_revision_is_refused_until_accepted() {
+    let dir = project("wf-edit");
+    ok(&dir, &["generate", "-m", "v1"]);
+    ok(&dir, &["upgrade"]);
+    let path = revisions(&dir)[0].clone();
+    std::fs::write(&path, read(&path) + "\n-- an edit after it was applied\n").unwrap();
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    let r = sd(&dir, &["upgrade"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("was applied with checksum") && r.stderr.contains("--accept-edited"),
+        "{}",
+        r.stderr
+    );
+    let id = id_of(&path);
+    ok(&dir, &["upgrade", "--accept-edited", &id]);
+    assert_eq!(live(&dir), declared("v2"));
+}
+
+#[test]
+fn stamp_adopts_an_existing_database() {
+    let dir = project("wf-stamp");
+    ok(&dir, &["generate", "-m", "v1"]);
+    // A database built by hand at v1, with rows, as teams adopting schemadiff have.
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    schemadiff::declare::load_sqlite(
+        &conn,
+        &schemadiff::declare::read_sources(&root().join("schemas/v1")).unwrap(),
+    )
+    .unwrap();
+    conn.execute_batch("INSERT INTO authors (id, email) VALUES (1, 'a@x.io')")
+        .unwrap();
+    drop(conn);
+    ok(&dir, &["stamp", "head"]);
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    ok(&dir, &["upgrade"]);
+    assert_eq!(live(&dir), declared("v2"));
+}
+
+#[test]
+fn two_branches_are_merged() {
+    //  v1 ── a (adds table a)
+    //     └─ b (adds table b)   then: merge a b
+    let dir = project("wf-merge");
+    ok(&dir, &["generate", "-m", "v1"]);
+    let v1 = id_of(&revisions(&dir)[0]);
+    let branch = |id: &str, table: &str| {
+        let text = schemadiff::revision::render(
+            id,
+            std::slice::from_ref(&v1),
+            &format!("add {table}"),
+            "2026-11-21T00:00:00Z",
+            &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY);\n"),
+            &format!("DROP TABLE {table};\n"),
+        );
+        std::fs::write(
+            dir.join("migrations")
+                .join(format!("20261121_000000_{id}_add_{table}.sql")),
+            text,
+        )
+        .unwrap();
+    };
+    branch("aaaaaaaaaaaa", "ta");
+    branch("bbbbbbbbbbbb", "tb");
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("several heads") && r.stderr.contains("merge"),
+        "{}",
+        r.stderr
+    );
+    ok(&dir, &["upgrade", "heads"]);
+    assert_eq!(heads(&dir), ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
+    ok(&dir, &["merge", "-m", "join"]);
+    assert_eq!(ok(&dir, &["heads"]).stdout.lines().count(), 1);
+    ok(&dir, &["upgrade", "head"]);
+    assert_eq!(heads(&dir).len(), 1);
+    let tables = live(&dir).tables;
+    assert!(tables.contains_key("ta") && tables.contains_key("tb"));
+    ok(&dir, &["downgrade", "aaaaaaaaaaaa"]);
+    let tables = live(&dir).tables;
+    assert!(tables.contains_key("ta") && !tables.contains_key("tb"));
+}
+
+#[test]
+fn concurrent_upgrades_apply_each_revision_once() {
+    let dir = project("wf-concurrent");
+    ok(&dir, &["generate", "-m", "v1"]);
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+            .args(["upgrade", "head"])
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    let ups: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM schemadiff_history WHERE direction = 'up'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(ups, 2, "each of the two revisions ran exactly once");
+    assert_eq!(live(&dir), declared("v2"));
+}
