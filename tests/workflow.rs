@@ -86,6 +86,19 @@ fn revisions(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The revision file whose message is `message` (file names generated within one second do
+/// not sort in creation order).
+fn rev_file(dir: &Path, message: &str) -> PathBuf {
+    revisions(dir)
+        .into_iter()
+        .find(|p| {
+            read(p)
+                .lines()
+                .any(|l| l == format!("-- message: {message}"))
+        })
+        .unwrap_or_else(|| panic!("no revision with message {message}"))
+}
+
 fn id_of(path: &Path) -> String {
     read(path)
         .lines()
@@ -100,7 +113,7 @@ fn the_seed_workflow_round_trips_with_data() {
     ok(&dir, &["generate", "-m", "blog v1"]);
     ok(&dir, &["upgrade", "head"]);
     assert_eq!(live(&dir), declared("v1"));
-    let v1 = id_of(&revisions(&dir)[0]);
+    let v1 = id_of(&rev_file(&dir, "blog v1"));
     assert_eq!(ok(&dir, &["current"]).stdout, format!("{v1} (head)\n"));
     let conn = Connection::open(dir.join("app.db")).unwrap();
     conn.execute_batch("INSERT INTO authors (id, email) VALUES (1, 'a@x.io'); INSERT INTO posts (id, author_id, title, status) VALUES (1, 1, 'hi', NULL);").unwrap();
@@ -132,7 +145,7 @@ fn the_seed_workflow_round_trips_with_data() {
         "rows survive the round trip, NULL backfilled"
     );
     let history = ok(&dir, &["history"]).stdout;
-    let v2 = id_of(&revisions(&dir)[1]);
+    let v2 = id_of(&rev_file(&dir, "blog v2"));
     assert_eq!(
         history,
         format!("{v1} -> {v2} (head), blog v2\n<base> -> {v1}, blog v1\n")
@@ -175,7 +188,7 @@ fn a_failing_revision_names_itself_and_changes_nothing() {
     set_schema(&dir, "v2");
     ok(&dir, &["generate", "-m", "v2"]);
     // Break the second statement of the new revision (first statement stays valid).
-    let path = revisions(&dir)[1].clone();
+    let path = rev_file(&dir, "v2");
     let text = read(&path).replacen(
         "ALTER TABLE authors ADD COLUMN bio TEXT;",
         "ALTER TABLE authors ADD COLUMN bio TEXT;\nINSERT INTO nowhere VALUES (1);",
@@ -210,7 +223,7 @@ fn an_edited_applied_revision_is_refused_until_accepted() {
     let dir = project("wf-edit");
     ok(&dir, &["generate", "-m", "v1"]);
     ok(&dir, &["upgrade"]);
-    let path = revisions(&dir)[0].clone();
+    let path = rev_file(&dir, "v1");
     std::fs::write(&path, read(&path) + "\n-- an edit after it was applied\n").unwrap();
     set_schema(&dir, "v2");
     ok(&dir, &["generate", "-m", "v2"]);
@@ -253,7 +266,7 @@ fn two_branches_are_merged() {
     //     └─ b (adds table b)   then: merge a b
     let dir = project("wf-merge");
     ok(&dir, &["generate", "-m", "v1"]);
-    let v1 = id_of(&revisions(&dir)[0]);
+    let v1 = id_of(&rev_file(&dir, "v1"));
     let branch = |id: &str, table: &str| {
         let text = schemadiff::revision::render(
             id,
