@@ -99,9 +99,17 @@ impl Hazard {
 /// Attaches hazards to the steps of `plan` (as `(step index, hazard)`, in step order).
 pub fn assess(plan: &mut Plan, changes: &Changeset, from: &Schema) {
     let renames = likely_renames(changes);
+    // Tables that exist before the script, under their names after it (renames run first).
+    let mut existing: Vec<String> = from.tables.keys().cloned().collect();
+    existing.extend(plan.steps.iter().filter_map(|s| match s {
+        Step::RenameTable { to, .. } => Some(to.clone()),
+        _ => None,
+    }));
     let mut out = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
-        for h in step_hazards(step, from) {
+        let mut hazards = step_hazards(step, &existing);
+        hazards.sort_by_key(|h| h.kind);
+        for h in hazards {
             out.push((i, h));
         }
         let dropped = dropped_objects(step);
@@ -113,7 +121,7 @@ pub fn assess(plan: &mut Plan, changes: &Changeset, from: &Schema) {
     plan.hazards = out;
 }
 
-fn step_hazards(step: &Step, from: &Schema) -> Vec<Hazard> {
+fn step_hazards(step: &Step, existing: &[String]) -> Vec<Hazard> {
     use HazardKind::*;
     let mut out = Vec::new();
     match step {
@@ -135,7 +143,10 @@ fn step_hazards(step: &Step, from: &Schema) -> Vec<Hazard> {
                     ),
                 ));
             }
-            for reason in may_fail(&r.before, &r.after, &r.copy) {
+            for reason in may_fail(&r.before, &r.after, &r.copy)
+                .into_iter()
+                .chain(new_unique_indexes(&r.before, &r.after))
+            {
                 out.push(Hazard::new(MayFailOnExistingRows, reason));
             }
             out.push(Hazard::new(
@@ -143,7 +154,7 @@ fn step_hazards(step: &Step, from: &Schema) -> Vec<Hazard> {
                 format!("table {} is copied row by row", r.after.name),
             ));
         }
-        Step::CreateIndex { index } if from.tables.contains_key(&index.table) => {
+        Step::CreateIndex { index } if existing.contains(&index.table) => {
             out.push(Hazard::new(
                 IndexBuild,
                 format!(
@@ -185,13 +196,28 @@ fn may_fail(before: &Table, after: &Table, copy: &[super::CopyColumn]) -> Vec<St
         }
     }
     let added = |kind: &str, n: usize| {
+        let them = if n == 1 { "it" } else { "them" };
         (n > 0).then(|| {
             format!(
-                "{n} {kind} added to {}; existing rows must satisfy it",
+                "{n} {kind} added to {}; existing rows must satisfy {them}",
                 after.name
             )
         })
     };
+    if after.strict && !before.strict {
+        out.push(format!(
+            "{} becomes STRICT; every existing value must match its column's type",
+            after.name
+        ));
+    }
+    for c in copy {
+        let (Some(from), Some(to)) = (before.column(&c.source), after.column(&c.target)) else {
+            continue;
+        };
+        if from.collation != to.collation && is_unique_key(after, &to.name) {
+            out.push(format!("the collation of unique column {}.{} changes; values equal under the new one collide", after.name, to.name));
+        }
+    }
     // Constraints compared by what they constrain: a new name, an ON DELETE action or a
     // deferral cannot make existing rows fail.
     let new_uniques = after
@@ -233,10 +259,44 @@ fn may_fail(before: &Table, after: &Table, copy: &[super::CopyColumn]) -> Vec<St
         .filter(|c| c.not_null && c.default.is_none() && c.generated.is_none())
     {
         if !copy.iter().any(|c| c.target == col.name) {
-            out.push(format!("new column {}.{} is NOT NULL without a default; a table with rows cannot get a value for it", after.name, col.name));
+            out.push(format!("new column {}.{} is NOT NULL without a default; on a table with rows the copy fails until the marked backfill is written", after.name, col.name));
         }
     }
     out
+}
+
+/// Reports whether `column` is (part of) a UNIQUE constraint, the primary key or a unique index.
+fn is_unique_key(t: &Table, column: &str) -> bool {
+    let has = |cols: &[String]| cols.iter().any(|c| c == column);
+    t.uniques.iter().any(|u| has(&u.columns))
+        || t.primary_key.as_ref().is_some_and(|pk| has(&pk.columns))
+        || t.indexes.values().any(|i| {
+            i.unique
+                && i.columns
+                    .iter()
+                    .any(|p| p.expr == crate::sqltext::quote_ident(column))
+        })
+}
+
+/// Unique indexes a rebuild creates that the table did not have.
+fn new_unique_indexes(before: &Table, after: &Table) -> Vec<String> {
+    after
+        .indexes
+        .values()
+        .filter(|i| {
+            i.unique
+                && before
+                    .indexes
+                    .get(&i.name)
+                    .is_none_or(|b| b.columns != i.columns || b.predicate != i.predicate)
+        })
+        .map(|i| {
+            format!(
+                "unique index {} fails if {} holds duplicates",
+                i.name, after.name
+            )
+        })
+        .collect()
 }
 
 /// The tables and columns a step drops, as `table` or `table.column`.
