@@ -341,3 +341,49 @@ fn concurrent_upgrades_apply_each_revision_once() {
     assert_eq!(ups, 2, "each of the two revisions ran exactly once");
     assert_eq!(live(&dir), declared("v2"));
 }
+
+#[test]
+fn check_exits_0_when_clean_and_1_for_each_cause() {
+    let dir = project("wf-check");
+    ok(&dir, &["generate", "-m", "v1"]);
+    ok(&dir, &["upgrade"]);
+    assert!(ok(&dir, &["check"]).stdout.contains("clean"));
+
+    // (a) schemas/ changed, no revision holds it.
+    set_schema(&dir, "v2");
+    let r = sd(&dir, &["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("[unrevisioned-changes]") && r.stdout.contains("table tags is new"),
+        "{}",
+        r.stdout
+    );
+
+    // (b) revision written, database not at head.
+    ok(&dir, &["generate", "-m", "v2"]);
+    let r = sd(&dir, &["check", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let kinds: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["not-at-head"]);
+
+    // (c) someone changed the database by hand.
+    ok(&dir, &["upgrade"]);
+    assert_eq!(sd(&dir, &["check"]).code, 0);
+    Connection::open(dir.join("app.db"))
+        .unwrap()
+        .execute_batch("CREATE INDEX by_hand ON posts (title)")
+        .unwrap();
+    let r = sd(&dir, &["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("[drift]") && r.stdout.contains("index by_hand"),
+        "{}",
+        r.stdout
+    );
+}

@@ -44,6 +44,15 @@ pub enum Command {
     Stamp(StampArgs),
     /// Write a revision that joins several heads
     Merge(MergeArgs),
+    /// Exit 1 when schemas/ has unrevisioned changes, the database is not at head, or it drifted
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Report format: text or json
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! Nothing imports this module.
 
 mod args;
+mod check;
 mod workflow;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs};
@@ -80,6 +81,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Heads => workflow::heads(cfg),
         Command::Stamp(a) => workflow::stamp(cfg, a),
         Command::Merge(a) => workflow::merge(cfg, a),
+        Command::Check(a) => check::check(cfg, a),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::source::{open_sqlite, Source};
 use std::path::Path;
 use std::time::Duration;
 
-fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
+pub(super) fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
     let p = Project::load(cli_config)?;
     if p.config.dialect != "sqlite" {
         return Err(Error::Workflow(
@@ -25,7 +25,7 @@ fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
     Ok(p)
 }
 
-fn graph(p: &Project) -> Result<Graph, Error> {
+pub(super) fn graph(p: &Project) -> Result<Graph, Error> {
     Ok(Graph::new(revision::load_dir(&p.migrations())?)?)
 }
 
@@ -122,6 +122,13 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     Ok(Outcome::Clean)
 }
 
+/// Declares the `.sql` files of `dir`.
+pub(super) fn declared_dir(dir: &Path) -> Result<Schema, Error> {
+    let files =
+        read_sources(dir).map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
+    declare_sqlite(&files).map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))
+}
+
 /// A revision section: the foreign-keys-off directive when needed, then the steps.
 fn section(plan: &Plan) -> String {
     let mut out = String::new();
@@ -133,7 +140,7 @@ fn section(plan: &Plan) -> String {
     out
 }
 
-fn engine(p: &Project) -> Result<Sqlite, Error> {
+pub(super) fn engine(p: &Project) -> Result<Sqlite, Error> {
     let url = p.database_url()?;
     let Source::Sqlite(Some(path)) = Source::parse(&url).or_else(|e| match e {
         crate::source::Error::Missing { path } => Ok(Source::Sqlite(Some(path))),
