@@ -387,3 +387,35 @@ fn check_exits_0_when_clean_and_1_for_each_cause() {
         r.stdout
     );
 }
+
+#[test]
+fn verify_catches_a_broken_downgrade() {
+    let dir = project("wf-verify");
+    ok(&dir, &["generate", "-m", "v1"]);
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    assert!(ok(&dir, &["verify"])
+        .stdout
+        .contains("verify: ok (2 revision(s)"));
+    // Break v2's downgrade: it forgets to drop the table v2 created.
+    let path = rev_file(&dir, "v2");
+    let text = read(&path);
+    let (up, down) = text.split_once("-- migrate:down\n").unwrap();
+    std::fs::write(
+        &path,
+        format!(
+            "{up}-- migrate:down\n{}",
+            down.replace("DROP TABLE tags;", "")
+        ),
+    )
+    .unwrap();
+    let r = sd(&dir, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("the downgrade of {}", id_of(&path)))
+            && r.stdout.contains("table tags"),
+        "{}",
+        r.stdout
+    );
+}

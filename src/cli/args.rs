@@ -46,6 +46,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Exit 1 when schemas/ has unrevisioned changes, the database is not at head, or it drifted
     Check(CheckArgs),
+    /// Replay every revision up and down in a scratch database; exit 1 naming the first that is wrong
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -144,3 +144,66 @@ fn report(problems: &[Problem]) -> String {
     }
     out
 }
+
+/// `verify`: every revision up from base to head in a scratch database, the result compared
+/// with `snapshots/`, then every revision down again, each downgrade required to restore the
+/// state before its upgrade exactly. Names the first revision that does not do what it says.
+pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let conn =
+        rusqlite::Connection::open_in_memory().map_err(|e| Error::Workflow(e.to_string()))?;
+    let mut scratch = Sqlite::new(conn, Duration::from_secs(1))?;
+    scratch.ensure_tables()?;
+    let read = |s: &Sqlite| {
+        introspect::sqlite::introspect(s.connection()).map_err(|e| Error::Workflow(e.to_string()))
+    };
+    let mut before_each = std::collections::BTreeMap::new();
+    let mut count = 0;
+    for rev in g.ordered() {
+        before_each.insert(rev.id.clone(), read(&scratch)?);
+        if let Err(e) = scratch.run(rev, Direction::Up, &g, &|_| false) {
+            return fail(format!(
+                "the upgrade of {} ({}) fails: {e}",
+                rev.id,
+                rev.path.display()
+            ));
+        }
+        count += 1;
+    }
+    if crate::snapshot::exists(&p.snapshots()) {
+        let diffs = differences(&read(&scratch)?, &declared_dir(&p.snapshots())?);
+        if !diffs.is_empty() {
+            let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            return fail(format!(
+                "the revisions up to {head} do not produce snapshots/:\n  - {}",
+                diffs.join("\n  - ")
+            ));
+        }
+    }
+    for rev in g.ordered().rev() {
+        if let Err(e) = scratch.run(rev, Direction::Down, &g, &|_| false) {
+            return fail(format!(
+                "the downgrade of {} ({}) fails: {e}",
+                rev.id,
+                rev.path.display()
+            ));
+        }
+        let diffs = differences(&before_each[&rev.id], &read(&scratch)?);
+        if !diffs.is_empty() {
+            return fail(format!(
+                "the downgrade of {} ({}) does not restore the schema before it:\n  - {}",
+                rev.id,
+                rev.path.display(),
+                diffs.join("\n  - ")
+            ));
+        }
+    }
+    write_stdout(&format!("schemadiff verify: ok ({count} revision(s) up to head and back down to base; head matches snapshots/)\n"))?;
+    Ok(Outcome::Clean)
+}
+
+fn fail(message: String) -> Result<Outcome, Error> {
+    write_stdout(&format!("schemadiff verify: FAILED\n{message}\n"))?;
+    Ok(Outcome::Changes)
+}

@@ -82,6 +82,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Stamp(a) => workflow::stamp(cfg, a),
         Command::Merge(a) => workflow::merge(cfg, a),
         Command::Check(a) => check::check(cfg, a),
+        Command::Verify => check::verify(cfg),
     }
 }
 
