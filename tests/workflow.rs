@@ -294,6 +294,17 @@ fn two_branches_are_merged() {
     );
     ok(&dir, &["upgrade", "heads"]);
     assert_eq!(heads(&dir), ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
+    let branches = ok(&dir, &["branches"]).stdout;
+    assert!(
+        branches.starts_with(&format!("{v1} (branchpoint)"))
+            && branches.contains("aaaaaaaaaaaa, bbbbbbbbbbbb"),
+        "{branches}"
+    );
+    let show = ok(&dir, &["show", "aaaa"]).stdout;
+    assert!(
+        show.starts_with("Rev: aaaaaaaaaaaa\n") && show.contains("CREATE TABLE ta"),
+        "{show}"
+    );
     ok(&dir, &["merge", "-m", "join"]);
     assert_eq!(ok(&dir, &["heads"]).stdout.lines().count(), 1);
     ok(&dir, &["upgrade", "head"]);
@@ -418,4 +429,69 @@ fn verify_catches_a_broken_downgrade() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn kill_9_in_the_middle_of_an_upgrade_leaves_the_previous_revision() {
+    let dir = project("wf-kill");
+    ok(&dir, &["generate", "-m", "v1"]);
+    ok(&dir, &["upgrade"]);
+    let v1 = heads(&dir);
+    let slow = "CREATE TABLE big (x INTEGER);\nINSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000) SELECT x FROM c;\n";
+    let text = schemadiff::revision::render(
+        "ffffffffffff",
+        &v1,
+        "slow",
+        "2026-11-21T00:00:00Z",
+        slow,
+        "DROP TABLE big;\n",
+    );
+    std::fs::write(
+        dir.join("migrations/20261121_235959_ffffffffffff_slow.sql"),
+        text,
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(["upgrade", "head"])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the revision is writing (SQLite's rollback journal exists), then kill -9.
+    let journal = dir.join("app.db-journal");
+    let started = std::time::Instant::now();
+    while !journal.exists() && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the slow revision finished before it could be killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(heads(&dir), v1, "the version table still says v1");
+    assert!(
+        !live(&dir).tables.contains_key("big"),
+        "nothing of the killed revision remains"
+    );
+    assert_eq!(live(&dir), declared("v1"));
+    // The lock died with the process: the next run is not blocked (the revision is replaced
+    // by a quick one so the test stays fast).
+    let quick = schemadiff::revision::render(
+        "ffffffffffff",
+        &v1,
+        "slow",
+        "2026-11-21T00:00:00Z",
+        "CREATE TABLE big (x INTEGER);\n",
+        "DROP TABLE big;\n",
+    );
+    std::fs::write(
+        dir.join("migrations/20261121_235959_ffffffffffff_slow.sql"),
+        quick,
+    )
+    .unwrap();
+    ok(&dir, &["upgrade", "head"]);
+    assert!(live(&dir).tables.contains_key("big"));
 }

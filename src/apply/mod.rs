@@ -112,16 +112,22 @@ pub fn verify_checksums(
     Ok(())
 }
 
+/// Called before each revision runs with (n, total, revision), for progress output.
+pub type Progress<'a> = &'a dyn Fn(usize, usize, &Revision);
+
 /// Upgrades to `target`; returns the revisions that ran.
 pub fn upgrade(
     engine: &mut dyn Engine,
     graph: &Graph,
     target: &Target,
+    progress: Progress,
 ) -> Result<Vec<String>, Error> {
     engine.ensure_tables()?;
     let current = known_heads(engine, graph)?;
+    let path = graph.upgrade_path(&current, target)?;
     let mut ran = Vec::new();
-    for rev in graph.upgrade_path(&current, target)? {
+    for (n, rev) in path.iter().enumerate() {
+        progress(n + 1, path.len(), rev);
         let done = |heads: &[String]| {
             graph
                 .closure(heads.iter().map(String::as_str))
@@ -139,11 +145,14 @@ pub fn downgrade(
     engine: &mut dyn Engine,
     graph: &Graph,
     target: &Target,
+    progress: Progress,
 ) -> Result<Vec<String>, Error> {
     engine.ensure_tables()?;
     let current = known_heads(engine, graph)?;
+    let path = graph.downgrade_path(&current, target)?;
     let mut ran = Vec::new();
-    for rev in graph.downgrade_path(&current, target)? {
+    for (n, rev) in path.iter().enumerate() {
+        progress(n + 1, path.len(), rev);
         let gone = |heads: &[String]| {
             !graph
                 .closure(heads.iter().map(String::as_str))

@@ -37,9 +37,13 @@ pub enum Command {
     /// Show the revision(s) the database is at
     Current,
     /// List revisions, newest first
-    History,
+    History(HistoryArgs),
     /// List the head revisions
     Heads,
+    /// List revisions where the history branches (more than one child)
+    Branches,
+    /// Print one revision: header and both sections
+    Show(ShowArgs),
     /// Mark the database as being at TARGET without running anything
     Stamp(StampArgs),
     /// Write a revision that joins several heads
@@ -97,6 +101,19 @@ pub struct MoveArgs {
     /// Accept the edited file of an applied revision (records its new checksum)
     #[arg(long, value_name = "REV")]
     pub accept_edited: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Also print each revision's file, creation time and hazards
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A revision id or unique prefix, or head
+    pub revision: String,
 }
 
 #[derive(Debug, Args)]

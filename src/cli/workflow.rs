@@ -164,6 +164,14 @@ pub(super) fn engine(p: &Project) -> Result<Sqlite, Error> {
     )?)
 }
 
+/// "revision n of m" on a terminal, before each revision runs; silent otherwise.
+fn progress(n: usize, total: usize, rev: &revision::Revision) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprintln!("[{n}/{total}] {} {}", rev.id, rev.message);
+    }
+}
+
 pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<Outcome, Error> {
     let p = project(cfg)?;
     let g = graph(&p)?;
@@ -177,8 +185,8 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
     apply::verify_checksums(&mut e, &g, &a.accept_edited)?;
     let target = Target::parse(&target_text);
     let ran = match dir {
-        Direction::Up => apply::upgrade(&mut e, &g, &target)?,
-        Direction::Down => apply::downgrade(&mut e, &g, &target)?,
+        Direction::Up => apply::upgrade(&mut e, &g, &target, &progress)?,
+        Direction::Down => apply::downgrade(&mut e, &g, &target, &progress)?,
     };
     for id in &ran {
         let r = g
@@ -300,7 +308,7 @@ pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-pub fn history(cfg: Option<&Path>) -> Result<Outcome, Error> {
+pub fn history(cfg: Option<&Path>, verbose: bool) -> Result<Outcome, Error> {
     let p = project(cfg)?;
     let g = graph(&p)?;
     let tips = g.heads();
@@ -317,8 +325,68 @@ pub fn history(cfg: Option<&Path>) -> Result<Outcome, Error> {
             ""
         };
         out.push_str(&format!("{parents} -> {}{mark}, {}\n", r.id, r.message));
+        if verbose {
+            out.push_str(&format!(
+                "    file: {}\n    created: {}\n",
+                r.path.display(),
+                r.created
+            ));
+            for line in r.up.lines().filter(|l| l.starts_with("-- hazard[")) {
+                out.push_str(&format!("    {}\n", line.trim_start_matches("-- ")));
+            }
+        }
     }
     write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+pub fn branches(cfg: Option<&Path>) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let mut out = String::new();
+    for r in g.ordered() {
+        let children: Vec<&str> = g
+            .ordered()
+            .filter(|c| c.parents.contains(&r.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        if children.len() > 1 {
+            out.push_str(&format!(
+                "{} (branchpoint), {}\n    -> {}\n",
+                r.id,
+                r.message,
+                children.join(", ")
+            ));
+        }
+    }
+    write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+pub fn show(cfg: Option<&Path>, rev: &str) -> Result<Outcome, Error> {
+    let p = project(cfg)?;
+    let g = graph(&p)?;
+    let id = match Target::parse(rev) {
+        Target::Head => g
+            .head()?
+            .ok_or_else(|| Error::Workflow("there are no revisions yet".into()))?,
+        _ => g.resolve(rev)?,
+    };
+    let r = g
+        .get(id)
+        .ok_or_else(|| Error::Workflow(format!("no revision {id}")))?;
+    let text = std::fs::read_to_string(&r.path).map_err(Error::Output)?;
+    write_stdout(&format!(
+        "Rev: {}\nParent: {}\nPath: {}\nChecksum: {}\n\n{text}",
+        r.id,
+        if r.parents.is_empty() {
+            "<base>".into()
+        } else {
+            r.parents.join(", ")
+        },
+        r.path.display(),
+        r.checksum
+    ))?;
     Ok(Outcome::Clean)
 }
 
