@@ -2,8 +2,6 @@
 //! its heads (Alembic's meaning of the version table); the applied set is their ancestors.
 
 use super::{Error, Revision};
-use petgraph::algo::toposort;
-use petgraph::graphmap::DiGraphMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where `upgrade`, `downgrade` and `stamp` go.
@@ -32,6 +30,45 @@ impl Target {
     }
 }
 
+/// Parents before children; among revisions free to go next, the smallest id first, so the
+/// order never depends on how ids happen to sort against each other. Nodes left over form
+/// a cycle.
+fn kahn(
+    revs: &BTreeMap<String, Revision>,
+    children: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<String>, Error> {
+    let mut waiting: BTreeMap<&str, usize> = revs
+        .iter()
+        .map(|(id, r)| (id.as_str(), r.parents.len()))
+        .collect();
+    let mut ready: BTreeSet<&str> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut order: Vec<String> = Vec::with_capacity(revs.len());
+    while let Some(id) = ready.pop_first() {
+        order.push(id.to_string());
+        for c in &children[id] {
+            if let Some(n) = waiting.get_mut(c.as_str()) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.insert(c.as_str());
+                }
+            }
+        }
+    }
+    if order.len() < revs.len() {
+        let ids = waiting
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(id, _)| id.to_string())
+            .collect();
+        return Err(Error::Cycle { ids });
+    }
+    Ok(order)
+}
+
 /// A validated graph of revisions.
 #[derive(Debug)]
 pub struct Graph {
@@ -56,10 +93,6 @@ impl Graph {
         }
         let mut children: BTreeMap<String, Vec<String>> =
             revs.keys().map(|k| (k.clone(), Vec::new())).collect();
-        let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
-        for id in revs.keys() {
-            g.add_node(id.as_str());
-        }
         for r in revs.values() {
             for p in &r.parents {
                 if !revs.contains_key(p) {
@@ -69,17 +102,10 @@ impl Graph {
                         path: r.path.clone(),
                     });
                 }
-                g.add_edge(p.as_str(), r.id.as_str(), ());
                 children.entry(p.clone()).or_default().push(r.id.clone());
             }
         }
-        let order: Vec<String> = toposort(&g, None)
-            .map_err(|c| Error::Cycle {
-                ids: vec![c.node_id().to_string()],
-            })?
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let order = kahn(&revs, &children)?;
         Ok(Graph {
             revs,
             children,
