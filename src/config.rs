@@ -133,7 +133,7 @@ pub fn init(dir: &Path, dialect: &str) -> Result<Vec<PathBuf>, Error> {
         "postgresql://localhost/app"
     };
     let text = format!(
-        "# schemadiff project. Paths are relative to this file.\ndialect = \"{dialect}\"\n# DATABASE_URL, when set, wins over this.\ndatabase_url = \"{url}\"\nschemas = \"schemas\"        # declared DDL: edit these\nmigrations = \"migrations\"  # revisions written by `schemadiff generate`\nsnapshots = \"snapshots\"    # canonical DDL at head, rewritten by `generate`\nlock_timeout_seconds = 30\n"
+        "# schemadiff project. schemas/migrations/snapshots paths are relative to this file;\n# a relative sqlite:/// URL is relative to the current directory, as in SQLAlchemy.\ndialect = \"{dialect}\"\n# DATABASE_URL, when set, wins over this.\ndatabase_url = \"{url}\"\nschemas = \"schemas\"        # declared DDL: edit these\nmigrations = \"migrations\"  # revisions written by `schemadiff generate`\nsnapshots = \"snapshots\"    # canonical DDL at head, rewritten by `generate`\nlock_timeout_seconds = 30\n"
     );
     std::fs::write(&path, text).map_err(io(&path))?;
     made.push(path);

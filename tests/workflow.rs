@@ -305,6 +305,13 @@ fn two_branches_are_merged() {
         show.starts_with("Rev: aaaaaaaaaaaa\n") && show.contains("CREATE TABLE ta"),
         "{show}"
     );
+    let not_heads = sd(&dir, &["merge", "-m", "odd", &v1, "aaaa"]);
+    assert_eq!(not_heads.code, 2);
+    assert!(
+        not_heads.stderr.contains("is not a head"),
+        "{}",
+        not_heads.stderr
+    );
     ok(&dir, &["merge", "-m", "join"]);
     assert_eq!(ok(&dir, &["heads"]).stdout.lines().count(), 1);
     ok(&dir, &["upgrade", "head"]);
@@ -471,6 +478,14 @@ fn kill_9_in_the_middle_of_an_upgrade_leaves_the_previous_revision() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    // schemadiff itself must cope with the journal the killed run left (no other program
+    // has opened the database since).
+    let current = ok(&dir, &["current"]).stdout;
+    assert_eq!(
+        current,
+        format!("{}\n", v1[0]),
+        "still at v1, which is no longer head"
+    );
     assert_eq!(heads(&dir), v1, "the version table still says v1");
     assert!(
         !live(&dir).tables.contains_key("big"),

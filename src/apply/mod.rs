@@ -28,7 +28,7 @@ pub enum Error {
     #[error("database error: {0}")]
     Database(String),
     #[error("revision {id} ({}) failed at line {line}, statement `{statement}`: {message}; nothing of it was applied, the database stays at its previous revision", path.display())]
-    #[diagnostic(help("fix the statement in the revision file (it has not been applied, so editing it is safe), then run the command again"))]
+    #[diagnostic(help("fix the statement in the revision file (it has not been applied, so editing it is safe), or the data it fails on, then run the command again"))]
     Statement {
         id: String,
         path: std::path::PathBuf,

@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Sources: sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:,\n\
 postgresql://user@host/db (also postgresql+psycopg2://…), or a path to a .sql file or a\n\
 directory of .sql files (declared DDL).\n\n\
-Exit codes: 0 success or no changes, 1 changes found (--exit-code), 2 error."
+Exit codes: 0 success or no changes, 1 changes found (--exit-code, check), a blocking\n\
+hazard (--strict) or a failed verify, 2 error."
 )]
 pub struct Cli {
     /// Project file (default: ./schemadiff.toml)

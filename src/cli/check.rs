@@ -3,7 +3,7 @@
 //! (the live schema differs from what its applied revisions produce, found by replaying
 //! them into an in-memory scratch database and comparing catalogs).
 
-use super::workflow::{declared_dir, engine, graph, project};
+use super::workflow::{declared_dir, graph, open_engine, project};
 use super::{args, write_stdout, Error, Outcome};
 use crate::apply::{self, sqlite::Sqlite, Direction, Engine};
 use crate::diff::{self, Change, Renames};
@@ -43,7 +43,7 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
         });
     }
 
-    let mut live_engine = engine(&p)?;
+    let mut live_engine = open_engine(&p, false)?;
     let applied = apply::known_heads(&mut live_engine, &g)?;
     let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
     if applied != head {

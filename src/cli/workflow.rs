@@ -10,7 +10,7 @@ use crate::model::Schema;
 use crate::plan::{self, Caps, Plan};
 use crate::render::sqlite::{render_body, wrap, FK_OFF_DIRECTIVE};
 use crate::revision::{self, Graph, Target};
-use crate::source::{open_sqlite, Source};
+use crate::source::Source;
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,10 +30,14 @@ pub(super) fn graph(p: &Project) -> Result<Graph, Error> {
 }
 
 pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
-    let dialect = match a.dialect {
-        crate::source::Dialect::Sqlite => "sqlite",
-        crate::source::Dialect::Postgres => "postgres",
-    };
+    let dialect =
+        match a.dialect {
+            crate::source::Dialect::Sqlite => "sqlite",
+            crate::source::Dialect::Postgres => return Err(Error::Workflow(
+                "PostgreSQL projects are not supported yet; the revision workflow runs on SQLite"
+                    .into(),
+            )),
+        };
     for path in config::init(&a.dir, dialect)? {
         eprintln!("  Creating {}", path.display());
     }
@@ -141,35 +145,71 @@ fn section(plan: &Plan) -> String {
 }
 
 pub(super) fn engine(p: &Project) -> Result<Sqlite, Error> {
-    let url = p.database_url()?;
-    let Source::Sqlite(Some(path)) = Source::parse(&url).or_else(|e| match e {
-        crate::source::Error::Missing { path } => Ok(Source::Sqlite(Some(path))),
-        other => Err(other),
-    })?
-    else {
-        return Err(Error::Workflow(format!(
-            "database_url `{url}` is not a SQLite database file URL (sqlite:///path.db)"
-        )));
-    };
-    let conn = if path.exists() {
-        open_sqlite(&path)?;
-        rusqlite::Connection::open(&path)
-    } else {
-        rusqlite::Connection::open(&path)
-    }
-    .map_err(|e| Error::Workflow(format!("cannot open {}: {e}", path.display())))?;
-    Ok(Sqlite::new(
-        conn,
-        Duration::from_secs(p.config.lock_timeout_seconds),
-    )?)
+    open_engine(p, true)
 }
 
-/// "revision n of m" on a terminal, before each revision runs; silent otherwise.
-fn progress(n: usize, total: usize, rev: &revision::Revision) {
+/// Opens the project's database read-write (a journal left by a killed run can only be
+/// rolled back by a writer), with the lock timeout set before the first query. `create`:
+/// whether a missing database file may be created (upgrade, stamp) or is an error.
+pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
+    let url = p.database_url()?;
+    let path = match Source::parse(&url) {
+        Ok(Source::Sqlite(Some(path))) => path,
+        Err(crate::source::Error::Missing { path }) if create => path,
+        Err(e) => return Err(e.into()),
+        Ok(_) => {
+            return Err(Error::Workflow(format!(
+                "database_url `{url}` is not a SQLite database file URL (sqlite:///path.db)"
+            )))
+        }
+    };
+    let conn = rusqlite::Connection::open(&path)
+        .map_err(|e| Error::Workflow(format!("cannot open {}: {e}", path.display())))?;
+    let engine = Sqlite::new(conn, Duration::from_secs(p.config.lock_timeout_seconds))?;
+    engine
+        .connection()
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+        .map_err(|e| {
+            Error::Source(crate::source::Error::NotDatabase {
+                path: path.clone(),
+                message: e.to_string(),
+            })
+        })?;
+    Ok(engine)
+}
+
+/// "Running upgrade A -> B, message" before each revision runs (so a failure shows what
+/// committed before it), with "[n/m]" on a terminal.
+fn progress_up(n: usize, total: usize, rev: &revision::Revision) {
+    announce(
+        "upgrade",
+        n,
+        total,
+        &or_base(&rev.parents.join(", ")).to_string(),
+        &rev.id,
+        &rev.message,
+    );
+}
+
+fn progress_down(n: usize, total: usize, rev: &revision::Revision) {
+    announce(
+        "downgrade",
+        n,
+        total,
+        &rev.id,
+        or_base(&rev.parents.join(", ")),
+        &rev.message,
+    );
+}
+
+fn announce(verb: &str, n: usize, total: usize, from: &str, to: &str, message: &str) {
     use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
-        eprintln!("[{n}/{total}] {} {}", rev.id, rev.message);
-    }
+    let count = if std::io::stderr().is_terminal() {
+        format!("[{n}/{total}] ")
+    } else {
+        String::new()
+    };
+    eprintln!("{count}Running {verb} {from} -> {to}, {message}");
 }
 
 pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<Outcome, Error> {
@@ -185,33 +225,11 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
     apply::verify_checksums(&mut e, &g, &a.accept_edited)?;
     let target = Target::parse(&target_text);
     let ran = match dir {
-        Direction::Up => apply::upgrade(&mut e, &g, &target, &progress)?,
-        Direction::Down => apply::downgrade(&mut e, &g, &target, &progress)?,
+        Direction::Up => apply::upgrade(&mut e, &g, &target, &progress_up)?,
+        Direction::Down => apply::downgrade(&mut e, &g, &target, &progress_down)?,
     };
-    for id in &ran {
-        let r = g
-            .get(id)
-            .map(|r| (r.parents.join(", "), r.message.clone()))
-            .unwrap_or_default();
-        let verb = if dir == Direction::Up {
-            "upgrade"
-        } else {
-            "downgrade"
-        };
-        let (from, to) = if dir == Direction::Up {
-            (r.0.as_str(), id.as_str())
-        } else {
-            (id.as_str(), r.0.as_str())
-        };
-        eprintln!(
-            "Running {verb} {} -> {}, {}",
-            or_base(from),
-            or_base(to),
-            r.1
-        );
-    }
     if ran.is_empty() {
-        eprintln!("Nothing to do: the database is already at {target_text}");
+        eprintln!("Nothing to do for {target_text}");
     }
     Ok(Outcome::Clean)
 }
@@ -240,8 +258,8 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
         Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
     };
     let mut out = format!(
-        "-- schemadiff {} --sql {target}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
-        dir.as_str(),
+        "-- schemadiff {} --sql {target}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
+        if dir == Direction::Up { "upgrade" } else { "downgrade" },
         v = apply::sqlite::VERSION_TABLE
     );
     let mut heads = from;
@@ -292,10 +310,14 @@ fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
 pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
     let p = project(cfg)?;
     let g = graph(&p)?;
-    let mut e = engine(&p)?;
+    let mut e = open_engine(&p, false)?;
     let heads = apply::known_heads(&mut e, &g)?;
     let tips = g.heads();
-    let mut out = String::new();
+    let mut out = if heads.is_empty() {
+        "<base> (no revision applied)\n".to_string()
+    } else {
+        String::new()
+    };
     for h in &heads {
         let mark = if tips.contains(&h.as_str()) {
             " (head)"
