@@ -185,7 +185,7 @@ fn progress_up(n: usize, total: usize, rev: &revision::Revision) {
         "upgrade",
         n,
         total,
-        &or_base(&rev.parents.join(", ")).to_string(),
+        or_base(&rev.parents.join(", ")),
         &rev.id,
         &rev.message,
     );
@@ -461,6 +461,13 @@ pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
         return Err(Error::Workflow(
             "merge needs at least two heads; there is nothing to merge".into(),
         ));
+    }
+    let tips = g.heads();
+    if let Some(not_head) = parents.iter().find(|r| !tips.contains(&r.as_str())) {
+        let heads = tips.join(", ");
+        return Err(Error::Workflow(format!(
+            "{not_head} is not a head; merge joins heads ({heads})"
+        )));
     }
     let (created, stamp) = revision::utc_now();
     let id = revision::checksum(&format!(
