@@ -510,3 +510,21 @@ fn kill_9_in_the_middle_of_an_upgrade_leaves_the_previous_revision() {
     ok(&dir, &["upgrade", "head"]);
     assert!(live(&dir).tables.contains_key("big"));
 }
+
+#[test]
+fn reading_commands_never_create_the_database() {
+    let dir = project("wf-no-create");
+    ok(&dir, &["generate", "-m", "v1"]);
+    for cmd in ["current", "check"] {
+        let r = sd(&dir, &[cmd]);
+        assert_eq!(r.code, 2, "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("app.db does not exist"),
+            "{cmd}: {}",
+            r.stderr
+        );
+    }
+    assert!(!dir.join("app.db").exists());
+    ok(&dir, &["upgrade"]);
+    assert!(ok(&dir, &["current"]).stdout.ends_with("(head)\n"));
+}

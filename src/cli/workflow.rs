@@ -163,6 +163,9 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
             )))
         }
     };
+    if !create && !path.exists() {
+        return Err(Error::Source(crate::source::Error::Missing { path }));
+    }
     let conn = rusqlite::Connection::open(&path)
         .map_err(|e| Error::Workflow(format!("cannot open {}: {e}", path.display())))?;
     let engine = Sqlite::new(conn, Duration::from_secs(p.config.lock_timeout_seconds))?;
