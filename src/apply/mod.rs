@@ -115,50 +115,31 @@ pub fn verify_checksums(
 /// Called before each revision runs with (n, total, revision), for progress output.
 pub type Progress<'a> = &'a dyn Fn(usize, usize, &Revision);
 
-/// Upgrades to `target`; returns the revisions that ran.
-pub fn upgrade(
+/// Moves the database to `target` (up or down); returns the revisions that ran. After
+/// taking the lock, a revision another runner already moved past is skipped.
+pub fn migrate(
     engine: &mut dyn Engine,
     graph: &Graph,
     target: &Target,
+    dir: Direction,
     progress: Progress,
 ) -> Result<Vec<String>, Error> {
     engine.ensure_tables()?;
     let current = known_heads(engine, graph)?;
-    let path = graph.upgrade_path(&current, target)?;
+    let path = match dir {
+        Direction::Up => graph.upgrade_path(&current, target)?,
+        Direction::Down => graph.downgrade_path(&current, target)?,
+    };
     let mut ran = Vec::new();
     for (n, rev) in path.iter().enumerate() {
         progress(n + 1, path.len(), rev);
-        let done = |heads: &[String]| {
-            graph
+        let settled = |heads: &[String]| {
+            let applied = graph
                 .closure(heads.iter().map(String::as_str))
-                .contains(&rev.id)
+                .contains(&rev.id);
+            applied == (dir == Direction::Up)
         };
-        if engine.run(rev, Direction::Up, graph, &done)? {
-            ran.push(rev.id.clone());
-        }
-    }
-    Ok(ran)
-}
-
-/// Downgrades to `target`; returns the revisions that were undone.
-pub fn downgrade(
-    engine: &mut dyn Engine,
-    graph: &Graph,
-    target: &Target,
-    progress: Progress,
-) -> Result<Vec<String>, Error> {
-    engine.ensure_tables()?;
-    let current = known_heads(engine, graph)?;
-    let path = graph.downgrade_path(&current, target)?;
-    let mut ran = Vec::new();
-    for (n, rev) in path.iter().enumerate() {
-        progress(n + 1, path.len(), rev);
-        let gone = |heads: &[String]| {
-            !graph
-                .closure(heads.iter().map(String::as_str))
-                .contains(&rev.id)
-        };
-        if engine.run(rev, Direction::Down, graph, &gone)? {
+        if engine.run(rev, dir, graph, &settled)? {
             ran.push(rev.id.clone());
         }
     }

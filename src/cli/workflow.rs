@@ -49,18 +49,12 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     let p = project(cfg)?;
     let g = graph(&p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
-    let declared = |dir: &Path| -> Result<Schema, Error> {
-        let files = read_sources(dir)
-            .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
-        declare_sqlite(&files)
-            .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))
-    };
     let before = if crate::snapshot::exists(&p.snapshots()) {
-        declared(&p.snapshots())?
+        declared_dir(&p.snapshots())?
     } else {
         Schema::default()
     };
-    let after = declared(&p.schemas())?;
+    let after = declared_dir(&p.schemas())?;
     let flags = Renames::parse(&a.rename)?;
     flags.check(&before, &after)?;
     let files = read_sources(&p.schemas())
@@ -227,10 +221,11 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
     e.ensure_tables()?;
     apply::verify_checksums(&mut e, &g, &a.accept_edited)?;
     let target = Target::parse(&target_text);
-    let ran = match dir {
-        Direction::Up => apply::upgrade(&mut e, &g, &target, &progress_up)?,
-        Direction::Down => apply::downgrade(&mut e, &g, &target, &progress_down)?,
+    let progress: apply::Progress = match dir {
+        Direction::Up => &progress_up,
+        Direction::Down => &progress_down,
     };
+    let ran = apply::migrate(&mut e, &g, &target, dir, progress)?;
     if ran.is_empty() {
         eprintln!("Nothing to do for {target_text}");
     }

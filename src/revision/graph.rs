@@ -117,10 +117,6 @@ impl Graph {
         self.revs.get(id)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.revs.is_empty()
-    }
-
     /// Revisions in dependency order (parents first).
     pub fn ordered(&self) -> impl DoubleEndedIterator<Item = &Revision> {
         self.order.iter().filter_map(|id| self.revs.get(id))
