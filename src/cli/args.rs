@@ -80,15 +80,8 @@ pub struct GenerateArgs {
     /// Write a revision with empty sections, for hand-written changes
     #[arg(long)]
     pub empty: bool,
-    /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable)
-    #[arg(long, value_name = "TABLE.OLD=NEW")]
-    pub rename: Vec<String>,
-    /// Exit with 1 and write nothing when a blocking hazard is present
-    #[arg(long)]
-    pub strict: bool,
-    /// A hazard kind --strict accepts (repeatable)
-    #[arg(long, value_name = "KIND")]
-    pub allow: Vec<String>,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -155,16 +148,8 @@ pub struct DiffArgs {
     /// Dialect of .sql sources when neither side is a database URL [default: sqlite]
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
-    /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
-    #[arg(long, value_name = "TABLE.OLD=NEW")]
-    pub rename: Vec<String>,
-    /// Exit with 1 when the script has a blocking hazard (deletes-data, likely-rename,
-    /// may-fail-on-existing-rows) that --allow does not accept; the script is still printed
-    #[arg(long)]
-    pub strict: bool,
-    /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable)
-    #[arg(long, value_name = "KIND")]
-    pub allow: Vec<String>,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
     /// Version of the SQLite that will run the script (decides native DROP/RENAME COLUMN)
     #[arg(long, value_name = "X.Y.Z")]
     pub sqlite_version: Option<String>,
@@ -181,4 +166,19 @@ pub struct InspectArgs {
     /// Dialect of a .sql source [default: sqlite]
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
+}
+
+/// Rename hints and hazard gating, shared by `diff` and `generate`.
+#[derive(Debug, Args)]
+pub struct SafetyArgs {
+    /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
+    #[arg(long, value_name = "TABLE.OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Exit with 1 on a blocking hazard (deletes-data, likely-rename, may-fail-on-existing-rows)
+    /// that --allow does not accept (diff still prints the script; generate writes nothing)
+    #[arg(long)]
+    pub strict: bool,
+    /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable)
+    #[arg(long, value_name = "KIND")]
+    pub allow: Vec<String>,
 }

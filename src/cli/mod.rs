@@ -5,7 +5,7 @@ mod args;
 mod check;
 mod workflow;
 
-pub use args::{Cli, Command, DiffArgs, Format, InspectArgs};
+pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
 
 use crate::diff::{self, Renames};
 use crate::plan::{self, Caps};
@@ -96,8 +96,8 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         .or(from.dialect())
         .or(to.dialect())
         .unwrap_or(Dialect::Sqlite);
-    let renames = Renames::parse(&args.rename)?;
-    let allowed = allowed_kinds(&args.allow)?;
+    let renames = Renames::parse(&args.safety.rename)?;
+    let allowed = allowed_kinds(&args.safety.allow)?;
     let caps = match &args.sqlite_version {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
         None => Caps::bundled(),
@@ -115,7 +115,7 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     let mut hints = to.rename_hints()?;
     hints.merge(from.rename_hints()?.inverse());
     let mut renames = hints.applicable(&before, &after);
-    renames.merge(Renames::parse(&args.rename)?);
+    renames.merge(Renames::parse(&args.safety.rename)?);
     let changes = diff::diff(&before, &after, &renames);
     let plan = plan::plan(&changes, &before, &after, caps);
     let text = match args.format {
@@ -131,7 +131,7 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     };
     write_stdout(&text)?;
     let blocked = plan::blocking(&plan, &allowed);
-    if args.strict && !blocked.is_empty() {
+    if args.safety.strict && !blocked.is_empty() {
         report_blocked(&blocked);
         return Ok(Outcome::Changes);
     }

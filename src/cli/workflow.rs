@@ -55,7 +55,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         Schema::default()
     };
     let after = declared_dir(&p.schemas())?;
-    let flags = Renames::parse(&a.rename)?;
+    let flags = Renames::parse(&a.safety.rename)?;
     flags.check(&before, &after)?;
     let files = read_sources(&p.schemas())
         .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
@@ -80,13 +80,13 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         eprintln!("No changes detected");
         return Ok(Outcome::Clean);
     }
-    let allowed = super::allowed_kinds(&a.allow)?;
+    let allowed = super::allowed_kinds(&a.safety.allow)?;
     let blocked = plan::blocking(&up, &allowed);
     for (_, h) in &up.hazards {
         let info = h.kind.info();
         eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
     }
-    if a.strict && !blocked.is_empty() {
+    if a.safety.strict && !blocked.is_empty() {
         eprintln!(
             "--strict: {} blocking hazard(s); nothing written",
             blocked.len()
