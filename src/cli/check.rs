@@ -119,6 +119,7 @@ fn differences(from: &Schema, to: &Schema) -> Vec<String> {
             Change::DropView(v) => format!("view {} is gone or changed", v.name),
             Change::CreateTrigger(t) => format!("trigger {} is new or changed", t.name),
             Change::DropTrigger(t) => format!("trigger {} is gone or changed", t.name),
+            other => other.summary(),
         })
         .collect()
 }

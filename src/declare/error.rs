@@ -136,6 +136,22 @@ pub enum Error {
 
     #[error("the in-memory SQLite used to read declared DDL failed: {0}")]
     Engine(String),
+
+    #[error("{pos}: PostgreSQL rejects this statement: {message}")]
+    #[diagnostic(code(schemadiff::ddl::pg_rejected), help("{hint}"))]
+    PgRejected {
+        pos: Box<Position>,
+        message: String,
+        hint: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("cannot load declared DDL into a scratch PostgreSQL database: {message}")]
+    #[diagnostic(help("declared PostgreSQL DDL is normalized by loading it into a temporary database on the same server (or --dev-url); the user needs CREATEDB on that server"))]
+    Scratch { message: String },
 }
 
 impl Error {
@@ -164,6 +180,17 @@ impl Error {
         Error::Duplicate {
             pos: Box::new(pos),
             name,
+            src,
+            span,
+        }
+    }
+
+    pub(super) fn pg_rejected(pos: Position, message: String, hint: String) -> Self {
+        let (src, span) = (pos.src.clone(), pos.span);
+        Error::PgRejected {
+            pos: Box::new(pos),
+            message,
+            hint,
             src,
             span,
         }

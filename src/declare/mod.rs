@@ -10,6 +10,9 @@
 
 mod error;
 mod hints;
+mod postgres;
+
+pub use self::postgres::{declare_postgres, load_postgres, ScratchDb};
 
 pub use error::Error;
 pub use hints::rename_hints;

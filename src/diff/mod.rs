@@ -5,7 +5,7 @@ mod renames;
 
 pub use renames::{RenameError, Renames};
 
-use crate::model::{Column, Index, Schema, Table, Trigger, View};
+use crate::model::{Column, EnumType, Extension, Index, Schema, Sequence, Table, Trigger, View};
 use std::collections::BTreeSet;
 
 /// What differs between two schemas, in a deterministic order (by kind, then name).
@@ -25,6 +25,17 @@ pub enum Change {
     DropView(View),
     CreateTrigger(Trigger),
     DropTrigger(Trigger),
+    // PostgreSQL only.
+    CreateSchema(String),
+    DropSchema(String),
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    AlterEnum { before: EnumType, after: EnumType },
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    AlterSequence { before: Sequence, after: Sequence },
 }
 
 /// A table present on both sides whose definition differs.
@@ -40,6 +51,37 @@ pub struct TableChange {
     pub renamed: Vec<(String, String)>,
 }
 
+impl Change {
+    /// One line naming what changes, for reports.
+    pub fn summary(&self) -> String {
+        match self {
+            Change::CreateTable(t) => format!("table {} is new", t.key()),
+            Change::DropTable(t) => format!("table {} is gone", t.key()),
+            Change::AlterTable(tc) => format!("table {} changed", tc.after.key()),
+            Change::CreateIndex(i) => format!("index {} is new or changed", i.name),
+            Change::DropIndex(i) => format!("index {} is gone or changed", i.name),
+            Change::CreateView(v) => format!("view {} is new or changed", v.name),
+            Change::DropView(v) => format!("view {} is gone or changed", v.name),
+            Change::CreateTrigger(t) => format!("trigger {} is new or changed", t.name),
+            Change::DropTrigger(t) => format!("trigger {} is gone or changed", t.name),
+            Change::CreateSchema(s) => format!("schema {s} is new"),
+            Change::DropSchema(s) => format!("schema {s} is gone"),
+            Change::CreateExtension(e) => format!("extension {} is new", e.name),
+            Change::DropExtension(e) => format!("extension {} is gone", e.name),
+            Change::CreateEnum(e) => format!("type {}.{} is new", e.schema, e.name),
+            Change::DropEnum(e) => format!("type {}.{} is gone", e.schema, e.name),
+            Change::AlterEnum { after, .. } => {
+                format!("type {}.{} has other labels", after.schema, after.name)
+            }
+            Change::CreateSequence(q) => format!("sequence {}.{} is new", q.schema, q.name),
+            Change::DropSequence(q) => format!("sequence {}.{} is gone", q.schema, q.name),
+            Change::AlterSequence { after, .. } => {
+                format!("sequence {}.{} changed", after.schema, after.name)
+            }
+        }
+    }
+}
+
 impl Changeset {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
@@ -47,13 +89,70 @@ impl Changeset {
 }
 
 /// Returns the changes that turn `from` into `to`, reading column renames from `renames`.
+/// Names match exactly, then ignoring ASCII case (SQLite folds identifiers).
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
+    diff_tables(from, to, renames, false)
+}
+
+/// Returns the changes between two PostgreSQL schemas: names match exactly (a quoted
+/// `"Users"` is not `users`), and namespaces, extensions, enum types and sequences are
+/// compared too. Recognized but unmanaged objects (partitioned tables) are not compared.
+pub fn diff_postgres(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
+    let mut changes = Vec::new();
+    for s in from.schemas.difference(&to.schemas) {
+        changes.push(Change::DropSchema(s.clone()));
+    }
+    for s in to.schemas.difference(&from.schemas) {
+        changes.push(Change::CreateSchema(s.clone()));
+    }
+    diff_named(
+        &from.extensions,
+        &to.extensions,
+        &mut changes,
+        Change::DropExtension,
+        Change::CreateExtension,
+    );
+    for (key, old) in &from.enums {
+        match to.enums.get(key) {
+            None => changes.push(Change::DropEnum(old.clone())),
+            Some(new) if new != old => changes.push(Change::AlterEnum {
+                before: old.clone(),
+                after: new.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (key, new) in &to.enums {
+        if !from.enums.contains_key(key) {
+            changes.push(Change::CreateEnum(new.clone()));
+        }
+    }
+    for (key, old) in &from.sequences {
+        match to.sequences.get(key) {
+            None => changes.push(Change::DropSequence(old.clone())),
+            Some(new) if new != old => changes.push(Change::AlterSequence {
+                before: old.clone(),
+                after: new.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (key, new) in &to.sequences {
+        if !from.sequences.contains_key(key) {
+            changes.push(Change::CreateSequence(new.clone()));
+        }
+    }
+    changes.extend(diff_tables(from, to, renames, true).changes);
+    Changeset { changes }
+}
+
+fn diff_tables(from: &Schema, to: &Schema, renames: &Renames, exact: bool) -> Changeset {
     let mut changes = Vec::new();
     let mut matched = BTreeSet::new();
     let mut pairs = Vec::new();
     for (name, table) in &to.tables {
-        match source_table(from, to, name, renames) {
-            Some(old) if matched.insert(old.name.clone()) => pairs.push((old, table)),
+        match source_table(from, to, name, renames, exact) {
+            Some(old) if matched.insert(old.key()) => pairs.push((old, table)),
             _ => {
                 changes.push(Change::CreateTable(table.clone()));
                 changes.extend(table.indexes.values().cloned().map(Change::CreateIndex));
@@ -66,7 +165,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
         }
     }
     for (old, new) in pairs {
-        diff_table(old, new, renames, &mut changes);
+        diff_table(old, new, renames, exact, &mut changes);
     }
     diff_named(
         &from.views,
@@ -92,19 +191,25 @@ fn source_table<'a>(
     to: &Schema,
     name: &str,
     renames: &Renames,
+    exact: bool,
 ) -> Option<&'a Table> {
     let hinted = renames
         .old_table(name)
-        .filter(|old| find(&to.tables, old).is_none())
-        .and_then(|old| find(&from.tables, old));
-    hinted.or_else(|| find(&from.tables, name))
+        .filter(|old| find(&to.tables, old, exact).is_none())
+        .and_then(|old| find(&from.tables, old, exact));
+    hinted.or_else(|| find(&from.tables, name, exact))
 }
 
-/// Looks `name` up exactly, then ignoring ASCII case (SQLite's identifier folding).
-fn find<'a, T>(map: &'a std::collections::BTreeMap<String, T>, name: &str) -> Option<&'a T> {
+/// Looks `name` up exactly, then (unless `exact`) ignoring ASCII case (SQLite's identifier
+/// folding).
+fn find<'a, T>(
+    map: &'a std::collections::BTreeMap<String, T>,
+    name: &str,
+    exact: bool,
+) -> Option<&'a T> {
     map.get(name).or_else(|| {
         map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .find(|(k, _)| !exact && k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     })
 }
@@ -128,11 +233,17 @@ fn diff_named<T: Clone + PartialEq>(
     }
 }
 
-fn diff_table(before: &Table, after: &Table, renames: &Renames, out: &mut Vec<Change>) {
+fn diff_table(
+    before: &Table,
+    after: &Table,
+    renames: &Renames,
+    exact: bool,
+    out: &mut Vec<Change>,
+) {
     // An index follows its table through a rename; compare it under the new name.
     let mut before_indexes = before.indexes.clone();
     for index in before_indexes.values_mut() {
-        index.table = after.name.clone();
+        index.table = after.key();
     }
     diff_named(
         &before_indexes,
@@ -162,7 +273,7 @@ fn diff_table(before: &Table, after: &Table, renames: &Renames, out: &mut Vec<Ch
                 let by_case = before
                     .columns
                     .iter()
-                    .find(|c| c.name.eq_ignore_ascii_case(&col.name));
+                    .find(|c| !exact && c.name.eq_ignore_ascii_case(&col.name));
                 by_case.filter(|c| after.column(&c.name).is_none())
             });
             if let Some(s) = source.filter(|s| s.name != col.name) {
@@ -203,6 +314,8 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         indexes: _,
         strict,
         without_rowid,
+        schema,
+        comment,
     } = a;
     *name == b.name
         && columns.len() == b.columns.len()
@@ -216,6 +329,8 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         && *foreign_keys == b.foreign_keys
         && *strict == b.strict
         && *without_rowid == b.without_rowid
+        && *schema == b.schema
+        && *comment == b.comment
 }
 
 /// Compares two columns field by field (names included).
@@ -227,6 +342,8 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         default,
         collation,
         generated,
+        identity,
+        comment,
     } = a;
     *name == b.name
         && *ty == b.ty
@@ -234,4 +351,6 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         && *default == b.default
         && *collation == b.collation
         && *generated == b.generated
+        && *identity == b.identity
+        && *comment == b.comment
 }

@@ -2,6 +2,7 @@
 //!
 //! Owns all catalog I/O. Must not import `diff`, `plan`, `render` or `cli`.
 
+pub mod postgres;
 pub mod sqlite;
 
 /// Why a database could not be read.

@@ -8,19 +8,96 @@
 //! This module imports nothing else from the crate.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A whole database schema: tables (with their indexes), views and triggers, keyed by name.
+///
+/// On SQLite a key is the object's name. On PostgreSQL it is `schema.name` (see
+/// [`qualified_key`]), and the PostgreSQL-only collections (namespaces, enum types,
+/// sequences, extensions) are filled; on SQLite they stay empty and are not serialized.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     pub views: BTreeMap<String, View>,
     pub triggers: BTreeMap<String, Trigger>,
+    /// PostgreSQL namespaces (schemas) other than the system ones, `public` included.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub schemas: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, EnumType>,
+    /// Standalone sequences and the sequences behind `serial` columns (not identity ones).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, Sequence>,
+    /// Extensions by name (their own objects are left out of every other collection).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<String, Extension>,
+    /// Objects recognized but not managed (e.g. partitioned tables), key → what they are.
+    /// The differ ignores them; the CLI reports them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unmanaged: BTreeMap<String, String>,
+}
+
+/// Returns the key of a PostgreSQL object in a [`Schema`] map: `schema.name`.
+pub fn qualified_key(schema: &str, name: &str) -> String {
+    format!("{schema}.{name}")
+}
+
+/// A PostgreSQL enum type with its labels in sort order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumType {
+    pub schema: String,
+    pub name: String,
+    pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Sequence parameters (also those of an identity column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    /// `smallint`, `integer` or `bigint`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+/// A PostgreSQL sequence. `owned_by` is `(table key, column)` for a `serial` column's
+/// sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub schema: String,
+    pub name: String,
+    pub options: SequenceOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<(String, String)>,
+}
+
+/// An installed extension and the schema holding its objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+}
+
+/// An identity column's kind and sequence parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// `GENERATED ALWAYS` (else `BY DEFAULT`).
+    pub always: bool,
+    pub options: SequenceOptions,
 }
 
 /// One table with its columns in declared order and its constraints and indexes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
+    /// PostgreSQL namespace; `None` on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     pub name: String,
     pub columns: Vec<Column>,
     pub primary_key: Option<PrimaryKey>,
@@ -34,10 +111,12 @@ pub struct Table {
     pub indexes: BTreeMap<String, Index>,
     pub strict: bool,
     pub without_rowid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A column. `ty` is the declared type, upper-cased with whitespace collapsed ("" when none).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     #[serde(rename = "type")]
@@ -48,6 +127,10 @@ pub struct Column {
     /// Upper-cased collation name when one is declared.
     pub collation: Option<String>,
     pub generated: Option<Generated>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A generated column's expression and storage.
@@ -58,28 +141,40 @@ pub struct Generated {
 }
 
 /// The primary key. A single `INTEGER` column in a rowid table is the rowid alias.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
     pub autoincrement: bool,
+    /// PostgreSQL: the server's own text of the constraint (`pg_get_constraintdef`), which
+    /// is what is compared and rendered; `None` on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Unique {
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// PostgreSQL: the server's own text of the constraint (`pg_get_constraintdef`), which
+    /// is what is compared and rendered; `None` on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Check {
     pub name: Option<String>,
     pub expr: String,
+    /// PostgreSQL: the server's own text of the constraint (`pg_get_constraintdef`), which
+    /// is what is compared and rendered; `None` on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 /// A foreign key. `ref_columns` is empty when the DDL references the parent's primary key
 /// implicitly (`REFERENCES parent`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ForeignKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
@@ -89,11 +184,16 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     /// `DEFERRABLE INITIALLY DEFERRED`; every other spelling is immediate in SQLite.
     pub deferred: bool,
+    /// PostgreSQL: the server's own text of the constraint (`pg_get_constraintdef`), which
+    /// is what is compared and rendered; `None` on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
+    #[default]
     NoAction,
     Restrict,
     Cascade,
@@ -115,7 +215,7 @@ impl FkAction {
 }
 
 /// An explicit index on one table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     pub table: String,
@@ -123,6 +223,10 @@ pub struct Index {
     pub columns: Vec<IndexPart>,
     /// Canonical partial-index predicate.
     pub predicate: Option<String>,
+    /// PostgreSQL: the server's `CREATE INDEX` text (`pg_get_indexdef`), compared and
+    /// rendered as is; it carries the method, opclasses, INCLUDE and NULLS order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 /// One key of an index: a column name or an expression, with collation and direction.
@@ -135,10 +239,19 @@ pub struct IndexPart {
 }
 
 /// A view. `sql` is its canonical `CREATE VIEW` statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     pub name: String,
     pub sql: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// PostgreSQL: keys of the tables and views the view reads (from `pg_depend`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A trigger on `table`. `sql` is its canonical `CREATE TRIGGER` statement.
@@ -150,6 +263,15 @@ pub struct Trigger {
 }
 
 impl Table {
+    /// Returns the table's key in [`Schema::tables`]: `schema.name` on PostgreSQL, the name
+    /// on SQLite.
+    pub fn key(&self) -> String {
+        match &self.schema {
+            Some(s) => qualified_key(s, &self.name),
+            None => self.name.clone(),
+        }
+    }
+
     /// Returns the column named `name`, if any.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
@@ -178,6 +300,11 @@ impl Table {
 impl Schema {
     /// Reports whether the schema holds no objects at all.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.views.is_empty() && self.triggers.is_empty()
+        self.tables.is_empty()
+            && self.views.is_empty()
+            && self.triggers.is_empty()
+            && self.enums.is_empty()
+            && self.sequences.is_empty()
+            && self.extensions.is_empty()
     }
 }

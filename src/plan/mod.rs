@@ -232,6 +232,17 @@ impl Builder {
             Change::CreateView(v) => self.views.1.push(v.clone()),
             Change::DropTrigger(t) => self.triggers.0.push(t.clone()),
             Change::CreateTrigger(t) => self.triggers.1.push(t.clone()),
+            // PostgreSQL-only objects: `diff::diff` (SQLite) never produces these.
+            Change::CreateSchema(_)
+            | Change::DropSchema(_)
+            | Change::CreateExtension(_)
+            | Change::DropExtension(_)
+            | Change::CreateEnum(_)
+            | Change::DropEnum(_)
+            | Change::AlterEnum { .. }
+            | Change::CreateSequence(_)
+            | Change::DropSequence(_)
+            | Change::AlterSequence { .. } => {}
         }
     }
 

@@ -11,8 +11,8 @@ pub use normalize::{
     canonical_expr, canonical_expr_text, canonical_statement, is_constant_literal,
     referenced_names, rename_column_in_expr,
 };
-pub use quote::{is_keyword, quote_ident, quote_literal};
-pub use split::{byte_offset, split_statements, Statement, StatementKind};
+pub use quote::{is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified};
+pub use split::{byte_offset, split_pg_statements, split_statements, Statement, StatementKind};
 
 /// The sqlparser dialect used for everything SQLite.
 pub fn dialect() -> sqlparser::dialect::SQLiteDialect {

@@ -184,6 +184,121 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// PostgreSQL keywords that are reserved or cannot name a column or type, beyond [`KEYWORDS`]
+/// (<https://www.postgresql.org/docs/15/sql-keywords-appendix.html>).
+const PG_KEYWORDS: &[&str] = &[
+    "ANALYSE",
+    "ANY",
+    "ARRAY",
+    "ASYMMETRIC",
+    "AUTHORIZATION",
+    "BIGINT",
+    "BINARY",
+    "BIT",
+    "BOOLEAN",
+    "BOTH",
+    "CHAR",
+    "CHARACTER",
+    "COALESCE",
+    "COLLATION",
+    "CONCURRENTLY",
+    "CURRENT_CATALOG",
+    "CURRENT_ROLE",
+    "CURRENT_SCHEMA",
+    "CURRENT_USER",
+    "DEC",
+    "DECIMAL",
+    "FETCH",
+    "FLOAT",
+    "FOR",
+    "FREEZE",
+    "GRANT",
+    "GREATEST",
+    "GROUPING",
+    "ILIKE",
+    "INOUT",
+    "INT",
+    "INTEGER",
+    "INTERVAL",
+    "LATERAL",
+    "LEADING",
+    "LEAST",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NATIONAL",
+    "NCHAR",
+    "NONE",
+    "NORMALIZE",
+    "NULLIF",
+    "NUMERIC",
+    "OFFSET",
+    "ONLY",
+    "OUT",
+    "OVERLAPS",
+    "OVERLAY",
+    "PLACING",
+    "POSITION",
+    "PRECISION",
+    "REAL",
+    "RETURNING",
+    "ROW",
+    "SESSION_USER",
+    "SETOF",
+    "SIMILAR",
+    "SMALLINT",
+    "SOME",
+    "SUBSTRING",
+    "SYMMETRIC",
+    "SYSTEM_USER",
+    "TABLESAMPLE",
+    "TIME",
+    "TIMESTAMP",
+    "TREAT",
+    "TRAILING",
+    "TRIM",
+    "USER",
+    "VALUES",
+    "VARCHAR",
+    "VARIADIC",
+    "VERBOSE",
+    "XMLATTRIBUTES",
+    "XMLCONCAT",
+    "XMLELEMENT",
+    "XMLEXISTS",
+    "XMLFOREST",
+    "XMLNAMESPACES",
+    "XMLPARSE",
+    "XMLPI",
+    "XMLROOT",
+    "XMLSERIALIZE",
+    "XMLTABLE",
+];
+
+/// Returns `name` as a PostgreSQL identifier: bare only when it is lower case
+/// (`[a-z_][a-z0-9_]*`, which PostgreSQL would not fold) and no keyword of either engine;
+/// otherwise double-quoted. Extra quoting is harmless; too little would change the name.
+pub fn quote_pg_ident(name: &str) -> String {
+    let lower = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let upper = name.to_ascii_uppercase();
+    if lower && !is_keyword(name) && !PG_KEYWORDS.contains(&upper.as_str()) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Returns `schema.name` with both parts quoted for PostgreSQL.
+pub fn quote_pg_qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_pg_ident(schema), quote_pg_ident(name))
+}
+
 /// Returns `value` as an SQL string literal in single quotes.
 pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -208,5 +323,15 @@ mod tests {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident("1st"), "\"1st\"");
         assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn postgres_quotes_case_and_keywords() {
+        assert_eq!(quote_pg_ident("users"), "users");
+        assert_eq!(quote_pg_ident("Users"), "\"Users\"");
+        assert_eq!(quote_pg_ident("user"), "\"user\"");
+        assert_eq!(quote_pg_ident("order"), "\"order\"");
+        assert_eq!(quote_pg_ident("Last Name"), "\"Last Name\"");
+        assert_eq!(quote_pg_qualified("app", "t1"), "app.t1");
     }
 }

@@ -47,8 +47,20 @@ pub struct SplitError {
 
 /// Returns the statements of `src` in file order.
 pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
-    let dialect = super::dialect();
-    let tokens = Tokenizer::new(&dialect, src)
+    split_with(&super::dialect(), src)
+}
+
+/// Returns the statements of PostgreSQL DDL in file order (dollar-quoted bodies, `E''`
+/// strings and nested comments do not split).
+pub fn split_pg_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
+    split_with(&sqlparser::dialect::PostgreSqlDialect {}, src)
+}
+
+fn split_with(
+    dialect: &dyn sqlparser::dialect::Dialect,
+    src: &str,
+) -> Result<Vec<Statement>, SplitError> {
+    let tokens = Tokenizer::new(dialect, src)
         .tokenize_with_location()
         .map_err(|e| SplitError {
             message: e.message.clone(),

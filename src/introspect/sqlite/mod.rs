@@ -40,6 +40,7 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
                 let view = View {
                     name: obj.name.clone(),
                     sql,
+                    ..Default::default()
                 };
                 schema.views.insert(obj.name.clone(), view);
             }
@@ -235,6 +236,7 @@ fn build_table(
             not_null: c.not_null,
             default,
             generated,
+            ..Default::default()
         });
     }
     pk.sort();
@@ -242,6 +244,7 @@ fn build_table(
         name: text.pk_name.take(),
         columns: pk.into_iter().map(|(_, n)| n).collect(),
         autoincrement: text.autoincrement,
+        ..Default::default()
     });
     Ok(Table {
         name: obj.name.clone(),
@@ -253,6 +256,7 @@ fn build_table(
         indexes: BTreeMap::new(),
         strict,
         without_rowid,
+        ..Default::default()
     })
 }
 
@@ -274,6 +278,7 @@ fn add_index(
             unique: parsed.unique,
             columns: parsed.parts,
             predicate: parsed.predicate,
+            ..Default::default()
         };
         table.indexes.insert(obj.name.clone(), index);
     }

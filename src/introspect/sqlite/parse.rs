@@ -108,10 +108,12 @@ fn column_option(out: &mut TableText, column: &str, name: Option<String>, opt: &
         ColumnOption::Check(c) => out.checks.push(Check {
             name: name.or_else(|| ident(&c.name)),
             expr: canonical_expr(&c.expr),
+            ..Default::default()
         }),
         ColumnOption::Unique(u) => out.uniques.push(Unique {
             name: name.or_else(|| ident(&u.name)),
             columns: vec![column.into()],
+            ..Default::default()
         }),
         ColumnOption::PrimaryKey(pk) => out.pk_name = name.or_else(|| ident(&pk.name)),
         ColumnOption::OnConflict(_) => out
@@ -132,6 +134,7 @@ fn table_constraint(out: &mut TableText, c: &TableConstraint) {
         TableConstraint::Check(c) => out.checks.push(Check {
             name: ident(&c.name),
             expr: canonical_expr(&c.expr),
+            ..Default::default()
         }),
         TableConstraint::Unique(u) => out.uniques.push(Unique {
             name: ident(&u.name),
@@ -141,6 +144,7 @@ fn table_constraint(out: &mut TableText, c: &TableConstraint) {
                 .map(|c| c.column.expr.to_string())
                 .map(unquote)
                 .collect(),
+            ..Default::default()
         }),
         TableConstraint::PrimaryKey(pk) => out.pk_name = ident(&pk.name),
         TableConstraint::ForeignKey(fk) => out.foreign_keys.push(foreign_key(fk)),
@@ -161,6 +165,7 @@ fn foreign_key(fk: &ForeignKeyConstraint) -> ForeignKey {
         on_delete: action(fk.on_delete),
         on_update: action(fk.on_update),
         deferred: is_deferred(fk.characteristics.as_ref()),
+        ..Default::default()
     }
 }
 

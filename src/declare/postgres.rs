@@ -1,0 +1,194 @@
+//! Declared PostgreSQL DDL, normalized by the server (DESIGN.md "Normalization"): the files
+//! are loaded into a scratch database on the same server (or the dev URL), read back with
+//! the live introspection queries, and the scratch database is dropped, also on error.
+//!
+//! The statements are first sent as one batch (one round trip; the batch is one implicit
+//! transaction, so a failure leaves nothing behind). If the server refuses the batch, they
+//! are run one by one, retrying those that name an object declared later, so statement
+//! order across files does not matter; the first statement that still fails is reported
+//! with its file, line and column.
+
+use super::error::Position;
+use super::{Error, SourceFile};
+use crate::introspect::postgres::{self as pg, connect::connect_config};
+use crate::model::Schema;
+use crate::sqltext::{split_pg_statements, Statement};
+use postgres::error::{ErrorPosition, SqlState};
+use postgres::{Client, Config};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A temporary database, dropped when this guard goes out of scope.
+pub struct ScratchDb {
+    admin: Client,
+    pub name: String,
+    pub config: Config,
+}
+
+impl ScratchDb {
+    /// Creates `schemadiff_scratch_<pid>_<n>` on the server `server` points at.
+    pub fn create(server: &Config) -> Result<ScratchDb, Error> {
+        let scratch = |e: &dyn std::fmt::Display| Error::Scratch {
+            message: e.to_string(),
+        };
+        let mut admin = connect_config(server).map_err(|e| scratch(&e))?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("schemadiff_scratch_{}_{n}", std::process::id());
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name} TEMPLATE template0"
+            ))
+            .map_err(|e| scratch(&db_message(&e)))?;
+        let mut config = server.clone();
+        config.dbname(&name);
+        Ok(ScratchDb {
+            admin,
+            name,
+            config,
+        })
+    }
+
+    /// Connects to the scratch database.
+    pub fn connect(&self) -> Result<Client, Error> {
+        connect_config(&self.config).map_err(|e| Error::Scratch {
+            message: e.to_string(),
+        })
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = self.admin.batch_execute(&sql) {
+            eprintln!(
+                "warning: could not drop scratch database {}: {}",
+                self.name,
+                db_message(&e)
+            );
+        }
+    }
+}
+
+/// Loads `files` into a scratch database on `server` and reads it back.
+pub fn declare_postgres(files: &[SourceFile], server: &Config) -> Result<Schema, Error> {
+    let scratch = ScratchDb::create(server)?;
+    let mut client = scratch.connect()?;
+    load_postgres(&mut client, files)?;
+    let read = pg::introspect(&mut client, &[]).map_err(|e| Error::Scratch {
+        message: db_message(&e),
+    })?;
+    drop(client);
+    Ok(read.schema)
+}
+
+/// Runs the statements of `files` on `client` (an empty database).
+pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Error> {
+    let pending = statements(files)?;
+    let batch: String = pending
+        .iter()
+        .map(|(_, s)| format!("{};\n", s.text))
+        .collect();
+    if pending.is_empty() || client.batch_execute(&batch).is_ok() {
+        return Ok(());
+    }
+    execute_until_settled(client, pending)
+}
+
+fn statements(files: &[SourceFile]) -> Result<Vec<(&SourceFile, Statement)>, Error> {
+    let mut out = Vec::new();
+    for file in files {
+        let stmts = split_pg_statements(&file.text).map_err(|e| {
+            let pos = Position::new(file, e.line, e.column, e.offset);
+            Error::syntax(pos, format!("cannot read DDL: {}", e.message))
+        })?;
+        out.extend(stmts.into_iter().map(|s| (file, s)));
+    }
+    Ok(out)
+}
+
+/// Errors that mean "declared later": retried while other statements make progress.
+fn is_missing_dependency(e: &postgres::Error) -> bool {
+    e.code().is_some_and(|c| {
+        [
+            SqlState::UNDEFINED_TABLE,
+            SqlState::UNDEFINED_OBJECT,
+            SqlState::INVALID_SCHEMA_NAME,
+            SqlState::UNDEFINED_FUNCTION,
+            SqlState::UNDEFINED_COLUMN,
+            SqlState::INVALID_FOREIGN_KEY,
+        ]
+        .contains(c)
+    })
+}
+
+fn execute_until_settled(
+    client: &mut Client,
+    mut pending: Vec<(&SourceFile, Statement)>,
+) -> Result<(), Error> {
+    loop {
+        let mut failed = Vec::new();
+        let before = pending.len();
+        for (file, stmt) in pending {
+            match client.batch_execute(&stmt.text) {
+                Ok(()) => {}
+                Err(e) if is_missing_dependency(&e) => failed.push((file, stmt, e)),
+                Err(e) => return Err(rejected(file, &stmt, &e)),
+            }
+        }
+        if failed.is_empty() {
+            return Ok(());
+        }
+        if failed.len() == before {
+            let (file, stmt, e) = &failed[0];
+            return Err(rejected(file, stmt, e));
+        }
+        pending = failed.into_iter().map(|(f, s, _)| (f, s)).collect();
+    }
+}
+
+/// The server's message, with its detail and hint.
+pub fn db_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut text = db.message().to_string();
+            if let Some(d) = db.detail() {
+                text = format!("{text} ({d})");
+            }
+            text
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Places the server's error at the file position it points to (or the statement's start).
+fn rejected(file: &SourceFile, stmt: &Statement, e: &postgres::Error) -> Error {
+    let hint = e
+        .as_db_error()
+        .and_then(|d| d.hint().map(str::to_string))
+        .unwrap_or_else(|| {
+            "correct the statement so that PostgreSQL accepts it; schemas/ must load into an empty database".into()
+        });
+    let within = match e.as_db_error().and_then(|d| d.position()) {
+        Some(ErrorPosition::Original(p)) => stmt
+            .text
+            .char_indices()
+            .nth((*p as usize).saturating_sub(1))
+            .map_or(0, |(i, _)| i),
+        _ => 0,
+    };
+    let offset = stmt.offset + within;
+    let (line, column) = line_column(&file.text, offset);
+    Error::pg_rejected(
+        Position::new(file, line, column, offset),
+        db_message(e),
+        hint,
+    )
+}
+
+fn line_column(text: &str, offset: usize) -> (u64, u64) {
+    let head = &text[..offset.min(text.len())];
+    let line = head.matches('\n').count() as u64 + 1;
+    let col = head.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, col)
+}

@@ -1,0 +1,293 @@
+//! Turns the rows of the bulk catalog queries into model objects.
+
+use crate::model::{
+    qualified_key, Check, Column, EnumType, FkAction, ForeignKey, Generated, Identity, Index,
+    IndexPart, PrimaryKey, Schema, Sequence, SequenceOptions, Table, Unique, View,
+};
+use crate::sqltext::quote_pg_qualified;
+use postgres::Row;
+use std::collections::BTreeMap;
+
+/// What a relation oid is, so that later queries can attach to it.
+enum Rel {
+    Table(String),
+    View(String),
+    Other,
+}
+
+/// Relations by oid.
+pub struct Relations {
+    by_oid: BTreeMap<i64, Rel>,
+}
+
+impl Relations {
+    /// Reads `relations.sql` rows: tables, views, sequences; unmanaged kinds are listed.
+    pub fn read(rows: &[Row], schema: &mut Schema) -> Relations {
+        let mut by_oid = BTreeMap::new();
+        for row in rows {
+            let oid: i64 = row.get("oid");
+            let ns: String = row.get("nspname");
+            let name: String = row.get("relname");
+            let kind: String = row.get("relkind");
+            let key = qualified_key(&ns, &name);
+            let comment: Option<String> = row.get("comment");
+            let rel = match (kind.as_str(), row.get::<_, bool>("relispartition")) {
+                (_, true) => {
+                    let parent: Option<String> = row.get("parent");
+                    let what = format!("partition of {}", parent.unwrap_or_default());
+                    schema.unmanaged.insert(key, what);
+                    Rel::Other
+                }
+                ("r", _) => {
+                    let table = Table {
+                        schema: Some(ns),
+                        name,
+                        comment,
+                        ..Table::default()
+                    };
+                    schema.tables.insert(key.clone(), table);
+                    Rel::Table(key)
+                }
+                ("v" | "m", _) => {
+                    let materialized = kind == "m";
+                    let def: String = row.get("viewdef");
+                    let def = def.trim().trim_end_matches(';').trim_end();
+                    let head = if materialized {
+                        "MATERIALIZED VIEW"
+                    } else {
+                        "VIEW"
+                    };
+                    let sql = format!("CREATE {head} {} AS\n{def}", quote_pg_qualified(&ns, &name));
+                    let view = View {
+                        schema: Some(ns),
+                        name,
+                        sql,
+                        materialized,
+                        comment,
+                        ..View::default()
+                    };
+                    schema.views.insert(key.clone(), view);
+                    Rel::View(key)
+                }
+                ("S", _) => {
+                    if !row.get::<_, Option<bool>>("identity_seq").unwrap_or(false) {
+                        let seq = sequence(row, ns, name);
+                        schema.sequences.insert(key, seq);
+                    }
+                    Rel::Other
+                }
+                ("p", _) => {
+                    schema.unmanaged.insert(key, "partitioned table".into());
+                    Rel::Other
+                }
+                _ => {
+                    schema.unmanaged.insert(key, "foreign table".into());
+                    Rel::Other
+                }
+            };
+            by_oid.insert(oid, rel);
+        }
+        Relations { by_oid }
+    }
+
+    fn table<'a>(&self, schema: &'a mut Schema, oid: i64) -> Option<&'a mut Table> {
+        match self.by_oid.get(&oid) {
+            Some(Rel::Table(key)) => schema.tables.get_mut(key),
+            _ => None,
+        }
+    }
+
+    /// Reads `columns.sql` rows into the tables (view columns are implied by their SQL).
+    pub fn add_columns(&mut self, rows: &[Row], schema: &mut Schema) {
+        for row in rows {
+            if let Some(table) = self.table(schema, row.get("relid")) {
+                table.columns.push(column(row));
+            }
+        }
+    }
+
+    /// Reads `constraints.sql` rows into the tables.
+    pub fn add_constraints(&mut self, rows: &[Row], schema: &mut Schema) {
+        for row in rows {
+            let Some(table) = self.table(schema, row.get("relid")) else {
+                continue;
+            };
+            let name: String = row.get("conname");
+            let definition: String = row.get("definition");
+            let columns: Vec<String> = row.get("columns");
+            match row.get::<_, String>("contype").as_str() {
+                "p" => {
+                    table.primary_key = Some(PrimaryKey {
+                        name: Some(name),
+                        columns,
+                        autoincrement: false,
+                        definition: Some(definition),
+                    })
+                }
+                "u" => table.uniques.push(Unique {
+                    name: Some(name),
+                    columns,
+                    definition: Some(definition),
+                }),
+                "f" => table
+                    .foreign_keys
+                    .push(foreign_key(row, name, columns, definition)),
+                // CHECK and EXCLUDE: compared and rendered by their definition.
+                _ => table.checks.push(Check {
+                    name: Some(name),
+                    expr: definition.clone(),
+                    definition: Some(definition),
+                }),
+            }
+        }
+        for table in schema.tables.values_mut() {
+            table.uniques.sort();
+            table.checks.sort();
+            table.foreign_keys.sort();
+        }
+    }
+
+    /// Reads `indexes.sql` rows into the tables; returns the keys of invalid indexes.
+    pub fn add_indexes(&mut self, rows: &[Row], schema: &mut Schema) -> Vec<String> {
+        let mut invalid = Vec::new();
+        for row in rows {
+            let Some(table) = self.table(schema, row.get("relid")) else {
+                continue;
+            };
+            let index = index(row, table);
+            if !row.get::<_, bool>("indisvalid") {
+                let ns = table.schema.clone().unwrap_or_default();
+                invalid.push(qualified_key(&ns, &index.name));
+            }
+            table.indexes.insert(index.name.clone(), index);
+        }
+        invalid
+    }
+
+    /// Reads `view_deps.sql` rows into the views' `depends_on`.
+    pub fn add_view_deps(&mut self, rows: &[Row], schema: &mut Schema) {
+        for row in rows {
+            let Some(Rel::View(key)) = self.by_oid.get(&row.get::<_, i64>("view_id")) else {
+                continue;
+            };
+            let dep = qualified_key(&row.get::<_, String>(1), &row.get::<_, String>(2));
+            if let Some(view) = schema.views.get_mut(key) {
+                view.depends_on.push(dep);
+            }
+        }
+    }
+}
+
+fn column(row: &Row) -> Column {
+    let identity: String = row.get("attidentity");
+    let generated: String = row.get("attgenerated");
+    let default: Option<String> = row.get("default_expr");
+    let (default, generated) = if generated == "s" {
+        let expr = default.unwrap_or_default();
+        (None, Some(Generated { expr, stored: true }))
+    } else {
+        (default, None)
+    };
+    let identity = (!identity.is_empty()).then(|| Identity {
+        always: identity == "a",
+        options: sequence_options(row),
+    });
+    Column {
+        name: row.get("attname"),
+        ty: row.get("type"),
+        not_null: row.get("attnotnull"),
+        default,
+        collation: row.get("collation"),
+        generated,
+        identity,
+        comment: row.get("comment"),
+    }
+}
+
+fn sequence_options(row: &Row) -> SequenceOptions {
+    SequenceOptions {
+        ty: row.get::<_, Option<String>>("seqtype").unwrap_or_default(),
+        start: row.get::<_, Option<i64>>("seqstart").unwrap_or_default(),
+        increment: row
+            .get::<_, Option<i64>>("seqincrement")
+            .unwrap_or_default(),
+        min: row.get::<_, Option<i64>>("seqmin").unwrap_or_default(),
+        max: row.get::<_, Option<i64>>("seqmax").unwrap_or_default(),
+        cache: row.get::<_, Option<i64>>("seqcache").unwrap_or_default(),
+        cycle: row.get::<_, Option<bool>>("seqcycle").unwrap_or_default(),
+    }
+}
+
+fn sequence(row: &Row, schema: String, name: String) -> Sequence {
+    let owner_schema: Option<String> = row.get("owner_schema");
+    let owner_table: Option<String> = row.get("owner_table");
+    let owner_column: Option<String> = row.get("owner_column");
+    let owned_by = match (owner_schema, owner_table, owner_column) {
+        (Some(s), Some(t), Some(c)) => Some((qualified_key(&s, &t), c)),
+        _ => None,
+    };
+    Sequence {
+        schema,
+        name,
+        options: sequence_options(row),
+        owned_by,
+    }
+}
+
+fn action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn foreign_key(row: &Row, name: String, columns: Vec<String>, definition: String) -> ForeignKey {
+    let ref_schema: String = row.get("ref_schema");
+    let ref_table: String = row.get("ref_table");
+    ForeignKey {
+        name: Some(name),
+        columns,
+        ref_table: qualified_key(&ref_schema, &ref_table),
+        ref_columns: row.get("ref_columns"),
+        on_delete: action(&row.get::<_, String>("confdeltype")),
+        on_update: action(&row.get::<_, String>("confupdtype")),
+        deferred: row.get("condeferred"),
+        definition: Some(definition),
+    }
+}
+
+fn index(row: &Row, table: &Table) -> Index {
+    let parts: Vec<String> = row.get("parts");
+    let desc: Vec<bool> = row.get("descending");
+    let columns = parts
+        .into_iter()
+        .zip(desc)
+        .map(|(expr, desc)| IndexPart {
+            expr,
+            collation: None,
+            desc,
+        })
+        .collect();
+    let ns = table.schema.clone().unwrap_or_default();
+    Index {
+        name: row.get("name"),
+        table: qualified_key(&ns, &table.name),
+        unique: row.get("indisunique"),
+        columns,
+        predicate: row.get("predicate"),
+        definition: Some(row.get("definition")),
+    }
+}
+
+/// Reads an `enums.sql` row.
+pub fn enum_type(row: &Row) -> EnumType {
+    EnumType {
+        schema: row.get(0),
+        name: row.get(1),
+        labels: row.get(2),
+        comment: row.get(3),
+    }
+}
