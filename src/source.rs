@@ -60,9 +60,17 @@ pub enum Error {
     #[diagnostic(transparent)]
     Declare(Box<declare::Error>),
 
-    #[error("PostgreSQL is not supported yet by this build of schemadiff ({what})")]
-    #[diagnostic(help("SQLite sources work today; PostgreSQL introspection is being built"))]
-    PostgresUnsupported { what: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Connect(#[from] crate::introspect::postgres::ConnectError),
+
+    #[error("cannot read the PostgreSQL catalog of {url}: {message}")]
+    #[diagnostic(help("the user needs read access to pg_catalog (any role has it); check the server log"))]
+    PgIntrospect { url: String, message: String },
+
+    #[error("declared PostgreSQL DDL is normalized by a PostgreSQL server, and none is given")]
+    #[diagnostic(help("pass --dev-url postgresql://user@host/db (a scratch database is created there and dropped), or compare against a postgresql:// URL, whose server is then used"))]
+    NoDevServer,
 }
 
 impl Source {
@@ -119,13 +127,39 @@ impl Source {
         }
     }
 
+    /// Returns the URL of a PostgreSQL source.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match self {
+            Source::Postgres(url) => Some(url),
+            _ => None,
+        }
+    }
+
     /// Loads the schema. File sources are read as `dialect`.
     pub fn load(&self, dialect: Dialect) -> Result<Schema, Error> {
+        self.load_with(dialect, None)
+    }
+
+    /// Loads the schema; declared PostgreSQL DDL is normalized on the server `dev_url`.
+    pub fn load_with(&self, dialect: Dialect, dev_url: Option<&str>) -> Result<Schema, Error> {
         match (self, dialect) {
-            (Source::Postgres(url), _) => Err(Error::PostgresUnsupported { what: redact(url) }),
-            (Source::Files(_), Dialect::Postgres) => Err(Error::PostgresUnsupported {
-                what: "declared PostgreSQL DDL".into(),
-            }),
+            (Source::Postgres(url), _) => {
+                let mut client = crate::introspect::postgres::connect(url)?;
+                let read = crate::introspect::postgres::introspect(&mut client, &[]).map_err(|e| {
+                    Error::PgIntrospect {
+                        url: redact(url),
+                        message: crate::declare::db_message(&e),
+                    }
+                })?;
+                Ok(read.schema)
+            }
+            (Source::Files(path), Dialect::Postgres) => {
+                let url = dev_url.ok_or(Error::NoDevServer)?;
+                let config = crate::introspect::postgres::connect::config(url)?;
+                read_sources(path)
+                    .and_then(|files| declare::declare_postgres(&files, &config))
+                    .map_err(|e| Error::Declare(Box::new(e)))
+            }
             (Source::Files(path), Dialect::Sqlite) => read_sources(path)
                 .and_then(|files| declare_sqlite(&files))
                 .map_err(|e| Error::Declare(Box::new(e))),

@@ -153,6 +153,9 @@ pub struct DiffArgs {
     /// Version of the SQLite that will run the script (decides native DROP/RENAME COLUMN)
     #[arg(long, value_name = "X.Y.Z")]
     pub sqlite_version: Option<String>,
+    /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized [default: the server of the postgresql:// side]
+    #[arg(long, value_name = "URL")]
+    pub dev_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +169,9 @@ pub struct InspectArgs {
     /// Dialect of a .sql source [default: sqlite]
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
+    /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized
+    #[arg(long, value_name = "URL")]
+    pub dev_url: Option<String>,
 }
 
 /// Rename hints and hazard gating, shared by `diff` and `generate`.

@@ -98,6 +98,9 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         .unwrap_or(Dialect::Sqlite);
     let renames = Renames::parse(&args.safety.rename)?;
     let allowed = allowed_kinds(&args.safety.allow)?;
+    if dialect == Dialect::Postgres {
+        return diff_postgres(&args, &from, &to, &allowed);
+    }
     let caps = match &args.sqlite_version {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
         None => Caps::bundled(),
@@ -140,6 +143,63 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `diff` on PostgreSQL: declared files are normalized on `--dev-url` or on the server of
+/// the URL side.
+fn diff_postgres(
+    args: &DiffArgs,
+    from: &Source,
+    to: &Source,
+    allowed: &[plan::HazardKind],
+) -> Result<Outcome, Error> {
+    let dev = args
+        .dev_url
+        .as_deref()
+        .map(|u| match Source::parse(u) {
+            Ok(Source::Postgres(url)) => url,
+            _ => u.to_string(),
+        })
+        .or_else(|| from.postgres_url().or(to.postgres_url()).map(str::to_string));
+    let before = from.load_with(Dialect::Postgres, dev.as_deref())?;
+    let after = to.load_with(Dialect::Postgres, dev.as_deref())?;
+    let renames = Renames::parse(&args.safety.rename)?;
+    let changes = diff::diff_postgres(&before, &after, &renames);
+    let plan = plan::postgres::plan_postgres(&changes, &before, &after);
+    let text = match args.format {
+        Format::Sql => crate::render::postgres::render_script(
+            &plan,
+            &format!("from {} to {}", args.from, args.to),
+        ),
+        Format::Json => json(&PgDiffJson {
+            from: &args.from,
+            to: &args.to,
+            changes: changes.changes.len(),
+            steps: crate::render::postgres::render_steps(&plan),
+        }),
+    };
+    write_stdout(&text)?;
+    let blocked: Vec<&plan::Hazard> = plan
+        .hazards()
+        .filter(|h| h.kind.info().blocking && !allowed.contains(&h.kind))
+        .collect();
+    if args.safety.strict && !blocked.is_empty() {
+        report_blocked(&blocked);
+        return Ok(Outcome::Changes);
+    }
+    Ok(if args.exit_code && !plan.is_empty() {
+        Outcome::Changes
+    } else {
+        Outcome::Clean
+    })
+}
+
+#[derive(Serialize)]
+struct PgDiffJson<'a> {
+    from: &'a str,
+    to: &'a str,
+    changes: usize,
+    steps: Vec<crate::render::sqlite::RenderedStep>,
 }
 
 #[derive(Serialize)]
@@ -185,8 +245,11 @@ fn report_blocked(blocked: &[&plan::Hazard]) {
 fn run_inspect(args: InspectArgs) -> Result<Outcome, Error> {
     let src = Source::parse(&args.source)?;
     let dialect = args.dialect.or(src.dialect()).unwrap_or(Dialect::Sqlite);
-    let schema = src.load(dialect)?;
+    let schema = src.load_with(dialect, args.dev_url.as_deref())?;
     let text = match args.format {
+        Format::Sql if dialect == Dialect::Postgres => {
+            crate::render::postgres::schema_ddl(&schema)
+        }
         Format::Sql => schema_ddl(&schema),
         Format::Json => json(&schema),
     };

@@ -35,11 +35,14 @@ impl ScratchDb {
         let mut admin = connect_config(server).map_err(|e| scratch(&e))?;
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("schemadiff_scratch_{}_{n}", std::process::id());
-        admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name} TEMPLATE template0"
-            ))
-            .map_err(|e| scratch(&db_message(&e)))?;
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name} TEMPLATE template0"),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .map_err(|e| scratch(&db_message(&e)))?;
+        }
         let mut config = server.clone();
         config.dbname(&name);
         Ok(ScratchDb {

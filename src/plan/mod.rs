@@ -5,9 +5,10 @@
 //! check covers, and the order of everything ([`Phase`], [`order`]).
 
 mod caps;
-mod hazard;
+pub mod postgres;
+pub(crate) mod hazard;
 mod native;
-mod order;
+pub(crate) mod order;
 mod rebuild;
 
 pub use caps::Caps;

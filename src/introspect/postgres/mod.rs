@@ -49,7 +49,11 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
     let only = only.to_vec();
     let mut run = |sql: &str| -> Result<Vec<Row>, postgres::Error> {
         queries += 1;
-        tx.query(sql, &[&only])
+        if sql.contains("$1") {
+            tx.query(sql, &[&only])
+        } else {
+            tx.query(sql, &[])
+        }
     };
     let namespaces = run(NAMESPACES)?;
     let extensions = run(EXTENSIONS)?;

@@ -81,8 +81,13 @@ pub fn wrap(out: &mut String, fk_off: bool, body: &str) {
 /// Returns the plan's steps, each with its hazard and comment lines, without the
 /// transaction and pragmas around them (a revision file's sections hold this).
 pub fn render_body(plan: &Plan) -> String {
+    format_steps(&render_steps(plan))
+}
+
+/// Writes rendered steps as script text: hazards, comments, statements (both engines).
+pub fn format_steps(steps: &[RenderedStep]) -> String {
     let mut out = String::new();
-    for step in render_steps(plan) {
+    for step in steps {
         out.push('\n');
         for h in &step.hazards {
             out.push_str(&format!(

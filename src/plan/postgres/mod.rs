@@ -1,0 +1,382 @@
+//! Orders a PostgreSQL [`Changeset`] into [`PgStep`]s. Pure: no I/O.
+//!
+//! PostgreSQL alters almost everything in place, so there are no rebuilds; the work is the
+//! order ([`PgPhase`]): namespaces, extensions, types and sequences first; views that read
+//! changed columns dropped before and re-created after; foreign keys dropped before the
+//! constraints they rely on and added after every table exists (which also handles cycles);
+//! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
+//! before the transaction, as the server requires for a value used in the same script.
+
+mod table;
+mod types;
+
+use super::hazard::{Hazard, HazardKind};
+use super::order::dependency_order;
+use crate::diff::{Change, Changeset};
+use crate::model::{
+    Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View,
+};
+use std::collections::BTreeSet;
+
+/// A table as statements name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn of(table: &Table) -> TableName {
+        TableName {
+            schema: table.schema.clone().unwrap_or_default(),
+            name: table.name.clone(),
+        }
+    }
+}
+
+/// What a comment is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentOn {
+    Table(TableName),
+    Column(TableName, String),
+    View { view: TableName, materialized: bool },
+    Type(TableName),
+}
+
+/// One operation; `render::postgres` writes its SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgOp {
+    CreateSchema(String),
+    DropSchema(String),
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    AddEnumValue {
+        ty: EnumType,
+        label: String,
+        /// `(true, x)`: BEFORE x; `(false, x)`: AFTER x.
+        position: Option<(bool, String)>,
+    },
+    RenameEnum {
+        ty: EnumType,
+        to: String,
+    },
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    AlterSequence(Sequence),
+    SequenceOwnedBy(Sequence),
+    CreateTable(Table),
+    DropTable(Table),
+    AddColumn {
+        table: TableName,
+        column: Column,
+    },
+    DropColumn {
+        table: TableName,
+        column: String,
+    },
+    RenameColumn {
+        table: TableName,
+        from: String,
+        to: String,
+    },
+    AlterType {
+        table: TableName,
+        column: Column,
+        /// The expression converting the old value (`USING`).
+        using: String,
+    },
+    SetDefault {
+        table: TableName,
+        column: String,
+        default: Option<String>,
+    },
+    SetNotNull {
+        table: TableName,
+        column: String,
+        not_null: bool,
+    },
+    /// A marked statement the reviewer replaces to fill a new NOT NULL column.
+    Backfill {
+        table: TableName,
+        column: String,
+    },
+    AddIdentity {
+        table: TableName,
+        column: Column,
+    },
+    DropIdentity {
+        table: TableName,
+        column: String,
+    },
+    AlterIdentity {
+        table: TableName,
+        column: Column,
+    },
+    DropExpression {
+        table: TableName,
+        column: String,
+    },
+    AddConstraint {
+        table: TableName,
+        name: String,
+        definition: String,
+    },
+    DropConstraint {
+        table: TableName,
+        name: String,
+    },
+    CreateIndex(Index),
+    DropIndex {
+        schema: String,
+        name: String,
+    },
+    CreateView(View),
+    DropView(View),
+    Comment {
+        on: CommentOn,
+        text: Option<String>,
+    },
+}
+
+/// Execution order of the kinds of steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PgPhase {
+    /// `ALTER TYPE … ADD VALUE`, outside the transaction.
+    NoTransaction,
+    CreateSchema,
+    CreateExtension,
+    CreateEnum,
+    CreateSequence,
+    DropView,
+    DropForeignKey,
+    DropIndex,
+    DropConstraint,
+    DropTable,
+    /// An enum losing or reordering labels: the old type renamed and the new one created.
+    RecreateEnum,
+    CreateTable,
+    AlterTable,
+    /// Columns moved onto the re-created enum type; the old type dropped.
+    ConvertEnum,
+    AddConstraint,
+    AddForeignKey,
+    SequenceOwnedBy,
+    CreateIndex,
+    CreateView,
+    Comment,
+    DropSequence,
+    DropEnum,
+    DropExtension,
+    DropSchema,
+}
+
+/// One step with the hazards it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgStep {
+    pub phase: PgPhase,
+    pub op: PgOp,
+    pub hazards: Vec<Hazard>,
+}
+
+/// An ordered PostgreSQL plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PgPlan {
+    pub steps: Vec<PgStep>,
+}
+
+impl PgPlan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every hazard of the plan, in step order.
+    pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
+        self.steps.iter().flat_map(|s| s.hazards.iter())
+    }
+}
+
+/// Collects steps; phases order them at the end (stable within a phase).
+#[derive(Default)]
+pub(crate) struct Steps(Vec<PgStep>);
+
+impl Steps {
+    pub(crate) fn push(&mut self, phase: PgPhase, op: PgOp) {
+        self.0.push(PgStep {
+            phase,
+            op,
+            hazards: Vec::new(),
+        });
+    }
+
+    pub(crate) fn risky(&mut self, phase: PgPhase, op: PgOp, hazards: Vec<Hazard>) {
+        self.0.push(PgStep { phase, op, hazards });
+    }
+}
+
+pub(crate) fn hazard(kind: HazardKind, detail: String) -> Hazard {
+    Hazard { kind, detail }
+}
+
+/// Returns the plan that turns `from` into `to` given their `changes`.
+pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> PgPlan {
+    let mut steps = Steps::default();
+    let mut affected: BTreeSet<String> = BTreeSet::new();
+    let mut created_tables = Vec::new();
+    let mut dropped_tables = Vec::new();
+    let mut views = (Vec::new(), Vec::new());
+    for change in &changes.changes {
+        match change {
+            Change::CreateSchema(s) => steps.push(PgPhase::CreateSchema, PgOp::CreateSchema(s.clone())),
+            Change::DropSchema(s) => steps.push(PgPhase::DropSchema, PgOp::DropSchema(s.clone())),
+            Change::CreateExtension(e) => {
+                steps.push(PgPhase::CreateExtension, PgOp::CreateExtension(e.clone()))
+            }
+            Change::DropExtension(e) => {
+                steps.push(PgPhase::DropExtension, PgOp::DropExtension(e.clone()))
+            }
+            Change::CreateEnum(e) => types::create_enum(&mut steps, e),
+            Change::DropEnum(e) => steps.push(PgPhase::DropEnum, PgOp::DropEnum(e.clone())),
+            Change::AlterEnum { before, after } => {
+                types::alter_enum(&mut steps, before, after, from, to, &mut affected)
+            }
+            Change::CreateSequence(q) => types::create_sequence(&mut steps, q),
+            Change::DropSequence(q) => types::drop_sequence(&mut steps, q, to),
+            Change::AlterSequence { before, after } => {
+                types::alter_sequence(&mut steps, before, after)
+            }
+            Change::CreateTable(t) => created_tables.push(t),
+            Change::DropTable(t) => dropped_tables.push(t),
+            Change::AlterTable(tc) => table::alter(&mut steps, tc, &mut affected),
+            Change::CreateIndex(i) => create_index(&mut steps, i, from),
+            Change::DropIndex(i) => drop_index(&mut steps, i, from),
+            Change::CreateView(v) => views.1.push(v.clone()),
+            Change::DropView(v) => views.0.push(v.clone()),
+            Change::CreateTrigger(_) | Change::DropTrigger(_) => {}
+        }
+    }
+    table::create_tables(&mut steps, &created_tables);
+    table::drop_tables(&mut steps, &dropped_tables);
+    dependent_views(&mut views, &affected, from, to);
+    order_views(&mut steps, views, from, to);
+    let mut out = steps.0;
+    out.sort_by_key(|s| s.phase);
+    PgPlan { steps: out }
+}
+
+fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
+    let mut hazards = Vec::new();
+    if from.tables.contains_key(&index.table) {
+        hazards.push(hazard(
+            HazardKind::IndexBuild,
+            format!(
+                "builds index {} on existing table {}, blocking writes to it while it builds",
+                index.name, index.table
+            ),
+        ));
+    }
+    steps.risky(PgPhase::CreateIndex, PgOp::CreateIndex(index.clone()), hazards);
+}
+
+fn drop_index(steps: &mut Steps, index: &Index, from: &Schema) {
+    let schema = from
+        .tables
+        .get(&index.table)
+        .and_then(|t| t.schema.clone())
+        .unwrap_or_else(|| index.table.split('.').next().unwrap_or("public").to_string());
+    steps.push(
+        PgPhase::DropIndex,
+        PgOp::DropIndex {
+            schema,
+            name: index.name.clone(),
+        },
+    );
+}
+
+fn view_key(v: &View) -> String {
+    crate::model::qualified_key(v.schema.as_deref().unwrap_or(""), &v.name)
+}
+
+/// Adds to the drop/create lists every view that reads (directly or through other views) a
+/// table in `affected` or a view being dropped: PostgreSQL refuses to change a column a view
+/// reads.
+fn dependent_views(
+    views: &mut (Vec<View>, Vec<View>),
+    affected: &BTreeSet<String>,
+    from: &Schema,
+    to: &Schema,
+) {
+    let mut dropped: BTreeSet<String> = views.0.iter().map(view_key).collect();
+    let mut hit: BTreeSet<String> = affected.clone();
+    hit.extend(dropped.iter().cloned());
+    loop {
+        let more: Vec<&View> = from
+            .views
+            .values()
+            .filter(|v| !dropped.contains(&view_key(v)))
+            .filter(|v| v.depends_on.iter().any(|d| hit.contains(d)))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for v in more {
+            let key = view_key(v);
+            dropped.insert(key.clone());
+            hit.insert(key.clone());
+            views.0.push(v.clone());
+            if let Some(new) = to.views.get(&key) {
+                if !views.1.iter().any(|x| view_key(x) == key) {
+                    views.1.push(new.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Drops in reverse dependency order, creates in dependency order, comments after.
+fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, to: &Schema) {
+    let (drops, creates) = views;
+    let edges = |s: &Schema| -> Vec<(String, String)> {
+        s.views
+            .values()
+            .flat_map(|v| v.depends_on.iter().map(move |d| (d.clone(), view_key(v))))
+            .collect()
+    };
+    let keys: BTreeSet<String> = drops.iter().map(view_key).collect();
+    let mut order = dependency_order(&keys, &edges(from));
+    order.reverse();
+    for key in order {
+        if let Some(v) = drops.iter().find(|v| view_key(v) == key) {
+            steps.push(PgPhase::DropView, PgOp::DropView(v.clone()));
+        }
+    }
+    let keys: BTreeSet<String> = creates.iter().map(view_key).collect();
+    for key in dependency_order(&keys, &edges(to)) {
+        if let Some(v) = creates.iter().find(|v| view_key(v) == key) {
+            steps.push(PgPhase::CreateView, PgOp::CreateView(v.clone()));
+            if v.comment.is_some() {
+                let on = CommentOn::View {
+                    view: TableName {
+                        schema: v.schema.clone().unwrap_or_default(),
+                        name: v.name.clone(),
+                    },
+                    materialized: v.materialized,
+                };
+                steps.push(PgPhase::CreateView, PgOp::Comment { on, text: v.comment.clone() });
+            }
+        }
+    }
+}
+
+/// Foreign keys of `t` as `(name, definition)`.
+pub(crate) fn fk_defs(fks: &[ForeignKey]) -> Vec<(String, String)> {
+    fks.iter()
+        .map(|f| {
+            (
+                f.name.clone().unwrap_or_default(),
+                f.definition.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}

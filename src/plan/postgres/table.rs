@@ -1,0 +1,324 @@
+//! Table steps: create (foreign keys added after every table exists), drop (children
+//! first), and in-place ALTERs for a changed table.
+
+use super::{fk_defs, hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
+use crate::diff::TableChange;
+use crate::model::{Column, Table};
+use crate::plan::hazard::HazardKind;
+use crate::plan::order::{cycles, dependency_order};
+use std::collections::BTreeSet;
+
+fn edges(tables: &[&Table]) -> Vec<(String, String)> {
+    tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(|f| (f.ref_table.clone(), t.key())))
+        .collect()
+}
+
+/// Creates tables parents first, then their foreign keys, sequence ownership and comments.
+pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
+    let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
+    for key in dependency_order(&keys, &edges(tables)) {
+        let Some(t) = tables.iter().find(|t| t.key() == key) else {
+            continue;
+        };
+        let mut bare = (*t).clone();
+        bare.foreign_keys.clear();
+        bare.indexes.clear();
+        steps.push(PgPhase::CreateTable, PgOp::CreateTable(bare));
+        let name = TableName::of(t);
+        for (n, def) in fk_defs(&t.foreign_keys) {
+            let op = PgOp::AddConstraint {
+                table: name.clone(),
+                name: n,
+                definition: def,
+            };
+            steps.push(PgPhase::AddForeignKey, op);
+        }
+        for index in t.indexes.values() {
+            steps.push(PgPhase::CreateIndex, PgOp::CreateIndex(index.clone()));
+        }
+        comments(steps, t, None);
+    }
+}
+
+/// Drops tables children first; foreign keys inside a cycle of dropped tables go first.
+pub fn drop_tables(steps: &mut Steps, tables: &[&Table]) {
+    let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
+    let e = edges(tables);
+    for cycle in cycles(&keys, &e) {
+        for t in tables.iter().filter(|t| cycle.contains(&t.key())) {
+            for fk in t.foreign_keys.iter().filter(|f| cycle.contains(&f.ref_table)) {
+                let op = PgOp::DropConstraint {
+                    table: TableName::of(t),
+                    name: fk.name.clone().unwrap_or_default(),
+                };
+                steps.push(PgPhase::DropForeignKey, op);
+            }
+        }
+    }
+    let mut order = dependency_order(&keys, &e);
+    order.reverse();
+    for key in order {
+        if let Some(t) = tables.iter().find(|t| t.key() == key) {
+            let detail = format!("drops table {key} and every row in it");
+            let hz = vec![hazard(HazardKind::DeletesData, detail)];
+            steps.risky(PgPhase::DropTable, PgOp::DropTable((*t).clone()), hz);
+        }
+    }
+}
+
+/// Comments of a table and its columns that differ from `before` (all, for a new table).
+fn comments(steps: &mut Steps, t: &Table, before: Option<&Table>) {
+    let name = TableName::of(t);
+    if t.comment != before.and_then(|b| b.comment.clone()) {
+        let op = PgOp::Comment {
+            on: CommentOn::Table(name.clone()),
+            text: t.comment.clone(),
+        };
+        steps.push(PgPhase::Comment, op);
+    }
+    for c in &t.columns {
+        let old = before.and_then(|b| b.column(&c.name)).and_then(|c| c.comment.clone());
+        if c.comment != old {
+            let op = PgOp::Comment {
+                on: CommentOn::Column(name.clone(), c.name.clone()),
+                text: c.comment.clone(),
+            };
+            steps.push(PgPhase::Comment, op);
+        }
+    }
+}
+
+/// ALTERs for a table on both sides. Tables whose columns change type, are dropped or
+/// renamed go into `affected` (views reading them are re-created).
+pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String>) {
+    let name = TableName::of(&tc.after);
+    let key = tc.after.key();
+    for col in &tc.dropped {
+        affected.insert(key.clone());
+        let detail = format!("drops column {key}.{col} and its data");
+        let op = PgOp::DropColumn {
+            table: name.clone(),
+            column: col.clone(),
+        };
+        steps.risky(PgPhase::AlterTable, op, vec![hazard(HazardKind::DeletesData, detail)]);
+    }
+    for (from, to) in &tc.renamed {
+        affected.insert(key.clone());
+        let op = PgOp::RenameColumn {
+            table: name.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        };
+        steps.push(PgPhase::AlterTable, op);
+    }
+    for (col_name, source) in &tc.sources {
+        let Some(after) = tc.after.column(col_name) else {
+            continue;
+        };
+        match source.as_deref().and_then(|s| tc.before.column(s)) {
+            None => add_column(steps, &name, after, true),
+            Some(before) => alter_column(steps, &name, before, after, affected, &key),
+        }
+    }
+    constraints(steps, &tc.before, &tc.after);
+    comments(steps, &tc.after, Some(&tc.before));
+}
+
+fn add_column(steps: &mut Steps, table: &TableName, col: &Column, existing: bool) {
+    let key = format!("{}.{}", table.schema, table.name);
+    let needs_backfill =
+        existing && col.not_null && col.default.is_none() && col.identity.is_none() && col.generated.is_none();
+    let mut hazards = Vec::new();
+    if col.generated.is_some() {
+        let detail = format!("adding stored generated column {} rewrites {key}", col.name);
+        hazards.push(hazard(HazardKind::RewritesTable, detail));
+    }
+    if needs_backfill {
+        let detail = format!(
+            "{key}.{} is NOT NULL without a default: fill it in the marked backfill statement, or SET NOT NULL fails on existing rows",
+            col.name
+        );
+        hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+        let mut nullable = col.clone();
+        nullable.not_null = false;
+        let op = PgOp::AddColumn {
+            table: table.clone(),
+            column: nullable,
+        };
+        steps.risky(PgPhase::AlterTable, op, hazards);
+        let fill = PgOp::Backfill {
+            table: table.clone(),
+            column: col.name.clone(),
+        };
+        steps.push(PgPhase::AlterTable, fill);
+        let set = PgOp::SetNotNull {
+            table: table.clone(),
+            column: col.name.clone(),
+            not_null: true,
+        };
+        steps.push(PgPhase::AlterTable, set);
+        return;
+    }
+    let op = PgOp::AddColumn {
+        table: table.clone(),
+        column: col.clone(),
+    };
+    steps.risky(PgPhase::AlterTable, op, hazards);
+}
+
+fn alter_column(
+    steps: &mut Steps,
+    table: &TableName,
+    before: &Column,
+    after: &Column,
+    affected: &mut BTreeSet<String>,
+    key: &str,
+) {
+    let col = after.name.clone();
+    if before.generated != after.generated {
+        affected.insert(key.to_string());
+        if before.generated.is_some() && after.generated.is_none() {
+            let op = PgOp::DropExpression {
+                table: table.clone(),
+                column: col.clone(),
+            };
+            steps.push(PgPhase::AlterTable, op);
+        } else {
+            // PostgreSQL 15 cannot change or add a generation expression in place.
+            let detail = format!("drops and re-adds column {key}.{col} to change how it is generated");
+            let drop = PgOp::DropColumn {
+                table: table.clone(),
+                column: col.clone(),
+            };
+            let hz = if before.generated.is_some() {
+                HazardKind::RewritesTable
+            } else {
+                HazardKind::DeletesData
+            };
+            steps.risky(PgPhase::AlterTable, drop, vec![hazard(hz, detail)]);
+            add_column(steps, table, after, true);
+            return;
+        }
+    }
+    if before.identity.is_some() && after.identity.is_none() {
+        let op = PgOp::DropIdentity {
+            table: table.clone(),
+            column: col.clone(),
+        };
+        steps.push(PgPhase::AlterTable, op);
+    }
+    if before.default != after.default && after.default.is_none() {
+        let op = PgOp::SetDefault {
+            table: table.clone(),
+            column: col.clone(),
+            default: None,
+        };
+        steps.push(PgPhase::AlterTable, op);
+    }
+    if before.ty != after.ty || before.collation != after.collation {
+        affected.insert(key.to_string());
+        let using = format!("{}::{}", crate::sqltext::quote_pg_ident(&col), after.ty);
+        let detail = format!(
+            "changes {key}.{col} from {} to {}: rewrites the table unless the types are binary-compatible, and fails if a value does not convert",
+            before.ty, after.ty
+        );
+        let op = PgOp::AlterType {
+            table: table.clone(),
+            column: after.clone(),
+            using,
+        };
+        steps.risky(PgPhase::AlterTable, op, vec![hazard(HazardKind::RewritesTable, detail)]);
+    }
+    if before.default != after.default && after.default.is_some() {
+        let op = PgOp::SetDefault {
+            table: table.clone(),
+            column: col.clone(),
+            default: after.default.clone(),
+        };
+        steps.push(PgPhase::AlterTable, op);
+    }
+    if before.not_null != after.not_null {
+        let mut hazards = Vec::new();
+        if after.not_null {
+            let detail = format!("SET NOT NULL on {key}.{col} fails if a row holds NULL");
+            hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+        }
+        let op = PgOp::SetNotNull {
+            table: table.clone(),
+            column: col.clone(),
+            not_null: after.not_null,
+        };
+        steps.risky(PgPhase::AlterTable, op, hazards);
+    }
+    match (&before.identity, &after.identity) {
+        (None, Some(_)) => {
+            let op = PgOp::AddIdentity {
+                table: table.clone(),
+                column: after.clone(),
+            };
+            steps.push(PgPhase::AlterTable, op);
+        }
+        (Some(a), Some(b)) if a != b => {
+            let op = PgOp::AlterIdentity {
+                table: table.clone(),
+                column: after.clone(),
+            };
+            steps.push(PgPhase::AlterTable, op);
+        }
+        _ => {}
+    }
+}
+
+/// Constraint drops and adds, compared by name and the server's definition text.
+fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
+    let name = TableName::of(after);
+    let key = after.key();
+    let plain = |t: &Table| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = Vec::new();
+        if let Some(pk) = &t.primary_key {
+            v.push((pk.name.clone().unwrap_or_default(), pk.definition.clone().unwrap_or_default()));
+        }
+        v.extend(t.uniques.iter().map(|u| (u.name.clone().unwrap_or_default(), u.definition.clone().unwrap_or_default())));
+        v.extend(t.checks.iter().map(|c| (c.name.clone().unwrap_or_default(), c.definition.clone().unwrap_or_default())));
+        v
+    };
+    let sets = [
+        (plain(before), plain(after), PgPhase::DropConstraint, PgPhase::AddConstraint),
+        (
+            fk_defs(&before.foreign_keys),
+            fk_defs(&after.foreign_keys),
+            PgPhase::DropForeignKey,
+            PgPhase::AddForeignKey,
+        ),
+    ];
+    for (old, new, drop_phase, add_phase) in sets {
+        for (n, def) in &old {
+            if !new.contains(&(n.clone(), def.clone())) {
+                let op = PgOp::DropConstraint {
+                    table: name.clone(),
+                    name: n.clone(),
+                };
+                steps.push(drop_phase, op);
+            }
+        }
+        for (n, def) in &new {
+            if !old.contains(&(n.clone(), def.clone())) {
+                let mut hazards = Vec::new();
+                if !def.ends_with("NOT VALID") {
+                    let detail = format!(
+                        "adding constraint {n} to {key} checks every existing row and fails if one violates it"
+                    );
+                    hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+                }
+                let op = PgOp::AddConstraint {
+                    table: name.clone(),
+                    name: n.clone(),
+                    definition: def.clone(),
+                };
+                steps.risky(add_phase, op, hazards);
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Enum types and sequences.
+
+use super::{hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
+use crate::model::{EnumType, Schema, Sequence};
+use crate::plan::hazard::HazardKind;
+use crate::sqltext::quote_pg_qualified;
+use std::collections::BTreeSet;
+
+pub fn create_enum(steps: &mut Steps, e: &EnumType) {
+    steps.push(PgPhase::CreateEnum, PgOp::CreateEnum(e.clone()));
+    if e.comment.is_some() {
+        steps.push(PgPhase::Comment, type_comment(e));
+    }
+}
+
+fn type_comment(e: &EnumType) -> PgOp {
+    PgOp::Comment {
+        on: CommentOn::Type(TableName {
+            schema: e.schema.clone(),
+            name: e.name.clone(),
+        }),
+        text: e.comment.clone(),
+    }
+}
+
+/// Labels only added (old order kept): `ADD VALUE` each in place. Otherwise the type is
+/// re-created and every column using it converted through text.
+pub fn alter_enum(
+    steps: &mut Steps,
+    before: &EnumType,
+    after: &EnumType,
+    from: &Schema,
+    to: &Schema,
+    affected: &mut BTreeSet<String>,
+) {
+    if before.comment != after.comment {
+        steps.push(PgPhase::Comment, type_comment(after));
+    }
+    if before.labels == after.labels {
+        return;
+    }
+    let kept: Vec<&String> = after.labels.iter().filter(|l| before.labels.contains(l)).collect();
+    if kept.len() == before.labels.len() && kept.iter().zip(&before.labels).all(|(a, b)| *a == b) {
+        for (i, label) in after.labels.iter().enumerate() {
+            if before.labels.contains(label) {
+                continue;
+            }
+            let position = match i {
+                0 => after.labels.get(1).map(|n| (true, n.clone())),
+                _ => Some((false, after.labels[i - 1].clone())),
+            };
+            let op = PgOp::AddEnumValue {
+                ty: before.clone(),
+                label: label.clone(),
+                position,
+            };
+            steps.push(PgPhase::NoTransaction, op);
+        }
+        return;
+    }
+    recreate_enum(steps, before, after, from, to, affected);
+}
+
+fn recreate_enum(
+    steps: &mut Steps,
+    before: &EnumType,
+    after: &EnumType,
+    from: &Schema,
+    to: &Schema,
+    affected: &mut BTreeSet<String>,
+) {
+    let old_name = format!("{}_old", before.name);
+    let removed: Vec<&String> = before.labels.iter().filter(|l| !after.labels.contains(l)).collect();
+    let detail = if removed.is_empty() {
+        format!("re-creates type {}.{} to reorder its labels; every column using it is rewritten", after.schema, after.name)
+    } else {
+        format!(
+            "re-creates type {}.{} without {}; fails if a row still holds one, and rewrites every column using it",
+            after.schema,
+            after.name,
+            removed.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let rename = PgOp::RenameEnum {
+        ty: before.clone(),
+        to: old_name.clone(),
+    };
+    steps.risky(PgPhase::RecreateEnum, rename, vec![hazard(HazardKind::MayFailOnExistingRows, detail)]);
+    steps.push(PgPhase::RecreateEnum, PgOp::CreateEnum(after.clone()));
+    let type_name = quote_pg_qualified(&after.schema, &after.name);
+    for (key, table) in &from.tables {
+        let Some(target) = to.tables.get(key) else {
+            continue;
+        };
+        for col in &table.columns {
+            let array = col.ty == format!("{type_name}[]");
+            if col.ty != type_name && !array {
+                continue;
+            }
+            let Some(new_col) = target.column(&col.name) else {
+                continue;
+            };
+            affected.insert(key.clone());
+            let name = TableName::of(table);
+            let quoted = crate::sqltext::quote_pg_ident(&col.name);
+            let using = if array {
+                format!("{quoted}::text[]::{type_name}[]")
+            } else {
+                format!("{quoted}::text::{type_name}")
+            };
+            if col.default.is_some() {
+                let op = PgOp::SetDefault {
+                    table: name.clone(),
+                    column: col.name.clone(),
+                    default: None,
+                };
+                steps.push(PgPhase::ConvertEnum, op);
+            }
+            let op = PgOp::AlterType {
+                table: name.clone(),
+                column: new_col.clone(),
+                using,
+            };
+            steps.push(PgPhase::ConvertEnum, op);
+            if new_col.default.is_some() {
+                let op = PgOp::SetDefault {
+                    table: name,
+                    column: col.name.clone(),
+                    default: new_col.default.clone(),
+                };
+                steps.push(PgPhase::ConvertEnum, op);
+            }
+        }
+    }
+    let mut old = before.clone();
+    old.name = old_name;
+    steps.push(PgPhase::ConvertEnum, PgOp::DropEnum(old));
+}
+
+pub fn create_sequence(steps: &mut Steps, q: &Sequence) {
+    steps.push(PgPhase::CreateSequence, PgOp::CreateSequence(q.clone()));
+    if q.owned_by.is_some() {
+        steps.push(PgPhase::SequenceOwnedBy, PgOp::SequenceOwnedBy(q.clone()));
+    }
+}
+
+/// A serial column's sequence goes with its table or column; others are dropped last.
+pub fn drop_sequence(steps: &mut Steps, q: &Sequence, to: &Schema) {
+    let goes_with_owner = q.owned_by.as_ref().is_some_and(|(table, column)| {
+        to.tables
+            .get(table)
+            .is_none_or(|t| t.column(column).is_none())
+    });
+    if !goes_with_owner {
+        steps.push(PgPhase::DropSequence, PgOp::DropSequence(q.clone()));
+    }
+}
+
+pub fn alter_sequence(steps: &mut Steps, before: &Sequence, after: &Sequence) {
+    if before.options != after.options {
+        steps.push(PgPhase::CreateSequence, PgOp::AlterSequence(after.clone()));
+    }
+    if before.owned_by != after.owned_by {
+        steps.push(PgPhase::SequenceOwnedBy, PgOp::SequenceOwnedBy(after.clone()));
+    }
+}

@@ -1,0 +1,148 @@
+//! CREATE TABLE and column definitions for PostgreSQL, and the canonical DDL of a schema.
+
+use crate::model::{Column, Schema, SequenceOptions, Table};
+use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
+
+/// Sequence parameters, all spelled out (`AS` only where allowed).
+pub fn sequence_options(o: &SequenceOptions, with_type: bool) -> String {
+    let ty = if with_type && !o.ty.is_empty() {
+        format!("AS {} ", o.ty)
+    } else {
+        String::new()
+    };
+    format!(
+        "{ty}INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}CYCLE",
+        o.increment,
+        o.min,
+        o.max,
+        o.start,
+        o.cache,
+        if o.cycle { "" } else { "NO " }
+    )
+}
+
+/// `GENERATED … AS IDENTITY (…)` of an identity column.
+pub fn identity(c: &Column) -> Option<String> {
+    let id = c.identity.as_ref()?;
+    let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
+    Some(format!(
+        "GENERATED {kind} AS IDENTITY ({})",
+        sequence_options(&id.options, false)
+    ))
+}
+
+/// One column definition.
+pub fn column_def(c: &Column) -> String {
+    let mut out = format!("{} {}", ident(&c.name), c.ty);
+    if let Some(coll) = &c.collation {
+        out.push_str(&format!(" COLLATE {}", ident(coll)));
+    }
+    if let Some(g) = &c.generated {
+        out.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
+    }
+    if let Some(d) = &c.default {
+        out.push_str(&format!(" DEFAULT {d}"));
+    }
+    if let Some(id) = identity(c) {
+        out.push(' ');
+        out.push_str(&id);
+    }
+    if c.not_null {
+        out.push_str(" NOT NULL");
+    }
+    out
+}
+
+/// `CREATE TABLE` with columns and every constraint in the table (foreign keys too).
+pub fn create_table(t: &Table) -> String {
+    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
+    let mut cons = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        cons.push((pk.name.clone(), pk.definition.clone()));
+    }
+    cons.extend(t.uniques.iter().map(|u| (u.name.clone(), u.definition.clone())));
+    cons.extend(t.checks.iter().map(|c| (c.name.clone(), c.definition.clone())));
+    cons.extend(t.foreign_keys.iter().map(|f| (f.name.clone(), f.definition.clone())));
+    for (name, def) in cons {
+        lines.push(format!(
+            "CONSTRAINT {} {}",
+            ident(&name.unwrap_or_default()),
+            def.unwrap_or_default()
+        ));
+    }
+    format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        qual(t.schema.as_deref().unwrap_or("public"), &t.name),
+        lines.join(",\n    ")
+    )
+}
+
+/// The canonical DDL of a whole PostgreSQL schema (what `inspect` prints).
+pub fn schema_ddl(s: &Schema) -> String {
+    let mut out = Vec::new();
+    for n in &s.schemas {
+        if n != "public" {
+            out.push(format!("CREATE SCHEMA {};", ident(n)));
+        }
+    }
+    for e in s.extensions.values() {
+        out.push(format!(
+            "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};",
+            ident(&e.name),
+            ident(&e.schema)
+        ));
+    }
+    for e in s.enums.values() {
+        let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
+        out.push(format!(
+            "CREATE TYPE {} AS ENUM ({});",
+            qual(&e.schema, &e.name),
+            labels.join(", ")
+        ));
+    }
+    for q in s.sequences.values() {
+        out.push(format!(
+            "CREATE SEQUENCE {} {};",
+            qual(&q.schema, &q.name),
+            sequence_options(&q.options, true)
+        ));
+    }
+    for t in s.tables.values() {
+        let mut bare = t.clone();
+        bare.foreign_keys.clear();
+        out.push(format!("{};", create_table(&bare)));
+    }
+    for t in s.tables.values() {
+        for f in &t.foreign_keys {
+            out.push(format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} {};",
+                qual(t.schema.as_deref().unwrap_or("public"), &t.name),
+                ident(f.name.as_deref().unwrap_or_default()),
+                f.definition.clone().unwrap_or_default()
+            ));
+        }
+        for i in t.indexes.values() {
+            out.push(format!("{};", i.definition.clone().unwrap_or_default()));
+        }
+    }
+    for q in s.sequences.values() {
+        if let Some((t, c)) = &q.owned_by {
+            let (sch, n) = t.split_once('.').unwrap_or(("public", t));
+            out.push(format!(
+                "ALTER SEQUENCE {} OWNED BY {}.{};",
+                qual(&q.schema, &q.name),
+                qual(sch, n),
+                ident(c)
+            ));
+        }
+    }
+    for v in s.views.values() {
+        out.push(format!("{};", v.sql));
+    }
+    for (key, what) in &s.unmanaged {
+        out.push(format!("-- not managed by schemadiff: {key} ({what})"));
+    }
+    let mut text = out.join("\n\n");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,236 @@
+//! PostgreSQL scripts that run as printed: `psql -v ON_ERROR_STOP=1 -f script.sql`.
+//!
+//! Layout: a header; `ALTER TYPE … ADD VALUE` statements first, outside the transaction
+//! (marked `-- schemadiff:no-transaction`), because a label added in a transaction cannot be
+//! used before it commits; then every other step inside one `BEGIN … COMMIT`, so a failure
+//! leaves the database as it was.
+
+mod ddl;
+
+pub use ddl::{create_table, schema_ddl};
+
+use crate::plan::postgres::{CommentOn, PgOp, PgPhase, PgPlan, PgStep, TableName};
+use crate::render::sqlite::{format_steps, RenderedHazard, RenderedStep};
+use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
+
+/// Directive above statements a runner must execute outside a transaction.
+pub const NO_TRANSACTION: &str = "-- schemadiff:no-transaction";
+
+fn table(t: &TableName) -> String {
+    qual(&t.schema, &t.name)
+}
+
+/// Returns the plan's steps rendered one by one.
+pub fn render_steps(plan: &PgPlan) -> Vec<RenderedStep> {
+    plan.steps.iter().map(render_step).collect()
+}
+
+/// Returns the whole script; `title` names it in the header.
+pub fn render_script(plan: &PgPlan, title: &str) -> String {
+    let mut out = format!(
+        "-- schemadiff: {title}\n-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n"
+    );
+    if plan.is_empty() {
+        out.push_str("-- No changes.\n");
+        return out;
+    }
+    out.push_str(&render_body(plan));
+    out
+}
+
+/// The steps without the header: the no-transaction part, then the transaction.
+pub fn render_body(plan: &PgPlan) -> String {
+    let (outside, inside): (Vec<&PgStep>, Vec<&PgStep>) = plan
+        .steps
+        .iter()
+        .partition(|s| s.phase == PgPhase::NoTransaction);
+    let mut out = String::new();
+    if !outside.is_empty() {
+        out.push('\n');
+        out.push_str(NO_TRANSACTION);
+        out.push_str("\n-- New enum labels commit before the transaction that may use them.");
+        let steps: Vec<RenderedStep> = outside.into_iter().map(render_step).collect();
+        out.push_str(&format_steps(&steps));
+    }
+    if !inside.is_empty() {
+        let steps: Vec<RenderedStep> = inside.into_iter().map(render_step).collect();
+        out.push_str("\nBEGIN;\n");
+        out.push_str(&format_steps(&steps));
+        out.push_str("\nCOMMIT;\n");
+    }
+    out
+}
+
+fn render_step(step: &PgStep) -> RenderedStep {
+    let (comment, statements) = op_sql(&step.op);
+    let hazards = step
+        .hazards
+        .iter()
+        .map(|h| {
+            let info = h.kind.info();
+            RenderedHazard {
+                code: info.code,
+                blocking: info.blocking,
+                detail: h.detail.clone(),
+                doc: info.doc,
+            }
+        })
+        .collect();
+    RenderedStep {
+        phase: format!("{:?}", step.phase),
+        hazards,
+        comment,
+        statements,
+    }
+}
+
+fn one(comment: String, sql: String) -> (Vec<String>, Vec<String>) {
+    (vec![comment], vec![sql])
+}
+
+fn alter(t: &TableName, rest: String) -> String {
+    format!("ALTER TABLE {} {rest}", table(t))
+}
+
+fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
+    match op {
+        PgOp::CreateSchema(s) => one(format!("New schema {s}"), format!("CREATE SCHEMA {}", ident(s))),
+        PgOp::DropSchema(s) => one(format!("Schema {s} is gone"), format!("DROP SCHEMA {}", ident(s))),
+        PgOp::CreateExtension(e) => one(
+            format!("New extension {}", e.name),
+            format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", ident(&e.name), ident(&e.schema)),
+        ),
+        PgOp::DropExtension(e) => one(format!("Extension {} is gone", e.name), format!("DROP EXTENSION {}", ident(&e.name))),
+        PgOp::CreateEnum(e) => {
+            let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
+            one(
+                format!("New enum type {}.{}", e.schema, e.name),
+                format!("CREATE TYPE {} AS ENUM ({})", qual(&e.schema, &e.name), labels.join(", ")),
+            )
+        }
+        PgOp::DropEnum(e) => one(format!("Type {}.{} is gone", e.schema, e.name), format!("DROP TYPE {}", qual(&e.schema, &e.name))),
+        PgOp::AddEnumValue { ty, label, position } => {
+            let pos = match position {
+                Some((true, l)) => format!(" BEFORE {}", quote_literal(l)),
+                Some((false, l)) => format!(" AFTER {}", quote_literal(l)),
+                None => String::new(),
+            };
+            one(
+                format!("New label {label} of {}.{}", ty.schema, ty.name),
+                format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos}", qual(&ty.schema, &ty.name), quote_literal(label)),
+            )
+        }
+        PgOp::RenameEnum { ty, to } => one(
+            format!("Re-create {}.{}: the old type steps aside until its columns are converted", ty.schema, ty.name),
+            format!("ALTER TYPE {} RENAME TO {}", qual(&ty.schema, &ty.name), ident(to)),
+        ),
+        PgOp::CreateSequence(q) => one(
+            format!("New sequence {}.{}", q.schema, q.name),
+            format!("CREATE SEQUENCE {} {}", qual(&q.schema, &q.name), ddl::sequence_options(&q.options, true)),
+        ),
+        PgOp::AlterSequence(q) => one(
+            format!("Sequence {}.{} changes", q.schema, q.name),
+            format!("ALTER SEQUENCE {} {}", qual(&q.schema, &q.name), ddl::sequence_options(&q.options, true)),
+        ),
+        PgOp::SequenceOwnedBy(q) => {
+            let owner = match &q.owned_by {
+                Some((t, c)) => {
+                    let (s, n) = t.split_once('.').unwrap_or(("public", t));
+                    format!("{}.{}", qual(s, n), ident(c))
+                }
+                None => "NONE".into(),
+            };
+            one(
+                format!("Sequence {}.{} belongs to its column", q.schema, q.name),
+                format!("ALTER SEQUENCE {} OWNED BY {owner}", qual(&q.schema, &q.name)),
+            )
+        }
+        PgOp::DropSequence(q) => one(format!("Sequence {}.{} is gone", q.schema, q.name), format!("DROP SEQUENCE {}", qual(&q.schema, &q.name))),
+        PgOp::CreateTable(t) => one(format!("New table {}", t.key()), create_table(t)),
+        PgOp::DropTable(t) => one(
+            format!("Table {} is gone", t.key()),
+            format!("DROP TABLE {}", qual(t.schema.as_deref().unwrap_or("public"), &t.name)),
+        ),
+        PgOp::AddColumn { table: t, column } => one(
+            format!("New column {}", column.name),
+            alter(t, format!("ADD COLUMN {}", ddl::column_def(column))),
+        ),
+        PgOp::DropColumn { table: t, column } => one(format!("Column {column} is gone"), alter(t, format!("DROP COLUMN {}", ident(column)))),
+        PgOp::RenameColumn { table: t, from, to } => one(
+            format!("Column {from} is renamed to {to} (hinted)"),
+            alter(t, format!("RENAME COLUMN {} TO {}", ident(from), ident(to))),
+        ),
+        PgOp::AlterType { table: t, column, using } => {
+            let collate = column
+                .collation
+                .as_ref()
+                .map(|c| format!(" COLLATE {}", ident(c)))
+                .unwrap_or_default();
+            one(
+                format!("Column {} becomes {}", column.name, column.ty),
+                alter(t, format!("ALTER COLUMN {} TYPE {}{collate} USING {using}", ident(&column.name), column.ty)),
+            )
+        }
+        PgOp::SetDefault { table: t, column, default } => match default {
+            Some(d) => one(format!("Default of {column}"), alter(t, format!("ALTER COLUMN {} SET DEFAULT {d}", ident(column)))),
+            None => one(format!("Column {column} loses its default"), alter(t, format!("ALTER COLUMN {} DROP DEFAULT", ident(column)))),
+        },
+        PgOp::SetNotNull { table: t, column, not_null } => {
+            let (word, what) = if *not_null { ("SET", "becomes") } else { ("DROP", "is no longer") };
+            one(format!("Column {column} {what} NOT NULL"), alter(t, format!("ALTER COLUMN {} {word} NOT NULL", ident(column))))
+        }
+        PgOp::Backfill { table: t, column } => one(
+            format!("schemadiff:backfill: replace NULL with the value existing rows of {} should get, or SET NOT NULL below fails on a non-empty table", t.name),
+            format!("UPDATE {} SET {} = NULL /* schemadiff:backfill */ WHERE {} IS NULL", table(t), ident(column), ident(column)),
+        ),
+        PgOp::AddIdentity { table: t, column } => one(
+            format!("Column {} becomes an identity column", column.name),
+            alter(t, format!("ALTER COLUMN {} ADD {}", ident(&column.name), ddl::identity(column).unwrap_or_default())),
+        ),
+        PgOp::DropIdentity { table: t, column } => one(format!("Column {column} is no longer an identity column"), alter(t, format!("ALTER COLUMN {} DROP IDENTITY", ident(column)))),
+        PgOp::AlterIdentity { table: t, column } => {
+            let id = column.identity.as_ref().expect("AlterIdentity carries an identity column");
+            let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
+            let o = &id.options;
+            one(
+                format!("Identity of {} changes", column.name),
+                alter(
+                    t,
+                    format!(
+                        "ALTER COLUMN {} SET GENERATED {kind} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} SET CACHE {} SET {}CYCLE",
+                        ident(&column.name), o.increment, o.min, o.max, o.start, o.cache, if o.cycle { "" } else { "NO " }
+                    ),
+                ),
+            )
+        }
+        PgOp::DropExpression { table: t, column } => one(
+            format!("Column {column} is no longer generated (keeps its values)"),
+            alter(t, format!("ALTER COLUMN {} DROP EXPRESSION", ident(column))),
+        ),
+        PgOp::AddConstraint { table: t, name, definition } => one(
+            format!("Constraint {name}"),
+            alter(t, format!("ADD CONSTRAINT {} {definition}", ident(name))),
+        ),
+        PgOp::DropConstraint { table: t, name } => one(format!("Constraint {name} is gone or changes"), alter(t, format!("DROP CONSTRAINT {}", ident(name)))),
+        PgOp::CreateIndex(i) => one(format!("Index {}", i.name), i.definition.clone().unwrap_or_default()),
+        PgOp::DropIndex { schema, name } => one(format!("Index {name} is gone or changes"), format!("DROP INDEX {}", qual(schema, name))),
+        PgOp::CreateView(v) => one(format!("View {}", v.name), v.sql.clone()),
+        PgOp::DropView(v) => {
+            let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            one(
+                format!("View {} is dropped (re-created below if it stays)", v.name),
+                format!("DROP {kind} {}", qual(v.schema.as_deref().unwrap_or("public"), &v.name)),
+            )
+        }
+        PgOp::Comment { on, text } => {
+            let target = match on {
+                CommentOn::Table(t) => format!("TABLE {}", table(t)),
+                CommentOn::Column(t, c) => format!("COLUMN {}.{}", table(t), ident(c)),
+                CommentOn::View { view, materialized } => format!("{} {}", if *materialized { "MATERIALIZED VIEW" } else { "VIEW" }, table(view)),
+                CommentOn::Type(t) => format!("TYPE {}", table(t)),
+            };
+            let value = text.as_deref().map_or_else(|| "NULL".to_string(), quote_literal);
+            one("Comment".into(), format!("COMMENT ON {target} IS {value}"))
+        }
+    }
+}
