@@ -65,7 +65,9 @@ pub enum Error {
     Connect(#[from] crate::introspect::postgres::ConnectError),
 
     #[error("cannot read the PostgreSQL catalog of {url}: {message}")]
-    #[diagnostic(help("the user needs read access to pg_catalog (any role has it); check the server log"))]
+    #[diagnostic(help(
+        "the user needs read access to pg_catalog (any role has it); check the server log"
+    ))]
     PgIntrospect { url: String, message: String },
 
     #[error("declared PostgreSQL DDL is normalized by a PostgreSQL server, and none is given")]
@@ -145,12 +147,13 @@ impl Source {
         match (self, dialect) {
             (Source::Postgres(url), _) => {
                 let mut client = crate::introspect::postgres::connect(url)?;
-                let read = crate::introspect::postgres::introspect(&mut client, &[]).map_err(|e| {
-                    Error::PgIntrospect {
-                        url: redact(url),
-                        message: crate::declare::db_message(&e),
-                    }
-                })?;
+                let read =
+                    crate::introspect::postgres::introspect(&mut client, &[]).map_err(|e| {
+                        Error::PgIntrospect {
+                            url: redact(url),
+                            message: crate::declare::db_message(&e),
+                        }
+                    })?;
                 Ok(read.schema)
             }
             (Source::Files(path), Dialect::Postgres) => {

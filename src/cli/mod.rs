@@ -160,7 +160,11 @@ fn diff_postgres(
             Ok(Source::Postgres(url)) => url,
             _ => u.to_string(),
         })
-        .or_else(|| from.postgres_url().or(to.postgres_url()).map(str::to_string));
+        .or_else(|| {
+            from.postgres_url()
+                .or(to.postgres_url())
+                .map(str::to_string)
+        });
     let before = from.load_with(Dialect::Postgres, dev.as_deref())?;
     let after = to.load_with(Dialect::Postgres, dev.as_deref())?;
     let renames = Renames::parse(&args.safety.rename)?;
@@ -247,9 +251,7 @@ fn run_inspect(args: InspectArgs) -> Result<Outcome, Error> {
     let dialect = args.dialect.or(src.dialect()).unwrap_or(Dialect::Sqlite);
     let schema = src.load_with(dialect, args.dev_url.as_deref())?;
     let text = match args.format {
-        Format::Sql if dialect == Dialect::Postgres => {
-            crate::render::postgres::schema_ddl(&schema)
-        }
+        Format::Sql if dialect == Dialect::Postgres => crate::render::postgres::schema_ddl(&schema),
         Format::Sql => schema_ddl(&schema),
         Format::Json => json(&schema),
     };

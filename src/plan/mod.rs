@@ -5,10 +5,10 @@
 //! check covers, and the order of everything ([`Phase`], [`order`]).
 
 mod caps;
-pub mod postgres;
 pub(crate) mod hazard;
 mod native;
 pub(crate) mod order;
+pub mod postgres;
 mod rebuild;
 
 pub use caps::Caps;

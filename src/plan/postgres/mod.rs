@@ -13,9 +13,7 @@ mod types;
 use super::hazard::{Hazard, HazardKind};
 use super::order::dependency_order;
 use crate::diff::{Change, Changeset};
-use crate::model::{
-    Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View,
-};
+use crate::model::{Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View};
 use std::collections::BTreeSet;
 
 /// A table as statements name it.
@@ -228,7 +226,9 @@ pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> PgPlan 
     let mut views = (Vec::new(), Vec::new());
     for change in &changes.changes {
         match change {
-            Change::CreateSchema(s) => steps.push(PgPhase::CreateSchema, PgOp::CreateSchema(s.clone())),
+            Change::CreateSchema(s) => {
+                steps.push(PgPhase::CreateSchema, PgOp::CreateSchema(s.clone()))
+            }
             Change::DropSchema(s) => steps.push(PgPhase::DropSchema, PgOp::DropSchema(s.clone())),
             Change::CreateExtension(e) => {
                 steps.push(PgPhase::CreateExtension, PgOp::CreateExtension(e.clone()))
@@ -276,7 +276,11 @@ fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
             ),
         ));
     }
-    steps.risky(PgPhase::CreateIndex, PgOp::CreateIndex(index.clone()), hazards);
+    steps.risky(
+        PgPhase::CreateIndex,
+        PgOp::CreateIndex(index.clone()),
+        hazards,
+    );
 }
 
 fn drop_index(steps: &mut Steps, index: &Index, from: &Schema) {
@@ -284,7 +288,14 @@ fn drop_index(steps: &mut Steps, index: &Index, from: &Schema) {
         .tables
         .get(&index.table)
         .and_then(|t| t.schema.clone())
-        .unwrap_or_else(|| index.table.split('.').next().unwrap_or("public").to_string());
+        .unwrap_or_else(|| {
+            index
+                .table
+                .split('.')
+                .next()
+                .unwrap_or("public")
+                .to_string()
+        });
     steps.push(
         PgPhase::DropIndex,
         PgOp::DropIndex {
@@ -363,7 +374,13 @@ fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, 
                     },
                     materialized: v.materialized,
                 };
-                steps.push(PgPhase::CreateView, PgOp::Comment { on, text: v.comment.clone() });
+                steps.push(
+                    PgPhase::CreateView,
+                    PgOp::Comment {
+                        on,
+                        text: v.comment.clone(),
+                    },
+                );
             }
         }
     }

@@ -11,7 +11,11 @@ use std::collections::BTreeSet;
 fn edges(tables: &[&Table]) -> Vec<(String, String)> {
     tables
         .iter()
-        .flat_map(|t| t.foreign_keys.iter().map(|f| (f.ref_table.clone(), t.key())))
+        .flat_map(|t| {
+            t.foreign_keys
+                .iter()
+                .map(|f| (f.ref_table.clone(), t.key()))
+        })
         .collect()
 }
 
@@ -48,7 +52,11 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table]) {
     let e = edges(tables);
     for cycle in cycles(&keys, &e) {
         for t in tables.iter().filter(|t| cycle.contains(&t.key())) {
-            for fk in t.foreign_keys.iter().filter(|f| cycle.contains(&f.ref_table)) {
+            for fk in t
+                .foreign_keys
+                .iter()
+                .filter(|f| cycle.contains(&f.ref_table))
+            {
                 let op = PgOp::DropConstraint {
                     table: TableName::of(t),
                     name: fk.name.clone().unwrap_or_default(),
@@ -79,7 +87,9 @@ fn comments(steps: &mut Steps, t: &Table, before: Option<&Table>) {
         steps.push(PgPhase::Comment, op);
     }
     for c in &t.columns {
-        let old = before.and_then(|b| b.column(&c.name)).and_then(|c| c.comment.clone());
+        let old = before
+            .and_then(|b| b.column(&c.name))
+            .and_then(|c| c.comment.clone());
         if c.comment != old {
             let op = PgOp::Comment {
                 on: CommentOn::Column(name.clone(), c.name.clone()),
@@ -102,7 +112,11 @@ pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String
             table: name.clone(),
             column: col.clone(),
         };
-        steps.risky(PgPhase::AlterTable, op, vec![hazard(HazardKind::DeletesData, detail)]);
+        steps.risky(
+            PgPhase::AlterTable,
+            op,
+            vec![hazard(HazardKind::DeletesData, detail)],
+        );
     }
     for (from, to) in &tc.renamed {
         affected.insert(key.clone());
@@ -128,8 +142,11 @@ pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String
 
 fn add_column(steps: &mut Steps, table: &TableName, col: &Column, existing: bool) {
     let key = format!("{}.{}", table.schema, table.name);
-    let needs_backfill =
-        existing && col.not_null && col.default.is_none() && col.identity.is_none() && col.generated.is_none();
+    let needs_backfill = existing
+        && col.not_null
+        && col.default.is_none()
+        && col.identity.is_none()
+        && col.generated.is_none();
     let mut hazards = Vec::new();
     if col.generated.is_some() {
         let detail = format!("adding stored generated column {} rewrites {key}", col.name);
@@ -187,7 +204,8 @@ fn alter_column(
             steps.push(PgPhase::AlterTable, op);
         } else {
             // PostgreSQL 15 cannot change or add a generation expression in place.
-            let detail = format!("drops and re-adds column {key}.{col} to change how it is generated");
+            let detail =
+                format!("drops and re-adds column {key}.{col} to change how it is generated");
             let drop = PgOp::DropColumn {
                 table: table.clone(),
                 column: col.clone(),
@@ -229,7 +247,11 @@ fn alter_column(
             column: after.clone(),
             using,
         };
-        steps.risky(PgPhase::AlterTable, op, vec![hazard(HazardKind::RewritesTable, detail)]);
+        steps.risky(
+            PgPhase::AlterTable,
+            op,
+            vec![hazard(HazardKind::RewritesTable, detail)],
+        );
     }
     if before.default != after.default && after.default.is_some() {
         let op = PgOp::SetDefault {
@@ -278,14 +300,32 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
     let plain = |t: &Table| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = Vec::new();
         if let Some(pk) = &t.primary_key {
-            v.push((pk.name.clone().unwrap_or_default(), pk.definition.clone().unwrap_or_default()));
+            v.push((
+                pk.name.clone().unwrap_or_default(),
+                pk.definition.clone().unwrap_or_default(),
+            ));
         }
-        v.extend(t.uniques.iter().map(|u| (u.name.clone().unwrap_or_default(), u.definition.clone().unwrap_or_default())));
-        v.extend(t.checks.iter().map(|c| (c.name.clone().unwrap_or_default(), c.definition.clone().unwrap_or_default())));
+        v.extend(t.uniques.iter().map(|u| {
+            (
+                u.name.clone().unwrap_or_default(),
+                u.definition.clone().unwrap_or_default(),
+            )
+        }));
+        v.extend(t.checks.iter().map(|c| {
+            (
+                c.name.clone().unwrap_or_default(),
+                c.definition.clone().unwrap_or_default(),
+            )
+        }));
         v
     };
     let sets = [
-        (plain(before), plain(after), PgPhase::DropConstraint, PgPhase::AddConstraint),
+        (
+            plain(before),
+            plain(after),
+            PgPhase::DropConstraint,
+            PgPhase::AddConstraint,
+        ),
         (
             fk_defs(&before.foreign_keys),
             fk_defs(&after.foreign_keys),

@@ -39,7 +39,11 @@ pub fn alter_enum(
     if before.labels == after.labels {
         return;
     }
-    let kept: Vec<&String> = after.labels.iter().filter(|l| before.labels.contains(l)).collect();
+    let kept: Vec<&String> = after
+        .labels
+        .iter()
+        .filter(|l| before.labels.contains(l))
+        .collect();
     if kept.len() == before.labels.len() && kept.iter().zip(&before.labels).all(|(a, b)| *a == b) {
         for (i, label) in after.labels.iter().enumerate() {
             if before.labels.contains(label) {
@@ -70,9 +74,16 @@ fn recreate_enum(
     affected: &mut BTreeSet<String>,
 ) {
     let old_name = format!("{}_old", before.name);
-    let removed: Vec<&String> = before.labels.iter().filter(|l| !after.labels.contains(l)).collect();
+    let removed: Vec<&String> = before
+        .labels
+        .iter()
+        .filter(|l| !after.labels.contains(l))
+        .collect();
     let detail = if removed.is_empty() {
-        format!("re-creates type {}.{} to reorder its labels; every column using it is rewritten", after.schema, after.name)
+        format!(
+            "re-creates type {}.{} to reorder its labels; every column using it is rewritten",
+            after.schema, after.name
+        )
     } else {
         format!(
             "re-creates type {}.{} without {}; fails if a row still holds one, and rewrites every column using it",
@@ -85,7 +96,11 @@ fn recreate_enum(
         ty: before.clone(),
         to: old_name.clone(),
     };
-    steps.risky(PgPhase::RecreateEnum, rename, vec![hazard(HazardKind::MayFailOnExistingRows, detail)]);
+    steps.risky(
+        PgPhase::RecreateEnum,
+        rename,
+        vec![hazard(HazardKind::MayFailOnExistingRows, detail)],
+    );
     steps.push(PgPhase::RecreateEnum, PgOp::CreateEnum(after.clone()));
     let type_name = quote_pg_qualified(&after.schema, &after.name);
     for (key, table) in &from.tables {
@@ -161,6 +176,9 @@ pub fn alter_sequence(steps: &mut Steps, before: &Sequence, after: &Sequence) {
         steps.push(PgPhase::CreateSequence, PgOp::AlterSequence(after.clone()));
     }
     if before.owned_by != after.owned_by {
-        steps.push(PgPhase::SequenceOwnedBy, PgOp::SequenceOwnedBy(after.clone()));
+        steps.push(
+            PgPhase::SequenceOwnedBy,
+            PgOp::SequenceOwnedBy(after.clone()),
+        );
     }
 }

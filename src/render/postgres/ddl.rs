@@ -60,9 +60,21 @@ pub fn create_table(t: &Table) -> String {
     if let Some(pk) = &t.primary_key {
         cons.push((pk.name.clone(), pk.definition.clone()));
     }
-    cons.extend(t.uniques.iter().map(|u| (u.name.clone(), u.definition.clone())));
-    cons.extend(t.checks.iter().map(|c| (c.name.clone(), c.definition.clone())));
-    cons.extend(t.foreign_keys.iter().map(|f| (f.name.clone(), f.definition.clone())));
+    cons.extend(
+        t.uniques
+            .iter()
+            .map(|u| (u.name.clone(), u.definition.clone())),
+    );
+    cons.extend(
+        t.checks
+            .iter()
+            .map(|c| (c.name.clone(), c.definition.clone())),
+    );
+    cons.extend(
+        t.foreign_keys
+            .iter()
+            .map(|f| (f.name.clone(), f.definition.clone())),
+    );
     for (name, def) in cons {
         lines.push(format!(
             "CONSTRAINT {} {}",

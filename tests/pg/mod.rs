@@ -1,0 +1,80 @@
+//! PostgreSQL test support: the server URL, databases that drop themselves, psql.
+
+#![allow(dead_code)]
+
+use postgres::{Client, NoTls};
+use std::path::Path;
+use std::process::Command;
+
+/// The server tests use: `SCHEMADIFF_TEST_PG` or the local one CI starts.
+pub fn server_url() -> String {
+    std::env::var("SCHEMADIFF_TEST_PG")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Connects to the test server or fails saying how to start it (never skips).
+pub fn admin() -> Client {
+    Client::connect(&server_url(), NoTls).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL tests need a server at {} ({e}). Start it with \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` \
+             or point SCHEMADIFF_TEST_PG at one (user with CREATEDB)",
+            server_url()
+        )
+    })
+}
+
+/// A database named `schemadiff_…`, dropped when the guard goes (also on panic).
+pub struct TestDb {
+    pub name: String,
+    admin: Client,
+}
+
+impl TestDb {
+    pub fn create(label: &str) -> TestDb {
+        let mut admin = admin();
+        let mut name = format!("schemadiff_t{}_{label}", std::process::id());
+        name.truncate(63);
+        let name = name.to_ascii_lowercase();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+            .unwrap();
+        TestDb { name, admin }
+    }
+
+    pub fn url(&self) -> String {
+        let base = server_url();
+        let (head, _) = base.rsplit_once('/').expect("URL with a database");
+        format!("{head}/{}", self.name)
+    }
+
+    pub fn client(&self) -> Client {
+        Client::connect(&self.url(), NoTls).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = self.admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// Runs a script file with `psql -v ON_ERROR_STOP=1`, as users are told to; returns success
+/// and stderr.
+pub fn psql(url: &str, script: &Path) -> (bool, String) {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
+        .arg(script)
+        .output()
+        .expect("psql is required by the PostgreSQL tests: apt-get install postgresql-client");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}

@@ -1,0 +1,175 @@
+//! The PostgreSQL fixture suite on the real server. For every `fixtures/postgres/<case>/`,
+//! in a database of its own: before.sql + seed; the live catalog must equal before.sql
+//! declared through a scratch database; the upgrade to after.sql is applied by `psql`; the
+//! result must equal after.sql declared, the seeded rows must still be there, and a re-diff
+//! must be empty; then the downgrade must give back before (and its rows unless the case is
+//! lossy). Cases with `upgrade_fails` must fail and leave the database as it was.
+
+mod common;
+mod pg;
+
+use common::{cases, read, snapshot_settings, temp_dir};
+use pg::{psql, TestDb};
+use postgres::Client;
+use schemadiff::declare::{declare_postgres, read_sources};
+use schemadiff::diff::{diff_postgres, Renames};
+use schemadiff::introspect::postgres::introspect;
+use schemadiff::model::Schema;
+use schemadiff::plan::postgres::plan_postgres;
+use schemadiff::render::postgres::render_script;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    description: String,
+    #[serde(default)]
+    seed: String,
+    #[serde(default)]
+    lossy: bool,
+    upgrade_fails: Option<String>,
+    hazards: Option<Vec<String>>,
+}
+
+#[test]
+fn postgres_fixtures_round_trip_on_the_real_server() {
+    pg::admin();
+    let cases = cases("postgres");
+    assert!(
+        cases.len() >= 80,
+        "expected at least 80 PostgreSQL cases, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for dir in &cases {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let result = std::panic::catch_unwind(|| run_case(dir, &name));
+        if let Err(e) = result {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{name}: {msg}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+fn declared(path: &Path) -> Schema {
+    let files = read_sources(path).unwrap();
+    let server = pg::server_url().parse().unwrap();
+    declare_postgres(&files, &server).unwrap_or_else(|e| panic!("declare {}: {e}", path.display()))
+}
+
+fn live(client: &mut Client) -> Schema {
+    introspect(client, &[]).expect("introspect").schema
+}
+
+fn script(from: &Schema, to: &Schema, title: &str) -> (String, Vec<String>) {
+    let changes = diff_postgres(from, to, &Renames::default());
+    let plan = plan_postgres(&changes, from, to);
+    let hazards = plan
+        .hazards()
+        .map(|h| h.kind.info().code.to_string())
+        .collect();
+    (render_script(&plan, title), hazards)
+}
+
+/// Every row of every table, as text, sorted.
+fn data(client: &mut Client, schema: &Schema) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for table in schema.tables.values() {
+        let q =
+            schemadiff::sqltext::quote_pg_qualified(table.schema.as_deref().unwrap(), &table.name);
+        let rows = client
+            .query(&format!("SELECT t::text FROM {q} t ORDER BY 1"), &[])
+            .unwrap();
+        out.insert(table.key(), rows.iter().map(|r| r.get(0)).collect());
+    }
+    out
+}
+
+fn run_case(dir: &Path, name: &str) {
+    let case: Case = toml::from_str(&read(&dir.join("case.toml"))).expect("case.toml");
+    assert!(!case.description.is_empty());
+    let before = declared(&dir.join("before.sql"));
+    let after = declared(&dir.join("after.sql"));
+    assert!(diff_postgres(&after, &after, &Renames::default()).is_empty());
+    let db = TestDb::create(name);
+    let mut client = db.client();
+    client
+        .batch_execute(&read(&dir.join("before.sql")))
+        .expect("before.sql");
+    client.batch_execute(&case.seed).expect("seed");
+    let start = live(&mut client);
+    assert_eq!(
+        start, before,
+        "introspect(before.sql) != declare(before.sql)"
+    );
+    let seeded = data(&mut client, &start);
+
+    let (up, hazards) = script(&start, &after, &format!("{name} up"));
+    let (down, _) = script(&after, &before, &format!("{name} down"));
+    snapshot_settings("postgres").bind(|| {
+        insta::assert_snapshot!(format!("{name}__up"), up);
+        insta::assert_snapshot!(format!("{name}__down"), down);
+    });
+    if let Some(expected) = &case.hazards {
+        assert_eq!(&hazards, expected, "hazards of the upgrade");
+    }
+    let tmp = temp_dir(&format!("pg_{name}"));
+    let up_path = tmp.join("up.sql");
+    std::fs::write(&up_path, &up).unwrap();
+    let (ok, err) = psql(&db.url(), &up_path);
+    if let Some(text) = &case.upgrade_fails {
+        assert!(!ok, "the upgrade should have failed with `{text}`");
+        assert!(err.contains(text.as_str()), "expected `{text}` in: {err}");
+        assert_eq!(
+            live(&mut client),
+            start,
+            "a failed upgrade changed the schema"
+        );
+        assert_eq!(
+            data(&mut client, &start),
+            seeded,
+            "a failed upgrade changed rows"
+        );
+        return;
+    }
+    assert!(ok, "upgrade failed:\n{err}\n{up}");
+    let upgraded = live(&mut client);
+    assert_eq!(upgraded, after, "after upgrade != declare(after.sql)\n{up}");
+    assert!(diff_postgres(&upgraded, &after, &Renames::default()).is_empty());
+    let rows = data(&mut client, &upgraded);
+    for (table, old) in &seeded {
+        if let Some(new) = rows.get(table) {
+            assert_eq!(new.len(), old.len(), "rows of {table} after the upgrade");
+        }
+    }
+
+    let down_path = tmp.join("down.sql");
+    std::fs::write(&down_path, &down).unwrap();
+    let (ok, err) = psql(&db.url(), &down_path);
+    assert!(ok, "downgrade failed:\n{err}\n{down}");
+    let downgraded = live(&mut client);
+    assert_eq!(
+        downgraded, before,
+        "after downgrade != declare(before.sql)\n{down}"
+    );
+    if !case.lossy {
+        assert_eq!(
+            data(&mut client, &downgraded),
+            seeded,
+            "rows after the downgrade"
+        );
+    }
+}
