@@ -167,8 +167,14 @@ fn diff_postgres(
         });
     let before = from.load_with(Dialect::Postgres, dev.as_deref())?;
     let after = to.load_with(Dialect::Postgres, dev.as_deref())?;
-    let renames = Renames::parse(&args.safety.rename)?;
-    let changes = diff::diff_postgres(&before, &after, &renames);
+    warn_unmanaged(&before);
+    warn_unmanaged(&after);
+    if !args.safety.rename.is_empty() {
+        return Err(Error::Workflow(
+            "--rename is not applied on PostgreSQL yet; without it a renamed column is a drop and an add (review the deletes-data hazard)".into(),
+        ));
+    }
+    let changes = diff::diff_postgres(&before, &after, &Renames::default());
     let plan = plan::postgres::plan_postgres(&changes, &before, &after);
     let text = match args.format {
         Format::Sql => crate::render::postgres::render_script(
@@ -196,6 +202,15 @@ fn diff_postgres(
     } else {
         Outcome::Clean
     })
+}
+
+/// Says on stderr which objects are recognized but left alone (partitioned tables …).
+fn warn_unmanaged(schema: &crate::model::Schema) {
+    for (key, what) in &schema.unmanaged {
+        eprintln!(
+            "schemadiff: note: {key} ({what}) is not managed by schemadiff and is left as it is"
+        );
+    }
 }
 
 #[derive(Serialize)]

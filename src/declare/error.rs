@@ -137,12 +137,12 @@ pub enum Error {
     #[error("the in-memory SQLite used to read declared DDL failed: {0}")]
     Engine(String),
 
-    #[error("{pos}: PostgreSQL rejects this statement: {message}")]
-    #[diagnostic(code(schemadiff::ddl::pg_rejected), help("{hint}"))]
+    #[error("{pos}: PostgreSQL rejects this statement: {}", text.0)]
+    #[diagnostic(code(schemadiff::ddl::pg_rejected), help("{}", text.1))]
     PgRejected {
         pos: Box<Position>,
-        message: String,
-        hint: String,
+        /// The server's message and what to do.
+        text: Box<(String, String)>,
         #[source_code]
         src: NamedSource<String>,
         #[label("here")]
@@ -189,8 +189,7 @@ impl Error {
         let (src, span) = (pos.src.clone(), pos.span);
         Error::PgRejected {
             pos: Box::new(pos),
-            message,
-            hint,
+            text: Box::new((message, hint)),
             src,
             span,
         }

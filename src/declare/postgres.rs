@@ -2,9 +2,9 @@
 //! are loaded into a scratch database on the same server (or the dev URL), read back with
 //! the live introspection queries, and the scratch database is dropped, also on error.
 //!
-//! The statements are first sent as one batch (one round trip; the batch is one implicit
-//! transaction, so a failure leaves nothing behind). If the server refuses the batch, they
-//! are run one by one, retrying those that name an object declared later, so statement
+//! The statements are first sent in batches of [`BATCH`] (a round trip each; a batch is one
+//! implicit transaction, so a failure leaves nothing behind). The statements of a batch the
+//! server refuses are then run one by one, retrying those that name an object declared later, so statement
 //! order across files does not matter; the first statement that still fails is reported
 //! with its file, line and column.
 
@@ -88,15 +88,25 @@ pub fn declare_postgres(files: &[SourceFile], server: &Config) -> Result<Schema,
 /// Runs the statements of `files` on `client` (an empty database).
 pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Error> {
     let pending = statements(files)?;
-    let batch: String = pending
-        .iter()
-        .map(|(_, s)| format!("{};\n", s.text))
-        .collect();
-    if pending.is_empty() || client.batch_execute(&batch).is_ok() {
+    let mut slow = Vec::new();
+    for chunk in pending.chunks(BATCH) {
+        let batch: String = chunk
+            .iter()
+            .map(|(_, s)| format!("{};\n", s.text))
+            .collect();
+        if client.batch_execute(&batch).is_err() {
+            slow.extend(chunk.iter().cloned());
+        }
+    }
+    if slow.is_empty() {
         return Ok(());
     }
-    execute_until_settled(client, pending)
+    execute_until_settled(client, slow)
 }
+
+/// Statements per batch: one implicit transaction each, which must stay within the
+/// server's lock table (`max_locks_per_transaction`, 64 per connection by default).
+const BATCH: usize = 200;
 
 fn statements(files: &[SourceFile]) -> Result<Vec<(&SourceFile, Statement)>, Error> {
     let mut out = Vec::new();

@@ -89,6 +89,8 @@ fn source_chain(e: &dyn std::error::Error) -> String {
 fn hint_for(message: &str, host: &str, port: u16, database: &str) -> String {
     if message.contains("refused") || message.contains("timed out") {
         format!("is the server running and listening on {host}:{port}? Try `pg_isready -h {host} -p {port}`; on Debian start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`")
+    } else if message.starts_with("role") && message.contains("does not exist") {
+        format!("use a user that exists on {host}:{port} in the URL (postgresql://postgres@{host}/{database}), or create the role (`createuser -h {host} -p {port} NAME`)")
     } else if message.contains("does not exist") && message.contains("database") {
         format!("create it first (`createdb -h {host} -p {port} {database}`) or fix the database name in the URL")
     } else if message.contains("authentication") || message.contains("password") {

@@ -63,7 +63,6 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
     let indexes = run(INDEXES)?;
     let enums = run(ENUMS)?;
     let view_deps = run(VIEW_DEPS)?;
-    drop(run);
     tx.commit()?;
 
     let mut schema = Schema {
