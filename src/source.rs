@@ -139,16 +139,22 @@ impl Source {
 
     /// Loads the schema. File sources are read as `dialect`.
     pub fn load(&self, dialect: Dialect) -> Result<Schema, Error> {
-        self.load_with(dialect, None)
+        self.load_with(dialect, None, &[])
     }
 
     /// Loads the schema; declared PostgreSQL DDL is normalized on the server `dev_url`.
-    pub fn load_with(&self, dialect: Dialect, dev_url: Option<&str>) -> Result<Schema, Error> {
+    /// On PostgreSQL only the schemas (namespaces) in `only` are read (all when empty).
+    pub fn load_with(
+        &self,
+        dialect: Dialect,
+        dev_url: Option<&str>,
+        only: &[String],
+    ) -> Result<Schema, Error> {
         match (self, dialect) {
             (Source::Postgres(url), _) => {
                 let mut client = crate::introspect::postgres::connect(url)?;
                 let read =
-                    crate::introspect::postgres::introspect(&mut client, &[]).map_err(|e| {
+                    crate::introspect::postgres::introspect(&mut client, only).map_err(|e| {
                         Error::PgIntrospect {
                             url: redact(url),
                             message: crate::declare::db_message(&e),
@@ -160,7 +166,7 @@ impl Source {
                 let url = dev_url.ok_or(Error::NoDevServer)?;
                 let config = crate::introspect::postgres::connect::config(url)?;
                 read_sources(path)
-                    .and_then(|files| declare::declare_postgres(&files, &config))
+                    .and_then(|files| declare::declare_postgres_in(&files, &config, only))
                     .map_err(|e| Error::Declare(Box::new(e)))
             }
             (Source::Files(path), Dialect::Sqlite) => read_sources(path)

@@ -108,12 +108,16 @@ fn declared_ddl_error_names_file_line_and_column_and_drops_the_scratch_database(
         "CREATE TABLE a (id int PRIMARY KEY);\n\nCREATE TABLE b (id int, x nosuchtype);\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+    let spawned = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
         .args(["diff", "--from", &db.url(), "--to"])
         .arg(dir.join("s.sql"))
         .env("NO_COLOR", "1")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let pattern = format!("schemadiff_scratch_{}_%", spawned.id());
+    let child = spawned.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&child.stderr);
     assert_eq!(child.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("s.sql:3:27"), "{stderr}");
@@ -121,8 +125,8 @@ fn declared_ddl_error_names_file_line_and_column_and_drops_the_scratch_database(
     let mut admin = pg::admin();
     let left = admin
         .query(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'schemadiff_scratch_%' AND datname NOT IN (SELECT datname FROM pg_stat_activity WHERE datname IS NOT NULL)",
-            &[],
+            "SELECT datname FROM pg_database WHERE datname LIKE $1",
+            &[&pattern],
         )
         .unwrap();
     assert!(
@@ -239,4 +243,89 @@ fn declared_files_need_a_server_when_neither_side_is_a_url() {
     ]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(ok.stdout.contains("No changes"), "{}", ok.stdout);
+}
+
+#[test]
+fn ctrl_c_drops_the_scratch_database() {
+    let db = TestDb::create("ctrl_c");
+    let dir = common::temp_dir("pg_ctrl_c");
+    std::fs::write(dir.join("s.sql"), tables(4000)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(["diff", "--from", &db.url(), "--to"])
+        .arg(dir.join("s.sql"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pattern = format!("schemadiff_scratch_{}_%", child.id());
+    let mut admin = pg::admin();
+    let count = |admin: &mut postgres::Client| -> i64 {
+        admin
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+                &[&pattern],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let started = std::time::Instant::now();
+    while count(&mut admin) == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be interrupted"
+        );
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no scratch database appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&mut admin), 0, "scratch database left after Ctrl-C");
+}
+
+#[test]
+fn schema_flag_limits_the_comparison_to_the_named_namespaces() {
+    let db = TestDb::create("schema_flag");
+    db.client()
+        .batch_execute(
+            "CREATE SCHEMA app; CREATE SCHEMA audit;
+             CREATE TABLE app.users (id int PRIMARY KEY);
+             CREATE TABLE audit.log (id int);",
+        )
+        .unwrap();
+    let dir = common::temp_dir("pg_schema_flag");
+    std::fs::write(
+        dir.join("s.sql"),
+        "CREATE SCHEMA app; CREATE TABLE app.users (id int PRIMARY KEY, email text);\n",
+    )
+    .unwrap();
+    let file = dir.join("s.sql");
+    let file = file.to_str().unwrap();
+    let all = schemadiff(&["diff", "--from", &db.url(), "--to", file]);
+    assert!(
+        all.stdout.contains("DROP TABLE audit.log"),
+        "{}",
+        all.stdout
+    );
+    let only = schemadiff(&["diff", "--from", &db.url(), "--to", file, "--schema", "app"]);
+    assert_eq!(only.code, 0, "{}", only.stderr);
+    assert!(!only.stdout.contains("audit"), "{}", only.stdout);
+    assert!(
+        only.stdout
+            .contains("ALTER TABLE app.users ADD COLUMN email text"),
+        "{}",
+        only.stdout
+    );
 }

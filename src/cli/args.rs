@@ -156,6 +156,9 @@ pub struct DiffArgs {
     /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized [default: the server of the postgresql:// side]
     #[arg(long, value_name = "URL")]
     pub dev_url: Option<String>,
+    /// PostgreSQL: compare only this schema (namespace); repeatable [default: every non-system schema]
+    #[arg(long, value_name = "NAME")]
+    pub schema: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +175,9 @@ pub struct InspectArgs {
     /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized
     #[arg(long, value_name = "URL")]
     pub dev_url: Option<String>,
+    /// PostgreSQL: compare only this schema (namespace); repeatable [default: every non-system schema]
+    #[arg(long, value_name = "NAME")]
+    pub schema: Vec<String>,
 }
 
 /// Rename hints and hazard gating, shared by `diff` and `generate`.

@@ -165,8 +165,8 @@ fn diff_postgres(
                 .or(to.postgres_url())
                 .map(str::to_string)
         });
-    let before = from.load_with(Dialect::Postgres, dev.as_deref())?;
-    let after = to.load_with(Dialect::Postgres, dev.as_deref())?;
+    let before = from.load_with(Dialect::Postgres, dev.as_deref(), &args.schema)?;
+    let after = to.load_with(Dialect::Postgres, dev.as_deref(), &args.schema)?;
     warn_unmanaged(&before);
     warn_unmanaged(&after);
     if !args.safety.rename.is_empty() {
@@ -264,7 +264,7 @@ fn report_blocked(blocked: &[&plan::Hazard]) {
 fn run_inspect(args: InspectArgs) -> Result<Outcome, Error> {
     let src = Source::parse(&args.source)?;
     let dialect = args.dialect.or(src.dialect()).unwrap_or(Dialect::Sqlite);
-    let schema = src.load_with(dialect, args.dev_url.as_deref())?;
+    let schema = src.load_with(dialect, args.dev_url.as_deref(), &args.schema)?;
     let text = match args.format {
         Format::Sql if dialect == Dialect::Postgres => crate::render::postgres::schema_ddl(&schema),
         Format::Sql => schema_ddl(&schema),

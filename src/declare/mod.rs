@@ -12,7 +12,10 @@ mod error;
 mod hints;
 mod postgres;
 
-pub use self::postgres::{db_message, declare_postgres, load_postgres, ScratchDb};
+pub use self::postgres::{
+    db_message, declare_postgres, declare_postgres_in, drop_scratch_on_interrupt, load_postgres,
+    ScratchDb,
+};
 
 pub use error::Error;
 pub use hints::rename_hints;

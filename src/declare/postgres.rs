@@ -16,8 +16,28 @@ use crate::sqltext::{split_pg_statements, Statement};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Scratch databases that exist right now, so that Ctrl-C can drop them.
+static ACTIVE: Mutex<Vec<(Config, String)>> = Mutex::new(Vec::new());
+
+/// Installs a Ctrl-C (SIGINT) handler that drops every live scratch database, then
+/// exits with 130. For programs (the CLI); a library user keeps its own signal handling.
+pub fn drop_scratch_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        let active = ACTIVE.lock().map(|a| a.clone()).unwrap_or_default();
+        for (config, name) in active {
+            if let Ok(mut admin) = connect_config(&config) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+        eprintln!("schemadiff: interrupted; scratch databases dropped");
+        std::process::exit(130);
+    });
+}
 
 /// A temporary database, dropped when this guard goes out of scope.
 pub struct ScratchDb {
@@ -43,6 +63,9 @@ impl ScratchDb {
                 .batch_execute(&sql)
                 .map_err(|e| scratch(&db_message(&e)))?;
         }
+        if let Ok(mut active) = ACTIVE.lock() {
+            active.push((server.clone(), name.clone()));
+        }
         let mut config = server.clone();
         config.dbname(&name);
         Ok(ScratchDb {
@@ -63,7 +86,11 @@ impl ScratchDb {
 impl Drop for ScratchDb {
     fn drop(&mut self) {
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = self.admin.batch_execute(&sql) {
+        let result = self.admin.batch_execute(&sql);
+        if let Ok(mut active) = ACTIVE.lock() {
+            active.retain(|(_, n)| *n != self.name);
+        }
+        if let Err(e) = result {
             eprintln!(
                 "warning: could not drop scratch database {}: {}",
                 self.name,
@@ -75,10 +102,20 @@ impl Drop for ScratchDb {
 
 /// Loads `files` into a scratch database on `server` and reads it back.
 pub fn declare_postgres(files: &[SourceFile], server: &Config) -> Result<Schema, Error> {
+    declare_postgres_in(files, server, &[])
+}
+
+/// As [`declare_postgres`], reading back only the schemas (namespaces) in `only` (all
+/// when empty).
+pub fn declare_postgres_in(
+    files: &[SourceFile],
+    server: &Config,
+    only: &[String],
+) -> Result<Schema, Error> {
     let scratch = ScratchDb::create(server)?;
     let mut client = scratch.connect()?;
     load_postgres(&mut client, files)?;
-    let read = pg::introspect(&mut client, &[]).map_err(|e| Error::Scratch {
+    let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
         message: db_message(&e),
     })?;
     drop(client);
