@@ -169,12 +169,14 @@ fn diff_postgres(
     let after = to.load_with(Dialect::Postgres, dev.as_deref(), &args.schema)?;
     warn_unmanaged(&before);
     warn_unmanaged(&after);
-    if !args.safety.rename.is_empty() {
+    let renames = Renames::parse(&args.safety.rename)?;
+    if renames.renames_tables() {
         return Err(Error::Workflow(
-            "--rename is not applied on PostgreSQL yet; without it a renamed column is a drop and an add (review the deletes-data hazard)".into(),
+            "table renames (--rename OLD=NEW) are not applied on PostgreSQL yet; column renames (--rename TABLE.OLD=NEW) are".into(),
         ));
     }
-    let changes = diff::diff_postgres(&before, &after, &Renames::default());
+    renames.check(&before, &after)?;
+    let changes = diff::diff_postgres(&before, &after, &renames);
     let plan = plan::postgres::plan_postgres(&changes, &before, &after);
     let text = match args.format {
         Format::Sql => crate::render::postgres::render_script(

@@ -252,7 +252,7 @@ fn diff_table(
         Change::DropIndex,
         Change::CreateIndex,
     );
-    if same_definition(before, after) {
+    if same_definition(before, after) || (exact && same_but_column_order(before, after)) {
         return;
     }
     let mut used = BTreeSet::new();
@@ -331,6 +331,17 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         && *without_rowid == b.without_rowid
         && *schema == b.schema
         && *comment == b.comment
+}
+
+/// PostgreSQL appends added columns and cannot reorder them, so there a table whose columns
+/// differ only in order is the same table.
+fn same_but_column_order(a: &Table, b: &Table) -> bool {
+    let sorted = |t: &Table| {
+        let mut t = t.clone();
+        t.columns.sort_by(|x, y| x.name.cmp(&y.name));
+        t
+    };
+    same_definition(&sorted(a), &sorted(b))
 }
 
 /// Compares two columns field by field (names included).

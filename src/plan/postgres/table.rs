@@ -105,18 +105,28 @@ fn comments(steps: &mut Steps, t: &Table, before: Option<&Table>) {
 pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String>) {
     let name = TableName::of(&tc.after);
     let key = tc.after.key();
+    let added: Vec<&Column> = tc
+        .sources
+        .iter()
+        .filter(|(_, source)| source.is_none())
+        .filter_map(|(c, _)| tc.after.column(c))
+        .collect();
     for col in &tc.dropped {
         affected.insert(key.clone());
         let detail = format!("drops column {key}.{col} and its data");
+        let mut hazards = vec![hazard(HazardKind::DeletesData, detail)];
+        if let Some(new) = likely_rename(tc, col, &added) {
+            let detail = format!(
+                "{col} is dropped and {new} added with the same type: if it is a rename, pass --rename {}.{col}={new} to keep the data",
+                tc.after.name
+            );
+            hazards.push(hazard(HazardKind::LikelyRename, detail));
+        }
         let op = PgOp::DropColumn {
             table: name.clone(),
             column: col.clone(),
         };
-        steps.risky(
-            PgPhase::AlterTable,
-            op,
-            vec![hazard(HazardKind::DeletesData, detail)],
-        );
+        steps.risky(PgPhase::AlterTable, op, hazards);
     }
     for (from, to) in &tc.renamed {
         affected.insert(key.clone());
@@ -138,6 +148,16 @@ pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String
     }
     constraints(steps, &tc.before, &tc.after);
     comments(steps, &tc.after, Some(&tc.before));
+}
+
+/// The one added column that looks like `dropped` renamed: one column dropped, one added,
+/// same type and nullability.
+fn likely_rename<'a>(tc: &TableChange, dropped: &str, added: &[&'a Column]) -> Option<&'a str> {
+    let old = tc.before.column(dropped)?;
+    match (tc.dropped.len(), added) {
+        (1, [new]) if new.ty == old.ty && new.not_null == old.not_null => Some(&new.name),
+        _ => None,
+    }
 }
 
 fn add_column(steps: &mut Steps, table: &TableName, col: &Column, existing: bool) {
