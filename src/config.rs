@@ -12,6 +12,10 @@ pub struct Config {
     #[serde(default = "sqlite")]
     pub dialect: String,
     pub database_url: Option<String>,
+    /// PostgreSQL: the server where declared DDL (schemas/, snapshots/) is loaded into a
+    /// scratch database to be normalized; default: the server of `database_url`.
+    #[serde(default)]
+    pub dev_url: Option<String>,
     #[serde(default = "schemas")]
     pub schemas: PathBuf,
     #[serde(default = "migrations")]

@@ -52,12 +52,36 @@ fn file_stem(name: &str) -> String {
     }
 }
 
+/// Returns the PostgreSQL snapshot files: `_types.sql` (schemas, extensions, enum types,
+/// sequences), one file per table (`schema__table.sql`), `_views.sql`.
+pub fn files_pg(schema: &Schema) -> BTreeMap<String, String> {
+    use crate::render::postgres::{table_ddl, types_ddl, views_ddl};
+    let mut out = BTreeMap::new();
+    for (name, text) in [
+        ("_types.sql", types_ddl(schema)),
+        ("_views.sql", views_ddl(schema)),
+    ] {
+        if !text.is_empty() {
+            out.insert(name.to_string(), text);
+        }
+    }
+    for (key, table) in &schema.tables {
+        let stem = file_stem(&key.replace('.', "__"));
+        out.insert(format!("{stem}.sql"), table_ddl(schema, table));
+    }
+    out
+}
+
 /// Rewrites `dir` to hold exactly the snapshot of `schema` (each file written to a temporary
 /// name, then renamed; stale `.sql` files removed).
 pub fn write(dir: &Path, schema: &Schema) -> std::io::Result<()> {
+    write_files(dir, &files(schema))
+}
+
+/// Rewrites `dir` to hold exactly `files`.
+pub fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let files = files(schema);
-    for (name, text) in &files {
+    for (name, text) in files {
         let tmp = dir.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, dir.join(name))?;

@@ -2,6 +2,7 @@
 //! per revision: lock, re-read what is applied, run the section and record it in one
 //! transaction); engines implement [`Engine`]. Must not import `cli`.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::revision::{Graph, Revision, Target};

@@ -24,6 +24,11 @@ struct Problem {
 
 pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
     let p = project(cfg)?;
+    if super::workflow::is_postgres(&p) {
+        return Err(Error::Workflow(
+            "`check` is not available on PostgreSQL projects yet (it replays revisions in a scratch SQLite database); use `schemadiff diff --from $DATABASE_URL --to schemas/ --exit-code` to detect drift".into(),
+        ));
+    }
     let g = graph(&p)?;
     let mut problems = Vec::new();
 
@@ -151,6 +156,11 @@ fn report(problems: &[Problem]) -> String {
 /// state before its upgrade exactly. Names the first revision that does not do what it says.
 pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
     let p = project(cfg)?;
+    if super::workflow::is_postgres(&p) {
+        return Err(Error::Workflow(
+            "`verify` is not available on PostgreSQL projects yet (it replays revisions in a scratch SQLite database); use `schemadiff diff --from $DATABASE_URL --to schemas/ --exit-code` to detect drift".into(),
+        ));
+    }
     let g = graph(&p)?;
     let conn =
         rusqlite::Connection::open_in_memory().map_err(|e| Error::Workflow(e.to_string()))?;

@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod workflow;
+mod workflow_pg;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
 

@@ -16,11 +16,15 @@ use std::time::Duration;
 
 pub(super) fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
     let p = Project::load(cli_config)?;
-    if p.config.dialect != "sqlite" {
-        return Err(Error::Workflow(
-            "this build runs the revision workflow on SQLite only; PostgreSQL is being built"
-                .into(),
-        ));
+    if !matches!(
+        p.config.dialect.as_str(),
+        "sqlite" | "postgres" | "postgresql"
+    ) {
+        return Err(Error::Workflow(format!(
+            "{}: unknown dialect `{}`; use \"sqlite\" or \"postgres\"",
+            p.path.display(),
+            p.config.dialect
+        )));
     }
     Ok(p)
 }
@@ -30,14 +34,10 @@ pub(super) fn graph(p: &Project) -> Result<Graph, Error> {
 }
 
 pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
-    let dialect =
-        match a.dialect {
-            crate::source::Dialect::Sqlite => "sqlite",
-            crate::source::Dialect::Postgres => return Err(Error::Workflow(
-                "PostgreSQL projects are not supported yet; the revision workflow runs on SQLite"
-                    .into(),
-            )),
-        };
+    let dialect = match a.dialect {
+        crate::source::Dialect::Sqlite => "sqlite",
+        crate::source::Dialect::Postgres => "postgres",
+    };
     for path in config::init(&a.dir, dialect)? {
         eprintln!("  Creating {}", path.display());
     }
@@ -47,6 +47,9 @@ pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
 
 pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Error> {
     let p = project(cfg)?;
+    if is_postgres(&p) {
+        return super::workflow_pg::generate(&p, a);
+    }
     let g = graph(&p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let before = if crate::snapshot::exists(&p.snapshots()) {
@@ -93,29 +96,42 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         );
         return Ok(Outcome::Changes);
     }
-    let (created, stamp) = revision::utc_now();
-    let seed = format!(
-        "{created}{:?}{}{}",
-        std::time::SystemTime::now(),
-        a.message,
-        parents.join(" ")
-    );
-    let id = revision::checksum(&seed)[..12].to_string();
     let (up_sql, down_sql) = if a.empty {
         (String::new(), String::new())
     } else {
         (section(&up), section(&down))
     };
-    let text = revision::render(&id, &parents, &a.message, &created, &up_sql, &down_sql);
+    let snapshot = crate::snapshot::files(&after);
+    write_revision(&p, &parents, &a.message, &up_sql, &down_sql, &snapshot)
+}
+
+/// Writes a new revision file (temporary name, then renamed) and the snapshot.
+pub(super) fn write_revision(
+    p: &Project,
+    parents: &[String],
+    message: &str,
+    up_sql: &str,
+    down_sql: &str,
+    snapshot: &std::collections::BTreeMap<String, String>,
+) -> Result<Outcome, Error> {
+    let (created, stamp) = revision::utc_now();
+    let seed = format!(
+        "{created}{:?}{}{}",
+        std::time::SystemTime::now(),
+        message,
+        parents.join(" ")
+    );
+    let id = revision::checksum(&seed)[..12].to_string();
+    let text = revision::render(&id, parents, message, &created, up_sql, down_sql);
     std::fs::create_dir_all(p.migrations()).map_err(Error::Output)?;
     let path = p
         .migrations()
-        .join(revision::file_name(&stamp, &id, &a.message));
+        .join(revision::file_name(&stamp, &id, message));
     let tmp = path.with_extension("sql.tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(Error::Output)?;
-    crate::snapshot::write(&p.snapshots(), &after).map_err(Error::Output)?;
+    crate::snapshot::write_files(&p.snapshots(), snapshot).map_err(Error::Output)?;
     eprintln!("  Generating {} ... done", path.display());
     Ok(Outcome::Clean)
 }
@@ -138,8 +154,17 @@ fn section(plan: &Plan) -> String {
     out
 }
 
-pub(super) fn engine(p: &Project) -> Result<Sqlite, Error> {
-    open_engine(p, true)
+/// Reports whether the project's dialect is PostgreSQL.
+pub(super) fn is_postgres(p: &Project) -> bool {
+    p.config.dialect.starts_with("postgres")
+}
+
+/// The project's engine, SQLite or PostgreSQL by its URL.
+pub(super) fn any_engine(p: &Project, create: bool) -> Result<Box<dyn Engine>, Error> {
+    if is_postgres(p) {
+        return super::workflow_pg::engine(p).map(|e| Box::new(e) as Box<dyn Engine>);
+    }
+    Ok(Box::new(open_engine(p, create)?))
 }
 
 /// Opens the project's database read-write (a journal left by a killed run can only be
@@ -214,18 +239,21 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
     let g = graph(&p)?;
     let default = if dir == Direction::Up { "head" } else { "-1" };
     let target_text = a.target.clone().unwrap_or_else(|| default.into());
+    if a.sql && is_postgres(&p) {
+        return super::workflow_pg::offline(&g, &target_text, dir);
+    }
     if a.sql {
         return offline(&g, &target_text, dir);
     }
-    let mut e = engine(&p)?;
+    let mut e = any_engine(&p, true)?;
     e.ensure_tables()?;
-    apply::verify_checksums(&mut e, &g, &a.accept_edited)?;
+    apply::verify_checksums(e.as_mut(), &g, &a.accept_edited)?;
     let target = Target::parse(&target_text);
     let progress: apply::Progress = match dir {
         Direction::Up => &progress_up,
         Direction::Down => &progress_down,
     };
-    let ran = apply::migrate(&mut e, &g, &target, dir, progress)?;
+    let ran = apply::migrate(e.as_mut(), &g, &target, dir, progress)?;
     if ran.is_empty() {
         eprintln!("Nothing to do for {target_text}");
     }
@@ -296,7 +324,7 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
 }
 
 /// The heads a `--sql` range starts from: `base`, `head`, `heads` or a revision.
-fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
+pub(super) fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
     Ok(match Target::parse(from) {
         Target::Base => Vec::new(),
         Target::Head => g.head()?.map(str::to_string).into_iter().collect(),
@@ -308,8 +336,8 @@ fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
 pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
     let p = project(cfg)?;
     let g = graph(&p)?;
-    let mut e = open_engine(&p, false)?;
-    let heads = apply::known_heads(&mut e, &g)?;
+    let mut e = any_engine(&p, false)?;
+    let heads = apply::known_heads(e.as_mut(), &g)?;
     let tips = g.heads();
     let mut out = if heads.is_empty() {
         "<base> (no revision applied)\n".to_string()
@@ -432,7 +460,7 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
             ))
         }
     };
-    engine(&p)?.stamp(&heads)?;
+    any_engine(&p, true)?.stamp(&heads)?;
     eprintln!(
         "Stamped: {}",
         if heads.is_empty() {

@@ -7,7 +7,7 @@
 mod caps;
 pub(crate) mod hazard;
 mod native;
-pub(crate) mod order;
+pub mod order;
 pub mod postgres;
 mod rebuild;
 

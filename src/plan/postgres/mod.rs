@@ -197,11 +197,16 @@ impl PgPlan {
 
 /// Collects steps; phases order them at the end (stable within a phase).
 #[derive(Default)]
-pub(crate) struct Steps(Vec<PgStep>);
+pub(crate) struct Steps {
+    list: Vec<PgStep>,
+    /// Column types (`schema.type` as `format_type` prints it, arrays too) of enums being
+    /// re-created: their columns' conversion also sets their defaults.
+    pub(crate) recreated_enums: BTreeSet<String>,
+}
 
 impl Steps {
     pub(crate) fn push(&mut self, phase: PgPhase, op: PgOp) {
-        self.0.push(PgStep {
+        self.list.push(PgStep {
             phase,
             op,
             hazards: Vec::new(),
@@ -209,7 +214,7 @@ impl Steps {
     }
 
     pub(crate) fn risky(&mut self, phase: PgPhase, op: PgOp, hazards: Vec<Hazard>) {
-        self.0.push(PgStep { phase, op, hazards });
+        self.list.push(PgStep { phase, op, hazards });
     }
 }
 
@@ -260,7 +265,7 @@ pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> PgPlan 
     table::drop_tables(&mut steps, &dropped_tables);
     dependent_views(&mut views, &affected, from, to);
     order_views(&mut steps, views, from, to);
-    let mut out = steps.0;
+    let mut out = steps.list;
     out.sort_by_key(|s| s.phase);
     PgPlan { steps: out }
 }

@@ -39,9 +39,7 @@ pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
             };
             steps.push(PgPhase::AddForeignKey, op);
         }
-        for index in t.indexes.values() {
-            steps.push(PgPhase::CreateIndex, PgOp::CreateIndex(index.clone()));
-        }
+        // Its indexes come as their own changes (diff lists them after the table).
         comments(steps, t, None);
     }
 }
@@ -214,6 +212,8 @@ fn alter_column(
     key: &str,
 ) {
     let col = after.name.clone();
+    // A column on a re-created enum gets its default back in the conversion.
+    let default_changes = !steps.recreated_enums.contains(&after.ty);
     if before.generated != after.generated {
         affected.insert(key.to_string());
         if before.generated.is_some() && after.generated.is_none() {
@@ -247,7 +247,7 @@ fn alter_column(
         };
         steps.push(PgPhase::AlterTable, op);
     }
-    if before.default != after.default && after.default.is_none() {
+    if default_changes && before.default != after.default && after.default.is_none() {
         let op = PgOp::SetDefault {
             table: table.clone(),
             column: col.clone(),
@@ -273,7 +273,7 @@ fn alter_column(
             vec![hazard(HazardKind::RewritesTable, detail)],
         );
     }
-    if before.default != after.default && after.default.is_some() {
+    if default_changes && before.default != after.default && after.default.is_some() {
         let op = PgOp::SetDefault {
             table: table.clone(),
             column: col.clone(),

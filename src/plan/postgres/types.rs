@@ -1,7 +1,7 @@
 //! Enum types and sequences.
 
 use super::{hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
-use crate::model::{EnumType, Schema, Sequence};
+use crate::model::{EnumType, Schema, Sequence, Table};
 use crate::plan::hazard::HazardKind;
 use crate::sqltext::quote_pg_qualified;
 use std::collections::BTreeSet;
@@ -103,6 +103,9 @@ fn recreate_enum(
     );
     steps.push(PgPhase::RecreateEnum, PgOp::CreateEnum(after.clone()));
     let type_name = quote_pg_qualified(&after.schema, &after.name);
+    steps.recreated_enums.insert(type_name.clone());
+    steps.recreated_enums.insert(format!("{type_name}[]"));
+    let mut converted = BTreeSet::new();
     for (key, table) in &from.tables {
         let Some(target) = to.tables.get(key) else {
             continue;
@@ -116,6 +119,9 @@ fn recreate_enum(
                 continue;
             };
             affected.insert(key.clone());
+            if converted.insert(key.clone()) {
+                rebuild_dependents(steps, table, target, &type_name);
+            }
             let name = TableName::of(table);
             let quoted = crate::sqltext::quote_pg_ident(&col.name);
             let using = if array {
@@ -150,6 +156,47 @@ fn recreate_enum(
     let mut old = before.clone();
     old.name = old_name;
     steps.push(PgPhase::ConvertEnum, PgOp::DropEnum(old));
+}
+
+/// Indexes and CHECKs that name the enum type (a partial index's `state <> 'done'::status`)
+/// would compare the old type with the new one during the conversion: unchanged ones are
+/// dropped before and re-created after (changed ones the differ already drops and adds).
+fn rebuild_dependents(steps: &mut Steps, before: &Table, after: &Table, type_name: &str) {
+    let name = TableName::of(before);
+    for (iname, index) in &before.indexes {
+        let mentions = index
+            .definition
+            .as_deref()
+            .is_some_and(|d| d.contains(type_name));
+        if mentions && after.indexes.get(iname) == Some(index) {
+            let schema = name.schema.clone();
+            steps.push(
+                PgPhase::DropIndex,
+                PgOp::DropIndex {
+                    schema,
+                    name: iname.clone(),
+                },
+            );
+            steps.push(PgPhase::CreateIndex, PgOp::CreateIndex(index.clone()));
+        }
+    }
+    for check in &before.checks {
+        let def = check.definition.clone().unwrap_or_default();
+        if def.contains(type_name) && after.checks.contains(check) {
+            let cname = check.name.clone().unwrap_or_default();
+            let drop = PgOp::DropConstraint {
+                table: name.clone(),
+                name: cname.clone(),
+            };
+            steps.push(PgPhase::DropConstraint, drop);
+            let add = PgOp::AddConstraint {
+                table: name.clone(),
+                name: cname,
+                definition: def,
+            };
+            steps.push(PgPhase::AddConstraint, add);
+        }
+    }
 }
 
 pub fn create_sequence(steps: &mut Steps, q: &Sequence) {

@@ -89,13 +89,18 @@ pub fn create_table(t: &Table) -> String {
     )
 }
 
-/// The canonical DDL of a whole PostgreSQL schema (what `inspect` prints).
-pub fn schema_ddl(s: &Schema) -> String {
+/// `COMMENT ON … IS …;` when there is a comment.
+fn comment(out: &mut Vec<String>, target: String, text: &Option<String>) {
+    if let Some(t) = text {
+        out.push(format!("COMMENT ON {target} IS {};", quote_literal(t)));
+    }
+}
+
+/// Namespaces, extensions, enum types and sequences.
+pub fn types_ddl(s: &Schema) -> String {
     let mut out = Vec::new();
-    for n in &s.schemas {
-        if n != "public" {
-            out.push(format!("CREATE SCHEMA {};", ident(n)));
-        }
+    for n in s.schemas.iter().filter(|n| *n != "public") {
+        out.push(format!("CREATE SCHEMA {};", ident(n)));
     }
     for e in s.extensions.values() {
         out.push(format!(
@@ -106,11 +111,12 @@ pub fn schema_ddl(s: &Schema) -> String {
     }
     for e in s.enums.values() {
         let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
+        let name = qual(&e.schema, &e.name);
         out.push(format!(
-            "CREATE TYPE {} AS ENUM ({});",
-            qual(&e.schema, &e.name),
+            "CREATE TYPE {name} AS ENUM ({});",
             labels.join(", ")
         ));
+        comment(&mut out, format!("TYPE {name}"), &e.comment);
     }
     for q in s.sequences.values() {
         out.push(format!(
@@ -119,42 +125,86 @@ pub fn schema_ddl(s: &Schema) -> String {
             sequence_options(&q.options, true)
         ));
     }
-    for t in s.tables.values() {
-        let mut bare = t.clone();
-        bare.foreign_keys.clear();
-        out.push(format!("{};", create_table(&bare)));
+    join(out)
+}
+
+/// One table: CREATE TABLE, its foreign keys, indexes, owned sequences and comments.
+pub fn table_ddl(s: &Schema, t: &Table) -> String {
+    let name = qual(t.schema.as_deref().unwrap_or("public"), &t.name);
+    let mut bare = t.clone();
+    bare.foreign_keys.clear();
+    let mut out = vec![format!("{};", create_table(&bare))];
+    for f in &t.foreign_keys {
+        out.push(format!(
+            "ALTER TABLE {name} ADD CONSTRAINT {} {};",
+            ident(f.name.as_deref().unwrap_or_default()),
+            f.definition.clone().unwrap_or_default()
+        ));
     }
-    for t in s.tables.values() {
-        for f in &t.foreign_keys {
-            out.push(format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} {};",
-                qual(t.schema.as_deref().unwrap_or("public"), &t.name),
-                ident(f.name.as_deref().unwrap_or_default()),
-                f.definition.clone().unwrap_or_default()
-            ));
-        }
-        for i in t.indexes.values() {
-            out.push(format!("{};", i.definition.clone().unwrap_or_default()));
-        }
+    for i in t.indexes.values() {
+        out.push(format!("{};", i.definition.clone().unwrap_or_default()));
     }
+    let key = t.key();
     for q in s.sequences.values() {
-        if let Some((t, c)) = &q.owned_by {
-            let (sch, n) = t.split_once('.').unwrap_or(("public", t));
+        if let Some((owner, c)) = q.owned_by.as_ref().filter(|(k, _)| *k == key) {
+            let _ = owner;
             out.push(format!(
-                "ALTER SEQUENCE {} OWNED BY {}.{};",
+                "ALTER SEQUENCE {} OWNED BY {name}.{};",
                 qual(&q.schema, &q.name),
-                qual(sch, n),
                 ident(c)
             ));
         }
     }
-    for v in s.views.values() {
+    comment(&mut out, format!("TABLE {name}"), &t.comment);
+    for c in &t.columns {
+        comment(
+            &mut out,
+            format!("COLUMN {name}.{}", ident(&c.name)),
+            &c.comment,
+        );
+    }
+    join(out)
+}
+
+/// Views in dependency order, with their comments.
+pub fn views_ddl(s: &Schema) -> String {
+    let keys: std::collections::BTreeSet<String> = s.views.keys().cloned().collect();
+    let edges: Vec<(String, String)> = s
+        .views
+        .iter()
+        .flat_map(|(k, v)| v.depends_on.iter().map(move |d| (d.clone(), k.clone())))
+        .collect();
+    let mut out = Vec::new();
+    for key in crate::plan::order::dependency_order(&keys, &edges) {
+        let v = &s.views[key];
         out.push(format!("{};", v.sql));
+        let kind = if v.materialized {
+            "MATERIALIZED VIEW"
+        } else {
+            "VIEW"
+        };
+        let name = qual(v.schema.as_deref().unwrap_or("public"), &v.name);
+        comment(&mut out, format!("{kind} {name}"), &v.comment);
     }
+    join(out)
+}
+
+fn join(parts: Vec<String>) -> String {
+    if parts.is_empty() {
+        String::new()
+    } else {
+        parts.join("\n") + "\n"
+    }
+}
+
+/// The canonical DDL of a whole PostgreSQL schema (what `inspect` prints).
+pub fn schema_ddl(s: &Schema) -> String {
+    let mut parts = vec![types_ddl(s)];
+    parts.extend(s.tables.values().map(|t| table_ddl(s, t)));
+    parts.push(views_ddl(s));
     for (key, what) in &s.unmanaged {
-        out.push(format!("-- not managed by schemadiff: {key} ({what})"));
+        parts.push(format!("-- not managed by schemadiff: {key} ({what})\n"));
     }
-    let mut text = out.join("\n\n");
-    text.push('\n');
-    text
+    parts.retain(|p| !p.is_empty());
+    parts.join("\n")
 }

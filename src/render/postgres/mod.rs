@@ -7,7 +7,7 @@
 
 mod ddl;
 
-pub use ddl::{create_table, schema_ddl};
+pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
 
 use crate::plan::postgres::{CommentOn, PgOp, PgPhase, PgPlan, PgStep, TableName};
 use crate::render::sqlite::{format_steps, RenderedHazard, RenderedStep};
@@ -57,6 +57,20 @@ pub fn render_body(plan: &PgPlan) -> String {
         out.push_str("\nBEGIN;\n");
         out.push_str(&format_steps(&steps));
         out.push_str("\nCOMMIT;\n");
+    }
+    out
+}
+
+/// A revision section: the steps without `BEGIN`/`COMMIT` (the runner wraps them in its
+/// transaction), each statement that must run outside it preceded by [`NO_TRANSACTION`].
+pub fn render_section(plan: &PgPlan) -> String {
+    let mut out = String::new();
+    for step in &plan.steps {
+        if step.phase == PgPhase::NoTransaction {
+            out.push('\n');
+            out.push_str(NO_TRANSACTION);
+        }
+        out.push_str(&format_steps(&[render_step(step)]));
     }
     out
 }

@@ -1,0 +1,173 @@
+//! The workflow commands on PostgreSQL: declared DDL (schemas/, snapshots/) normalized on
+//! the dev server, revisions generated from them, the PostgreSQL engine, offline `--sql`.
+
+use super::workflow::write_revision;
+use super::write_stdout;
+use super::{args, Error, Outcome};
+use crate::apply::{self, postgres::Postgres, sqlite::VERSION_TABLE, Direction};
+use crate::config::Project;
+use crate::declare::{declare_postgres, read_sources};
+use crate::diff::{self, Renames};
+use crate::model::Schema;
+use crate::plan::postgres::{plan_postgres, PgPlan};
+use crate::render::postgres::{render_section, NO_TRANSACTION};
+use crate::revision::{Graph, Target};
+use crate::source::{self, Source};
+use std::path::Path;
+use std::time::Duration;
+
+fn url_of(text: &str) -> String {
+    match Source::parse(text) {
+        Ok(Source::Postgres(url)) => url,
+        _ => text.to_string(),
+    }
+}
+
+/// The project's PostgreSQL engine.
+pub fn engine(p: &Project) -> Result<Postgres, Error> {
+    let url = url_of(&p.database_url()?);
+    let client = crate::introspect::postgres::connect(&url).map_err(source::Error::from)?;
+    Ok(Postgres::new(
+        client,
+        Duration::from_secs(p.config.lock_timeout_seconds),
+    ))
+}
+
+/// Declares `dir` on the dev server (`dev_url`, else the server of `database_url`).
+pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
+    let server = match &p.config.dev_url {
+        Some(u) => url_of(u),
+        None => url_of(&p.database_url()?),
+    };
+    let config =
+        crate::introspect::postgres::connect::config(&server).map_err(source::Error::from)?;
+    let files =
+        read_sources(dir).map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))?;
+    declare_postgres(&files, &config)
+        .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
+}
+
+fn plan(from: &Schema, to: &Schema, renames: &Renames) -> PgPlan {
+    plan_postgres(&diff::diff_postgres(from, to, renames), from, to)
+}
+
+/// `generate` on PostgreSQL: snapshots/ → schemas/, both normalized on the dev server.
+pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
+    let g = super::workflow::graph(p)?;
+    let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
+    let before = if crate::snapshot::exists(&p.snapshots()) {
+        declared(p, &p.snapshots())?
+    } else {
+        Schema::default()
+    };
+    let after = declared(p, &p.schemas())?;
+    // A fresh database has `public`; an empty snapshot does not say so.
+    let mut before = before;
+    if before.schemas.is_empty() {
+        before.schemas.insert("public".into());
+    }
+    let renames = Renames::parse(&a.safety.rename)?;
+    if renames.renames_tables() {
+        return Err(Error::Workflow(
+            "table renames (--rename OLD=NEW) are not applied on PostgreSQL yet; column renames (--rename TABLE.OLD=NEW) are".into(),
+        ));
+    }
+    renames.check(&before, &after)?;
+    let up = plan(&before, &after, &renames);
+    let down = plan(&after, &before, &renames.inverse());
+    if up.is_empty() && !a.empty {
+        eprintln!("No changes detected");
+        return Ok(Outcome::Clean);
+    }
+    let allowed = super::allowed_kinds(&a.safety.allow)?;
+    let mut blocked = 0;
+    for h in up.hazards() {
+        let info = h.kind.info();
+        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
+        if info.blocking && !allowed.contains(&h.kind) {
+            blocked += 1;
+        }
+    }
+    if a.safety.strict && blocked > 0 {
+        eprintln!("--strict: {blocked} blocking hazard(s); nothing written");
+        return Ok(Outcome::Changes);
+    }
+    let (up_sql, down_sql) = if a.empty {
+        (String::new(), String::new())
+    } else {
+        (render_section(&up), render_section(&down))
+    };
+    let snapshot = crate::snapshot::files_pg(&after);
+    write_revision(p, &parents, &a.message, &up_sql, &down_sql, &snapshot)
+}
+
+/// `upgrade/downgrade --sql` on PostgreSQL: per revision, its no-transaction statements,
+/// then `BEGIN`, the rest and the version-table update, `COMMIT`; for `psql -f`.
+pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
+    let (from, to) = match target.split_once(':') {
+        Some((f, t)) => (super::workflow::start(g, f)?, t.to_string()),
+        None if dir == Direction::Up => (Vec::new(), target.to_string()),
+        None => {
+            return Err(Error::Workflow(
+                "downgrade --sql needs a range FROM:TO, e.g. head:base".into(),
+            ))
+        }
+    };
+    let path = match dir {
+        Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
+        Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
+    };
+    let mut out = format!(
+        "-- schemadiff {} --sql {target}\n-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n\nCREATE TABLE IF NOT EXISTS public.{VERSION_TABLE} (version_num text PRIMARY KEY);\n",
+        if dir == Direction::Up { "upgrade" } else { "downgrade" },
+    );
+    let mut heads = from;
+    for rev in path {
+        let sql = if dir == Direction::Up {
+            &rev.up
+        } else {
+            &rev.down
+        };
+        let (outside, inside) = split_no_transaction(sql);
+        out.push_str(&format!(
+            "\n-- Running {} {}: {}\n",
+            dir.as_str(),
+            rev.id,
+            rev.message
+        ));
+        out.push_str(&outside);
+        out.push_str("BEGIN;\n");
+        out.push_str(&inside);
+        let next = apply::next_heads(g, &heads, rev, dir);
+        out.push_str(&format!("\nDELETE FROM public.{VERSION_TABLE};\n"));
+        for h in &next {
+            out.push_str(&format!(
+                "INSERT INTO public.{VERSION_TABLE} (version_num) VALUES ('{h}');\n"
+            ));
+        }
+        out.push_str("COMMIT;\n");
+        heads = next;
+    }
+    write_stdout(&out)?;
+    Ok(Outcome::Clean)
+}
+
+/// Splits a section into the statements marked no-transaction and the rest (text).
+fn split_no_transaction(sql: &str) -> (String, String) {
+    let Ok(stmts) = crate::sqltext::split_pg_statements(sql) else {
+        return (String::new(), sql.to_string());
+    };
+    let (mut outside, mut inside) = (String::new(), String::new());
+    let mut prev_end = 0;
+    for s in stmts {
+        let gap = &sql[prev_end.min(s.offset)..s.offset];
+        prev_end = s.offset + s.text.len();
+        let text = format!("{};\n", s.text);
+        if gap.lines().any(|l| l.trim() == NO_TRANSACTION) {
+            outside.push_str(&text);
+        } else {
+            inside.push_str(&text);
+        }
+    }
+    (outside, inside)
+}
