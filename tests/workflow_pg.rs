@@ -233,3 +233,53 @@ fn a_failing_revision_leaves_the_database_at_its_previous_revision() {
     let cur = ok(&dir, &["current"]);
     assert!(!cur.stdout.contains("(head)"), "{}", cur.stdout);
 }
+
+#[test]
+fn check_and_verify_on_postgres() {
+    let db = TestDb::create("wf_check");
+    let dir = project("pg_wf_check", &db);
+    ok(&dir, &["generate", "-m", "first"]);
+    std::fs::write(dir.join("schemas/schema.sql"), V2).unwrap();
+    ok(&dir, &["generate", "-m", "second"]);
+    let v = ok(&dir, &["verify"]);
+    assert!(
+        v.stdout.contains("verify: ok (2 revision(s)"),
+        "{}",
+        v.stdout
+    );
+    let not_head = sd(&dir, &["check"]);
+    assert_eq!(not_head.code, 1, "{}", not_head.stdout);
+    assert!(
+        not_head.stdout.contains("[not-at-head]"),
+        "{}",
+        not_head.stdout
+    );
+    ok(&dir, &["upgrade", "head"]);
+    let clean = ok(&dir, &["check"]);
+    assert!(clean.stdout.contains("clean"), "{}", clean.stdout);
+    // Someone alters a table by hand: drift, named.
+    db.client()
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname text")
+        .unwrap();
+    let drift = sd(&dir, &["check", "--format", "json"]);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+    let v: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    assert_eq!(v["problems"][0]["kind"], "drift", "{}", drift.stdout);
+    // A revision whose downgrade does not undo its upgrade is named by verify.
+    let rev = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("second"))
+        .unwrap();
+    let text = std::fs::read_to_string(&rev).unwrap();
+    let broken = text.replace("DROP VIEW public.open_tasks;", "SELECT 1;");
+    std::fs::write(&rev, broken).unwrap();
+    let bad = sd(&dir, &["verify"]);
+    assert_eq!(bad.code, 1, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(
+        bad.stderr.contains("second") || bad.stdout.contains("second"),
+        "{}{}",
+        bad.stdout,
+        bad.stderr
+    );
+}

@@ -1,18 +1,16 @@
 //! `check`: exit 1 when the project and its database disagree, with a readable report (and
 //! JSON): changes in `schemas/` that no revision holds, a database not at head, and drift
 //! (the live schema differs from what its applied revisions produce, found by replaying
-//! them into an in-memory scratch database and comparing catalogs).
+//! them into a scratch database of the same engine and comparing catalogs).
 
-use super::workflow::{declared_dir, graph, open_engine, project};
+use super::db::{declared, differences, Db};
+use super::workflow::{graph, project};
 use super::{args, write_stdout, Error, Outcome};
-use crate::apply::{self, sqlite::Sqlite, Direction, Engine};
-use crate::diff::{self, Change, Renames};
-use crate::introspect;
+use crate::apply::{self, Direction};
+use crate::config::Project;
 use crate::model::Schema;
-use crate::plan::describe_change;
 use serde::Serialize;
 use std::path::Path;
-use std::time::Duration;
 
 #[derive(Serialize)]
 struct Problem {
@@ -24,21 +22,16 @@ struct Problem {
 
 pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
     let p = project(cfg)?;
-    if super::workflow::is_postgres(&p) {
-        return Err(Error::Workflow(
-            "`check` is not available on PostgreSQL projects yet (it replays revisions in a scratch SQLite database); use `schemadiff diff --from $DATABASE_URL --to schemas/ --exit-code` to detect drift".into(),
-        ));
-    }
     let g = graph(&p)?;
     let mut problems = Vec::new();
 
     let snap = if crate::snapshot::exists(&p.snapshots()) {
-        declared_dir(&p.snapshots())?
+        declared(&p, &p.snapshots())?
     } else {
         Schema::default()
     };
-    let wanted = declared_dir(&p.schemas())?;
-    let pending = differences(&snap, &wanted);
+    let wanted = declared(&p, &p.schemas())?;
+    let pending = differences(&p, &snap, &wanted);
     if !pending.is_empty() {
         problems.push(Problem {
             kind: "unrevisioned-changes",
@@ -48,8 +41,8 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
         });
     }
 
-    let mut live_engine = open_engine(&p, false)?;
-    let applied = apply::known_heads(&mut live_engine, &g)?;
+    let mut live_db = Db::live(&p)?;
+    let applied = apply::known_heads(live_db.engine(), &g)?;
     let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
     if applied != head {
         problems.push(Problem {
@@ -64,10 +57,9 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
         });
     }
 
-    let expected = replay(&g, &applied)?;
-    let live = introspect::sqlite::introspect(live_engine.connection())
-        .map_err(|e| Error::Workflow(e.to_string()))?;
-    let drift = differences(&expected, &live);
+    let expected = replay(&p, &g, &applied)?;
+    let live = live_db.read()?;
+    let drift = differences(&p, &expected, &live);
     if !drift.is_empty() {
         problems.push(Problem {
             kind: "drift",
@@ -92,41 +84,15 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
     })
 }
 
-/// The schema the applied revisions produce, from an empty in-memory database.
-fn replay(g: &crate::revision::Graph, heads: &[String]) -> Result<Schema, Error> {
-    let conn =
-        rusqlite::Connection::open_in_memory().map_err(|e| Error::Workflow(e.to_string()))?;
-    let mut scratch = Sqlite::new(conn, Duration::from_secs(1))?;
-    scratch.ensure_tables()?;
+/// The schema the applied revisions produce, from an empty scratch database.
+fn replay(p: &Project, g: &crate::revision::Graph, heads: &[String]) -> Result<Schema, Error> {
+    let mut scratch = Db::scratch(p)?;
+    scratch.engine().ensure_tables()?;
     let goal = g.closure(heads.iter().map(String::as_str));
     for rev in g.ordered().filter(|r| goal.contains(&r.id)) {
-        scratch.run(rev, Direction::Up, g, &|_| false)?;
+        scratch.engine().run(rev, Direction::Up, g, &|_| false)?;
     }
-    introspect::sqlite::introspect(scratch.connection()).map_err(|e| Error::Workflow(e.to_string()))
-}
-
-/// One line per difference between two schemas.
-fn differences(from: &Schema, to: &Schema) -> Vec<String> {
-    diff::diff(from, to, &Renames::default())
-        .changes
-        .iter()
-        .map(|c| match c {
-            Change::CreateTable(t) => format!("table {} is new", t.name),
-            Change::DropTable(t) => format!("table {} is gone", t.name),
-            Change::AlterTable(tc) => format!(
-                "table {}: {}",
-                tc.after.name,
-                describe_change(tc).join("; ")
-            ),
-            Change::CreateIndex(i) => format!("index {} is new or changed", i.name),
-            Change::DropIndex(i) => format!("index {} is gone or changed", i.name),
-            Change::CreateView(v) => format!("view {} is new or changed", v.name),
-            Change::DropView(v) => format!("view {} is gone or changed", v.name),
-            Change::CreateTrigger(t) => format!("trigger {} is new or changed", t.name),
-            Change::DropTrigger(t) => format!("trigger {} is gone or changed", t.name),
-            other => other.summary(),
-        })
-        .collect()
+    scratch.read()
 }
 
 fn list(ids: &[String]) -> String {
@@ -156,24 +122,14 @@ fn report(problems: &[Problem]) -> String {
 /// state before its upgrade exactly. Names the first revision that does not do what it says.
 pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
     let p = project(cfg)?;
-    if super::workflow::is_postgres(&p) {
-        return Err(Error::Workflow(
-            "`verify` is not available on PostgreSQL projects yet (it replays revisions in a scratch SQLite database); use `schemadiff diff --from $DATABASE_URL --to schemas/ --exit-code` to detect drift".into(),
-        ));
-    }
     let g = graph(&p)?;
-    let conn =
-        rusqlite::Connection::open_in_memory().map_err(|e| Error::Workflow(e.to_string()))?;
-    let mut scratch = Sqlite::new(conn, Duration::from_secs(1))?;
-    scratch.ensure_tables()?;
-    let read = |s: &Sqlite| {
-        introspect::sqlite::introspect(s.connection()).map_err(|e| Error::Workflow(e.to_string()))
-    };
+    let mut scratch = Db::scratch(&p)?;
+    scratch.engine().ensure_tables()?;
     let mut before_each = std::collections::BTreeMap::new();
     let mut count = 0;
     for rev in g.ordered() {
-        before_each.insert(rev.id.clone(), read(&scratch)?);
-        if let Err(e) = scratch.run(rev, Direction::Up, &g, &|_| false) {
+        before_each.insert(rev.id.clone(), scratch.read()?);
+        if let Err(e) = scratch.engine().run(rev, Direction::Up, &g, &|_| false) {
             return fail(format!(
                 "the upgrade of {} ({}) fails: {e}",
                 rev.id,
@@ -183,7 +139,7 @@ pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
         count += 1;
     }
     if crate::snapshot::exists(&p.snapshots()) {
-        let diffs = differences(&read(&scratch)?, &declared_dir(&p.snapshots())?);
+        let diffs = differences(&p, &scratch.read()?, &declared(&p, &p.snapshots())?);
         if !diffs.is_empty() {
             let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());
             return fail(format!(
@@ -193,14 +149,14 @@ pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
         }
     }
     for rev in g.ordered().rev() {
-        if let Err(e) = scratch.run(rev, Direction::Down, &g, &|_| false) {
+        if let Err(e) = scratch.engine().run(rev, Direction::Down, &g, &|_| false) {
             return fail(format!(
                 "the downgrade of {} ({}) fails: {e}",
                 rev.id,
                 rev.path.display()
             ));
         }
-        let diffs = differences(&before_each[&rev.id], &read(&scratch)?);
+        let diffs = differences(&p, &before_each[&rev.id], &scratch.read()?);
         if !diffs.is_empty() {
             return fail(format!(
                 "the downgrade of {} ({}) does not restore the schema before it:\n  - {}",

@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod db;
 mod workflow;
 mod workflow_pg;
 

@@ -33,14 +33,18 @@ pub fn engine(p: &Project) -> Result<Postgres, Error> {
     ))
 }
 
-/// Declares `dir` on the dev server (`dev_url`, else the server of `database_url`).
-pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
+/// The dev server: `dev_url`, else the server of `database_url`.
+pub fn dev_config(p: &Project) -> Result<postgres::Config, Error> {
     let server = match &p.config.dev_url {
         Some(u) => url_of(u),
         None => url_of(&p.database_url()?),
     };
-    let config =
-        crate::introspect::postgres::connect::config(&server).map_err(source::Error::from)?;
+    Ok(crate::introspect::postgres::connect::config(&server).map_err(source::Error::from)?)
+}
+
+/// Declares `dir` on the dev server.
+pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
+    let config = dev_config(p)?;
     let files =
         read_sources(dir).map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))?;
     declare_postgres(&files, &config)

@@ -1,0 +1,106 @@
+//! A database the workflow reads and replays into, on either engine: the project's live
+//! database, or a scratch one (in-memory SQLite, or a temporary PostgreSQL database on the
+//! dev server, dropped with this value).
+
+use super::workflow::{declared_dir, is_postgres, open_engine};
+use super::workflow_pg;
+use super::Error;
+use crate::apply::{postgres::Postgres, sqlite::Sqlite, Engine};
+use crate::config::Project;
+use crate::declare::ScratchDb;
+use crate::diff::{self, Change, Renames};
+use crate::introspect;
+use crate::model::Schema;
+use crate::plan::describe_change;
+use std::path::Path;
+use std::time::Duration;
+
+pub enum Db {
+    Sqlite(Sqlite),
+    /// The engine, then the scratch database it is connected to (if scratch), so that the
+    /// connection closes before the database is dropped.
+    Postgres {
+        engine: Box<Postgres>,
+        _scratch: Option<ScratchDb>,
+    },
+}
+
+impl Db {
+    /// The project's own database (never created).
+    pub fn live(p: &Project) -> Result<Db, Error> {
+        if is_postgres(p) {
+            return Ok(Db::Postgres {
+                engine: Box::new(workflow_pg::engine(p)?),
+                _scratch: None,
+            });
+        }
+        Ok(Db::Sqlite(open_engine(p, false)?))
+    }
+
+    /// An empty scratch database of the project's engine.
+    pub fn scratch(p: &Project) -> Result<Db, Error> {
+        if is_postgres(p) {
+            let server = workflow_pg::dev_config(p)?;
+            let db = ScratchDb::create(&server)
+                .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
+            let client = db
+                .connect()
+                .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
+            return Ok(Db::Postgres {
+                engine: Box::new(Postgres::new(client, Duration::from_secs(5))),
+                _scratch: Some(db),
+            });
+        }
+        let conn =
+            rusqlite::Connection::open_in_memory().map_err(|e| Error::Workflow(e.to_string()))?;
+        Ok(Db::Sqlite(Sqlite::new(conn, Duration::from_secs(1))?))
+    }
+
+    pub fn engine(&mut self) -> &mut dyn Engine {
+        match self {
+            Db::Sqlite(e) => e,
+            Db::Postgres { engine, .. } => engine.as_mut(),
+        }
+    }
+
+    /// Reads the schema.
+    pub fn read(&mut self) -> Result<Schema, Error> {
+        match self {
+            Db::Sqlite(e) => introspect::sqlite::introspect(e.connection())
+                .map_err(|e| Error::Workflow(e.to_string())),
+            Db::Postgres { engine, .. } => introspect::postgres::introspect(engine.client(), &[])
+                .map(|r| r.schema)
+                .map_err(|e| Error::Workflow(crate::declare::db_message(&e))),
+        }
+    }
+}
+
+/// Declares a directory of the project (`schemas/`, `snapshots/`) on its engine.
+pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
+    if is_postgres(p) {
+        workflow_pg::declared(p, dir)
+    } else {
+        declared_dir(dir)
+    }
+}
+
+/// One line per difference between two schemas of the project's engine.
+pub fn differences(p: &Project, from: &Schema, to: &Schema) -> Vec<String> {
+    let changes = if is_postgres(p) {
+        diff::diff_postgres(from, to, &Renames::default())
+    } else {
+        diff::diff(from, to, &Renames::default())
+    };
+    changes
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::AlterTable(tc) if !is_postgres(p) => format!(
+                "table {}: {}",
+                tc.after.name,
+                describe_change(tc).join("; ")
+            ),
+            other => other.summary(),
+        })
+        .collect()
+}
