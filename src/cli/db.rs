@@ -21,7 +21,7 @@ pub enum Db {
     /// connection closes before the database is dropped.
     Postgres {
         engine: Box<Postgres>,
-        _scratch: Option<ScratchDb>,
+        _scratch: Option<Box<ScratchDb>>,
     },
 }
 
@@ -48,7 +48,7 @@ impl Db {
                 .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
             return Ok(Db::Postgres {
                 engine: Box::new(Postgres::new(client, Duration::from_secs(5))),
-                _scratch: Some(db),
+                _scratch: Some(Box::new(db)),
             });
         }
         let conn =
