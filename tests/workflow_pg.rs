@@ -283,3 +283,32 @@ fn check_and_verify_on_postgres() {
         bad.stderr
     );
 }
+
+#[test]
+fn a_second_runner_waits_for_the_advisory_lock_then_fails_clearly() {
+    let db = TestDb::create("wf_lock");
+    let dir = project("pg_wf_lock", &db);
+    let cfg = std::fs::read_to_string(dir.join("schemadiff.toml")).unwrap();
+    std::fs::write(
+        dir.join("schemadiff.toml"),
+        cfg.replace("lock_timeout_seconds = 30", "lock_timeout_seconds = 1"),
+    )
+    .unwrap();
+    ok(&dir, &["generate", "-m", "first"]);
+    let mut holder = db.client();
+    let key: i64 = 0x7363_6865_6d61_6466;
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("migration lock"), "{}", r.stderr);
+    assert!(started.elapsed().as_millis() >= 900, "did not wait");
+    assert!(tables(&db).is_empty(), "ran without the lock");
+    holder
+        .execute("SELECT pg_advisory_unlock($1)", &[&key])
+        .unwrap();
+    ok(&dir, &["upgrade", "head"]);
+    assert_eq!(tables(&db), ["public.tasks", "public.users"]);
+}
