@@ -8,7 +8,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     schemadiff::declare::drop_scratch_on_interrupt();
-    match run(cli) {
+    let result = run(cli);
+    schemadiff::declare::finish_interrupt();
+    match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Changes) => ExitCode::from(1),
         Err(e) => {

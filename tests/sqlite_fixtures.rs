@@ -50,26 +50,7 @@ fn sqlite_fixtures_round_trip_on_a_real_database() {
         "expected at least 50 SQLite cases, found {}",
         cases.len()
     );
-    let mut failures = Vec::new();
-    for dir in &cases {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let result = std::panic::catch_unwind(|| run_case(dir, &name));
-        if let Err(e) = result {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{name}: {msg}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    common::run_cases(&cases, run_case);
 }
 
 fn run_case(dir: &Path, name: &str) {

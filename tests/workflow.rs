@@ -10,35 +10,12 @@ use schemadiff::introspect::sqlite::introspect;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn sd(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    common::run_in(dir, args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> Run {
-    let r = sd(dir, args);
-    assert_eq!(
-        r.code, 0,
-        "schemadiff {args:?} failed:\n{}\n{}",
-        r.stdout, r.stderr
-    );
-    r
+    common::ok_in(dir, args)
 }
 
 /// A project whose schemas/ holds `schemas/v1` of this repository.

@@ -84,6 +84,23 @@ pub trait Engine {
     fn accept(&mut self, id: &str, checksum: &str) -> Result<(), Error>;
 }
 
+/// Folds history rows `(revision, checksum, direction)` in order into the checksum each
+/// applied revision was last run or accepted with (a downgrade forgets it; a stamp ran
+/// nothing, so there is nothing to compare).
+pub fn fold_history(
+    rows: impl IntoIterator<Item = (String, String, String)>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (rev, sum, dir) in rows {
+        match dir.as_str() {
+            "down" => drop(out.remove(&rev)),
+            _ if sum.is_empty() => {}
+            _ => drop(out.insert(rev, sum)),
+        }
+    }
+    out
+}
+
 /// Refuses to run when an applied revision's file changed, unless accepted.
 pub fn verify_checksums(
     engine: &mut dyn Engine,

@@ -198,16 +198,9 @@ impl Engine for Postgres {
                 &[],
             )
             .map_err(db)?;
-        let mut out = BTreeMap::new();
-        for row in rows {
-            let (rev, sum, dir): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-            match dir.as_str() {
-                "down" => drop(out.remove(&rev)),
-                _ if sum.is_empty() => {}
-                _ => drop(out.insert(rev, sum)),
-            }
-        }
-        Ok(out)
+        Ok(super::fold_history(
+            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))),
+        ))
     }
 
     fn run(

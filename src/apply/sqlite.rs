@@ -160,25 +160,12 @@ impl Engine for Sqlite {
                 "SELECT revision, checksum, direction FROM {HISTORY_TABLE} ORDER BY id"
             ))
             .map_err(db)?;
-        let mut out = BTreeMap::new();
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(db)?
+            .collect::<Result<Vec<(String, String, String)>, _>>()
             .map_err(db)?;
-        for row in rows {
-            let (rev, sum, dir) = row.map_err(db)?;
-            match dir.as_str() {
-                "down" => drop(out.remove(&rev)),
-                _ if sum.is_empty() => {} // a stamp: nothing was run, nothing to compare
-                _ => drop(out.insert(rev, sum)),
-            }
-        }
-        Ok(out)
+        Ok(super::fold_history(rows))
     }
 
     fn run(

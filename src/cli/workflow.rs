@@ -270,19 +270,7 @@ fn or_base(s: &str) -> &str {
 
 /// `--sql`: the scripts for a range, with the version-table statements, for the shell.
 fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
-    let (from, to) = match target.split_once(':') {
-        Some((f, t)) => (start(g, f)?, t.to_string()),
-        None if dir == Direction::Up => (Vec::new(), target.to_string()),
-        None => {
-            return Err(Error::Workflow(
-                "downgrade --sql needs a range FROM:TO, e.g. head:base".into(),
-            ))
-        }
-    };
-    let path = match dir {
-        Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
-        Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
-    };
+    let (from, path) = offline_range(g, target, dir)?;
     let mut out = format!(
         "-- schemadiff {} --sql {target}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
         if dir == Direction::Up { "upgrade" } else { "downgrade" },
@@ -323,8 +311,30 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
+/// A `--sql` target (`TO` or `FROM:TO`): the heads it starts from and the revisions to run.
+pub(super) fn offline_range<'g>(
+    g: &'g Graph,
+    target: &str,
+    dir: Direction,
+) -> Result<(Vec<String>, Vec<&'g revision::Revision>), Error> {
+    let (from, to) = match target.split_once(':') {
+        Some((f, t)) => (start(g, f)?, t.to_string()),
+        None if dir == Direction::Up => (Vec::new(), target.to_string()),
+        None => {
+            return Err(Error::Workflow(
+                "downgrade --sql needs a range FROM:TO, e.g. head:base".into(),
+            ))
+        }
+    };
+    let path = match dir {
+        Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
+        Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
+    };
+    Ok((from, path))
+}
+
 /// The heads a `--sql` range starts from: `base`, `head`, `heads` or a revision.
-pub(super) fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
+fn start(g: &Graph, from: &str) -> Result<Vec<String>, Error> {
     Ok(match Target::parse(from) {
         Target::Base => Vec::new(),
         Target::Head => g.head()?.map(str::to_string).into_iter().collect(),

@@ -11,7 +11,7 @@ use crate::diff::{self, Renames};
 use crate::model::Schema;
 use crate::plan::postgres::{plan_postgres, PgPlan};
 use crate::render::postgres::{render_section, NO_TRANSACTION};
-use crate::revision::{Graph, Target};
+use crate::revision::Graph;
 use crate::source::{self, Source};
 use std::path::Path;
 use std::time::Duration;
@@ -108,19 +108,7 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
 /// `upgrade/downgrade --sql` on PostgreSQL: per revision, its no-transaction statements,
 /// then `BEGIN`, the rest and the version-table update, `COMMIT`; for `psql -f`.
 pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
-    let (from, to) = match target.split_once(':') {
-        Some((f, t)) => (super::workflow::start(g, f)?, t.to_string()),
-        None if dir == Direction::Up => (Vec::new(), target.to_string()),
-        None => {
-            return Err(Error::Workflow(
-                "downgrade --sql needs a range FROM:TO, e.g. head:base".into(),
-            ))
-        }
-    };
-    let path = match dir {
-        Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
-        Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
-    };
+    let (from, path) = super::workflow::offline_range(g, target, dir)?;
     let mut out = format!(
         "-- schemadiff {} --sql {target}\n-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n\nCREATE TABLE IF NOT EXISTS public.{VERSION_TABLE} (version_num text PRIMARY KEY);\n",
         if dir == Direction::Up { "upgrade" } else { "downgrade" },

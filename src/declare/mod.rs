@@ -13,8 +13,8 @@ mod hints;
 mod postgres;
 
 pub use self::postgres::{
-    db_message, declare_postgres, declare_postgres_in, drop_scratch_on_interrupt, load_postgres,
-    ScratchDb,
+    db_message, declare_postgres, declare_postgres_in, drop_scratch_on_interrupt, finish_interrupt,
+    load_postgres, ScratchDb,
 };
 
 pub use error::Error;

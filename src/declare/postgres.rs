@@ -22,11 +22,25 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Scratch databases that exist right now, so that Ctrl-C can drop them.
 static ACTIVE: Mutex<Vec<(Config, String)>> = Mutex::new(Vec::new());
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static HANDLER: Mutex<()> = Mutex::new(());
+
+/// Call before exiting: if Ctrl-C arrived, waits for its handler to drop the scratch
+/// databases and end the process with 130 (so this then never returns).
+pub fn finish_interrupt() {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        let _wait = HANDLER.lock();
+    }
+}
 
 /// Installs a Ctrl-C (SIGINT) handler that drops every live scratch database, then
 /// exits with 130. For programs (the CLI); a library user keeps its own signal handling.
 pub fn drop_scratch_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
+        // Held until exit: a main thread that sees the flag waits here instead of exiting
+        // first with the error the dropped connection gave it.
+        let _held = HANDLER.lock();
+        INTERRUPTED.store(true, Ordering::SeqCst);
         let active = ACTIVE.lock().map(|a| a.clone()).unwrap_or_default();
         for (config, name) in active {
             if let Ok(mut admin) = connect_config(&config) {

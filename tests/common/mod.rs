@@ -159,3 +159,62 @@ pub fn unmanaged_counts(conn: &Connection, schema: &Schema) -> BTreeMap<String, 
         })
         .collect()
 }
+
+/// Runs `run` on every case directory, catching panics, and fails once listing every case
+/// that failed (so one broken case does not hide the others).
+pub fn run_cases(cases: &[PathBuf], run: impl Fn(&Path, &str)) {
+    let mut failures = Vec::new();
+    for dir in cases {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(dir, &name)));
+        if let Err(e) = result {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{name}: {msg}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// What a run of the binary printed.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `schemadiff` binary in `dir` without `DATABASE_URL` from the environment.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// As [`run_in`], requiring exit 0.
+pub fn ok_in(dir: &Path, args: &[&str]) -> Run {
+    let r = run_in(dir, args);
+    assert_eq!(
+        r.code, 0,
+        "schemadiff {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    r
+}
