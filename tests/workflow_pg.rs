@@ -236,6 +236,19 @@ fn check_and_verify_on_postgres() {
     ok(&dir, &["upgrade", "head"]);
     let clean = ok(&dir, &["check"]);
     assert!(clean.stdout.contains("clean"), "{}", clean.stdout);
+    std::fs::write(
+        dir.join("schemas/extra.sql"),
+        "CREATE TABLE extra (id int);\n",
+    )
+    .unwrap();
+    let pending = sd(&dir, &["check"]);
+    assert_eq!(pending.code, 1, "{}", pending.stdout);
+    assert!(
+        pending.stdout.contains("[unrevisioned-changes]"),
+        "{}",
+        pending.stdout
+    );
+    std::fs::remove_file(dir.join("schemas/extra.sql")).unwrap();
     // Someone alters a table by hand: drift, named.
     db.client()
         .batch_execute("ALTER TABLE users ADD COLUMN nickname text")
@@ -290,4 +303,212 @@ fn a_second_runner_waits_for_the_advisory_lock_then_fails_clearly() {
         .unwrap();
     ok(&dir, &["upgrade", "head"]);
     assert_eq!(tables(&db), ["public.tasks", "public.users"]);
+}
+
+fn rev_id(dir: &Path, message: &str) -> String {
+    let path = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(message))
+        .unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("-- id: "))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+fn write_rev(dir: &Path, id: &str, parents: &[String], message: &str, up: &str, down: &str) {
+    let text = schemadiff::revision::render(id, parents, message, "2026-11-21T00:00:00Z", up, down);
+    let name = format!("20261121_235959_{id}_{}.sql", message.replace(' ', "_"));
+    std::fs::write(dir.join("migrations").join(name), text).unwrap();
+}
+
+fn version_rows(db: &TestDb) -> Vec<String> {
+    db.client()
+        .query("SELECT version_num FROM schemadiff_version ORDER BY 1", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn faults_on_postgres_branches_merge_edits_concurrency_and_kill_9() {
+    let db = TestDb::create("wf_faults");
+    let dir = project("pg_wf_faults", &db);
+    ok(&dir, &["generate", "-m", "v1"]);
+    let v1 = rev_id(&dir, "v1");
+    // Two branches off v1, then a merge.
+    write_rev(
+        &dir,
+        "aaaaaaaaaaaa",
+        std::slice::from_ref(&v1),
+        "add ta",
+        "CREATE TABLE ta (id int);\n",
+        "DROP TABLE ta;\n",
+    );
+    write_rev(
+        &dir,
+        "bbbbbbbbbbbb",
+        std::slice::from_ref(&v1),
+        "add tb",
+        "CREATE TABLE tb (id int);\n",
+        "DROP TABLE tb;\n",
+    );
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("merge"), "{}", r.stderr);
+    ok(&dir, &["upgrade", "heads"]);
+    assert_eq!(version_rows(&db), ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
+    ok(
+        &dir,
+        &["merge", "-m", "join", "aaaaaaaaaaaa", "bbbbbbbbbbbb"],
+    );
+    ok(&dir, &["upgrade", "head"]);
+    let merged = version_rows(&db);
+    assert_eq!(merged.len(), 1);
+
+    // An edited applied revision is refused, naming the file.
+    let a_path = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("aaaaaaaaaaaa"))
+        .unwrap();
+    let text = std::fs::read_to_string(&a_path).unwrap();
+    std::fs::write(
+        &a_path,
+        text.replace("CREATE TABLE ta (id int);", "CREATE TABLE ta (id bigint);"),
+    )
+    .unwrap();
+    write_rev(
+        &dir,
+        "cccccccccccc",
+        &merged,
+        "add tc",
+        "CREATE TABLE tc (id int);\n",
+        "DROP TABLE tc;\n",
+    );
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("aaaaaaaaaaaa") && r.stderr.contains("checksum"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&a_path, text).unwrap();
+
+    // A revision whose second statement fails: named, and nothing of it applied.
+    write_rev(
+        &dir,
+        "dddddddddddd",
+        &["cccccccccccc".to_string()],
+        "bad",
+        "CREATE TABLE td (id int);\nINSERT INTO nosuch VALUES (1);\n",
+        "DROP TABLE td;\n",
+    );
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("dddddddddddd") && r.stderr.contains("INSERT INTO nosuch"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(version_rows(&db), ["cccccccccccc"]);
+    assert!(!tables(&db).contains(&"public.td".to_string()));
+    std::fs::remove_file(
+        std::fs::read_dir(dir.join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("dddddddddddd"))
+            .unwrap(),
+    )
+    .unwrap();
+
+    // Two concurrent upgrades apply each revision exactly once.
+    write_rev(
+        &dir,
+        "eeeeeeeeeeee",
+        &["cccccccccccc".to_string()],
+        "slowish",
+        "CREATE TABLE te (id int);\nSELECT pg_sleep(0.5);\n",
+        "DROP TABLE te;\n",
+    );
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+            .args(["upgrade", "head"])
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    let runs: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM schemadiff_history WHERE revision = 'eeeeeeeeeeee' AND direction = 'up'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(runs, 1, "a revision ran twice");
+
+    // kill -9 during a revision leaves the previous revision, consistent.
+    write_rev(
+        &dir,
+        "ffffffffffff",
+        &["eeeeeeeeeeee".to_string()],
+        "killed",
+        "CREATE TABLE tf (id int);\nSELECT pg_sleep(30);\n",
+        "DROP TABLE tf;\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(["upgrade", "head"])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut admin = pg::admin();
+    let started = std::time::Instant::now();
+    loop {
+        let sleeping: i64 = admin
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(30)%' AND state = 'active'", &[&db.name])
+            .unwrap()
+            .get(0);
+        if sleeping > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the revision never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The server notices the closed connection and rolls back; wait for it.
+    let started = std::time::Instant::now();
+    loop {
+        let busy: i64 = admin
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(30)%'", &[&db.name])
+            .unwrap()
+            .get(0);
+        if busy == 0 {
+            break;
+        }
+        let _ = admin.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()", &[&db.name]);
+        assert!(started.elapsed().as_secs() < 20);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(version_rows(&db), ["eeeeeeeeeeee"]);
+    assert!(!tables(&db).contains(&"public.tf".to_string()));
 }
