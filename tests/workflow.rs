@@ -505,3 +505,40 @@ fn reading_commands_never_create_the_database() {
     ok(&dir, &["upgrade"]);
     assert!(ok(&dir, &["current"]).stdout.ends_with("(head)\n"));
 }
+
+#[test]
+fn history_range_stamp_purge_and_generate_from_db() {
+    let dir = project("wf-range-purge");
+    ok(&dir, &["generate", "-m", "v1"]);
+    let v1 = id_of(&rev_file(&dir, "v1"));
+    set_schema(&dir, "v2");
+    // --from-db needs the database at head.
+    ok(&dir, &["stamp", "base"]);
+    let r = sd(&dir, &["generate", "-m", "v2", "--from-db"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Target database is not up to date"),
+        "{}",
+        r.stderr
+    );
+    ok(&dir, &["upgrade", "head"]);
+    ok(&dir, &["generate", "-m", "v2", "--from-db"]);
+    let v2 = id_of(&rev_file(&dir, "v2"));
+    // -r: only what comes after v1.
+    let h = ok(&dir, &["history", "-r", &format!("{v1}:head")]).stdout;
+    assert!(h.contains(&v2) && !h.contains(&format!("-> {v1}")), "{h}");
+    let all = ok(&dir, &["history", "-r", "base:head"]).stdout;
+    assert!(all.contains(&v1) && all.contains(&v2), "{all}");
+    // A version table naming a revision no file has: stamp refuses unless --purge.
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    conn.execute(
+        "UPDATE schemadiff_version SET version_num = 'deadbeef0000'",
+        [],
+    )
+    .unwrap();
+    let r = sd(&dir, &["stamp", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("deadbeef0000"), "{}", r.stderr);
+    ok(&dir, &["stamp", "head", "--purge"]);
+    assert_eq!(heads(&dir), vec![v2]);
+}

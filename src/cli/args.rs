@@ -80,6 +80,9 @@ pub struct GenerateArgs {
     /// Write a revision with empty sections, for hand-written changes
     #[arg(long)]
     pub empty: bool,
+    /// Compare schemas/ with the live database (which must be at head) instead of snapshots/
+    #[arg(long)]
+    pub from_db: bool,
     #[command(flatten)]
     pub safety: SafetyArgs,
 }
@@ -102,6 +105,9 @@ pub struct HistoryArgs {
     /// Also print each revision's file, creation time and hazards
     #[arg(short, long)]
     pub verbose: bool,
+    /// Only the revisions after FROM up to TO (`base:head`, `ID:head`, `base:ID`), as Alembic's -r
+    #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
+    pub range: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +120,9 @@ pub struct ShowArgs {
 pub struct StampArgs {
     /// head, heads, base or a revision id or prefix
     pub target: String,
+    /// Erase the version table first, even when it records revisions no file has
+    #[arg(long)]
+    pub purge: bool,
 }
 
 #[derive(Debug, Args)]

@@ -79,7 +79,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Upgrade(a) => workflow::upgrade(cfg, a, crate::apply::Direction::Up),
         Command::Downgrade(a) => workflow::upgrade(cfg, a, crate::apply::Direction::Down),
         Command::Current => workflow::current(cfg),
-        Command::History(a) => workflow::history(cfg, a.verbose),
+        Command::History(a) => workflow::history(cfg, a.verbose, a.range.as_deref()),
         Command::Heads => workflow::heads(cfg),
         Command::Branches => workflow::branches(cfg),
         Command::Show(a) => workflow::show(cfg, &a.revision),

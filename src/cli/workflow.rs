@@ -52,7 +52,9 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     }
     let g = graph(&p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
-    let before = if crate::snapshot::exists(&p.snapshots()) {
+    let before = if a.from_db {
+        live_at_head(&p, &g)?
+    } else if crate::snapshot::exists(&p.snapshots()) {
         declared_dir(&p.snapshots())?
     } else {
         Schema::default()
@@ -103,6 +105,22 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     };
     let snapshot = crate::snapshot::files(&after);
     write_revision(&p, &parents, &a.message, &up_sql, &down_sql, &snapshot)
+}
+
+/// `generate --from-db`: the live schema, refused unless the database is at head
+/// ("Target database is not up to date", as Alembic says).
+pub(super) fn live_at_head(p: &Project, g: &Graph) -> Result<Schema, Error> {
+    let mut db = super::db::Db::live(p)?;
+    let applied = apply::known_heads(db.engine(), g)?;
+    let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
+    if applied != head {
+        return Err(Error::Workflow(format!(
+            "Target database is not up to date: it is at {} and the head is {}; run `schemadiff upgrade head` first",
+            if applied.is_empty() { "<base>".into() } else { applied.join(", ") },
+            if head.is_empty() { "<base>".into() } else { head.join(", ") },
+        )));
+    }
+    db.read()
 }
 
 /// Writes a new revision file (temporary name, then renamed) and the snapshot.
@@ -366,12 +384,28 @@ pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-pub fn history(cfg: Option<&Path>, verbose: bool) -> Result<Outcome, Error> {
+pub fn history(cfg: Option<&Path>, verbose: bool, range: Option<&str>) -> Result<Outcome, Error> {
     let p = project(cfg)?;
     let g = graph(&p)?;
     let tips = g.heads();
     let mut out = String::new();
-    for r in g.ordered().rev() {
+    let only: Option<Vec<String>> = match range {
+        Some(r) => {
+            let r = if r.contains(':') {
+                r.to_string()
+            } else {
+                format!("{r}:head")
+            };
+            let (_, path) = offline_range(&g, &r, Direction::Up)?;
+            Some(path.iter().map(|rev| rev.id.clone()).collect())
+        }
+        None => None,
+    };
+    for r in g
+        .ordered()
+        .rev()
+        .filter(|r| only.as_ref().is_none_or(|ids| ids.contains(&r.id)))
+    {
         let parents = if r.parents.is_empty() {
             "<base>".to_string()
         } else {
@@ -470,7 +504,12 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
             ))
         }
     };
-    any_engine(&p, true)?.stamp(&heads)?;
+    let mut engine = any_engine(&p, true)?;
+    if !a.purge {
+        // Refuse to overwrite what cannot be explained, as Alembic does without --purge.
+        apply::known_heads(engine.as_mut(), &g)?;
+    }
+    engine.stamp(&heads)?;
     eprintln!(
         "Stamped: {}",
         if heads.is_empty() {

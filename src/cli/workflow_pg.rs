@@ -59,7 +59,9 @@ fn plan(from: &Schema, to: &Schema, renames: &Renames) -> PgPlan {
 pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
     let g = super::workflow::graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
-    let before = if crate::snapshot::exists(&p.snapshots()) {
+    let before = if a.from_db {
+        super::workflow::live_at_head(p, &g)?
+    } else if crate::snapshot::exists(&p.snapshots()) {
         declared(p, &p.snapshots())?
     } else {
         Schema::default()
