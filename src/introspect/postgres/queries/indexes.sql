@@ -2,8 +2,15 @@
 -- predicate. Also reports invalid indexes (a failed CREATE INDEX CONCURRENTLY).
 SELECT i.indrelid::int8 AS relid, ic.relname AS name, i.indisunique, i.indisvalid,
        pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
-       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::text[] AS parts,
+       -- Plain column keys by name; only expression keys are deparsed (deparsing is
+       -- what this query spends its time on).
+       ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0
+                         THEN pg_catalog.quote_ident(a.attname)
+                         ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END
+             FROM generate_series(1, i.indnkeyatts) k
+             LEFT JOIN pg_catalog.pg_attribute a
+               ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+             ORDER BY k)::text[] AS parts,
        ARRAY(SELECT (i.indoption[k - 1] & 1) = 1
              FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::bool[] AS descending,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate
