@@ -237,7 +237,7 @@ fn classify(path: &Path, source: introspect::Error) -> Error {
 }
 
 /// Hides a password in a URL for messages.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

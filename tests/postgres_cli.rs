@@ -329,3 +329,56 @@ fn schema_flag_limits_the_comparison_to_the_named_namespaces() {
         only.stdout
     );
 }
+
+#[test]
+fn schema_qualified_rename_hints_apply_and_passwords_are_never_printed() {
+    let db = TestDb::create("rename_redact");
+    db.client()
+        .batch_execute("CREATE TABLE customers (id int PRIMARY KEY, fullname text);")
+        .unwrap();
+    let dir = common::temp_dir("pg_rename_redact");
+    std::fs::write(
+        dir.join("s.sql"),
+        "CREATE TABLE customers (id int PRIMARY KEY, display_name text);\n",
+    )
+    .unwrap();
+    let file = dir.join("s.sql");
+    let file = file.to_str().unwrap();
+    let url = db.url().replace("postgres@", "postgres:s3cret@");
+    for format in ["sql", "json"] {
+        let r = schemadiff(&[
+            "diff",
+            "--from",
+            &url,
+            "--to",
+            file,
+            "--format",
+            format,
+            "--rename",
+            "public.customers.fullname=display_name",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("RENAME COLUMN fullname TO display_name"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains("s3cret") && !r.stderr.contains("s3cret"),
+            "{}",
+            r.stdout
+        );
+    }
+    // --dev-url alone makes .sql sources PostgreSQL DDL.
+    let both = schemadiff(&[
+        "diff",
+        "--from",
+        file,
+        "--to",
+        file,
+        "--dev-url",
+        &pg::server_url(),
+    ]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert!(both.stdout.contains("psql"), "{}", both.stdout);
+}

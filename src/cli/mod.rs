@@ -93,10 +93,12 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
 fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
+    // A dev server only makes sense for PostgreSQL DDL.
     let dialect = args
         .dialect
         .or(from.dialect())
         .or(to.dialect())
+        .or(args.dev_url.as_ref().map(|_| Dialect::Postgres))
         .unwrap_or(Dialect::Sqlite);
     let renames = Renames::parse(&args.safety.rename)?;
     let allowed = allowed_kinds(&args.safety.allow)?;
@@ -124,10 +126,17 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     let changes = diff::diff(&before, &after, &renames);
     let plan = plan::plan(&changes, &before, &after, caps);
     let text = match args.format {
-        Format::Sql => render_script(&plan, &format!("from {} to {}", args.from, args.to)),
+        Format::Sql => render_script(
+            &plan,
+            &format!(
+                "from {} to {}",
+                source::redact(&args.from),
+                source::redact(&args.to)
+            ),
+        ),
         Format::Json => json(&DiffJson {
-            from: &args.from,
-            to: &args.to,
+            from: source::redact(&args.from),
+            to: source::redact(&args.to),
             changes: changes.changes.len(),
             rebuilds: plan.rebuilt_tables(),
             foreign_keys_off: plan.foreign_keys_off,
@@ -183,11 +192,15 @@ fn diff_postgres(
     let text = match args.format {
         Format::Sql => crate::render::postgres::render_script(
             &plan,
-            &format!("from {} to {}", args.from, args.to),
+            &format!(
+                "from {} to {}",
+                source::redact(&args.from),
+                source::redact(&args.to)
+            ),
         ),
         Format::Json => json(&PgDiffJson {
-            from: &args.from,
-            to: &args.to,
+            from: source::redact(&args.from),
+            to: source::redact(&args.to),
             changes: changes.changes.len(),
             steps: crate::render::postgres::render_steps(&plan),
         }),
@@ -218,17 +231,17 @@ fn warn_unmanaged(schema: &crate::model::Schema) {
 }
 
 #[derive(Serialize)]
-struct PgDiffJson<'a> {
-    from: &'a str,
-    to: &'a str,
+struct PgDiffJson {
+    from: String,
+    to: String,
     changes: usize,
     steps: Vec<crate::render::sqlite::RenderedStep>,
 }
 
 #[derive(Serialize)]
 struct DiffJson<'a> {
-    from: &'a str,
-    to: &'a str,
+    from: String,
+    to: String,
     changes: usize,
     rebuilds: Vec<&'a str>,
     foreign_keys_off: bool,

@@ -261,6 +261,7 @@ fn diff_table(
         renames
             .old_name(&after.name, col)
             .or_else(|| renames.old_name(&before.name, col))
+            .or_else(|| renames.old_name(&after.key(), col))
     };
     let sources = after
         .columns
