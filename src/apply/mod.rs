@@ -84,6 +84,15 @@ pub trait Engine {
     fn accept(&mut self, id: &str, checksum: &str) -> Result<(), Error>;
 }
 
+/// The line of the revision's file a section starts after (for error positions).
+pub(crate) fn section_offset(rev: &Revision, sql: &str) -> u64 {
+    let Ok(text) = std::fs::read_to_string(&rev.path) else {
+        return 0;
+    };
+    text.find(sql)
+        .map_or(0, |at| text[..at].lines().count() as u64)
+}
+
 /// Folds history rows `(revision, checksum, direction)` in order into the checksum each
 /// applied revision was last run or accepted with (a downgrade forgets it; a stamp ran
 /// nothing, so there is nothing to compare).

@@ -4,7 +4,7 @@
 //! ADD VALUE`) run before that transaction, on their own.
 
 use super::sqlite::{HISTORY_TABLE, VERSION_TABLE};
-use super::{next_heads, Direction, Engine, Error};
+use super::{next_heads, section_offset, Direction, Engine, Error};
 use crate::render::postgres::NO_TRANSACTION;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::split_pg_statements;
@@ -137,15 +137,6 @@ impl Postgres {
         Self::record(&mut tx, &rev.id, &rev.checksum, dir.as_str(), millis)?;
         tx.commit().map_err(db)
     }
-}
-
-/// The line of the file a section starts after (for error positions).
-fn section_offset(rev: &Revision, sql: &str) -> u64 {
-    let Ok(text) = std::fs::read_to_string(&rev.path) else {
-        return 0;
-    };
-    text.find(sql)
-        .map_or(0, |at| text[..at].lines().count() as u64)
 }
 
 impl Engine for Postgres {

@@ -2,7 +2,7 @@
 //! timeout), and `PRAGMA foreign_keys` is switched outside the transaction for sections
 //! marked with the foreign-keys-off directive, then restored to what it was.
 
-use super::{next_heads, Direction, Engine, Error};
+use super::{next_heads, section_offset, Direction, Engine, Error};
 use crate::render::sqlite::FK_OFF_DIRECTIVE;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::split_statements;
@@ -104,15 +104,6 @@ impl Sqlite {
             .map_err(db)?;
         Ok(())
     }
-}
-
-/// The line of the file a section starts after (for error positions).
-fn section_offset(rev: &Revision, sql: &str) -> u64 {
-    let Ok(text) = std::fs::read_to_string(&rev.path) else {
-        return 0;
-    };
-    text.find(sql)
-        .map_or(0, |at| text[..at].lines().count() as u64)
 }
 
 impl Engine for Sqlite {

@@ -126,14 +126,7 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
     let changes = diff::diff(&before, &after, &renames);
     let plan = plan::plan(&changes, &before, &after, caps);
     let text = match args.format {
-        Format::Sql => render_script(
-            &plan,
-            &format!(
-                "from {} to {}",
-                source::redact(&args.from),
-                source::redact(&args.to)
-            ),
-        ),
+        Format::Sql => render_script(&plan, &title(&args)),
         Format::Json => json(&DiffJson {
             from: source::redact(&args.from),
             to: source::redact(&args.to),
@@ -190,14 +183,7 @@ fn diff_postgres(
     let changes = diff::diff_postgres(&before, &after, &renames);
     let plan = plan::postgres::plan_postgres(&changes, &before, &after);
     let text = match args.format {
-        Format::Sql => crate::render::postgres::render_script(
-            &plan,
-            &format!(
-                "from {} to {}",
-                source::redact(&args.from),
-                source::redact(&args.to)
-            ),
-        ),
+        Format::Sql => crate::render::postgres::render_script(&plan, &title(args)),
         Format::Json => json(&PgDiffJson {
             from: source::redact(&args.from),
             to: source::redact(&args.to),
@@ -246,6 +232,15 @@ struct DiffJson<'a> {
     rebuilds: Vec<&'a str>,
     foreign_keys_off: bool,
     steps: Vec<crate::render::sqlite::RenderedStep>,
+}
+
+/// The script's title: both sources, passwords hidden.
+fn title(args: &DiffArgs) -> String {
+    format!(
+        "from {} to {}",
+        source::redact(&args.from),
+        source::redact(&args.to)
+    )
 }
 
 /// Parses `--allow` values.
