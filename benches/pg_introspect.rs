@@ -21,8 +21,10 @@
 //! `100,500,2000`), `BENCH_ITERS` (default 9; declare and the CLI run `min(5, BENCH_ITERS)`
 //! times), `SCHEMADIFF_TEST_PG` (default `postgresql://postgres@127.0.0.1:5432/postgres`; a
 //! user that may create databases). Every database it creates is named
-//! `schemadiff_bench_live_N` and dropped at the end, also on error, panic or Ctrl-C; it
-//! refuses to start if one of that name already exists.
+//! `schemadiff_bench_live_N` and dropped at the end, also on error, panic or Ctrl-C; if one
+//! of that name already exists it stops, and it never drops a database it did not create.
+//! Checked on the way: live vs its own DDL plans nothing, the CLI prints the script the
+//! in-process pipeline renders, and `introspect` sends as many statements at every size.
 
 use postgres::{Client, Config, IsolationLevel, NoTls};
 use schemadiff::declare::{declare_postgres, load_postgres, read_sources, ScratchDb, SourceFile};
@@ -100,13 +102,16 @@ fn env_usize(name: &str, default: usize) -> usize {
 // Databases
 // ---------------------------------------------------------------------------------------
 
-/// Names of the benchmark databases that exist right now, for the Ctrl-C handler.
-static LIVE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The benchmark databases that exist right now (name, oid), for the Ctrl-C handler.
+static LIVE: Mutex<Vec<(String, u32)>> = Mutex::new(Vec::new());
 
 /// A `schemadiff_bench_*` database, dropped when the guard goes out of scope.
 struct BenchDb {
     admin: Client,
     name: String,
+    /// Its oid: the guard drops only this database, not one another program created under
+    /// the same name after dropping ours.
+    oid: u32,
     config: Config,
     url: String,
 }
@@ -118,11 +123,13 @@ impl BenchDb {
             name.starts_with(DB_PREFIX),
             "benchmark databases are {DB_PREFIX}*"
         );
+        let (head, _) = server_url
+            .split('?')
+            .next()
+            .and_then(|u| u.rsplit_once('/'))
+            .ok_or("SCHEMADIFF_TEST_PG must end in /DATABASE")?;
         let mut admin = server.connect(NoTls)?;
-        if admin
-            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])?
-            .is_some()
-        {
+        if database_oid(&mut admin, name)?.is_some() {
             return Err(format!(
                 "database {name} already exists (another run of this benchmark, or left over \
                  from a killed one); drop it with DROP DATABASE {name} WITH (FORCE)"
@@ -130,19 +137,16 @@ impl BenchDb {
             .into());
         }
         admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))?;
+        let oid = database_oid(&mut admin, name)?.ok_or("database vanished after CREATE")?;
         LIVE.lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(name.into());
+            .push((name.into(), oid));
         let mut config = server.clone();
         config.dbname(name);
-        let (head, _) = server_url
-            .split('?')
-            .next()
-            .and_then(|u| u.rsplit_once('/'))
-            .ok_or("SCHEMADIFF_TEST_PG must end in /DATABASE")?;
         Ok(BenchDb {
             admin,
             name: name.into(),
+            oid,
             config,
             url: format!("{head}/{name}"),
         })
@@ -155,14 +159,33 @@ impl BenchDb {
 
 impl Drop for BenchDb {
     fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = self.admin.batch_execute(&sql) {
-            eprintln!("warning: could not drop database {}: {e}", self.name);
+        match drop_if_ours(&mut self.admin, &self.name, self.oid) {
+            Ok(true) => {}
+            Ok(false) => eprintln!(
+                "warning: database {} was dropped by another program during the run \
+                 (a second benchmark using the same name?); timings are not valid",
+                self.name
+            ),
+            Err(e) => eprintln!("warning: could not drop database {}: {e}", self.name),
         }
         LIVE.lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|n| *n != self.name);
+            .retain(|(n, _)| *n != self.name);
     }
+}
+
+fn database_oid(admin: &mut Client, name: &str) -> Result<Option<u32>, postgres::Error> {
+    let row = admin.query_opt("SELECT oid FROM pg_database WHERE datname = $1", &[&name])?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Drops `name` if it is still the database `oid`; false when it is gone or another one.
+fn drop_if_ours(admin: &mut Client, name: &str, oid: u32) -> Result<bool, postgres::Error> {
+    if database_oid(admin, name)? != Some(oid) {
+        return Ok(false);
+    }
+    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))?;
+    Ok(true)
 }
 
 /// On Ctrl-C (no destructors run): drops the live benchmark databases and the scratch
@@ -170,15 +193,19 @@ impl Drop for BenchDb {
 fn drop_on_interrupt(server: Config) {
     let _ = ctrlc::set_handler(move || {
         if let Ok(mut admin) = server.connect(NoTls) {
-            let mut names = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
-            let scratch = format!("schemadiff\\_scratch\\_{}\\_%", std::process::id());
-            if let Ok(rows) = admin.query(
-                "SELECT datname FROM pg_database WHERE datname LIKE $1",
-                &[&scratch],
-            ) {
-                names.extend(rows.iter().map(|r| r.get::<_, String>(0)));
+            let live = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
+            for (name, oid) in live {
+                let _ = drop_if_ours(&mut admin, &name, oid);
             }
-            for name in names {
+            let scratch = format!("schemadiff\\_scratch\\_{}\\_%", std::process::id());
+            let rows = admin
+                .query(
+                    "SELECT datname FROM pg_database WHERE datname LIKE $1",
+                    &[&scratch],
+                )
+                .unwrap_or_default();
+            for row in rows {
+                let name: String = row.get(0);
                 let _ =
                     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
@@ -341,33 +368,59 @@ struct Model {
 }
 
 impl Model {
-    fn sql(&self) -> String {
-        let mut s = String::with_capacity(self.tables.len() * 1200);
+    /// The statements, without their semicolons, in an order that loads as it is.
+    fn statements(&self) -> Vec<String> {
+        let mut out = Vec::new();
         for (name, labels) in ENUMS {
             let labels: Vec<String> = labels.iter().map(|l| format!("'{l}'")).collect();
-            writeln!(s, "CREATE TYPE {name} AS ENUM ({});", labels.join(", ")).unwrap();
+            out.push(format!(
+                "CREATE TYPE {name} AS ENUM ({})",
+                labels.join(", ")
+            ));
         }
         for t in &self.tables {
             let mut parts: Vec<String> = t.cols.iter().map(Col::sql).collect();
             parts.extend(t.constraints.iter().cloned());
-            writeln!(
-                s,
-                "\nCREATE TABLE {} (\n  {}\n);",
+            out.push(format!(
+                "CREATE TABLE {} (\n  {}\n)",
                 t.name,
                 parts.join(",\n  ")
-            )
-            .unwrap();
-            for i in &t.indexes {
-                writeln!(s, "{i};").unwrap();
-            }
+            ));
+            out.extend(t.indexes.iter().cloned());
         }
-        s.push('\n');
-        for v in &self.views {
-            writeln!(s, "{v};").unwrap();
+        out.extend(self.views.iter().cloned());
+        out
+    }
+
+    /// The declared file: every statement, a blank line before each table and view.
+    fn sql(&self) -> String {
+        let mut s = String::with_capacity(self.tables.len() * 1200);
+        for stmt in self.statements() {
+            if stmt.starts_with("CREATE TABLE") || stmt.starts_with("CREATE VIEW") {
+                s.push('\n');
+            }
+            writeln!(s, "{stmt};").unwrap();
+        }
+        s
+    }
+
+    /// The same statements as one string for one `batch_execute`, a transaction per
+    /// [`LOAD_CHUNK`] statements: in one transaction, 2,000 tables with their indexes would
+    /// need more locks than the server's lock table holds (`max_locks_per_transaction`).
+    fn load_sql(&self) -> String {
+        let mut s = String::new();
+        for chunk in self.statements().chunks(LOAD_CHUNK) {
+            s.push_str("BEGIN;\n");
+            for stmt in chunk {
+                writeln!(s, "{stmt};").unwrap();
+            }
+            s.push_str("COMMIT;\n");
         }
         s
     }
 }
+
+const LOAD_CHUNK: usize = 200;
 
 /// The schema of `n` tables; the same `n` always gives the same schema.
 fn generate(n: usize) -> Model {
@@ -833,6 +886,7 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
     std::fs::create_dir_all(&ctx.dir)?;
     let mut model = generate(n);
     let schema_sql = model.sql();
+    let load_sql = model.load_sql();
     let edits = change(&mut model);
     let changed_sql = model.sql();
     let schema_path = ctx.dir.join("schema.sql");
@@ -843,7 +897,7 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
     let live = BenchDb::create(ctx.server, ctx.server_url, &format!("{DB_PREFIX}live_{n}"))?;
     let mut client = live.connect()?;
     let t0 = Instant::now();
-    client.batch_execute(&schema_sql)?;
+    client.batch_execute(&load_sql)?;
     let load = t0.elapsed();
     let t0 = Instant::now();
     let first = introspect(&mut client, &[])?;
@@ -852,14 +906,13 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
     // running a while (it would analyze them during the benchmark anyway).
     client.batch_execute("ANALYZE")?;
 
-    let mut rows = BTreeMap::new();
     let mut t = Timings::default();
     println!(
         "\n[{n} tables] schema.sql {} KB, changed.sql: {edits:?}",
         schema_sql.len() / 1024
     );
     println!(
-        "  live database: one batch_execute of schema.sql   {}",
+        "  live database: one batch_execute, a transaction per {LOAD_CHUNK} statements  {}",
         fmt_dur(load)
     );
 
@@ -974,9 +1027,7 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
 
     drop(client);
     drop(live);
-    for (key, _) in ROWS {
-        rows.insert(*key, t.median(key));
-    }
+    let rows = ROWS.iter().map(|(key, _)| (*key, t.median(key))).collect();
     Ok(SizeResult {
         n,
         queries: first.queries,
@@ -1186,6 +1237,10 @@ fn print_summary(results: &[SizeResult]) {
     for (key, label) in ROWS {
         line(label, &|r| fmt_dur(r.rows[key]));
     }
+    line(
+        "in-process sum for the CLI's work: fresh introspect + declare + diff/plan/render",
+        &|r| fmt_dur(r.rows["intro_cold"] + r.rows["declare"] + r.rows["dpr_changed"]),
+    );
     line("changed plan: steps / script lines", &|r| {
         format!("{} / {}", r.plan_steps, r.script_lines)
     });
