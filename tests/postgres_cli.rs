@@ -9,23 +9,8 @@ use pg::TestDb;
 use std::fmt::Write as _;
 use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn schemadiff(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
+fn schemadiff(args: &[&str]) -> common::Run {
+    common::run_in(std::path::Path::new("."), args)
 }
 
 /// `n` tables, each with a foreign key to the previous one, an index and a check.

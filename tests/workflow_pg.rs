@@ -160,7 +160,11 @@ fn seed_workflow_on_postgres() {
         .query_one("SELECT version_num FROM schemadiff_version", &[])
         .unwrap()
         .get(0);
-    assert!(cur.stdout.len() > 1 && !head.is_empty());
+    assert_eq!(
+        vec![head],
+        version_rows(&db),
+        "--sql recorded another head than upgrade"
+    );
 }
 
 #[test]

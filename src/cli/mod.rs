@@ -192,10 +192,7 @@ fn diff_postgres(
         }),
     };
     write_stdout(&text)?;
-    let blocked: Vec<&plan::Hazard> = plan
-        .hazards()
-        .filter(|h| h.kind.info().blocking && !allowed.contains(&h.kind))
-        .collect();
+    let blocked = plan.blocking(allowed);
     if args.safety.strict && !blocked.is_empty() {
         report_blocked(&blocked);
         return Ok(Outcome::Changes);

@@ -86,14 +86,11 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         return Ok(Outcome::Clean);
     }
     let allowed = super::allowed_kinds(&a.safety.allow)?;
-    let mut blocked = 0;
     for h in up.hazards() {
         let info = h.kind.info();
         eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
-        if info.blocking && !allowed.contains(&h.kind) {
-            blocked += 1;
-        }
     }
+    let blocked = up.blocking(&allowed).len();
     if a.safety.strict && blocked > 0 {
         eprintln!("--strict: {blocked} blocking hazard(s); nothing written");
         return Ok(Outcome::Changes);

@@ -112,38 +112,47 @@ pub fn diff_postgres(from: &Schema, to: &Schema, renames: &Renames) -> Changeset
         Change::DropExtension,
         Change::CreateExtension,
     );
-    for (key, old) in &from.enums {
-        match to.enums.get(key) {
-            None => changes.push(Change::DropEnum(old.clone())),
-            Some(new) if new != old => changes.push(Change::AlterEnum {
-                before: old.clone(),
-                after: new.clone(),
-            }),
-            Some(_) => {}
-        }
-    }
-    for (key, new) in &to.enums {
-        if !from.enums.contains_key(key) {
-            changes.push(Change::CreateEnum(new.clone()));
-        }
-    }
-    for (key, old) in &from.sequences {
-        match to.sequences.get(key) {
-            None => changes.push(Change::DropSequence(old.clone())),
-            Some(new) if new != old => changes.push(Change::AlterSequence {
-                before: old.clone(),
-                after: new.clone(),
-            }),
-            Some(_) => {}
-        }
-    }
-    for (key, new) in &to.sequences {
-        if !from.sequences.contains_key(key) {
-            changes.push(Change::CreateSequence(new.clone()));
-        }
-    }
+    diff_keyed(
+        &from.enums,
+        &to.enums,
+        &mut changes,
+        Change::DropEnum,
+        Change::CreateEnum,
+        |before, after| Change::AlterEnum { before, after },
+    );
+    diff_keyed(
+        &from.sequences,
+        &to.sequences,
+        &mut changes,
+        Change::DropSequence,
+        Change::CreateSequence,
+        |before, after| Change::AlterSequence { before, after },
+    );
     changes.extend(diff_tables(from, to, renames, true).changes);
     Changeset { changes }
+}
+
+/// Drops, alters (same key, other value), then creates, each in key order.
+fn diff_keyed<T: Clone + PartialEq>(
+    from: &std::collections::BTreeMap<String, T>,
+    to: &std::collections::BTreeMap<String, T>,
+    out: &mut Vec<Change>,
+    drop: fn(T) -> Change,
+    create: fn(T) -> Change,
+    alter: fn(T, T) -> Change,
+) {
+    for (key, old) in from {
+        match to.get(key) {
+            None => out.push(drop(old.clone())),
+            Some(new) if new != old => out.push(alter(old.clone(), new.clone())),
+            Some(_) => {}
+        }
+    }
+    for (key, new) in to {
+        if !from.contains_key(key) {
+            out.push(create(new.clone()));
+        }
+    }
 }
 
 fn diff_tables(from: &Schema, to: &Schema, renames: &Renames, exact: bool) -> Changeset {

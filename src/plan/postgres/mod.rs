@@ -193,6 +193,13 @@ impl PgPlan {
     pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
         self.steps.iter().flat_map(|s| s.hazards.iter())
     }
+
+    /// The blocking hazards that `allowed` does not accept (what `--strict` fails on).
+    pub fn blocking(&self, allowed: &[HazardKind]) -> Vec<&Hazard> {
+        self.hazards()
+            .filter(|h| h.kind.info().blocking && !allowed.contains(&h.kind))
+            .collect()
+    }
 }
 
 /// Collects steps; phases order them at the end (stable within a phase).

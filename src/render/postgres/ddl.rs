@@ -146,8 +146,7 @@ pub fn table_ddl(s: &Schema, t: &Table) -> String {
     }
     let key = t.key();
     for q in s.sequences.values() {
-        if let Some((owner, c)) = q.owned_by.as_ref().filter(|(k, _)| *k == key) {
-            let _ = owner;
+        if let Some((_, c)) = q.owned_by.as_ref().filter(|(k, _)| *k == key) {
             out.push(format!(
                 "ALTER SEQUENCE {} OWNED BY {name}.{};",
                 qual(&q.schema, &q.name),
