@@ -25,6 +25,21 @@ pub struct Config {
     /// How long a runner waits for another one's migration lock.
     #[serde(default = "lock_timeout")]
     pub lock_timeout_seconds: u64,
+    /// `[safety]`: hazard kinds `--strict` accepts in this project.
+    #[serde(default)]
+    pub safety: Safety,
+    /// `[postgres]`: lock-aware plans (concurrent indexes, NOT VALID, timeouts).
+    #[serde(default)]
+    pub postgres: crate::plan::postgres::PgOptions,
+}
+
+/// The `[safety]` table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Safety {
+    /// Hazard codes `--strict` accepts, as `--allow` does.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 fn sqlite() -> String {

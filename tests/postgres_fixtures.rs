@@ -15,7 +15,7 @@ use schemadiff::declare::{declare_postgres, read_sources};
 use schemadiff::diff::{diff_postgres, Renames};
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::Schema;
-use schemadiff::plan::postgres::plan_postgres;
+use schemadiff::plan::postgres::{plan_postgres_with, PgOptions};
 use schemadiff::render::postgres::render_script;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -38,6 +38,9 @@ struct Case {
     /// `--rename` hints for the upgrade (the downgrade uses their inverse).
     #[serde(default)]
     renames: Vec<String>,
+    /// Lock-aware options for both scripts (`[options]`, as `[postgres]` in schemadiff.toml).
+    #[serde(default)]
+    options: PgOptions,
 }
 
 #[test]
@@ -62,9 +65,15 @@ fn live(client: &mut Client) -> Schema {
     introspect(client, &[]).expect("introspect").schema
 }
 
-fn script(from: &Schema, to: &Schema, renames: &Renames, title: &str) -> (String, Vec<String>) {
+fn script(
+    from: &Schema,
+    to: &Schema,
+    renames: &Renames,
+    options: &PgOptions,
+    title: &str,
+) -> (String, Vec<String>) {
     let changes = diff_postgres(from, to, renames);
-    let plan = plan_postgres(&changes, from, to);
+    let plan = plan_postgres_with(&changes, from, to, options);
     let hazards = plan
         .hazards()
         .map(|h| h.kind.info().code.to_string())
@@ -118,8 +127,20 @@ fn run_case(dir: &Path, name: &str) {
     renames
         .check(&before, &after)
         .expect("the case's rename hints apply");
-    let (up, hazards) = script(&start, &after, &renames, &format!("{name} up"));
-    let (down, _) = script(&after, &before, &renames.inverse(), &format!("{name} down"));
+    let (up, hazards) = script(
+        &start,
+        &after,
+        &renames,
+        &case.options,
+        &format!("{name} up"),
+    );
+    let (down, _) = script(
+        &after,
+        &before,
+        &renames.inverse(),
+        &case.options,
+        &format!("{name} down"),
+    );
     snapshot_settings("postgres").bind(|| {
         insta::assert_snapshot!(format!("{name}__up"), up);
         insta::assert_snapshot!(format!("{name}__down"), down);

@@ -516,3 +516,157 @@ fn faults_on_postgres_branches_merge_edits_concurrency_and_kill_9() {
     assert_eq!(version_rows(&db), ["eeeeeeeeeeee"]);
     assert!(!tables(&db).contains(&"public.tf".to_string()));
 }
+
+/// The project of `project`, with the lock-aware `[postgres]` options on.
+fn lock_aware_project(name: &str, db: &TestDb) -> std::path::PathBuf {
+    let dir = project(name, db);
+    let mut cfg = std::fs::read_to_string(dir.join("schemadiff.toml")).unwrap();
+    cfg.push_str(
+        "\n[postgres]\nconcurrent_indexes = true\nnot_valid = true\nlock_timeout = \"5s\"\n",
+    );
+    std::fs::write(dir.join("schemadiff.toml"), cfg).unwrap();
+    ok(&dir, &["generate", "-m", "first"]);
+    ok(&dir, &["upgrade", "head"]);
+    db.client()
+        .batch_execute(
+            "INSERT INTO users (email) VALUES ('a@x.io');
+             INSERT INTO tasks (owner, title) VALUES (1, 'same'), (1, 'same'), (1, 'longer title');",
+        )
+        .unwrap();
+    dir
+}
+
+fn index_valid(db: &TestDb, name: &str) -> Option<bool> {
+    db.client()
+        .query_opt(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1",
+            &[&name],
+        )
+        .unwrap()
+        .map(|r| r.get(0))
+}
+
+#[test]
+fn a_concurrent_index_build_runs_outside_the_transaction_and_a_failed_one_is_reported() {
+    let db = TestDb::create("wf_concurrent");
+    let dir = lock_aware_project("pg_wf_concurrent", &db);
+    let v2 = format!("{V1}CREATE INDEX tasks_state_idx ON tasks (state);\nCREATE UNIQUE INDEX tasks_title_key ON tasks (title);\n");
+    std::fs::write(dir.join("schemas/schema.sql"), v2).unwrap();
+    let generated = ok(&dir, &["generate", "-m", "indexes"]);
+    assert!(
+        generated.stderr.contains("hazard[index-build]"),
+        "{}",
+        generated.stderr
+    );
+    let rev = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|t| t.contains("message: indexes"))
+        .unwrap();
+    assert!(rev.contains("-- schemadiff:no-transaction\n"), "{rev}");
+    assert!(rev.contains("SET lock_timeout = '5s';"), "{rev}");
+    assert!(
+        rev.contains(
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS tasks_title_key ON public.tasks"
+        ),
+        "{rev}"
+    );
+
+    // Duplicate titles: the unique build fails and leaves an INVALID index.
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.flat_stderr().contains("could not create unique index"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.flat_stderr()
+            .contains("INVALID index public.tasks_title_key")
+            && r.flat_stderr()
+                .contains("DROP INDEX CONCURRENTLY public.tasks_title_key"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(index_valid(&db, "tasks_title_key"), Some(false));
+    assert!(!ok(&dir, &["current"]).stdout.contains("(head)"));
+    let check = sd(&dir, &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    assert!(
+        check.stdout.contains("invalid-index") && check.stdout.contains("public.tasks_title_key"),
+        "{}",
+        check.stdout
+    );
+
+    // Run again as is: refused before anything runs, naming the index.
+    let again = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(
+        again
+            .flat_stderr()
+            .contains("an INVALID index of that name is left"),
+        "{}",
+        again.stderr
+    );
+
+    // The way forward the messages give: drop it, fix the rows, upgrade.
+    let mut client = db.client();
+    client
+        .batch_execute("DROP INDEX CONCURRENTLY public.tasks_title_key")
+        .unwrap();
+    client
+        .batch_execute(
+            "DELETE FROM tasks WHERE id = (SELECT max(id) FROM tasks WHERE title = 'same')",
+        )
+        .unwrap();
+    ok(&dir, &["upgrade", "head"]);
+    assert_eq!(index_valid(&db, "tasks_title_key"), Some(true));
+    assert_eq!(index_valid(&db, "tasks_state_idx"), Some(true));
+    assert!(ok(&dir, &["current"]).stdout.contains("(head)"));
+    ok(&dir, &["check"]);
+    ok(&dir, &["downgrade", "-1"]);
+    assert_eq!(index_valid(&db, "tasks_title_key"), None);
+}
+
+#[test]
+fn a_not_valid_constraint_is_validated_after_the_commit_and_a_failed_validation_is_reported() {
+    let db = TestDb::create("wf_not_valid");
+    let dir = lock_aware_project("pg_wf_not_valid", &db);
+    let v2 = V1.replace(
+        "title varchar(40) NOT NULL,",
+        "title varchar(40) NOT NULL CHECK (length(title) < 10),",
+    );
+    std::fs::write(dir.join("schemas/schema.sql"), v2).unwrap();
+    ok(&dir, &["generate", "-m", "short titles"]);
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.flat_stderr().contains("is applied, but line")
+            && r.flat_stderr().contains("VALIDATE CONSTRAINT"),
+        "{}",
+        r.stderr
+    );
+    // The transaction committed: the revision is recorded, the constraint is NOT VALID.
+    assert!(ok(&dir, &["current"]).stdout.contains("(head)"));
+    let def: String = db
+        .client()
+        .query_one(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'tasks_title_check'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(def.ends_with("NOT VALID"), "{def}");
+    let check = sd(&dir, &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    assert!(check.stdout.contains("drift"), "{}", check.stdout);
+
+    // Fix the rows, validate by hand as the message says: clean.
+    db.client()
+        .batch_execute(
+            "UPDATE tasks SET title = 'long' WHERE length(title) >= 10;
+             ALTER TABLE public.tasks VALIDATE CONSTRAINT tasks_title_check;",
+        )
+        .unwrap();
+    ok(&dir, &["check"]);
+}

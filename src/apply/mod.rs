@@ -37,6 +37,31 @@ pub enum Error {
         statement: String,
         message: String,
     },
+    #[error("revision {id} ({}) failed at line {line}, statement `{statement}`, which runs outside the transaction: {message}; the transaction did not run and the database stays at its previous revision, but the no-transaction statements before this one stay done", path.display())]
+    #[diagnostic(help("fix what the statement trips on, then run the command again: the statements outside the transaction are written to be safe to repeat (IF EXISTS, IF NOT EXISTS)"))]
+    OutsideTransaction {
+        id: String,
+        path: std::path::PathBuf,
+        line: u64,
+        statement: String,
+        message: String,
+    },
+    #[error("revision {id} ({}) is applied, but line {line}, run after its transaction committed, failed: `{statement}`: {message}", path.display())]
+    #[diagnostic(help("the revision's transaction is committed and recorded, so `upgrade` will not run it again: fix the rows the statement trips on, then run that statement and the ones after it in the revision by hand (psql); until then a constraint being validated stays NOT VALID, which `schemadiff check` reports as drift"))]
+    AfterCommit {
+        id: String,
+        path: std::path::PathBuf,
+        line: u64,
+        statement: String,
+        message: String,
+    },
+    #[error("revision {id} ({}) builds index {index} concurrently, but an INVALID index of that name is left from a concurrent build that failed", path.display())]
+    #[diagnostic(help("drop it with `DROP INDEX CONCURRENTLY {index};`, fix what made the build fail (duplicate rows for a UNIQUE index, a lock or statement timeout), then run the command again"))]
+    InvalidIndex {
+        id: String,
+        path: std::path::PathBuf,
+        index: String,
+    },
     #[error("revision {id} was applied with checksum {recorded}, but {} now has checksum {current}", path.display())]
     #[diagnostic(help("applied revisions must not be edited: revert the file, or accept the edit deliberately with `--accept-edited {id}`"))]
     Edited {

@@ -1,13 +1,16 @@
 //! The PostgreSQL engine: a session advisory lock is the apply lock (a second runner waits
 //! up to `lock_timeout`, then fails), each revision runs in one transaction with its
 //! bookkeeping, and statements marked `-- schemadiff:no-transaction` (e.g. `ALTER TYPE …
-//! ADD VALUE`) run before that transaction, on their own.
+//! ADD VALUE`, `CREATE INDEX CONCURRENTLY`) run on their own: before that transaction when
+//! they come first in the section, after its commit otherwise (`VALIDATE CONSTRAINT`).
 
 use super::sqlite::{HISTORY_TABLE, VERSION_TABLE};
 use super::{next_heads, section_offset, Direction, Engine, Error};
 use crate::render::postgres::NO_TRANSACTION;
 use crate::revision::{Graph, Revision};
-use crate::sqltext::split_pg_statements;
+use crate::sqltext::{
+    quote_pg_ident, quote_pg_qualified, split_pg_statements, SplitError, Statement,
+};
 use postgres::error::SqlState;
 use postgres::Client;
 use std::collections::BTreeMap;
@@ -90,8 +93,9 @@ impl Postgres {
         Ok(())
     }
 
-    /// Runs one section: no-transaction statements first, then the rest with the
-    /// bookkeeping in one transaction.
+    /// Runs one section: the no-transaction statements before the first transactional one,
+    /// then the rest with the bookkeeping in one transaction, then the no-transaction
+    /// statements after it (each on its own). Session timeouts are reset afterwards.
     fn execute(
         &mut self,
         rev: &Revision,
@@ -106,37 +110,162 @@ impl Postgres {
             id: rev.id.clone(),
             path: rev.path.clone(),
             line: section_line + line,
-            statement: statement.lines().next().unwrap_or_default().to_string(),
+            statement: first_line(statement),
             message,
         };
-        let stmts = split_pg_statements(sql).map_err(|e| fail(e.line, "", e.message))?;
-        let mut prev_end = 0;
-        let mut outside = Vec::new();
-        let mut inside = Vec::new();
-        for s in stmts {
-            let gap = &sql[prev_end.min(s.offset)..s.offset];
-            prev_end = s.offset + s.text.len();
-            if gap.lines().any(|l| l.trim() == NO_TRANSACTION) {
-                outside.push(s);
-            } else {
-                inside.push(s);
+        let parts = split_section(sql).map_err(|e| fail(e.line, "", e.message))?;
+        self.refuse_invalid_indexes(rev, &parts.before)?;
+        let outside = |line: u64, statement: &str, message: String| Error::OutsideTransaction {
+            id: rev.id.clone(),
+            path: rev.path.clone(),
+            line: section_line + line,
+            statement: first_line(statement),
+            message,
+        };
+        let result = self.execute_before(&parts, &outside).and_then(|()| {
+            let mut tx = self.client.transaction().map_err(db)?;
+            for s in &parts.inside {
+                tx.batch_execute(&s.text)
+                    .map_err(|e| fail(s.line, &s.text, crate::declare::db_message(&e)))?;
+            }
+            Self::write_heads(&mut tx, &next_heads(graph, heads, rev, dir))?;
+            let millis = started.elapsed().as_millis() as i64;
+            Self::record(&mut tx, &rev.id, &rev.checksum, dir.as_str(), millis)?;
+            tx.commit().map_err(db)
+        });
+        let result = result.and_then(|()| {
+            for s in &parts.after {
+                self.client
+                    .batch_execute(&s.text)
+                    .map_err(|e| Error::AfterCommit {
+                        id: rev.id.clone(),
+                        path: rev.path.clone(),
+                        line: section_line + s.line,
+                        statement: first_line(&s.text),
+                        message: crate::declare::db_message(&e),
+                    })?;
+            }
+            Ok(())
+        });
+        let _ = self
+            .client
+            .batch_execute("RESET lock_timeout; RESET statement_timeout");
+        result
+    }
+
+    /// The statements before the transaction; a failed concurrent index build names the
+    /// INVALID index it leaves.
+    fn execute_before(
+        &mut self,
+        parts: &Parts,
+        fail: &dyn Fn(u64, &str, String) -> Error,
+    ) -> Result<(), Error> {
+        for s in &parts.before {
+            if let Err(e) = self.client.batch_execute(&s.text) {
+                let mut message = crate::declare::db_message(&e);
+                let left: Vec<String> = self
+                    .invalid_indexes()?
+                    .into_iter()
+                    .filter(|(schema, name)| creates_index(&s.text, schema, name))
+                    .map(|(schema, name)| quote_pg_qualified(&schema, &name))
+                    .collect();
+                for index in left {
+                    message.push_str(&format!("; the failed build left the INVALID index {index}: drop it with `DROP INDEX CONCURRENTLY {index};` before running this again"));
+                }
+                return Err(fail(s.line, &s.text, message));
             }
         }
-        for s in &outside {
-            self.client
-                .batch_execute(&s.text)
-                .map_err(|e| fail(s.line, &s.text, crate::declare::db_message(&e)))?;
-        }
-        let mut tx = self.client.transaction().map_err(db)?;
-        for s in &inside {
-            tx.batch_execute(&s.text)
-                .map_err(|e| fail(s.line, &s.text, crate::declare::db_message(&e)))?;
-        }
-        Self::write_heads(&mut tx, &next_heads(graph, heads, rev, dir))?;
-        let millis = started.elapsed().as_millis() as i64;
-        Self::record(&mut tx, &rev.id, &rev.checksum, dir.as_str(), millis)?;
-        tx.commit().map_err(db)
+        Ok(())
     }
+
+    /// Refuses to run a section whose concurrent index build would skip (IF NOT EXISTS) an
+    /// INVALID index of the same name.
+    fn refuse_invalid_indexes(
+        &mut self,
+        rev: &Revision,
+        before: &[Statement],
+    ) -> Result<(), Error> {
+        if !before
+            .iter()
+            .any(|s| s.text.contains(" CONCURRENTLY IF NOT EXISTS "))
+        {
+            return Ok(());
+        }
+        for (schema, name) in self.invalid_indexes()? {
+            if before
+                .iter()
+                .any(|s| creates_index(&s.text, &schema, &name))
+            {
+                return Err(Error::InvalidIndex {
+                    id: rev.id.clone(),
+                    path: rev.path.clone(),
+                    index: quote_pg_qualified(&schema, &name),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every index a failed concurrent build left INVALID, as (schema, name).
+    pub fn invalid_indexes(&mut self) -> Result<Vec<(String, String)>, Error> {
+        let rows = self
+            .client
+            .query(
+                "SELECT n.nspname::text, c.relname::text FROM pg_catalog.pg_index i
+                 JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE NOT i.indisvalid ORDER BY 1, 2",
+                &[],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+fn first_line(statement: &str) -> String {
+    statement.lines().next().unwrap_or_default().to_string()
+}
+
+/// Whether `sql` is a concurrent build of index `schema.name` (as schemadiff renders it:
+/// the index name, then `ON` the table in the index's schema).
+fn creates_index(sql: &str, schema: &str, name: &str) -> bool {
+    let needle = format!(
+        " CONCURRENTLY IF NOT EXISTS {} ON {}.",
+        quote_pg_ident(name),
+        quote_pg_ident(schema)
+    );
+    sql.contains(&needle)
+}
+
+/// A section's statements in the order they run.
+pub struct Parts {
+    /// No-transaction statements before the first transactional one.
+    pub before: Vec<Statement>,
+    pub inside: Vec<Statement>,
+    /// No-transaction statements after a transactional one: run after the commit.
+    pub after: Vec<Statement>,
+}
+
+/// Splits a section by its [`NO_TRANSACTION`] directives.
+pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
+    let mut parts = Parts {
+        before: Vec::new(),
+        inside: Vec::new(),
+        after: Vec::new(),
+    };
+    let mut prev_end = 0;
+    for s in split_pg_statements(sql)? {
+        let gap = &sql[prev_end.min(s.offset)..s.offset];
+        prev_end = s.offset + s.text.len();
+        if !gap.lines().any(|l| l.trim() == NO_TRANSACTION) {
+            parts.inside.push(s);
+        } else if parts.inside.is_empty() {
+            parts.before.push(s);
+        } else {
+            parts.after.push(s);
+        }
+    }
+    Ok(parts)
 }
 
 impl Engine for Postgres {

@@ -195,11 +195,23 @@ pub struct SafetyArgs {
     /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
     #[arg(long, value_name = "TABLE.OLD=NEW")]
     pub rename: Vec<String>,
-    /// Exit with 1 on a blocking hazard (deletes-data, likely-rename, may-fail-on-existing-rows)
-    /// that --allow does not accept (diff still prints the script; generate writes nothing)
+    /// Exit with 1 on a blocking hazard (deletes-data, likely-rename, may-fail-on-existing-rows,
+    /// enum-value-removal, irreversible) that --allow does not accept (diff still prints the script; generate writes nothing)
     #[arg(long)]
     pub strict: bool,
-    /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable)
+    /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable; added to [safety] allow in schemadiff.toml)
     #[arg(long, value_name = "KIND")]
     pub allow: Vec<String>,
+    /// PostgreSQL: build and drop indexes of existing tables CONCURRENTLY, outside the transaction
+    #[arg(long)]
+    pub concurrently: bool,
+    /// PostgreSQL: add CHECK and foreign keys to existing tables NOT VALID and validate them after the commit; SET NOT NULL through a validated CHECK
+    #[arg(long)]
+    pub not_valid: bool,
+    /// PostgreSQL: SET lock_timeout before the script's statements, e.g. 5s (digits and ms, s, min, h or d)
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    /// PostgreSQL: SET statement_timeout before the script's statements, e.g. 15min
+    #[arg(long, value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
 }

@@ -69,6 +69,16 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
         });
     }
 
+    let invalid = live_db.invalid_indexes()?;
+    if !invalid.is_empty() {
+        problems.push(Problem {
+            kind: "invalid-index",
+            summary: "indexes left INVALID by a failed concurrent build (they are not used, but slow every write)".into(),
+            fix: "run `DROP INDEX CONCURRENTLY` on each, fix what made the build fail, then re-run the revision's statement or `schemadiff upgrade`",
+            details: invalid,
+        });
+    }
+
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(
             &serde_json::json!({ "clean": problems.is_empty(), "problems": problems }),

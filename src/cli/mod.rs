@@ -72,7 +72,7 @@ pub enum Error {
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     let cfg = cli.config.as_deref();
     match cli.command {
-        Command::Diff(args) => run_diff(args),
+        Command::Diff(args) => run_diff(args, cfg),
         Command::Inspect(args) => run_inspect(args),
         Command::Init(a) => workflow::init(a),
         Command::Generate(a) => workflow::generate(cfg, a),
@@ -90,7 +90,11 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     }
 }
 
-fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
+fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Error> {
+    // `diff` reads [safety] and [postgres] only from a project named with --config.
+    let project = cfg
+        .map(|c| crate::config::Project::load(Some(c)))
+        .transpose()?;
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
     // A dev server only makes sense for PostgreSQL DDL.
@@ -101,10 +105,13 @@ fn run_diff(args: DiffArgs) -> Result<Outcome, Error> {
         .or(args.dev_url.as_ref().map(|_| Dialect::Postgres))
         .unwrap_or(Dialect::Sqlite);
     let renames = Renames::parse(&args.safety.rename)?;
-    let allowed = allowed_kinds(&args.safety.allow)?;
+    let config = project.as_ref().map(|p| &p.config);
+    let allowed = allowed_kinds(&args.safety.allow, config)?;
     if dialect == Dialect::Postgres {
-        return diff_postgres(&args, &from, &to, &allowed);
+        let options = pg_options(config, &args.safety)?;
+        return diff_postgres(&args, &from, &to, &allowed, &options);
     }
+    sqlite_has_no_lock_options(&args.safety)?;
     let caps = match &args.sqlite_version {
         Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
         None => Caps::bundled(),
@@ -156,6 +163,7 @@ fn diff_postgres(
     from: &Source,
     to: &Source,
     allowed: &[plan::HazardKind],
+    options: &plan::postgres::PgOptions,
 ) -> Result<Outcome, Error> {
     let dev = args
         .dev_url
@@ -181,7 +189,7 @@ fn diff_postgres(
     }
     renames.check(&before, &after)?;
     let changes = diff::diff_postgres(&before, &after, &renames);
-    let plan = plan::postgres::plan_postgres(&changes, &before, &after);
+    let plan = plan::postgres::plan_postgres_with(&changes, &before, &after, options);
     let text = match args.format {
         Format::Sql => crate::render::postgres::render_script(&plan, &title(args)),
         Format::Json => json(&PgDiffJson {
@@ -240,12 +248,57 @@ fn title(args: &DiffArgs) -> String {
     )
 }
 
-/// Parses `--allow` values.
-fn allowed_kinds(allow: &[String]) -> Result<Vec<plan::HazardKind>, Error> {
+/// Parses `--allow` values and the project's `[safety] allow`.
+fn allowed_kinds(
+    allow: &[String],
+    config: Option<&crate::config::Config>,
+) -> Result<Vec<plan::HazardKind>, Error> {
+    let from_config = config.map(|c| c.safety.allow.as_slice()).unwrap_or(&[]);
     allow
         .iter()
+        .chain(from_config)
         .map(|a| plan::HazardKind::from_code(a).ok_or_else(|| Error::UnknownHazard(a.clone())))
         .collect()
+}
+
+/// Lock-aware PostgreSQL options: the project's `[postgres]`, then the flags.
+fn pg_options(
+    config: Option<&crate::config::Config>,
+    a: &args::SafetyArgs,
+) -> Result<plan::postgres::PgOptions, Error> {
+    let mut o = config.map(|c| c.postgres.clone()).unwrap_or_default();
+    o.concurrent_indexes |= a.concurrently;
+    o.not_valid |= a.not_valid;
+    if a.lock_timeout.is_some() {
+        o.lock_timeout = a.lock_timeout.clone();
+    }
+    if a.statement_timeout.is_some() {
+        o.statement_timeout = a.statement_timeout.clone();
+    }
+    for (name, value) in [
+        ("lock_timeout", &o.lock_timeout),
+        ("statement_timeout", &o.statement_timeout),
+    ] {
+        if let Some(v) = value
+            .as_deref()
+            .filter(|v| !plan::postgres::valid_timeout(v))
+        {
+            return Err(Error::Workflow(format!(
+                "{name} {v:?}: expected digits and a unit (us, ms, s, min, h or d), e.g. 5s"
+            )));
+        }
+    }
+    Ok(o)
+}
+
+/// The lock-aware flags are PostgreSQL's; SQLite locks the whole database for a write.
+fn sqlite_has_no_lock_options(a: &args::SafetyArgs) -> Result<(), Error> {
+    if a.concurrently || a.not_valid || a.lock_timeout.is_some() || a.statement_timeout.is_some() {
+        return Err(Error::Workflow(
+            "--concurrently, --not-valid, --lock-timeout and --statement-timeout apply to PostgreSQL only (SQLite locks the whole database for every write)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Lists blocking hazards on stderr with what to do about each.

@@ -85,7 +85,8 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         eprintln!("No changes detected");
         return Ok(Outcome::Clean);
     }
-    let allowed = super::allowed_kinds(&a.safety.allow)?;
+    super::sqlite_has_no_lock_options(&a.safety)?;
+    let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
     let blocked = plan::blocking(&up, &allowed);
     for (_, h) in &up.hazards {
         let info = h.kind.info();

@@ -9,8 +9,8 @@ use crate::config::Project;
 use crate::declare::{declare_postgres, read_sources};
 use crate::diff::{self, Renames};
 use crate::model::Schema;
-use crate::plan::postgres::{plan_postgres, PgPlan};
-use crate::render::postgres::{render_section, NO_TRANSACTION};
+use crate::plan::postgres::{plan_postgres_with, PgOptions, PgPlan};
+use crate::render::postgres::render_section;
 use crate::revision::Graph;
 use crate::source::{self, Source};
 use std::path::Path;
@@ -51,8 +51,8 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
         .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
 }
 
-fn plan(from: &Schema, to: &Schema, renames: &Renames) -> PgPlan {
-    plan_postgres(&diff::diff_postgres(from, to, renames), from, to)
+fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PgOptions) -> PgPlan {
+    plan_postgres_with(&diff::diff_postgres(from, to, renames), from, to, options)
 }
 
 /// `generate` on PostgreSQL: snapshots/ → schemas/, both normalized on the dev server.
@@ -79,13 +79,14 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         ));
     }
     renames.check(&before, &after)?;
-    let up = plan(&before, &after, &renames);
-    let down = plan(&after, &before, &renames.inverse());
+    let options = super::pg_options(Some(&p.config), &a.safety)?;
+    let up = plan(&before, &after, &renames, &options);
+    let down = plan(&after, &before, &renames.inverse(), &options);
     if up.is_empty() && !a.empty {
         eprintln!("No changes detected");
         return Ok(Outcome::Clean);
     }
-    let allowed = super::allowed_kinds(&a.safety.allow)?;
+    let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
     for h in up.hazards() {
         let info = h.kind.info();
         eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
@@ -119,14 +120,14 @@ pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error
         } else {
             &rev.down
         };
-        let (outside, inside) = split_no_transaction(sql);
+        let (before, inside, after) = split_no_transaction(sql);
         out.push_str(&format!(
             "\n-- Running {} {}: {}\n",
             dir.as_str(),
             rev.id,
             rev.message
         ));
-        out.push_str(&outside);
+        out.push_str(&before);
         out.push_str("BEGIN;\n");
         out.push_str(&inside);
         let next = apply::next_heads(g, &heads, rev, dir);
@@ -137,28 +138,24 @@ pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error
             ));
         }
         out.push_str("COMMIT;\n");
+        out.push_str(&after);
+        if !before.is_empty() || !after.is_empty() {
+            out.push_str("RESET lock_timeout;\nRESET statement_timeout;\n");
+        }
         heads = next;
     }
     write_stdout(&out)?;
     Ok(Outcome::Clean)
 }
 
-/// Splits a section into the statements marked no-transaction and the rest (text).
-fn split_no_transaction(sql: &str) -> (String, String) {
-    let Ok(stmts) = crate::sqltext::split_pg_statements(sql) else {
-        return (String::new(), sql.to_string());
+/// Splits a section into the no-transaction statements before the transaction, the
+/// transactional ones, and the no-transaction ones after the commit (text).
+fn split_no_transaction(sql: &str) -> (String, String, String) {
+    let Ok(parts) = apply::postgres::split_section(sql) else {
+        return (String::new(), sql.to_string(), String::new());
     };
-    let (mut outside, mut inside) = (String::new(), String::new());
-    let mut prev_end = 0;
-    for s in stmts {
-        let gap = &sql[prev_end.min(s.offset)..s.offset];
-        prev_end = s.offset + s.text.len();
-        let text = format!("{};\n", s.text);
-        if gap.lines().any(|l| l.trim() == NO_TRANSACTION) {
-            outside.push_str(&text);
-        } else {
-            inside.push_str(&text);
-        }
-    }
-    (outside, inside)
+    let text = |v: &[crate::sqltext::Statement]| -> String {
+        v.iter().map(|s| format!("{};\n", s.text)).collect()
+    };
+    (text(&parts.before), text(&parts.inside), text(&parts.after))
 }

@@ -13,7 +13,10 @@ pub enum HazardKind {
     DeletesData,
     LikelyRename,
     MayFailOnExistingRows,
+    EnumValueRemoval,
+    Irreversible,
     RewritesTable,
+    LocksTable,
     IndexBuild,
 }
 
@@ -27,11 +30,14 @@ pub struct HazardInfo {
 }
 
 impl HazardKind {
-    pub const ALL: [HazardKind; 5] = [
+    pub const ALL: [HazardKind; 8] = [
         HazardKind::DeletesData,
         HazardKind::LikelyRename,
         HazardKind::MayFailOnExistingRows,
+        HazardKind::EnumValueRemoval,
+        HazardKind::Irreversible,
         HazardKind::RewritesTable,
+        HazardKind::LocksTable,
         HazardKind::IndexBuild,
     ];
 
@@ -56,11 +62,29 @@ impl HazardKind {
                 true,
                 "docs/hazards/may-fail-on-existing-rows.md",
             ),
+            HazardKind::EnumValueRemoval => (
+                "enum-value-removal",
+                "removes a value from an enum type: rows holding it stop the script",
+                true,
+                "docs/hazards/enum-value-removal.md",
+            ),
+            HazardKind::Irreversible => (
+                "irreversible",
+                "the downgrade cannot give back exactly what this step changes",
+                true,
+                "docs/hazards/irreversible.md",
+            ),
             HazardKind::RewritesTable => (
                 "rewrites-table",
                 "copies the whole table (time and disk grow with its size; writers wait)",
                 false,
                 "docs/hazards/rewrites-table.md",
+            ),
+            HazardKind::LocksTable => (
+                "locks-table",
+                "holds a lock on an existing table that blocks writes (or reads) while it scans or rewrites it",
+                false,
+                "docs/hazards/locks-table.md",
             ),
             HazardKind::IndexBuild => (
                 "index-build",

@@ -12,7 +12,9 @@ pub use normalize::{
     referenced_names, rename_column_in_expr,
 };
 pub use quote::{is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified};
-pub use split::{byte_offset, split_pg_statements, split_statements, Statement, StatementKind};
+pub use split::{
+    byte_offset, split_pg_statements, split_statements, SplitError, Statement, StatementKind,
+};
 
 /// The sqlparser dialect used for everything SQLite.
 pub fn dialect() -> sqlparser::dialect::SQLiteDialect {

@@ -192,6 +192,17 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// stderr as one line of words: miette's wrapping and frame characters removed.
+    pub fn flat_stderr(&self) -> String {
+        self.stderr
+            .split_whitespace()
+            .filter(|w| !matches!(*w, "│" | "×" | "help:"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// Runs the `schemadiff` binary in `dir` without `DATABASE_URL` from the environment.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemadiff"))

@@ -7,8 +7,11 @@
 //! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
 //! before the transaction, as the server requires for a value used in the same script.
 
+mod lock;
 mod table;
 mod types;
+
+pub use lock::{valid_timeout, PgOptions};
 
 use super::hazard::{Hazard, HazardKind};
 use super::order::dependency_order;
@@ -130,6 +133,23 @@ pub enum PgOp {
         schema: String,
         name: String,
     },
+    /// `CREATE INDEX CONCURRENTLY IF NOT EXISTS`, outside the transaction.
+    CreateIndexConcurrently(Index),
+    /// `DROP INDEX CONCURRENTLY IF EXISTS`, outside the transaction.
+    DropIndexConcurrently {
+        schema: String,
+        name: String,
+    },
+    /// `ALTER TABLE … VALIDATE CONSTRAINT`, after the transaction that added it `NOT VALID`.
+    ValidateConstraint {
+        table: TableName,
+        name: String,
+    },
+    /// A session setting for every statement after it (`lock_timeout`, `statement_timeout`).
+    SetTimeout {
+        setting: String,
+        value: String,
+    },
     CreateView(View),
     DropView(View),
     Comment {
@@ -141,8 +161,13 @@ pub enum PgOp {
 /// Execution order of the kinds of steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PgPhase {
+    /// Session timeouts, before everything.
+    Preamble,
     /// `ALTER TYPE … ADD VALUE`, outside the transaction.
     NoTransaction,
+    /// Lock-aware index changes on tables the transaction leaves alone, outside it.
+    DropIndexConcurrently,
+    CreateIndexConcurrently,
     CreateSchema,
     CreateExtension,
     CreateEnum,
@@ -168,6 +193,22 @@ pub enum PgPhase {
     DropEnum,
     DropExtension,
     DropSchema,
+    /// `VALIDATE CONSTRAINT` and what waits for it, after the transaction commits.
+    AfterCommit,
+}
+
+impl PgPhase {
+    /// Whether the phase's statements run outside the transaction.
+    pub fn outside(self) -> bool {
+        matches!(
+            self,
+            PgPhase::Preamble
+                | PgPhase::NoTransaction
+                | PgPhase::DropIndexConcurrently
+                | PgPhase::CreateIndexConcurrently
+                | PgPhase::AfterCommit
+        )
+    }
 }
 
 /// One step with the hazards it carries.
@@ -229,8 +270,19 @@ pub(crate) fn hazard(kind: HazardKind, detail: String) -> Hazard {
     Hazard { kind, detail }
 }
 
-/// Returns the plan that turns `from` into `to` given their `changes`.
+/// Returns the plan that turns `from` into `to` given their `changes`, with the default
+/// options (everything in one transaction but `ALTER TYPE … ADD VALUE`).
 pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> PgPlan {
+    plan_postgres_with(changes, from, to, &PgOptions::default())
+}
+
+/// Returns the plan that turns `from` into `to`, lock-aware as `options` asks.
+pub fn plan_postgres_with(
+    changes: &Changeset,
+    from: &Schema,
+    to: &Schema,
+    options: &PgOptions,
+) -> PgPlan {
     let mut steps = Steps::default();
     let mut affected: BTreeSet<String> = BTreeSet::new();
     let mut created_tables = Vec::new();
@@ -272,7 +324,13 @@ pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> PgPlan 
     table::drop_tables(&mut steps, &dropped_tables);
     dependent_views(&mut views, &affected, from, to);
     order_views(&mut steps, views, from, to);
-    let mut out = steps.list;
+    for tc in changes.changes.iter().filter_map(|c| match c {
+        Change::AlterTable(tc) if tc.sources.iter().any(|(_, s)| s.is_none()) => Some(tc),
+        _ => None,
+    }) {
+        affected.insert(tc.after.key());
+    }
+    let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
     PgPlan { steps: out }
 }
@@ -287,6 +345,15 @@ fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
                 index.name, index.table
             ),
         ));
+        if index.unique {
+            hazards.push(hazard(
+                HazardKind::MayFailOnExistingRows,
+                format!(
+                    "unique index {} fails if {} holds duplicates",
+                    index.name, index.table
+                ),
+            ));
+        }
     }
     steps.risky(
         PgPhase::CreateIndex,

@@ -262,16 +262,26 @@ fn alter_column(
             "changes {key}.{col} from {} to {}: rewrites the table unless the types are binary-compatible, and fails if a value does not convert",
             before.ty, after.ty
         );
+        let mut hazards = vec![
+            hazard(HazardKind::RewritesTable, detail),
+            hazard(
+                HazardKind::LocksTable,
+                format!("holds an ACCESS EXCLUSIVE lock on {key} while it converts {col}: reads and writes wait"),
+            ),
+        ];
+        if let Some(why) = lossy(&before.ty, &after.ty) {
+            let detail = format!(
+                "{key}.{col} from {} to {}: {why}; the downgrade converts back but cannot restore them",
+                before.ty, after.ty
+            );
+            hazards.push(hazard(HazardKind::Irreversible, detail));
+        }
         let op = PgOp::AlterType {
             table: table.clone(),
             column: after.clone(),
             using,
         };
-        steps.risky(
-            PgPhase::AlterTable,
-            op,
-            vec![hazard(HazardKind::RewritesTable, detail)],
-        );
+        steps.risky(PgPhase::AlterTable, op, hazards);
     }
     if default_changes && before.default != after.default && after.default.is_some() {
         let op = PgOp::SetDefault {
@@ -286,6 +296,8 @@ fn alter_column(
         if after.not_null {
             let detail = format!("SET NOT NULL on {key}.{col} fails if a row holds NULL");
             hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+            let detail = format!("scans {key} for NULLs under an ACCESS EXCLUSIVE lock: reads and writes wait (--not-valid checks it through a validated CHECK instead)");
+            hazards.push(hazard(HazardKind::LocksTable, detail));
         }
         let op = PgOp::SetNotNull {
             table: table.clone(),
@@ -371,6 +383,7 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
                         "adding constraint {n} to {key} checks every existing row and fails if one violates it"
                     );
                     hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+                    hazards.push(hazard(HazardKind::LocksTable, lock_detail(n, def, &key)));
                 }
                 let op = PgOp::AddConstraint {
                     table: name.clone(),
@@ -380,5 +393,84 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
                 steps.risky(add_phase, op, hazards);
             }
         }
+    }
+}
+
+/// What adding constraint `name` locks while it checks the rows of `key`.
+fn lock_detail(name: &str, def: &str, key: &str) -> String {
+    if def.starts_with("FOREIGN KEY") {
+        format!("checks every row of {key} for {name} while writes to it and to the referenced table wait (--not-valid validates after the commit without blocking them)")
+    } else if def.starts_with("CHECK") {
+        format!("checks every row of {key} for {name} under an ACCESS EXCLUSIVE lock: reads and writes wait (--not-valid validates after the commit without blocking them)")
+    } else {
+        format!("builds the index of {name} over {key} under an ACCESS EXCLUSIVE lock: reads and writes wait")
+    }
+}
+
+/// Why converting `from` to `to` loses information, if it does.
+fn lossy(from: &str, to: &str) -> Option<&'static str> {
+    let base = |t: &str| t.split('(').next().unwrap_or(t).trim().to_string();
+    let (f, t) = (base(from), base(to));
+    let integer = ["smallint", "integer", "bigint"];
+    let fractional = ["numeric", "real", "double precision"];
+    if integer.contains(&t.as_str()) && fractional.contains(&f.as_str()) {
+        return Some("fractional parts are rounded away");
+    }
+    if f == "double precision" && t == "real" {
+        return Some("digits beyond real's 6 are lost");
+    }
+    if t == "date" && f.starts_with("timestamp") {
+        return Some("times of day are lost");
+    }
+    if f == "numeric" && t == "numeric" && scale(to) < scale(from) {
+        return Some("digits after the new scale are rounded away");
+    }
+    if f.starts_with("timestamp") && t.starts_with("timestamp") && precision(to) < precision(from) {
+        return Some("fractions of a second are rounded away");
+    }
+    None
+}
+
+/// The scale of `numeric(p,s)` (unconstrained numeric keeps every digit).
+fn scale(ty: &str) -> u32 {
+    match ty.split_once('(') {
+        Some((_, args)) => args
+            .trim_end_matches(')')
+            .split(',')
+            .nth(1)
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0),
+        None => u32::MAX,
+    }
+}
+
+/// The fractional-second precision of `timestamp(p) …` (default 6).
+fn precision(ty: &str) -> u32 {
+    ty.split_once('(')
+        .and_then(|(_, rest)| rest.split(')').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lossy;
+
+    #[test]
+    fn lossy_conversions_are_named() {
+        assert!(lossy("numeric(10,2)", "integer").is_some());
+        assert!(lossy("numeric(10,2)", "numeric(10,1)").is_some());
+        assert!(lossy("numeric", "numeric(12,2)").is_some());
+        assert!(lossy("timestamp with time zone", "date").is_some());
+        assert!(lossy(
+            "timestamp(6) without time zone",
+            "timestamp(0) without time zone"
+        )
+        .is_some());
+        assert!(lossy("double precision", "real").is_some());
+        assert!(lossy("integer", "bigint").is_none());
+        assert!(lossy("numeric(10,2)", "numeric(12,2)").is_none());
+        assert!(lossy("character varying(10)", "text").is_none());
+        assert!(lossy("integer", "numeric(10,2)").is_none());
     }
 }

@@ -96,11 +96,12 @@ fn recreate_enum(
         ty: before.clone(),
         to: old_name.clone(),
     };
-    steps.risky(
-        PgPhase::RecreateEnum,
-        rename,
-        vec![hazard(HazardKind::MayFailOnExistingRows, detail)],
-    );
+    let kind = if removed.is_empty() {
+        HazardKind::RewritesTable
+    } else {
+        HazardKind::EnumValueRemoval
+    };
+    steps.risky(PgPhase::RecreateEnum, rename, vec![hazard(kind, detail)]);
     steps.push(PgPhase::RecreateEnum, PgOp::CreateEnum(after.clone()));
     let type_name = quote_pg_qualified(&after.schema, &after.name);
     steps.recreated_enums.insert(type_name.clone());

@@ -1,9 +1,10 @@
 //! PostgreSQL scripts that run as printed: `psql -v ON_ERROR_STOP=1 -f script.sql`.
 //!
-//! Layout: a header; `ALTER TYPE … ADD VALUE` statements first, outside the transaction
-//! (marked `-- schemadiff:no-transaction`), because a label added in a transaction cannot be
-//! used before it commits; then every other step inside one `BEGIN … COMMIT`, so a failure
-//! leaves the database as it was.
+//! Layout: a header; statements that cannot or should not run in a transaction first
+//! (marked `-- schemadiff:no-transaction`): session timeouts, `ALTER TYPE … ADD VALUE`
+//! (a label added in a transaction cannot be used before it commits), `CREATE/DROP INDEX
+//! CONCURRENTLY`; then every other step inside one `BEGIN … COMMIT`, so a failure leaves the
+//! database as it was; then, after the commit, `VALIDATE CONSTRAINT` and what waits for it.
 
 mod ddl;
 
@@ -38,35 +39,72 @@ pub fn render_script(plan: &PgPlan, title: &str) -> String {
     out
 }
 
-/// The steps without the header: the no-transaction part, then the transaction.
+/// The steps without the header: what runs before the transaction, the transaction, and
+/// what runs after it commits.
 pub fn render_body(plan: &PgPlan) -> String {
-    let (outside, inside): (Vec<&PgStep>, Vec<&PgStep>) = plan
+    let part = |pick: &dyn Fn(PgPhase) -> bool| -> Vec<RenderedStep> {
+        plan.steps
+            .iter()
+            .filter(|s| pick(s.phase))
+            .map(render_step)
+            .collect()
+    };
+    let before_phases: std::collections::BTreeSet<PgPhase> = plan
         .steps
         .iter()
-        .partition(|s| s.phase == PgPhase::NoTransaction);
+        .map(|s| s.phase)
+        .filter(|p| p.outside() && *p != PgPhase::AfterCommit)
+        .collect();
+    let before = part(&|p| p.outside() && p != PgPhase::AfterCommit);
+    let inside = part(&|p| !p.outside());
+    let after = part(&|p| p == PgPhase::AfterCommit);
     let mut out = String::new();
-    if !outside.is_empty() {
+    if !before.is_empty() {
         out.push('\n');
         out.push_str(NO_TRANSACTION);
-        out.push_str("\n-- New enum labels commit before the transaction that may use them.");
-        let steps: Vec<RenderedStep> = outside.into_iter().map(render_step).collect();
-        out.push_str(&format_steps(&steps));
+        out.push_str("\n-- Outside the transaction: ");
+        out.push_str(&outside_what(&before_phases));
+        out.push_str(&format_steps(&before));
     }
     if !inside.is_empty() {
-        let steps: Vec<RenderedStep> = inside.into_iter().map(render_step).collect();
         out.push_str("\nBEGIN;\n");
-        out.push_str(&format_steps(&steps));
+        out.push_str(&format_steps(&inside));
         out.push_str("\nCOMMIT;\n");
+    }
+    if !after.is_empty() {
+        out.push('\n');
+        out.push_str(NO_TRANSACTION);
+        out.push_str("\n-- After the commit: validation scans that let writes go on.");
+        out.push_str(&format_steps(&after));
     }
     out
 }
 
+/// What the part before the transaction holds, for its heading comment.
+fn outside_what(phases: &std::collections::BTreeSet<PgPhase>) -> String {
+    let mut what = Vec::new();
+    if phases.contains(&PgPhase::Preamble) {
+        what.push("session timeouts");
+    }
+    if phases.contains(&PgPhase::NoTransaction) {
+        what.push("new enum labels (committed before the transaction that may use them)");
+    }
+    if phases.contains(&PgPhase::DropIndexConcurrently)
+        || phases.contains(&PgPhase::CreateIndexConcurrently)
+    {
+        what.push("index changes made CONCURRENTLY, without blocking writes");
+    }
+    format!("{}.", what.join("; "))
+}
+
 /// A revision section: the steps without `BEGIN`/`COMMIT` (the runner wraps them in its
 /// transaction), each statement that must run outside it preceded by [`NO_TRANSACTION`].
+/// Such statements before the first transactional one run before the transaction, the
+/// others after it commits.
 pub fn render_section(plan: &PgPlan) -> String {
     let mut out = String::new();
     for step in &plan.steps {
-        if step.phase == PgPhase::NoTransaction {
+        if step.phase.outside() {
             out.push('\n');
             out.push_str(NO_TRANSACTION);
         }
@@ -96,6 +134,17 @@ fn render_step(step: &PgStep) -> RenderedStep {
         comment,
         statements,
     }
+}
+
+/// `CREATE [UNIQUE] INDEX name …` as `pg_get_indexdef` prints it, made concurrent and
+/// idempotent.
+fn concurrently(definition: &str) -> String {
+    for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
+        if let Some(rest) = definition.strip_prefix(prefix) {
+            return format!("{prefix}CONCURRENTLY IF NOT EXISTS {rest}");
+        }
+    }
+    definition.to_string()
 }
 
 fn one(comment: String, sql: String) -> (Vec<String>, Vec<String>) {
@@ -228,6 +277,26 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
         PgOp::DropConstraint { table: t, name } => one(format!("Constraint {name} is gone or changes"), alter(t, format!("DROP CONSTRAINT {}", ident(name)))),
         PgOp::CreateIndex(i) => one(format!("Index {}", i.name), i.definition.clone().unwrap_or_default()),
         PgOp::DropIndex { schema, name } => one(format!("Index {name} is gone or changes"), format!("DROP INDEX {}", qual(schema, name))),
+        PgOp::CreateIndexConcurrently(i) => one(
+            format!("Index {}, built without blocking writes (IF NOT EXISTS: safe to re-run)", i.name),
+            concurrently(i.definition.as_deref().unwrap_or_default()),
+        ),
+        PgOp::DropIndexConcurrently { schema, name } => one(
+            format!("Index {name} is gone or changes, dropped without blocking writes"),
+            format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qual(schema, name)),
+        ),
+        PgOp::ValidateConstraint { table: t, name } => one(
+            format!("Validate {name}: scans the rows without blocking writes"),
+            alter(t, format!("VALIDATE CONSTRAINT {}", ident(name))),
+        ),
+        PgOp::SetTimeout { setting, value } => one(
+            if setting == "lock_timeout" {
+                format!("Every statement below waits at most {value} for a lock, then fails instead of queueing others behind it")
+            } else {
+                format!("Every statement below fails if it runs longer than {value}")
+            },
+            format!("SET {setting} = {}", quote_literal(value)),
+        ),
         PgOp::CreateView(v) => one(format!("View {}", v.name), v.sql.clone()),
         PgOp::DropView(v) => {
             let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };

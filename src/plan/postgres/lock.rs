@@ -1,0 +1,237 @@
+//! Lock-aware PostgreSQL plans, off by default ([`PgOptions`]): indexes on tables the
+//! transaction leaves alone are built and dropped `CONCURRENTLY` before it; CHECK and
+//! foreign keys on existing tables are added `NOT VALID` in it and validated after it
+//! commits; `SET NOT NULL` on an existing column goes through a validated CHECK; session
+//! timeouts come first. Pure: rewrites the steps [`super::plan_postgres_with`] collected.
+
+use super::{hazard, PgOp, PgPhase, PgStep, TableName};
+use crate::model::{Index, Schema};
+use crate::plan::hazard::{Hazard, HazardKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How a PostgreSQL plan treats locks (`[postgres]` in schemadiff.toml, or flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PgOptions {
+    /// `CREATE/DROP INDEX CONCURRENTLY` for indexes of existing tables, outside the
+    /// transaction.
+    pub concurrent_indexes: bool,
+    /// CHECK and foreign keys on existing tables added `NOT VALID`, then validated after
+    /// the commit; `SET NOT NULL` through a validated CHECK.
+    pub not_valid: bool,
+    /// `SET lock_timeout` before every statement, e.g. `5s`.
+    pub lock_timeout: Option<String>,
+    /// `SET statement_timeout` before every statement, e.g. `15min`.
+    pub statement_timeout: Option<String>,
+}
+
+/// Whether `text` is a PostgreSQL duration schemadiff writes as is: digits and an optional
+/// unit (`us`, `ms`, `s`, `min`, `h`, `d`).
+pub fn valid_timeout(text: &str) -> bool {
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && matches!(&text[digits..], "" | "us" | "ms" | "s" | "min" | "h" | "d")
+}
+
+/// Rewrites `steps` as `o` asks. `affected` holds the tables whose columns the transaction
+/// adds, drops, renames or retypes: their indexes are built inside it.
+pub fn apply(
+    steps: Vec<PgStep>,
+    o: &PgOptions,
+    from: &Schema,
+    affected: &BTreeSet<String>,
+) -> Vec<PgStep> {
+    let mut out = Vec::with_capacity(steps.len());
+    if !steps.is_empty() {
+        for (setting, value) in [
+            ("lock_timeout", &o.lock_timeout),
+            ("statement_timeout", &o.statement_timeout),
+        ] {
+            if let Some(value) = value {
+                let op = PgOp::SetTimeout {
+                    setting: setting.into(),
+                    value: value.clone(),
+                };
+                out.push(step(PgPhase::Preamble, op, Vec::new()));
+            }
+        }
+    }
+    let backfilled: BTreeSet<(String, String)> = steps
+        .iter()
+        .filter_map(|s| match &s.op {
+            PgOp::Backfill { table, column } => Some((key(table), column.clone())),
+            _ => None,
+        })
+        .collect();
+    for s in steps {
+        match s.op {
+            PgOp::CreateIndex(i)
+                if o.concurrent_indexes
+                    && from.tables.contains_key(&i.table)
+                    && !affected.contains(&i.table) =>
+            {
+                out.push(create_concurrently(i));
+            }
+            PgOp::DropIndex { schema, name }
+                if o.concurrent_indexes && droppable(from, &schema, &name) =>
+            {
+                let op = PgOp::DropIndexConcurrently { schema, name };
+                out.push(step(PgPhase::DropIndexConcurrently, op, s.hazards));
+            }
+            PgOp::AddConstraint {
+                table,
+                name,
+                definition,
+            } if o.not_valid
+                && from.tables.contains_key(&key(&table))
+                && (definition.starts_with("CHECK") || definition.starts_with("FOREIGN KEY"))
+                && !definition.ends_with("NOT VALID") =>
+            {
+                not_valid(&mut out, s.phase, table, name, definition);
+            }
+            PgOp::SetNotNull {
+                table,
+                column,
+                not_null: true,
+            } if o.not_valid && !backfilled.contains(&(key(&table), column.clone())) => {
+                not_null_by_check(&mut out, table, column);
+            }
+            op => out.push(PgStep { op, ..s }),
+        }
+    }
+    out
+}
+
+fn step(phase: PgPhase, op: PgOp, hazards: Vec<Hazard>) -> PgStep {
+    PgStep { phase, op, hazards }
+}
+
+fn key(t: &TableName) -> String {
+    crate::model::qualified_key(&t.schema, &t.name)
+}
+
+fn create_concurrently(i: Index) -> PgStep {
+    let mut hazards = vec![hazard(
+        HazardKind::IndexBuild,
+        format!(
+            "builds index {} on existing table {} concurrently: writes go on, the build scans the table twice, and a failed build leaves an INVALID index to drop",
+            i.name, i.table
+        ),
+    )];
+    if i.unique {
+        hazards.push(hazard(
+            HazardKind::MayFailOnExistingRows,
+            format!(
+                "unique index {} fails if {} holds duplicates",
+                i.name, i.table
+            ),
+        ));
+    }
+    step(
+        PgPhase::CreateIndexConcurrently,
+        PgOp::CreateIndexConcurrently(i),
+        hazards,
+    )
+}
+
+/// An index can go before the transaction unless it is unique and a foreign key may rely
+/// on it (the foreign key's drop is inside the transaction).
+fn droppable(from: &Schema, schema: &str, name: &str) -> bool {
+    let Some(table) = from
+        .tables
+        .values()
+        .find(|t| t.schema.as_deref() == Some(schema) && t.indexes.contains_key(name))
+    else {
+        return false;
+    };
+    let unique = table.indexes.get(name).is_some_and(|i| i.unique);
+    let referenced = from
+        .tables
+        .values()
+        .flat_map(|t| &t.foreign_keys)
+        .any(|fk| fk.ref_table == table.key() || fk.ref_table == table.name);
+    !(unique && referenced)
+}
+
+/// `ADD CONSTRAINT … NOT VALID` in the transaction (a brief lock, no scan), then
+/// `VALIDATE CONSTRAINT` after the commit (a scan that lets writes go on).
+fn not_valid(out: &mut Vec<PgStep>, phase: PgPhase, table: TableName, name: String, def: String) {
+    let detail = format!(
+        "validating {name} on {} fails if a row violates it; the constraint then stays NOT VALID (new rows are checked, old ones not)",
+        key(&table)
+    );
+    let add = PgOp::AddConstraint {
+        table: table.clone(),
+        name: name.clone(),
+        definition: format!("{def} NOT VALID"),
+    };
+    out.push(step(phase, add, Vec::new()));
+    let validate = PgOp::ValidateConstraint { table, name };
+    let hazards = vec![hazard(HazardKind::MayFailOnExistingRows, detail)];
+    out.push(step(PgPhase::AfterCommit, validate, hazards));
+}
+
+/// The name of the CHECK that stands in for NOT NULL while it is validated (≤ 63 bytes).
+fn check_name(table: &TableName, column: &str) -> String {
+    let mut name = format!("{}_{column}_not_null", table.name);
+    while name.len() > 63 {
+        name.remove(0);
+    }
+    name
+}
+
+/// `CHECK (col IS NOT NULL) NOT VALID`, validated after the commit; then `SET NOT NULL`
+/// (PostgreSQL skips its scan when a valid CHECK proves it) and the CHECK dropped.
+fn not_null_by_check(out: &mut Vec<PgStep>, table: TableName, column: String) {
+    let name = check_name(&table, &column);
+    let quoted = crate::sqltext::quote_pg_ident(&column);
+    not_valid(
+        out,
+        PgPhase::AlterTable,
+        table.clone(),
+        name.clone(),
+        format!("CHECK ({quoted} IS NOT NULL)"),
+    );
+    let set = PgOp::SetNotNull {
+        table: table.clone(),
+        column,
+        not_null: true,
+    };
+    out.push(step(PgPhase::AfterCommit, set, Vec::new()));
+    let drop = PgOp::DropConstraint { table, name };
+    out.push(step(PgPhase::AfterCommit, drop, Vec::new()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_digits_and_a_unit() {
+        for ok in ["5s", "250ms", "15min", "1h", "0", "2d", "10us"] {
+            assert!(valid_timeout(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "s",
+            "5 s",
+            "5sec",
+            "5s'; DROP TABLE x; --",
+            "-1s",
+            "1.5s",
+        ] {
+            assert!(!valid_timeout(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn check_names_fit_in_63_bytes() {
+        let t = TableName {
+            schema: "public".into(),
+            name: "t".repeat(70),
+        };
+        let name = check_name(&t, "c");
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with("_c_not_null"));
+    }
+}
