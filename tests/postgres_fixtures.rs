@@ -11,7 +11,7 @@ mod pg;
 use common::{cases, read, snapshot_settings, temp_dir};
 use pg::{psql, TestDb};
 use postgres::Client;
-use schemadiff::declare::{declare_postgres, read_sources};
+use schemadiff::declare::{declare_postgres, read_sources, rename_hints};
 use schemadiff::diff::{diff_postgres, Renames};
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::Schema;
@@ -123,10 +123,12 @@ fn run_case(dir: &Path, name: &str) {
     );
     let seeded = data(&mut client, &start);
 
-    let renames = Renames::parse(&case.renames).expect("renames");
+    let mut renames = Renames::parse(&case.renames).expect("renames");
     renames
         .check(&before, &after)
         .expect("the case's rename hints apply");
+    let files = read_sources(&dir.join("after.sql")).unwrap();
+    renames.merge(rename_hints(&files).unwrap().applicable(&before, &after));
     let (up, hazards) = script(
         &start,
         &after,

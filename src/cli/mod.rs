@@ -181,13 +181,9 @@ fn diff_postgres(
     let after = to.load_with(Dialect::Postgres, dev.as_deref(), &args.schema)?;
     warn_unmanaged(&before);
     warn_unmanaged(&after);
-    let renames = Renames::parse(&args.safety.rename)?;
-    if renames.renames_tables() {
-        return Err(Error::Workflow(
-            "table renames (--rename OLD=NEW) are not applied on PostgreSQL yet; column renames (--rename TABLE.OLD=NEW) are".into(),
-        ));
-    }
-    renames.check(&before, &after)?;
+    let mut hints = to.rename_hints()?;
+    hints.merge(from.rename_hints()?.inverse());
+    let renames = pg_renames(&args.safety.rename, hints, &before, &after)?;
     let changes = diff::diff_postgres(&before, &after, &renames);
     let plan = plan::postgres::plan_postgres_with(&changes, &before, &after, options);
     let text = match args.format {
@@ -246,6 +242,26 @@ fn title(args: &DiffArgs) -> String {
         source::redact(&args.from),
         source::redact(&args.to)
     )
+}
+
+/// PostgreSQL renames: the `--rename` flags (each must apply) and the
+/// `-- schemadiff:renamed-from` hints that still apply; table renames are refused.
+fn pg_renames(
+    flags: &[String],
+    hints: Renames,
+    before: &crate::model::Schema,
+    after: &crate::model::Schema,
+) -> Result<Renames, Error> {
+    let flags = Renames::parse(flags)?;
+    flags.check(before, after)?;
+    let mut renames = hints.applicable(before, after);
+    renames.merge(flags);
+    if renames.renames_tables() {
+        return Err(Error::Workflow(
+            "table renames (--rename OLD=NEW, or a renamed-from comment above CREATE TABLE) are not applied on PostgreSQL yet; column renames (--rename TABLE.OLD=NEW, or a renamed-from comment at the column) are".into(),
+        ));
+    }
+    Ok(renames)
 }
 
 /// Parses `--allow` values and the project's `[safety] allow`.

@@ -72,13 +72,11 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
     if before.schemas.is_empty() {
         before.schemas.insert("public".into());
     }
-    let renames = Renames::parse(&a.safety.rename)?;
-    if renames.renames_tables() {
-        return Err(Error::Workflow(
-            "table renames (--rename OLD=NEW) are not applied on PostgreSQL yet; column renames (--rename TABLE.OLD=NEW) are".into(),
-        ));
-    }
-    renames.check(&before, &after)?;
+    let files = read_sources(&p.schemas())
+        .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))?;
+    let hints = crate::declare::rename_hints(&files)
+        .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))?;
+    let renames = super::pg_renames(&a.safety.rename, hints, &before, &after)?;
     let options = super::pg_options(Some(&p.config), &a.safety)?;
     let up = plan(&before, &after, &renames, &options);
     let down = plan(&after, &before, &renames.inverse(), &options);

@@ -36,6 +36,8 @@ struct State {
     pending_column: Option<(String, Position)>,
     last_line: u64,
     words_in_statement: usize,
+    /// A `.` followed the table's name: the next word qualifies it (`schema.table`).
+    qualify: bool,
 }
 
 fn scan(file: &SourceFile, out: &mut Renames) -> Result<(), Error> {
@@ -102,8 +104,12 @@ fn step(st: &mut State, t: &TokenWithSpan, out: &mut Renames) -> Result<(), Erro
             st.depth += 1;
             if st.depth == 1 && st.in_table {
                 st.element = None;
+                if let (Some((old, _)), Some(table)) = (st.pending_table.take(), &st.table) {
+                    out.add_table(&old, table);
+                }
             }
         }
+        Token::Period if st.in_table && st.depth == 0 && st.table.is_some() => st.qualify = true,
         Token::RParen => st.depth -= 1,
         Token::Comma if st.in_table && st.depth == 1 => st.element = Some(String::new()),
         Token::Word(w) => word(st, w, out)?,
@@ -123,12 +129,14 @@ fn word(st: &mut State, w: &Word, out: &mut Renames) -> Result<(), Error> {
                 return Err(misplaced(pos));
             }
         }
+    } else if st.in_table && st.depth == 0 && st.qualify {
+        st.qualify = false;
+        if let Some(schema) = st.table.take() {
+            st.table = Some(format!("{schema}.{}", w.value));
+        }
     } else if st.in_table && st.depth == 0 && st.table.is_none() {
         if !(bare && matches!(w.keyword, Keyword::IF | Keyword::NOT | Keyword::EXISTS)) {
             st.table = Some(w.value.clone());
-            if let Some((old, _)) = st.pending_table.take() {
-                out.add_table(&old, &w.value);
-            }
         }
     } else if st.in_table && st.depth == 1 && st.element.as_deref().is_none_or(str::is_empty) {
         let constraint = bare
