@@ -367,3 +367,67 @@ fn schema_qualified_rename_hints_apply_and_passwords_are_never_printed() {
     assert_eq!(both.code, 0, "{}", both.stderr);
     assert!(both.stdout.contains("psql"), "{}", both.stdout);
 }
+
+#[test]
+fn an_unhinted_table_rename_fails_strict_naming_the_flag_and_the_flag_keeps_the_rows() {
+    let db = TestDb::create("table_rename");
+    db.client()
+        .batch_execute(
+            "CREATE TABLE customer (id serial PRIMARY KEY, name text NOT NULL);
+             INSERT INTO customer (name) VALUES ('Ann'), ('Bob');",
+        )
+        .unwrap();
+    let dir = common::temp_dir("pg_table_rename");
+    let file = dir.join("s.sql");
+    std::fs::write(
+        &file,
+        "CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let url = db.url();
+    let strict = schemadiff(&["diff", "--from", &url, "--to", file, "--strict"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(
+        strict.flat_stderr().contains("hazard[likely-rename]")
+            && strict.flat_stderr().contains("--rename customer=customers"),
+        "{}",
+        strict.stderr
+    );
+    let hinted = schemadiff(&[
+        "diff",
+        "--from",
+        &url,
+        "--to",
+        file,
+        "--strict",
+        "--rename",
+        "customer=customers",
+    ]);
+    assert_eq!(hinted.code, 0, "{}", hinted.stderr);
+    assert!(!hinted.stdout.contains("DROP TABLE"), "{}", hinted.stdout);
+    let script = dir.join("up.sql");
+    std::fs::write(&script, &hinted.stdout).unwrap();
+    let (ok, err) = pg::psql(&url, &script);
+    assert!(ok, "{err}");
+    let names: Vec<String> = db
+        .client()
+        .query("SELECT name FROM customers ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["Ann", "Bob"]);
+    // The sequence kept its position: the next row gets id 3.
+    let id: i32 = db
+        .client()
+        .query_one(
+            "INSERT INTO customers (name) VALUES ('Cy') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(id, 3);
+    let again = schemadiff(&["diff", "--from", &url, "--to", file, "--exit-code"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}

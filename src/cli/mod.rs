@@ -45,8 +45,8 @@ pub enum Error {
     ))]
     Version(String),
 
-    #[error("unknown hazard kind `{0}` in --allow")]
-    #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, rewrites-table, index-build"))]
+    #[error("unknown hazard kind `{0}` (in --allow or [safety] allow)")]
+    #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible, rewrites-table, locks-table, index-build"))]
     UnknownHazard(String),
 
     #[error(transparent)]
@@ -211,9 +211,13 @@ fn diff_postgres(
 /// Says on stderr which objects are recognized but left alone (partitioned tables …).
 fn warn_unmanaged(schema: &crate::model::Schema) {
     for (key, what) in &schema.unmanaged {
-        eprintln!(
-            "schemadiff: note: {key} ({what}) is not managed by schemadiff and is left as it is"
-        );
+        if what == crate::introspect::postgres::INVALID_INDEX {
+            eprintln!("schemadiff: warning: index {key} is {what}");
+        } else {
+            eprintln!(
+                "schemadiff: note: {key} ({what}) is not managed by schemadiff and is left as it is"
+            );
+        }
     }
 }
 
@@ -256,10 +260,14 @@ fn pg_renames(
     flags.check(before, after)?;
     let mut renames = hints.applicable(before, after);
     renames.merge(flags);
-    if renames.renames_tables() {
-        return Err(Error::Workflow(
-            "table renames (--rename OLD=NEW, or a renamed-from comment above CREATE TABLE) are not applied on PostgreSQL yet; column renames (--rename TABLE.OLD=NEW, or a renamed-from comment at the column) are".into(),
-        ));
+    for (old, new) in renames.table_pairs() {
+        let schema_of =
+            |s: &crate::model::Schema, n: &str| diff::find_table(s, n).map(|t| t.schema.clone());
+        if schema_of(before, old) != schema_of(after, new) {
+            return Err(Error::Workflow(format!(
+                "rename {old}={new} moves the table to another schema, which schemadiff does not do (ALTER TABLE … SET SCHEMA): rename it within its schema, or move it by hand and `stamp`"
+            )));
+        }
     }
     Ok(renames)
 }

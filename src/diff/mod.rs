@@ -1,6 +1,7 @@
 //! Compares two schemas into a [`Changeset`]. Pure: no I/O, no normalization (both sides
 //! arrive normalized), no decisions about how a change is carried out (that is `plan`).
 
+mod pg_renames;
 mod renames;
 
 pub use renames::{RenameError, Renames};
@@ -32,10 +33,28 @@ pub enum Change {
     DropExtension(Extension),
     CreateEnum(EnumType),
     DropEnum(EnumType),
-    AlterEnum { before: EnumType, after: EnumType },
+    AlterEnum {
+        before: EnumType,
+        after: EnumType,
+    },
     CreateSequence(Sequence),
     DropSequence(Sequence),
-    AlterSequence { before: Sequence, after: Sequence },
+    /// PostgreSQL: `ALTER TABLE schema.from RENAME TO to` (hinted).
+    RenameTable {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// PostgreSQL: a serial column's sequence renamed with its table.
+    RenameSequence {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    AlterSequence {
+        before: Sequence,
+        after: Sequence,
+    },
 }
 
 /// A table present on both sides whose definition differs.
@@ -73,6 +92,12 @@ impl Change {
             Change::AlterEnum { after, .. } => {
                 format!("type {}.{} has other labels", after.schema, after.name)
             }
+            Change::RenameTable { schema, from, to } => {
+                format!("table {schema}.{from} is renamed to {to}")
+            }
+            Change::RenameSequence { schema, from, to } => {
+                format!("sequence {schema}.{from} is renamed to {to}")
+            }
             Change::CreateSequence(q) => format!("sequence {}.{} is new", q.schema, q.name),
             Change::DropSequence(q) => format!("sequence {}.{} is gone", q.schema, q.name),
             Change::AlterSequence { after, .. } => {
@@ -98,7 +123,8 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
 /// `"Users"` is not `users`), and namespaces, extensions, enum types and sequences are
 /// compared too. Recognized but unmanaged objects (partitioned tables) are not compared.
 pub fn diff_postgres(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
-    let mut changes = Vec::new();
+    let (renamed, mut changes) = pg_renames::rename_tables(from, to, renames);
+    let from = &renamed;
     for s in from.schemas.difference(&to.schemas) {
         changes.push(Change::DropSchema(s.clone()));
     }
@@ -374,4 +400,12 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         && *generated == b.generated
         && *identity == b.identity
         && *comment == b.comment
+}
+
+/// The table `name` names in `schema`: its key, or its bare name.
+pub fn find_table<'a>(schema: &'a Schema, name: &str) -> Option<&'a Table> {
+    schema
+        .tables
+        .get(name)
+        .or_else(|| schema.tables.values().find(|t| t.name == name))
 }

@@ -171,6 +171,13 @@ impl Renames {
         Ok(())
     }
 
+    /// The hinted table renames as `(old, new)`, in order of the new name.
+    pub fn table_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tables
+            .iter()
+            .map(|(new, old)| (old.as_str(), new.as_str()))
+    }
+
     /// Returns the old name of table `new`, when a hint says it was renamed.
     pub fn old_table(&self, new: &str) -> Option<&str> {
         self.tables.get(new).map(String::as_str)

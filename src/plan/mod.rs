@@ -236,6 +236,8 @@ impl Builder {
             // PostgreSQL-only objects: `diff::diff` (SQLite) never produces these.
             Change::CreateSchema(_)
             | Change::DropSchema(_)
+            | Change::RenameTable { .. }
+            | Change::RenameSequence { .. }
             | Change::CreateExtension(_)
             | Change::DropExtension(_)
             | Change::CreateEnum(_)

@@ -28,6 +28,9 @@ const VIEW_DEPS: &str = include_str!("queries/view_deps.sql");
 pub const BOOKKEEPING: &[&str] = &["schemadiff_version", "schemadiff_history"];
 
 /// A schema read from a server, with the number of statements it took.
+/// What `unmanaged` says of an index a failed concurrent build left INVALID.
+pub const INVALID_INDEX: &str = "an INVALID index left by a failed concurrent build: it is compared as if valid; DROP INDEX CONCURRENTLY it and build it again";
+
 #[derive(Debug)]
 pub struct Introspection {
     pub schema: Schema,
@@ -80,6 +83,9 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
     rels.add_columns(&columns, &mut schema);
     rels.add_constraints(&constraints, &mut schema);
     let invalid_indexes = rels.add_indexes(&indexes, &mut schema);
+    for key in &invalid_indexes {
+        schema.unmanaged.insert(key.clone(), INVALID_INDEX.into());
+    }
     rels.add_view_deps(&view_deps, &mut schema);
     for row in &enums {
         let e = rows::enum_type(row);

@@ -26,11 +26,11 @@ pub struct PgOptions {
     pub statement_timeout: Option<String>,
 }
 
-/// Whether `text` is a PostgreSQL duration schemadiff writes as is: digits and an optional
-/// unit (`us`, `ms`, `s`, `min`, `h`, `d`).
+/// Whether `text` is a PostgreSQL duration schemadiff writes as is: digits and a unit
+/// (`us`, `ms`, `s`, `min`, `h`, `d`; bare digits would silently mean milliseconds).
 pub fn valid_timeout(text: &str) -> bool {
     let digits = text.chars().take_while(char::is_ascii_digit).count();
-    digits > 0 && matches!(&text[digits..], "" | "us" | "ms" | "s" | "min" | "h" | "d")
+    digits > 0 && matches!(&text[digits..], "us" | "ms" | "s" | "min" | "h" | "d")
 }
 
 /// Rewrites `steps` as `o` asks. `affected` holds the tables whose columns the transaction
@@ -56,6 +56,15 @@ pub fn apply(
             }
         }
     }
+    // An index build before the transaction cannot use what the transaction creates
+    // (an extension's operator class, an enum type).
+    let concurrent = o.concurrent_indexes
+        && !steps.iter().any(|s| {
+            matches!(
+                s.phase,
+                PgPhase::CreateSchema | PgPhase::CreateExtension | PgPhase::CreateEnum
+            )
+        });
     let backfilled: BTreeSet<(String, String)> = steps
         .iter()
         .filter_map(|s| match &s.op {
@@ -66,14 +75,14 @@ pub fn apply(
     for s in steps {
         match s.op {
             PgOp::CreateIndex(i)
-                if o.concurrent_indexes
+                if concurrent
                     && from.tables.contains_key(&i.table)
                     && !affected.contains(&i.table) =>
             {
                 out.push(create_concurrently(i));
             }
             PgOp::DropIndex { schema, name }
-                if o.concurrent_indexes && droppable(from, &schema, &name) =>
+                if o.concurrent_indexes && droppable(from, affected, &schema, &name) =>
             {
                 let op = PgOp::DropIndexConcurrently { schema, name };
                 out.push(step(PgPhase::DropIndexConcurrently, op, s.hazards));
@@ -134,9 +143,10 @@ fn create_concurrently(i: Index) -> PgStep {
     )
 }
 
-/// An index can go before the transaction unless it is unique and a foreign key may rely
-/// on it (the foreign key's drop is inside the transaction).
-fn droppable(from: &Schema, schema: &str, name: &str) -> bool {
+/// An index can go before the transaction when the transaction leaves its table's columns
+/// alone (else a failed transaction would leave the index gone at the old revision) and
+/// it is not unique with a foreign key that may rely on it (dropped inside the transaction).
+fn droppable(from: &Schema, affected: &BTreeSet<String>, schema: &str, name: &str) -> bool {
     let Some(table) = from
         .tables
         .values()
@@ -144,6 +154,9 @@ fn droppable(from: &Schema, schema: &str, name: &str) -> bool {
     else {
         return false;
     };
+    if affected.contains(&table.key()) {
+        return false;
+    }
     let unique = table.indexes.get(name).is_some_and(|i| i.unique);
     let referenced = from
         .tables
@@ -208,7 +221,7 @@ mod tests {
 
     #[test]
     fn timeouts_are_digits_and_a_unit() {
-        for ok in ["5s", "250ms", "15min", "1h", "0", "2d", "10us"] {
+        for ok in ["5s", "250ms", "15min", "1h", "0s", "2d", "10us"] {
             assert!(valid_timeout(ok), "{ok}");
         }
         for bad in [

@@ -63,6 +63,29 @@ pub enum PgOp {
         ty: EnumType,
         to: String,
     },
+    /// `ALTER TABLE … RENAME TO` (hinted).
+    RenameTable {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    RenameSequence {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// `ALTER INDEX … RENAME TO`: an index whose definition did not change but its name.
+    RenameIndex {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// `ALTER TABLE … RENAME CONSTRAINT`: same definition, another name.
+    RenameConstraint {
+        table: TableName,
+        from: String,
+        to: String,
+    },
     CreateSequence(Sequence),
     DropSequence(Sequence),
     AlterSequence(Sequence),
@@ -168,6 +191,8 @@ pub enum PgPhase {
     /// Lock-aware index changes on tables the transaction leaves alone, outside it.
     DropIndexConcurrently,
     CreateIndexConcurrently,
+    /// Hinted table renames (and what is named after them), before anything names them.
+    Rename,
     CreateSchema,
     CreateExtension,
     CreateEnum,
@@ -288,8 +313,40 @@ pub fn plan_postgres_with(
     let mut created_tables = Vec::new();
     let mut dropped_tables = Vec::new();
     let mut views = (Vec::new(), Vec::new());
+    let renamed_indexes = index_renames(changes);
+    for (schema, from, to) in &renamed_indexes {
+        let op = PgOp::RenameIndex {
+            schema: schema.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        };
+        steps.push(PgPhase::Rename, op);
+    }
+    let paired = |name: &str| {
+        renamed_indexes
+            .iter()
+            .any(|(_, from, to)| from == name || to == name)
+    };
     for change in &changes.changes {
         match change {
+            Change::RenameTable { schema, from, to } => {
+                affected.insert(crate::model::qualified_key(schema, to));
+                let op = PgOp::RenameTable {
+                    schema: schema.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                };
+                steps.push(PgPhase::Rename, op);
+            }
+            Change::RenameSequence { schema, from, to } => {
+                let op = PgOp::RenameSequence {
+                    schema: schema.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                };
+                steps.push(PgPhase::Rename, op);
+            }
+            Change::CreateIndex(i) | Change::DropIndex(i) if paired(&i.name) => {}
             Change::CreateSchema(s) => {
                 steps.push(PgPhase::CreateSchema, PgOp::CreateSchema(s.clone()))
             }
@@ -321,7 +378,7 @@ pub fn plan_postgres_with(
         }
     }
     table::create_tables(&mut steps, &created_tables);
-    table::drop_tables(&mut steps, &dropped_tables);
+    table::drop_tables(&mut steps, &dropped_tables, &created_tables);
     dependent_views(&mut views, &affected, from, to);
     order_views(&mut steps, views, from, to);
     for tc in changes.changes.iter().filter_map(|c| match c {
@@ -333,6 +390,36 @@ pub fn plan_postgres_with(
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
     PgPlan { steps: out }
+}
+
+/// Index drops and creates that are one index renamed: same table, same definition but the
+/// name (both sides unambiguous), as `(schema, old, new)`.
+fn index_renames(changes: &Changeset) -> Vec<(String, String, String)> {
+    let body = |i: &Index| -> Option<(String, bool, String)> {
+        let def = i.definition.as_deref()?;
+        let (_, rest) = def.split_once(" ON ")?;
+        Some((i.table.clone(), i.unique, rest.to_string()))
+    };
+    let (mut drops, mut creates) = (Vec::new(), Vec::new());
+    for c in &changes.changes {
+        match c {
+            Change::DropIndex(i) => drops.extend(body(i).map(|b| (b, i))),
+            Change::CreateIndex(i) => creates.extend(body(i).map(|b| (b, i))),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (b, old) in &drops {
+        let same = |v: &Vec<(_, &Index)>| v.iter().filter(|(x, _)| x == b).count();
+        let new = creates.iter().find(|(x, _)| x == b);
+        if let (1, 1, Some((_, new))) = (same(&drops), same(&creates), new) {
+            if old.name != new.name {
+                let schema = b.0.split_once('.').map_or("public", |(s, _)| s);
+                out.push((schema.to_string(), old.name.clone(), new.name.clone()));
+            }
+        }
+    }
+    out
 }
 
 fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {

@@ -45,7 +45,26 @@ pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
 }
 
 /// Drops tables children first; foreign keys inside a cycle of dropped tables go first.
-pub fn drop_tables(steps: &mut Steps, tables: &[&Table]) {
+/// The one created table in the same schema with the same columns (names and types) as
+/// `dropped`: a rename without a hint, most likely.
+fn rename_twin<'a>(dropped: &Table, created: &[&'a Table]) -> Option<&'a Table> {
+    let shape = |t: &Table| -> Vec<(String, String)> {
+        t.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect()
+    };
+    let twins: Vec<&&Table> = created
+        .iter()
+        .filter(|c| c.schema == dropped.schema && shape(c) == shape(dropped))
+        .collect();
+    match twins.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
     let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
     let e = edges(tables);
     for cycle in cycles(&keys, &e) {
@@ -68,7 +87,14 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table]) {
     for key in order {
         if let Some(t) = tables.iter().find(|t| t.key() == key) {
             let detail = format!("drops table {key} and every row in it");
-            let hz = vec![hazard(HazardKind::DeletesData, detail)];
+            let mut hz = vec![hazard(HazardKind::DeletesData, detail)];
+            if let Some(twin) = rename_twin(t, created) {
+                let detail = format!(
+                    "table {key} is dropped and {} created with the same columns: if it was renamed, pass --rename {}={} (or put -- schemadiff:renamed-from {} above its CREATE TABLE) to keep its rows",
+                    twin.key(), t.name, twin.name, t.name
+                );
+                hz.push(hazard(HazardKind::LikelyRename, detail));
+            }
             steps.risky(PgPhase::DropTable, PgOp::DropTable((*t).clone()), hz);
         }
     }
@@ -257,7 +283,13 @@ fn alter_column(
     }
     if before.ty != after.ty || before.collation != after.collation {
         affected.insert(key.to_string());
-        let using = format!("{}::{}", crate::sqltext::quote_pg_ident(&col), after.ty);
+        // Between string types the assignment cast (no USING) is used: an explicit cast to a
+        // shorter varchar or char would cut long values silently; this one fails on them.
+        let using = if is_string(&before.ty) && is_string(&after.ty) {
+            String::new()
+        } else {
+            format!("{}::{}", crate::sqltext::quote_pg_ident(&col), after.ty)
+        };
         let detail = format!(
             "changes {key}.{col} from {} to {}: rewrites the table unless the types are binary-compatible, and fails if a value does not convert",
             before.ty, after.ty
@@ -366,6 +398,45 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
         ),
     ];
     for (old, new, drop_phase, add_phase) in sets {
+        let old_only: Vec<&(String, String)> = old.iter().filter(|c| !new.contains(c)).collect();
+        let new_only: Vec<&(String, String)> = new.iter().filter(|c| !old.contains(c)).collect();
+        let mut renamed = Vec::new();
+        // Left NOT VALID (a validation after the commit failed): validate it in place.
+        for (n, def) in &new_only {
+            if old_only.contains(&&(n.clone(), format!("{def} NOT VALID"))) {
+                let detail = format!("validating {n} checks every existing row of {key} and fails if one violates it");
+                let op = PgOp::ValidateConstraint {
+                    table: name.clone(),
+                    name: n.clone(),
+                };
+                steps.risky(
+                    add_phase,
+                    op,
+                    vec![hazard(HazardKind::MayFailOnExistingRows, detail)],
+                );
+                renamed.push(n.clone());
+            }
+        }
+        for (n, def) in &old_only {
+            let count = |v: &[&(String, String)]| v.iter().filter(|(_, d)| d == def).count();
+            let target = new_only.iter().find(|(_, d)| d == def);
+            if let (1, 1, Some((to, _))) = (count(&old_only), count(&new_only), target) {
+                let op = PgOp::RenameConstraint {
+                    table: name.clone(),
+                    from: n.clone(),
+                    to: to.clone(),
+                };
+                steps.push(PgPhase::Rename, op);
+                renamed.push(n.clone());
+                renamed.push(to.clone());
+            }
+        }
+        let old: Vec<&(String, String)> =
+            old.iter().filter(|(n, _)| !renamed.contains(n)).collect();
+        let new: Vec<&(String, String)> =
+            new.iter().filter(|(n, _)| !renamed.contains(n)).collect();
+        let old = old.into_iter().cloned().collect::<Vec<_>>();
+        let new = new.into_iter().cloned().collect::<Vec<_>>();
         for (n, def) in &old {
             if !new.contains(&(n.clone(), def.clone())) {
                 let op = PgOp::DropConstraint {
@@ -405,6 +476,14 @@ fn lock_detail(name: &str, def: &str, key: &str) -> String {
     } else {
         format!("builds the index of {name} over {key} under an ACCESS EXCLUSIVE lock: reads and writes wait")
     }
+}
+
+/// Whether `ty` (as `format_type` prints it) is a character string type.
+fn is_string(ty: &str) -> bool {
+    ty == "text"
+        || ty.starts_with("character varying")
+        || ty.starts_with("character(")
+        || ty == "character"
 }
 
 /// Why converting `from` to `to` loses information, if it does.

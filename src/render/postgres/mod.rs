@@ -187,6 +187,22 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
             format!("Re-create {}.{}: the old type steps aside until its columns are converted", ty.schema, ty.name),
             format!("ALTER TYPE {} RENAME TO {}", qual(&ty.schema, &ty.name), ident(to)),
         ),
+        PgOp::RenameTable { schema, from, to } => one(
+            format!("Table {from} is renamed to {to} (hinted): its rows, indexes and constraints go with it"),
+            format!("ALTER TABLE {} RENAME TO {}", qual(schema, from), ident(to)),
+        ),
+        PgOp::RenameSequence { schema, from, to } => one(
+            format!("Sequence {from} follows its table's name: {to} (it keeps its position)"),
+            format!("ALTER SEQUENCE {} RENAME TO {}", qual(schema, from), ident(to)),
+        ),
+        PgOp::RenameIndex { schema, from, to } => one(
+            format!("Index {from} is renamed to {to} (same definition)"),
+            format!("ALTER INDEX {} RENAME TO {}", qual(schema, from), ident(to)),
+        ),
+        PgOp::RenameConstraint { table: t, from, to } => one(
+            format!("Constraint {from} is renamed to {to} (same definition)"),
+            alter(t, format!("RENAME CONSTRAINT {} TO {}", ident(from), ident(to))),
+        ),
         PgOp::CreateSequence(q) => one(
             format!("New sequence {}.{}", q.schema, q.name),
             format!("CREATE SEQUENCE {} {}", qual(&q.schema, &q.name), ddl::sequence_options(&q.options, true)),
@@ -231,7 +247,7 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
                 .unwrap_or_default();
             one(
                 format!("Column {} becomes {}", column.name, column.ty),
-                alter(t, format!("ALTER COLUMN {} TYPE {}{collate} USING {using}", ident(&column.name), column.ty)),
+                alter(t, format!("ALTER COLUMN {} TYPE {}{collate}{}", ident(&column.name), column.ty, if using.is_empty() { String::new() } else { format!(" USING {using}") })),
             )
         }
         PgOp::SetDefault { table: t, column, default } => match default {

@@ -1,0 +1,132 @@
+//! Table renames on PostgreSQL. `ALTER TABLE … RENAME TO` keeps everything attached to the
+//! table, and the server then prints the new name wherever the old one was: in foreign keys
+//! that reference it, index definitions, serial defaults. So before comparing, the hinted
+//! tables are renamed in the current schema the same way (with the sequences their serial
+//! columns own, when the target names them after the new table), and the renames become
+//! changes of their own that run first.
+
+use super::{find_table, Change, Renames};
+use crate::model::{qualified_key, Schema, Sequence, Table};
+use crate::sqltext::quote_pg_qualified;
+
+/// Returns `from` as it reads after the hinted table renames, and the rename changes.
+pub fn rename_tables(from: &Schema, to: &Schema, renames: &Renames) -> (Schema, Vec<Change>) {
+    let mut out = from.clone();
+    let mut changes = Vec::new();
+    for (old, new) in renames.table_pairs() {
+        let (Some(before), Some(after)) = (find_table(from, old), find_table(to, new)) else {
+            continue;
+        };
+        if before.schema != after.schema || find_table(to, &before.key()).is_some() {
+            continue;
+        }
+        let schema = before.schema.clone().unwrap_or_default();
+        changes.push(Change::RenameTable {
+            schema: schema.clone(),
+            from: before.name.clone(),
+            to: after.name.clone(),
+        });
+        rename_table(&mut out, before, &after.name);
+        for (seq_from, seq_to) in owned_sequences(&out, to, &after.key()) {
+            changes.push(Change::RenameSequence {
+                schema: schema.clone(),
+                from: seq_from.clone(),
+                to: seq_to.clone(),
+            });
+            rename_sequence(&mut out, &schema, &seq_from, &seq_to);
+        }
+    }
+    (out, changes)
+}
+
+/// Renames `table` in `schema` to `new`, with every mention the server would update.
+fn rename_table(schema: &mut Schema, table: &Table, new: &str) {
+    let ns = table.schema.clone().unwrap_or_default();
+    let (old_key, new_key) = (table.key(), qualified_key(&ns, new));
+    let (old_q, new_q) = (
+        quote_pg_qualified(&ns, &table.name),
+        quote_pg_qualified(&ns, new),
+    );
+    let Some(mut t) = schema.tables.remove(&old_key) else {
+        return;
+    };
+    t.name = new.to_string();
+    for index in t.indexes.values_mut() {
+        index.table = new_key.clone();
+        if let Some(def) = &mut index.definition {
+            *def = def.replace(
+                &format!(" ON {old_q} USING "),
+                &format!(" ON {new_q} USING "),
+            );
+        }
+    }
+    schema.tables.insert(new_key.clone(), t);
+    for t in schema.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if fk.ref_table == old_key {
+                fk.ref_table = new_key.clone();
+            }
+            if let Some(def) = &mut fk.definition {
+                *def = def.replace(
+                    &format!("REFERENCES {old_q}("),
+                    &format!("REFERENCES {new_q}("),
+                );
+            }
+        }
+    }
+    for q in schema.sequences.values_mut() {
+        if let Some((owner, _)) = &mut q.owned_by {
+            if *owner == old_key {
+                *owner = new_key.clone();
+            }
+        }
+    }
+    for v in schema.views.values_mut() {
+        for d in &mut v.depends_on {
+            if *d == old_key {
+                *d = new_key.clone();
+            }
+        }
+    }
+}
+
+/// Sequences owned by a column of `table` whose owner in `to` has another name (serial
+/// sequences are named after their table), as `(old, new)`.
+fn owned_sequences(from: &Schema, to: &Schema, table: &str) -> Vec<(String, String)> {
+    let owned = |s: &Schema| -> Vec<Sequence> {
+        s.sequences
+            .values()
+            .filter(|q| q.owned_by.as_ref().is_some_and(|(t, _)| t == table))
+            .cloned()
+            .collect()
+    };
+    let targets = owned(to);
+    owned(from)
+        .into_iter()
+        .filter_map(|q| {
+            let target = targets.iter().find(|t| t.owned_by == q.owned_by)?;
+            let free = !to
+                .sequences
+                .contains_key(&qualified_key(&q.schema, &q.name));
+            (target.name != q.name && free).then(|| (q.name.clone(), target.name.clone()))
+        })
+        .collect()
+}
+
+/// Renames sequence `old` to `new`, with the column defaults that call it.
+fn rename_sequence(schema: &mut Schema, ns: &str, old: &str, new: &str) {
+    let Some(mut q) = schema.sequences.remove(&qualified_key(ns, old)) else {
+        return;
+    };
+    q.name = new.to_string();
+    schema.sequences.insert(qualified_key(ns, new), q);
+    let from = format!("'{}'::regclass", quote_pg_qualified(ns, old));
+    let to = format!("'{}'::regclass", quote_pg_qualified(ns, new));
+    for t in schema.tables.values_mut() {
+        for c in &mut t.columns {
+            if let Some(d) = &mut c.default {
+                *d = d.replace(&from, &to);
+            }
+        }
+    }
+}
