@@ -7,7 +7,7 @@
 
 use super::{find_table, Change, Renames};
 use crate::model::{qualified_key, Schema, Sequence, Table};
-use crate::sqltext::quote_pg_qualified;
+use crate::sqltext::{quote_pg_qualified, rename_pg_ident};
 
 /// Returns `from` as it reads after the hinted table renames, and the rename changes.
 pub fn rename_tables(from: &Schema, to: &Schema, renames: &Renames) -> (Schema, Vec<Change>) {
@@ -36,7 +36,72 @@ pub fn rename_tables(from: &Schema, to: &Schema, renames: &Renames) -> (Schema, 
             rename_sequence(&mut out, &schema, &seq_from, &seq_to);
         }
     }
+    for (table, old, new) in renames.column_pairs() {
+        if let Some(key) = find_table(&out, table).map(Table::key) {
+            rename_column_refs(&mut out, &key, old, new);
+        }
+    }
     (out, changes)
+}
+
+/// Rewrites what names column `old` of table `key` (indexes, constraints, foreign keys that
+/// reference it) to `new`, as the server prints them after `RENAME COLUMN`. The column
+/// itself keeps its name: the rename is the diff's to find.
+fn rename_column_refs(schema: &mut Schema, key: &str, old: &str, new: &str) {
+    let ident = |text: &str| rename_pg_ident(text, old, new);
+    let name = |c: &mut String| {
+        if c == old {
+            *c = new.to_string();
+        }
+    };
+    let opt = |d: &mut Option<String>| {
+        if let Some(text) = d {
+            *text = ident(text);
+        }
+    };
+    if let Some(t) = schema.tables.get_mut(key) {
+        for index in t.indexes.values_mut() {
+            for part in &mut index.columns {
+                part.expr = ident(&part.expr);
+            }
+            opt(&mut index.predicate);
+            opt(&mut index.definition);
+        }
+        if let Some(pk) = &mut t.primary_key {
+            pk.columns.iter_mut().for_each(name);
+            opt(&mut pk.definition);
+        }
+        for u in &mut t.uniques {
+            u.columns.iter_mut().for_each(name);
+            opt(&mut u.definition);
+        }
+        for c in &mut t.checks {
+            c.expr = ident(&c.expr);
+            opt(&mut c.definition);
+        }
+        for fk in &mut t.foreign_keys {
+            fk.columns.iter_mut().for_each(name);
+            if let Some(def) = &mut fk.definition {
+                if let Some((own, rest)) = def.split_once(" REFERENCES ") {
+                    *def = format!("{} REFERENCES {rest}", ident(own));
+                }
+            }
+        }
+    }
+    let (ns, table) = key.split_once('.').unwrap_or(("", key));
+    let target = format!("REFERENCES {}(", quote_pg_qualified(ns, table));
+    for t in schema.tables.values_mut() {
+        for fk in t.foreign_keys.iter_mut().filter(|f| f.ref_table == key) {
+            fk.ref_columns.iter_mut().for_each(name);
+            if let Some(def) = &mut fk.definition {
+                if let Some((head, rest)) = def.split_once(&target) {
+                    if let Some((cols, tail)) = rest.split_once(')') {
+                        *def = format!("{head}{target}{}){tail}", ident(cols));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Renames `table` in `schema` to `new`, with every mention the server would update.

@@ -171,6 +171,14 @@ impl Renames {
         Ok(())
     }
 
+    /// The hinted column renames as `(table, old, new)`, the table as the target names it.
+    pub fn column_pairs(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.columns.iter().flat_map(|(table, cols)| {
+            cols.iter()
+                .map(move |(new, old)| (table.as_str(), old.as_str(), new.as_str()))
+        })
+    }
+
     /// The hinted table renames as `(old, new)`, in order of the new name.
     pub fn table_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.tables

@@ -11,7 +11,9 @@ pub use normalize::{
     canonical_expr, canonical_expr_text, canonical_statement, is_constant_literal,
     referenced_names, rename_column_in_expr,
 };
-pub use quote::{is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified};
+pub use quote::{
+    is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified, rename_pg_ident,
+};
 pub use split::{
     byte_offset, split_pg_statements, split_statements, SplitError, Statement, StatementKind,
 };

@@ -335,3 +335,76 @@ mod tests {
         assert_eq!(quote_pg_qualified("app", "t1"), "app.t1");
     }
 }
+
+/// `text` (PostgreSQL expression or definition as the server prints it) with every
+/// identifier token naming `old` replaced by `new`, quoted as the server would print it.
+/// Strings, comments and other words stay as they are. Text that cannot be tokenized is
+/// returned unchanged.
+pub fn rename_pg_ident(text: &str, old: &str, new: &str) -> String {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, text).tokenize() else {
+        return text.to_string();
+    };
+    if !tokens
+        .iter()
+        .any(|t| matches!(t, Token::Word(w) if w.value == old))
+    {
+        return text.to_string();
+    }
+    // Columns are never qualified in what the server prints for one table; a word next to
+    // a `.` is a schema or table name.
+    let dotted = |i: usize| {
+        let near = |t: Option<&Token>| matches!(t, Some(Token::Period));
+        near(i.checked_sub(1).and_then(|j| tokens.get(j))) || near(tokens.get(i + 1))
+    };
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t {
+            Token::Word(w)
+                if w.value == old
+                    && !dotted(i)
+                    && (w.quote_style.is_some() || quote_pg_ident(old) == old) =>
+            {
+                quote_pg_ident(new)
+            }
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod rename_tests {
+    use super::rename_pg_ident;
+
+    #[test]
+    fn renames_identifier_tokens_only() {
+        assert_eq!(
+            rename_pg_ident("CHECK ((name <> 'name'::text))", "name", "full_name"),
+            "CHECK ((full_name <> 'name'::text))"
+        );
+        assert_eq!(
+            rename_pg_ident(
+                "CREATE INDEX i ON public.t USING btree (lower(name)) WHERE (name_x IS NULL)",
+                "name",
+                "Full Name"
+            ),
+            "CREATE INDEX i ON public.t USING btree (lower(\"Full Name\")) WHERE (name_x IS NULL)"
+        );
+        assert_eq!(
+            rename_pg_ident("UNIQUE (\"Old\")", "Old", "new"),
+            "UNIQUE (new)"
+        );
+        assert_eq!(
+            rename_pg_ident(
+                "CREATE INDEX i ON public.name USING btree (name)",
+                "name",
+                "n2"
+            ),
+            "CREATE INDEX i ON public.name USING btree (n2)"
+        );
+        // An unquoted word never names a mixed-case column.
+        assert_eq!(rename_pg_ident("(old)", "Old", "new"), "(old)");
+    }
+}
