@@ -402,7 +402,7 @@ fn an_unhinted_table_rename_fails_strict_naming_the_flag_and_the_flag_keeps_the_
         file,
         "--strict",
         "--rename",
-        "customer=customers",
+        "public.customer=customers",
     ]);
     assert_eq!(hinted.code, 0, "{}", hinted.stderr);
     assert!(!hinted.stdout.contains("DROP TABLE"), "{}", hinted.stdout);

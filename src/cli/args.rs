@@ -208,7 +208,7 @@ pub struct SafetyArgs {
     /// PostgreSQL: add CHECK and foreign keys to existing tables NOT VALID and validate them after the commit; SET NOT NULL through a validated CHECK
     #[arg(long)]
     pub not_valid: bool,
-    /// PostgreSQL: SET lock_timeout before the script's statements, e.g. 5s (digits and ms, s, min, h or d)
+    /// PostgreSQL: SET lock_timeout before the script's statements, e.g. 5s (digits and a unit: us, ms, s, min, h or d)
     #[arg(long, value_name = "DURATION")]
     pub lock_timeout: Option<String>,
     /// PostgreSQL: SET statement_timeout before the script's statements, e.g. 15min

@@ -256,7 +256,18 @@ fn pg_renames(
     before: &crate::model::Schema,
     after: &crate::model::Schema,
 ) -> Result<Renames, Error> {
-    let flags = Renames::parse(flags)?;
+    // `schema.table=new` names a table (a column hint has the same shape): it is one when
+    // the current schema has a table of that qualified name.
+    let mut parsed = Renames::default();
+    for flag in flags {
+        match flag.split_once('=') {
+            Some((old, new)) if before.tables.contains_key(old) && !new.contains('.') => {
+                parsed.add_table(old, new)
+            }
+            _ => parsed.merge(Renames::parse(std::slice::from_ref(flag))?),
+        }
+    }
+    let flags = parsed;
     flags.check(before, after)?;
     let mut renames = hints.applicable(before, after);
     renames.merge(flags);

@@ -2,6 +2,7 @@
 //! arrive normalized), no decisions about how a change is carried out (that is `plan`).
 
 mod pg_renames;
+pub use pg_renames::renamed_schema;
 mod renames;
 
 pub use renames::{RenameError, Renames};

@@ -13,13 +13,19 @@ use crate::sqltext::{quote_pg_qualified, rename_pg_ident};
 pub fn rename_tables(from: &Schema, to: &Schema, renames: &Renames) -> (Schema, Vec<Change>) {
     let mut out = from.clone();
     let mut changes = Vec::new();
+    let mut done = Vec::new();
     for (old, new) in renames.table_pairs() {
         let (Some(before), Some(after)) = (find_table(from, old), find_table(to, new)) else {
             continue;
         };
-        if before.schema != after.schema || find_table(to, &before.key()).is_some() {
+        // A flag and a comment may name the same rename (`t=u` and `s.t=s.u`).
+        if before.schema != after.schema
+            || find_table(to, &before.key()).is_some()
+            || done.contains(&before.key())
+        {
             continue;
         }
+        done.push(before.key());
         let schema = before.schema.clone().unwrap_or_default();
         changes.push(Change::RenameTable {
             schema: schema.clone(),
@@ -102,6 +108,32 @@ fn rename_column_refs(schema: &mut Schema, key: &str, old: &str, new: &str) {
             }
         }
     }
+}
+
+/// `from` with the table and sequence renames of `changes` applied: the schema the rest of
+/// a plan works on (its tables under their new names).
+pub fn renamed_schema(from: &Schema, changes: &super::Changeset) -> Schema {
+    let mut out = from.clone();
+    for c in &changes.changes {
+        match c {
+            Change::RenameTable {
+                schema,
+                from: old,
+                to,
+            } => {
+                if let Some(t) = out.tables.get(&qualified_key(schema, old)).cloned() {
+                    rename_table(&mut out, &t, to);
+                }
+            }
+            Change::RenameSequence {
+                schema,
+                from: old,
+                to,
+            } => rename_sequence(&mut out, schema, old, to),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Renames `table` in `schema` to `new`, with every mention the server would update.

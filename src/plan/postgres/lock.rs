@@ -82,7 +82,7 @@ pub fn apply(
                 out.push(create_concurrently(i));
             }
             PgOp::DropIndex { schema, name }
-                if o.concurrent_indexes && droppable(from, affected, &schema, &name) =>
+                if concurrent && droppable(from, affected, &schema, &name) =>
             {
                 let op = PgOp::DropIndexConcurrently { schema, name };
                 out.push(step(PgPhase::DropIndexConcurrently, op, s.hazards));

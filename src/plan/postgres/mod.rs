@@ -308,12 +308,15 @@ pub fn plan_postgres_with(
     to: &Schema,
     options: &PgOptions,
 ) -> PgPlan {
+    // Renamed tables are existing tables under their new names for everything below.
+    let renamed = crate::diff::renamed_schema(from, changes);
+    let from = &renamed;
     let mut steps = Steps::default();
     let mut affected: BTreeSet<String> = BTreeSet::new();
     let mut created_tables = Vec::new();
     let mut dropped_tables = Vec::new();
     let mut views = (Vec::new(), Vec::new());
-    let renamed_indexes = index_renames(changes);
+    let renamed_indexes = index_renames(changes, from);
     for (schema, from, to) in &renamed_indexes {
         let op = PgOp::RenameIndex {
             schema: schema.clone(),
@@ -322,10 +325,10 @@ pub fn plan_postgres_with(
         };
         steps.push(PgPhase::Rename, op);
     }
-    let paired = |name: &str| {
-        renamed_indexes
-            .iter()
-            .any(|(_, from, to)| from == name || to == name)
+    let paired = |change: &Change| match change {
+        Change::DropIndex(i) => renamed_indexes.iter().any(|(_, old, _)| *old == i.name),
+        Change::CreateIndex(i) => renamed_indexes.iter().any(|(_, _, new)| *new == i.name),
+        _ => false,
     };
     for change in &changes.changes {
         match change {
@@ -346,7 +349,7 @@ pub fn plan_postgres_with(
                 };
                 steps.push(PgPhase::Rename, op);
             }
-            Change::CreateIndex(i) | Change::DropIndex(i) if paired(&i.name) => {}
+            Change::CreateIndex(_) | Change::DropIndex(_) if paired(change) => {}
             Change::CreateSchema(s) => {
                 steps.push(PgPhase::CreateSchema, PgOp::CreateSchema(s.clone()))
             }
@@ -394,7 +397,9 @@ pub fn plan_postgres_with(
 
 /// Index drops and creates that are one index renamed: same table, same definition but the
 /// name (both sides unambiguous), as `(schema, old, new)`.
-fn index_renames(changes: &Changeset) -> Vec<(String, String, String)> {
+fn index_renames(changes: &Changeset, from: &Schema) -> Vec<(String, String, String)> {
+    // A name the current schema uses is not free to rename to (swaps, a dropped index's name).
+    let taken = |name: &str| from.tables.values().any(|t| t.indexes.contains_key(name));
     let body = |i: &Index| -> Option<(String, bool, String)> {
         let def = i.definition.as_deref()?;
         let (_, rest) = def.split_once(" ON ")?;
@@ -413,7 +418,7 @@ fn index_renames(changes: &Changeset) -> Vec<(String, String, String)> {
         let same = |v: &Vec<(_, &Index)>| v.iter().filter(|(x, _)| x == b).count();
         let new = creates.iter().find(|(x, _)| x == b);
         if let (1, 1, Some((_, new))) = (same(&drops), same(&creates), new) {
-            if old.name != new.name {
+            if old.name != new.name && !taken(&new.name) {
                 let schema = b.0.split_once('.').map_or("public", |(s, _)| s);
                 out.push((schema.to_string(), old.name.clone(), new.name.clone()));
             }
