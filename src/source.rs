@@ -150,6 +150,18 @@ impl Source {
         dev_url: Option<&str>,
         only: &[String],
     ) -> Result<Schema, Error> {
+        self.load_cached(dialect, dev_url, only, None)
+    }
+
+    /// As [`Source::load_with`], with declared PostgreSQL DDL read through the catalog
+    /// `cache` when one is given.
+    pub fn load_cached(
+        &self,
+        dialect: Dialect,
+        dev_url: Option<&str>,
+        only: &[String],
+        cache: Option<&declare::Cache>,
+    ) -> Result<Schema, Error> {
         match (self, dialect) {
             (Source::Postgres(url), _) => {
                 let mut client = crate::introspect::postgres::connect(url)?;
@@ -166,7 +178,9 @@ impl Source {
                 let url = dev_url.ok_or(Error::NoDevServer)?;
                 let config = crate::introspect::postgres::connect::config(url)?;
                 read_sources(path)
-                    .and_then(|files| declare::declare_postgres_in(&files, &config, only))
+                    .and_then(|files| {
+                        declare::declare_postgres_cached(&files, &config, only, cache)
+                    })
                     .map_err(|e| Error::Declare(Box::new(e)))
             }
             (Source::Files(path), Dialect::Sqlite) => read_sources(path)
