@@ -164,14 +164,18 @@ impl Source {
     ) -> Result<Schema, Error> {
         match (self, dialect) {
             (Source::Postgres(url), _) => {
-                let mut client = crate::introspect::postgres::connect(url)?;
-                let read =
-                    crate::introspect::postgres::introspect(&mut client, only).map_err(|e| {
-                        Error::PgIntrospect {
-                            url: redact(url),
-                            message: crate::declare::db_message(&e),
-                        }
-                    })?;
+                use crate::introspect::postgres::{connect, introspect, introspect_pair};
+                let mut client = connect(url)?;
+                // Two backends share the server's work; if a second connection is refused
+                // (connection limit), one does it all.
+                let read = match connect(url) {
+                    Ok(mut helper) => introspect_pair(&mut client, &mut helper, only),
+                    Err(_) => introspect(&mut client, only),
+                }
+                .map_err(|e| Error::PgIntrospect {
+                    url: redact(url),
+                    message: crate::declare::db_message(&e),
+                })?;
                 Ok(read.schema)
             }
             (Source::Files(path), Dialect::Postgres) => {

@@ -33,7 +33,7 @@ fn tables(n: usize) -> String {
 
 #[test]
 fn introspection_sends_the_same_number_of_queries_for_10_and_2000_tables() {
-    let mut counts = Vec::new();
+    let (mut counts, mut pair_counts) = (Vec::new(), Vec::new());
     for n in [10, 2000] {
         let db = TestDb::create(&format!("qcount_{n}"));
         let mut client = db.client();
@@ -56,9 +56,18 @@ fn introspection_sends_the_same_number_of_queries_for_10_and_2000_tables() {
             .sum();
         assert_eq!(fks, n - 1);
         counts.push(read.queries);
+        // Two connections sharing one snapshot read the same schema, also in a fixed
+        // number of round trips.
+        let pair =
+            schemadiff::introspect::postgres::introspect_pair(&mut client, &mut db.client(), &[])
+                .unwrap();
+        assert_eq!(pair.schema, read.schema);
+        pair_counts.push(pair.queries);
     }
     assert_eq!(counts[0], counts[1], "queries for 10 vs 2,000 tables");
     assert!(counts[0] <= 10, "{} queries", counts[0]);
+    assert_eq!(pair_counts[0], pair_counts[1], "two connections");
+    assert!(pair_counts[0] <= 10, "{} round trips", pair_counts[0]);
 }
 
 #[test]
