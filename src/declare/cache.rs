@@ -14,7 +14,7 @@ use super::{Error, SourceFile};
 use crate::introspect::postgres::connect::connect_config;
 use crate::model::Schema;
 use postgres::config::Host;
-use postgres::Config;
+use postgres::{Client, Config};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -108,11 +108,9 @@ pub struct ServerId {
     pub settings: Vec<Option<String>>,
 }
 
-/// Asks the server `server` points at what [`ServerId`] needs (one short query).
-pub fn server_id(server: &Config) -> Result<ServerId, Error> {
-    let mut client = connect_config(server).map_err(|e| Error::Scratch {
-        message: e.to_string(),
-    })?;
+/// Asks the server `server` points at, through `client`, what [`ServerId`] needs (one short
+/// query).
+pub fn server_id(client: &mut Client, server: &Config) -> Result<ServerId, Error> {
     // to_jsonb so that columns PostgreSQL 14 lacks read as NULL instead of failing.
     let row = client
         .query_one(
@@ -188,8 +186,14 @@ pub fn declare_postgres_cached(
     let Some(cache) = cache else {
         return declare_postgres_in(files, server, only);
     };
-    // If the server cannot be asked, the scratch database reports why.
-    let Ok(id) = server_id(server) else {
+    // Not reachable: the same error the scratch database would give, without a second
+    // wait for the connection timeout.
+    let mut client = connect_config(server).map_err(|e| Error::Scratch {
+        message: e.to_string(),
+    })?;
+    let id = server_id(&mut client, server);
+    drop(client);
+    let Ok(id) = id else {
         return declare_postgres_in(files, server, only);
     };
     let key = key(files, &id, only);
@@ -199,12 +203,4 @@ pub fn declare_postgres_cached(
     let schema = declare_postgres_in(files, server, only)?;
     cache.put(&key, &schema);
     Ok(schema)
-}
-
-/// Stores `schema` as the model of `files` on `server`, when the caller knows it without a
-/// scratch database.
-pub fn store(cache: &Cache, files: &[SourceFile], server: &Config, schema: &Schema) {
-    if let Ok(id) = server_id(server) {
-        cache.put(&key(files, &id, &[]), schema);
-    }
 }
