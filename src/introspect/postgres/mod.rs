@@ -96,7 +96,21 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
 /// connection most of the time is the server deparsing constraints and indexes and
 /// building its caches for each table, work that two backends share out; the helper
 /// reads the indexes, `client` the rest. Ten round trips, whatever the schema's size.
+///
+/// When the pair fails (a server that refuses to export or import the snapshot, a helper
+/// connected to another database), `client` alone reads the schema as [`introspect`] does.
 pub fn introspect_pair(
+    client: &mut Client,
+    helper: &mut Client,
+    only: &[String],
+) -> Result<Introspection, postgres::Error> {
+    match read_pair(client, helper, only) {
+        Ok(read) => Ok(read),
+        Err(_) => introspect(client, only),
+    }
+}
+
+fn read_pair(
     client: &mut Client,
     helper: &mut Client,
     only: &[String],
