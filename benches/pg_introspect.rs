@@ -8,14 +8,16 @@
 //! database `schemadiff_bench_live_N` and times:
 //!
 //! 1. `introspect` of the live database, on one warm connection and on a fresh connection
-//!    each run (as the CLI does), with the time of each catalog query;
+//!    each run, then `introspect_pair` on two connections sharing a snapshot, warm and fresh
+//!    (as the CLI does), with the time of each catalog query;
 //! 2. `declare_postgres` of `schema.sql` (scratch database create + load + introspect +
-//!    drop), and the same pieces one by one;
+//!    drop), the same pieces one by one, and `declare_postgres_cached` with a cache hit;
 //! 3. `diff_postgres` + `plan_postgres` + `render_script`, live vs `schema.sql` (must plan
 //!    nothing) and live vs `changed.sql`;
 //! 4. the CLI end to end: `schemadiff diff --from postgresql://…/schemadiff_bench_live_N
 //!    --to schema.sql|changed.sql` (the binary cargo builds for benchmarks,
-//!    `target/release/schemadiff`).
+//!    `target/release/schemadiff`), with an empty catalog cache (`bench/out/pg_N/cache`,
+//!    emptied before each run) and with the entry in place.
 //!
 //! Run: `cargo bench --bench pg_introspect`. Environment: `BENCH_PG_SIZES` (default
 //! `100,500,2000`), `BENCH_ITERS` (default 9; declare and the CLI run `min(5, BENCH_ITERS)`
@@ -27,9 +29,12 @@
 //! in-process pipeline renders, and `introspect` sends as many statements at every size.
 
 use postgres::{Client, Config, IsolationLevel, NoTls};
-use schemadiff::declare::{declare_postgres, load_postgres, read_sources, ScratchDb, SourceFile};
+use schemadiff::declare::{
+    declare_postgres, declare_postgres_cached, load_postgres, read_sources, Cache, ScratchDb,
+    SourceFile,
+};
 use schemadiff::diff::{diff_postgres, Renames};
-use schemadiff::introspect::postgres::introspect;
+use schemadiff::introspect::postgres::{introspect, introspect_pair};
 use schemadiff::model::Schema;
 use schemadiff::plan::postgres::plan_postgres;
 use schemadiff::render::postgres::render_script;
@@ -858,9 +863,14 @@ struct SizeResult {
 
 const ROWS: &[(&str, &str)] = &[
     ("intro_warm", "`introspect`, warm connection"),
+    ("intro_cold", "connect + `introspect`, fresh connection"),
     (
-        "intro_cold",
-        "connect + `introspect`, fresh connection (as the CLI)",
+        "pair_warm",
+        "`introspect_pair`, two warm connections sharing a snapshot",
+    ),
+    (
+        "pair_cold",
+        "connect ×2 + `introspect_pair`, fresh connections (as the CLI)",
     ),
     (
         "declare",
@@ -870,15 +880,30 @@ const ROWS: &[(&str, &str)] = &[
     ("d_load", "… `load_postgres` (the DDL, batches of 200)"),
     (
         "d_intro",
-        "… connect + `introspect` of the scratch database",
+        "… connect ×2 + `introspect_pair` of the scratch database",
     ),
     ("d_drop", "… DROP DATABASE"),
+    (
+        "cache_hit",
+        "`declare_postgres_cached`, cache hit (server query + key + read JSON)",
+    ),
     ("dpr_same", "diff + plan + render, live vs schema.sql"),
     ("dpr_changed", "diff + plan + render, live vs changed.sql"),
-    ("cli_same", "**CLI `diff` end to end, live vs schema.sql**"),
+    (
+        "cli_same",
+        "**CLI `diff` end to end, live vs schema.sql, empty cache**",
+    ),
     (
         "cli_changed",
-        "**CLI `diff` end to end, live vs changed.sql**",
+        "**CLI `diff` end to end, live vs changed.sql, empty cache**",
+    ),
+    (
+        "cli_same_warm",
+        "**CLI `diff` end to end, live vs schema.sql, cache hit**",
+    ),
+    (
+        "cli_changed_warm",
+        "**CLI `diff` end to end, live vs changed.sql, cache hit**",
     ),
 ];
 
@@ -938,8 +963,25 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
         t.push("intro_cold", t0.elapsed());
         std::hint::black_box(read);
     }
-    t.print("intro_warm");
-    t.print("intro_cold");
+    let mut helper = live.connect()?;
+    for _ in 0..ctx.iters {
+        let t0 = Instant::now();
+        let read = introspect_pair(&mut client, &mut helper, &[])?;
+        t.push("pair_warm", t0.elapsed());
+        std::hint::black_box(read);
+    }
+    drop(helper);
+    for _ in 0..ctx.iters {
+        let t0 = Instant::now();
+        let mut fresh = live.connect()?;
+        let mut helper = live.connect()?;
+        let read = introspect_pair(&mut fresh, &mut helper, &[])?;
+        t.push("pair_cold", t0.elapsed());
+        std::hint::black_box(read);
+    }
+    for key in ["intro_warm", "intro_cold", "pair_warm", "pair_cold"] {
+        t.print(key);
+    }
     query_breakdown(&live, ctx.iters)?;
 
     // 2. Declared DDL through a scratch database.
@@ -958,6 +1000,16 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
     for key in ["d_create", "d_load", "d_intro", "d_drop"] {
         t.print(key);
     }
+    let cache = Cache::at(ctx.dir.join("cache"));
+    let _ = std::fs::remove_dir_all(cache.dir());
+    declare_postgres_cached(&files, ctx.server, &[], Some(&cache))?;
+    for _ in 0..ctx.iters {
+        let t0 = Instant::now();
+        let hit = declare_postgres_cached(&files, ctx.server, &[], Some(&cache))?;
+        t.push("cache_hit", t0.elapsed());
+        std::hint::black_box(hit);
+    }
+    t.print("cache_hit");
 
     // 3. diff + plan + render in-process.
     let from = introspect(&mut client, &[])?.schema;
@@ -998,18 +1050,31 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
         changed_script.len()
     );
 
-    // 4. The CLI end to end.
-    for (key, path, expected) in [
-        ("cli_same", &schema_path, same_script),
-        ("cli_changed", &changed_path, changed_script),
+    // 4. The CLI end to end: with an empty catalog cache each run (so it loads the scratch
+    // database and stores the model), then with the entry in place.
+    let cache_dir = ctx.dir.join("cache");
+    for (key, path, expected, warm) in [
+        ("cli_same", &schema_path, same_script, false),
+        ("cli_changed", &changed_path, changed_script, false),
+        ("cli_same_warm", &schema_path, same_script, true),
+        ("cli_changed_warm", &changed_path, changed_script, true),
     ] {
-        for _ in 0..ctx.runs {
+        // A warm series starts with an untimed run that fills the cache for its file.
+        for run in usize::from(!warm)..=ctx.runs {
+            if !warm {
+                let _ = std::fs::remove_dir_all(&cache_dir);
+            }
             let t0 = Instant::now();
             let output = Command::new(ctx.bin)
                 .args(["diff", "--from", &live.url, "--to"])
                 .arg(path)
+                .env("SCHEMADIFF_CACHE_DIR", &cache_dir)
+                .env_remove("SCHEMADIFF_NO_CACHE")
                 .output()?;
-            t.push(key, t0.elapsed());
+            let elapsed = t0.elapsed();
+            if run > 0 {
+                t.push(key, elapsed);
+            }
             if !output.status.success() {
                 return Err(format!(
                     "schemadiff diff failed ({}): {}",
@@ -1120,9 +1185,10 @@ fn declare_pieces(server: &Config, files: &[SourceFile], t: &mut Timings) -> Res
     let t2 = Instant::now();
     drop(client);
     let mut client = scratch.connect()?;
-    let read = introspect(&mut client, &[])?;
+    let mut helper = scratch.connect()?;
+    let read = introspect_pair(&mut client, &mut helper, &[])?;
     let t3 = Instant::now();
-    drop(client);
+    drop((client, helper));
     drop(scratch);
     let t4 = Instant::now();
     std::hint::black_box(read);
@@ -1239,7 +1305,7 @@ fn print_summary(results: &[SizeResult]) {
     }
     line(
         "in-process sum for the CLI's work: fresh introspect + declare + diff/plan/render",
-        &|r| fmt_dur(r.rows["intro_cold"] + r.rows["declare"] + r.rows["dpr_changed"]),
+        &|r| fmt_dur(r.rows["pair_cold"] + r.rows["declare"] + r.rows["dpr_changed"]),
     );
     line("changed plan: steps / script lines", &|r| {
         format!("{} / {}", r.plan_steps, r.script_lines)

@@ -150,23 +150,41 @@ impl Source {
         dev_url: Option<&str>,
         only: &[String],
     ) -> Result<Schema, Error> {
+        self.load_cached(dialect, dev_url, only, None)
+    }
+
+    /// As [`Source::load_with`], with declared PostgreSQL DDL read through the catalog
+    /// `cache` when one is given.
+    pub fn load_cached(
+        &self,
+        dialect: Dialect,
+        dev_url: Option<&str>,
+        only: &[String],
+        cache: Option<&declare::Cache>,
+    ) -> Result<Schema, Error> {
         match (self, dialect) {
             (Source::Postgres(url), _) => {
-                let mut client = crate::introspect::postgres::connect(url)?;
-                let read =
-                    crate::introspect::postgres::introspect(&mut client, only).map_err(|e| {
-                        Error::PgIntrospect {
-                            url: redact(url),
-                            message: crate::declare::db_message(&e),
-                        }
-                    })?;
+                use crate::introspect::postgres::{connect, introspect, introspect_pair};
+                let mut client = connect(url)?;
+                // Two backends share the server's work; if a second connection is refused
+                // (connection limit), one does it all.
+                let read = match connect(url) {
+                    Ok(mut helper) => introspect_pair(&mut client, &mut helper, only),
+                    Err(_) => introspect(&mut client, only),
+                }
+                .map_err(|e| Error::PgIntrospect {
+                    url: redact(url),
+                    message: crate::declare::db_message(&e),
+                })?;
                 Ok(read.schema)
             }
             (Source::Files(path), Dialect::Postgres) => {
                 let url = dev_url.ok_or(Error::NoDevServer)?;
                 let config = crate::introspect::postgres::connect::config(url)?;
                 read_sources(path)
-                    .and_then(|files| declare::declare_postgres_in(&files, &config, only))
+                    .and_then(|files| {
+                        declare::declare_postgres_cached(&files, &config, only, cache)
+                    })
                     .map_err(|e| Error::Declare(Box::new(e)))
             }
             (Source::Files(path), Dialect::Sqlite) => read_sources(path)

@@ -33,7 +33,7 @@ fn tables(n: usize) -> String {
 
 #[test]
 fn introspection_sends_the_same_number_of_queries_for_10_and_2000_tables() {
-    let mut counts = Vec::new();
+    let (mut counts, mut pair_counts) = (Vec::new(), Vec::new());
     for n in [10, 2000] {
         let db = TestDb::create(&format!("qcount_{n}"));
         let mut client = db.client();
@@ -56,9 +56,25 @@ fn introspection_sends_the_same_number_of_queries_for_10_and_2000_tables() {
             .sum();
         assert_eq!(fks, n - 1);
         counts.push(read.queries);
+        // Two connections sharing one snapshot read the same schema, also in a fixed
+        // number of round trips.
+        let pair =
+            schemadiff::introspect::postgres::introspect_pair(&mut client, &mut db.client(), &[])
+                .unwrap();
+        assert_eq!(pair.schema, read.schema);
+        pair_counts.push(pair.queries);
+        // A helper that cannot import the snapshot (another database): one connection
+        // reads it all.
+        let alone =
+            schemadiff::introspect::postgres::introspect_pair(&mut client, &mut pg::admin(), &[])
+                .unwrap();
+        assert_eq!(alone.schema, read.schema);
+        assert_eq!(alone.queries, read.queries);
     }
     assert_eq!(counts[0], counts[1], "queries for 10 vs 2,000 tables");
     assert!(counts[0] <= 10, "{} queries", counts[0]);
+    assert_eq!(pair_counts[0], pair_counts[1], "two connections");
+    assert!(pair_counts[0] <= 10, "{} round trips", pair_counts[0]);
 }
 
 #[test]
@@ -96,6 +112,7 @@ fn declared_ddl_error_names_file_line_and_column_and_drops_the_scratch_database(
     let spawned = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
         .args(["diff", "--from", &db.url(), "--to"])
         .arg(dir.join("s.sql"))
+        .env("SCHEMADIFF_CACHE_DIR", common::cache_dir())
         .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -238,6 +255,7 @@ fn ctrl_c_drops_the_scratch_database() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
         .args(["diff", "--from", &db.url(), "--to"])
         .arg(dir.join("s.sql"))
+        .env("SCHEMADIFF_CACHE_DIR", common::cache_dir())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -430,4 +448,78 @@ fn an_unhinted_table_rename_fails_strict_naming_the_flag_and_the_flag_keeps_the_
     assert_eq!(id, 3);
     let again = schemadiff(&["diff", "--from", &url, "--to", file, "--exit-code"]);
     assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+/// The catalog cache's entries (`pg-<sha256>.json`) in `dir`.
+fn cache_entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    out.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    out.sort();
+    out
+}
+
+#[test]
+fn declared_ddl_is_read_from_the_catalog_cache_until_a_byte_changes() {
+    use schemadiff::model::Schema;
+    let db = TestDb::create("catalog_cache");
+    let dir = common::temp_dir("pg_catalog_cache");
+    let cache = dir.join("cache");
+    let file = dir.join("s.sql");
+    std::fs::write(&file, "CREATE TABLE a (id int PRIMARY KEY);\n").unwrap();
+    let file = file.to_str().unwrap();
+    let url = db.url();
+    let diff = |extra: &[&str], env: &[(&str, &std::path::Path)]| {
+        let mut args = vec!["diff", "--from", url.as_str(), "--to", file];
+        args.extend_from_slice(extra);
+        let mut env = env.to_vec();
+        env.push(("SCHEMADIFF_CACHE_DIR", &cache));
+        let run = common::run_env(std::path::Path::new("."), &args, &env);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+    };
+
+    // First run: a miss, the scratch database's model is stored.
+    assert!(diff(&[], &[]).contains("CREATE TABLE public.a"));
+    let entries = cache_entries(&cache);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    // Mark the stored model: a second run that prints the mark read it instead of loading
+    // the file into a scratch database.
+    let mut stored: Schema = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+    let mut marker = stored.tables["public.a"].clone();
+    marker.name = "from_cache".into();
+    stored.tables.insert("public.from_cache".into(), marker);
+    std::fs::write(&entries[0], serde_json::to_vec(&stored).unwrap()).unwrap();
+    assert!(diff(&[], &[]).contains("CREATE TABLE public.from_cache"));
+    let inspect = common::run_env(
+        std::path::Path::new("."),
+        &["inspect", file, "--dialect", "postgres", "--dev-url", &url],
+        &[("SCHEMADIFF_CACHE_DIR", &cache)],
+    );
+    assert!(inspect.stdout.contains("from_cache"), "{}", inspect.stdout);
+
+    // Turned off, by flag or environment: the scratch database again.
+    assert!(!diff(&["--no-cache"], &[]).contains("from_cache"));
+    let no = std::path::Path::new("1");
+    assert!(!diff(&[], &[("SCHEMADIFF_NO_CACHE", no)]).contains("from_cache"));
+    // Another --schema filter is another key.
+    assert!(!diff(&["--schema", "public"], &[]).contains("from_cache"));
+    assert_eq!(cache_entries(&cache).len(), 2);
+
+    // One byte changed (a -> b): a miss.
+    std::fs::write(file, "CREATE TABLE b (id int PRIMARY KEY);\n").unwrap();
+    let changed = diff(&[], &[]);
+    assert!(changed.contains("CREATE TABLE public.b"), "{changed}");
+    assert!(!changed.contains("from_cache"), "{changed}");
+    assert_eq!(cache_entries(&cache).len(), 3);
+
+    // A damaged entry is no error: the scratch database is used and the entry rewritten.
+    std::fs::write(file, "CREATE TABLE a (id int PRIMARY KEY);\n").unwrap();
+    std::fs::write(&entries[0], b"{ not json").unwrap();
+    let repaired = diff(&[], &[]);
+    assert!(repaired.contains("CREATE TABLE public.a"), "{repaired}");
+    assert!(!repaired.contains("from_cache"), "{repaired}");
+    let again: Result<Schema, _> = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap());
+    assert!(again.is_ok(), "entry not rewritten");
 }

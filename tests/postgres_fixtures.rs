@@ -58,7 +58,13 @@ fn postgres_fixtures_round_trip_on_the_real_server() {
 fn declared(path: &Path) -> Schema {
     let files = read_sources(path).unwrap();
     let server = pg::server_url().parse().unwrap();
-    declare_postgres(&files, &server).unwrap_or_else(|e| panic!("declare {}: {e}", path.display()))
+    let schema = declare_postgres(&files, &server)
+        .unwrap_or_else(|e| panic!("declare {}: {e}", path.display()));
+    // The catalog cache stores this model as JSON: it must read back the same.
+    let json = serde_json::to_vec(&schema).unwrap();
+    let back: Schema = serde_json::from_slice(&json).unwrap();
+    assert_eq!(back, schema, "JSON round trip of {}", path.display());
+    schema
 }
 
 fn live(client: &mut Client) -> Schema {

@@ -112,6 +112,7 @@ fn seed_workflow_on_postgres() {
     let drift = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
         .args(["diff", "--from", &db.url(), "--to"])
         .arg(dir.join("schemas"))
+        .env("SCHEMADIFF_CACHE_DIR", common::cache_dir())
         .arg("--exit-code")
         .output()
         .unwrap();

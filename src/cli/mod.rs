@@ -71,6 +71,9 @@ pub enum Error {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     let cfg = cli.config.as_deref();
+    if cli.no_cache {
+        crate::declare::cache::disable();
+    }
     match cli.command {
         Command::Diff(args) => run_diff(args, cfg),
         Command::Inspect(args) => run_inspect(args),
@@ -177,8 +180,17 @@ fn diff_postgres(
                 .or(to.postgres_url())
                 .map(str::to_string)
         });
-    let before = from.load_with(Dialect::Postgres, dev.as_deref(), &args.schema)?;
-    let after = to.load_with(Dialect::Postgres, dev.as_deref(), &args.schema)?;
+    let cache = crate::declare::Cache::from_env();
+    let load = |s: &Source| {
+        s.load_cached(
+            Dialect::Postgres,
+            dev.as_deref(),
+            &args.schema,
+            cache.as_ref(),
+        )
+    };
+    let before = load(from)?;
+    let after = load(to)?;
     warn_unmanaged(&before);
     warn_unmanaged(&after);
     let mut hints = to.rename_hints()?;
@@ -361,7 +373,13 @@ fn report_blocked(blocked: &[&plan::Hazard]) {
 fn run_inspect(args: InspectArgs) -> Result<Outcome, Error> {
     let src = Source::parse(&args.source)?;
     let dialect = args.dialect.or(src.dialect()).unwrap_or(Dialect::Sqlite);
-    let schema = src.load_with(dialect, args.dev_url.as_deref(), &args.schema)?;
+    let cache = crate::declare::Cache::from_env();
+    let schema = src.load_cached(
+        dialect,
+        args.dev_url.as_deref(),
+        &args.schema,
+        cache.as_ref(),
+    )?;
     let text = match args.format {
         Format::Sql if dialect == Dialect::Postgres => crate::render::postgres::schema_ddl(&schema),
         Format::Sql => schema_ddl(&schema),

@@ -6,7 +6,7 @@ use super::write_stdout;
 use super::{args, Error, Outcome};
 use crate::apply::{self, postgres::Postgres, sqlite::VERSION_TABLE, Direction};
 use crate::config::Project;
-use crate::declare::{declare_postgres, read_sources};
+use crate::declare::{declare_postgres_cached, read_sources, Cache};
 use crate::diff::{self, Renames};
 use crate::model::Schema;
 use crate::plan::postgres::{plan_postgres_with, PgOptions, PgPlan};
@@ -47,7 +47,8 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
     let config = dev_config(p)?;
     let files =
         read_sources(dir).map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))?;
-    declare_postgres(&files, &config)
+    let cache = Cache::from_env();
+    declare_postgres_cached(&files, &config, &[], cache.as_ref())
         .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
 }
 

@@ -8,6 +8,7 @@
 //!
 //! Must not import `diff`, `plan`, `render` or `cli`.
 
+pub mod cache;
 mod error;
 mod hints;
 mod postgres;
@@ -17,6 +18,7 @@ pub use self::postgres::{
     load_postgres, ScratchDb,
 };
 
+pub use cache::{declare_postgres_cached, Cache};
 pub use error::Error;
 pub use hints::rename_hints;
 

@@ -129,7 +129,11 @@ pub fn declare_postgres_in(
     let scratch = ScratchDb::create(server)?;
     let mut client = scratch.connect()?;
     load_postgres(&mut client, files)?;
-    let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
+    let read = match scratch.connect() {
+        Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
+        Err(_) => pg::introspect(&mut client, only),
+    }
+    .map_err(|e| Error::Scratch {
         message: db_message(&e),
     })?;
     drop(client);

@@ -203,13 +203,36 @@ impl Run {
     }
 }
 
-/// Runs the `schemadiff` binary in `dir` without `DATABASE_URL` from the environment.
+/// Returns a new, empty catalog cache directory, so that a run of the binary never reads a
+/// user's cache (nor another test's).
+pub fn cache_dir() -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = root()
+        .join("target")
+        .join("test-tmp")
+        .join("cache")
+        .join(format!("{}_{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs the `schemadiff` binary in `dir` without `DATABASE_URL` from the environment, with
+/// an empty catalog cache of its own.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_env(dir, args, &[("SCHEMADIFF_CACHE_DIR", &cache_dir())])
+}
+
+/// As [`run_in`], with the environment variables `env` set (and no cache directory of its
+/// own unless `env` names one).
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemadiff"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
+        .env_remove("SCHEMADIFF_NO_CACHE")
+        .envs(env.iter().map(|(k, v)| (k, v.as_os_str())))
         .output()
         .unwrap();
     Run {

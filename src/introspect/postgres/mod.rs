@@ -1,7 +1,9 @@
 //! Reads a live PostgreSQL catalog into [`Schema`] with a fixed set of bulk `pg_catalog`
 //! queries (the `.sql` files beside this module), whatever the number of tables: one query
 //! per kind of object, all in one read-only REPEATABLE READ transaction so they see one
-//! snapshot, with `search_path` empty so that every name the server prints is qualified.
+//! snapshot (or, with [`introspect_pair`], two transactions on two connections sharing one
+//! exported snapshot), with `search_path` empty so that every name the server prints is
+//! qualified.
 //!
 //! Left out: system schemas, objects that belong to an extension, and schemadiff's own
 //! bookkeeping tables. Partitioned tables, partitions and foreign tables are recognized and
@@ -40,34 +42,146 @@ pub struct Introspection {
     pub invalid_indexes: Vec<String>,
 }
 
-/// Reads every non-system schema, or only those named in `only`.
-pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection, postgres::Error> {
-    let mut tx = client
+/// The rows of each catalog query, in the order they are read.
+struct Rows {
+    namespaces: Vec<Row>,
+    extensions: Vec<Row>,
+    relations: Vec<Row>,
+    columns: Vec<Row>,
+    constraints: Vec<Row>,
+    indexes: Vec<Row>,
+    enums: Vec<Row>,
+    view_deps: Vec<Row>,
+}
+
+/// Runs `sql` with `only` as `$1` when it takes it.
+fn query(
+    tx: &mut postgres::Transaction<'_>,
+    sql: &str,
+    only: &[String],
+) -> Result<Vec<Row>, postgres::Error> {
+    if sql.contains("$1") {
+        tx.query(sql, &[&only])
+    } else {
+        tx.query(sql, &[])
+    }
+}
+
+fn read_only_snapshot(client: &mut Client) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
         .read_only(true)
-        .start()?;
-    tx.batch_execute("SET LOCAL search_path = ''")?;
-    let mut queries = 1;
-    let only = only.to_vec();
-    let mut run = |sql: &str| -> Result<Vec<Row>, postgres::Error> {
-        queries += 1;
-        if sql.contains("$1") {
-            tx.query(sql, &[&only])
-        } else {
-            tx.query(sql, &[])
-        }
-    };
-    let namespaces = run(NAMESPACES)?;
-    let extensions = run(EXTENSIONS)?;
-    let relations = run(RELATIONS)?;
-    let columns = run(COLUMNS)?;
-    let constraints = run(CONSTRAINTS)?;
-    let indexes = run(INDEXES)?;
-    let enums = run(ENUMS)?;
-    let view_deps = run(VIEW_DEPS)?;
-    tx.commit()?;
+        .start()
+}
 
+/// Reads every non-system schema, or only those named in `only`.
+pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection, postgres::Error> {
+    let mut tx = read_only_snapshot(client)?;
+    tx.batch_execute("SET LOCAL search_path = ''")?;
+    let rows = Rows {
+        namespaces: query(&mut tx, NAMESPACES, only)?,
+        extensions: query(&mut tx, EXTENSIONS, only)?,
+        relations: query(&mut tx, RELATIONS, only)?,
+        columns: query(&mut tx, COLUMNS, only)?,
+        constraints: query(&mut tx, CONSTRAINTS, only)?,
+        indexes: query(&mut tx, INDEXES, only)?,
+        enums: query(&mut tx, ENUMS, only)?,
+        view_deps: query(&mut tx, VIEW_DEPS, only)?,
+    };
+    tx.commit()?;
+    Ok(build(rows, 9))
+}
+
+/// As [`introspect`], with the catalog queries split over `client` and a second
+/// connection `helper` to the same database, run at the same time in one snapshot
+/// (`pg_export_snapshot()`, then `SET TRANSACTION SNAPSHOT` on the helper). On a fresh
+/// connection most of the time is the server deparsing constraints and indexes and
+/// building its caches for each table, work that two backends share out; the helper
+/// reads the indexes, `client` the rest. Ten round trips, whatever the schema's size.
+///
+/// When the pair fails (a server that refuses to export or import the snapshot, a helper
+/// connected to another database), `client` alone reads the schema as [`introspect`] does.
+pub fn introspect_pair(
+    client: &mut Client,
+    helper: &mut Client,
+    only: &[String],
+) -> Result<Introspection, postgres::Error> {
+    match read_pair(client, helper, only) {
+        Ok(read) => Ok(read),
+        Err(_) => introspect(client, only),
+    }
+}
+
+fn read_pair(
+    client: &mut Client,
+    helper: &mut Client,
+    only: &[String],
+) -> Result<Introspection, postgres::Error> {
+    let mut tx = read_only_snapshot(client)?;
+    let snapshot: String = tx
+        .query_one(
+            "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.pg_export_snapshot()",
+            &[],
+        )?
+        .get(1);
+    let (indexes, rest) = std::thread::scope(|scope| {
+        let helper_side = scope.spawn(|| -> Result<Vec<Row>, postgres::Error> {
+            let mut htx = read_only_snapshot(helper)?;
+            // Quoted as a literal: the snapshot id is the server's own text.
+            htx.batch_execute(&format!(
+                "SET TRANSACTION SNAPSHOT '{}'; SET LOCAL search_path = ''",
+                snapshot.replace('\'', "''")
+            ))?;
+            let rows = query(&mut htx, INDEXES, only)?;
+            htx.commit()?;
+            Ok(rows)
+        });
+        let rest = (|| -> Result<_, postgres::Error> {
+            Ok((
+                query(&mut tx, NAMESPACES, only)?,
+                query(&mut tx, EXTENSIONS, only)?,
+                query(&mut tx, RELATIONS, only)?,
+                query(&mut tx, COLUMNS, only)?,
+                query(&mut tx, CONSTRAINTS, only)?,
+                query(&mut tx, ENUMS, only)?,
+                query(&mut tx, VIEW_DEPS, only)?,
+            ))
+        })();
+        let indexes = helper_side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (indexes, rest)
+    });
+    let (namespaces, extensions, relations, columns, constraints, enums, view_deps) = rest?;
+    let indexes = indexes?;
+    // The snapshot stays exported until this transaction ends, after the helper's.
+    tx.commit()?;
+    let rows = Rows {
+        namespaces,
+        extensions,
+        relations,
+        columns,
+        constraints,
+        indexes,
+        enums,
+        view_deps,
+    };
+    Ok(build(rows, 10))
+}
+
+/// Builds the schema from the rows of every catalog query.
+fn build(rows: Rows, queries: usize) -> Introspection {
+    let Rows {
+        namespaces,
+        extensions,
+        relations,
+        columns,
+        constraints,
+        indexes,
+        enums,
+        view_deps,
+    } = rows;
     let mut schema = Schema {
         schemas: namespaces.iter().map(|r| r.get(0)).collect(),
         ..Schema::default()
@@ -94,9 +208,9 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
     for name in BOOKKEEPING {
         schema.tables.retain(|_, t| t.name != *name);
     }
-    Ok(Introspection {
+    Introspection {
         schema,
         queries,
         invalid_indexes,
-    })
+    }
 }

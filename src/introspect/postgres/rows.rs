@@ -15,9 +15,17 @@ enum Rel {
     Other,
 }
 
-/// Relations by oid.
+/// A column as constraint and index keys refer to it: attnum, name, quoted name.
+struct Attr {
+    num: i16,
+    name: String,
+    quoted: String,
+}
+
+/// Relations by oid, and the columns of each (in attnum order) once read.
 pub struct Relations {
     by_oid: BTreeMap<i64, Rel>,
+    attrs: BTreeMap<i64, Vec<Attr>>,
 }
 
 impl Relations {
@@ -87,7 +95,10 @@ impl Relations {
             };
             by_oid.insert(oid, rel);
         }
-        Relations { by_oid }
+        Relations {
+            by_oid,
+            attrs: BTreeMap::new(),
+        }
     }
 
     fn table<'a>(&self, schema: &'a mut Schema, oid: i64) -> Option<&'a mut Table> {
@@ -97,24 +108,54 @@ impl Relations {
         }
     }
 
-    /// Reads `columns.sql` rows into the tables (view columns are implied by their SQL).
+    /// Reads `columns.sql` rows into the tables (view columns are implied by their SQL),
+    /// keeping each relation's attnums for the keys of constraints and indexes.
     pub fn add_columns(&mut self, rows: &[Row], schema: &mut Schema) {
         for row in rows {
-            if let Some(table) = self.table(schema, row.get("relid")) {
+            let relid: i64 = row.get("relid");
+            self.attrs.entry(relid).or_default().push(Attr {
+                num: row.get("attnum"),
+                name: row.get("attname"),
+                quoted: row.get("quoted"),
+            });
+            if let Some(table) = self.table(schema, relid) {
                 table.columns.push(column(row));
             }
         }
     }
 
+    /// The column `num` of relation `relid` (rows come in attnum order).
+    fn attr(&self, relid: i64, num: i16) -> Option<&Attr> {
+        let attrs = self.attrs.get(&relid)?;
+        let i = attrs.binary_search_by_key(&num, |a| a.num).ok()?;
+        attrs.get(i)
+    }
+
+    /// The names of the columns `keys` of relation `relid`.
+    fn names(&self, relid: i64, keys: &[i16]) -> Vec<String> {
+        keys.iter()
+            .filter_map(|k| self.attr(relid, *k).map(|a| a.name.clone()))
+            .collect()
+    }
+
     /// Reads `constraints.sql` rows into the tables.
     pub fn add_constraints(&mut self, rows: &[Row], schema: &mut Schema) {
         for row in rows {
-            let Some(table) = self.table(schema, row.get("relid")) else {
+            let relid: i64 = row.get("relid");
+            let keys: Option<Vec<i16>> = row.get("keys");
+            let columns = self.names(relid, &keys.unwrap_or_default());
+            let ref_columns = match row.get::<_, Option<Vec<String>>>("ref_columns") {
+                Some(names) => names,
+                None => {
+                    let keys: Option<Vec<i16>> = row.get("ref_keys");
+                    self.names(row.get("ref_relid"), &keys.unwrap_or_default())
+                }
+            };
+            let Some(table) = self.table(schema, relid) else {
                 continue;
             };
             let name: String = row.get("conname");
             let definition: String = row.get("definition");
-            let columns: Vec<String> = row.get("columns");
             match row.get::<_, String>("contype").as_str() {
                 "p" => {
                     table.primary_key = Some(PrimaryKey {
@@ -129,9 +170,12 @@ impl Relations {
                     columns,
                     definition: Some(definition),
                 }),
-                "f" => table
-                    .foreign_keys
-                    .push(foreign_key(row, name, columns, definition)),
+                "f" => table.foreign_keys.push(foreign_key(
+                    row,
+                    name,
+                    (columns, ref_columns),
+                    definition,
+                )),
                 // CHECK and EXCLUDE: compared and rendered by their definition.
                 _ => table.checks.push(Check {
                     name: Some(name),
@@ -151,10 +195,12 @@ impl Relations {
     pub fn add_indexes(&mut self, rows: &[Row], schema: &mut Schema) -> Vec<String> {
         let mut invalid = Vec::new();
         for row in rows {
-            let Some(table) = self.table(schema, row.get("relid")) else {
+            let relid: i64 = row.get("relid");
+            let parts = self.index_parts(relid, row);
+            let Some(table) = self.table(schema, relid) else {
                 continue;
             };
-            let index = index(row, table);
+            let index = index(row, table, parts);
             if !row.get::<_, bool>("indisvalid") {
                 let ns = table.schema.clone().unwrap_or_default();
                 invalid.push(qualified_key(&ns, &index.name));
@@ -162,6 +208,34 @@ impl Relations {
             table.indexes.insert(index.name.clone(), index);
         }
         invalid
+    }
+
+    /// The key parts of an `indexes.sql` row: a plain column as the server quotes it, an
+    /// expression as the server deparses it.
+    fn index_parts(&self, relid: i64, row: &Row) -> Vec<IndexPart> {
+        let n = row.get::<_, i32>("nkeys").max(0) as usize;
+        let keys: Vec<i16> = row.get("keys");
+        let options: Vec<i16> = row.get("options");
+        let exprs: Option<Vec<String>> = row.get("expressions");
+        keys.iter()
+            .take(n)
+            .enumerate()
+            .map(|(k, num)| {
+                let expr = match self.attr(relid, *num) {
+                    Some(a) if *num != 0 => a.quoted.clone(),
+                    _ => exprs
+                        .as_ref()
+                        .and_then(|e| e.get(k).cloned())
+                        .unwrap_or_default(),
+                };
+                IndexPart {
+                    expr,
+                    collation: None,
+                    // INDOPTION_DESC (src/include/catalog/pg_index.h).
+                    desc: options.get(k).is_some_and(|o| o & 1 == 1),
+                }
+            })
+            .collect()
     }
 
     /// Reads `view_deps.sql` rows into the views' `depends_on`.
@@ -244,14 +318,19 @@ fn action(code: &str) -> FkAction {
     }
 }
 
-fn foreign_key(row: &Row, name: String, columns: Vec<String>, definition: String) -> ForeignKey {
+fn foreign_key(
+    row: &Row,
+    name: String,
+    (columns, ref_columns): (Vec<String>, Vec<String>),
+    definition: String,
+) -> ForeignKey {
     let ref_schema: String = row.get("ref_schema");
     let ref_table: String = row.get("ref_table");
     ForeignKey {
         name: Some(name),
         columns,
         ref_table: qualified_key(&ref_schema, &ref_table),
-        ref_columns: row.get("ref_columns"),
+        ref_columns,
         on_delete: action(&row.get::<_, String>("confdeltype")),
         on_update: action(&row.get::<_, String>("confupdtype")),
         deferred: row.get("condeferred"),
@@ -259,18 +338,7 @@ fn foreign_key(row: &Row, name: String, columns: Vec<String>, definition: String
     }
 }
 
-fn index(row: &Row, table: &Table) -> Index {
-    let parts: Vec<String> = row.get("parts");
-    let desc: Vec<bool> = row.get("descending");
-    let columns = parts
-        .into_iter()
-        .zip(desc)
-        .map(|(expr, desc)| IndexPart {
-            expr,
-            collation: None,
-            desc,
-        })
-        .collect();
+fn index(row: &Row, table: &Table, columns: Vec<IndexPart>) -> Index {
     let ns = table.schema.clone().unwrap_or_default();
     Index {
         name: row.get("name"),

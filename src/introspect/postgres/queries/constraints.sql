@@ -1,14 +1,19 @@
 -- Primary key, unique, check, foreign key and exclusion constraints with the server's own
--- text of each, their columns by name, and the referenced table.
+-- text of each, their columns by attnum, and the referenced table. Column names are
+-- resolved from the rows of columns.sql (cheaper than a subquery per row), except the
+-- referenced columns of a table that query does not read (another schema than --schema,
+-- a partitioned table), which are resolved here.
 SELECT con.conrelid::int8 AS relid, con.conname, con.contype::text,
        pg_catalog.pg_get_constraintdef(con.oid) AS definition,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
-             ORDER BY k.ord)::text[] AS columns,
+       con.conkey AS keys, con.confrelid::int8 AS ref_relid, con.confkey AS ref_keys,
        rn.nspname AS ref_schema, rc.relname AS ref_table,
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.ord)::text[] AS ref_columns,
+       CASE WHEN con.contype = 'f' AND NOT (rc.relkind = 'r' AND NOT rc.relispartition
+                 AND rn.nspname !~ '^pg_' AND rn.nspname <> 'information_schema'
+                 AND (cardinality($1::text[]) = 0 OR rn.nspname = ANY ($1::text[])))
+            THEN ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+                       JOIN pg_catalog.pg_attribute a
+                         ON a.attrelid = con.confrelid AND a.attnum = k.num
+                       ORDER BY k.ord)::text[] END AS ref_columns,
        con.confdeltype::text, con.confupdtype::text, con.condeferred
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid

@@ -1,18 +1,16 @@
 -- Indexes that no constraint owns, with the server's CREATE INDEX text, key parts and
 -- predicate. Also reports invalid indexes (a failed CREATE INDEX CONCURRENTLY).
+-- Plain column keys come as attnums, resolved from the rows of columns.sql; only indexes
+-- with an expression key have their keys deparsed (deparsing is what this query spends
+-- its time on).
 SELECT i.indrelid::int8 AS relid, ic.relname AS name, i.indisunique, i.indisvalid,
        pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
-       -- Plain column keys by name; only expression keys are deparsed (deparsing is
-       -- what this query spends its time on).
-       ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0
-                         THEN pg_catalog.quote_ident(a.attname)
-                         ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END
-             FROM generate_series(1, i.indnkeyatts) k
-             LEFT JOIN pg_catalog.pg_attribute a
-               ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
-             ORDER BY k)::text[] AS parts,
-       ARRAY(SELECT (i.indoption[k - 1] & 1) = 1
-             FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::bool[] AS descending,
+       i.indnkeyatts::int4 AS nkeys, i.indkey::int2[] AS keys,
+       i.indoption::int2[] AS options,
+       CASE WHEN 0 = ANY (i.indkey)
+            THEN ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+                       FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::text[]
+       END AS expressions,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
