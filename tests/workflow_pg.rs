@@ -671,3 +671,27 @@ fn a_not_valid_constraint_is_validated_after_the_commit_and_a_failed_validation_
         .unwrap();
     ok(&dir, &["check"]);
 }
+
+#[test]
+fn a_not_valid_check_survives_the_snapshot_so_generate_finds_nothing_more() {
+    let db = TestDb::create("wf_snap_not_valid");
+    let dir = project("pg_wf_snap_not_valid", &db);
+    let schema = format!(
+        "{V1}ALTER TABLE tasks ADD CONSTRAINT tasks_title_short CHECK (length(title) < 30) NOT VALID;\n"
+    );
+    std::fs::write(dir.join("schemas/schema.sql"), schema).unwrap();
+    ok(&dir, &["generate", "-m", "first"]);
+    let snap = std::fs::read_to_string(dir.join("snapshots/public__tasks.sql")).unwrap();
+    assert!(
+        snap.contains(
+            "ADD CONSTRAINT tasks_title_short CHECK ((length((title)::text) < 30)) NOT VALID;"
+        ),
+        "{snap}"
+    );
+    let again = ok(&dir, &["generate", "-m", "nothing", "--no-cache"]);
+    assert!(
+        again.stderr.contains("No changes detected"),
+        "{}",
+        again.stderr
+    );
+}

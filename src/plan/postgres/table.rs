@@ -29,8 +29,19 @@ pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
         let mut bare = (*t).clone();
         bare.foreign_keys.clear();
         bare.indexes.clear();
+        // CREATE TABLE ignores NOT VALID: such a CHECK is added after, as it is declared.
+        let (later, now): (Vec<_>, Vec<_>) = bare.checks.into_iter().partition(not_valid);
+        bare.checks = now;
         steps.push(PgPhase::CreateTable, PgOp::CreateTable(bare));
         let name = TableName::of(t);
+        for c in later {
+            let op = PgOp::AddConstraint {
+                table: name.clone(),
+                name: c.name.unwrap_or_default(),
+                definition: c.definition.unwrap_or_default(),
+            };
+            steps.push(PgPhase::AddConstraint, op);
+        }
         for (n, def) in fk_defs(&t.foreign_keys) {
             let op = PgOp::AddConstraint {
                 table: name.clone(),
@@ -42,6 +53,13 @@ pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
         // Its indexes come as their own changes (diff lists them after the table).
         comments(steps, t, None);
     }
+}
+
+/// Whether a CHECK is `NOT VALID` (the server's definition says so).
+pub(crate) fn not_valid(c: &crate::model::Check) -> bool {
+    c.definition
+        .as_deref()
+        .is_some_and(|d| d.ends_with(" NOT VALID"))
 }
 
 /// Drops tables children first; foreign keys inside a cycle of dropped tables go first.

@@ -133,12 +133,23 @@ pub fn table_ddl(s: &Schema, t: &Table) -> String {
     let name = qual(t.schema.as_deref().unwrap_or("public"), &t.name);
     let mut bare = t.clone();
     bare.foreign_keys.clear();
+    // CREATE TABLE ignores NOT VALID, so such a CHECK is added after it, as a foreign key is.
+    let (later, now): (Vec<_>, Vec<_>) = bare.checks.into_iter().partition(|c| {
+        c.definition
+            .as_deref()
+            .is_some_and(|d| d.ends_with(" NOT VALID"))
+    });
+    bare.checks = now;
     let mut out = vec![format!("{};", create_table(&bare))];
-    for f in &t.foreign_keys {
+    let added = later
+        .iter()
+        .map(|c| (&c.name, &c.definition))
+        .chain(t.foreign_keys.iter().map(|f| (&f.name, &f.definition)));
+    for (n, def) in added {
         out.push(format!(
             "ALTER TABLE {name} ADD CONSTRAINT {} {};",
-            ident(f.name.as_deref().unwrap_or_default()),
-            f.definition.clone().unwrap_or_default()
+            ident(n.as_deref().unwrap_or_default()),
+            def.clone().unwrap_or_default()
         ));
     }
     for i in t.indexes.values() {
