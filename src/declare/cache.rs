@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Changes whenever the stored form or what goes into the key changes.
-pub const FORMAT: &str = "schemadiff catalog cache 1";
+pub const FORMAT: &str = "schemadiff catalog cache 2";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);

@@ -156,7 +156,53 @@ pub fn diff_postgres(from: &Schema, to: &Schema, renames: &Renames) -> Changeset
         |before, after| Change::AlterSequence { before, after },
     );
     changes.extend(diff_tables(from, to, renames, true).changes);
-    Changeset { changes }
+    Changeset {
+        changes: view_index_changes(changes),
+    }
+}
+
+/// A materialized view dropped and created again only because its indexes differ becomes
+/// the index changes alone.
+fn view_index_changes(changes: Vec<Change>) -> Vec<Change> {
+    let bare = |v: &View| View {
+        indexes: Default::default(),
+        ..v.clone()
+    };
+    let recreated: Vec<(View, View)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(old) => changes.iter().find_map(|c| match c {
+                Change::CreateView(new)
+                    if new.schema == old.schema
+                        && new.name == old.name
+                        && bare(new) == bare(old) =>
+                {
+                    Some((old.clone(), new.clone()))
+                }
+                _ => None,
+            }),
+            _ => None,
+        })
+        .collect();
+    let same = |v: &View| {
+        recreated
+            .iter()
+            .any(|(o, _)| o.schema == v.schema && o.name == v.name)
+    };
+    let mut out: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| !matches!(c, Change::DropView(v) | Change::CreateView(v) if same(v)))
+        .collect();
+    for (old, new) in recreated {
+        diff_named(
+            &old.indexes,
+            &new.indexes,
+            &mut out,
+            Change::DropIndex,
+            Change::CreateIndex,
+        );
+    }
+    out
 }
 
 /// Drops, alters (same key, other value), then creates, each in key order.

@@ -252,6 +252,9 @@ pub struct View {
     pub depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// PostgreSQL: the indexes of a materialized view, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub indexes: BTreeMap<String, Index>,
 }
 
 /// A trigger on `table`. `sql` is its canonical `CREATE TRIGGER` statement.

@@ -197,6 +197,19 @@ impl Relations {
         for row in rows {
             let relid: i64 = row.get("relid");
             let parts = self.index_parts(relid, row);
+            if let Some(Rel::View(key)) = self.by_oid.get(&relid) {
+                if let Some(view) = schema.views.get_mut(key) {
+                    let index = view_index(row, key, parts);
+                    if !row.get::<_, bool>("indisvalid") {
+                        invalid.push(qualified_key(
+                            view.schema.as_deref().unwrap_or(""),
+                            &index.name,
+                        ));
+                    }
+                    view.indexes.insert(index.name.clone(), index);
+                }
+                continue;
+            }
             let Some(table) = self.table(schema, relid) else {
                 continue;
             };
@@ -343,6 +356,18 @@ fn index(row: &Row, table: &Table, columns: Vec<IndexPart>) -> Index {
     Index {
         name: row.get("name"),
         table: qualified_key(&ns, &table.name),
+        unique: row.get("indisunique"),
+        columns,
+        predicate: row.get("predicate"),
+        definition: Some(row.get("definition")),
+    }
+}
+
+/// An index of the materialized view `key`.
+fn view_index(row: &Row, key: &str, columns: Vec<IndexPart>) -> Index {
+    Index {
+        name: row.get("name"),
+        table: key.to_string(),
         unique: row.get("indisunique"),
         columns,
         predicate: row.get("predicate"),

@@ -213,6 +213,8 @@ pub enum PgPhase {
     SequenceOwnedBy,
     CreateIndex,
     CreateView,
+    /// Indexes of materialized views created (again) in `CreateView`.
+    CreateViewIndex,
     Comment,
     DropSequence,
     DropEnum,
@@ -383,6 +385,16 @@ pub fn plan_postgres_with(
     table::create_tables(&mut steps, &created_tables);
     table::drop_tables(&mut steps, &dropped_tables, &created_tables);
     dependent_views(&mut views, &affected, from, to);
+    // A view created again brings its indexes; its own index changes are then moot.
+    // A view dropped takes its indexes with it.
+    steps.list.retain(|s| match &s.op {
+        PgOp::CreateIndex(i) => !views.1.iter().any(|v| view_key(v) == i.table),
+        PgOp::DropIndex { schema, name } => !views
+            .0
+            .iter()
+            .any(|v| v.schema.as_deref() == Some(schema.as_str()) && v.indexes.contains_key(name)),
+        _ => true,
+    });
     order_views(&mut steps, views, from, to);
     for tc in changes.changes.iter().filter_map(|c| match c {
         Change::AlterTable(tc) if tc.sources.iter().any(|(_, s)| s.is_none()) => Some(tc),
@@ -429,7 +441,7 @@ fn index_renames(changes: &Changeset, from: &Schema) -> Vec<(String, String, Str
 
 fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
     let mut hazards = Vec::new();
-    if from.tables.contains_key(&index.table) {
+    if from.tables.contains_key(&index.table) || from.views.contains_key(&index.table) {
         hazards.push(hazard(
             HazardKind::IndexBuild,
             format!(
@@ -537,6 +549,9 @@ fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, 
     for key in dependency_order(&keys, &edges(to)) {
         if let Some(v) = creates.iter().find(|v| view_key(v) == key) {
             steps.push(PgPhase::CreateView, PgOp::CreateView(v.clone()));
+            for index in v.indexes.values() {
+                steps.push(PgPhase::CreateViewIndex, PgOp::CreateIndex(index.clone()));
+            }
             if v.comment.is_some() {
                 let on = CommentOn::View {
                     view: TableName {

@@ -188,6 +188,9 @@ pub fn views_ddl(s: &Schema) -> String {
     for key in crate::plan::order::dependency_order(&keys, &edges) {
         let v = &s.views[key];
         out.push(format!("{};", v.sql));
+        for i in v.indexes.values() {
+            out.push(format!("{};", i.definition.clone().unwrap_or_default()));
+        }
         let kind = if v.materialized {
             "MATERIALIZED VIEW"
         } else {
