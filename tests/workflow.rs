@@ -542,3 +542,23 @@ fn history_range_stamp_purge_and_generate_from_db() {
     ok(&dir, &["stamp", "head", "--purge"]);
     assert_eq!(heads(&dir), vec![v2]);
 }
+
+#[test]
+fn an_empty_revision_carries_no_hazards_so_strict_lets_it_through() {
+    let dir = project("wf_empty_strict");
+    ok(&dir, &["generate", "-m", "v1"]);
+    // Going back to nothing would drop every table: blocking hazards for a real revision.
+    for entry in std::fs::read_dir(dir.join("schemas")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    std::fs::write(dir.join("schemas/empty.sql"), "").unwrap();
+    let strict = sd(&dir, &["generate", "-m", "drop all", "--strict"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(
+        strict.stderr.contains("hazard[deletes-data]"),
+        "{}",
+        strict.stderr
+    );
+    let empty = ok(&dir, &["generate", "-m", "data fix", "--empty", "--strict"]);
+    assert!(!empty.stderr.contains("hazard["), "{}", empty.stderr);
+}

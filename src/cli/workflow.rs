@@ -88,11 +88,12 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     super::sqlite_has_no_lock_options(&a.safety)?;
     let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
     let blocked = plan::blocking(&up, &allowed);
-    for (_, h) in &up.hazards {
+    // An --empty revision holds none of the plan, so none of its hazards.
+    for (_, h) in up.hazards.iter().filter(|_| !a.empty) {
         let info = h.kind.info();
         eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
     }
-    if a.safety.strict && !blocked.is_empty() {
+    if a.safety.strict && !a.empty && !blocked.is_empty() {
         eprintln!(
             "--strict: {} blocking hazard(s); nothing written",
             blocked.len()
