@@ -695,3 +695,58 @@ fn a_not_valid_check_survives_the_snapshot_so_generate_finds_nothing_more() {
         again.stderr
     );
 }
+
+fn cache_entries(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn check_reads_replayed_revisions_from_the_catalog_cache_and_still_sees_drift() {
+    let db = TestDb::create("wf_check_cache");
+    let dir = project("pg_wf_check_cache", &db);
+    let cache = common::temp_dir("pg_wf_check_cache_dir");
+    let with_cache =
+        |args: &[&str]| common::run_env(&dir, args, &[("SCHEMADIFF_CACHE_DIR", &cache)]);
+    ok(&dir, &["generate", "-m", "first"]);
+    ok(&dir, &["upgrade", "head"]);
+    let first = with_cache(&["check"]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    // snapshots/, schemas/ and the replay of the applied revisions.
+    assert_eq!(cache_entries(&cache), 3);
+    let second = with_cache(&["check"]);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    assert_eq!(
+        cache_entries(&cache),
+        3,
+        "the second check stored nothing new"
+    );
+    // The live database is always read: drift shows with every entry cached.
+    db.client()
+        .batch_execute("ALTER TABLE tasks ADD COLUMN extra int")
+        .unwrap();
+    let drift = with_cache(&["check"]);
+    assert_eq!(drift.code, 1, "{}", drift.stdout);
+    assert!(drift.stdout.contains("[drift]"), "{}", drift.stdout);
+    assert_eq!(cache_entries(&cache), 3);
+    // Another revision is another replay.
+    db.client()
+        .batch_execute("ALTER TABLE tasks DROP COLUMN extra")
+        .unwrap();
+    std::fs::write(dir.join("schemas/schema.sql"), V2).unwrap();
+    ok(&dir, &["generate", "-m", "second"]);
+    ok(&dir, &["upgrade", "head"]);
+    let after = with_cache(&["check"]);
+    assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
+    assert!(cache_entries(&cache) > 3);
+}

@@ -96,6 +96,11 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
 
 /// The schema the applied revisions produce, from an empty scratch database.
 fn replay(p: &Project, g: &crate::revision::Graph, heads: &[String]) -> Result<Schema, Error> {
+    if super::workflow::is_postgres(p) {
+        let goal = g.closure(heads.iter().map(String::as_str));
+        let revs: Vec<_> = g.ordered().filter(|r| goal.contains(&r.id)).collect();
+        return super::workflow_pg::replay(p, &revs);
+    }
     let mut scratch = Db::scratch(p)?;
     scratch.engine().ensure_tables()?;
     let goal = g.closure(heads.iter().map(String::as_str));

@@ -159,3 +159,80 @@ fn split_no_transaction(sql: &str) -> (String, String, String) {
     };
     (text(&parts.before), text(&parts.inside), text(&parts.after))
 }
+
+/// Statements per transaction when revisions are replayed into a scratch database: one
+/// transaction per revision would take a lock per table and index, and a revision that
+/// creates a few thousand tables exhausts the server's lock table (`out of shared memory`).
+/// Nothing needs the replay to be atomic: the database is thrown away.
+const REPLAY_BATCH: usize = 200;
+
+/// The schema `revs` (in order) produce on PostgreSQL: from the catalog cache when the same
+/// revision texts were replayed on the same server before, else replayed into a scratch
+/// database on the dev server (and stored).
+pub fn replay(p: &Project, revs: &[&crate::revision::Revision]) -> Result<Schema, Error> {
+    use crate::declare::{cache, SourceFile};
+    let server = dev_config(p)?;
+    let files: Vec<SourceFile> = revs
+        .iter()
+        .map(|r| SourceFile {
+            path: r.path.clone(),
+            text: r.up.clone(),
+        })
+        .collect();
+    // No schema is named with a NUL: this marks replays apart from declared files.
+    let marker = ["\0replayed revisions".to_string()];
+    let cache = cache::Cache::from_env();
+    cache::cached(&files, &server, &marker, cache.as_ref(), || {
+        replay_into_scratch(&server, revs)
+    })
+    .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
+}
+
+fn replay_into_scratch(
+    server: &postgres::Config,
+    revs: &[&crate::revision::Revision],
+) -> Result<Schema, crate::declare::Error> {
+    use crate::declare::{db_message, Error as DeclareError, ScratchDb};
+    let db = ScratchDb::create(server)?;
+    let mut client = db.connect()?;
+    for rev in revs {
+        let fail = |statement: &str, message: String| DeclareError::Scratch {
+            message: format!(
+                "replaying revision {} ({}): `{}`: {message}",
+                rev.id,
+                rev.path.display(),
+                statement.lines().next().unwrap_or_default()
+            ),
+        };
+        let parts = apply::postgres::split_section(&rev.up).map_err(|e| fail("", e.message))?;
+        for s in &parts.before {
+            client
+                .batch_execute(&s.text)
+                .map_err(|e| fail(&s.text, db_message(&e)))?;
+        }
+        for chunk in parts.inside.chunks(REPLAY_BATCH) {
+            let mut tx = client
+                .transaction()
+                .map_err(|e| fail("BEGIN", db_message(&e)))?;
+            for s in chunk {
+                tx.batch_execute(&s.text)
+                    .map_err(|e| fail(&s.text, db_message(&e)))?;
+            }
+            tx.commit().map_err(|e| fail("COMMIT", db_message(&e)))?;
+        }
+        for s in &parts.after {
+            client
+                .batch_execute(&s.text)
+                .map_err(|e| fail(&s.text, db_message(&e)))?;
+        }
+        let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+    }
+    let schema = crate::introspect::postgres::introspect(&mut client, &[])
+        .map_err(|e| DeclareError::Scratch {
+            message: db_message(&e),
+        })?
+        .schema;
+    drop(client);
+    drop(db);
+    Ok(schema)
+}

@@ -183,8 +183,23 @@ pub fn declare_postgres_cached(
     only: &[String],
     cache: Option<&Cache>,
 ) -> Result<Schema, Error> {
+    cached(files, server, only, cache, || {
+        declare_postgres_in(files, server, only)
+    })
+}
+
+/// The model `miss` computes from `files` on `server` (read back for `only`), through
+/// `cache` when one is given: a stored model for the same key is returned without calling
+/// `miss`; otherwise what `miss` returns is stored.
+pub fn cached<E: From<Error>>(
+    files: &[SourceFile],
+    server: &Config,
+    only: &[String],
+    cache: Option<&Cache>,
+    miss: impl FnOnce() -> Result<Schema, E>,
+) -> Result<Schema, E> {
     let Some(cache) = cache else {
-        return declare_postgres_in(files, server, only);
+        return miss();
     };
     // Not reachable: the same error the scratch database would give, without a second
     // wait for the connection timeout.
@@ -194,13 +209,13 @@ pub fn declare_postgres_cached(
     let id = server_id(&mut client, server);
     drop(client);
     let Ok(id) = id else {
-        return declare_postgres_in(files, server, only);
+        return miss();
     };
     let key = key(files, &id, only);
     if let Some(schema) = cache.get(&key) {
         return Ok(schema);
     }
-    let schema = declare_postgres_in(files, server, only)?;
+    let schema = miss()?;
     cache.put(&key, &schema);
     Ok(schema)
 }

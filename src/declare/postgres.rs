@@ -223,6 +223,9 @@ pub fn db_message(e: &postgres::Error) -> String {
             if let Some(d) = db.detail() {
                 text = format!("{text} ({d})");
             }
+            if let Some(h) = db.hint() {
+                text = format!("{text}; the server's hint: {h}");
+            }
             text
         }
         None => e.to_string(),
