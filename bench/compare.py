@@ -188,10 +188,10 @@ def run_inner(engine, n, runs):
         ]
 
     def alembic():
-        _, rss, out = timed([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "compare", urls["live"], str(pickle_path)],
-                            capture=True)
+        proc, rss, out = timed([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "compare", urls["live"],
+                                str(pickle_path)], capture=True)
         r = json.loads(out)
-        return r["seconds"], rss, r["diffs"]
+        return r["seconds"], rss, r["diffs"], proc
 
     sizes = {"schema_sql_bytes": schema.stat().st_size, "changed_sql_bytes": changed.stat().st_size}
     record({"engine": engine, "n": n, "kind": "meta", "edits": edits, "load_seconds": load_s, "runs": runs,
@@ -216,9 +216,9 @@ def run_inner(engine, n, runs):
             cmd, cwd, e, ok = mk()
             sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
             record({"engine": engine, "n": n, "tool": name, "run": r, "seconds": sec, "rss_kb": rss, "load": la})
-        sec, rss, diffs = alembic()
+        sec, rss, diffs, proc = alembic()
         record({"engine": engine, "n": n, "tool": "alembic_check", "run": r, "seconds": sec, "rss_kb": rss,
-                "load": la, "diffs": diffs})
+                "load": la, "diffs": diffs, "process_seconds": proc})
         if engine == "pg":
             cmd = [f"{VENV_MIGRA}/bin/migra", "--unsafe", urls["live"], urls["target"]]
             sec, rss, _ = timed(cmd, ok=(0, 2))
@@ -326,10 +326,13 @@ def report():
             rs = rounds.get((engine, n), [])
             la = ", ".join(r["load_start"] for r in rs)
             st = max((r["steal_pct"] for r in rs), default=0)
-            diffs = sorted({r.get("diffs") for r in recs if r.get("tool") == "alembic_check" and r["engine"] == engine and r["n"] == n})
+            al = [r for r in recs if r.get("tool") == "alembic_check" and r["engine"] == engine and r["n"] == n]
+            diffs = sorted({r.get("diffs") for r in al})
+            proc = fmt(statistics.median([r["process_seconds"] for r in al])) if al else "–"
             lines.append(f"- {n:,} tables: schema.sql {m['schema_sql_bytes'] // 1024} KiB; changes {m['edits']}; "
                          f"loading live + target took {m['load_seconds']:.1f} s; 1-min load average at the start of each round: {la}; "
-                         f"CPU steal ≤ {st:.1f} %; Alembic reported {diffs} differences.")
+                         f"CPU steal ≤ {st:.1f} %; Alembic reported {diffs} differences; the Alembic process "
+                         f"(Python start, imports, loading the pickled models, the timed part) took {proc}.")
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     plot(med)
