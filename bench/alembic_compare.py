@@ -7,6 +7,8 @@ compare URL PICKLE  load that MetaData, then time what `alembic check` does with
                     connect to the live database, reflect it and compare
                     (alembic.autogenerate.compare_metadata on MigrationContext.configure).
                     Prints {"seconds": …, "diffs": …} as JSON.
+count URL PICKLE    the same comparison, untimed, counting the SQL statements it sends
+                    (a SQLAlchemy before_cursor_execute listener). Prints {"statements": …}.
 """
 import json
 import pickle
@@ -16,7 +18,7 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, event
 
 
 def main():
@@ -32,6 +34,13 @@ def main():
     with open(path, "rb") as f:
         md = pickle.load(f)
     engine = create_engine(url)
+    if what == "count":
+        sent = []
+        event.listen(engine, "before_cursor_execute", lambda *a: sent.append(1))
+        with engine.connect() as conn:
+            compare_metadata(MigrationContext.configure(conn), md)
+        print(json.dumps({"statements": len(sent)}))
+        return
     t0 = time.perf_counter()
     with engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), md)

@@ -228,6 +228,11 @@ def run_inner(engine, n, runs):
         record({"engine": engine, "n": n, "kind": "round", "run": r, "load_start": la, "load_end": loadavg(),
                 "steal_pct": round(st, 2)})
         print(f"[{engine} {n}] round {r + 1}/{runs} done (load {la} -> {loadavg()}, steal {st:.1f} %)", flush=True)
+    if n <= 500:
+        # Statements Alembic sends (untimed; grows with the tables, so the small sizes tell).
+        out = subprocess.run([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "count", urls["live"],
+                              str(pickle_path)], check=True, capture_output=True, text=True).stdout
+        record({"engine": engine, "n": n, "kind": "alembic_statements", **json.loads(out)})
     if work.exists():
         shutil.rmtree(work)
 
@@ -329,10 +334,12 @@ def report():
             al = [r for r in recs if r.get("tool") == "alembic_check" and r["engine"] == engine and r["n"] == n]
             diffs = sorted({r.get("diffs") for r in al})
             proc = fmt(statistics.median([r["process_seconds"] for r in al])) if al else "–"
+            cnt = [r["statements"] for r in recs if r.get("kind") == "alembic_statements" and r["engine"] == engine and r["n"] == n]
+            cnt = f" It sent {cnt[0]:,} SQL statements." if cnt else ""
             lines.append(f"- {n:,} tables: schema.sql {m['schema_sql_bytes'] // 1024} KiB; changes {m['edits']}; "
                          f"loading live + target took {m['load_seconds']:.1f} s; 1-min load average at the start of each round: {la}; "
                          f"CPU steal ≤ {st:.1f} %; Alembic reported {diffs} differences; the Alembic process "
-                         f"(Python start, imports, loading the pickled models, the timed part) took {proc}.")
+                         f"(Python start, imports, loading the pickled models, the timed part) took {proc}.{cnt}")
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     plot(med)
