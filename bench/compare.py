@@ -27,6 +27,11 @@ PG = os.environ.get("PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 VENV = os.environ.get("VENV", "")
 VENV_MIGRA = os.environ.get("VENV_MIGRA", "")
 NO_CACHE = os.environ.get("NO_CACHE", "")
+ONLY = {t for t in os.environ.get("ONLY", "").split(",") if t}  # measurements to run; empty: all
+
+
+def want(tool):
+    return not ONLY or tool.replace("_nocache", "").replace("_cache", "") in ONLY
 HERE = Path(__file__).resolve().parent
 PREFIX = "schemadiff_bench_cmp_"
 
@@ -146,22 +151,25 @@ def run_inner(engine, n, runs):
 
     # Alembic's models: changed.sql reflected from the target database (untimed).
     pickle_path = d / "target_metadata.pickle"
-    subprocess.run([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "prepare", urls["target"], str(pickle_path)],
-                   check=True, stdout=subprocess.DEVNULL)
+    if want("alembic_check"):
+        subprocess.run([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "prepare", urls["target"], str(pickle_path)],
+                       check=True, stdout=subprocess.DEVNULL)
 
     # The projects: one revision from schema.sql (untimed), kept pristine.
     pristine = d / "project"
-    subprocess.run([SD, "init", str(pristine), "--dialect", dialect], check=True, env=env, stdout=subprocess.DEVNULL)
     penv = dict(env, DATABASE_URL=urls["check"])
-    # One revision per 500 tables (history_*.sql), then the rest: PostgreSQL cannot replay a
-    # revision of 2,000 tables in one transaction (out of shared memory).
-    for step in sorted(d.glob("history_*.sql")) + [schema]:
-        shutil.copy(step, pristine / "schemas" / "schema.sql")
-        subprocess.run([SD, "generate", "-m", step.stem], cwd=pristine, check=True, env=penv,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     checkproj = d / "check_project"
-    shutil.copytree(pristine, checkproj)
-    subprocess.run([SD, "stamp", "head"], cwd=checkproj, check=True, env=penv, stdout=subprocess.DEVNULL)
+    if want("sd_generate") or want("sd_check"):
+        subprocess.run([SD, "init", str(pristine), "--dialect", dialect], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # One revision per 500 tables (history_*.sql), then the rest: PostgreSQL cannot replay
+        # a revision of 2,000 tables in one transaction (out of shared memory).
+        for step in sorted(d.glob("history_*.sql")) + [schema]:
+            shutil.copy(step, pristine / "schemas" / "schema.sql")
+            subprocess.run([SD, "generate", "-m", step.stem], cwd=pristine, check=True, env=penv,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.copytree(pristine, checkproj)
+        subprocess.run([SD, "stamp", "head"], cwd=checkproj, check=True, env=penv, stdout=subprocess.DEVNULL)
     work = d / "work"
 
     def fresh_work():
@@ -187,9 +195,12 @@ def run_inner(engine, n, runs):
             (f"sd_declare{sfx}", lambda f=vflags: (sd("inspect", [str(schema)] + dev, f), None, penv, (0,))),
             (f"sd_diff_declared{sfx}", lambda f=vflags: (sd("diff", ["--from", str(schema), "--to", str(changed)] + dev, f), None, penv, (0,))),
             (f"sd_diff_live{sfx}", lambda f=vflags: (sd("diff", ["--from", urls["live"], "--to", str(changed)], f), None, penv, (0,))),
+            (f"sd_diff_live2live{sfx}", lambda f=vflags: (sd("diff", ["--from", urls["live"], "--to", urls["target"]], f), None, penv, (0,))),
             (f"sd_generate{sfx}", lambda f=vflags: (sd("generate", ["-m", "x"], f), work, penv, (0,))),
             (f"sd_check{sfx}", lambda f=vflags: (sd("check", [], f), checkproj, penv, (0,))),
         ]
+
+    measures = [m for m in measures if want(m[0])]
 
     def alembic():
         proc, rss, out = timed([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "compare", urls["live"],
@@ -220,10 +231,11 @@ def run_inner(engine, n, runs):
             cmd, cwd, e, ok = mk()
             sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
             record({"engine": engine, "n": n, "tool": name, "run": r, "seconds": sec, "rss_kb": rss, "load": la})
-        sec, rss, diffs, proc = alembic()
-        record({"engine": engine, "n": n, "tool": "alembic_check", "run": r, "seconds": sec, "rss_kb": rss,
-                "load": la, "diffs": diffs, "process_seconds": proc})
-        if engine == "pg":
+        if want("alembic_check"):
+            sec, rss, diffs, proc = alembic()
+            record({"engine": engine, "n": n, "tool": "alembic_check", "run": r, "seconds": sec, "rss_kb": rss,
+                    "load": la, "diffs": diffs, "process_seconds": proc})
+        if engine == "pg" and want("migra"):
             cmd = [f"{VENV_MIGRA}/bin/migra", "--unsafe", urls["live"], urls["target"]]
             sec, rss, _ = timed(cmd, ok=(0, 2))
             record({"engine": engine, "n": n, "tool": "migra", "run": r, "seconds": sec, "rss_kb": rss, "load": la})
@@ -232,7 +244,7 @@ def run_inner(engine, n, runs):
         record({"engine": engine, "n": n, "kind": "round", "run": r, "load_start": la, "load_end": loadavg(),
                 "steal_pct": round(st, 2)})
         print(f"[{engine} {n}] round {r + 1}/{runs} done (load {la} -> {loadavg()}, steal {st:.1f} %)", flush=True)
-    if n <= 500:
+    if n <= 500 and want("alembic_check"):
         # Statements Alembic sends (untimed; grows with the tables, so the small sizes tell).
         out = subprocess.run([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "count", urls["live"],
                               str(pickle_path)], check=True, capture_output=True, text=True).stdout
@@ -250,6 +262,7 @@ LABELS = [
     ("sd_declare", "schemadiff `inspect` of schema.sql (declare)"),
     ("sd_diff_declared", "schemadiff `diff` schema.sql → changed.sql (two declared)"),
     ("sd_diff_live", "schemadiff `diff` live → changed.sql (end to end)"),
+    ("sd_diff_live2live", "schemadiff `diff` live → target database (two live, as migra)"),
     ("sd_generate", "schemadiff `generate` (offline, snapshots → schemas)"),
     ("sd_check", "schemadiff `check` (live database at head)"),
     ("alembic_check", "Alembic: reflect live + `compare_metadata` (what `alembic check` does)"),
@@ -313,7 +326,7 @@ def report():
         for alt in ["alembic_check", "migra"]:
             if not any((engine, n, alt) in med for n in ns):
                 continue
-            for sd_t in ["sd_generate", "sd_diff_live", "sd_check", "sd_introspect"]:
+            for sd_t in ["sd_generate", "sd_diff_live", "sd_diff_live2live", "sd_check", "sd_introspect"]:
                 for s in sfxs:
                     cells = []
                     for n in ns:
