@@ -333,6 +333,8 @@ def report():
                         a, b = med.get((engine, n, alt)), med.get((engine, n, sd_t + s))
                         cells.append(f"{a / b:.1f}×" if a and b else "–")
                     sl = {"": "", "_nocache": " (no cache)", "_cache": " (warm cache)"}[s]
+                    if all(c == "–" for c in cells):
+                        continue
                     lines.append(f"| {alt} / {sd_t}{sl} | " + " | ".join(cells) + " |")
         lines.append("\nPeak resident memory (GNU time `%M`, median, MiB):\n")
         lines.append("| process | " + " | ".join(f"{n:,}" for n in ns) + " |")
@@ -368,13 +370,17 @@ def plot(med):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
     for ax, engine, title in [(axes[0], "pg", "PostgreSQL 15"), (axes[1], "sqlite", "SQLite")]:
-        series = sorted({k[2] for k in med if k[0] == engine})
+        order = [l[0] for l in LABELS]
+        base = lambda t: t.replace("_nocache", "").replace("_cache", "")
+        series = sorted({k[2] for k in med if k[0] == engine}, key=lambda t: (order.index(base(t)), t))
+        colors = plt.get_cmap("tab10")
         for t in series:
             pts = sorted((n, s) for (e, n, tt), s in med.items() if e == engine and tt == t)
             if not pts:
                 continue
-            style = "--" if t in ("alembic_check", "migra") else "-"
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=t)
+            style = "--" if t in ("alembic_check", "migra") else (":" if t.endswith("_cache") else "-")
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=t,
+                    color=colors(order.index(base(t)) % 10))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(title)
