@@ -317,12 +317,17 @@ def report():
             cells = []
             for n in ns:
                 v = times.get((engine, n, t))
-                cells.append(f"{fmt(med[(engine, n, t)])} [{fmt(min(v))} – {fmt(max(v))}]" if v else "–")
+                if v and len(v) > 1:
+                    cells.append(f"{fmt(med[(engine, n, t)])} [{fmt(min(v))} – {fmt(max(v))}]")
+                else:
+                    cells.append(f"{fmt(v[0])} (1 run)" if v else "–")
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("\nRatios: median of the alternative / median of schemadiff (higher: schemadiff faster).\n")
         lines.append("| ratio | " + " | ".join(f"{n:,}" for n in ns) + " |")
         lines.append("|---|" + "---|" * len(ns))
-        sfxs = [s for s in ["", "_nocache", "_cache"] if any((engine, n, "sd_generate" + s) in med for n in ns)]
+        sfxs = [s for s in ["", "_nocache", "_cache"]
+                if any(k[0] == engine and k[2].startswith("sd_") and k[2].endswith(s) for k in med)
+                and (s or not any(k[0] == engine and k[2].endswith("cache") for k in med))]
         for alt in ["alembic_check", "migra"]:
             if not any((engine, n, alt) in med for n in ns):
                 continue
@@ -386,7 +391,8 @@ def plot(med):
         ax.set_title(title)
         ax.set_xlabel("tables")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     axes[0].set_ylabel("median wall time (s)")
     fig.suptitle("schemadiff vs Alembic (reflect + compare) vs migra: time against schema size")
     fig.tight_layout()

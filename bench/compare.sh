@@ -7,7 +7,7 @@
 #   SCHEMADIFF=/path/to/schemadiff bench/compare.sh   # time another build (default: builds this tree)
 #
 # Environment: SIZES (default 100,500,2000,5000), ENGINES (pg,sqlite), RUNS (runs per size,
-# default "100:5,500:5,2000:3,5000:1"), PG_SERVER (postgresql://postgres@127.0.0.1:5432, a
+# default "100:3,500:3,2000:3,5000:1"), PG_SERVER (postgresql://postgres@127.0.0.1:5432, a
 # user that may create databases), OUT (bench/out/compare), SCHEMADIFF, SKIP_BUILD=1.
 # Creates databases schemadiff_bench_cmp_{live,target,check}_N and drops them at the end,
 # also on error or Ctrl-C. Python tools live in throwaway venvs under bench/out/.
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SIZES=${SIZES:-100,500,2000,5000}
 ENGINES=${ENGINES:-pg,sqlite}
-RUNS=${RUNS:-100:5,500:5,2000:3,5000:1}
+RUNS=${RUNS:-100:3,500:3,2000:3,5000:1}
 export PG_SERVER=${PG_SERVER:-postgresql://postgres@127.0.0.1:5432}
 export OUT=${OUT:-$ROOT/bench/out/compare}
 export VENV=$ROOT/bench/out/venv
