@@ -713,11 +713,10 @@ pub fn change(model: &mut Model) -> Edits {
             }
         }
         if kind == 6 {
-            // To an earlier table that can be a target, 5–25 tables back.
-            let parent = targets
-                .iter()
-                .rev()
-                .find(|(name, _)| *name < t.name && name.as_str() <= format!("t{:04}", i - 5).as_str());
+            // To the nearest table at least 5 back that can be a target.
+            let parent = targets.iter().rev().find(|(name, _)| {
+                *name < t.name && name.as_str() <= format!("t{:04}", i - 5).as_str()
+            });
             match parent {
                 Some((parent, ty)) => {
                     let kind = if *ty == "uuid" { Kind::Uuid } else { Kind::Big };
@@ -770,12 +769,14 @@ pub fn change(model: &mut Model) -> Edits {
     let referenced = |tables: &[Table], name: &str| -> bool {
         let prefix = format!("{name} ");
         tables.iter().any(|t| {
-            t.cols
-                .iter()
-                .any(|c| c.references.as_deref().is_some_and(|r| r.starts_with(&prefix)))
-                || t.view.as_deref().is_some_and(|v| {
-                    v.contains(&format!("JOIN {name} ")) && t.name != name
-                })
+            t.cols.iter().any(|c| {
+                c.references
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with(&prefix))
+            }) || t
+                .view
+                .as_deref()
+                .is_some_and(|v| v.contains(&format!("JOIN {name} ")) && t.name != name)
         })
     };
     let mut dropped = Vec::new();
