@@ -1,0 +1,406 @@
+"""The timing part of bench/compare.sh; run with the venv's python, not on its own.
+
+  compare.py run ENGINE N RUNS   one engine (pg | sqlite) and size, results appended to
+                                 $OUT/results.jsonl
+  compare.py report              $OUT/results.md (medians, ratios, peak memory) and
+                                 $OUT/performance.png
+
+Environment (set by compare.sh): SCHEMADIFF (binary), GEN (gen_schema example), OUT,
+PG_SERVER (postgresql://user@host:port), VENV, VENV_MIGRA, NO_CACHE (where the binary
+puts --no-cache: "sub", "global" or empty when it has none).
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SD = os.environ.get("SCHEMADIFF", "")
+GEN = os.environ.get("GEN", "")
+OUT = Path(os.environ.get("OUT", "bench/out/compare")).resolve()
+PG = os.environ.get("PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+VENV = os.environ.get("VENV", "")
+VENV_MIGRA = os.environ.get("VENV_MIGRA", "")
+NO_CACHE = os.environ.get("NO_CACHE", "")
+ONLY = {t for t in os.environ.get("ONLY", "").split(",") if t}  # measurements to run; empty: all
+
+
+def want(tool):
+    return not ONLY or tool.replace("_nocache", "").replace("_cache", "") in ONLY
+HERE = Path(__file__).resolve().parent
+PREFIX = "schemadiff_bench_cmp_"
+
+created = []  # PostgreSQL databases this process created
+
+
+def psql(sql, db="postgres"):
+    subprocess.run(
+        ["psql", f"{PG}/{db}", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"),
+    )
+
+
+def create_db(name, template="template0"):
+    assert name.startswith(PREFIX)
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    created.append(name)
+    with open(OUT / "created_dbs", "a") as f:  # compare.sh's trap drops these too
+        f.write(name + "\n")
+
+
+def drop_created():
+    while created:
+        name = created.pop()
+        try:
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except Exception as e:  # keep dropping the others
+            print(f"warning: could not drop {name}: {e}", file=sys.stderr)
+
+
+def on_signal(signum, frame):
+    drop_created()
+    sys.exit(128 + signum)
+
+
+def loadavg():
+    return open("/proc/loadavg").read().split()[0]
+
+
+def steal():
+    """(steal, total) jiffies from /proc/stat, for the share of CPU the host took."""
+    f = open("/proc/stat").readline().split()[1:]
+    v = [int(x) for x in f]
+    return v[7], sum(v)
+
+
+def timed(cmd, cwd=None, env=None, ok=(0,), capture=False):
+    """Runs cmd under GNU time; returns (seconds, peak RSS in KiB, stdout)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        full = ["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd
+        t0 = time.perf_counter()
+        p = subprocess.run(full, cwd=cwd, env=env, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - t0
+        if p.returncode not in ok:
+            raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()[-2000:]}")
+        lines = [l for l in tf.read().splitlines() if l.strip()]
+        rss = int(lines[-1]) if lines else 0
+    return seconds, rss, (p.stdout.decode() if capture else "")
+
+
+def record(rec):
+    with open(OUT / "results.jsonl", "a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def run(engine, n, runs):
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        run_inner(engine, n, runs)
+    finally:
+        drop_created()
+
+
+def run_inner(engine, n, runs):
+    d = OUT / f"{engine}_{n}"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    dialect = "postgres" if engine == "pg" else "sqlite"
+    edits = subprocess.run([GEN, dialect, str(n), str(d)], check=True, capture_output=True, text=True).stdout.strip()
+    print(f"[{engine} {n}] {edits}", flush=True)
+    schema, changed = d / "schema.sql", d / "changed.sql"
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    cache_dir = d / "cache"
+    env["SCHEMADIFF_CACHE_DIR"] = str(cache_dir)
+
+    # The databases: live (schema.sql), target (changed.sql), check (a copy of live, stamped).
+    t0 = time.perf_counter()
+    if engine == "pg":
+        urls = {}
+        for role, load in [("live", "schema.load.sql"), ("target", "changed.load.sql")]:
+            name = f"{PREFIX}{role}_{n}"
+            create_db(name)
+            subprocess.run(["psql", f"{PG}/{name}", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(d / load)],
+                           check=True, stdout=subprocess.DEVNULL)
+            psql("ANALYZE", name)
+            urls[role] = f"{PG}/{name}"
+        create_db(f"{PREFIX}check_{n}", template=f"{PREFIX}live_{n}")
+        urls["check"] = f"{PG}/{PREFIX}check_{n}"
+        dev = ["--dialect", "postgres", "--dev-url", f"{PG}/postgres"]
+    else:
+        urls = {}
+        for role, load in [("live", "schema.load.sql"), ("target", "changed.load.sql")]:
+            db = d / f"{role}.db"
+            with open(d / load) as f:
+                subprocess.run(["sqlite3", "-bail", str(db)], stdin=f, check=True, stdout=subprocess.DEVNULL)
+            urls[role] = f"sqlite:///{db}"  # db is absolute: sqlite:////abs/path
+        shutil.copy(d / "live.db", d / "check.db")
+        urls["check"] = f"sqlite:///{d / 'check.db'}"
+        dev = ["--dialect", "sqlite"]
+    load_s = time.perf_counter() - t0
+    print(f"[{engine} {n}] databases loaded in {load_s:.1f} s", flush=True)
+
+    # Alembic's models: changed.sql reflected from the target database (untimed).
+    pickle_path = d / "target_metadata.pickle"
+    if want("alembic_check"):
+        subprocess.run([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "prepare", urls["target"], str(pickle_path)],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    # The projects: one revision from schema.sql (untimed), kept pristine.
+    pristine = d / "project"
+    penv = dict(env, DATABASE_URL=urls["check"])
+    checkproj = d / "check_project"
+    if want("sd_generate") or want("sd_check"):
+        subprocess.run([SD, "init", str(pristine), "--dialect", dialect], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # One revision per 500 tables (history_*.sql), then the rest: PostgreSQL cannot replay
+        # a revision of 2,000 tables in one transaction (out of shared memory).
+        for step in sorted(d.glob("history_*.sql")) + [schema]:
+            shutil.copy(step, pristine / "schemas" / "schema.sql")
+            subprocess.run([SD, "generate", "-m", step.stem], cwd=pristine, check=True, env=penv,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.copytree(pristine, checkproj)
+        subprocess.run([SD, "stamp", "head"], cwd=checkproj, check=True, env=penv, stdout=subprocess.DEVNULL)
+    work = d / "work"
+
+    def fresh_work():
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(pristine, work)
+        shutil.copy(changed, work / "schemas" / "schema.sql")
+
+    variants = [("", [])]
+    if NO_CACHE:
+        variants = [("nocache", ["--no-cache"]), ("cache", [])]
+
+    def sd(sub, args, variant_flags):
+        if NO_CACHE == "global":
+            return [SD] + variant_flags + [sub] + args
+        return [SD, sub] + variant_flags + args
+
+    measures = []
+    for vname, vflags in variants:
+        sfx = f"_{vname}" if vname else ""
+        measures += [
+            (f"sd_introspect{sfx}", lambda f=vflags: (sd("inspect", [urls["live"]], f), None, penv, (0,))),
+            (f"sd_declare{sfx}", lambda f=vflags: (sd("inspect", [str(schema)] + dev, f), None, penv, (0,))),
+            (f"sd_diff_declared{sfx}", lambda f=vflags: (sd("diff", ["--from", str(schema), "--to", str(changed)] + dev, f), None, penv, (0,))),
+            (f"sd_diff_live{sfx}", lambda f=vflags: (sd("diff", ["--from", urls["live"], "--to", str(changed)], f), None, penv, (0,))),
+            (f"sd_diff_live2live{sfx}", lambda f=vflags: (sd("diff", ["--from", urls["live"], "--to", urls["target"]], f), None, penv, (0,))),
+            (f"sd_generate{sfx}", lambda f=vflags: (sd("generate", ["-m", "x"], f), work, penv, (0,))),
+            (f"sd_check{sfx}", lambda f=vflags: (sd("check", [], f), checkproj, penv, (0,))),
+        ]
+
+    measures = [m for m in measures if want(m[0])]
+
+    def alembic():
+        proc, rss, out = timed([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "compare", urls["live"],
+                                str(pickle_path)], capture=True)
+        r = json.loads(out)
+        return r["seconds"], rss, r["diffs"], proc
+
+    sizes = {"schema_sql_bytes": schema.stat().st_size, "changed_sql_bytes": changed.stat().st_size}
+    record({"engine": engine, "n": n, "kind": "meta", "edits": edits, "load_seconds": load_s, "runs": runs,
+            "variants": [v for v, _ in variants], **sizes})
+
+    # Untimed warm-up of the cached variants: the first run fills the cache.
+    for name, mk in measures:
+        if not name.endswith("_cache"):
+            continue
+        if name.startswith("sd_generate"):
+            fresh_work()
+        cmd, cwd, e, ok = mk()
+        timed(cmd, cwd=cwd, env=e, ok=ok)
+
+    # Interleaved rounds: every tool once per round, so drift hits them alike.
+    for r in range(runs):
+        s0 = steal()
+        la = loadavg()
+        for name, mk in measures:
+            if name.startswith("sd_generate"):
+                fresh_work()
+            cmd, cwd, e, ok = mk()
+            sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
+            record({"engine": engine, "n": n, "tool": name, "run": r, "seconds": sec, "rss_kb": rss, "load": la})
+        if want("alembic_check"):
+            sec, rss, diffs, proc = alembic()
+            record({"engine": engine, "n": n, "tool": "alembic_check", "run": r, "seconds": sec, "rss_kb": rss,
+                    "load": la, "diffs": diffs, "process_seconds": proc})
+        if engine == "pg" and want("migra"):
+            cmd = [f"{VENV_MIGRA}/bin/migra", "--unsafe", urls["live"], urls["target"]]
+            sec, rss, _ = timed(cmd, ok=(0, 2))
+            record({"engine": engine, "n": n, "tool": "migra", "run": r, "seconds": sec, "rss_kb": rss, "load": la})
+        s1 = steal()
+        st = 100.0 * (s1[0] - s0[0]) / max(1, s1[1] - s0[1])
+        record({"engine": engine, "n": n, "kind": "round", "run": r, "load_start": la, "load_end": loadavg(),
+                "steal_pct": round(st, 2)})
+        print(f"[{engine} {n}] round {r + 1}/{runs} done (load {la} -> {loadavg()}, steal {st:.1f} %)", flush=True)
+    if n <= 500 and want("alembic_check"):
+        # Statements Alembic sends (untimed; grows with the tables, so the small sizes tell).
+        out = subprocess.run([f"{VENV}/bin/python", str(HERE / "alembic_compare.py"), "count", urls["live"],
+                              str(pickle_path)], check=True, capture_output=True, text=True).stdout
+        record({"engine": engine, "n": n, "kind": "alembic_statements", **json.loads(out)})
+    if work.exists():
+        shutil.rmtree(work)
+
+
+# ---------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------
+
+LABELS = [
+    ("sd_introspect", "schemadiff `inspect` of the live database (introspection)"),
+    ("sd_declare", "schemadiff `inspect` of schema.sql (declare)"),
+    ("sd_diff_declared", "schemadiff `diff` schema.sql → changed.sql (two declared)"),
+    ("sd_diff_live", "schemadiff `diff` live → changed.sql (end to end)"),
+    ("sd_diff_live2live", "schemadiff `diff` live → target database (two live, as migra)"),
+    ("sd_generate", "schemadiff `generate` (offline, snapshots → schemas)"),
+    ("sd_check", "schemadiff `check` (live database at head)"),
+    ("alembic_check", "Alembic: reflect live + `compare_metadata` (what `alembic check` does)"),
+    ("migra", "migra `--unsafe` live → target"),
+]
+
+
+def fmt(s):
+    if s is None:
+        return "–"
+    if s >= 10:
+        return f"{s:.1f} s"
+    if s >= 1:
+        return f"{s:.2f} s"
+    return f"{s * 1000:.0f} ms"
+
+
+def report():
+    recs = [json.loads(l) for l in open(OUT / "results.jsonl")]
+    meta = {(r["engine"], r["n"]): r for r in recs if r.get("kind") == "meta"}
+    rounds = {}
+    for r in recs:
+        if r.get("kind") == "round":
+            rounds.setdefault((r["engine"], r["n"]), []).append(r)
+    times, rss = {}, {}
+    for r in recs:
+        if "tool" in r:
+            k = (r["engine"], r["n"], r["tool"])
+            times.setdefault(k, []).append(r["seconds"])
+            rss.setdefault(k, []).append(r["rss_kb"])
+    tools = sorted({k[2] for k in times}, key=lambda t: ([l[0] for l in LABELS].index(t.split("_cache")[0].split("_nocache")[0]), t))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    lines = []
+    for engine in ["pg", "sqlite"]:
+        ns = sorted(n for (e, n) in meta if e == engine)
+        if not ns:
+            continue
+        lines.append(f"\n### {'PostgreSQL' if engine == 'pg' else 'SQLite'}\n")
+        lines.append("Median wall time [min – max], runs per size: " +
+                     ", ".join(f"{n:,}: {len(rounds.get((engine, n), []))}" for n in ns) + ".\n")
+        lines.append("| measurement | " + " | ".join(f"{n:,} tables" for n in ns) + " |")
+        lines.append("|---|" + "---|" * len(ns))
+        for t in tools:
+            if not any((engine, n, t) in med for n in ns):
+                continue
+            base = t.replace("_nocache", "").replace("_cache", "")
+            label = dict(LABELS).get(base, t)
+            if t.endswith("_nocache"):
+                label += ", `--no-cache`"
+            elif t.endswith("_cache"):
+                label += ", warm cache"
+            cells = []
+            for n in ns:
+                v = times.get((engine, n, t))
+                if v and len(v) > 1:
+                    cells.append(f"{fmt(med[(engine, n, t)])} [{fmt(min(v))} – {fmt(max(v))}]")
+                else:
+                    cells.append(f"{fmt(v[0])} (1 run)" if v else "–")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("\nRatios: median of the alternative / median of schemadiff (higher: schemadiff faster).\n")
+        lines.append("| ratio | " + " | ".join(f"{n:,}" for n in ns) + " |")
+        lines.append("|---|" + "---|" * len(ns))
+        sfxs = [s for s in ["", "_nocache", "_cache"]
+                if any(k[0] == engine and k[2].startswith("sd_") and k[2].endswith(s) for k in med)
+                and (s or not any(k[0] == engine and k[2].endswith("cache") for k in med))]
+        for alt in ["alembic_check", "migra"]:
+            if not any((engine, n, alt) in med for n in ns):
+                continue
+            for sd_t in ["sd_generate", "sd_diff_live", "sd_diff_live2live", "sd_check", "sd_introspect"]:
+                for s in sfxs:
+                    cells = []
+                    for n in ns:
+                        a, b = med.get((engine, n, alt)), med.get((engine, n, sd_t + s))
+                        cells.append(f"{a / b:.1f}×" if a and b else "–")
+                    sl = {"": "", "_nocache": " (no cache)", "_cache": " (warm cache)"}[s]
+                    if all(c == "–" for c in cells):
+                        continue
+                    lines.append(f"| {alt} / {sd_t}{sl} | " + " | ".join(cells) + " |")
+        lines.append("\nPeak resident memory (GNU time `%M`, median, MiB):\n")
+        lines.append("| process | " + " | ".join(f"{n:,}" for n in ns) + " |")
+        lines.append("|---|" + "---|" * len(ns))
+        for t in tools:
+            if not any((engine, n, t) in rss for n in ns):
+                continue
+            cells = [f"{statistics.median(rss[(engine, n, t)]) / 1024:.0f}" if (engine, n, t) in rss else "–" for n in ns]
+            lines.append(f"| {t} | " + " | ".join(cells) + " |")
+        lines.append("\nConditions per size:\n")
+        for n in ns:
+            m = meta[(engine, n)]
+            rs = rounds.get((engine, n), [])
+            la = ", ".join(r["load_start"] for r in rs)
+            st = max((r["steal_pct"] for r in rs), default=0)
+            al = [r for r in recs if r.get("tool") == "alembic_check" and r["engine"] == engine and r["n"] == n]
+            diffs = sorted({r.get("diffs") for r in al})
+            proc = fmt(statistics.median([r["process_seconds"] for r in al])) if al else "–"
+            cnt = [r["statements"] for r in recs if r.get("kind") == "alembic_statements" and r["engine"] == engine and r["n"] == n]
+            cnt = f" It sent {cnt[0]:,} SQL statements." if cnt else ""
+            lines.append(f"- {n:,} tables: schema.sql {m['schema_sql_bytes'] // 1024} KiB; changes {m['edits']}; "
+                         f"loading live + target took {m['load_seconds']:.1f} s; 1-min load average at the start of each round: {la}; "
+                         f"CPU steal ≤ {st:.1f} %; Alembic reported {diffs} differences; the Alembic process "
+                         f"(Python start, imports, loading the pickled models, the timed part) took {proc}.{cnt}")
+    (OUT / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    plot(med)
+
+
+def plot(med):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
+    for ax, engine, title in [(axes[0], "pg", "PostgreSQL 15"), (axes[1], "sqlite", "SQLite")]:
+        order = [l[0] for l in LABELS]
+        base = lambda t: t.replace("_nocache", "").replace("_cache", "")
+        series = sorted({k[2] for k in med if k[0] == engine}, key=lambda t: (order.index(base(t)), t))
+        colors = plt.get_cmap("tab10")
+        for t in series:
+            pts = sorted((n, s) for (e, n, tt), s in med.items() if e == engine and tt == t)
+            if not pts:
+                continue
+            style = "--" if t in ("alembic_check", "migra") else (":" if t.endswith("_cache") else "-")
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=t,
+                    color=colors(order.index(base(t)) % 10))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("tables")
+        ax.grid(True, which="both", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    axes[0].set_ylabel("median wall time (s)")
+    fig.suptitle("schemadiff vs Alembic (reflect + compare) vs migra: time against schema size")
+    fig.tight_layout()
+    fig.savefig(OUT / "performance.png", dpi=110)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "run":
+        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    else:
+        report()

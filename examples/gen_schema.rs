@@ -1,0 +1,51 @@
+//! Writes the deterministic benchmark schema of `benches/common/schema_gen.rs` for one
+//! dialect and size: `schema.sql` and `changed.sql` (declared DDL, as a user keeps it in
+//! `schemas/`), and `schema.load.sql` / `changed.load.sql` (the same statements with a
+//! transaction per 200, for loading a live database with `psql -f` or `sqlite3`), and
+//! `history_K.sql`, the first K tables for K = 500, 1,000, … below N (the steps of a project
+//! history that `bench/compare.sh` generates one revision at a time).
+//!
+//! Run: `cargo run --release --example gen_schema -- postgres|sqlite N OUT_DIR`.
+//! Prints one line: what the changed variant changed.
+
+#[path = "../benches/common/schema_gen.rs"]
+mod schema_gen;
+
+use schema_gen::{change, generate, Dialect, Model};
+
+const HISTORY_STEP: usize = 500;
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: gen_schema postgres|sqlite N OUT_DIR";
+    if args.len() != 3 {
+        return Err(usage.into());
+    }
+    let dialect = match args[0].as_str() {
+        "postgres" | "postgresql" => Dialect::Postgres,
+        "sqlite" => Dialect::Sqlite,
+        _ => return Err(usage.into()),
+    };
+    let n: usize = args[1].parse().map_err(|_| usage)?;
+    let out = PathBuf::from(&args[2]);
+    std::fs::create_dir_all(&out)?;
+    let mut model = generate(n, dialect);
+    std::fs::write(out.join("schema.sql"), model.sql())?;
+    std::fs::write(out.join("schema.load.sql"), model.load_sql())?;
+    // The first 500, 1,000, … tables, for a project history of one revision per 500 tables:
+    // PostgreSQL cannot replay a 2,000-table revision in one transaction (out of shared
+    // memory, max_locks_per_transaction).
+    for k in (HISTORY_STEP..n).step_by(HISTORY_STEP) {
+        let prefix = Model {
+            dialect,
+            tables: model.tables[..k].to_vec(),
+        };
+        std::fs::write(out.join(format!("history_{k:05}.sql")), prefix.sql())?;
+    }
+    let edits = change(&mut model);
+    std::fs::write(out.join("changed.sql"), model.sql())?;
+    std::fs::write(out.join("changed.load.sql"), model.load_sql())?;
+    println!("{edits:?}");
+    Ok(())
+}
