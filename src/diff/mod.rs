@@ -125,7 +125,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
 /// compared too. Recognized but unmanaged objects (partitioned tables) are not compared.
 pub fn diff_postgres(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
     let (renamed, mut changes) = pg_renames::rename_tables(from, to, renames);
-    let from = &renamed;
+    let from: &Schema = &renamed;
     for s in from.schemas.difference(&to.schemas) {
         changes.push(Change::DropSchema(s.clone()));
     }

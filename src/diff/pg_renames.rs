@@ -8,9 +8,17 @@
 use super::{find_table, Change, Renames};
 use crate::model::{qualified_key, Schema, Sequence, Table};
 use crate::sqltext::{quote_pg_qualified, rename_pg_ident};
+use std::borrow::Cow;
 
 /// Returns `from` as it reads after the hinted table renames, and the rename changes.
-pub fn rename_tables(from: &Schema, to: &Schema, renames: &Renames) -> (Schema, Vec<Change>) {
+pub fn rename_tables<'a>(
+    from: &'a Schema,
+    to: &Schema,
+    renames: &Renames,
+) -> (Cow<'a, Schema>, Vec<Change>) {
+    if renames.table_pairs().next().is_none() && renames.column_pairs().next().is_none() {
+        return (Cow::Borrowed(from), Vec::new());
+    }
     let mut out = from.clone();
     let mut changes = Vec::new();
     let mut done = Vec::new();
@@ -47,7 +55,7 @@ pub fn rename_tables(from: &Schema, to: &Schema, renames: &Renames) -> (Schema, 
             rename_column_refs(&mut out, &key, old, new);
         }
     }
-    (out, changes)
+    (Cow::Owned(out), changes)
 }
 
 /// Rewrites what names column `old` of table `key` (indexes, constraints, foreign keys that
@@ -112,7 +120,16 @@ fn rename_column_refs(schema: &mut Schema, key: &str, old: &str, new: &str) {
 
 /// `from` with the table and sequence renames of `changes` applied: the schema the rest of
 /// a plan works on (its tables under their new names).
-pub fn renamed_schema(from: &Schema, changes: &super::Changeset) -> Schema {
+pub fn renamed_schema<'a>(from: &'a Schema, changes: &super::Changeset) -> Cow<'a, Schema> {
+    let renames = |c: &Change| {
+        matches!(
+            c,
+            Change::RenameTable { .. } | Change::RenameSequence { .. }
+        )
+    };
+    if !changes.changes.iter().any(renames) {
+        return Cow::Borrowed(from);
+    }
     let mut out = from.clone();
     for c in &changes.changes {
         match c {
@@ -133,7 +150,7 @@ pub fn renamed_schema(from: &Schema, changes: &super::Changeset) -> Schema {
             _ => {}
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Renames `table` in `schema` to `new`, with every mention the server would update.

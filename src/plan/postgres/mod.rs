@@ -312,7 +312,7 @@ pub fn plan_postgres_with(
 ) -> PgPlan {
     // Renamed tables are existing tables under their new names for everything below.
     let renamed = crate::diff::renamed_schema(from, changes);
-    let from = &renamed;
+    let from: &Schema = &renamed;
     let mut steps = Steps::default();
     let mut affected: BTreeSet<String> = BTreeSet::new();
     let mut created_tables = Vec::new();
