@@ -41,17 +41,9 @@ pub enum Change {
     CreateSequence(Sequence),
     DropSequence(Sequence),
     /// PostgreSQL: `ALTER TABLE schema.from RENAME TO to` (hinted).
-    RenameTable {
-        schema: String,
-        from: String,
-        to: String,
-    },
+    RenameTable(Renamed),
     /// PostgreSQL: a serial column's sequence renamed with its table.
-    RenameSequence {
-        schema: String,
-        from: String,
-        to: String,
-    },
+    RenameSequence(Renamed),
     AlterSequence {
         before: Sequence,
         after: Sequence,
@@ -69,6 +61,14 @@ pub struct TableChange {
     pub dropped: Vec<String>,
     /// Hinted renames `(old, new)` that apply.
     pub renamed: Vec<(String, String)>,
+}
+
+/// An object of namespace `schema` renamed from `from` to `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renamed {
+    pub schema: String,
+    pub from: String,
+    pub to: String,
 }
 
 impl Change {
@@ -93,11 +93,11 @@ impl Change {
             Change::AlterEnum { after, .. } => {
                 format!("type {}.{} has other labels", after.schema, after.name)
             }
-            Change::RenameTable { schema, from, to } => {
-                format!("table {schema}.{from} is renamed to {to}")
+            Change::RenameTable(r) => {
+                format!("table {}.{} is renamed to {}", r.schema, r.from, r.to)
             }
-            Change::RenameSequence { schema, from, to } => {
-                format!("sequence {schema}.{from} is renamed to {to}")
+            Change::RenameSequence(r) => {
+                format!("sequence {}.{} is renamed to {}", r.schema, r.from, r.to)
             }
             Change::CreateSequence(q) => format!("sequence {}.{} is new", q.schema, q.name),
             Change::DropSequence(q) => format!("sequence {}.{} is gone", q.schema, q.name),

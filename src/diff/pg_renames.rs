@@ -5,7 +5,7 @@
 //! columns own, when the target names them after the new table), and the renames become
 //! changes of their own that run first.
 
-use super::{find_table, Change, Renames};
+use super::{find_table, Change, Renamed, Renames};
 use crate::model::{qualified_key, Schema, Sequence, Table};
 use crate::sqltext::{quote_pg_qualified, rename_pg_ident};
 use std::borrow::Cow;
@@ -35,18 +35,18 @@ pub fn rename_tables<'a>(
         }
         done.push(before.key());
         let schema = before.schema.clone().unwrap_or_default();
-        changes.push(Change::RenameTable {
+        changes.push(Change::RenameTable(Renamed {
             schema: schema.clone(),
             from: before.name.clone(),
             to: after.name.clone(),
-        });
+        }));
         rename_table(&mut out, before, &after.name);
         for (seq_from, seq_to) in owned_sequences(&out, to, &after.key()) {
-            changes.push(Change::RenameSequence {
+            changes.push(Change::RenameSequence(Renamed {
                 schema: schema.clone(),
                 from: seq_from.clone(),
                 to: seq_to.clone(),
-            });
+            }));
             rename_sequence(&mut out, &schema, &seq_from, &seq_to);
         }
     }
@@ -121,32 +121,19 @@ fn rename_column_refs(schema: &mut Schema, key: &str, old: &str, new: &str) {
 /// `from` with the table and sequence renames of `changes` applied: the schema the rest of
 /// a plan works on (its tables under their new names).
 pub fn renamed_schema<'a>(from: &'a Schema, changes: &super::Changeset) -> Cow<'a, Schema> {
-    let renames = |c: &Change| {
-        matches!(
-            c,
-            Change::RenameTable { .. } | Change::RenameSequence { .. }
-        )
-    };
+    let renames = |c: &Change| matches!(c, Change::RenameTable(_) | Change::RenameSequence(_));
     if !changes.changes.iter().any(renames) {
         return Cow::Borrowed(from);
     }
     let mut out = from.clone();
     for c in &changes.changes {
         match c {
-            Change::RenameTable {
-                schema,
-                from: old,
-                to,
-            } => {
-                if let Some(t) = out.tables.get(&qualified_key(schema, old)).cloned() {
-                    rename_table(&mut out, &t, to);
+            Change::RenameTable(r) => {
+                if let Some(t) = out.tables.get(&qualified_key(&r.schema, &r.from)).cloned() {
+                    rename_table(&mut out, &t, &r.to);
                 }
             }
-            Change::RenameSequence {
-                schema,
-                from: old,
-                to,
-            } => rename_sequence(&mut out, schema, old, to),
+            Change::RenameSequence(r) => rename_sequence(&mut out, &r.schema, &r.from, &r.to),
             _ => {}
         }
     }

@@ -15,7 +15,7 @@ pub use lock::{valid_timeout, PgOptions};
 
 use super::hazard::{Hazard, HazardKind};
 use super::order::dependency_order;
-use crate::diff::{Change, Changeset};
+use crate::diff::{Change, Changeset, Renamed};
 use crate::model::{Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View};
 use std::collections::BTreeSet;
 
@@ -64,22 +64,10 @@ pub enum PgOp {
         to: String,
     },
     /// `ALTER TABLE … RENAME TO` (hinted).
-    RenameTable {
-        schema: String,
-        from: String,
-        to: String,
-    },
-    RenameSequence {
-        schema: String,
-        from: String,
-        to: String,
-    },
+    RenameTable(Renamed),
+    RenameSequence(Renamed),
     /// `ALTER INDEX … RENAME TO`: an index whose definition did not change but its name.
-    RenameIndex {
-        schema: String,
-        from: String,
-        to: String,
-    },
+    RenameIndex(Renamed),
     /// `ALTER TABLE … RENAME CONSTRAINT`: same definition, another name.
     RenameConstraint {
         table: TableName,
@@ -319,37 +307,22 @@ pub fn plan_postgres_with(
     let mut dropped_tables = Vec::new();
     let mut views = (Vec::new(), Vec::new());
     let renamed_indexes = index_renames(changes, from);
-    for (schema, from, to) in &renamed_indexes {
-        let op = PgOp::RenameIndex {
-            schema: schema.clone(),
-            from: from.clone(),
-            to: to.clone(),
-        };
-        steps.push(PgPhase::Rename, op);
+    for r in &renamed_indexes {
+        steps.push(PgPhase::Rename, PgOp::RenameIndex(r.clone()));
     }
     let paired = |change: &Change| match change {
-        Change::DropIndex(i) => renamed_indexes.iter().any(|(_, old, _)| *old == i.name),
-        Change::CreateIndex(i) => renamed_indexes.iter().any(|(_, _, new)| *new == i.name),
+        Change::DropIndex(i) => renamed_indexes.iter().any(|r| r.from == i.name),
+        Change::CreateIndex(i) => renamed_indexes.iter().any(|r| r.to == i.name),
         _ => false,
     };
     for change in &changes.changes {
         match change {
-            Change::RenameTable { schema, from, to } => {
-                affected.insert(crate::model::qualified_key(schema, to));
-                let op = PgOp::RenameTable {
-                    schema: schema.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                };
-                steps.push(PgPhase::Rename, op);
+            Change::RenameTable(r) => {
+                affected.insert(crate::model::qualified_key(&r.schema, &r.to));
+                steps.push(PgPhase::Rename, PgOp::RenameTable(r.clone()));
             }
-            Change::RenameSequence { schema, from, to } => {
-                let op = PgOp::RenameSequence {
-                    schema: schema.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                };
-                steps.push(PgPhase::Rename, op);
+            Change::RenameSequence(r) => {
+                steps.push(PgPhase::Rename, PgOp::RenameSequence(r.clone()))
             }
             Change::CreateIndex(_) | Change::DropIndex(_) if paired(change) => {}
             Change::CreateSchema(s) => {
@@ -409,7 +382,7 @@ pub fn plan_postgres_with(
 
 /// Index drops and creates that are one index renamed: same table, same definition but the
 /// name (both sides unambiguous), as `(schema, old, new)`.
-fn index_renames(changes: &Changeset, from: &Schema) -> Vec<(String, String, String)> {
+fn index_renames(changes: &Changeset, from: &Schema) -> Vec<Renamed> {
     // A name the current schema uses is not free to rename to (swaps, a dropped index's name).
     let taken = |name: &str| from.tables.values().any(|t| t.indexes.contains_key(name));
     let body = |i: &Index| -> Option<(String, bool, String)> {
@@ -432,7 +405,11 @@ fn index_renames(changes: &Changeset, from: &Schema) -> Vec<(String, String, Str
         if let (1, 1, Some((_, new))) = (same(&drops), same(&creates), new) {
             if old.name != new.name && !taken(&new.name) {
                 let schema = b.0.split_once('.').map_or("public", |(s, _)| s);
-                out.push((schema.to_string(), old.name.clone(), new.name.clone()));
+                out.push(Renamed {
+                    schema: schema.to_string(),
+                    from: old.name.clone(),
+                    to: new.name.clone(),
+                });
             }
         }
     }

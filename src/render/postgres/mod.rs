@@ -187,17 +187,17 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
             format!("Re-create {}.{}: the old type steps aside until its columns are converted", ty.schema, ty.name),
             format!("ALTER TYPE {} RENAME TO {}", qual(&ty.schema, &ty.name), ident(to)),
         ),
-        PgOp::RenameTable { schema, from, to } => one(
-            format!("Table {from} is renamed to {to} (hinted): its rows, indexes and constraints go with it"),
-            format!("ALTER TABLE {} RENAME TO {}", qual(schema, from), ident(to)),
+        PgOp::RenameTable(r) => one(
+            format!("Table {} is renamed to {} (hinted): its rows, indexes and constraints go with it", r.from, r.to),
+            format!("ALTER TABLE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
-        PgOp::RenameSequence { schema, from, to } => one(
-            format!("Sequence {from} follows its table's name: {to} (it keeps its position)"),
-            format!("ALTER SEQUENCE {} RENAME TO {}", qual(schema, from), ident(to)),
+        PgOp::RenameSequence(r) => one(
+            format!("Sequence {} follows its table's name: {} (it keeps its position)", r.from, r.to),
+            format!("ALTER SEQUENCE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
-        PgOp::RenameIndex { schema, from, to } => one(
-            format!("Index {from} is renamed to {to} (same definition)"),
-            format!("ALTER INDEX {} RENAME TO {}", qual(schema, from), ident(to)),
+        PgOp::RenameIndex(r) => one(
+            format!("Index {} is renamed to {} (same definition)", r.from, r.to),
+            format!("ALTER INDEX {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
         PgOp::RenameConstraint { table: t, from, to } => one(
             format!("Constraint {from} is renamed to {to} (same definition)"),
