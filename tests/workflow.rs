@@ -562,3 +562,25 @@ fn an_empty_revision_carries_no_hazards_so_strict_lets_it_through() {
     let empty = ok(&dir, &["generate", "-m", "data fix", "--empty", "--strict"]);
     assert!(!empty.stderr.contains("hazard["), "{}", empty.stderr);
 }
+
+#[test]
+fn postgres_options_in_a_sqlite_project_are_reported_not_silently_ignored() {
+    let dir = project("wf_pg_options_sqlite");
+    let mut cfg = std::fs::read_to_string(dir.join("schemadiff.toml")).unwrap();
+    cfg.push_str("\n[postgres]\nconcurrent_indexes = true\n");
+    std::fs::write(dir.join("schemadiff.toml"), cfg).unwrap();
+    let r = ok(&dir, &["generate", "-m", "v1"]);
+    assert!(
+        r.stderr
+            .contains("[postgres] in ./schemadiff.toml does not apply"),
+        "{}",
+        r.stderr
+    );
+    let flag = sd(&dir, &["generate", "-m", "v2", "--concurrently"]);
+    assert_eq!(flag.code, 2, "{}", flag.stderr);
+    assert!(
+        flag.stderr.contains("apply to PostgreSQL only"),
+        "{}",
+        flag.stderr
+    );
+}

@@ -86,6 +86,12 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         return Ok(Outcome::Clean);
     }
     super::sqlite_has_no_lock_options(&a.safety)?;
+    if p.config.postgres != crate::plan::postgres::PgOptions::default() {
+        eprintln!(
+            "schemadiff: note: [postgres] in {} does not apply: the project's dialect is sqlite",
+            p.path.display()
+        );
+    }
     let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
     let blocked = plan::blocking(&up, &allowed);
     // An --empty revision holds none of the plan, so none of its hazards.
