@@ -572,14 +572,14 @@ fn postgres_options_in_a_sqlite_project_are_reported_not_silently_ignored() {
     let r = ok(&dir, &["generate", "-m", "v1"]);
     assert!(
         r.stderr
-            .contains("[postgres] in ./schemadiff.toml does not apply"),
+            .contains("[postgres] in schemadiff.toml does not apply"),
         "{}",
         r.stderr
     );
     let flag = sd(&dir, &["generate", "-m", "v2", "--concurrently"]);
     assert_eq!(flag.code, 2, "{}", flag.stderr);
     assert!(
-        flag.stderr.contains("apply to PostgreSQL only"),
+        flag.flat_stderr().contains("apply to PostgreSQL only"),
         "{}",
         flag.stderr
     );

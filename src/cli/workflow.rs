@@ -50,6 +50,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     if is_postgres(&p) {
         return super::workflow_pg::generate(&p, a);
     }
+    super::sqlite_has_no_lock_options(&a.safety)?;
     let g = graph(&p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let before = if a.from_db {
@@ -85,7 +86,6 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         eprintln!("No changes detected");
         return Ok(Outcome::Clean);
     }
-    super::sqlite_has_no_lock_options(&a.safety)?;
     if p.config.postgres != crate::plan::postgres::PgOptions::default() {
         eprintln!(
             "schemadiff: note: [postgres] in {} does not apply: the project's dialect is sqlite",
