@@ -397,39 +397,7 @@ fn label(stmt: &str) -> String {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Statistics
-// ---------------------------------------------------------------------------------------
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n == 0 {
-        Duration::ZERO
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
-
-fn stats(v: &mut [Duration]) -> String {
-    let m = median(v);
-    format!(
-        "median {:>9}  [{} .. {}]",
-        fmt_dur(m),
-        fmt_dur(v.first().copied().unwrap_or_default()),
-        fmt_dur(v.last().copied().unwrap_or_default())
-    )
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1e3;
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 1.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.0} µs", ms * 1e3)
-    }
-}
+// Statistics: benches/common/stats.rs, shared with pg_introspect.
+#[path = "common/stats.rs"]
+mod stats;
+use stats::{fmt_dur, median, stats};

@@ -223,7 +223,10 @@ fn drop_on_interrupt(server: Config) {
 // The generated schema: benches/common/schema_gen.rs, shared with examples/gen_schema.rs.
 #[path = "common/schema_gen.rs"]
 mod schema_gen;
+#[path = "common/stats.rs"]
+mod stats;
 use schema_gen::{change, generate, Dialect, LOAD_CHUNK};
+use stats::{fmt_dur, median, stats};
 
 // ---------------------------------------------------------------------------------------
 // One size
@@ -699,37 +702,4 @@ fn print_summary(results: &[SizeResult]) {
         format!("{} / {}", r.plan_steps, r.script_lines)
     });
     println!("{s}");
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n == 0 {
-        Duration::ZERO
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
-
-fn stats(v: &mut [Duration]) -> String {
-    let m = median(v);
-    format!(
-        "median {:>9}  [{} .. {}]",
-        fmt_dur(m),
-        fmt_dur(v.first().copied().unwrap_or_default()),
-        fmt_dur(v.last().copied().unwrap_or_default())
-    )
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1e3;
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 1.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.0} µs", ms * 1e3)
-    }
 }

@@ -306,19 +306,7 @@ fn concurrent_upgrades_apply_each_revision_once() {
     ok(&dir, &["generate", "-m", "v1"]);
     set_schema(&dir, "v2");
     ok(&dir, &["generate", "-m", "v2"]);
-    let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-            .args(["upgrade", "head"])
-            .current_dir(&dir)
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap()
-    };
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(spawn);
-        let b = s.spawn(spawn);
-        (a.join().unwrap(), b.join().unwrap())
-    });
+    let (a, b) = common::upgrade_twice_at_once(&dir);
     assert!(
         a.status.success() && b.status.success(),
         "{}\n{}",

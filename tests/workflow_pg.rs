@@ -440,19 +440,7 @@ fn faults_on_postgres_branches_merge_edits_concurrency_and_kill_9() {
         "CREATE TABLE te (id int);\nSELECT pg_sleep(0.5);\n",
         "DROP TABLE te;\n",
     );
-    let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-            .args(["upgrade", "head"])
-            .current_dir(&dir)
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap()
-    };
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(spawn);
-        let b = s.spawn(spawn);
-        (a.join().unwrap(), b.join().unwrap())
-    });
+    let (a, b) = common::upgrade_twice_at_once(&dir);
     assert!(
         a.status.success() && b.status.success(),
         "{}\n{}",

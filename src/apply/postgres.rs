@@ -207,7 +207,7 @@ impl Postgres {
     }
 
     /// Every index a failed concurrent build left INVALID, as (schema, name).
-    pub fn invalid_indexes(&mut self) -> Result<Vec<(String, String)>, Error> {
+    fn invalid_indexes(&mut self) -> Result<Vec<(String, String)>, Error> {
         let rows = self
             .client
             .query(

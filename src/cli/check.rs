@@ -69,7 +69,12 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
         });
     }
 
-    let invalid = live_db.invalid_indexes()?;
+    let invalid: Vec<String> = live
+        .unmanaged
+        .iter()
+        .filter(|(_, what)| *what == crate::introspect::postgres::INVALID_INDEX)
+        .map(|(key, _)| key.clone())
+        .collect();
     if !invalid.is_empty() {
         problems.push(Problem {
             kind: "invalid-index",

@@ -63,18 +63,6 @@ impl Db {
         }
     }
 
-    /// PostgreSQL indexes a failed concurrent build left INVALID (`schema.name`).
-    pub fn invalid_indexes(&mut self) -> Result<Vec<String>, Error> {
-        match self {
-            Db::Sqlite(_) => Ok(Vec::new()),
-            Db::Postgres { engine, .. } => Ok(engine
-                .invalid_indexes()?
-                .into_iter()
-                .map(|(s, n)| crate::sqltext::quote_pg_qualified(&s, &n))
-                .collect()),
-        }
-    }
-
     /// Reads the schema.
     pub fn read(&mut self) -> Result<Schema, Error> {
         match self {

@@ -146,13 +146,28 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
             steps: render_steps(&plan),
         }),
     };
-    write_stdout(&text)?;
-    let blocked = plan::blocking(&plan, &allowed);
+    finish_diff(
+        &text,
+        &args,
+        &plan::blocking(&plan, &allowed),
+        plan.is_empty(),
+    )
+}
+
+/// Prints a `diff`'s script and picks its exit: 1 for a blocking hazard under `--strict`
+/// (listed on stderr), or for changes under `--exit-code`.
+fn finish_diff(
+    text: &str,
+    args: &DiffArgs,
+    blocked: &[&plan::Hazard],
+    empty: bool,
+) -> Result<Outcome, Error> {
+    write_stdout(text)?;
     if args.safety.strict && !blocked.is_empty() {
-        report_blocked(&blocked);
+        report_blocked(blocked);
         return Ok(Outcome::Changes);
     }
-    Ok(if args.exit_code && !plan.is_empty() {
+    Ok(if args.exit_code && !empty {
         Outcome::Changes
     } else {
         Outcome::Clean
@@ -207,17 +222,7 @@ fn diff_postgres(
             steps: crate::render::postgres::render_steps(&plan),
         }),
     };
-    write_stdout(&text)?;
-    let blocked = plan.blocking(allowed);
-    if args.safety.strict && !blocked.is_empty() {
-        report_blocked(&blocked);
-        return Ok(Outcome::Changes);
-    }
-    Ok(if args.exit_code && !plan.is_empty() {
-        Outcome::Changes
-    } else {
-        Outcome::Clean
-    })
+    finish_diff(&text, args, &plan.blocking(allowed), plan.is_empty())
 }
 
 /// Says on stderr which objects are recognized but left alone (partitioned tables …).

@@ -92,18 +92,8 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
             p.path.display()
         );
     }
-    let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
-    let blocked = plan::blocking(&up, &allowed);
-    // An --empty revision holds none of the plan, so none of its hazards.
-    for (_, h) in up.hazards.iter().filter(|_| !a.empty) {
-        let info = h.kind.info();
-        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
-    }
-    if a.safety.strict && !a.empty && !blocked.is_empty() {
-        eprintln!(
-            "--strict: {} blocking hazard(s); nothing written",
-            blocked.len()
-        );
+    let hazards: Vec<&plan::Hazard> = up.hazards.iter().map(|(_, h)| h).collect();
+    if strict_blocks(&p, &a, &hazards)? {
         return Ok(Outcome::Changes);
     }
     let (up_sql, down_sql) = if a.empty {
@@ -224,6 +214,33 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
             })
         })?;
     Ok(engine)
+}
+
+/// Lists the hazards of the revision `generate` is about to write on stderr; returns whether
+/// `--strict` must stop it (a blocking hazard that neither `--allow` nor `[safety] allow`
+/// accepts). An `--empty` revision holds none of the plan, so none of its hazards.
+pub(super) fn strict_blocks(
+    p: &Project,
+    a: &args::GenerateArgs,
+    hazards: &[&plan::Hazard],
+) -> Result<bool, Error> {
+    if a.empty {
+        return Ok(false);
+    }
+    let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
+    for h in hazards {
+        let info = h.kind.info();
+        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
+    }
+    let blocked = hazards
+        .iter()
+        .filter(|h| h.kind.info().blocking && !allowed.contains(&h.kind))
+        .count();
+    if a.safety.strict && blocked > 0 {
+        eprintln!("--strict: {blocked} blocking hazard(s); nothing written");
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// "Running upgrade A -> B, message" before each revision runs (so a failure shows what

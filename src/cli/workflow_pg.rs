@@ -85,15 +85,8 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         eprintln!("No changes detected");
         return Ok(Outcome::Clean);
     }
-    let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
-    // An --empty revision holds none of the plan, so none of its hazards.
-    for h in up.hazards().filter(|_| !a.empty) {
-        let info = h.kind.info();
-        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
-    }
-    let blocked = up.blocking(&allowed).len();
-    if a.safety.strict && !a.empty && blocked > 0 {
-        eprintln!("--strict: {blocked} blocking hazard(s); nothing written");
+    let hazards: Vec<&crate::plan::Hazard> = up.hazards().collect();
+    if super::workflow::strict_blocks(p, &a, &hazards)? {
         return Ok(Outcome::Changes);
     }
     let (up_sql, down_sql) = if a.empty {

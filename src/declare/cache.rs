@@ -191,13 +191,13 @@ pub fn declare_postgres_cached(
 /// The model `miss` computes from `files` on `server` (read back for `only`), through
 /// `cache` when one is given: a stored model for the same key is returned without calling
 /// `miss`; otherwise what `miss` returns is stored.
-pub fn cached<E: From<Error>>(
+pub fn cached(
     files: &[SourceFile],
     server: &Config,
     only: &[String],
     cache: Option<&Cache>,
-    miss: impl FnOnce() -> Result<Schema, E>,
-) -> Result<Schema, E> {
+    miss: impl FnOnce() -> Result<Schema, Error>,
+) -> Result<Schema, Error> {
     let Some(cache) = cache else {
         return miss();
     };

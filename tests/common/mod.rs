@@ -252,3 +252,20 @@ pub fn ok_in(dir: &Path, args: &[&str]) -> Run {
     );
     r
 }
+
+/// Two `schemadiff upgrade head` started together in `dir`; their outputs.
+pub fn upgrade_twice_at_once(dir: &Path) -> (std::process::Output, std::process::Output) {
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+            .args(["upgrade", "head"])
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    })
+}

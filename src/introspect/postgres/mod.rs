@@ -38,8 +38,6 @@ pub struct Introspection {
     pub schema: Schema,
     /// Statements sent to the server (fixed, whatever the schema's size).
     pub queries: usize,
-    /// Indexes the server marks invalid (a failed `CREATE INDEX CONCURRENTLY`), as keys.
-    pub invalid_indexes: Vec<String>,
 }
 
 /// The rows of each catalog query, in the order they are read.
@@ -196,9 +194,9 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     let mut rels = rows::Relations::read(&relations, &mut schema);
     rels.add_columns(&columns, &mut schema);
     rels.add_constraints(&constraints, &mut schema);
-    let invalid_indexes = rels.add_indexes(&indexes, &mut schema);
-    for key in &invalid_indexes {
-        schema.unmanaged.insert(key.clone(), INVALID_INDEX.into());
+    // Indexes a failed concurrent build left INVALID are compared as usual and listed here.
+    for key in rels.add_indexes(&indexes, &mut schema) {
+        schema.unmanaged.insert(key, INVALID_INDEX.into());
     }
     rels.add_view_deps(&view_deps, &mut schema);
     for row in &enums {
@@ -208,9 +206,5 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     for name in BOOKKEEPING {
         schema.tables.retain(|_, t| t.name != *name);
     }
-    Introspection {
-        schema,
-        queries,
-        invalid_indexes,
-    }
+    Introspection { schema, queries }
 }
