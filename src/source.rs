@@ -4,7 +4,7 @@
 //! SQLite itself may add are the `-wal`/`-shm` companions of a WAL-mode database, as for
 //! any reader.
 
-use crate::declare::{self, declare_sqlite, read_sources};
+use crate::declare::{self, read_sources};
 use crate::introspect;
 use crate::model::Schema;
 use rusqlite::{Connection, OpenFlags};
@@ -153,8 +153,8 @@ impl Source {
         self.load_cached(dialect, dev_url, only, None)
     }
 
-    /// As [`Source::load_with`], with declared PostgreSQL DDL read through the catalog
-    /// `cache` when one is given.
+    /// As [`Source::load_with`], through the catalog `cache` when one is given: declared
+    /// DDL on both engines, and the model parsed from a live SQLite catalog's texts.
     pub fn load_cached(
         &self,
         dialect: Dialect,
@@ -188,12 +188,13 @@ impl Source {
                     .map_err(|e| Error::Declare(Box::new(e)))
             }
             (Source::Files(path), Dialect::Sqlite) => read_sources(path)
-                .and_then(|files| declare_sqlite(&files))
+                .and_then(|files| declare::declare_sqlite_cached(&files, cache))
                 .map_err(|e| Error::Declare(Box::new(e))),
             (Source::Sqlite(None), _) => Ok(Schema::default()),
             (Source::Sqlite(Some(path)), _) => {
                 let conn = open_sqlite(path)?;
-                introspect::sqlite::introspect(&conn).map_err(|source| classify(path, source))
+                declare::introspect_sqlite_cached(&conn, cache)
+                    .map_err(|source| classify(path, source))
             }
         }
     }

@@ -572,3 +572,82 @@ fn postgres_options_in_a_sqlite_project_are_reported_not_silently_ignored() {
         flag.stderr
     );
 }
+
+/// The catalog cache's entries in `dir`.
+fn cache_entries(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+        })
+        .count()
+    })
+}
+
+#[test]
+fn check_through_the_catalog_cache_still_finds_every_cause() {
+    let dir = project("wf-check-cache");
+    let cache = temp_dir("wf-check-cache-dir");
+    let run = |args: &[&str]| common::run_env(&dir, args, &[("SCHEMADIFF_CACHE_DIR", &cache)]);
+    assert_eq!(run(&["generate", "-m", "v1"]).code, 0);
+    assert_eq!(run(&["upgrade"]).code, 0);
+    let first = run(&["check"]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    // snapshots/, schemas/, the replayed revision and the live catalog.
+    let stored = cache_entries(&cache);
+    assert!(stored >= 4, "{stored} entries");
+    let second = run(&["check"]);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    assert_eq!(
+        cache_entries(&cache),
+        stored,
+        "the second check stored nothing"
+    );
+
+    // Drift: the live catalog is read every time, so a changed database is a new entry.
+    let db = || Connection::open(dir.join("app.db")).unwrap();
+    db().execute_batch("CREATE INDEX by_hand ON posts (title)")
+        .unwrap();
+    let r = run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("[drift]") && r.stdout.contains("index by_hand"),
+        "{}",
+        r.stdout
+    );
+    db().execute_batch("DROP INDEX by_hand").unwrap();
+    assert_eq!(run(&["check"]).code, 0);
+
+    // Unrevisioned changes in schemas/, then not at head.
+    set_schema(&dir, "v2");
+    let r = run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("[unrevisioned-changes]") && r.stdout.contains("table tags is new"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(run(&["generate", "-m", "v2"]).code, 0);
+    let r = run(&["check"]);
+    assert!(
+        r.stdout.contains("[not-at-head]") && !r.stdout.contains("[drift]"),
+        "{}",
+        r.stdout
+    );
+
+    // Entries that are not models (all alike) are not taken for equal models.
+    assert_eq!(run(&["upgrade"]).code, 0);
+    db().execute_batch("CREATE INDEX by_hand ON posts (title)")
+        .unwrap();
+    assert_eq!(run(&["check"]).code, 1);
+    for e in std::fs::read_dir(&cache).unwrap() {
+        std::fs::write(e.unwrap().path(), "garbage").unwrap();
+    }
+    let r = run(&["check"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("index by_hand") && !r.stdout.contains("[unrevisioned-changes]"),
+        "{}",
+        r.stdout
+    );
+}

@@ -63,6 +63,19 @@ impl Db {
         }
     }
 
+    /// Reads the schema of the project's database: as [`Db::read`], with a SQLite catalog's
+    /// texts parsed through the catalog cache (they are read every time).
+    pub fn read_live(&mut self) -> Result<Schema, Error> {
+        match self {
+            Db::Sqlite(e) => {
+                let cache = crate::declare::Cache::from_env();
+                crate::declare::introspect_sqlite_cached(e.connection(), cache.as_ref())
+                    .map_err(|e| Error::Workflow(e.to_string()))
+            }
+            Db::Postgres { .. } => self.read(),
+        }
+    }
+
     /// Reads the schema.
     pub fn read(&mut self) -> Result<Schema, Error> {
         match self {

@@ -4,7 +4,7 @@
 use super::{args, write_stdout, Error, Outcome};
 use crate::apply::{self, sqlite::Sqlite, Direction, Engine};
 use crate::config::{self, Project};
-use crate::declare::{declare_sqlite, read_sources, rename_hints};
+use crate::declare::{read_sources, rename_hints};
 use crate::diff::{self, Renames};
 use crate::model::Schema;
 use crate::plan::{self, Caps, Plan};
@@ -156,7 +156,9 @@ pub(super) fn write_revision(
 pub(super) fn declared_dir(dir: &Path) -> Result<Schema, Error> {
     let files =
         read_sources(dir).map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?;
-    declare_sqlite(&files).map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))
+    let cache = crate::declare::Cache::from_env();
+    crate::declare::declare_sqlite_cached(&files, cache.as_ref())
+        .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))
 }
 
 /// A revision section: the foreign-keys-off directive when needed, then the steps.

@@ -1,6 +1,8 @@
 //! The catalog cache: the normalized model of declared PostgreSQL DDL (what the scratch
 //! database's introspection produced), stored as JSON so that the next run on the same
 //! files and server skips the scratch database, whose load takes seconds on a large schema.
+//! On SQLite the same store holds models SQLite computes from text alone (see
+//! [`sqlite_cached`]): declared files, replayed revisions, and a live database's catalog.
 //!
 //! An entry is keyed by a SHA-256 of everything the model depends on: each file's path and
 //! bytes in order, the server's `server_version_num`, host, port and user, template0's
@@ -69,7 +71,11 @@ impl Cache {
     }
 
     fn entry(&self, key: &str) -> PathBuf {
-        self.dir.join(format!("pg-{key}.json"))
+        if key.starts_with(SQLITE_PREFIX) {
+            self.dir.join(format!("{key}.json"))
+        } else {
+            self.dir.join(format!("pg-{key}.json"))
+        }
     }
 
     /// The stored model for `key`, if there is a readable one.
@@ -94,7 +100,61 @@ impl Cache {
                 let _ = std::fs::remove_file(&tmp);
             })
         };
-        let _ = write();
+        if write().is_ok() {
+            self.prune(MAX_ENTRIES);
+        }
+    }
+
+    /// Removes the least recently written entries beyond the newest `keep` (each entry of
+    /// a 2,000-table schema is about 5 MB; a live SQLite catalog adds one per change).
+    fn prune(&self, keep: usize) {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = dir
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+            .collect();
+        if entries.len() <= keep {
+            return;
+        }
+        entries.sort();
+        for (_, path) in &entries[..entries.len() - keep] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Entries kept in a cache directory: the newest by write time.
+pub const MAX_ENTRIES: usize = 64;
+
+/// How SQLite entries' keys (and file names) begin.
+const SQLITE_PREFIX: &str = "sqlite-";
+
+/// A SHA-256 over length-prefixed fields, so that no two inputs run together alike.
+struct KeyHasher(Sha256);
+
+impl KeyHasher {
+    fn new() -> KeyHasher {
+        let mut h = KeyHasher(Sha256::new());
+        h.field(FORMAT.as_bytes());
+        h.field(env!("CARGO_PKG_VERSION").as_bytes());
+        h
+    }
+
+    fn field(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    fn hex(self) -> String {
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -141,38 +201,28 @@ pub fn server_id(client: &mut Client, server: &Config) -> Result<ServerId, Error
 
 /// The cache key of `files` normalized on `server` and read back for the schemas `only`.
 pub fn key(files: &[SourceFile], server: &ServerId, only: &[String]) -> String {
-    let mut h = Sha256::new();
-    // Every field is length-prefixed, so that no two inputs run together alike.
-    let mut field = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
-    };
-    field(FORMAT.as_bytes());
-    field(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut h = KeyHasher::new();
     for host in &server.hosts {
-        field(host.as_bytes());
+        h.field(host.as_bytes());
     }
-    field(b"ports");
+    h.field(b"ports");
     for port in &server.ports {
-        field(&port.to_le_bytes());
+        h.field(&port.to_le_bytes());
     }
-    field(b"settings");
+    h.field(b"settings");
     for s in &server.settings {
-        field(s.as_deref().unwrap_or("\0null").as_bytes());
+        h.field(s.as_deref().unwrap_or("\0null").as_bytes());
     }
-    field(b"only");
+    h.field(b"only");
     for name in only {
-        field(name.as_bytes());
+        h.field(name.as_bytes());
     }
-    field(b"files");
+    h.field(b"files");
     for file in files {
-        field(file.path.to_string_lossy().as_bytes());
-        field(file.text.as_bytes());
+        h.field(file.path.to_string_lossy().as_bytes());
+        h.field(file.text.as_bytes());
     }
-    h.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
+    h.hex()
 }
 
 /// As [`declare_postgres_in`], through `cache` when one is given: a stored model for the
@@ -218,4 +268,180 @@ pub fn cached(
     let schema = miss()?;
     cache.put(&key, &schema);
     Ok(schema)
+}
+
+/// What a SQLite model is computed from: which computation (`what`: declared files,
+/// replayed revisions, a live catalog) and its inputs, each a name and a text.
+pub struct SqliteInputs<'a> {
+    pub what: &'a str,
+    pub texts: Vec<(String, &'a str)>,
+}
+
+/// The cache key of a SQLite model: its inputs, the SQLite library's version (what SQLite
+/// derives from a text can change between versions) and this crate's format and version.
+fn sqlite_key(inputs: &SqliteInputs) -> String {
+    let mut h = KeyHasher::new();
+    h.field(b"sqlite");
+    h.field(rusqlite::version().as_bytes());
+    h.field(inputs.what.as_bytes());
+    for (name, text) in &inputs.texts {
+        h.field(name.as_bytes());
+        h.field(text.as_bytes());
+    }
+    format!("{SQLITE_PREFIX}{}", h.hex())
+}
+
+/// The SQLite model `miss` computes from `inputs`, through `cache` when one is given.
+///
+/// Sound because SQLite keeps a schema as text: every column, constraint, index, view and
+/// trigger SQLite reports is derived from the `CREATE` statements it stores, so the same
+/// texts on the same SQLite version give the same model. No server, nothing else to ask.
+pub fn sqlite_cached<E>(
+    inputs: &SqliteInputs,
+    cache: Option<&Cache>,
+    miss: impl FnOnce() -> Result<Schema, E>,
+) -> Result<Schema, E> {
+    let Some(cache) = cache else {
+        return miss();
+    };
+    let key = sqlite_key(inputs);
+    if let Some(schema) = cache.get(&key) {
+        return Ok(schema);
+    }
+    let schema = miss()?;
+    cache.put(&key, &schema);
+    Ok(schema)
+}
+
+/// The inputs of declared SQLite `files`.
+pub fn declared_inputs(files: &[SourceFile]) -> SqliteInputs<'_> {
+    SqliteInputs {
+        what: "declared",
+        texts: files
+            .iter()
+            .map(|f| (f.path.to_string_lossy().into_owned(), f.text.as_str()))
+            .collect(),
+    }
+}
+
+/// As [`super::declare_sqlite`], through `cache` when one is given.
+pub fn declare_sqlite_cached(files: &[SourceFile], cache: Option<&Cache>) -> Result<Schema, Error> {
+    sqlite_cached(&declared_inputs(files), cache, || {
+        super::declare_sqlite(files)
+    })
+}
+
+/// A SQLite database's catalog as text: every row of `sqlite_schema` (type, name, table,
+/// `CREATE` text), which is everything its model is computed from.
+pub fn catalog_texts(conn: &rusqlite::Connection) -> Result<Vec<String>, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema \
+         ORDER BY type, name, tbl_name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let mut text = String::new();
+        for i in 0..4 {
+            text.push_str(&r.get::<_, String>(i)?);
+            text.push('\0');
+        }
+        Ok(text)
+    })?;
+    rows.collect()
+}
+
+/// The inputs of a live SQLite catalog read by [`catalog_texts`].
+pub fn live_inputs(catalog: &[String]) -> SqliteInputs<'_> {
+    SqliteInputs {
+        what: "live catalog",
+        texts: catalog
+            .iter()
+            .map(|t| (String::new(), t.as_str()))
+            .collect(),
+    }
+}
+
+/// The schema of the `main` database of `conn`, through `cache` when one is given: the
+/// catalog is read every time, and the model parsed from the same texts before is reused.
+pub fn introspect_sqlite_cached(
+    conn: &rusqlite::Connection,
+    cache: Option<&Cache>,
+) -> Result<Schema, crate::introspect::Error> {
+    let Some(cache) = cache else {
+        return crate::introspect::sqlite::introspect(conn);
+    };
+    let catalog = catalog_texts(conn)?;
+    sqlite_cached(&live_inputs(&catalog), Some(cache), || {
+        crate::introspect::sqlite::introspect(conn)
+    })
+}
+
+/// Whether the models of `a` and `b` are both stored in `cache` with the same bytes: then
+/// they are the same model, known without parsing either (the JSON of a model is
+/// deterministic). `false` says nothing.
+pub fn sqlite_same_stored(cache: &Cache, a: &SqliteInputs, b: &SqliteInputs) -> bool {
+    let read = |inputs| std::fs::read(cache.entry(&sqlite_key(inputs))).ok();
+    // A stored model is a JSON object; anything else was not written by this cache.
+    let object = |x: &[u8]| x.first() == Some(&b'{') && x.last() == Some(&b'}');
+    match (read(a), read(b)) {
+        (Some(x), Some(y)) => object(&x) && x == y,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> Cache {
+        let dir =
+            std::env::temp_dir().join(format!("schemadiff_cache_{name}_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Cache::at(dir)
+    }
+
+    fn inputs(text: &str) -> SqliteInputs<'_> {
+        SqliteInputs {
+            what: "declared",
+            texts: vec![("a.sql".into(), text)],
+        }
+    }
+
+    fn model(table: &str) -> Schema {
+        let mut s = Schema::default();
+        s.tables.insert(table.into(), Default::default());
+        s
+    }
+
+    #[test]
+    fn a_stored_sqlite_model_is_returned_until_a_text_changes() {
+        let cache = dir("sqlite");
+        let first: Result<Schema, ()> =
+            sqlite_cached(&inputs("x"), Some(&cache), || Ok(model("a")));
+        assert_eq!(first.unwrap(), model("a"));
+        let again: Result<Schema, ()> =
+            sqlite_cached(&inputs("x"), Some(&cache), || panic!("recomputed"));
+        assert_eq!(again.unwrap(), model("a"));
+        let other: Result<Schema, ()> =
+            sqlite_cached(&inputs("y"), Some(&cache), || Ok(model("b")));
+        assert_eq!(other.unwrap(), model("b"));
+        assert!(sqlite_same_stored(&cache, &inputs("x"), &inputs("x")));
+        assert!(!sqlite_same_stored(&cache, &inputs("x"), &inputs("y")));
+        assert!(!sqlite_same_stored(
+            &cache,
+            &inputs("x"),
+            &inputs("never stored")
+        ));
+        let _ = std::fs::remove_dir_all(cache.dir());
+    }
+
+    #[test]
+    fn the_cache_keeps_its_newest_entries() {
+        let cache = dir("prune");
+        for i in 0..MAX_ENTRIES + 6 {
+            cache.put(&format!("k{i}"), &model("a"));
+        }
+        let count = std::fs::read_dir(cache.dir()).unwrap().count();
+        assert_eq!(count, MAX_ENTRIES);
+        let _ = std::fs::remove_dir_all(cache.dir());
+    }
 }

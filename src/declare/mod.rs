@@ -18,7 +18,7 @@ pub use self::postgres::{
     load_postgres, ScratchDb,
 };
 
-pub use cache::{declare_postgres_cached, Cache};
+pub use cache::{declare_postgres_cached, declare_sqlite_cached, introspect_sqlite_cached, Cache};
 pub use error::Error;
 pub use hints::rename_hints;
 
