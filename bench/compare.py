@@ -159,7 +159,7 @@ def run_inner(engine, n, runs):
     pristine = d / "project"
     penv = dict(env, DATABASE_URL=urls["check"])
     checkproj = d / "check_project"
-    if want("sd_generate") or want("sd_check"):
+    if want("sd_generate") or want("sd_check") or want("sd_generate_edit"):
         subprocess.run([SD, "init", str(pristine), "--dialect", dialect], check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # One revision per 500 tables (history_*.sql), then the rest: PostgreSQL cannot replay
@@ -199,6 +199,25 @@ def run_inner(engine, n, runs):
             (f"sd_generate{sfx}", lambda f=vflags: (sd("generate", ["-m", "x"], f), work, penv, (0,))),
             (f"sd_check{sfx}", lambda f=vflags: (sd("check", [], f), checkproj, penv, (0,))),
         ]
+    # generate right after an edit: the cache holds what the previous generate read (the
+    # work project with schema.sql) but not changed.sql, as for a user who just edited
+    # schemas/. Each run starts from a copy of that cache.
+    edit_cache = d / "edit_cache"
+    edit_env = dict(penv, SCHEMADIFF_CACHE_DIR=str(d / "edit_cache_run"))
+    if want("sd_generate_edit"):
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(pristine, work)
+        subprocess.run([SD, "generate", "-m", "x"], cwd=work, check=True,
+                       env=dict(penv, SCHEMADIFF_CACHE_DIR=str(edit_cache)),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        measures.append(("sd_generate_edit", lambda: ([SD, "generate", "-m", "x"], work, edit_env, (0,))))
+
+    def fresh_edit_cache():
+        run_cache = d / "edit_cache_run"
+        if run_cache.exists():
+            shutil.rmtree(run_cache)
+        shutil.copytree(edit_cache, run_cache)
 
     measures = [m for m in measures if want(m[0])]
 
@@ -228,6 +247,8 @@ def run_inner(engine, n, runs):
         for name, mk in measures:
             if name.startswith("sd_generate"):
                 fresh_work()
+            if name == "sd_generate_edit":
+                fresh_edit_cache()
             cmd, cwd, e, ok = mk()
             sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
             record({"engine": engine, "n": n, "tool": name, "run": r, "seconds": sec, "rss_kb": rss, "load": la})
@@ -264,6 +285,7 @@ LABELS = [
     ("sd_diff_live", "schemadiff `diff` live → changed.sql (end to end)"),
     ("sd_diff_live2live", "schemadiff `diff` live → target database (two live, as migra)"),
     ("sd_generate", "schemadiff `generate` (offline, snapshots → schemas)"),
+    ("sd_generate_edit", "schemadiff `generate` right after the edit (cache from before it)"),
     ("sd_check", "schemadiff `check` (live database at head)"),
     ("alembic_check", "Alembic: reflect live + `compare_metadata` (what `alembic check` does)"),
     ("migra", "migra `--unsafe` live → target"),
@@ -341,6 +363,10 @@ def report():
                     if all(c == "–" for c in cells):
                         continue
                     lines.append(f"| {alt} / {sd_t}{sl} | " + " | ".join(cells) + " |")
+            cells = [f"{med[(engine, n, alt)] / med[(engine, n, 'sd_generate_edit')]:.1f}×"
+                     if (engine, n, alt) in med and (engine, n, "sd_generate_edit") in med else "–" for n in ns]
+            if any(c != "–" for c in cells):
+                lines.append(f"| {alt} / sd_generate right after the edit | " + " | ".join(cells) + " |")
         lines.append("\nPeak resident memory (GNU time `%M`, median, MiB):\n")
         lines.append("| process | " + " | ".join(f"{n:,}" for n in ns) + " |")
         lines.append("|---|" + "---|" * len(ns))

@@ -78,10 +78,14 @@ pub fn write(dir: &Path, schema: &Schema) -> std::io::Result<()> {
     write_files(dir, &files(schema))
 }
 
-/// Rewrites `dir` to hold exactly `files`.
+/// Rewrites `dir` to hold exactly `files`, writing only the files that change.
 pub fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (name, text) in files {
+        // An unchanged file is left as it is (its bytes, and its time for tools that look).
+        if std::fs::read(dir.join(name)).is_ok_and(|old| old == text.as_bytes()) {
+            continue;
+        }
         let tmp = dir.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, dir.join(name))?;
@@ -105,4 +109,34 @@ pub fn exists(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut e| {
         e.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql")))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_files_are_written_and_stale_ones_removed() {
+        let dir = std::env::temp_dir().join(format!("schemadiff_snapshot_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files = |b: &str| {
+            BTreeMap::from([
+                ("a.sql".to_string(), "A".to_string()),
+                ("b.sql".to_string(), b.to_string()),
+            ])
+        };
+        write_files(&dir, &files("B")).unwrap();
+        let ino = |name: &str| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(dir.join(name)).unwrap().ino()
+        };
+        let (a, b) = (ino("a.sql"), ino("b.sql"));
+        std::fs::write(dir.join("stale.sql"), "S").unwrap();
+        write_files(&dir, &files("B2")).unwrap();
+        assert_eq!(ino("a.sql"), a, "an unchanged file is left alone");
+        assert_ne!(ino("b.sql"), b, "a changed file is replaced");
+        assert_eq!(std::fs::read_to_string(dir.join("b.sql")).unwrap(), "B2");
+        assert!(!dir.join("stale.sql").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -11,6 +11,7 @@
 //! a temporary file and renamed; reading one never fails a command: a missing, unreadable
 //! or unparsable entry means the scratch database is used as without a cache.
 
+use super::incremental;
 use super::postgres::declare_postgres_in;
 use super::{Error, SourceFile};
 use crate::introspect::postgres::connect::connect_config;
@@ -78,14 +79,14 @@ impl Cache {
         }
     }
 
-    /// The stored model for `key`, if there is a readable one.
-    pub fn get(&self, key: &str) -> Option<Schema> {
+    /// The stored model (or other value) for `key`, if there is a readable one.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
         let bytes = std::fs::read(self.entry(key)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
     /// Stores `schema` under `key`; failures are ignored (the cache only saves time).
-    pub fn put(&self, key: &str, schema: &Schema) {
+    pub fn put<T: serde::Serialize>(&self, key: &str, schema: &T) {
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(&self.dir)?;
             let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -233,9 +234,74 @@ pub fn declare_postgres_cached(
     only: &[String],
     cache: Option<&Cache>,
 ) -> Result<Schema, Error> {
-    cached(files, server, only, cache, || {
-        declare_postgres_in(files, server, only)
-    })
+    declare_postgres_how(files, server, only, cache).map(|(schema, _)| schema)
+}
+
+/// How [`declare_postgres_how`] obtained a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Obtained {
+    /// Read from the cache: the same files on the same server before.
+    Stored,
+    /// The model of an earlier version of the files with the changed tables reloaded
+    /// (see [`super::incremental`]).
+    Incremental,
+    /// Every statement loaded into a scratch database.
+    Loaded,
+}
+
+/// As [`declare_postgres_cached`], saying how the model was obtained. After an edit, the
+/// model of the files' previous version (the same paths; kept as a "base" entry) is
+/// updated by reloading only the changed tables when that can be vouched for.
+pub fn declare_postgres_how(
+    files: &[SourceFile],
+    server: &Config,
+    only: &[String],
+    cache: Option<&Cache>,
+) -> Result<(Schema, Obtained), Error> {
+    let load = || declare_postgres_in(files, server, only).map(|s| (s, Obtained::Loaded));
+    let Some(cache) = cache else {
+        return load();
+    };
+    let Some(id) = reachable_server_id(server)? else {
+        return load();
+    };
+    let key = key(files, &id, only);
+    let base_key = super::incremental::base_key(files, &id, only);
+    let base: Option<incremental::Base> = cache.get(&base_key);
+    let remember = |current: &incremental::Classified| {
+        if let Some(new_base) = incremental::base_of(current, &key) {
+            cache.put(&base_key, &new_base);
+        }
+    };
+    if let Some(schema) = cache.get(&key) {
+        if base.as_ref().is_none_or(|b| b.model_key != key) {
+            remember(&incremental::classified(files, base.as_ref()));
+        }
+        return Ok((schema, Obtained::Stored));
+    }
+    let current = incremental::classified(files, base.as_ref());
+    let step = base.and_then(|b| {
+        let old: Schema = cache.get(&b.model_key)?;
+        incremental::declare(&current, server, only, &b, old).ok()
+    });
+    let (schema, how) = match step {
+        Some(schema) => (schema, Obtained::Incremental),
+        None => load()?,
+    };
+    cache.put(&key, &schema);
+    remember(&current);
+    Ok((schema, how))
+}
+
+/// The server's [`ServerId`]; `None` when it cannot be asked (the scratch database then
+/// reports why); an error when the server cannot be reached at all.
+fn reachable_server_id(server: &Config) -> Result<Option<ServerId>, Error> {
+    // Not reachable: the same error the scratch database would give, without a second
+    // wait for the connection timeout.
+    let mut client = connect_config(server).map_err(|e| Error::Scratch {
+        message: e.to_string(),
+    })?;
+    Ok(server_id(&mut client, server).ok())
 }
 
 /// The model `miss` computes from `files` on `server` (read back for `only`), through
@@ -251,14 +317,7 @@ pub fn cached(
     let Some(cache) = cache else {
         return miss();
     };
-    // Not reachable: the same error the scratch database would give, without a second
-    // wait for the connection timeout.
-    let mut client = connect_config(server).map_err(|e| Error::Scratch {
-        message: e.to_string(),
-    })?;
-    let id = server_id(&mut client, server);
-    drop(client);
-    let Ok(id) = id else {
+    let Some(id) = reachable_server_id(server)? else {
         return miss();
     };
     let key = key(files, &id, only);

@@ -11,6 +11,7 @@
 pub mod cache;
 mod error;
 mod hints;
+pub mod incremental;
 mod postgres;
 
 pub use self::postgres::{
