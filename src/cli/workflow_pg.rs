@@ -60,14 +60,22 @@ fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PgOptions) -> P
 pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
     let g = super::workflow::graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
-    let before = if a.from_db {
-        super::workflow::live_at_head(p, &g)?
-    } else if crate::snapshot::exists(&p.snapshots()) {
-        declared(p, &p.snapshots())?
-    } else {
-        Schema::default()
-    };
-    let after = declared(p, &p.schemas())?;
+    // Both sides at once: each is a scratch database or a cache read.
+    let (before, after) = std::thread::scope(|s| {
+        let after = s.spawn(|| declared(p, &p.schemas()));
+        let before = if a.from_db {
+            super::workflow::live_at_head(p, &g)
+        } else if crate::snapshot::exists(&p.snapshots()) {
+            declared(p, &p.snapshots())
+        } else {
+            Ok(Schema::default())
+        };
+        let after = after
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (before, after)
+    });
+    let (before, after) = (before?, after?);
     // A fresh database has `public`; an empty snapshot does not say so.
     let mut before = before;
     if before.schemas.is_empty() {
@@ -95,7 +103,11 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         (render_section(&up), render_section(&down))
     };
     let snapshot = crate::snapshot::files_pg(&after);
-    write_revision(p, &parents, &a.message, &up_sql, &down_sql, &snapshot)
+    let written = write_revision(p, &parents, &a.message, &up_sql, &down_sql, &snapshot);
+    // Freeing the models of a large schema one allocation at a time takes longer than
+    // reading them from the cache did; the process ends right after this.
+    std::mem::forget((before, after, up, down));
+    written
 }
 
 /// `upgrade/downgrade --sql` on PostgreSQL: per revision, its no-transaction statements,

@@ -327,7 +327,7 @@ fn names_in(text: &str) -> BTreeSet<String> {
 /// cannot be vouched for (see the module documentation) and everything must be loaded.
 pub fn declare(
     current: &Classified,
-    server: &postgres::Config,
+    scratch: impl FnOnce() -> Result<super::ScratchDb, Error>,
     only: &[String],
     base: &Base,
     old: Schema,
@@ -352,7 +352,7 @@ pub fn declare(
     }
     let plan = Reload::plan(current, &delta, &old)?;
     let scratch = plan
-        .load(server, only)
+        .load(scratch, only)
         .map_err(|_| Fallback("no scratch database"))?
         .ok_or(Fallback("the server refused a statement"))?;
     splice(old, scratch, &plan)
@@ -493,8 +493,12 @@ impl Reload {
 
     /// Runs the steps in a scratch database and reads it back; `Ok(None)` when the server
     /// refuses a statement.
-    fn load(&self, server: &postgres::Config, only: &[String]) -> Result<Option<Schema>, Error> {
-        let scratch = super::ScratchDb::create(server)?;
+    fn load(
+        &self,
+        scratch: impl FnOnce() -> Result<super::ScratchDb, Error>,
+        only: &[String],
+    ) -> Result<Option<Schema>, Error> {
+        let scratch = scratch()?;
         let mut client = scratch.connect()?;
         for step in &self.steps {
             if !settle(&mut client, step.clone()) {
