@@ -99,6 +99,15 @@ def record(rec):
         f.write(json.dumps(rec) + "\n")
 
 
+def one_table_edit(text):
+    """schema.sql with one column added to its 100th table (or its last, when smaller)."""
+    lines = text.split("\n")
+    starts = [i for i, l in enumerate(lines) if l.startswith("CREATE TABLE ")]
+    at = starts[min(99, len(starts) - 1)]
+    lines.insert(at + 1, "  bench_extra_col text,")
+    return "\n".join(lines)
+
+
 def run(engine, n, runs):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -172,11 +181,14 @@ def run_inner(engine, n, runs):
         subprocess.run([SD, "stamp", "head"], cwd=checkproj, check=True, env=penv, stdout=subprocess.DEVNULL)
     work = d / "work"
 
-    def fresh_work():
+    one_edit = d / "one_edit.sql"
+    one_edit.write_text(one_table_edit(schema.read_text()))
+
+    def fresh_work(target=changed):
         if work.exists():
             shutil.rmtree(work)
         shutil.copytree(pristine, work)
-        shutil.copy(changed, work / "schemas" / "schema.sql")
+        shutil.copy(target, work / "schemas" / "schema.sql")
 
     variants = [("", [])]
     if NO_CACHE:
@@ -212,6 +224,7 @@ def run_inner(engine, n, runs):
                        env=dict(penv, SCHEMADIFF_CACHE_DIR=str(edit_cache)),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         measures.append(("sd_generate_edit", lambda: ([SD, "generate", "-m", "x"], work, edit_env, (0,))))
+        measures.append(("sd_generate_edit1", lambda: ([SD, "generate", "-m", "x"], work, edit_env, (0,))))
 
     def fresh_edit_cache():
         run_cache = d / "edit_cache_run"
@@ -246,8 +259,8 @@ def run_inner(engine, n, runs):
         la = loadavg()
         for name, mk in measures:
             if name.startswith("sd_generate"):
-                fresh_work()
-            if name == "sd_generate_edit":
+                fresh_work(one_edit if name == "sd_generate_edit1" else changed)
+            if name.startswith("sd_generate_edit"):
                 fresh_edit_cache()
             cmd, cwd, e, ok = mk()
             sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
@@ -286,6 +299,7 @@ LABELS = [
     ("sd_diff_live2live", "schemadiff `diff` live → target database (two live, as migra)"),
     ("sd_generate", "schemadiff `generate` (offline, snapshots → schemas)"),
     ("sd_generate_edit", "schemadiff `generate` right after the edit (cache from before it)"),
+    ("sd_generate_edit1", "schemadiff `generate` right after adding one column to one table"),
     ("sd_check", "schemadiff `check` (live database at head)"),
     ("alembic_check", "Alembic: reflect live + `compare_metadata` (what `alembic check` does)"),
     ("migra", "migra `--unsafe` live → target"),
@@ -363,10 +377,12 @@ def report():
                     if all(c == "–" for c in cells):
                         continue
                     lines.append(f"| {alt} / {sd_t}{sl} | " + " | ".join(cells) + " |")
-            cells = [f"{med[(engine, n, alt)] / med[(engine, n, 'sd_generate_edit')]:.1f}×"
-                     if (engine, n, alt) in med and (engine, n, "sd_generate_edit") in med else "–" for n in ns]
-            if any(c != "–" for c in cells):
-                lines.append(f"| {alt} / sd_generate right after the edit | " + " | ".join(cells) + " |")
+            for t, label in [("sd_generate_edit", "right after the edit"),
+                             ("sd_generate_edit1", "right after a one-table edit")]:
+                cells = [f"{med[(engine, n, alt)] / med[(engine, n, t)]:.1f}×"
+                         if (engine, n, alt) in med and (engine, n, t) in med else "–" for n in ns]
+                if any(c != "–" for c in cells):
+                    lines.append(f"| {alt} / sd_generate {label} | " + " | ".join(cells) + " |")
         lines.append("\nPeak resident memory (GNU time `%M`, median, MiB):\n")
         lines.append("| process | " + " | ".join(f"{n:,}" for n in ns) + " |")
         lines.append("|---|" + "---|" * len(ns))
