@@ -149,3 +149,43 @@ fn a_directory_of_files_is_one_base_whichever_files_it_holds() {
     let (_, again) = declare_postgres_how(&after, &server, &[], Some(&cache)).unwrap();
     assert_eq!(again, Obtained::Stored);
 }
+
+/// Another schema, quoted names, a serial column, constraints and comments in statements
+/// of their own.
+const SHOP: &str = r#"
+CREATE SCHEMA shop;
+CREATE TABLE shop."Customer" (id serial PRIMARY KEY, "Email" text NOT NULL);
+CREATE UNIQUE INDEX customer_email ON shop."Customer" (lower("Email"));
+CREATE TABLE shop.orders (id bigserial PRIMARY KEY, customer int NOT NULL, total numeric(12,2) DEFAULT 0);
+ALTER TABLE shop.orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer) REFERENCES shop."Customer" (id);
+ALTER TABLE shop.orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);
+COMMENT ON COLUMN shop.orders.total IS 'gross';
+COMMENT ON TABLE shop."Customer" IS 'who buys';
+CREATE TABLE public.audit (id serial PRIMARY KEY, order_id bigint REFERENCES shop.orders (id));
+"#;
+
+#[test]
+fn schemas_quoted_names_serials_and_separate_statements_reload_exactly() {
+    // The table with the serial column and the quoted name changes: its sequence and the
+    // foreign key onto it (from an unchanged table) must come out as in a full load.
+    let after = SHOP.replace(
+        r#""Email" text NOT NULL)"#,
+        r#""Email" text NOT NULL, "Since" date)"#,
+    );
+    assert_eq!(edit("shop_customer", SHOP, &after), Obtained::Incremental);
+    // A constraint statement of its own changes; the comment of another statement stays.
+    let after = SHOP.replace(
+        "CHECK (total >= 0)",
+        "CHECK (total >= 0 AND total < 1000000)",
+    );
+    assert_eq!(edit("shop_check", SHOP, &after), Obtained::Incremental);
+    // A comment on a column changes.
+    let after = SHOP.replace("'gross'", "'gross, in cents'");
+    assert_eq!(edit("shop_comment", SHOP, &after), Obtained::Incremental);
+    // A table's serial becomes an identity: its sequence goes, another comes.
+    let after = SHOP.replace(
+        "CREATE TABLE public.audit (id serial PRIMARY KEY",
+        "CREATE TABLE public.audit (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    );
+    assert_eq!(edit("audit_identity", SHOP, &after), Obtained::Incremental);
+}
