@@ -250,8 +250,9 @@ pub enum Obtained {
 }
 
 /// As [`declare_postgres_cached`], saying how the model was obtained. After an edit, the
-/// model of the files' previous version (the same paths; kept as a "base" entry) is
-/// updated by reloading only the changed tables when that can be vouched for.
+/// model of the files' previous version (the same file or directory; its statements are
+/// kept as a "base" entry) is updated by reloading only the changed tables and views when
+/// that can be vouched for.
 pub fn declare_postgres_how(
     files: &[SourceFile],
     server: &Config,
