@@ -71,12 +71,19 @@ impl Cache {
         &self.dir
     }
 
+    /// The file of `key` (keys carry their engine's prefix: `pg-…`, `sqlite-…`).
     fn entry(&self, key: &str) -> PathBuf {
-        if key.starts_with(SQLITE_PREFIX) {
-            self.dir.join(format!("{key}.json"))
-        } else {
-            self.dir.join(format!("pg-{key}.json"))
+        self.dir.join(format!("{key}.json"))
+    }
+
+    /// The stored model for `key`, else what `miss` computes, then stored.
+    fn get_or<E>(&self, key: &str, miss: impl FnOnce() -> Result<Schema, E>) -> Result<Schema, E> {
+        if let Some(schema) = self.get(key) {
+            return Ok(schema);
         }
+        let schema = miss()?;
+        self.put(key, &schema);
+        Ok(schema)
     }
 
     /// The stored model (or other value) for `key`, if there is a readable one.
@@ -131,7 +138,8 @@ impl Cache {
 /// Entries kept in a cache directory: the newest by write time.
 pub const MAX_ENTRIES: usize = 64;
 
-/// How SQLite entries' keys (and file names) begin.
+/// How PostgreSQL and SQLite entries' keys (and file names) begin.
+pub const PG_PREFIX: &str = "pg-";
 const SQLITE_PREFIX: &str = "sqlite-";
 
 /// A SHA-256 over length-prefixed fields, so that no two inputs run together alike.
@@ -223,7 +231,7 @@ pub fn key(files: &[SourceFile], server: &ServerId, only: &[String]) -> String {
         h.field(file.path.to_string_lossy().as_bytes());
         h.field(file.text.as_bytes());
     }
-    h.hex()
+    format!("{PG_PREFIX}{}", h.hex())
 }
 
 /// As [`declare_postgres_in`], through `cache` when one is given: a stored model for the
@@ -334,13 +342,7 @@ pub fn cached(
     let Some(id) = reachable_server_id(server)? else {
         return miss();
     };
-    let key = key(files, &id, only);
-    if let Some(schema) = cache.get(&key) {
-        return Ok(schema);
-    }
-    let schema = miss()?;
-    cache.put(&key, &schema);
-    Ok(schema)
+    cache.get_or(&key(files, &id, only), miss)
 }
 
 /// What a SQLite model is computed from: which computation (`what`: declared files,
@@ -377,13 +379,7 @@ pub fn sqlite_cached<E>(
     let Some(cache) = cache else {
         return miss();
     };
-    let key = sqlite_key(inputs);
-    if let Some(schema) = cache.get(&key) {
-        return Ok(schema);
-    }
-    let schema = miss()?;
-    cache.put(&key, &schema);
-    Ok(schema)
+    cache.get_or(&sqlite_key(inputs), miss)
 }
 
 /// The inputs of declared SQLite `files`.

@@ -77,7 +77,13 @@ pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> Str
     }];
     let mut marker = only.to_vec();
     marker.push("\0incremental base".into());
-    format!("base-{}", super::cache::key(&paths, server, &marker))
+    // Named `pg-base-…`, apart from the models (`pg-…`).
+    let key = super::cache::key(&paths, server, &marker);
+    format!(
+        "{}base-{}",
+        super::cache::PG_PREFIX,
+        &key[super::cache::PG_PREFIX.len()..]
+    )
 }
 
 /// The files' statements, each with its role (taken from `known` for a text seen before);
@@ -195,7 +201,7 @@ fn skip(ws: &[Word], i: &mut usize, ks: &[Keyword]) {
 }
 
 /// What `text` is about; `None` for statements this module does not know.
-pub fn role(text: &str) -> Option<Role> {
+fn role(text: &str) -> Option<Role> {
     use Keyword as K;
     let ws = words(text)?;
     let mut i = 1;
