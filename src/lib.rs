@@ -12,6 +12,7 @@ pub mod diff;
 pub mod introspect;
 pub mod model;
 pub mod plan;
+pub mod publish;
 pub mod render;
 pub mod revision;
 pub mod snapshot;

@@ -72,37 +72,63 @@ pub fn files_pg(schema: &Schema) -> BTreeMap<String, String> {
     out
 }
 
-/// Rewrites `dir` to hold exactly the snapshot of `schema` (each file written to a temporary
-/// name, then renamed; stale `.sql` files removed).
-pub fn write(dir: &Path, schema: &Schema) -> std::io::Result<()> {
+/// Rewrites `dir` to hold exactly the snapshot of `schema`, all or nothing (see
+/// [`crate::publish`]).
+pub fn write(dir: &Path, schema: &Schema) -> Result<(), crate::publish::Error> {
     write_files(dir, &files(schema))
 }
 
-/// Rewrites `dir` to hold exactly `files`, writing only the files that change.
-pub fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for (name, text) in files {
-        // An unchanged file is left as it is (its bytes, and its time for tools that look).
-        if std::fs::read(dir.join(name)).is_ok_and(|old| old == text.as_bytes()) {
-            continue;
+/// Rewrites `dir` to hold exactly `files`, writing only the files that change, all or
+/// nothing.
+pub fn write_files(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+) -> Result<(), crate::publish::Error> {
+    let (writes, stale) = changes(dir, files)?;
+    crate::publish::publish(&writes, &stale, &crate::publish::RealFs)
+}
+
+/// Returns what rewriting `dir` to hold exactly `files` takes: the files to write (an
+/// unchanged file is left as it is, its bytes and its time) and the stale `.sql` files to
+/// remove. Creates `dir` when missing.
+pub fn changes(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+) -> Result<Changes, crate::publish::Error> {
+    let fail = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |io| crate::publish::Error {
+            action,
+            path,
+            io,
+            unrestored: Vec::new(),
         }
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, dir.join(name))?;
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path: PathBuf = entry?.path();
+    };
+    crate::publish::create_dir(dir)?;
+    let writes = files
+        .iter()
+        .filter(|(name, text)| {
+            std::fs::read(dir.join(name)).map_or(true, |old| old != text.as_bytes())
+        })
+        .map(|(name, text)| (dir.join(name), text.clone().into_bytes()))
+        .collect();
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(fail("read the directory", dir))? {
+        let path: PathBuf = entry.map_err(fail("read the directory", dir))?.path();
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        if name.ends_with(".sql") && !files.contains_key(&name) {
-            std::fs::remove_file(&path)?;
+            .unwrap_or_default();
+        if name.ends_with(".sql") && !files.contains_key(name) {
+            stale.push(path);
         }
     }
-    Ok(())
+    stale.sort();
+    Ok((writes, stale))
 }
+
+/// The files a snapshot rewrite writes (path, bytes) and the stale files it removes.
+pub type Changes = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
 
 /// Reports whether `dir` holds any snapshot file.
 pub fn exists(dir: &Path) -> bool {

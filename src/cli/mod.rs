@@ -64,6 +64,10 @@ pub enum Error {
     #[error("{0}")]
     Workflow(String),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Publish(#[from] crate::publish::Error),
+
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }

@@ -121,7 +121,9 @@ pub(super) fn live_at_head(p: &Project, g: &Graph) -> Result<Schema, Error> {
     db.read()
 }
 
-/// Writes a new revision file (temporary name, then renamed) and the snapshot.
+/// Writes a new revision file and the snapshot, all or nothing: every temporary is written
+/// and synced first, the snapshot files are renamed into place, the revision last; on an
+/// error the previous snapshot files are put back (see [`crate::publish`]).
 pub(super) fn write_revision(
     p: &Project,
     parents: &[String],
@@ -139,15 +141,12 @@ pub(super) fn write_revision(
     );
     let id = revision::checksum(&seed)[..12].to_string();
     let text = revision::render(&id, parents, message, &created, up_sql, down_sql);
-    std::fs::create_dir_all(p.migrations()).map_err(Error::Output)?;
-    let path = p
-        .migrations()
-        .join(revision::file_name(&stamp, &id, message));
-    let tmp = path.with_extension("sql.tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(Error::Output)?;
-    crate::snapshot::write_files(&p.snapshots(), snapshot).map_err(Error::Output)?;
+    let dir = p.migrations();
+    crate::publish::create_dir(&dir)?;
+    let path = dir.join(revision::file_name(&stamp, &id, message));
+    let (mut writes, stale) = crate::snapshot::changes(&p.snapshots(), snapshot)?;
+    writes.push((path.clone(), text.into_bytes()));
+    crate::publish::publish(&writes, &stale, &crate::publish::RealFs)?;
     eprintln!("  Generating {} ... done", path.display());
     Ok(Outcome::Clean)
 }
