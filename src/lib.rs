@@ -13,6 +13,7 @@ pub mod introspect;
 pub mod model;
 pub mod plan;
 pub mod publish;
+pub mod redact;
 pub mod render;
 pub mod revision;
 pub mod snapshot;

@@ -7,6 +7,7 @@
 use crate::declare::{self, read_sources};
 use crate::introspect;
 use crate::model::Schema;
+pub use crate::redact::redact;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
@@ -88,8 +89,8 @@ impl Source {
                 "postgres" | "postgresql" => Ok(Source::Postgres(format!("postgresql://{rest}"))),
                 "sqlite" => Ok(sqlite_url(rest)),
                 _ => Err(Error::UnknownScheme {
-                    scheme: scheme.to_string(),
-                    source_text: text.to_string(),
+                    scheme: redact(scheme),
+                    source_text: redact(text),
                 }),
             };
         }
@@ -252,20 +253,6 @@ fn classify(path: &Path, source: introspect::Error) -> Error {
     Error::Introspect {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-/// Hides a password in a URL for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
     }
 }
 

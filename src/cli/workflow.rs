@@ -195,7 +195,8 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
         Err(e) => return Err(e.into()),
         Ok(_) => {
             return Err(Error::Workflow(format!(
-                "database_url `{url}` is not a SQLite database file URL (sqlite:///path.db)"
+                "database_url `{}` is not a SQLite database file URL (sqlite:///path.db)",
+                crate::source::redact(&url)
             )))
         }
     };

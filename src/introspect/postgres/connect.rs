@@ -1,4 +1,6 @@
-//! Connecting to PostgreSQL with errors that say where and what to try.
+//! Connecting to PostgreSQL with errors that say where and what to try. No message here
+//! holds a password: the URL is never echoed, and messages pass through
+//! [`crate::redact::redact`].
 
 use postgres::{Client, Config, NoTls};
 
@@ -34,7 +36,7 @@ pub fn config(url: &str) -> Result<Config, ConnectError> {
         host: "?".into(),
         port: 0,
         database: "?".into(),
-        message: format!("invalid URL: {e}"),
+        message: crate::redact::redact(&format!("invalid URL: {}", source_chain(&e))),
         hint: "write it as postgresql://user[:password]@host[:port]/database".into(),
     })
 }
@@ -56,10 +58,11 @@ pub fn connect_config(config: &Config) -> Result<Client, ConnectError> {
     }
     config.connect(NoTls).map_err(|e| {
         let (host, port, database) = describe(&config);
-        let message = e
-            .as_db_error()
-            .map(|d| d.message().to_string())
-            .unwrap_or_else(|| source_chain(&e));
+        let message = crate::redact::redact(
+            &e.as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_else(|| source_chain(&e)),
+        );
         let hint = hint_for(&message, &host, port, &database);
         ConnectError {
             host,
