@@ -51,6 +51,10 @@ pub enum Error {
     #[diagnostic(help("point sqlite:/// at a SQLite database file; for declared DDL pass the .sql path without a scheme"))]
     NotDatabase { path: PathBuf, message: String },
 
+    #[error("{} is locked by another process (waited {waited_seconds} s)", path.display())]
+    #[diagnostic(help("another program holds a write lock on it (a running `schemadiff upgrade`, or an application's open transaction): wait for it to finish and run the command again, or find the process holding it with `fuser {}` or `lsof {}`", path.display(), path.display()))]
+    Locked { path: PathBuf, waited_seconds: u64 },
+
     #[error("cannot read SQLite database {}", path.display())]
     Introspect {
         path: PathBuf,
@@ -241,12 +245,39 @@ pub fn open_sqlite(path: &Path) -> Result<Connection, Error> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
+    conn.busy_timeout(READ_WAIT)
+        .map_err(|e| opening_error(path, e, READ_WAIT))?;
+    check_readable(&conn, path, READ_WAIT)?;
+    Ok(conn)
+}
+
+/// How long a read-only open waits for another process's write lock.
+const READ_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Reads the schema table once: a file that is not a database, or one locked by another
+/// process (after waiting `waited`), is an error that says which.
+pub fn check_readable(
+    conn: &Connection,
+    path: &Path,
+    waited: std::time::Duration,
+) -> Result<(), Error> {
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-        .map_err(|e| Error::NotDatabase {
+        .map_err(|e| opening_error(path, e, waited))
+}
+
+/// Tells a lock (SQLITE_BUSY, SQLITE_LOCKED) apart from a file that is not a database.
+fn opening_error(path: &Path, e: rusqlite::Error, waited: std::time::Duration) -> Error {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => Error::Locked {
+            path: path.to_path_buf(),
+            waited_seconds: waited.as_secs(),
+        },
+        _ => Error::NotDatabase {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })?;
-    Ok(conn)
+        },
+    }
 }
 
 fn classify(path: &Path, source: introspect::Error) -> Error {

@@ -205,16 +205,9 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
     }
     let conn = rusqlite::Connection::open(&path)
         .map_err(|e| Error::Workflow(format!("cannot open {}: {e}", path.display())))?;
-    let engine = Sqlite::new(conn, Duration::from_secs(p.config.lock_timeout_seconds))?;
-    engine
-        .connection()
-        .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-        .map_err(|e| {
-            Error::Source(crate::source::Error::NotDatabase {
-                path: path.clone(),
-                message: e.to_string(),
-            })
-        })?;
+    let wait = Duration::from_secs(p.config.lock_timeout_seconds);
+    let engine = Sqlite::new(conn, wait)?;
+    crate::source::check_readable(engine.connection(), &path, wait)?;
     Ok(engine)
 }
 
