@@ -95,10 +95,11 @@ impl Project {
                 .unwrap_or(Path::new("."))
                 .to_path_buf(),
         })?;
-        let config: Config = toml::from_str(&text).map_err(|e| Error::Invalid {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let config: Config =
+            toml::from_str(&crate::textfile::normalize(&text)).map_err(|e| Error::Invalid {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         let root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

@@ -18,6 +18,7 @@ pub mod render;
 pub mod revision;
 pub mod snapshot;
 pub mod sqltext;
+pub mod textfile;
 
 use diff::Renames;
 use model::Schema;

@@ -114,6 +114,7 @@ pub(crate) fn section_offset(rev: &Revision, sql: &str) -> u64 {
     let Ok(text) = std::fs::read_to_string(&rev.path) else {
         return 0;
     };
+    let text = crate::textfile::normalize(&text);
     text.find(sql)
         .map_or(0, |at| text[..at].lines().count() as u64)
 }

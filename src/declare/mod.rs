@@ -39,7 +39,8 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// Reads `path`: one `.sql` file, or every `.sql` file under a directory in lexical order.
+/// Reads `path`: one `.sql` file, or every `.sql` file under a directory in lexical order;
+/// a byte order mark is dropped and CRLF read as LF.
 pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
     let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -65,6 +66,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
                 source,
             })?;
             let text = String::from_utf8(bytes).map_err(|_| Error::NotText { path: p.clone() })?;
+            let text = crate::textfile::normalize(&text).into_owned();
             Ok(SourceFile { path: p, text })
         })
         .collect()

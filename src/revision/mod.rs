@@ -52,7 +52,8 @@ pub enum Error {
     Relative(String),
 }
 
-/// Reads every `*.sql` revision file in `dir` (a missing directory holds none).
+/// Reads every `*.sql` revision file in `dir` (a missing directory holds none); a byte order
+/// mark is dropped and CRLF read as LF.
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, Error> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(Vec::new());
@@ -69,7 +70,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, Error> {
                 path: path.clone(),
                 source,
             })?;
-            parse(&path, &text)
+            // A byte order mark or CRLF endings (a Windows editor, git's autocrlf) read as
+            // the same revision; the checksum stays over the file's bytes, so revisions
+            // applied before are still recognized.
+            let mut rev = parse(&path, &crate::textfile::normalize(&text))?;
+            rev.checksum = checksum(&text);
+            Ok(rev)
         })
         .collect()
 }
