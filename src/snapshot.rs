@@ -32,7 +32,8 @@ pub fn files(schema: &Schema) -> BTreeMap<String, String> {
     out
 }
 
-/// A file-system-safe stem; names that needed changing get a short hash so two tables
+/// A file-system-safe stem; names that needed changing, or are longer than
+/// [`MAX_STEM`] bytes, are cut there and get a short hash of the whole name, so two tables
 /// never share a file.
 fn file_stem(name: &str) -> String {
     let safe: String = name
@@ -45,12 +46,18 @@ fn file_stem(name: &str) -> String {
             }
         })
         .collect();
-    if safe == name && !name.starts_with('_') {
+    if safe == name && !name.starts_with('_') && safe.len() <= MAX_STEM {
         safe
     } else {
-        format!("{safe}_{}", &crate::revision::checksum(name)[..8])
+        // `safe` is ASCII: cutting it at a byte count cuts no character.
+        let cut = &safe[..safe.len().min(MAX_STEM)];
+        format!("{cut}_{}", &crate::revision::checksum(name)[..8])
     }
 }
+
+/// The longest stem kept whole: with `_` and an 8-digit hash, `.sql`, and the `.` and
+/// `.tmp` of a temporary, a file name stays well under the usual 255-byte limit.
+const MAX_STEM: usize = 200;
 
 /// Returns the PostgreSQL snapshot files: `_types.sql` (schemas, extensions, enum types,
 /// sequences), one file per table (`schema__table.sql`), `_views.sql`.
@@ -140,6 +147,16 @@ pub fn exists(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_and_keep_a_hash() {
+        let long = "t".repeat(300);
+        let other = format!("{}u", "t".repeat(299));
+        let (a, b) = (file_stem(&long), file_stem(&other));
+        assert!(a.len() <= MAX_STEM + 9 && b.len() <= MAX_STEM + 9, "{a}");
+        assert_ne!(a, b, "names alike up to the cut still get their own file");
+        assert_eq!(file_stem(&"t".repeat(MAX_STEM)), "t".repeat(MAX_STEM));
+    }
 
     #[test]
     fn only_changed_files_are_written_and_stale_ones_removed() {

@@ -232,3 +232,30 @@ fn a_postgres_declared_file_with_crlf_or_a_bom_equals_the_plain_one() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn a_table_name_too_long_for_a_file_name_still_generates() {
+    let dir = temp_dir("files-long-name");
+    ok_in(&dir, &["init"]);
+    let long = "a_very_long_table_name_".repeat(13);
+    std::fs::write(
+        dir.join("schemas/schema.sql"),
+        format!("CREATE TABLE {long} (id INTEGER PRIMARY KEY);\nCREATE TABLE {long}2 (id INTEGER PRIMARY KEY);\n"),
+    )
+    .unwrap();
+    ok_in(&dir, &["generate", "-m", "long"]);
+    let snapshots: Vec<_> = std::fs::read_dir(dir.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(snapshots.len(), 2, "one file per table: {snapshots:?}");
+    assert!(snapshots.iter().all(|n| n.len() < 255 - 5), "{snapshots:?}");
+    let again = ok_in(&dir, &["generate", "-m", "again"]);
+    assert!(
+        again.stderr.contains("No changes detected"),
+        "{}",
+        again.stderr
+    );
+    ok_in(&dir, &["upgrade", "head"]);
+    ok_in(&dir, &["check"]);
+}
