@@ -51,6 +51,48 @@ fn unrestored_note(unrestored: &[(PathBuf, Option<PathBuf>)]) -> String {
     format!("; could not put back: {}", list.join(", "))
 }
 
+/// Temporaries or backups a publish left behind when it was killed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("a previous `generate` was interrupted and left {}", list(files))]
+#[diagnostic(help(
+    "if its revision is not in the migrations directory, snapshots/ may already hold its changes: restore snapshots/ from version control (`git checkout -- snapshots/ && git clean -f snapshots/`) or rename each .NAME.old back to NAME; then delete these files and run `generate` again"
+))]
+pub struct Interrupted {
+    pub files: Vec<PathBuf>,
+}
+
+fn list(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    names.join(", ")
+}
+
+/// Returns the temporaries and backups a killed publish left in `dirs` (named as
+/// [`temporary`] and [`backup`] name them), sorted.
+pub fn leftovers(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with('.') && (name.ends_with(".sql.tmp") || name.ends_with(".sql.old"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Refuses to go on when a killed publish left files in `dirs`.
+pub fn check_not_interrupted(dirs: &[PathBuf]) -> Result<(), Interrupted> {
+    let files = leftovers(dirs);
+    if files.is_empty() {
+        Ok(())
+    } else {
+        Err(Interrupted { files })
+    }
+}
+
 /// The file-system calls a publish makes; tests inject failures through it.
 pub trait Fs {
     /// Creates or truncates `path`, writes `bytes` and syncs them to the disk.

@@ -264,3 +264,45 @@ fn a_full_disk_writes_no_revision_and_keeps_the_snapshots() {
     assert_recovers(&dir, before.0.len());
     drop(mount);
 }
+
+#[test]
+fn a_generate_killed_before_its_revision_is_renamed_is_reported_not_lost() {
+    let dir = temp_dir("atomic-killed");
+    project_in(&dir);
+    let first = state(&dir);
+    std::fs::write(
+        dir.join("schemas/schema.sql"),
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT);\n",
+    )
+    .unwrap();
+    ok_in(&dir, &["generate", "-m", "second"]);
+    // The state a kill between the snapshot renames and the revision rename leaves: the
+    // new snapshot in place with its backup beside it, the revision still a temporary.
+    let (revisions, _) = state(&dir);
+    let new = revisions
+        .keys()
+        .find(|k| !first.0.contains_key(*k))
+        .unwrap();
+    let rev = dir.join("migrations").join(new);
+    std::fs::rename(&rev, dir.join("migrations").join(format!(".{new}.tmp"))).unwrap();
+    std::fs::write(dir.join("snapshots/.a.sql.old"), &first.1["a.sql"]).unwrap();
+    let r = run_in(&dir, &["generate", "-m", "again"]);
+    assert_eq!(r.code, 2, "not `No changes detected`: {}", r.stderr);
+    let err = r.flat_stderr();
+    assert!(
+        err.contains("a previous `generate` was interrupted") && err.contains(".a.sql.old"),
+        "{err}"
+    );
+    assert!(
+        err.contains("git checkout -- snapshots/"),
+        "says what to do: {err}"
+    );
+    // Doing what it says: the backup renamed back, the leftovers removed.
+    std::fs::rename(
+        dir.join("snapshots/.a.sql.old"),
+        dir.join("snapshots/a.sql"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("migrations").join(format!(".{new}.tmp"))).unwrap();
+    assert_recovers(&dir, first.0.len());
+}

@@ -68,6 +68,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Publish(#[from] crate::publish::Error),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Interrupted(#[from] crate::publish::Interrupted),
+
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
