@@ -575,7 +575,12 @@ pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
     let path = p
         .migrations()
         .join(revision::file_name(&stamp, &id, &a.message));
-    std::fs::write(&path, text).map_err(Error::Output)?;
+    // A full disk leaves no half-written revision (see `crate::publish`).
+    crate::publish::publish(
+        &[(path.clone(), text.into_bytes())],
+        &[],
+        &crate::publish::RealFs,
+    )?;
     eprintln!("  Generating {} ... done", path.display());
     Ok(Outcome::Clean)
 }
