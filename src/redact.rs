@@ -4,24 +4,38 @@
 //! `key=value` connection string. Every URL that reaches output or an error message goes
 //! through [`redact`]. Imports nothing from the crate.
 
+/// Returns `message` with every copy of `url` (a URL or path it quotes) redacted, and its
+/// own passwords too.
+pub fn redact_in(message: &str, url: &str) -> String {
+    if url.is_empty() {
+        return redact(message);
+    }
+    let parts: Vec<String> = message.split(url).map(redact).collect();
+    parts.join(&redact(url))
+}
+
 /// Returns `text` with its passwords replaced by `***`.
 pub fn redact(text: &str) -> String {
     redact_params(&redact_userinfo(text))
 }
 
-/// `scheme://user:secret@host` → `scheme://user:***@host` (the userinfo ends at the last `@`
-/// before the path, query or fragment).
+/// `scheme://user:secret@host` → `scheme://user:***@host`, and `user:secret@host` without a
+/// scheme likewise (the userinfo ends at the last `@` before the path, query or fragment).
 fn redact_userinfo(text: &str) -> String {
-    let Some(s) = text.find("://") else {
-        return text.to_string();
+    // Without a scheme (`user:secret@host/db` given where a URL belongs), the userinfo
+    // starts the text, which is one word.
+    let s = match text.find("://") {
+        Some(s) => s + 3,
+        None if !text.contains(char::is_whitespace) => 0,
+        None => return text.to_string(),
     };
-    let rest = &text[s + 3..];
+    let rest = &text[s..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let Some(at) = rest[..authority_end].rfind('@') else {
         return text.to_string();
     };
     match rest[..at].split_once(':') {
-        Some((user, _)) => format!("{}{user}:***{}", &text[..s + 3], &rest[at..]),
+        Some((user, _)) => format!("{}{user}:***{}", &text[..s], &rest[at..]),
         None => text.to_string(),
     }
 }
@@ -71,7 +85,7 @@ fn value_end(text: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{redact, redact_in};
 
     #[test]
     fn hides_every_password() {
@@ -103,9 +117,16 @@ mod tests {
                 "host=h password = *** dbname=d",
             ),
             ("sqlite:///app.db", "sqlite:///app.db"),
+            ("u:secret@h/db", "u:***@h/db"),
+            ("dir/a:b@c.db", "dir/a:b@c.db"),
             ("schemas/a=b.sql", "schemas/a=b.sql"),
         ] {
             assert_eq!(redact(url), want, "{url}");
+            let message = format!("cannot open {url}: unable to open {url}");
+            assert_eq!(
+                redact_in(&message, url),
+                format!("cannot open {want}: unable to open {want}")
+            );
             assert!(!redact(url).contains("secret"));
         }
     }

@@ -35,19 +35,19 @@ pub enum Error {
     #[diagnostic(help("use sqlite:///relative.db, sqlite:////absolute.db, postgresql://user@host/db, or a path to a .sql file or directory"))]
     UnknownScheme { scheme: String, source_text: String },
 
-    #[error("{} does not exist", path.display())]
+    #[error("{} does not exist", redact(&path.display().to_string()))]
     #[diagnostic(help(
         "check the path (schemadiff never creates a file or database when reading one)"
     ))]
     Missing { path: PathBuf },
 
-    #[error("{} is neither a .sql file, a directory, nor a SQLite database", path.display())]
+    #[error("{} is neither a .sql file, a directory, nor a SQLite database", redact(&path.display().to_string()))]
     #[diagnostic(help(
         "pass declared DDL as a .sql file or directory, and databases as sqlite:///path.db"
     ))]
     Unrecognized { path: PathBuf },
 
-    #[error("{} is not a SQLite database: {message}", path.display())]
+    #[error("{} is not a SQLite database: {}", redact(&path.display().to_string()), crate::redact::redact_in(message, &path.display().to_string()))]
     #[diagnostic(help("point sqlite:/// at a SQLite database file; for declared DDL pass the .sql path without a scheme"))]
     NotDatabase { path: PathBuf, message: String },
 

@@ -142,6 +142,11 @@ fn no_error_about_a_url_prints_its_password() {
         &[&["upgrade"], &["current"], &["check", "--format", "json"]],
     ));
     runs.extend(outputs(&dir, mysql, &[&["upgrade"], &["current"]]));
+    // Not URLs at all, where a URL belongs: echoed as paths, still without the password.
+    let no_scheme = format!("root:{SECRET}@nohost/app");
+    runs.extend(outputs(&dir, &no_scheme, &[&["upgrade"], &["current"]]));
+    let key_value = format!("host=127.0.0.1 password={SECRET}");
+    runs.extend(outputs(&dir, &key_value, &[&["current"], &["check"]]));
     // A PostgreSQL project that cannot connect.
     let pg_dir = dir.join("pg");
     std::fs::create_dir_all(&pg_dir).unwrap();

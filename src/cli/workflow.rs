@@ -203,8 +203,13 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
     if !create && !path.exists() {
         return Err(Error::Source(crate::source::Error::Missing { path }));
     }
-    let conn = rusqlite::Connection::open(&path)
-        .map_err(|e| Error::Workflow(format!("cannot open {}: {e}", path.display())))?;
+    let conn = rusqlite::Connection::open(&path).map_err(|e| {
+        let path = path.display().to_string();
+        Error::Workflow(crate::redact::redact_in(
+            &format!("cannot open {path}: {e}"),
+            &path,
+        ))
+    })?;
     let wait = Duration::from_secs(p.config.lock_timeout_seconds);
     let engine = Sqlite::new(conn, wait)?;
     crate::source::check_readable(engine.connection(), &path, wait)?;
