@@ -47,6 +47,9 @@ pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
 
 pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Error> {
     let p = project(cfg)?;
+    // A generate killed between renaming the snapshots and the revision left snapshots/
+    // ahead of migrations/; going on would say "No changes detected" and lose its changes.
+    crate::publish::check_not_interrupted(&[p.snapshots(), p.migrations()])?;
     if is_postgres(&p) {
         return super::workflow_pg::generate(&p, a);
     }
