@@ -58,7 +58,7 @@ fn second_schema(dir: &Path) {
 }
 
 /// Asserts that the failed `generate` left `migrations/` and `snapshots/` as `before`.
-fn assert_untouched(dir: &Path, before: &(BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>)) {
+fn assert_untouched(dir: &Path, before: &State) {
     let revisions = tree(&dir.join("migrations"));
     assert_eq!(
         revisions.keys().collect::<Vec<_>>(),
@@ -74,7 +74,10 @@ fn assert_untouched(dir: &Path, before: &(BTreeMap<String, Vec<u8>>, BTreeMap<St
     assert!(snapshots == before.1, "snapshots byte-identical");
 }
 
-fn state(dir: &Path) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+/// The files of `migrations/` and of `snapshots/`.
+type State = (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>);
+
+fn state(dir: &Path) -> State {
     (tree(&dir.join("migrations")), tree(&dir.join("snapshots")))
 }
 

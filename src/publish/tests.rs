@@ -57,7 +57,10 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn setup(name: &str) -> (PathBuf, Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>) {
+/// A directory, the files a publish writes there and the files it removes.
+type Setup = (PathBuf, Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
+
+fn setup(name: &str) -> Setup {
     let dir =
         std::env::temp_dir().join(format!("schemadiff_publish_{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
