@@ -59,14 +59,8 @@ fn project(name: &str, engine: Engine, url: &str) -> PathBuf {
                 format!("DROP TABLE {table};\nSELECT pg_sleep(0.03);\n"),
             ),
         };
-        let text = schemadiff::revision::render(
-            id,
-            &parents,
-            table,
-            "2026-12-06T00:00:00Z",
-            &up,
-            &down,
-        );
+        let text =
+            schemadiff::revision::render(id, &parents, table, "2026-12-06T00:00:00Z", &up, &down);
         let file = format!("20261206_00000{}_{id}_{table}.sql", parents.len());
         std::fs::write(dir.join("migrations").join(file), text).unwrap();
         parents = vec![id.to_string()];
