@@ -36,7 +36,7 @@ pub enum Error {
     #[error("database error: {0}")]
     Database(String),
     #[error("{0}; {fate}", fate = .0.fate())]
-    #[diagnostic(help("fix the statement in the revision file (the version table does not record the revision, so editing it is safe), or the data it fails on, then run the command again; statements that stay applied are written to be safe to repeat (IF EXISTS, IF NOT EXISTS)"))]
+    #[diagnostic(help("fix the statement in the revision file (the version table does not record the revision, so editing it is safe), or the data it fails on, then run the command again; statements listed as staying applied run again then, which is safe when they are written with IF [NOT] EXISTS, as `generate` writes them"))]
     Statement(Box<Failure>),
     #[error("interrupted (Ctrl-C): {0}; {fate}", fate = .0.fate())]
     #[diagnostic(help("the running statement was cancelled and the migration lock released; run the command again to go on"))]
@@ -47,14 +47,14 @@ pub enum Error {
     #[error("revision {} ({}) is applied, but line {}, run after its transaction committed, failed: `{}`: {}{}", .0.id, .0.path.display(), .0.at.line, .0.at.text, .0.message, after_commit(&.0.kept))]
     #[diagnostic(help("the revision's transaction is committed and recorded, so `upgrade` will not run it again: fix the rows the statement trips on, then run that statement and the ones after it in the revision by hand (psql); until then a constraint being validated stays NOT VALID, which `schemadiff check` reports as drift"))]
     AfterCommit(Box<Failure>),
-    #[error("revision {id} ({}) line {line} holds `{statement}`, which {keyword} the transaction schemadiff runs the revision in: part of the revision would commit while the rest fails, and the version table would not say so; nothing ran", path.display())]
+    #[error("revision {id} ({}) line {line} holds `{statement}`, which {does} the transaction schemadiff runs the revision in: part of the revision would commit while the rest fails, and the version table would not say so; nothing ran", path.display())]
     #[diagnostic(help("remove the statement: schemadiff runs each revision, with its version-table update, in one transaction of its own. To run a statement outside it on PostgreSQL, put `-- schemadiff:no-transaction` on the line above it; to commit in steps, split the work into several revisions"))]
     TransactionControl {
         id: String,
         path: std::path::PathBuf,
         line: u64,
         statement: String,
-        keyword: &'static str,
+        does: &'static str,
     },
     #[error("revision {id} ({}) builds index {index} concurrently, but an INVALID index of that name is left from a concurrent build that failed", path.display())]
     #[diagnostic(help("drop it with `DROP INDEX CONCURRENTLY {index};`, fix what made the build fail (duplicate rows for a UNIQUE index, a lock or statement timeout), then run the command again"))]
@@ -333,7 +333,7 @@ pub fn refuse_transaction_control(
                 path: rev.path.clone(),
                 line: section_line + s.line,
                 statement: failure::first_line(&s.text),
-                keyword: verb,
+                does: verb,
             });
         }
     }
