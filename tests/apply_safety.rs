@@ -261,3 +261,56 @@ fn postgres_four_first_time_upgrades_at_once_all_succeed() {
         first_upgrades_at_once(&dir, &db);
     }
 }
+
+/// Runs `upgrade head` through the library on `engine`, with a third revision that fails.
+fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Engine) {
+    use schemadiff::apply::{migrate, Direction, Error, Request};
+    use schemadiff::revision::{load_dir, Graph, Target};
+    let file = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(REVS[2].0))
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("-- migrate:down", "INSERT INTO nowhere VALUES (1);\n-- migrate:down")).unwrap();
+    let graph = Graph::new(load_dir(&dir.join("migrations")).unwrap()).unwrap();
+    let request = Request {
+        target: &Target::Head,
+        dir: Direction::Up,
+        accept: &[],
+        progress: &|_, _, _| {},
+        waiting: &|| {},
+    };
+    let err = migrate(engine, &graph, &request).unwrap_err();
+    assert!(matches!(err, Error::Statement(_)), "{err}");
+}
+
+#[test]
+fn sqlite_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
+    use schemadiff::apply::{sqlite::Sqlite, Engine as _};
+    let dir = project("apply-unlock-sqlite", Engine::Sqlite, "sqlite:///app.db");
+    let open = || {
+        let conn = rusqlite::Connection::open(dir.join("app.db")).unwrap();
+        Sqlite::new(conn, std::time::Duration::from_millis(200)).unwrap()
+    };
+    let mut first = open();
+    failing_run(&dir, &mut first);
+    let mut second = open();
+    second.lock(&|| {}).expect("the lock is free after the failed run");
+    second.unlock();
+    drop(first);
+}
+
+#[test]
+fn postgres_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
+    use schemadiff::apply::{postgres::Postgres, Engine as _};
+    let db = TestDb::create("apply_unlock");
+    let dir = project("apply-unlock-pg", Engine::Postgres, &db.url());
+    let open = || Postgres::new(db.client(), std::time::Duration::from_millis(200));
+    let mut first = open();
+    failing_run(&dir, &mut first);
+    let mut second = open();
+    second.lock(&|| {}).expect("the lock is free after the failed run");
+    second.unlock();
+    drop(first);
+}
