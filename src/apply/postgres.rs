@@ -106,6 +106,7 @@ impl Postgres {
         self.refuse_invalid_indexes(rev, &parts.before)?;
         let mut failure = Failure::new(rev, Ran::default(), String::new());
         if let Err(at) = self.execute_before(&parts, section_line, &mut failure) {
+            failure.outside = true;
             return Err(failed(failure, at));
         }
         let mut tx = self.client.transaction().map_err(db)?;
