@@ -244,11 +244,30 @@ fn postgres_a_failure_after_a_no_transaction_label_says_the_label_stays() {
     assert_eq!(pg_heads(&db), [FIRST]);
 }
 
-/// Starts `upgrade head` in `dir`, waits until it announces revision `SECOND` and a moment
-/// more, sends SIGINT; returns the exit code, stderr and how long the exit took.
+/// Starts `upgrade head` in `dir`, waits until `running` says the slow statement runs and a
+/// moment more, sends SIGINT; returns the exit code, stderr and how long the exit took.
 fn interrupt_upgrade(dir: &Path, running: &dyn Fn() -> bool) -> (i32, String, Duration) {
+    interrupt(
+        dir,
+        &["upgrade", "head"],
+        running,
+        Duration::from_millis(300),
+    )
+}
+
+/// Starts `schemadiff ARGS`, sends SIGINT after `after`; as [`interrupt_upgrade`].
+fn interrupt_upgrade_after(dir: &Path, args: &[&str], after: Duration) -> (i32, String, Duration) {
+    interrupt(dir, args, &|| true, after)
+}
+
+fn interrupt(
+    dir: &Path,
+    args: &[&str],
+    running: &dyn Fn() -> bool,
+    after: Duration,
+) -> (i32, String, Duration) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-        .args(["upgrade", "head"])
+        .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
@@ -272,7 +291,7 @@ fn interrupt_upgrade(dir: &Path, running: &dyn Fn() -> bool) -> (i32, String, Du
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(after);
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -343,8 +362,9 @@ fn postgres_ctrl_c_cancels_the_statement_rolls_back_and_frees_the_lock() {
     let held: i64 = db
         .client()
         .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = $1 AND objid::bigint = $2",
-            &[&(key >> 32), &(key & 0xffff_ffff)],
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = $1 AND objid::bigint = $2
+             AND database = (SELECT oid FROM pg_database WHERE datname = $3)",
+            &[&(key >> 32), &(key & 0xffff_ffff), &db.name],
         )
         .unwrap()
         .get(0);
@@ -438,5 +458,128 @@ fn postgres_revisions_run_with_the_database_lock_and_statement_timeouts() {
     assert_eq!(
         (row.get::<_, String>(0), row.get::<_, String>(1)),
         ("1234ms".to_string(), "98765ms".to_string())
+    );
+}
+
+/// With the lock held elsewhere: `upgrade` says it waits and runs once the lock is free;
+/// `stamp` waits too and gives up after `lock_timeout_seconds`; Ctrl-C stops a wait.
+fn waits_for_the_lock(
+    dir: &Path,
+    hold: &dyn Fn(),
+    release: &dyn Fn(),
+    heads: &dyn Fn() -> Vec<String>,
+) {
+    hold();
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(["upgrade", "head"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    release();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "did not wait: {stderr}"
+    );
+    assert!(
+        stderr.contains("Waiting for the migration lock: another schemadiff run holds it"),
+        "{stderr}"
+    );
+    assert_eq!(heads(), [SECOND]);
+
+    hold();
+    let r = common::run_in(dir, &["stamp", FIRST]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.flat_stderr()
+            .contains("holds the migration lock and did not finish within 5 s"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(heads(), [SECOND]);
+
+    let (code, stderr, took) =
+        interrupt_upgrade_after(dir, &["downgrade", "base"], Duration::from_millis(800));
+    assert!(
+        took < Duration::from_secs(2),
+        "exit took {took:?}: {stderr}"
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        flat(&stderr).contains(
+            "interrupted (Ctrl-C) while waiting for the migration lock; nothing more ran"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(heads(), [SECOND]);
+    release();
+}
+
+#[test]
+fn sqlite_a_run_waits_for_the_lock_file_and_says_so() {
+    let dir = project(
+        "apply-wait-sqlite",
+        "sqlite",
+        "sqlite:///app.db",
+        &[
+            ("CREATE TABLE t1 (id int);", "DROP TABLE t1;"),
+            ("CREATE TABLE t2 (id int);", "DROP TABLE t2;"),
+        ],
+    );
+    let lock_file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("app.db-schemadiff-lock"))
+        .unwrap();
+    let db = dir.join("app.db");
+    waits_for_the_lock(
+        &dir,
+        &|| lock_file.lock().unwrap(),
+        &|| lock_file.unlock().unwrap(),
+        &|| sqlite_heads(&db),
+    );
+}
+
+#[test]
+fn postgres_a_run_waits_for_the_advisory_lock_and_says_so() {
+    let db = TestDb::create("apply_wait");
+    let dir = project(
+        "apply-wait-pg",
+        "postgres",
+        &db.url(),
+        &[
+            ("CREATE TABLE t1 (id int);", "DROP TABLE t1;"),
+            ("CREATE TABLE t2 (id int);", "DROP TABLE t2;"),
+        ],
+    );
+    let holder = std::cell::RefCell::new(db.client());
+    let key = schemadiff::apply::postgres::LOCK_KEY;
+    waits_for_the_lock(
+        &dir,
+        &|| {
+            drop(
+                holder
+                    .borrow_mut()
+                    .execute("SELECT pg_advisory_lock($1)", &[&key])
+                    .unwrap(),
+            )
+        },
+        &|| {
+            drop(
+                holder
+                    .borrow_mut()
+                    .execute("SELECT pg_advisory_unlock($1)", &[&key])
+                    .unwrap(),
+            )
+        },
+        &|| pg_heads(&db),
     );
 }

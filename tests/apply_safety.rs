@@ -272,7 +272,14 @@ fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Engine) {
         .find(|p| p.to_string_lossy().contains(REVS[2].0))
         .unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace("-- migrate:down", "INSERT INTO nowhere VALUES (1);\n-- migrate:down")).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "-- migrate:down",
+            "INSERT INTO nowhere VALUES (1);\n-- migrate:down",
+        ),
+    )
+    .unwrap();
     let graph = Graph::new(load_dir(&dir.join("migrations")).unwrap()).unwrap();
     let request = Request {
         target: &Target::Head,
@@ -296,7 +303,9 @@ fn sqlite_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
     let mut first = open();
     failing_run(&dir, &mut first);
     let mut second = open();
-    second.lock(&|| {}).expect("the lock is free after the failed run");
+    second
+        .lock(&|| {})
+        .expect("the lock is free after the failed run");
     second.unlock();
     drop(first);
 }
@@ -310,7 +319,9 @@ fn postgres_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
     let mut first = open();
     failing_run(&dir, &mut first);
     let mut second = open();
-    second.lock(&|| {}).expect("the lock is free after the failed run");
+    second
+        .lock(&|| {})
+        .expect("the lock is free after the failed run");
     second.unlock();
     drop(first);
 }

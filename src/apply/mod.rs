@@ -253,6 +253,24 @@ pub fn migrate(
     plan: &Request,
 ) -> Result<Vec<String>, Error> {
     let _watch = interrupt::watch(engine.canceller());
+    stopped(migrate_held(engine, graph, plan))
+}
+
+/// A bookkeeping query that Ctrl-C cancelled is an interruption, not a database error.
+fn stopped<T>(result: Result<T, Error>) -> Result<T, Error> {
+    match result {
+        Err(Error::Database(message)) if interrupt::interrupted() => Err(Error::Stopped {
+            when: format!("while reading or writing the version table ({message})"),
+        }),
+        other => other,
+    }
+}
+
+fn migrate_held(
+    engine: &mut dyn Engine,
+    graph: &Graph,
+    plan: &Request,
+) -> Result<Vec<String>, Error> {
     let mut held = hold(engine, plan.waiting)?;
     held.ensure_tables()?;
     verify_checksums(&mut *held, graph, plan.accept)?;
@@ -299,12 +317,13 @@ pub fn stamp(
     waiting: &dyn Fn(),
 ) -> Result<(), Error> {
     let _watch = interrupt::watch(engine.canceller());
-    let mut held = hold(engine, waiting)?;
-    held.ensure_tables()?;
-    if !purge {
-        known_heads(&mut *held, graph)?;
-    }
-    held.stamp(heads)
+    stopped(hold(engine, waiting).and_then(|mut held| {
+        held.ensure_tables()?;
+        if !purge {
+            known_heads(&mut *held, graph)?;
+        }
+        held.stamp(heads)
+    }))
 }
 
 /// Refuses a section that holds a statement ending, starting or abandoning a transaction.
