@@ -565,20 +565,16 @@ fn postgres_a_run_waits_for_the_advisory_lock_and_says_so() {
     waits_for_the_lock(
         &dir,
         &|| {
-            drop(
-                holder
-                    .borrow_mut()
-                    .execute("SELECT pg_advisory_lock($1)", &[&key])
-                    .unwrap(),
-            )
+            holder
+                .borrow_mut()
+                .execute("SELECT pg_advisory_lock($1)", &[&key])
+                .unwrap();
         },
         &|| {
-            drop(
-                holder
-                    .borrow_mut()
-                    .execute("SELECT pg_advisory_unlock($1)", &[&key])
-                    .unwrap(),
-            )
+            holder
+                .borrow_mut()
+                .execute("SELECT pg_advisory_unlock($1)", &[&key])
+                .unwrap();
         },
         &|| pg_heads(&db),
     );
