@@ -292,18 +292,31 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
         return offline(&g, &target_text, dir);
     }
     let mut e = any_engine(&p, true)?;
-    e.ensure_tables()?;
-    apply::verify_checksums(e.as_mut(), &g, &a.accept_edited)?;
     let target = Target::parse(&target_text);
     let progress: apply::Progress = match dir {
         Direction::Up => &progress_up,
         Direction::Down => &progress_down,
     };
-    let ran = apply::migrate(e.as_mut(), &g, &target, dir, progress)?;
+    let request = apply::Request {
+        target: &target,
+        dir,
+        accept: &a.accept_edited,
+        progress,
+        waiting: &|| waiting(&p),
+    };
+    let ran = apply::migrate(e.as_mut(), &g, &request)?;
     if ran.is_empty() {
         eprintln!("Nothing to do for {target_text}");
     }
     Ok(Outcome::Clean)
+}
+
+/// Says that another run holds the migration lock and how long this one waits for it.
+fn waiting(p: &Project) {
+    eprintln!(
+        "Waiting for the migration lock: another schemadiff run holds it (up to lock_timeout_seconds = {} s)",
+        p.config.lock_timeout_seconds
+    );
 }
 
 fn or_base(s: &str) -> &str {
@@ -533,11 +546,8 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
         }
     };
     let mut engine = any_engine(&p, true)?;
-    if !a.purge {
-        // Refuse to overwrite what cannot be explained, as Alembic does without --purge.
-        apply::known_heads(engine.as_mut(), &g)?;
-    }
-    engine.stamp(&heads)?;
+    // Without --purge, refuses to overwrite what cannot be explained, as Alembic does.
+    apply::stamp(engine.as_mut(), &g, &heads, a.purge, &|| waiting(&p))?;
     eprintln!(
         "Stamped: {}",
         if heads.is_empty() {
