@@ -1,6 +1,7 @@
 //! The revision file: a header, `-- migrate:up` and `-- migrate:down` sections.
 
 use super::Error;
+use crate::sqltext::comment;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,8 @@ pub fn file_name(stamp: &str, id: &str, message: &str) -> String {
     )
 }
 
-/// Returns the text of a revision file.
+/// Returns the text of a revision file. Each header field is one comment line (the message
+/// escaped by [`comment::line`]; ids are checked when the file is read back).
 pub fn render(
     id: &str,
     parents: &[String],
@@ -58,13 +60,24 @@ pub fn render(
     up: &str,
     down: &str,
 ) -> String {
-    let message = message.replace(['\n', '\r'], " ");
-    format!(
-        "-- schemadiff revision\n-- id: {id}\n-- parents: {}\n-- message: {message}\n-- created: {created}\n\n-- migrate:up\n{}\n-- migrate:down\n{}",
-        parents.join(" "),
-        up.trim_matches('\n').to_string() + "\n",
-        down.trim_matches('\n').to_string() + "\n",
-    )
+    let mut out = String::from("-- schemadiff revision\n");
+    out.push_str(&comment::line(&format!("id: {id}")));
+    out.push_str(&comment::line(&format!("parents: {}", parents.join(" "))));
+    out.push_str(&comment::line(&format!("message: {message}")));
+    out.push_str(&comment::line(&format!("created: {created}")));
+    out.push_str("\n-- migrate:up\n");
+    out.push_str(up.trim_matches('\n'));
+    out.push_str("\n\n-- migrate:down\n");
+    out.push_str(down.trim_matches('\n'));
+    out.push('\n');
+    out
+}
+
+/// Reports whether `id` is a valid revision id: 1 to 64 ASCII letters, digits or `_`
+/// (generated ids are 12 hex digits), so that an id is safe in a comment, a file name and
+/// a SQL literal alike.
+pub fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Parses a revision file.
@@ -86,6 +99,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
         .filter(|v| !v.is_empty())
         .ok_or_else(|| bad("no `-- id:` line"))?;
     let parents = field("parents").ok_or_else(|| bad("no `-- parents:` line"))?;
+    let parents: Vec<String> = parents.split_whitespace().map(str::to_string).collect();
+    for (line, value) in std::iter::once(("id", &id)).chain(parents.iter().map(|p| ("parents", p)))
+    {
+        if !valid_id(value) {
+            return Err(Error::BadId {
+                path: path.to_path_buf(),
+                line,
+                value: value.clone(),
+            });
+        }
+    }
     let up_at = text
         .find("\n-- migrate:up\n")
         .ok_or_else(|| bad("no `-- migrate:up` line"))?;
@@ -97,8 +121,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
     }
     Ok(Revision {
         id,
-        parents: parents.split_whitespace().map(str::to_string).collect(),
-        message: field("message").unwrap_or_default(),
+        parents,
+        message: comment::unescape(&field("message").unwrap_or_default()),
         created: field("created").unwrap_or_default(),
         up: text[up_at + "\n-- migrate:up\n".len()..down_at].to_string(),
         down: text[down_at + "\n-- migrate:down\n".len()..].to_string(),

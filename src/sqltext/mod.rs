@@ -1,8 +1,10 @@
 //! SQLite SQL text helpers shared by the edges and the renderer: the one quoting function,
 //! canonical forms of expressions and statements, and splitting files into statements.
 //!
-//! Pure functions over text; imports only `model`-free sqlparser types.
+//! Pure functions over text; imports only `model`-free sqlparser types. [`comment`] is the
+//! one sanitizer for text in comment lines, headers and messages (both engines).
 
+pub mod comment;
 mod normalize;
 mod quote;
 mod split;

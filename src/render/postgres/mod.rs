@@ -12,7 +12,7 @@ pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
 
 use crate::plan::postgres::{CommentOn, PgOp, PgPhase, PgPlan, PgStep, TableName};
 use crate::render::sqlite::{format_steps, RenderedHazard, RenderedStep};
-use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
+use crate::sqltext::{comment, quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 
 /// Directive above statements a runner must execute outside a transaction.
 pub const NO_TRANSACTION: &str = "-- schemadiff:no-transaction";
@@ -28,9 +28,8 @@ pub fn render_steps(plan: &PgPlan) -> Vec<RenderedStep> {
 
 /// Returns the whole script; `title` names it in the header.
 pub fn render_script(plan: &PgPlan, title: &str) -> String {
-    let mut out = format!(
-        "-- schemadiff: {title}\n-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n"
-    );
+    let mut out = comment::line(&format!("schemadiff: {title}"));
+    out.push_str("-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n");
     if plan.is_empty() {
         out.push_str("-- No changes.\n");
         return out;

@@ -11,10 +11,11 @@ pub use ddl::{column_def, create_index, create_table, schema_ddl};
 
 use crate::model::Table;
 use crate::plan::{Guarded, Phase, Plan, Rebuild, Step, Why};
-use crate::sqltext::{quote_ident, quote_literal};
+use crate::sqltext::{comment, quote_ident, quote_literal};
 use serde::Serialize;
 
-/// One rendered step: comment lines (without `-- `) and complete SQL statements.
+/// One rendered step: comment lines (raw text, without `-- `: [`format_steps`] writes them
+/// through [`comment::line`]) and complete SQL statements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedStep {
     pub phase: String,
@@ -53,8 +54,8 @@ pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
 
 /// Returns the whole script for `plan`; `title` names it in the header.
 pub fn render_script(plan: &Plan, title: &str) -> String {
-    let mut out =
-        format!("-- schemadiff: {title}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n");
+    let mut out = comment::line(&format!("schemadiff: {title}"));
+    out.push_str("-- Run as printed: sqlite3 -bail app.db < script.sql\n");
     if plan.is_empty() {
         out.push_str("-- No changes.\n");
         return out;
@@ -90,15 +91,13 @@ pub fn format_steps(steps: &[RenderedStep]) -> String {
     for step in steps {
         out.push('\n');
         for h in &step.hazards {
-            out.push_str(&format!(
-                "-- hazard[{}]: {} (see {})\n",
+            out.push_str(&comment::line(&format!(
+                "hazard[{}]: {} (see {})",
                 h.code, h.detail, h.doc
-            ));
+            )));
         }
         for line in &step.comment {
-            out.push_str("-- ");
-            out.push_str(line);
-            out.push('\n');
+            out.push_str(&comment::line(line));
         }
         for stmt in &step.statements {
             out.push_str(stmt);
@@ -300,10 +299,11 @@ fn copy_rows(r: &Rebuild, old: &str, new: &str) -> String {
     }
     for column in &r.backfills {
         targets.push(quote_ident(column));
-        sources.push(format!(
-            "NULL /* schemadiff:backfill {}.{column}: write its value for existing rows here */",
+        let note = format!(
+            "schemadiff:backfill {}.{column}: write its value for existing rows here",
             r.after.name
-        ));
+        );
+        sources.push(format!("NULL {}", comment::block(&note)));
     }
     if targets.is_empty() {
         return format!("INSERT INTO {new} DEFAULT VALUES");
