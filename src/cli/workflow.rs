@@ -480,8 +480,9 @@ pub fn history(cfg: Option<&Path>, verbose: bool, range: Option<&str>) -> Result
                 Printable(&r.created)
             ));
             // Read back as written (a hand-edited line is escaped again for the terminal).
-            for line in r.up.lines().filter(|l| l.starts_with("-- hazard[")) {
-                let hazard = comment::unescape(line.trim_start_matches("-- "));
+            let hazards = r.up.lines().filter_map(comment::text_of);
+            for hazard in hazards.filter(|t| t.starts_with("hazard[")) {
+                let hazard = comment::unescape(hazard);
                 out.push_str(&format!("    {}\n", Printable(&hazard)));
             }
         }

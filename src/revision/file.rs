@@ -92,7 +92,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
     let field = |name: &str| {
         text.lines()
             .take_while(|l| l.trim() != "-- migrate:up")
-            .find_map(|l| l.strip_prefix(&format!("-- {name}:")))
+            .find_map(|l| comment::text_of(l)?.strip_prefix(name)?.strip_prefix(':'))
             .map(|v| v.trim().to_string())
     };
     let id = field("id")

@@ -76,6 +76,12 @@ pub fn block(text: &str) -> String {
     format!("/* {} */", escape(text).replace('*', "\\x2a"))
 }
 
+/// Returns the text of a comment line (what follows `-- `), or `None` for another line:
+/// how readers of schemadiff's own files find their header fields and hazard lines.
+pub fn text_of(line: &str) -> Option<&str> {
+    line.strip_prefix("-- ")
+}
+
 /// Text for a terminal message, escaped as [`escape`] does (a name cannot move the
 /// cursor, clear the screen or fake a line of output).
 #[derive(Debug, Clone, Copy)]

@@ -61,9 +61,12 @@ pub fn render_body(plan: &PgPlan) -> String {
     if !before.is_empty() {
         out.push('\n');
         out.push_str(NO_TRANSACTION);
-        out.push_str("\n-- Outside the transaction: ");
-        out.push_str(&outside_what(&before_phases));
-        out.push_str(&format_steps(&before));
+        out.push('\n');
+        out.push_str(&comment::line(&format!(
+            "Outside the transaction: {}",
+            outside_what(&before_phases)
+        )));
+        out.push_str(under_heading(&format_steps(&before)));
     }
     if !inside.is_empty() {
         out.push_str("\nBEGIN;\n");
@@ -73,10 +76,18 @@ pub fn render_body(plan: &PgPlan) -> String {
     if !after.is_empty() {
         out.push('\n');
         out.push_str(NO_TRANSACTION);
-        out.push_str("\n-- After the commit: validation scans that let writes go on.");
-        out.push_str(&format_steps(&after));
+        out.push('\n');
+        out.push_str(&comment::line(
+            "After the commit: validation scans that let writes go on.",
+        ));
+        out.push_str(under_heading(&format_steps(&after)));
     }
     out
+}
+
+/// Steps right under a heading line: without the blank line that opens each step.
+fn under_heading(steps: &str) -> &str {
+    steps.strip_prefix('\n').unwrap_or(steps)
 }
 
 /// What the part before the transaction holds, for its heading comment.
