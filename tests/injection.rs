@@ -318,3 +318,56 @@ fn a_crafted_revision_message_does_not_run_psql_meta_commands_in_upgrade_sql() {
     assert!(ok, "{err}\n{script}");
     assert!(!sentinel.exists(), "{script:?}");
 }
+
+/// A SQLite database holding `victim` with 3 rows (outside the project's schema).
+fn with_victim(db: &Path) {
+    Connection::open(db)
+        .unwrap()
+        .execute_batch("CREATE TABLE victim (x INTEGER); INSERT INTO victim VALUES (1), (2), (3);")
+        .unwrap();
+}
+
+#[test]
+fn generated_revisions_keep_hostile_names_in_their_comments_and_sections() {
+    let dir = temp_dir("injection_generate");
+    let sentinel = dir.join("sentinel");
+    let hostile = format!(
+        "x\n-- migrate:down\nDELETE FROM victim;COMMIT;\n.shell touch {}\n",
+        sentinel.display()
+    );
+    common::ok_in(&dir, &["init"]);
+    let schema = format!("CREATE TABLE {} (id INTEGER);\n", common::q(&hostile));
+    std::fs::write(dir.join("schemas/schema.sql"), schema).unwrap();
+    common::ok_in(&dir, &["generate", "-m", "first"]);
+    // The offline scripts through the shell, up and back down.
+    let shell_db = dir.join("shell.db");
+    with_victim(&shell_db);
+    for args in [
+        &["upgrade", "--sql"][..],
+        &["downgrade", "--sql", "head:base"],
+    ] {
+        let script = common::ok_in(&dir, args).stdout;
+        let (ok, err) = sqlite3_shell(&shell_db, &script);
+        assert!(ok, "{args:?}: {err}\n{script}");
+        assert!(!sentinel.exists(), "{script}");
+        assert_eq!(victim_rows_sqlite(&shell_db), 3, "{script}");
+    }
+    // The runner, up and back down.
+    with_victim(&dir.join("app.db"));
+    common::ok_in(&dir, &["upgrade"]);
+    let tables = |db: &Path| -> i64 {
+        Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = ?1",
+                [&hostile],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(tables(&dir.join("app.db")), 1);
+    common::ok_in(&dir, &["downgrade", "base"]);
+    assert_eq!(tables(&dir.join("app.db")), 0);
+    assert_eq!(victim_rows_sqlite(&dir.join("app.db")), 3);
+    assert!(!sentinel.exists());
+}
