@@ -332,7 +332,7 @@ fn generated_revisions_keep_hostile_names_in_their_comments_and_sections() {
     let dir = temp_dir("injection_generate");
     let sentinel = dir.join("sentinel");
     let hostile = format!(
-        "x\n-- migrate:down\nDELETE FROM victim;COMMIT;\n.shell touch {}\n",
+        "x\n-- migrate:down\nDELETE FROM victim;COMMIT;\n.shell touch {}\n-- schemadiff:foreign-keys-off\n",
         sentinel.display()
     );
     common::ok_in(&dir, &["init"]);
@@ -347,6 +347,10 @@ fn generated_revisions_keep_hostile_names_in_their_comments_and_sections() {
         &["downgrade", "--sql", "head:base"],
     ] {
         let script = common::ok_in(&dir, args).stdout;
+        // Creating a table needs no foreign keys off (dropping one does): the name holding
+        // the directive line does not ask for it.
+        let fk_off = script.contains("PRAGMA foreign_keys = OFF");
+        assert_eq!(fk_off, args[0] == "downgrade", "{script}");
         let (ok, err) = sqlite3_shell(&shell_db, &script);
         assert!(ok, "{args:?}: {err}\n{script}");
         assert!(!sentinel.exists(), "{script}");

@@ -8,7 +8,7 @@ use crate::declare::{read_sources, rename_hints};
 use crate::diff::{self, Renames};
 use crate::model::Schema;
 use crate::plan::{self, Caps, Plan};
-use crate::render::sqlite::{render_body, wrap, FK_OFF_DIRECTIVE};
+use crate::render::sqlite::{needs_foreign_keys_off, render_body, wrap, FK_OFF_DIRECTIVE};
 use crate::revision::{self, Graph, Target};
 use crate::source::Source;
 use crate::sqltext::comment::{self, Printable};
@@ -350,11 +350,7 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
                 crate::sqltext::quote_literal(h)
             ));
         }
-        wrap(
-            &mut out,
-            sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE),
-            &body,
-        );
+        wrap(&mut out, needs_foreign_keys_off(sql), &body);
         heads = next;
     }
     write_stdout(&out)?;

@@ -113,9 +113,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
     let up_at = text
         .find("\n-- migrate:up\n")
         .ok_or_else(|| bad("no `-- migrate:up` line"))?;
-    let down_at = text
-        .find("\n-- migrate:down\n")
-        .ok_or_else(|| bad("no `-- migrate:down` line"))?;
+    let down_at = find_down(text, up_at).ok_or_else(|| bad("no `-- migrate:down` line"))?;
     if down_at < up_at {
         return Err(bad("`-- migrate:down` comes before `-- migrate:up`"));
     }
@@ -129,6 +127,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
         path: path.to_path_buf(),
         checksum: checksum(text),
     })
+}
+
+const DOWN: &str = "-- migrate:down";
+
+/// Returns where the `-- migrate:down` line begins (its leading newline): the first such
+/// line after `up_at` outside a quoted name, a string and a comment, so that a name or
+/// literal holding that line cannot split the file. A file whose quotes do not close falls
+/// back to the first occurrence (its SQL then fails where it is wrong).
+fn find_down(text: &str, up_at: usize) -> Option<usize> {
+    let whole_line = |at: usize| text[at + DOWN.len()..].starts_with('\n');
+    crate::sqltext::top_level_lines(text)
+        .into_iter()
+        .find(|(at, line)| *at > up_at && *line == DOWN && whole_line(*at))
+        .map(|(at, _)| at - 1)
+        .or_else(|| {
+            let marker = format!("\n{DOWN}\n");
+            text[up_at..].find(&marker).map(|at| up_at + at)
+        })
 }
 
 #[cfg(test)]
@@ -157,5 +173,51 @@ mod tests {
             "20261121_143052_3f2a9c1b7d4e_add_users_posts.sql"
         );
         assert!(parse(Path::new("y.sql"), "CREATE TABLE x (a);").is_err());
+    }
+
+    #[test]
+    fn a_marker_line_inside_a_name_or_string_does_not_split_the_file() {
+        for up in [
+            "CREATE TABLE \"x\n-- migrate:down\nDELETE FROM v;\" (a);\n",
+            "INSERT INTO t VALUES ('it''s\n-- migrate:down\n');\n",
+            "/* a\n-- migrate:down\n */ SELECT 1; -- it's\nSELECT `b\n-- migrate:down\n`;\n",
+            "SELECT 'é', \"名\n-- migrate:down\n\";\n",
+        ] {
+            let text = render("abc", &[], "m", "now", up, "DROP TABLE x;\n");
+            let r = parse(Path::new("x.sql"), &text).unwrap();
+            assert_eq!(r.up, up, "{text}");
+            assert_eq!(r.down, "DROP TABLE x;\n");
+        }
+        let unclosed = render("abc", &[], "m", "now", "SELECT 'x;\n", "SELECT 1;\n");
+        let r = parse(Path::new("x.sql"), &unclosed).unwrap();
+        assert_eq!(r.down, "SELECT 1;\n");
+    }
+
+    #[test]
+    fn ids_are_letters_digits_and_underscores_up_to_64() {
+        for good in ["3f2a9c1b7d4e", "A_1", &"a".repeat(64)] {
+            assert!(valid_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "a'b",
+            "a\rb",
+            "a-b",
+            "é",
+            &"a".repeat(65),
+            "a\u{2028}",
+        ] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+        let text = render("abc", &["ok".into()], "m", "now", "", "")
+            .replace("-- parents: ok", "-- parents: ok x;y");
+        match parse(Path::new("m/x.sql"), &text) {
+            Err(Error::BadId { path, line, value }) => {
+                let got = (path.to_str(), line, value.as_str());
+                assert_eq!(got, (Some("m/x.sql"), "parents", "x;y"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

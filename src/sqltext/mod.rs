@@ -17,7 +17,8 @@ pub use quote::{
     is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified, rename_pg_ident,
 };
 pub use split::{
-    byte_offset, split_pg_statements, split_statements, SplitError, Statement, StatementKind,
+    byte_offset, split_pg_statements, split_statements, top_level_lines, SplitError, Statement,
+    StatementKind,
 };
 
 /// The sqlparser dialect used for everything SQLite.

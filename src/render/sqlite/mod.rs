@@ -37,6 +37,14 @@ pub struct RenderedHazard {
 /// runner that wraps scripts in its own transaction must honour it.
 pub const FK_OFF_DIRECTIVE: &str = "-- schemadiff:foreign-keys-off";
 
+/// Reports whether a section carries [`FK_OFF_DIRECTIVE`] on a line of its own: a name or
+/// string that holds that line (inside its quotes) does not switch foreign keys off.
+pub fn needs_foreign_keys_off(section: &str) -> bool {
+    crate::sqltext::top_level_lines(section)
+        .iter()
+        .any(|(_, line)| line.trim() == FK_OFF_DIRECTIVE)
+}
+
 /// Returns the plan's steps rendered one by one.
 pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
     let mut steps: Vec<RenderedStep> = plan.steps.iter().map(render_step).collect();
@@ -421,4 +429,23 @@ fn guard(g: &Guarded) -> (Vec<String>, Vec<String>) {
         stmts.push("DROP TABLE temp.schemadiff_fk_baseline".into());
     }
     (comment, stmts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_foreign_keys_off_directive_counts_only_on_its_own_line() {
+        let quoted = "CREATE TABLE \"x\n-- schemadiff:foreign-keys-off\n\" (a);\n";
+        assert!(!needs_foreign_keys_off(quoted));
+        let literal = "INSERT INTO t VALUES ('\n  -- schemadiff:foreign-keys-off\n');\n";
+        assert!(!needs_foreign_keys_off(literal));
+        assert!(needs_foreign_keys_off(&format!(
+            "{FK_OFF_DIRECTIVE}\n{quoted}"
+        )));
+        assert!(needs_foreign_keys_off(&format!(
+            "{quoted}  {FK_OFF_DIRECTIVE} \n"
+        )));
+    }
 }
