@@ -86,6 +86,36 @@ fn sqlite_table_name_with_a_dot_command_does_not_run_a_shell() {
     });
 }
 
+#[test]
+fn a_source_path_with_a_dot_command_stays_in_the_header() {
+    let dir = temp_dir("injection_path");
+    // A file name holds no `/`: the shell command touches a file in the shell's directory.
+    let touched = format!("sdi_path_{}", std::process::id());
+    let sentinel = std::env::current_dir().unwrap().join(&touched);
+    let name = format!("x\n.shell touch {touched}\n.db");
+    let db = sqlite_live(&dir, "gone");
+    std::fs::rename(&db, dir.join(&name)).unwrap();
+    std::fs::write(
+        dir.join("declared.sql"),
+        "CREATE TABLE victim (x INTEGER);\n",
+    )
+    .unwrap();
+    let from = format!("sqlite:///{name}");
+    let r = run_in(&dir, &["diff", "--from", &from, "--to", "declared.sql"]);
+    assert!(r.code <= 1, "diff failed: {}", r.stderr);
+    let (ok, err) = sqlite3_shell(&dir.join(&name), &r.stdout);
+    assert!(ok, "{err}\n{}", r.stdout);
+    let ran = sentinel.exists();
+    let _ = std::fs::remove_file(&sentinel);
+    assert!(!ran, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .starts_with("-- schemadiff: from sqlite:///x\\n.shell"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Runs `diff --from <url> --to declared.sql --dev-url <server>` and applies the script
 /// with psql to the `from` database; returns the script.
 fn pg_diff_and_apply(dir: &Path, sentinel: &Path, db: &TestDb, declared: &str) -> String {

@@ -472,7 +472,7 @@ pub fn history(cfg: Option<&Path>, verbose: bool, range: Option<&str>) -> Result
         if verbose {
             out.push_str(&format!(
                 "    file: {}\n    created: {}\n",
-                r.path.display(),
+                Printable(&r.path.display().to_string()),
                 Printable(&r.created)
             ));
             // Read back as written (a hand-edited line is escaped again for the terminal).
