@@ -104,10 +104,10 @@ fn a_source_path_with_a_dot_command_stays_in_the_header() {
     let r = run_in(&dir, &["diff", "--from", &from, "--to", "declared.sql"]);
     assert!(r.code <= 1, "diff failed: {}", r.stderr);
     let (ok, err) = sqlite3_shell(&dir.join(&name), &r.stdout);
-    assert!(ok, "{err}\n{}", r.stdout);
     let ran = sentinel.exists();
     let _ = std::fs::remove_file(&sentinel);
-    assert!(!ran, "{}", r.stdout);
+    assert!(!ran, "the script ran a shell command:\n{}", r.stdout);
+    assert!(ok, "{err}\n{}", r.stdout);
     assert!(
         r.stdout
             .starts_with("-- schemadiff: from sqlite:///x\\n.shell"),
