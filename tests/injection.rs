@@ -405,3 +405,62 @@ fn generated_revisions_keep_hostile_names_in_their_comments_and_sections() {
     assert_eq!(victim_rows_sqlite(&dir.join("app.db")), 3);
     assert!(!sentinel.exists());
 }
+
+#[test]
+fn postgres_generated_revisions_keep_hostile_labels_and_names_in_place() {
+    let sentinel = short_sentinel("gen");
+    // Each at most 63 bytes, PostgreSQL's limit for names and labels.
+    let label = "\n-- migrate:down\nDELETE FROM victim;COMMIT;\n";
+    let table = format!(
+        "\n\\! touch {}\n-- schemadiff:no-transaction\n",
+        sentinel.display()
+    );
+    let db = TestDb::create("inj_gen");
+    let shell = TestDb::create("inj_gen_shell");
+    for d in [&db, &shell] {
+        d.client().batch_execute(VICTIM).unwrap();
+    }
+    let dir = temp_dir("injection_pg_generate");
+    common::ok_in(&dir, &["init", "--dialect", "postgres"]);
+    let cfg = std::fs::read_to_string(dir.join("schemadiff.toml")).unwrap();
+    let cfg = cfg.replace("postgresql://localhost/app", &db.url());
+    std::fs::write(dir.join("schemadiff.toml"), cfg).unwrap();
+    let schema =
+        format!("CREATE TYPE mood AS ENUM ('a', '{label}');\nCREATE TABLE \"{table}\" (m mood);\n");
+    std::fs::write(dir.join("schemas/schema.sql"), schema).unwrap();
+    common::ok_in(&dir, &["generate", "-m", "first"]);
+    let rows = |d: &TestDb| -> i64 {
+        d.client()
+            .query_one("SELECT count(*) FROM victim", &[])
+            .unwrap()
+            .get(0)
+    };
+    for args in [
+        &["upgrade", "--sql"][..],
+        &["downgrade", "--sql", "head:base"],
+    ] {
+        let script = common::ok_in(&dir, args).stdout;
+        let path = dir.join("script.sql");
+        std::fs::write(&path, &script).unwrap();
+        let (ok, err) = pg::psql(&shell.url(), &path);
+        assert!(
+            !sentinel.exists(),
+            "{args:?} ran a shell command:\n{script}"
+        );
+        assert_eq!(rows(&shell), 3, "{args:?}:\n{script}");
+        assert!(ok, "{args:?}: {err}\n{script}");
+    }
+    common::ok_in(&dir, &["upgrade"]);
+    let found: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_enum e, pg_class c WHERE e.enumlabel = $1 AND c.relname = $2",
+            &[&label, &table],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(found, 1, "the label and the table exist as declared");
+    common::ok_in(&dir, &["downgrade", "base"]);
+    assert_eq!(rows(&db), 3);
+    assert!(!sentinel.exists());
+}
