@@ -464,3 +464,21 @@ fn postgres_generated_revisions_keep_hostile_labels_and_names_in_place() {
     assert_eq!(rows(&db), 3);
     assert!(!sentinel.exists());
 }
+
+#[test]
+fn check_escapes_control_characters_of_names_in_its_report() {
+    let (dir, _) = sqlite_project("injection_check");
+    common::ok_in(&dir, &["upgrade"]);
+    Connection::open(dir.join("app.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE \"t\x1b[2J\rfake: clean\" (id INTEGER);")
+        .unwrap();
+    let r = run_in(&dir, &["check"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("t\\x1b[2J\\rfake: clean"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(['\x1b', '\r']), "{:?}", r.stdout);
+}

@@ -531,7 +531,7 @@ pub fn show(cfg: Option<&Path>, rev: &str) -> Result<Outcome, Error> {
         } else {
             r.parents.join(", ")
         },
-        r.path.display(),
+        Printable(&r.path.display().to_string()),
         r.checksum
     ))?;
     Ok(Outcome::Clean)
