@@ -9,7 +9,7 @@
 
 use super::failure::{Failure, Ran};
 use super::{interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error};
-use crate::render::sqlite::FK_OFF_DIRECTIVE;
+use crate::render::sqlite::needs_foreign_keys_off;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{split_statements, SplitError, Statement};
 use rusqlite::Connection;
@@ -269,7 +269,7 @@ impl Engine for Sqlite {
             Direction::Up => &rev.up,
             Direction::Down => &rev.down,
         };
-        let fk_off = sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE);
+        let fk_off = needs_foreign_keys_off(sql);
         let fk_before: bool = self
             .conn
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
