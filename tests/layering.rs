@@ -441,7 +441,7 @@ use crate::{
 pub use super::hazard::*;
 use postgres::Client;
 fn f<'a>(x: &'a str) -> &'a str {
-    let _q = '"';
+    let _q = ('"', '\'', '\\', '\u{22}');
     let _s = "crate::cli::run";
     let _r = r#"crate::apply " crate::cli"#;
     /* crate::cli /* nested */ crate::cli */ crate::render::sqlite::quote(x);

@@ -98,11 +98,11 @@ pub fn code_only(text: &str) -> Vec<char> {
             i = j + 1;
         } else if c == '\'' {
             // A character literal ('x', '\n', '\u{..}'), or else a lifetime ('a).
+            // The escaped character itself may be a quote ('\''): search after it.
             let end = if next == Some('\\') {
-                src[i + 2..]
-                    .iter()
-                    .position(|&c| c == '\'')
-                    .map(|n| i + 2 + n + 1)
+                src.get(i + 3..)
+                    .and_then(|rest| rest.iter().position(|&c| c == '\''))
+                    .map(|n| i + 3 + n + 1)
             } else if src.get(i + 2) == Some(&'\'') {
                 Some(i + 3)
             } else {
