@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 #[path = "layering/scan.rs"]
 mod scan;
 
-use scan::{imports, module_of, rust_files, target_file};
+use scan::{code_only, imports, module_of, rust_files, target_file};
 
 /// Homes for files outside every part of `layering.json` until issue 13 moves them:
 /// (path prefix, part, why).
@@ -463,6 +463,10 @@ mod tests {
             "13:crate::plan::order::dependency_order",
         ]
     );
+    let blanked: String = code_only(r#"f('\'', '"', "s // t", /* c */ x); // d"#)
+        .iter()
+        .collect();
+    assert_eq!(blanked, r#"f('  ', ' ', "      ",         x);     "#);
     let root = "pub mod diff;\nuse diff::Renames;\npub fn f() { plan::plan(&x); serde_json::to_string(1) }\n";
     assert_eq!(
         scanned("src/lib.rs", root),
