@@ -1,11 +1,18 @@
-//! Applies revisions to a database: the algorithm lives here once (verify checksums, then
-//! per revision: lock, re-read what is applied, run the section and record it in one
-//! transaction); engines implement [`Engine`]. Must not import `cli`.
+//! Applies revisions to a database: the algorithm lives here once (take the lock; under it
+//! create the bookkeeping tables, verify checksums, read what is applied, plan the path,
+//! refuse transaction control, and run each revision's section with its record in one
+//! transaction; release the lock); engines implement [`Engine`]. Must not import `cli`.
 
+pub mod failure;
+pub mod interrupt;
 pub mod postgres;
 pub mod sqlite;
 
+pub use failure::{Failure, Ran};
+pub use interrupt::Canceller;
+
 use crate::revision::{Graph, Revision, Target};
+use crate::sqltext::{SplitError, Statement};
 use std::collections::BTreeMap;
 
 /// Which section of a revision runs.
@@ -28,32 +35,26 @@ impl Direction {
 pub enum Error {
     #[error("database error: {0}")]
     Database(String),
-    #[error("revision {id} ({}) failed at line {line}, statement `{statement}`: {message}; nothing of it was applied, the database stays at its previous revision", path.display())]
-    #[diagnostic(help("fix the statement in the revision file (it has not been applied, so editing it is safe), or the data it fails on, then run the command again"))]
-    Statement {
-        id: String,
-        path: std::path::PathBuf,
-        line: u64,
-        statement: String,
-        message: String,
-    },
-    #[error("revision {id} ({}) failed at line {line}, statement `{statement}`, which runs outside the transaction: {message}; the transaction did not run and the database stays at its previous revision, but the no-transaction statements before this one stay done", path.display())]
-    #[diagnostic(help("fix what the statement trips on, then run the command again: the statements outside the transaction are written to be safe to repeat (IF EXISTS, IF NOT EXISTS)"))]
-    OutsideTransaction {
-        id: String,
-        path: std::path::PathBuf,
-        line: u64,
-        statement: String,
-        message: String,
-    },
-    #[error("revision {id} ({}) is applied, but line {line}, run after its transaction committed, failed: `{statement}`: {message}", path.display())]
+    #[error("{0}; {fate}", fate = .0.fate())]
+    #[diagnostic(help("fix the statement in the revision file (the version table does not record the revision, so editing it is safe), or the data it fails on, then run the command again; statements listed as staying applied run again then, which is safe when they are written with IF [NOT] EXISTS, as `generate` writes them"))]
+    Statement(Box<Failure>),
+    #[error("interrupted (Ctrl-C): {0}; {fate}", fate = .0.fate())]
+    #[diagnostic(help("the running statement was cancelled and the migration lock released; run the command again to go on"))]
+    Interrupted(Box<Failure>),
+    #[error("interrupted (Ctrl-C) {when}; nothing more ran")]
+    #[diagnostic(help("run the command again to go on"))]
+    Stopped { when: String },
+    #[error("revision {} ({}) is applied, but line {}, run after its transaction committed, failed: `{}`: {}{}", .0.id, .0.path.display(), .0.at.line, .0.at.text, .0.message, after_commit(&.0.kept))]
     #[diagnostic(help("the revision's transaction is committed and recorded, so `upgrade` will not run it again: fix the rows the statement trips on, then run that statement and the ones after it in the revision by hand (psql); until then a constraint being validated stays NOT VALID, which `schemadiff check` reports as drift"))]
-    AfterCommit {
+    AfterCommit(Box<Failure>),
+    #[error("revision {id} ({}) line {line} holds `{statement}`, which {does} the transaction schemadiff runs the revision in: part of the revision would commit while the rest fails, and the version table would not say so; nothing ran", path.display())]
+    #[diagnostic(help("remove the statement: schemadiff runs each revision, with its version-table update, in one transaction of its own. To run a statement outside it on PostgreSQL, put `-- schemadiff:no-transaction` on the line above it; to commit in steps, split the work into several revisions"))]
+    TransactionControl {
         id: String,
         path: std::path::PathBuf,
         line: u64,
         statement: String,
-        message: String,
+        does: &'static str,
     },
     #[error("revision {id} ({}) builds index {index} concurrently, but an INVALID index of that name is left from a concurrent build that failed", path.display())]
     #[diagnostic(help("drop it with `DROP INDEX CONCURRENTLY {index};`, fix what made the build fail (duplicate rows for a UNIQUE index, a lock or statement timeout), then run the command again"))]
@@ -80,22 +81,57 @@ pub enum Error {
         "wait for the other run to finish, or raise lock_timeout_seconds in schemadiff.toml"
     ))]
     Locked { seconds: u64 },
+    #[error("cannot open the lock file {}: {message}", path.display())]
+    #[diagnostic(help("schemadiff locks a SQLite database with a file next to it (as SQLite writes its journal there): make the directory writable"))]
+    LockFile {
+        path: std::path::PathBuf,
+        message: String,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Revision(#[from] crate::revision::Error),
 }
 
+fn or_base(heads: &[String]) -> String {
+    if heads.is_empty() {
+        "<base>".into()
+    } else {
+        heads.join(", ")
+    }
+}
+
+fn after_commit(kept: &[Ran]) -> String {
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the statements after the commit before it stay applied: {}",
+            failure::list(kept)
+        )
+    }
+}
+
 /// What an engine provides to the apply algorithm.
 pub trait Engine {
+    /// Takes the migration lock, waiting at most the engine's lock timeout; calls `waiting`
+    /// once when another runner holds it. Fails with [`Error::Locked`] when the time is up,
+    /// with [`Error::Stopped`] on Ctrl-C.
+    fn lock(&mut self, waiting: &dyn Fn()) -> Result<(), Error>;
+    /// Releases the migration lock.
+    fn unlock(&mut self);
+    /// Returns what cancels the statement running on this engine, from another thread.
+    fn canceller(&self) -> Canceller;
+    /// Splits a section into statements (strings, comments and bodies do not split).
+    fn statements(&self, sql: &str) -> Result<Vec<Statement>, SplitError>;
     /// Creates the version and history tables when missing.
     fn ensure_tables(&mut self) -> Result<(), Error>;
     /// Returns the applied heads (the version table).
     fn heads(&mut self) -> Result<Vec<String>, Error>;
     /// Returns the recorded checksum of each applied revision.
     fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error>;
-    /// Runs one section under the lock unless `skip` says, after locking, that it is no
-    /// longer needed; records the new heads and a history row in the same transaction.
-    /// Returns whether it ran.
+    /// Runs one section (the caller holds the lock, or owns the database) unless `skip`
+    /// says, on the heads read in its transaction, that it is not needed; records the new
+    /// heads and a history row in the same transaction. Returns whether it ran.
     fn run(
         &mut self,
         rev: &Revision,
@@ -103,10 +139,40 @@ pub trait Engine {
         graph: &Graph,
         skip: &dyn Fn(&[String]) -> bool,
     ) -> Result<bool, Error>;
-    /// Sets the heads without running anything.
+    /// Sets the heads without running anything (the caller holds the lock).
     fn stamp(&mut self, heads: &[String]) -> Result<(), Error>;
     /// Records `checksum` as accepted for `id`.
     fn accept(&mut self, id: &str, checksum: &str) -> Result<(), Error>;
+}
+
+/// The migration lock, released when this guard is dropped (also on error and panic).
+pub struct Held<'e> {
+    engine: &'e mut dyn Engine,
+}
+
+/// Takes the migration lock of `engine` (see [`Engine::lock`]).
+pub fn hold<'e>(engine: &'e mut dyn Engine, waiting: &dyn Fn()) -> Result<Held<'e>, Error> {
+    engine.lock(waiting)?;
+    Ok(Held { engine })
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.engine.unlock();
+    }
+}
+
+impl<'e> std::ops::Deref for Held<'e> {
+    type Target = dyn Engine + 'e;
+    fn deref(&self) -> &Self::Target {
+        self.engine
+    }
+}
+
+impl std::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.engine
+    }
 }
 
 /// The line of the revision's file a section starts after (for error positions).
@@ -168,35 +234,130 @@ pub fn verify_checksums(
 /// Called before each revision runs with (n, total, revision), for progress output.
 pub type Progress<'a> = &'a dyn Fn(usize, usize, &Revision);
 
-/// Moves the database to `target` (up or down); returns the revisions that ran. After
-/// taking the lock, a revision another runner already moved past is skipped.
+/// What a run does and whom it tells.
+pub struct Request<'a> {
+    pub target: &'a Target,
+    pub dir: Direction,
+    /// Revision ids (or prefixes) whose edited files are accepted.
+    pub accept: &'a [String],
+    pub progress: Progress<'a>,
+    /// Called once when another runner holds the lock.
+    pub waiting: &'a dyn Fn(),
+}
+
+/// Moves the database to the target (up or down); returns the revisions that ran. The
+/// whole decision runs under the migration lock: a runner that waited for it reads the
+/// version table only once it holds it, so it plans from what the other runner left.
 pub fn migrate(
     engine: &mut dyn Engine,
     graph: &Graph,
-    target: &Target,
-    dir: Direction,
-    progress: Progress,
+    plan: &Request,
 ) -> Result<Vec<String>, Error> {
-    engine.ensure_tables()?;
-    let current = known_heads(engine, graph)?;
-    let path = match dir {
-        Direction::Up => graph.upgrade_path(&current, target)?,
-        Direction::Down => graph.downgrade_path(&current, target)?,
+    let _watch = interrupt::watch(engine.canceller());
+    stopped(migrate_held(engine, graph, plan))
+}
+
+/// A bookkeeping query that Ctrl-C cancelled is an interruption, not a database error.
+fn stopped<T>(result: Result<T, Error>) -> Result<T, Error> {
+    match result {
+        Err(Error::Database(message)) if interrupt::interrupted() => Err(Error::Stopped {
+            when: format!("while reading or writing the version table ({message})"),
+        }),
+        other => other,
+    }
+}
+
+fn migrate_held(
+    engine: &mut dyn Engine,
+    graph: &Graph,
+    plan: &Request,
+) -> Result<Vec<String>, Error> {
+    let mut held = hold(engine, plan.waiting)?;
+    held.ensure_tables()?;
+    verify_checksums(&mut *held, graph, plan.accept)?;
+    let current = known_heads(&mut *held, graph)?;
+    let path = match plan.dir {
+        Direction::Up => graph.upgrade_path(&current, plan.target)?,
+        Direction::Down => graph.downgrade_path(&current, plan.target)?,
     };
+    for rev in &path {
+        refuse_transaction_control(&*held, rev, plan.dir)?;
+    }
     let mut ran = Vec::new();
     for (n, rev) in path.iter().enumerate() {
-        progress(n + 1, path.len(), rev);
+        if interrupt::interrupted() {
+            return Err(Error::Stopped {
+                when: format!(
+                    "before revision {} ran, with the database at {}",
+                    rev.id,
+                    or_base(&held.heads()?)
+                ),
+            });
+        }
+        (plan.progress)(n + 1, path.len(), rev);
         let settled = |heads: &[String]| {
             let applied = graph
                 .closure(heads.iter().map(String::as_str))
                 .contains(&rev.id);
-            applied == (dir == Direction::Up)
+            applied == (plan.dir == Direction::Up)
         };
-        if engine.run(rev, dir, graph, &settled)? {
+        if held.run(rev, plan.dir, graph, &settled)? {
             ran.push(rev.id.clone());
         }
     }
     Ok(ran)
+}
+
+/// Sets the heads without running anything, under the lock; unless `purge`, refuses when
+/// the database records a revision no file has.
+pub fn stamp(
+    engine: &mut dyn Engine,
+    graph: &Graph,
+    heads: &[String],
+    purge: bool,
+    waiting: &dyn Fn(),
+) -> Result<(), Error> {
+    let _watch = interrupt::watch(engine.canceller());
+    stopped(hold(engine, waiting).and_then(|mut held| {
+        held.ensure_tables()?;
+        if !purge {
+            known_heads(&mut *held, graph)?;
+        }
+        held.stamp(heads)
+    }))
+}
+
+/// Refuses a section that holds a statement ending, starting or abandoning a transaction.
+pub fn refuse_transaction_control(
+    engine: &dyn Engine,
+    rev: &Revision,
+    dir: Direction,
+) -> Result<(), Error> {
+    let sql = match dir {
+        Direction::Up => &rev.up,
+        Direction::Down => &rev.down,
+    };
+    let section_line = section_offset(rev, sql);
+    let Ok(statements) = engine.statements(sql) else {
+        return Ok(()); // the run reports the unreadable section, before anything runs
+    };
+    for s in &statements {
+        if let Some(keyword) = failure::transaction_control(s) {
+            let verb = match keyword {
+                "BEGIN" | "START TRANSACTION" => "starts inside",
+                "ROLLBACK" | "ABORT" => "rolls back",
+                _ => "commits",
+            };
+            return Err(Error::TransactionControl {
+                id: rev.id.clone(),
+                path: rev.path.clone(),
+                line: section_line + s.line,
+                statement: failure::first_line(&s.text),
+                does: verb,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Returns the applied heads, all of which must be known revisions.

@@ -1,23 +1,29 @@
-//! The PostgreSQL engine: a session advisory lock is the apply lock (a second runner waits
-//! up to `lock_timeout`, then fails), each revision runs in one transaction with its
-//! bookkeeping, and statements marked `-- schemadiff:no-transaction` (e.g. `ALTER TYPE …
-//! ADD VALUE`, `CREATE INDEX CONCURRENTLY`) run on their own: before that transaction when
-//! they come first in the section, after its commit otherwise (`VALIDATE CONSTRAINT`).
+//! The PostgreSQL engine: a session advisory lock is the apply lock (a second runner polls
+//! `pg_try_advisory_lock` up to `lock_timeout_seconds`, then fails; the session's
+//! `lock_timeout` and `statement_timeout` are left as the database and role set them), each
+//! revision runs in one transaction with its bookkeeping, and statements marked
+//! `-- schemadiff:no-transaction` (e.g. `ALTER TYPE … ADD VALUE`, `CREATE INDEX
+//! CONCURRENTLY`) run on their own: before that transaction when they come first in the
+//! section, after its commit otherwise (`VALIDATE CONSTRAINT`). Ctrl-C sends a cancel
+//! request for the running statement.
 
+use super::failure::{Failure, Ran};
 use super::sqlite::{HISTORY_TABLE, VERSION_TABLE};
-use super::{next_heads, section_offset, Direction, Engine, Error};
+use super::{interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error};
 use crate::render::postgres::NO_TRANSACTION;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{
     quote_pg_ident, quote_pg_qualified, split_pg_statements, SplitError, Statement,
 };
-use postgres::error::SqlState;
-use postgres::Client;
+use postgres::{Client, NoTls};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// The advisory lock key: the bytes of "schemadiff" folded into an i64.
-const LOCK_KEY: i64 = 0x7363_6865_6d61_6466;
+pub const LOCK_KEY: i64 = 0x7363_6865_6d61_6466;
+
+/// How often a waiting runner tries the advisory lock again.
+const POLL: Duration = Duration::from_millis(100);
 
 pub struct Postgres {
     client: Client,
@@ -40,29 +46,13 @@ impl Postgres {
         &mut self.client
     }
 
-    /// Takes the session advisory lock, waiting at most `lock_timeout`.
-    fn lock(&mut self) -> Result<(), Error> {
-        let ms = self.lock_timeout.as_millis().max(1);
-        self.client
-            .batch_execute(&format!("SET lock_timeout = {ms}"))
+    /// Tries the session advisory lock once.
+    fn try_lock(&mut self) -> Result<bool, Error> {
+        let row = self
+            .client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
             .map_err(db)?;
-        let r = self
-            .client
-            .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]);
-        let _ = self.client.batch_execute("SET lock_timeout = 0");
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(Error::Locked {
-                seconds: self.lock_timeout.as_secs(),
-            }),
-            Err(e) => Err(db(e)),
-        }
-    }
-
-    fn unlock(&mut self) {
-        let _ = self
-            .client
-            .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
+        Ok(row.get(0))
     }
 
     fn write_heads(tx: &mut postgres::Transaction, heads: &[String]) -> Result<(), Error> {
@@ -95,7 +85,7 @@ impl Postgres {
 
     /// Runs one section: the no-transaction statements before the first transactional one,
     /// then the rest with the bookkeeping in one transaction, then the no-transaction
-    /// statements after it (each on its own). Session timeouts are reset afterwards.
+    /// statements after it (each on its own). A failure says which statements stay applied.
     fn execute(
         &mut self,
         rev: &Revision,
@@ -106,65 +96,58 @@ impl Postgres {
     ) -> Result<(), Error> {
         let started = Instant::now();
         let section_line = section_offset(rev, sql);
-        let fail = |line: u64, statement: &str, message: String| Error::Statement {
-            id: rev.id.clone(),
-            path: rev.path.clone(),
-            line: section_line + line,
-            statement: first_line(statement),
-            message,
-        };
-        let parts = split_section(sql).map_err(|e| fail(e.line, "", e.message))?;
+        let parts = split_section(sql).map_err(|e| {
+            let at = Ran {
+                line: section_line + e.line,
+                text: String::new(),
+            };
+            Error::Statement(Box::new(Failure::new(rev, at, e.message)))
+        })?;
         self.refuse_invalid_indexes(rev, &parts.before)?;
-        let outside = |line: u64, statement: &str, message: String| Error::OutsideTransaction {
-            id: rev.id.clone(),
-            path: rev.path.clone(),
-            line: section_line + line,
-            statement: first_line(statement),
-            message,
-        };
-        let result = self.execute_before(&parts, &outside).and_then(|()| {
-            let mut tx = self.client.transaction().map_err(db)?;
-            for s in &parts.inside {
-                tx.batch_execute(&s.text)
-                    .map_err(|e| fail(s.line, &s.text, crate::declare::db_message(&e)))?;
+        let mut failure = Failure::new(rev, Ran::default(), String::new());
+        if let Err(at) = self.execute_before(&parts, section_line, &mut failure) {
+            failure.outside = true;
+            return Err(failed(failure, at));
+        }
+        let mut tx = self.client.transaction().map_err(db)?;
+        for s in &parts.inside {
+            let at = Ran::of(s, section_line);
+            if let Err(message) = run_one(&mut tx, &s.text) {
+                drop(tx); // rolls back, and waits for it
+                return Err(failed(failure, (at, message)));
             }
-            Self::write_heads(&mut tx, &next_heads(graph, heads, rev, dir))?;
-            let millis = started.elapsed().as_millis() as i64;
-            Self::record(&mut tx, &rev.id, &rev.checksum, dir.as_str(), millis)?;
-            tx.commit().map_err(db)
-        });
-        let result = result.and_then(|()| {
-            for s in &parts.after {
-                self.client
-                    .batch_execute(&s.text)
-                    .map_err(|e| Error::AfterCommit {
-                        id: rev.id.clone(),
-                        path: rev.path.clone(),
-                        line: section_line + s.line,
-                        statement: first_line(&s.text),
-                        message: crate::declare::db_message(&e),
-                    })?;
+            failure.rolled_back.push(at);
+        }
+        Self::write_heads(&mut tx, &next_heads(graph, heads, rev, dir))?;
+        let millis = started.elapsed().as_millis() as i64;
+        Self::record(&mut tx, &rev.id, &rev.checksum, dir.as_str(), millis)?;
+        tx.commit().map_err(db)?;
+        let mut after = Failure::new(rev, Ran::default(), String::new());
+        for s in &parts.after {
+            after.at = Ran::of(s, section_line);
+            if let Err(message) = run_one(&mut self.client, &s.text) {
+                after.message = message;
+                return Err(Error::AfterCommit(Box::new(after)));
             }
-            Ok(())
-        });
-        let _ = self
-            .client
-            .batch_execute("RESET lock_timeout; RESET statement_timeout");
-        result
+            after.kept.push(after.at.clone());
+        }
+        Ok(())
     }
 
-    /// The statements before the transaction; a failed concurrent index build names the
-    /// INVALID index it leaves.
+    /// The statements before the transaction, each recorded in `done.kept` once it ran; a
+    /// failed concurrent index build names the INVALID index it leaves.
     fn execute_before(
         &mut self,
         parts: &Parts,
-        fail: &dyn Fn(u64, &str, String) -> Error,
-    ) -> Result<(), Error> {
+        section_line: u64,
+        done: &mut Failure,
+    ) -> Result<(), (Ran, String)> {
         for s in &parts.before {
-            if let Err(e) = self.client.batch_execute(&s.text) {
-                let mut message = crate::declare::db_message(&e);
+            let at = Ran::of(s, section_line);
+            if let Err(mut message) = run_one(&mut self.client, &s.text) {
                 let left: Vec<String> = self
-                    .invalid_indexes()?
+                    .invalid_indexes()
+                    .unwrap_or_default()
                     .into_iter()
                     .filter(|(schema, name)| creates_index(&s.text, schema, name))
                     .map(|(schema, name)| quote_pg_qualified(&schema, &name))
@@ -172,8 +155,9 @@ impl Postgres {
                 for index in left {
                     message.push_str(&format!("; the failed build left the INVALID index {index}: drop it with `DROP INDEX CONCURRENTLY {index};` before running this again"));
                 }
-                return Err(fail(s.line, &s.text, message));
+                return Err((at, message));
             }
+            done.kept.push(at);
         }
         Ok(())
     }
@@ -222,8 +206,26 @@ impl Postgres {
     }
 }
 
-fn first_line(statement: &str) -> String {
-    statement.lines().next().unwrap_or_default().to_string()
+/// Runs one statement, unless Ctrl-C came before it; returns the server's message.
+fn run_one(client: &mut impl postgres::GenericClient, sql: &str) -> Result<(), String> {
+    if interrupt::interrupted() {
+        return Err("not run: interrupted before it".into());
+    }
+    client
+        .batch_execute(sql)
+        .map_err(|e| crate::declare::db_message(&e))
+}
+
+/// The error for a failure at `at`, after what `f` lists ran: interrupted when Ctrl-C
+/// caused it.
+fn failed(mut f: Failure, (at, message): (Ran, String)) -> Error {
+    f.at = at;
+    f.message = message;
+    if interrupt::interrupted() {
+        Error::Interrupted(Box::new(f))
+    } else {
+        Error::Statement(Box::new(f))
+    }
 }
 
 /// Whether `sql` is a concurrent build of index `schema.name` (as schemadiff renders it:
@@ -269,6 +271,47 @@ pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
 }
 
 impl Engine for Postgres {
+    fn lock(&mut self, waiting: &dyn Fn()) -> Result<(), Error> {
+        let deadline = Instant::now() + self.lock_timeout;
+        let mut told = false;
+        while !self.try_lock()? {
+            if interrupt::interrupted() {
+                return Err(Error::Stopped {
+                    when: "while waiting for the migration lock".into(),
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Locked {
+                    seconds: self.lock_timeout.as_secs(),
+                });
+            }
+            if !told {
+                waiting();
+                told = true;
+            }
+            std::thread::sleep(POLL.min(deadline - now));
+        }
+        Ok(())
+    }
+
+    fn unlock(&mut self) {
+        let _ = self
+            .client
+            .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
+    }
+
+    fn canceller(&self) -> Canceller {
+        let token = self.client.cancel_token();
+        std::sync::Arc::new(move || {
+            let _ = token.cancel_query(NoTls);
+        })
+    }
+
+    fn statements(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
+        split_pg_statements(sql)
+    }
+
     fn ensure_tables(&mut self) -> Result<(), Error> {
         self.client
             .batch_execute(&format!(
@@ -334,29 +377,26 @@ impl Engine for Postgres {
             Direction::Up => rev.up.clone(),
             Direction::Down => rev.down.clone(),
         };
-        self.lock()?;
-        let result = self.heads().and_then(|heads| {
-            if skip(&heads) {
-                return Ok(false);
-            }
-            self.execute(rev, &sql, dir, graph, &heads).map(|()| true)
-        });
-        self.unlock();
-        result
+        let heads = self.heads()?;
+        if skip(&heads) {
+            return Ok(false);
+        }
+        let result = self.execute(rev, &sql, dir, graph, &heads);
+        // A revision's own `SET lock_timeout` (from the [postgres] options) must not hold
+        // for the next one: back to what the database, role or connection set.
+        let _ = self
+            .client
+            .batch_execute("RESET lock_timeout; RESET statement_timeout");
+        result.map(|()| true)
     }
 
     fn stamp(&mut self, heads: &[String]) -> Result<(), Error> {
-        self.ensure_tables()?;
-        self.lock()?;
-        let result = self.client.transaction().map_err(db).and_then(|mut tx| {
-            Self::write_heads(&mut tx, heads)?;
-            for h in heads {
-                Self::record(&mut tx, h, "", "stamp", 0)?;
-            }
-            tx.commit().map_err(db)
-        });
-        self.unlock();
-        result
+        let mut tx = self.client.transaction().map_err(db)?;
+        Self::write_heads(&mut tx, heads)?;
+        for h in heads {
+            Self::record(&mut tx, h, "", "stamp", 0)?;
+        }
+        tx.commit().map_err(db)
     }
 
     fn accept(&mut self, id: &str, checksum: &str) -> Result<(), Error> {

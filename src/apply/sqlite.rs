@@ -1,22 +1,38 @@
-//! The SQLite engine: `BEGIN IMMEDIATE` is the lock (a second runner waits up to the busy
-//! timeout), and `PRAGMA foreign_keys` is switched outside the transaction for sections
-//! marked with the foreign-keys-off directive, then restored to what it was.
+//! The SQLite engine. The migration lock is an exclusive OS lock (`flock`) on a file next to
+//! the database, `<database>-schemadiff-lock`, held for the whole run (SQLite's own locks
+//! cannot be held across the several transactions a run needs: the foreign-keys pragma
+//! switches only between them) and released by the OS if the process dies; a second runner
+//! waits up to `lock_timeout_seconds`. Each revision still runs in `BEGIN IMMEDIATE` with
+//! its bookkeeping, and `PRAGMA foreign_keys` is switched outside the transaction for
+//! sections marked with the foreign-keys-off directive, then restored to what it was. Ctrl-C
+//! interrupts the running statement (`sqlite3_interrupt`).
 
-use super::{next_heads, section_offset, Direction, Engine, Error};
-use crate::render::sqlite::FK_OFF_DIRECTIVE;
+use super::failure::{Failure, Ran};
+use super::{interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error};
+use crate::render::sqlite::needs_foreign_keys_off;
 use crate::revision::{Graph, Revision};
-use crate::sqltext::split_statements;
+use crate::sqltext::{split_statements, SplitError, Statement};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
+use std::fs::{File, TryLockError};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// The version table (Alembic's `alembic_version`) and the history table.
 pub const VERSION_TABLE: &str = "schemadiff_version";
 pub const HISTORY_TABLE: &str = "schemadiff_history";
 
+/// Appended to the database's path to name its lock file.
+pub const LOCK_SUFFIX: &str = "-schemadiff-lock";
+
+/// How often a waiting runner tries the lock file again.
+const POLL: Duration = Duration::from_millis(50);
+
 pub struct Sqlite {
     conn: Connection,
     lock_timeout: Duration,
+    /// The locked lock file while the migration lock is held.
+    held: Option<File>,
 }
 
 fn db(e: rusqlite::Error) -> Error {
@@ -26,7 +42,18 @@ fn db(e: rusqlite::Error) -> Error {
 impl Sqlite {
     pub fn new(conn: Connection, lock_timeout: Duration) -> Result<Sqlite, Error> {
         conn.busy_timeout(lock_timeout).map_err(db)?;
-        Ok(Sqlite { conn, lock_timeout })
+        Ok(Sqlite {
+            conn,
+            lock_timeout,
+            held: None,
+        })
+    }
+
+    /// The lock file of a database file; none for an in-memory or temporary database, which
+    /// no other process can open.
+    fn lock_path(&self) -> Option<PathBuf> {
+        let path = self.conn.path().filter(|p| !p.is_empty())?;
+        Some(PathBuf::from(format!("{path}{LOCK_SUFFIX}")))
     }
 
     pub fn connection(&self) -> &Connection {
@@ -52,29 +79,38 @@ impl Sqlite {
         }
     }
 
+    /// Runs the statements of a section in the open transaction; a failure lists the ones
+    /// that ran before it (rolled back with it).
     fn execute_section(&self, rev: &Revision, sql: &str) -> Result<(), Error> {
         let section_line = section_offset(rev, sql);
-        let stmts = split_statements(sql).map_err(|e| Error::Statement {
-            id: rev.id.clone(),
-            path: rev.path.clone(),
-            line: section_line + e.line,
-            statement: String::new(),
-            message: e.message,
+        let stmts = split_statements(sql).map_err(|e| {
+            let at = Ran {
+                line: section_line + e.line,
+                text: String::new(),
+            };
+            Error::Statement(Box::new(Failure::new(rev, at, e.message)))
         })?;
+        let mut failure = Failure::new(rev, Ran::default(), String::new());
         for stmt in stmts {
-            if let Err(e) = self.conn.execute_batch(&stmt.text) {
-                let message = match &e {
-                    rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+            let at = Ran::of(&stmt, section_line);
+            let result = if interrupt::interrupted() {
+                Err("not run: interrupted before it".to_string())
+            } else {
+                self.conn.execute_batch(&stmt.text).map_err(|e| match e {
+                    rusqlite::Error::SqlInputError { msg, .. } => msg,
                     other => other.to_string(),
-                };
-                return Err(Error::Statement {
-                    id: rev.id.clone(),
-                    path: rev.path.clone(),
-                    line: section_line + stmt.line,
-                    statement: stmt.text.lines().next().unwrap_or_default().to_string(),
-                    message,
+                })
+            };
+            if let Err(message) = result {
+                failure.at = at;
+                failure.message = message;
+                return Err(if interrupt::interrupted() {
+                    Error::Interrupted(Box::new(failure))
+                } else {
+                    Error::Statement(Box::new(failure))
                 });
             }
+            failure.rolled_back.push(at);
         }
         Ok(())
     }
@@ -107,6 +143,69 @@ impl Sqlite {
 }
 
 impl Engine for Sqlite {
+    fn lock(&mut self, waiting: &dyn Fn()) -> Result<(), Error> {
+        let Some(path) = self.lock_path() else {
+            return Ok(());
+        };
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::LockFile {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        let deadline = Instant::now() + self.lock_timeout;
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => {
+                    return Err(Error::LockFile {
+                        path,
+                        message: e.to_string(),
+                    })
+                }
+            }
+            if interrupt::interrupted() {
+                return Err(Error::Stopped {
+                    when: "while waiting for the migration lock".into(),
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Locked {
+                    seconds: self.lock_timeout.as_secs(),
+                });
+            }
+            if !told {
+                waiting();
+                told = true;
+            }
+            std::thread::sleep(POLL.min(deadline - now));
+        }
+        self.held = Some(file);
+        Ok(())
+    }
+
+    fn unlock(&mut self) {
+        if let Some(file) = self.held.take() {
+            let _ = file.unlock();
+        }
+    }
+
+    fn canceller(&self) -> Canceller {
+        let handle = self.conn.get_interrupt_handle();
+        std::sync::Arc::new(move || handle.interrupt())
+    }
+
+    fn statements(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
+        split_statements(sql)
+    }
+
     fn ensure_tables(&mut self) -> Result<(), Error> {
         self.conn
             .execute_batch(&format!(
@@ -170,7 +269,7 @@ impl Engine for Sqlite {
             Direction::Up => &rev.up,
             Direction::Down => &rev.down,
         };
-        let fk_off = sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE);
+        let fk_off = needs_foreign_keys_off(sql);
         let fk_before: bool = self
             .conn
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
@@ -209,7 +308,6 @@ impl Engine for Sqlite {
     }
 
     fn stamp(&mut self, heads: &[String]) -> Result<(), Error> {
-        self.ensure_tables()?;
         self.begin()?;
         let r = self.write_heads(heads).and_then(|()| {
             for h in heads {

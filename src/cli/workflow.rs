@@ -8,9 +8,10 @@ use crate::declare::{read_sources, rename_hints};
 use crate::diff::{self, Renames};
 use crate::model::Schema;
 use crate::plan::{self, Caps, Plan};
-use crate::render::sqlite::{render_body, wrap, FK_OFF_DIRECTIVE};
+use crate::render::sqlite::{needs_foreign_keys_off, render_body, wrap, FK_OFF_DIRECTIVE};
 use crate::revision::{self, Graph, Target};
 use crate::source::Source;
+use crate::sqltext::comment::{self, Printable};
 use std::path::Path;
 use std::time::Duration;
 
@@ -233,7 +234,12 @@ pub(super) fn strict_blocks(
     let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
     for h in hazards {
         let info = h.kind.info();
-        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
+        eprintln!(
+            "  hazard[{}]: {} (see {})",
+            info.code,
+            Printable(&h.detail),
+            info.doc
+        );
     }
     let blocked = hazards
         .iter()
@@ -277,6 +283,7 @@ fn announce(verb: &str, n: usize, total: usize, from: &str, to: &str, message: &
     } else {
         String::new()
     };
+    let message = Printable(message);
     eprintln!("{count}Running {verb} {from} -> {to}, {message}");
 }
 
@@ -292,18 +299,31 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
         return offline(&g, &target_text, dir);
     }
     let mut e = any_engine(&p, true)?;
-    e.ensure_tables()?;
-    apply::verify_checksums(e.as_mut(), &g, &a.accept_edited)?;
     let target = Target::parse(&target_text);
     let progress: apply::Progress = match dir {
         Direction::Up => &progress_up,
         Direction::Down => &progress_down,
     };
-    let ran = apply::migrate(e.as_mut(), &g, &target, dir, progress)?;
+    let request = apply::Request {
+        target: &target,
+        dir,
+        accept: &a.accept_edited,
+        progress,
+        waiting: &|| waiting(&p),
+    };
+    let ran = apply::migrate(e.as_mut(), &g, &request)?;
     if ran.is_empty() {
         eprintln!("Nothing to do for {target_text}");
     }
     Ok(Outcome::Clean)
+}
+
+/// Says that another run holds the migration lock and how long this one waits for it.
+fn waiting(p: &Project) {
+    eprintln!(
+        "Waiting for the migration lock: another schemadiff run holds it (up to lock_timeout_seconds = {} s)",
+        p.config.lock_timeout_seconds
+    );
 }
 
 fn or_base(s: &str) -> &str {
@@ -317,11 +337,11 @@ fn or_base(s: &str) -> &str {
 /// `--sql`: the scripts for a range, with the version-table statements, for the shell.
 fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
     let (from, path) = offline_range(g, target, dir)?;
-    let mut out = format!(
-        "-- schemadiff {} --sql {target}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
-        if dir == Direction::Up { "upgrade" } else { "downgrade" },
+    let mut out = offline_title(target, dir);
+    out.push_str(&format!(
+        "-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
         v = apply::sqlite::VERSION_TABLE
-    );
+    ));
     let mut heads = from;
     for rev in path {
         let sql = if dir == Direction::Up {
@@ -330,31 +350,45 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
             &rev.down
         };
         let next = apply::next_heads(g, &heads, rev, dir);
-        let mut body = format!(
-            "\n-- Running {} {}: {}\n{sql}",
-            dir.as_str(),
-            rev.id,
-            rev.message
-        );
+        let mut body = String::from("\n");
+        body.push_str(&running_line(rev, dir));
+        body.push_str(sql);
         body.push_str(&format!(
             "\nDELETE FROM {};\n",
             apply::sqlite::VERSION_TABLE
         ));
         for h in &next {
             body.push_str(&format!(
-                "INSERT INTO {} (version_num) VALUES ('{h}');\n",
-                apply::sqlite::VERSION_TABLE
+                "INSERT INTO {} (version_num) VALUES ({});\n",
+                apply::sqlite::VERSION_TABLE,
+                crate::sqltext::quote_literal(h)
             ));
         }
-        wrap(
-            &mut out,
-            sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE),
-            &body,
-        );
+        wrap(&mut out, needs_foreign_keys_off(sql), &body);
         heads = next;
     }
     write_stdout(&out)?;
     Ok(Outcome::Clean)
+}
+
+/// The first line of `upgrade/downgrade --sql` output (the target is the user's text).
+pub(super) fn offline_title(target: &str, dir: Direction) -> String {
+    let verb = if dir == Direction::Up {
+        "upgrade"
+    } else {
+        "downgrade"
+    };
+    comment::line(&format!("schemadiff {verb} --sql {target}"))
+}
+
+/// The comment line above a revision's statements in `--sql` output.
+pub(super) fn running_line(rev: &revision::Revision, dir: Direction) -> String {
+    comment::line(&format!(
+        "Running {} {}: {}",
+        dir.as_str(),
+        rev.id,
+        rev.message
+    ))
 }
 
 /// A `--sql` target (`TO` or `FROM:TO`): the heads it starts from and the revisions to run.
@@ -406,7 +440,7 @@ pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
         } else {
             ""
         };
-        out.push_str(&format!("{h}{mark}\n"));
+        out.push_str(&format!("{}{mark}\n", Printable(h)));
     }
     write_stdout(&out)?;
     Ok(Outcome::Clean)
@@ -444,15 +478,22 @@ pub fn history(cfg: Option<&Path>, verbose: bool, range: Option<&str>) -> Result
         } else {
             ""
         };
-        out.push_str(&format!("{parents} -> {}{mark}, {}\n", r.id, r.message));
+        out.push_str(&format!(
+            "{parents} -> {}{mark}, {}\n",
+            r.id,
+            Printable(&r.message)
+        ));
         if verbose {
             out.push_str(&format!(
                 "    file: {}\n    created: {}\n",
-                r.path.display(),
-                r.created
+                Printable(&r.path.display().to_string()),
+                Printable(&r.created)
             ));
-            for line in r.up.lines().filter(|l| l.starts_with("-- hazard[")) {
-                out.push_str(&format!("    {}\n", line.trim_start_matches("-- ")));
+            // Read back as written (a hand-edited line is escaped again for the terminal).
+            let hazards = r.up.lines().filter_map(comment::text_of);
+            for hazard in hazards.filter(|t| t.starts_with("hazard[")) {
+                let hazard = comment::unescape(hazard);
+                out.push_str(&format!("    {}\n", Printable(&hazard)));
             }
         }
     }
@@ -474,7 +515,7 @@ pub fn branches(cfg: Option<&Path>) -> Result<Outcome, Error> {
             out.push_str(&format!(
                 "{} (branchpoint), {}\n    -> {}\n",
                 r.id,
-                r.message,
+                Printable(&r.message),
                 children.join(", ")
             ));
         }
@@ -504,7 +545,7 @@ pub fn show(cfg: Option<&Path>, rev: &str) -> Result<Outcome, Error> {
         } else {
             r.parents.join(", ")
         },
-        r.path.display(),
+        Printable(&r.path.display().to_string()),
         r.checksum
     ))?;
     Ok(Outcome::Clean)
@@ -533,11 +574,8 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
         }
     };
     let mut engine = any_engine(&p, true)?;
-    if !a.purge {
-        // Refuse to overwrite what cannot be explained, as Alembic does without --purge.
-        apply::known_heads(engine.as_mut(), &g)?;
-    }
-    engine.stamp(&heads)?;
+    // Without --purge, refuses to overwrite what cannot be explained, as Alembic does.
+    apply::stamp(engine.as_mut(), &g, &heads, a.purge, &|| waiting(&p))?;
     eprintln!(
         "Stamped: {}",
         if heads.is_empty() {

@@ -34,9 +34,14 @@ pub fn finish_interrupt() {
 }
 
 /// Installs a Ctrl-C (SIGINT) handler that drops every live scratch database, then
-/// exits with 130. For programs (the CLI); a library user keeps its own signal handling.
+/// exits with 130; during `upgrade`, `downgrade` or `stamp` it cancels the running statement
+/// instead and lets the run roll back and report (a second Ctrl-C exits at once). For
+/// programs (the CLI); a library user keeps its own signal handling.
 pub fn drop_scratch_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
+        if crate::apply::interrupt::interrupt() {
+            return;
+        }
         // Held until exit: a main thread that sees the flag waits here instead of exiting
         // first with the error the dropped connection gave it.
         let _held = HANDLER.lock();
