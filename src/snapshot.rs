@@ -32,8 +32,11 @@ pub fn files(schema: &Schema) -> BTreeMap<String, String> {
     out
 }
 
-/// A file-system-safe stem; names that needed changing get a short hash so two tables
-/// never share a file.
+/// The longest stem kept from a name (file systems allow 255 bytes per file name).
+const MAX_STEM: usize = 100;
+
+/// A file-system-safe stem; names that needed changing or cutting get a short hash so two
+/// tables never share a file.
 fn file_stem(name: &str) -> String {
     let safe: String = name
         .chars()
@@ -45,10 +48,11 @@ fn file_stem(name: &str) -> String {
             }
         })
         .collect();
-    if safe == name && !name.starts_with('_') {
+    if safe == name && !name.starts_with('_') && safe.len() <= MAX_STEM {
         safe
     } else {
-        format!("{safe}_{}", &crate::revision::checksum(name)[..8])
+        let cut = &safe[..safe.len().min(MAX_STEM)];
+        format!("{cut}_{}", &crate::revision::checksum(name)[..8])
     }
 }
 
@@ -138,5 +142,14 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join("b.sql")).unwrap(), "B2");
         assert!(!dir.join("stale.sql").exists());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn long_names_get_short_distinct_stems() {
+        let (a, b) = ("x".repeat(300), format!("{}y", "x".repeat(299)));
+        let (sa, sb) = (file_stem(&a), file_stem(&b));
+        assert!(sa.len() <= MAX_STEM + 9, "{sa}");
+        assert_ne!(sa, sb);
+        assert_eq!(file_stem("users"), "users");
     }
 }
