@@ -10,7 +10,8 @@
 //! `SCHEMADIFF_HOSTILE_CASES` (how many, default 500 per engine) and
 //! `SCHEMADIFF_HOSTILE_CASE` (comma-separated case numbers, each run alone) override;
 //! `SCHEMADIFF_HOSTILE_ISOLATE` says how many failing cases to look for, each run alone,
-//! after a failed run (default 5).
+//! after a failed run (default 5); `SCHEMADIFF_HOSTILE_PAYLOAD=N` puts only payload N of
+//! `gen::PAYLOADS` in every text (to see which payload gets through where).
 
 mod common;
 mod pg;
@@ -134,11 +135,11 @@ fn run_engine(engine: Engine, target: impl Fn(&str) -> Box<dyn Target> + Sync) {
     for (r, issues) in &failed {
         let numbers = &plan.rounds[*r];
         report += &format!(
-            "\nround {r} (cases {}..={}): {} issue(s), first: {}\n",
+            "\nround {r} (cases {}..={}): {} issue(s):\n{}",
             numbers[0],
             numbers[numbers.len() - 1],
             issues.len(),
-            issues[0]
+            summary(issues)
         );
     }
     report += &isolate(engine, &plan, &failed, &run);
@@ -175,6 +176,20 @@ fn isolate(
         }
     }
     out
+}
+
+/// Each distinct step and kind of issue once (the text before its first `:`), with a count.
+fn summary(issues: &[String]) -> String {
+    let mut kinds = std::collections::BTreeMap::new();
+    for i in issues {
+        let (step, what) = i.split_once("] ").unwrap_or(("", i));
+        let kind = what.split(':').next().unwrap_or(what);
+        *kinds.entry(format!("{step}] {kind}")).or_insert(0) += 1;
+    }
+    kinds
+        .iter()
+        .map(|(k, n)| format!("  {n} x {k}\n"))
+        .collect()
 }
 
 fn describe(engine: Engine, seed: u64, n: usize, issues: &[String]) -> String {

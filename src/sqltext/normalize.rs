@@ -7,7 +7,7 @@
 //! upper-cased, identifiers re-quoted. SQLite itself rewrites stored SQL on `RENAME`
 //! (it quotes the new name), which is why quoting must not matter.
 
-use super::quote::{is_bare_ident, is_keyword, quote_ident};
+use super::quote::{is_bare_ident, is_keyword, quote_ident, quote_literal};
 use sqlparser::ast::{visit_expressions_mut, Expr, Ident, ObjectNamePart};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace, Word};
@@ -151,6 +151,8 @@ pub fn canonical_statement(sql: &str) -> String {
         pending_space = false;
         match token {
             Token::Word(word) => out.push_str(&canonical_word(word)),
+            // The tokenizer unescapes `''`; its Display would not double it again.
+            Token::SingleQuotedString(s) => out.push_str(&quote_literal(s)),
             other => out.push_str(&other.to_string()),
         }
     }
@@ -217,6 +219,12 @@ mod tests {
             canonical_expr_text("\"group\" > 1").unwrap(),
             "\"group\" > 1"
         );
+    }
+
+    #[test]
+    fn canonical_statement_keeps_quotes_in_literals_doubled() {
+        let sql = "CREATE VIEW v AS SELECT a FROM t WHERE a <> '''x' AND b = 'it''s'";
+        assert_eq!(canonical_statement(sql), sql);
     }
 
     #[test]

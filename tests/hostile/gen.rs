@@ -127,6 +127,11 @@ impl Rng {
 /// Returns a hostile text of one to four pieces, a payload among them about half the time;
 /// at most `limit` bytes when given, else now and then several hundred bytes long.
 pub fn text(rng: &mut Rng, limit: Option<usize>) -> String {
+    if let Some(only) = only_payload() {
+        let mut s = format!("{}{only}", rng.pick(ATOMS));
+        truncate(&mut s, limit.unwrap_or(usize::MAX));
+        return s;
+    }
     let mut s = String::new();
     for _ in 0..1 + rng.below(4) {
         s.push_str(if rng.chance(45) {
@@ -140,6 +145,16 @@ pub fn text(rng: &mut Rng, limit: Option<usize>) -> String {
     }
     truncate(&mut s, limit.unwrap_or(usize::MAX));
     s
+}
+
+/// The payload `SCHEMADIFF_HOSTILE_PAYLOAD=N` restricts every text to (for diagnosis: which
+/// payload gets through where).
+fn only_payload() -> Option<&'static str> {
+    let n: usize = std::env::var("SCHEMADIFF_HOSTILE_PAYLOAD")
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(PAYLOADS[n])
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.

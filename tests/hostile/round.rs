@@ -99,11 +99,11 @@ impl Probe<'_> {
     /// Records a created PWNED or a removed KEEP, and puts the files back as they were.
     fn files(&mut self, step: &str) {
         if self.dir.join(PWNED).exists() {
-            self.issue(step, format!("a shell command ran: {PWNED} was created"));
+            self.issue(step, format!("a shell command ran ({PWNED} created)"));
             let _ = std::fs::remove_file(self.dir.join(PWNED));
         }
         if !self.dir.join(KEEP).exists() {
-            self.issue(step, format!("a shell command ran: {KEEP} was removed"));
+            self.issue(step, format!("a shell command ran ({KEEP} removed)"));
             std::fs::write(self.dir.join(KEEP), "").unwrap();
         }
     }
