@@ -3,7 +3,7 @@
 //! marked with the foreign-keys-off directive, then restored to what it was.
 
 use super::{next_heads, section_offset, Direction, Engine, Error};
-use crate::render::sqlite::FK_OFF_DIRECTIVE;
+use crate::render::sqlite::needs_foreign_keys_off;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::split_statements;
 use rusqlite::Connection;
@@ -170,7 +170,7 @@ impl Engine for Sqlite {
             Direction::Up => &rev.up,
             Direction::Down => &rev.down,
         };
-        let fk_off = sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE);
+        let fk_off = needs_foreign_keys_off(sql);
         let fk_before: bool = self
             .conn
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))

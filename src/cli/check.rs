@@ -11,6 +11,7 @@ use crate::config::Project;
 use crate::declare::{cache, read_sources, Cache};
 use crate::model::Schema;
 use crate::revision::{Graph, Revision};
+use crate::sqltext::comment::Printable;
 use serde::Serialize;
 use std::path::Path;
 
@@ -205,9 +206,11 @@ fn report(problems: &[Problem]) -> String {
     }
     let mut out = format!("schemadiff check: {} problem(s)\n", problems.len());
     for p in problems {
-        out.push_str(&format!("\n[{}] {}\n  fix: {}\n", p.kind, p.summary, p.fix));
+        // Summaries and details name tables and revisions: escaped for the terminal.
+        let summary = Printable(&p.summary);
+        out.push_str(&format!("\n[{}] {summary}\n  fix: {}\n", p.kind, p.fix));
         for d in &p.details {
-            out.push_str(&format!("  - {d}\n"));
+            out.push_str(&format!("  - {}\n", Printable(d)));
         }
     }
     out

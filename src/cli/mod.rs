@@ -13,6 +13,7 @@ use crate::diff::{self, Renames};
 use crate::plan::{self, Caps};
 use crate::render::sqlite::{render_script, render_steps, schema_ddl};
 use crate::source::{self, Dialect, Source};
+use crate::sqltext::comment::Printable;
 use serde::Serialize;
 use std::io::Write;
 
@@ -229,8 +230,10 @@ fn diff_postgres(
 fn warn_unmanaged(schema: &crate::model::Schema) {
     for (key, what) in &schema.unmanaged {
         if what == crate::introspect::postgres::INVALID_INDEX {
+            let key = Printable(key);
             eprintln!("schemadiff: warning: index {key} is {what}");
         } else {
+            let (key, what) = (Printable(key), Printable(what));
             eprintln!(
                 "schemadiff: note: {key} ({what}) is not managed by schemadiff and is left as it is"
             );
@@ -366,7 +369,9 @@ fn report_blocked(blocked: &[&plan::Hazard]) {
         let _ = writeln!(
             err,
             "  hazard[{}]: {} (see {})",
-            info.code, h.detail, info.doc
+            info.code,
+            Printable(&h.detail),
+            info.doc
         );
     }
     let _ = writeln!(

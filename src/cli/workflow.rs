@@ -8,9 +8,10 @@ use crate::declare::{read_sources, rename_hints};
 use crate::diff::{self, Renames};
 use crate::model::Schema;
 use crate::plan::{self, Caps, Plan};
-use crate::render::sqlite::{render_body, wrap, FK_OFF_DIRECTIVE};
+use crate::render::sqlite::{needs_foreign_keys_off, render_body, wrap, FK_OFF_DIRECTIVE};
 use crate::revision::{self, Graph, Target};
 use crate::source::Source;
+use crate::sqltext::comment::{self, Printable};
 use std::path::Path;
 use std::time::Duration;
 
@@ -232,7 +233,12 @@ pub(super) fn strict_blocks(
     let allowed = super::allowed_kinds(&a.safety.allow, Some(&p.config))?;
     for h in hazards {
         let info = h.kind.info();
-        eprintln!("  hazard[{}]: {} (see {})", info.code, h.detail, info.doc);
+        eprintln!(
+            "  hazard[{}]: {} (see {})",
+            info.code,
+            Printable(&h.detail),
+            info.doc
+        );
     }
     let blocked = hazards
         .iter()
@@ -276,6 +282,7 @@ fn announce(verb: &str, n: usize, total: usize, from: &str, to: &str, message: &
     } else {
         String::new()
     };
+    let message = Printable(message);
     eprintln!("{count}Running {verb} {from} -> {to}, {message}");
 }
 
@@ -316,11 +323,11 @@ fn or_base(s: &str) -> &str {
 /// `--sql`: the scripts for a range, with the version-table statements, for the shell.
 fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
     let (from, path) = offline_range(g, target, dir)?;
-    let mut out = format!(
-        "-- schemadiff {} --sql {target}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
-        if dir == Direction::Up { "upgrade" } else { "downgrade" },
+    let mut out = offline_title(target, dir);
+    out.push_str(&format!(
+        "-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
         v = apply::sqlite::VERSION_TABLE
-    );
+    ));
     let mut heads = from;
     for rev in path {
         let sql = if dir == Direction::Up {
@@ -329,31 +336,45 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
             &rev.down
         };
         let next = apply::next_heads(g, &heads, rev, dir);
-        let mut body = format!(
-            "\n-- Running {} {}: {}\n{sql}",
-            dir.as_str(),
-            rev.id,
-            rev.message
-        );
+        let mut body = String::from("\n");
+        body.push_str(&running_line(rev, dir));
+        body.push_str(sql);
         body.push_str(&format!(
             "\nDELETE FROM {};\n",
             apply::sqlite::VERSION_TABLE
         ));
         for h in &next {
             body.push_str(&format!(
-                "INSERT INTO {} (version_num) VALUES ('{h}');\n",
-                apply::sqlite::VERSION_TABLE
+                "INSERT INTO {} (version_num) VALUES ({});\n",
+                apply::sqlite::VERSION_TABLE,
+                crate::sqltext::quote_literal(h)
             ));
         }
-        wrap(
-            &mut out,
-            sql.lines().any(|l| l.trim() == FK_OFF_DIRECTIVE),
-            &body,
-        );
+        wrap(&mut out, needs_foreign_keys_off(sql), &body);
         heads = next;
     }
     write_stdout(&out)?;
     Ok(Outcome::Clean)
+}
+
+/// The first line of `upgrade/downgrade --sql` output (the target is the user's text).
+pub(super) fn offline_title(target: &str, dir: Direction) -> String {
+    let verb = if dir == Direction::Up {
+        "upgrade"
+    } else {
+        "downgrade"
+    };
+    comment::line(&format!("schemadiff {verb} --sql {target}"))
+}
+
+/// The comment line above a revision's statements in `--sql` output.
+pub(super) fn running_line(rev: &revision::Revision, dir: Direction) -> String {
+    comment::line(&format!(
+        "Running {} {}: {}",
+        dir.as_str(),
+        rev.id,
+        rev.message
+    ))
 }
 
 /// A `--sql` target (`TO` or `FROM:TO`): the heads it starts from and the revisions to run.
@@ -405,7 +426,7 @@ pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
         } else {
             ""
         };
-        out.push_str(&format!("{h}{mark}\n"));
+        out.push_str(&format!("{}{mark}\n", Printable(h)));
     }
     write_stdout(&out)?;
     Ok(Outcome::Clean)
@@ -443,15 +464,22 @@ pub fn history(cfg: Option<&Path>, verbose: bool, range: Option<&str>) -> Result
         } else {
             ""
         };
-        out.push_str(&format!("{parents} -> {}{mark}, {}\n", r.id, r.message));
+        out.push_str(&format!(
+            "{parents} -> {}{mark}, {}\n",
+            r.id,
+            Printable(&r.message)
+        ));
         if verbose {
             out.push_str(&format!(
                 "    file: {}\n    created: {}\n",
-                r.path.display(),
-                r.created
+                Printable(&r.path.display().to_string()),
+                Printable(&r.created)
             ));
-            for line in r.up.lines().filter(|l| l.starts_with("-- hazard[")) {
-                out.push_str(&format!("    {}\n", line.trim_start_matches("-- ")));
+            // Read back as written (a hand-edited line is escaped again for the terminal).
+            let hazards = r.up.lines().filter_map(comment::text_of);
+            for hazard in hazards.filter(|t| t.starts_with("hazard[")) {
+                let hazard = comment::unescape(hazard);
+                out.push_str(&format!("    {}\n", Printable(&hazard)));
             }
         }
     }
@@ -473,7 +501,7 @@ pub fn branches(cfg: Option<&Path>) -> Result<Outcome, Error> {
             out.push_str(&format!(
                 "{} (branchpoint), {}\n    -> {}\n",
                 r.id,
-                r.message,
+                Printable(&r.message),
                 children.join(", ")
             ));
         }

@@ -114,10 +114,10 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
 /// then `BEGIN`, the rest and the version-table update, `COMMIT`; for `psql -f`.
 pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
     let (from, path) = super::workflow::offline_range(g, target, dir)?;
-    let mut out = format!(
-        "-- schemadiff {} --sql {target}\n-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n\nCREATE TABLE IF NOT EXISTS public.{VERSION_TABLE} (version_num text PRIMARY KEY);\n",
-        if dir == Direction::Up { "upgrade" } else { "downgrade" },
-    );
+    let mut out = super::workflow::offline_title(target, dir);
+    out.push_str(&format!(
+        "-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n\nCREATE TABLE IF NOT EXISTS public.{VERSION_TABLE} (version_num text PRIMARY KEY);\n"
+    ));
     let mut heads = from;
     for rev in path {
         let sql = if dir == Direction::Up {
@@ -126,12 +126,8 @@ pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error
             &rev.down
         };
         let (before, inside, after) = split_no_transaction(sql);
-        out.push_str(&format!(
-            "\n-- Running {} {}: {}\n",
-            dir.as_str(),
-            rev.id,
-            rev.message
-        ));
+        out.push('\n');
+        out.push_str(&super::workflow::running_line(rev, dir));
         out.push_str(&before);
         out.push_str("BEGIN;\n");
         out.push_str(&inside);
@@ -139,7 +135,8 @@ pub fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error
         out.push_str(&format!("\nDELETE FROM public.{VERSION_TABLE};\n"));
         for h in &next {
             out.push_str(&format!(
-                "INSERT INTO public.{VERSION_TABLE} (version_num) VALUES ('{h}');\n"
+                "INSERT INTO public.{VERSION_TABLE} (version_num) VALUES ({});\n",
+                crate::sqltext::quote_literal(h)
             ));
         }
         out.push_str("COMMIT;\n");

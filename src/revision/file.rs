@@ -1,6 +1,7 @@
 //! The revision file: a header, `-- migrate:up` and `-- migrate:down` sections.
 
 use super::Error;
+use crate::sqltext::comment;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,8 @@ pub fn file_name(stamp: &str, id: &str, message: &str) -> String {
     )
 }
 
-/// Returns the text of a revision file.
+/// Returns the text of a revision file. Each header field is one comment line (the message
+/// escaped by [`comment::line`]; ids are checked when the file is read back).
 pub fn render(
     id: &str,
     parents: &[String],
@@ -58,13 +60,24 @@ pub fn render(
     up: &str,
     down: &str,
 ) -> String {
-    let message = message.replace(['\n', '\r'], " ");
-    format!(
-        "-- schemadiff revision\n-- id: {id}\n-- parents: {}\n-- message: {message}\n-- created: {created}\n\n-- migrate:up\n{}\n-- migrate:down\n{}",
-        parents.join(" "),
-        up.trim_matches('\n').to_string() + "\n",
-        down.trim_matches('\n').to_string() + "\n",
-    )
+    let mut out = String::from("-- schemadiff revision\n");
+    out.push_str(&comment::line(&format!("id: {id}")));
+    out.push_str(&comment::line(&format!("parents: {}", parents.join(" "))));
+    out.push_str(&comment::line(&format!("message: {message}")));
+    out.push_str(&comment::line(&format!("created: {created}")));
+    out.push_str("\n-- migrate:up\n");
+    out.push_str(up.trim_matches('\n'));
+    out.push_str("\n\n-- migrate:down\n");
+    out.push_str(down.trim_matches('\n'));
+    out.push('\n');
+    out
+}
+
+/// Reports whether `id` is a valid revision id: 1 to 64 ASCII letters, digits or `_`
+/// (generated ids are 12 hex digits), so that an id is safe in a comment, a file name and
+/// a SQL literal alike.
+pub fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Parses a revision file.
@@ -79,32 +92,59 @@ pub fn parse(path: &Path, text: &str) -> Result<Revision, Error> {
     let field = |name: &str| {
         text.lines()
             .take_while(|l| l.trim() != "-- migrate:up")
-            .find_map(|l| l.strip_prefix(&format!("-- {name}:")))
+            .find_map(|l| comment::text_of(l)?.strip_prefix(name)?.strip_prefix(':'))
             .map(|v| v.trim().to_string())
     };
     let id = field("id")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| bad("no `-- id:` line"))?;
     let parents = field("parents").ok_or_else(|| bad("no `-- parents:` line"))?;
+    let parents: Vec<String> = parents.split_whitespace().map(str::to_string).collect();
+    for (line, value) in std::iter::once(("id", &id)).chain(parents.iter().map(|p| ("parents", p)))
+    {
+        if !valid_id(value) {
+            return Err(Error::BadId {
+                path: path.to_path_buf(),
+                line,
+                value: value.clone(),
+            });
+        }
+    }
     let up_at = text
         .find("\n-- migrate:up\n")
         .ok_or_else(|| bad("no `-- migrate:up` line"))?;
-    let down_at = text
-        .find("\n-- migrate:down\n")
-        .ok_or_else(|| bad("no `-- migrate:down` line"))?;
+    let down_at = find_down(text, up_at).ok_or_else(|| bad("no `-- migrate:down` line"))?;
     if down_at < up_at {
         return Err(bad("`-- migrate:down` comes before `-- migrate:up`"));
     }
     Ok(Revision {
         id,
-        parents: parents.split_whitespace().map(str::to_string).collect(),
-        message: field("message").unwrap_or_default(),
+        parents,
+        message: comment::unescape(&field("message").unwrap_or_default()),
         created: field("created").unwrap_or_default(),
         up: text[up_at + "\n-- migrate:up\n".len()..down_at].to_string(),
         down: text[down_at + "\n-- migrate:down\n".len()..].to_string(),
         path: path.to_path_buf(),
         checksum: checksum(text),
     })
+}
+
+const DOWN: &str = "-- migrate:down";
+
+/// Returns where the `-- migrate:down` line begins (its leading newline): the first such
+/// line after `up_at` outside a quoted name, a string and a comment, so that a name or
+/// literal holding that line cannot split the file. A file whose quotes do not close falls
+/// back to the first occurrence (its SQL then fails where it is wrong).
+fn find_down(text: &str, up_at: usize) -> Option<usize> {
+    let whole_line = |at: usize| text[at + DOWN.len()..].starts_with('\n');
+    crate::sqltext::top_level_lines(text)
+        .into_iter()
+        .find(|(at, line)| *at > up_at && *line == DOWN && whole_line(*at))
+        .map(|(at, _)| at - 1)
+        .or_else(|| {
+            let marker = format!("\n{DOWN}\n");
+            text[up_at..].find(&marker).map(|at| up_at + at)
+        })
 }
 
 #[cfg(test)]
@@ -133,5 +173,51 @@ mod tests {
             "20261121_143052_3f2a9c1b7d4e_add_users_posts.sql"
         );
         assert!(parse(Path::new("y.sql"), "CREATE TABLE x (a);").is_err());
+    }
+
+    #[test]
+    fn a_marker_line_inside_a_name_or_string_does_not_split_the_file() {
+        for up in [
+            "CREATE TABLE \"x\n-- migrate:down\nDELETE FROM v;\" (a);\n",
+            "INSERT INTO t VALUES ('it''s\n-- migrate:down\n');\n",
+            "/* a\n-- migrate:down\n */ SELECT 1; -- it's\nSELECT `b\n-- migrate:down\n`;\n",
+            "SELECT 'é', \"名\n-- migrate:down\n\";\n",
+        ] {
+            let text = render("abc", &[], "m", "now", up, "DROP TABLE x;\n");
+            let r = parse(Path::new("x.sql"), &text).unwrap();
+            assert_eq!(r.up, up, "{text}");
+            assert_eq!(r.down, "DROP TABLE x;\n");
+        }
+        let unclosed = render("abc", &[], "m", "now", "SELECT 'x;\n", "SELECT 1;\n");
+        let r = parse(Path::new("x.sql"), &unclosed).unwrap();
+        assert_eq!(r.down, "SELECT 1;\n");
+    }
+
+    #[test]
+    fn ids_are_letters_digits_and_underscores_up_to_64() {
+        for good in ["3f2a9c1b7d4e", "A_1", &"a".repeat(64)] {
+            assert!(valid_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "a'b",
+            "a\rb",
+            "a-b",
+            "é",
+            &"a".repeat(65),
+            "a\u{2028}",
+        ] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+        let text = render("abc", &["ok".into()], "m", "now", "", "")
+            .replace("-- parents: ok", "-- parents: ok x;y");
+        match parse(Path::new("m/x.sql"), &text) {
+            Err(Error::BadId { path, line, value }) => {
+                let got = (path.to_str(), line, value.as_str());
+                assert_eq!(got, (Some("m/x.sql"), "parents", "x;y"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -7,7 +7,7 @@ mod file;
 mod graph;
 mod time;
 
-pub use file::{checksum, file_name, parse, render, Revision};
+pub use file::{checksum, file_name, parse, render, valid_id, Revision};
 pub use graph::{Graph, Target};
 pub use time::utc_now;
 
@@ -23,6 +23,13 @@ pub enum Error {
     #[error("{}: not a schemadiff revision: {reason}", path.display())]
     #[diagnostic(help("a revision file starts with `-- schemadiff revision`, then `-- id:`, `-- parents:`, `-- message:`, and has `-- migrate:up` and `-- migrate:down` sections"))]
     Malformed { path: PathBuf, reason: String },
+    #[error("{}: bad revision id `{}` on the `-- {line}:` line", path.display(), crate::sqltext::comment::Printable(value))]
+    #[diagnostic(help("a revision id is 1 to 64 ASCII letters, digits or `_` (schemadiff writes 12 hex digits); correct the line, or restore the file from version control"))]
+    BadId {
+        path: PathBuf,
+        line: &'static str,
+        value: String,
+    },
     #[error("revision id {id} is used by both {} and {}", first.display(), second.display())]
     Duplicate {
         id: String,

@@ -1,8 +1,10 @@
 //! SQLite SQL text helpers shared by the edges and the renderer: the one quoting function,
 //! canonical forms of expressions and statements, and splitting files into statements.
 //!
-//! Pure functions over text; imports only `model`-free sqlparser types.
+//! Pure functions over text; imports only `model`-free sqlparser types. [`comment`] is the
+//! one sanitizer for text in comment lines, headers and messages (both engines).
 
+pub mod comment;
 mod normalize;
 mod quote;
 mod split;
@@ -15,7 +17,8 @@ pub use quote::{
     is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified, rename_pg_ident,
 };
 pub use split::{
-    byte_offset, split_pg_statements, split_statements, SplitError, Statement, StatementKind,
+    byte_offset, split_pg_statements, split_statements, top_level_lines, SplitError, Statement,
+    StatementKind,
 };
 
 /// The sqlparser dialect used for everything SQLite.

@@ -256,6 +256,42 @@ impl Lines {
     }
 }
 
+/// Returns the lines of `sql` that start outside a quoted name, a string and a block
+/// comment, with their byte offsets: the only lines that can be a directive or a section
+/// marker (a name or literal that holds such a line is not one). Quotes are doubled inside
+/// quotes in both engines (`'it''s'`, `"a""b"`), so tracking them needs no escapes.
+pub fn top_level_lines(sql: &str) -> Vec<(usize, &str)> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_line = i == 0 || bytes[i - 1] == b'\n';
+        if starts_line && quote.is_none() {
+            let end = sql[i..].find('\n').map_or(sql.len(), |e| i + e);
+            out.push((i, &sql[i..end]));
+        }
+        let rest = &bytes[i..];
+        match quote {
+            Some(q) if rest[0] == q => quote = None,
+            Some(_) => {}
+            None if matches!(rest[0], b'\'' | b'"' | b'`') => quote = Some(rest[0]),
+            None if rest.starts_with(b"--") => {
+                i += rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+                continue;
+            }
+            None if rest.starts_with(b"/*") => {
+                let close = rest[2..].windows(2).position(|w| w == b"*/");
+                i += close.map_or(rest.len(), |e| e + 4);
+                continue;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,7 +216,9 @@ pub fn schema_ddl(s: &Schema) -> String {
     parts.extend(s.tables.values().map(|t| table_ddl(s, t)));
     parts.push(views_ddl(s));
     for (key, what) in &s.unmanaged {
-        parts.push(format!("-- not managed by schemadiff: {key} ({what})\n"));
+        parts.push(crate::sqltext::comment::line(&format!(
+            "not managed by schemadiff: {key} ({what})"
+        )));
     }
     parts.retain(|p| !p.is_empty());
     parts.join("\n")

@@ -12,7 +12,7 @@ pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
 
 use crate::plan::postgres::{CommentOn, PgOp, PgPhase, PgPlan, PgStep, TableName};
 use crate::render::sqlite::{format_steps, RenderedHazard, RenderedStep};
-use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
+use crate::sqltext::{comment, quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 
 /// Directive above statements a runner must execute outside a transaction.
 pub const NO_TRANSACTION: &str = "-- schemadiff:no-transaction";
@@ -28,9 +28,8 @@ pub fn render_steps(plan: &PgPlan) -> Vec<RenderedStep> {
 
 /// Returns the whole script; `title` names it in the header.
 pub fn render_script(plan: &PgPlan, title: &str) -> String {
-    let mut out = format!(
-        "-- schemadiff: {title}\n-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n"
-    );
+    let mut out = comment::line(&format!("schemadiff: {title}"));
+    out.push_str("-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n");
     if plan.is_empty() {
         out.push_str("-- No changes.\n");
         return out;
@@ -62,9 +61,12 @@ pub fn render_body(plan: &PgPlan) -> String {
     if !before.is_empty() {
         out.push('\n');
         out.push_str(NO_TRANSACTION);
-        out.push_str("\n-- Outside the transaction: ");
-        out.push_str(&outside_what(&before_phases));
-        out.push_str(&format_steps(&before));
+        out.push('\n');
+        out.push_str(&comment::line(&format!(
+            "Outside the transaction: {}",
+            outside_what(&before_phases)
+        )));
+        out.push_str(under_heading(&format_steps(&before)));
     }
     if !inside.is_empty() {
         out.push_str("\nBEGIN;\n");
@@ -74,10 +76,18 @@ pub fn render_body(plan: &PgPlan) -> String {
     if !after.is_empty() {
         out.push('\n');
         out.push_str(NO_TRANSACTION);
-        out.push_str("\n-- After the commit: validation scans that let writes go on.");
-        out.push_str(&format_steps(&after));
+        out.push('\n');
+        out.push_str(&comment::line(
+            "After the commit: validation scans that let writes go on.",
+        ));
+        out.push_str(under_heading(&format_steps(&after)));
     }
     out
+}
+
+/// Steps right under a heading line: without the blank line that opens each step.
+fn under_heading(steps: &str) -> &str {
+    steps.strip_prefix('\n').unwrap_or(steps)
 }
 
 /// What the part before the transaction holds, for its heading comment.

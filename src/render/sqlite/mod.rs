@@ -11,10 +11,11 @@ pub use ddl::{column_def, create_index, create_table, schema_ddl};
 
 use crate::model::Table;
 use crate::plan::{Guarded, Phase, Plan, Rebuild, Step, Why};
-use crate::sqltext::{quote_ident, quote_literal};
+use crate::sqltext::{comment, quote_ident, quote_literal};
 use serde::Serialize;
 
-/// One rendered step: comment lines (without `-- `) and complete SQL statements.
+/// One rendered step: comment lines (raw text, without `-- `: [`format_steps`] writes them
+/// through [`comment::line`]) and complete SQL statements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedStep {
     pub phase: String,
@@ -36,6 +37,14 @@ pub struct RenderedHazard {
 /// runner that wraps scripts in its own transaction must honour it.
 pub const FK_OFF_DIRECTIVE: &str = "-- schemadiff:foreign-keys-off";
 
+/// Reports whether a section carries [`FK_OFF_DIRECTIVE`] on a line of its own: a name or
+/// string that holds that line (inside its quotes) does not switch foreign keys off.
+pub fn needs_foreign_keys_off(section: &str) -> bool {
+    crate::sqltext::top_level_lines(section)
+        .iter()
+        .any(|(_, line)| line.trim() == FK_OFF_DIRECTIVE)
+}
+
 /// Returns the plan's steps rendered one by one.
 pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
     let mut steps: Vec<RenderedStep> = plan.steps.iter().map(render_step).collect();
@@ -53,8 +62,8 @@ pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
 
 /// Returns the whole script for `plan`; `title` names it in the header.
 pub fn render_script(plan: &Plan, title: &str) -> String {
-    let mut out =
-        format!("-- schemadiff: {title}\n-- Run as printed: sqlite3 -bail app.db < script.sql\n");
+    let mut out = comment::line(&format!("schemadiff: {title}"));
+    out.push_str("-- Run as printed: sqlite3 -bail app.db < script.sql\n");
     if plan.is_empty() {
         out.push_str("-- No changes.\n");
         return out;
@@ -90,15 +99,13 @@ pub fn format_steps(steps: &[RenderedStep]) -> String {
     for step in steps {
         out.push('\n');
         for h in &step.hazards {
-            out.push_str(&format!(
-                "-- hazard[{}]: {} (see {})\n",
+            out.push_str(&comment::line(&format!(
+                "hazard[{}]: {} (see {})",
                 h.code, h.detail, h.doc
-            ));
+            )));
         }
         for line in &step.comment {
-            out.push_str("-- ");
-            out.push_str(line);
-            out.push('\n');
+            out.push_str(&comment::line(line));
         }
         for stmt in &step.statements {
             out.push_str(stmt);
@@ -300,10 +307,11 @@ fn copy_rows(r: &Rebuild, old: &str, new: &str) -> String {
     }
     for column in &r.backfills {
         targets.push(quote_ident(column));
-        sources.push(format!(
-            "NULL /* schemadiff:backfill {}.{column}: write its value for existing rows here */",
+        let note = format!(
+            "schemadiff:backfill {}.{column}: write its value for existing rows here",
             r.after.name
-        ));
+        );
+        sources.push(format!("NULL {}", comment::block(&note)));
     }
     if targets.is_empty() {
         return format!("INSERT INTO {new} DEFAULT VALUES");
@@ -421,4 +429,23 @@ fn guard(g: &Guarded) -> (Vec<String>, Vec<String>) {
         stmts.push("DROP TABLE temp.schemadiff_fk_baseline".into());
     }
     (comment, stmts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_foreign_keys_off_directive_counts_only_on_its_own_line() {
+        let quoted = "CREATE TABLE \"x\n-- schemadiff:foreign-keys-off\n\" (a);\n";
+        assert!(!needs_foreign_keys_off(quoted));
+        let literal = "INSERT INTO t VALUES ('\n  -- schemadiff:foreign-keys-off\n');\n";
+        assert!(!needs_foreign_keys_off(literal));
+        assert!(needs_foreign_keys_off(&format!(
+            "{FK_OFF_DIRECTIVE}\n{quoted}"
+        )));
+        assert!(needs_foreign_keys_off(&format!(
+            "{quoted}  {FK_OFF_DIRECTIVE} \n"
+        )));
+    }
 }
