@@ -259,7 +259,7 @@ impl Probe<'_> {
         }
     }
 
-    /// The sections of the revision files, cut at `-- migrate:down`, applied by the shell.
+    /// The sections of the revision files applied by the shell.
     fn sections(&mut self, p: &Project) {
         let url = self.target.database(&self.dir, "sec");
         for (i, (_, text)) in p.revs.iter().enumerate() {
@@ -298,20 +298,14 @@ fn revision(dir: &Path, slug: &str) -> Option<(String, String)> {
     Some((id, std::fs::read_to_string(&path).ok()?))
 }
 
-/// Splits a revision file into its upgrade and downgrade sections, as a reader of the file
-/// would: at the lines `-- migrate:up` and `-- migrate:down`.
+/// Returns the upgrade and downgrade sections of a revision file as schemadiff reads them
+/// (the `-- migrate:down` marker counts only outside quoted names, strings and comments).
 fn sections(text: &str) -> (String, String) {
-    let mut up = String::new();
-    let mut down = String::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        match line.trim_end_matches(['\n', '\r']) {
-            "-- migrate:up" if at == 0 => at = 1,
-            "-- migrate:down" if at == 1 => at = 2,
-            _ if at == 1 => up.push_str(line),
-            _ if at == 2 => down.push_str(line),
-            _ => {}
-        }
+    match schemadiff::revision::parse(Path::new("revision.sql"), text) {
+        Ok(r) => (r.up, r.down),
+        Err(e) => (
+            format!("-- unreadable revision: {e}\nSELECT unreadable_revision;\n"),
+            String::new(),
+        ),
     }
-    (up, down)
 }
