@@ -220,3 +220,38 @@ fn hostile_names_postgres() {
         })
     });
 }
+
+#[test]
+fn generator_covers_every_shape_and_payload_and_the_63_byte_limit() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let cases: Vec<Case> = (0..DEFAULT_CASES)
+            .map(|n| gen::case(DEFAULT_SEED, n, engine))
+            .collect();
+        let shapes: std::collections::BTreeSet<String> =
+            cases.iter().map(|c| format!("{:?}", c.shape)).collect();
+        assert_eq!(shapes.len(), if engine == Engine::Sqlite { 9 } else { 11 });
+        let texts: Vec<&str> = cases
+            .iter()
+            .flat_map(|c| c.before.iter().chain(&c.after))
+            .flat_map(gen::Objects::texts)
+            .collect();
+        for p in gen::PAYLOADS {
+            assert!(texts.iter().any(|t| t.contains(p)), "{engine:?}: {p:?}");
+        }
+        let names: Vec<&str> = cases
+            .iter()
+            .flat_map(|c| c.before.iter().chain(&c.after))
+            .flat_map(|o| [&o.schema, &o.table, &o.index, &o.view, &o.enum_type.0])
+            .map(String::as_str)
+            .collect();
+        let longest = names.iter().map(|n| n.len()).max().unwrap();
+        if engine == Engine::Postgres {
+            assert_eq!(longest, gen::PG_LIMIT);
+            assert!(names.iter().filter(|n| n.len() == gen::PG_LIMIT).count() > 50);
+        } else {
+            assert!(longest > 300, "{longest}");
+        }
+        let again = gen::case(DEFAULT_SEED, 7, engine);
+        assert_eq!(format!("{:?}", again), format!("{:?}", cases[7]));
+    }
+}

@@ -398,3 +398,31 @@ fn objects(rng: &mut Rng, engine: Engine, number: usize) -> Objects {
         view_comment: comment(rng, engine),
     }
 }
+
+impl Objects {
+    /// Every name and text of the objects (for the generator's own test).
+    pub fn texts(&self) -> Vec<&str> {
+        let mut out = vec![
+            self.schema.as_str(),
+            &self.table,
+            &self.check.0,
+            &self.check.2,
+            &self.index,
+            &self.view,
+            &self.trigger,
+            &self.enum_type.0,
+            &self.sequence,
+        ];
+        out.extend(self.enum_type.1.iter().map(String::as_str));
+        out.extend(self.old_table.as_deref());
+        out.extend(self.table_comment.as_deref());
+        out.extend(self.view_comment.as_deref());
+        for c in &self.cols {
+            out.push(&c.name);
+            out.extend(c.default.as_deref());
+            out.extend(c.comment.as_deref());
+            out.extend(c.old.as_deref());
+        }
+        out
+    }
+}
