@@ -72,11 +72,40 @@ pub fn files_pg(schema: &Schema) -> BTreeMap<String, String> {
             out.insert(name.to_string(), text);
         }
     }
-    for (key, table) in &schema.tables {
-        let stem = file_stem(&key.replace('.', "__"));
-        out.insert(format!("{stem}.sql"), table_ddl(schema, table));
+    for table in schema.tables.values() {
+        out.insert(
+            format!(
+                "{}.sql",
+                pg_stem(table.schema.as_deref().unwrap_or_default(), &table.name)
+            ),
+            table_ddl(schema, table),
+        );
     }
     out
+}
+
+/// The stem of a PostgreSQL table's file, `schema__table`; when either name holds `__` or
+/// anything [`file_stem`] would change, the hash is taken over both names apart, so schema
+/// `a.b` with table `c` and schema `a` with table `b.c` never share a file.
+fn pg_stem(schema: &str, table: &str) -> String {
+    let plain = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with('_')
+            && !n.ends_with('_')
+            && !n.contains("__")
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let joined = format!("{schema}__{table}");
+    if plain(schema) && plain(table) {
+        return file_stem(&joined);
+    }
+    let safe = joined.replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_");
+    let identity = format!("{}:{schema}.{table}", schema.len());
+    format!(
+        "{}_{}",
+        &safe[..safe.len().min(MAX_STEM)],
+        &crate::revision::checksum(&identity)[..8]
+    )
 }
 
 /// Rewrites `dir` to hold exactly the snapshot of `schema`, all or nothing (see
@@ -181,5 +210,28 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join("b.sql")).unwrap(), "B2");
         assert!(!dir.join("stale.sql").exists());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn postgres_names_that_join_alike_get_their_own_files() {
+        let stems = [
+            pg_stem("a.b", "c"),
+            pg_stem("a", "b.c"),
+            pg_stem("a__b", "c"),
+            pg_stem("a", "b__c"),
+            pg_stem("a", "b_c"),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = stems.iter().collect();
+        assert_eq!(distinct.len(), stems.len(), "{stems:?}");
+        assert_eq!(pg_stem("public", "users"), "public__users");
+    }
+
+    #[test]
+    fn long_names_get_short_distinct_stems() {
+        let (a, b) = ("x".repeat(300), format!("{}y", "x".repeat(299)));
+        let (sa, sb) = (file_stem(&a), file_stem(&b));
+        assert!(sa.len() <= MAX_STEM + 9, "{sa}");
+        assert_ne!(sa, sb);
+        assert_eq!(file_stem("users"), "users");
     }
 }

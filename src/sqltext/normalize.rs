@@ -7,7 +7,7 @@
 //! upper-cased, identifiers re-quoted. SQLite itself rewrites stored SQL on `RENAME`
 //! (it quotes the new name), which is why quoting must not matter.
 
-use super::quote::{is_bare_ident, is_keyword, quote_ident};
+use super::quote::{is_bare_ident, is_keyword, quote_ident, quote_literal};
 use sqlparser::ast::{visit_expressions_mut, Expr, Ident, ObjectNamePart};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace, Word};
@@ -19,12 +19,34 @@ pub fn canonical_expr(expr: &Expr) -> String {
     let mut expr = expr.clone();
     let _ = visit_expressions_mut(&mut expr, |e| {
         normalize_node(e);
+        pre_escape(e);
         ControlFlow::<()>::Continue(())
     });
     while let Expr::Nested(inner) = expr {
         expr = *inner;
     }
     expr.to_string()
+}
+
+/// Doubles the quotes inside string literals and quoted identifiers, which sqlparser's
+/// Display then prints as they are. Left to sqlparser, a quote next to another quote or after
+/// a backslash stays single: `'\'; DROP …'` would end the literal early.
+fn pre_escape(e: &mut Expr) {
+    let ident = |i: &mut Ident| {
+        if i.quote_style == Some('"') {
+            i.value = i.value.replace('"', "\"\"");
+        }
+    };
+    match e {
+        Expr::Value(v) => {
+            if let sqlparser::ast::Value::SingleQuotedString(s) = &mut v.value {
+                *s = s.replace('\'', "''");
+            }
+        }
+        Expr::Identifier(i) => ident(i),
+        Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(ident),
+        _ => {}
+    }
 }
 
 /// Parses `text` as one SQLite expression and returns its canonical text.
@@ -151,6 +173,8 @@ pub fn canonical_statement(sql: &str) -> String {
         pending_space = false;
         match token {
             Token::Word(word) => out.push_str(&canonical_word(word)),
+            // The tokenizer unescapes `''`; its Display would not double it again.
+            Token::SingleQuotedString(s) => out.push_str(&quote_literal(s)),
             other => out.push_str(&other.to_string()),
         }
     }
@@ -217,6 +241,25 @@ mod tests {
             canonical_expr_text("\"group\" > 1").unwrap(),
             "\"group\" > 1"
         );
+    }
+
+    #[test]
+    fn canonical_expression_escapes_quotes_next_to_quotes_and_backslashes() {
+        for (text, value) in [
+            ("'\\''; DROP TABLE t; --'", "\\'; DROP TABLE t; --"),
+            ("'a'''''", "a''"),
+            ("\"c\"\"\"\"x\" = 1", ""),
+        ] {
+            let out = canonical_expr_text(text).unwrap();
+            assert_eq!(out, text, "{value}");
+            assert_eq!(canonical_expr_text(&out).unwrap(), out);
+        }
+    }
+
+    #[test]
+    fn canonical_statement_keeps_quotes_in_literals_doubled() {
+        let sql = "CREATE VIEW v AS SELECT a FROM t WHERE a <> '''x' AND b = 'it''s'";
+        assert_eq!(canonical_statement(sql), sql);
     }
 
     #[test]

@@ -369,6 +369,8 @@ pub fn rename_pg_ident(text: &str, old: &str, new: &str) -> String {
             {
                 quote_pg_ident(new)
             }
+            // The tokenizer unescapes `''`; its Display would not double it again.
+            Token::SingleQuotedString(s) => quote_literal(s),
             other => other.to_string(),
         })
         .collect()
@@ -377,6 +379,14 @@ pub fn rename_pg_ident(text: &str, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod rename_tests {
     use super::rename_pg_ident;
+
+    #[test]
+    fn keeps_quotes_in_literals_doubled() {
+        assert_eq!(
+            rename_pg_ident("CHECK ((a <> 'it''s'::text))", "a", "b"),
+            "CHECK ((b <> 'it''s'::text))"
+        );
+    }
 
     #[test]
     fn renames_identifier_tokens_only() {

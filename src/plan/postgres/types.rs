@@ -73,7 +73,11 @@ fn recreate_enum(
     to: &Schema,
     affected: &mut BTreeSet<String>,
 ) {
-    let old_name = format!("{}_old", before.name);
+    let mut base = before.name.clone();
+    while base.len() > 63 - "_old".len() {
+        base.pop(); // PostgreSQL would cut `<63 bytes>_old` back to the name itself
+    }
+    let old_name = format!("{base}_old");
     let removed: Vec<&String> = before
         .labels
         .iter()
