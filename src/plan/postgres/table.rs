@@ -6,7 +6,7 @@ use crate::diff::TableChange;
 use crate::model::{Column, Table};
 use crate::plan::hazard::HazardKind;
 use crate::plan::order::{cycles, dependency_order};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn edges(tables: &[&Table]) -> Vec<(String, String)> {
     tables
@@ -21,9 +21,10 @@ fn edges(tables: &[&Table]) -> Vec<(String, String)> {
 
 /// Creates tables parents first, then their foreign keys, sequence ownership and comments.
 pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
-    let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
+    let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
+    let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     for key in dependency_order(&keys, &edges(tables)) {
-        let Some(t) = tables.iter().find(|t| t.key() == key) else {
+        let Some(t) = by_key.get(key) else {
             continue;
         };
         let mut bare = (*t).clone();
@@ -83,7 +84,8 @@ fn rename_twin<'a>(dropped: &Table, created: &[&'a Table]) -> Option<&'a Table> 
 }
 
 pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
-    let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
+    let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
+    let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     let e = edges(tables);
     for cycle in cycles(&keys, &e) {
         for t in tables.iter().filter(|t| cycle.contains(&t.key())) {
@@ -103,7 +105,7 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
     let mut order = dependency_order(&keys, &e);
     order.reverse();
     for key in order {
-        if let Some(t) = tables.iter().find(|t| t.key() == key) {
+        if let Some(t) = by_key.get(key) {
             let detail = format!("drops table {key} and every row in it");
             let mut hz = vec![hazard(HazardKind::DeletesData, detail)];
             if let Some(twin) = rename_twin(t, created) {
