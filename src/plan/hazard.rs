@@ -167,6 +167,9 @@ fn step_hazards(step: &Step, existing: &[String]) -> Vec<Hazard> {
                     ),
                 ));
             }
+            for detail in lossy_copies(r) {
+                out.push(Hazard::new(Irreversible, detail));
+            }
             for reason in may_fail(&r.before, &r.after, &r.copy)
                 .into_iter()
                 .chain(new_unique_indexes(&r.before, &r.after))
@@ -197,6 +200,32 @@ fn step_hazards(step: &Step, existing: &[String]) -> Vec<Hazard> {
         _ => {}
     }
     out
+}
+
+/// Columns whose values the rebuild's copy rewrites (the new type's affinity converts them).
+fn lossy_copies(r: &super::Rebuild) -> Vec<String> {
+    let shown = |ty: &str| {
+        if ty.is_empty() {
+            "(none)".to_string()
+        } else {
+            ty.to_string()
+        }
+    };
+    r.copy
+        .iter()
+        .filter_map(|c| {
+            let from = r.before.column(&c.source)?;
+            let to = r.after.column(&c.target)?;
+            let why = super::affinity::lossy(&from.ty, r.before.strict, &to.ty)?;
+            Some(format!(
+                "column {}.{} from {} to {}: {why}; the downgrade cannot restore them",
+                r.after.name,
+                to.name,
+                shown(&from.ty),
+                shown(&to.ty)
+            ))
+        })
+        .collect()
 }
 
 /// What in a rebuild's target existing rows may violate.

@@ -4,6 +4,7 @@
 //! triggers must be dropped and re-created around the change, which tables the foreign-key
 //! check covers, and the order of everything ([`Phase`], [`order`]).
 
+pub mod affinity;
 mod caps;
 pub(crate) mod hazard;
 mod native;

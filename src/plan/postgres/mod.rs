@@ -7,6 +7,7 @@
 //! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
 //! before the transaction, as the server requires for a value used in the same script.
 
+mod casts;
 mod lock;
 mod table;
 mod types;
@@ -265,6 +266,8 @@ pub(crate) struct Steps {
     /// Column types (`schema.type` as `format_type` prints it, arrays too) of enums being
     /// re-created: their columns' conversion also sets their defaults.
     pub(crate) recreated_enums: BTreeSet<String>,
+    /// Enum types of both sides as `format_type` prints them (the cast table knows them).
+    pub(crate) enums: BTreeSet<String>,
 }
 
 impl Steps {
@@ -301,7 +304,15 @@ pub fn plan_postgres_with(
     // Renamed tables are existing tables under their new names for everything below.
     let renamed = crate::diff::renamed_schema(from, changes);
     let from: &Schema = &renamed;
-    let mut steps = Steps::default();
+    let mut steps = Steps {
+        enums: from
+            .enums
+            .values()
+            .chain(to.enums.values())
+            .map(|e| crate::sqltext::quote_pg_qualified(&e.schema, &e.name))
+            .collect(),
+        ..Steps::default()
+    };
     let mut affected: BTreeSet<String> = BTreeSet::new();
     let mut created_tables = Vec::new();
     let mut dropped_tables = Vec::new();
