@@ -70,6 +70,20 @@ pub fn lossy(from: &str, from_strict: bool, to: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether copying into a STRICT column declared `to` may meet a value it refuses: only
+/// `ANY` takes everything, and TEXT takes every value of a STRICT INTEGER, REAL or TEXT
+/// column (they convert to text).
+pub fn strict_may_fail(from: &str, from_strict: bool, to: &str) -> bool {
+    let upper = |t: &str| t.to_ascii_uppercase();
+    let (from, to) = (upper(from), upper(to));
+    let typed = from_strict && from != "ANY";
+    match to.as_str() {
+        "ANY" => false,
+        "TEXT" => !typed,
+        _ => !(typed && affinity(&from) == affinity(&to)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

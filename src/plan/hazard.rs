@@ -241,7 +241,10 @@ fn may_fail(before: &Table, after: &Table, copy: &[super::CopyColumn]) -> Vec<St
                 after.name, to.name
             ));
         }
-        if to.ty != from.ty && after.strict {
+        if to.ty != from.ty
+            && after.strict
+            && super::affinity::strict_may_fail(&from.ty, before.strict, &to.ty)
+        {
             out.push(format!(
                 "column {}.{} changes type in a STRICT table; values that do not convert fail",
                 after.name, to.name
