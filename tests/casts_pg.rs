@@ -180,6 +180,8 @@ const TABLE: &[(&str, &str, &str, Expect)] = &[
     ("text", "json", "'{'", Fails),
     ("double precision", "real", "1e300", Fails),
     ("text", "integer", "'seven'", Fails),
+    ("text[]", "character varying(3)[]", "'{abcdef}'", Fails),
+    ("integer[]", "character varying(2)[]", "'{123}'", Fails),
 ];
 
 /// The zone every session of the test uses, so zone-dependent entries are reproducible.

@@ -501,12 +501,17 @@ fn lock_detail(name: &str, def: &str, key: &str) -> String {
 /// The `USING` expression converting column `col` from `from` to `to`. Between string types
 /// none: the assignment cast fails on a value too long for the new length, where an explicit
 /// cast would cut it. Into a length-limited string through `::text`, for the same reason.
+/// Arrays of them alike, element by element.
 fn using(col: &str, from: &str, to: &str) -> String {
     let quoted = crate::sqltext::quote_pg_ident(col);
-    if casts::is_string(from) && casts::is_string(to) {
+    let (f, t, array) = match (from.strip_suffix("[]"), to.strip_suffix("[]")) {
+        (Some(f), Some(t)) => (f, t, "[]"),
+        _ => (from, to, ""),
+    };
+    if casts::is_string(f) && casts::is_string(t) {
         String::new()
-    } else if casts::is_bounded_string(to) {
-        format!("{quoted}::text")
+    } else if casts::is_bounded_string(t) {
+        format!("{quoted}::text{array}")
     } else {
         format!("{quoted}::{to}")
     }
