@@ -251,6 +251,9 @@ fn numbers(from: &Ty, to: &Ty) -> Verdict {
         (Numeric(Some((p, _))), Float(8)) if *p <= 15 => Verdict::safe(),
         (Numeric(_) | Money, Float(_)) => Verdict::lossy("digits beyond the float's precision (6 for real, 15 for double precision) are rounded away"),
         (Float(_), _) => Verdict::lossy("the float's binary value is rounded (to 6 or 15 significant digits, then to the new scale)"),
+        (_, Int(_)) if scale(from) != Some(0) => {
+            Verdict::lossy("fractional parts are rounded away")
+        }
         _ => match (scale(from), scale(to)) {
             (None, Some(_)) => Verdict::lossy("digits after the new scale are rounded away"),
             (Some(a), Some(b)) if b < a => Verdict::lossy("digits after the new scale are rounded away"),
