@@ -167,6 +167,10 @@ fn step_hazards(step: &Step, existing: &[String]) -> Vec<Hazard> {
                     ),
                 ));
             }
+            if r.renumbers_rowids() {
+                let detail = format!("table {} has columns named rowid, _rowid_ and oid: the copy cannot name its rowids, so they are renumbered", r.after.name);
+                out.push(Hazard::new(Irreversible, detail));
+            }
             for detail in lossy_copies(r) {
                 out.push(Hazard::new(Irreversible, detail));
             }
