@@ -22,7 +22,17 @@ fn strict_refuses(dir: &Path, v1: &str, v2: &str, hazard: &str) {
     let stderr = strict.flat_stderr();
     assert!(stderr.contains(hazard), "{stderr}");
     assert_eq!(revisions(dir), 1, "a refused revision is not written");
-    ok_in(dir, &["generate", "--strict", "--allow", "irreversible", "-m", "v2"]);
+    ok_in(
+        dir,
+        &[
+            "generate",
+            "--strict",
+            "--allow",
+            "irreversible",
+            "-m",
+            "v2",
+        ],
+    );
     assert_eq!(revisions(dir), 2);
 }
 

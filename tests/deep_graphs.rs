@@ -7,6 +7,8 @@
 //!  base ◄── v000000 ◄── v000001 ◄── … ◄── v099999         (each view reads the one before)
 //! ```
 
+mod common;
+
 use schemadiff::diff::{diff, diff_postgres, Renames};
 use schemadiff::model::{Column, ForeignKey, PrimaryKey, Schema, Table, View};
 use schemadiff::plan::postgres::plan_postgres;
@@ -253,4 +255,41 @@ fn a_100000_deep_view_chain_plans_on_a_small_stack_postgres() {
         assert_in_order(&alter, &order);
         eprintln!("PostgreSQL views: {:?}", started.elapsed());
     });
+}
+
+/// The chain of the issue (60,000 tables: `diff` aborted with exit 134) end to end: declared
+/// DDL against an empty database through the binary. (Applying 60,000 `CREATE TABLE`s takes
+/// the sqlite3 shell minutes, so the script is checked, not applied.)
+#[test]
+fn schemadiff_diff_creates_a_60000_table_chain_in_sqlite() {
+    let n = 60_000;
+    let dir = common::temp_dir("deep_graphs_e2e");
+    let mut ddl = String::from("CREATE TABLE t000000 (id INTEGER PRIMARY KEY);\n");
+    for i in 1..n {
+        let p = i - 1;
+        ddl.push_str(&format!(
+            "CREATE TABLE t{i:06} (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES t{p:06}(id));\n"
+        ));
+    }
+    std::fs::write(dir.join("chain.sql"), ddl).unwrap();
+    rusqlite::Connection::open(dir.join("app.db"))
+        .unwrap()
+        .execute_batch("VACUUM")
+        .unwrap();
+    let run = common::run_in(
+        &dir,
+        &["diff", "--from", "sqlite:///app.db", "--to", "chain.sql"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("CREATE TABLE t").count(), n);
+    let last = format!("CREATE TABLE t{:06}", n - 1);
+    assert_in_order(
+        &run.stdout,
+        &[
+            "CREATE TABLE t000000".into(),
+            "CREATE TABLE t030000".into(),
+            last,
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -64,7 +64,11 @@ fn a_rebuild_applied_by_sqlite3_keeps_rowids() {
         assert!(ok, "case {i}: {stderr}");
         let now = rowids(&db);
         let ids: Vec<i64> = now.iter().map(|(r, _)| *r).collect();
-        assert_eq!(ids, kept.iter().map(|(r, _)| *r).collect::<Vec<_>>(), "case {i}");
+        assert_eq!(
+            ids,
+            kept.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+            "case {i}"
+        );
         assert_eq!(ids, [3, 7, 100], "case {i}");
         // The new table is what was declared (DESC kept), so the re-diff is empty.
         let live = introspect(&Connection::open(&db).unwrap()).unwrap();
@@ -94,7 +98,9 @@ fn a_rebuild_applied_by_upgrade_keeps_rowids() {
 fn a_rebuild_that_cannot_name_rowids_says_it_renumbers_them() {
     let cols = "\"rowid\" TEXT, \"_ROWID_\" TEXT, oid TEXT";
     let from = schema(&format!("CREATE TABLE t ({cols}, v TEXT)"));
-    let to = schema(&format!("CREATE TABLE t ({cols}, v TEXT NOT NULL DEFAULT 'x')"));
+    let to = schema(&format!(
+        "CREATE TABLE t ({cols}, v TEXT NOT NULL DEFAULT 'x')"
+    ));
     let plan = plan_sqlite(&from, &to, &Renames::default(), Caps::bundled());
     let renumbered = plan.hazards.iter().any(|(_, h)| {
         h.kind == HazardKind::Irreversible && h.detail.contains("rowids, so they are renumbered")
@@ -104,5 +110,8 @@ fn a_rebuild_that_cannot_name_rowids_says_it_renumbers_them() {
     let from = schema("CREATE TABLE t (\"rowid\" TEXT, oid TEXT, v TEXT)");
     let to = schema("CREATE TABLE t (\"rowid\" TEXT, oid TEXT, v TEXT NOT NULL DEFAULT 'x')");
     let plan = plan_sqlite(&from, &to, &Renames::default(), Caps::bundled());
-    assert!(plan.hazards.iter().all(|(_, h)| h.kind != HazardKind::Irreversible));
+    assert!(plan
+        .hazards
+        .iter()
+        .all(|(_, h)| h.kind != HazardKind::Irreversible));
 }

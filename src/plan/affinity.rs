@@ -37,7 +37,7 @@ pub fn affinity(ty: &str) -> Affinity {
 /// column holds only its type; others hold what their affinity left unconverted.
 fn holds(ty: &str, strict: bool) -> (bool, bool, bool) {
     use Affinity::*;
-    match (affinity(ty), strict && ty.to_ascii_uppercase() != "ANY") {
+    match (affinity(ty), strict && !ty.eq_ignore_ascii_case("ANY")) {
         (Text, _) => (false, false, true),
         (Integer, true) => (true, false, false),
         (Real, true) => (false, true, false),
@@ -54,7 +54,7 @@ fn holds(ty: &str, strict: bool) -> (bool, bool, bool) {
 pub fn lossy(from: &str, from_strict: bool, to: &str) -> Option<&'static str> {
     use Affinity::*;
     let (ints, reals, numeric_text) = holds(from, from_strict);
-    if to.to_ascii_uppercase() == "ANY" {
+    if to.eq_ignore_ascii_case("ANY") {
         return None;
     }
     match affinity(to) {

@@ -56,7 +56,9 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
     }
     let keyword = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
     let pk_desc = words.windows(3).any(|w| {
-        keyword(w[0], Keyword::PRIMARY) && keyword(w[1], Keyword::KEY) && keyword(w[2], Keyword::DESC)
+        keyword(w[0], Keyword::PRIMARY)
+            && keyword(w[1], Keyword::KEY)
+            && keyword(w[2], Keyword::DESC)
     });
     let autoincrement = tokens.iter().any(
         |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT),

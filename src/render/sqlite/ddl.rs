@@ -17,7 +17,11 @@ pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
         .iter()
         .map(|c| {
             let pk = inline_pk.filter(|pk| pk.columns[0] == c.name);
-            column_def(c, pk.map(|pk| (pk.name.as_deref(), pk.desc, pk.autoincrement)), None)
+            column_def(
+                c,
+                pk.map(|pk| (pk.name.as_deref(), pk.desc, pk.autoincrement)),
+                None,
+            )
         })
         .collect();
     if let Some(pk) = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1) {
