@@ -224,7 +224,7 @@ fn strict_fails_on_blocking_hazards_and_names_the_way_forward() {
         0
     );
     assert_eq!(
-        case("type_change", &["--strict"]).code,
+        case("default_changed", &["--strict"]).code,
         0,
         "rewrites-table is informational"
     );

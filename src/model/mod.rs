@@ -146,6 +146,9 @@ pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
     pub autoincrement: bool,
+    /// SQLite: a column-level `INTEGER PRIMARY KEY DESC`, which is not the rowid alias.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub desc: bool,
     /// PostgreSQL: the server's own text of the constraint (`pg_get_constraintdef`), which
     /// is what is compared and rendered; `None` on SQLite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,6 +291,7 @@ impl Table {
             return false;
         };
         !self.without_rowid
+            && !pk.desc
             && pk.columns.len() == 1
             && self
                 .column(&pk.columns[0])

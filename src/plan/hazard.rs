@@ -167,6 +167,13 @@ fn step_hazards(step: &Step, existing: &[String]) -> Vec<Hazard> {
                     ),
                 ));
             }
+            if r.renumbers_rowids() {
+                let detail = format!("table {} has columns named rowid, _rowid_ and oid: the copy cannot name its rowids, so they are renumbered", r.after.name);
+                out.push(Hazard::new(Irreversible, detail));
+            }
+            for detail in lossy_copies(r) {
+                out.push(Hazard::new(Irreversible, detail));
+            }
             for reason in may_fail(&r.before, &r.after, &r.copy)
                 .into_iter()
                 .chain(new_unique_indexes(&r.before, &r.after))
@@ -199,6 +206,32 @@ fn step_hazards(step: &Step, existing: &[String]) -> Vec<Hazard> {
     out
 }
 
+/// Columns whose values the rebuild's copy rewrites (the new type's affinity converts them).
+fn lossy_copies(r: &super::Rebuild) -> Vec<String> {
+    let shown = |ty: &str| {
+        if ty.is_empty() {
+            "(none)".to_string()
+        } else {
+            ty.to_string()
+        }
+    };
+    r.copy
+        .iter()
+        .filter_map(|c| {
+            let from = r.before.column(&c.source)?;
+            let to = r.after.column(&c.target)?;
+            let why = super::affinity::lossy(&from.ty, r.before.strict, &to.ty)?;
+            Some(format!(
+                "column {}.{} from {} to {}: {why}; the downgrade cannot restore them",
+                r.after.name,
+                to.name,
+                shown(&from.ty),
+                shown(&to.ty)
+            ))
+        })
+        .collect()
+}
+
 /// What in a rebuild's target existing rows may violate.
 fn may_fail(before: &Table, after: &Table, copy: &[super::CopyColumn]) -> Vec<String> {
     let mut out = Vec::new();
@@ -212,7 +245,10 @@ fn may_fail(before: &Table, after: &Table, copy: &[super::CopyColumn]) -> Vec<St
                 after.name, to.name
             ));
         }
-        if to.ty != from.ty && after.strict {
+        if to.ty != from.ty
+            && after.strict
+            && super::affinity::strict_may_fail(&from.ty, before.strict, &to.ty)
+        {
             out.push(format!(
                 "column {}.{} changes type in a STRICT table; values that do not convert fail",
                 after.name, to.name

@@ -4,6 +4,7 @@
 //! triggers must be dropped and re-created around the change, which tables the foreign-key
 //! check covers, and the order of everything ([`Phase`], [`order`]).
 
+pub mod affinity;
 mod caps;
 pub(crate) mod hazard;
 mod native;
@@ -451,22 +452,7 @@ fn dependents(
     for t in &b.triggers.0 {
         drops.insert(lower(&t.name), Why::Declared);
     }
-    loop {
-        let before = drops.len();
-        for v in from.views.values() {
-            let refs: Vec<String> = referenced_names(&v.sql)
-                .intersection(&hit)
-                .cloned()
-                .collect();
-            if !refs.is_empty() && !drops.contains_key(&lower(&v.name)) {
-                drops.insert(lower(&v.name), Why::DependsOn(refs));
-                hit.insert(lower(&v.name));
-            }
-        }
-        if drops.len() == before {
-            break;
-        }
-    }
+    view_closure(from, &mut hit, &mut drops);
     for t in from.triggers.values() {
         let mut refs: Vec<String> = referenced_names(&t.sql)
             .intersection(&hit)
@@ -524,6 +510,44 @@ fn dependents(
                 trigger: t.clone(),
                 why,
             });
+        }
+    }
+}
+
+/// Adds to `drops` every view of `from` that reads a name in `hit`, directly or through
+/// other views, with the names it reads; `hit` grows with them. A worklist over the readers
+/// of each name (each view's SQL parsed once), so a long chain costs linear time.
+fn view_closure(from: &Schema, hit: &mut BTreeSet<String>, drops: &mut BTreeMap<String, Why>) {
+    let refs: BTreeMap<String, BTreeSet<String>> = from
+        .views
+        .values()
+        .map(|v| (v.name.to_lowercase(), referenced_names(&v.sql)))
+        .collect();
+    let mut readers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (view, names) in &refs {
+        for n in names {
+            readers.entry(n.as_str()).or_default().push(view.as_str());
+        }
+    }
+    let mut todo: Vec<String> = hit.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        for view in readers.get(name.as_str()).into_iter().flatten() {
+            if drops.contains_key(*view) || **view == name {
+                continue;
+            }
+            drops.insert(view.to_string(), Why::DependsOn(Vec::new()));
+            hit.insert(view.to_string());
+            todo.push(view.to_string());
+        }
+    }
+    // Each names every touched table and dropped view it reads.
+    for (view, why) in drops.iter_mut() {
+        if let (Why::DependsOn(names), Some(read)) = (why, refs.get(view)) {
+            *names = read
+                .intersection(hit)
+                .filter(|n| *n != view)
+                .cloned()
+                .collect();
         }
     }
 }

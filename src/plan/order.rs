@@ -1,7 +1,11 @@
 //! Dependency order for creates and drops: a topological sort over petgraph with cycles
 //! collapsed into strongly connected components, ties broken by name.
+//!
+//! Every walk here is iterative: petgraph's `kosaraju_scc` runs on explicit stacks, where
+//! its `tarjan_scc` recurses once per node of a path and overflows the stack on a long
+//! foreign-key or view chain (a 60,000-table chain aborted the process).
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graphmap::DiGraphMap;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +28,7 @@ pub fn dependency_order<'a>(
             }
         }
     }
-    let mut components: Vec<Vec<&'a str>> = tarjan_scc(&g)
+    let mut components: Vec<Vec<&'a str>> = kosaraju_scc(&g)
         .into_iter()
         .map(|c| {
             let mut c: Vec<&'a str> = c
@@ -89,7 +93,7 @@ pub fn cycles(nodes: &BTreeSet<String>, edges: &[(String, String)]) -> Vec<Vec<S
             g.add_edge(a.as_str(), b.as_str(), ());
         }
     }
-    let mut out: Vec<Vec<String>> = tarjan_scc(&g)
+    let mut out: Vec<Vec<String>> = kosaraju_scc(&g)
         .into_iter()
         .filter(|c| c.len() > 1)
         .map(|c| {

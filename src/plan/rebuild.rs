@@ -22,9 +22,11 @@ pub struct Rebuild {
     /// The name the new table is created under before the rename.
     pub temp_name: String,
     pub copy: Vec<CopyColumn>,
-    /// Copy `rowid` too: the table has a rowid but no `INTEGER PRIMARY KEY` alias, and
-    /// rowids must survive (other rows and applications may point at them).
-    pub keep_rowid: bool,
+    /// Copy the rowid too, as `(name in the new table, name in the old one)`: the table has a
+    /// rowid but no `INTEGER PRIMARY KEY` alias, and rowids must survive (other rows and
+    /// applications may point at them). The name is the first of `rowid`, `_rowid_`, `oid`
+    /// that no column shadows; `None` when all three are (see [`Rebuild::renumbers_rowids`]).
+    pub keep_rowid: Option<(String, String)>,
     /// Carry the AUTOINCREMENT high-water mark in `sqlite_sequence` over to the new table.
     pub carry_sequence: bool,
     /// Columns of the old table whose values the copy does not keep.
@@ -74,7 +76,8 @@ impl Rebuild {
         Rebuild {
             temp_name: format!("schemadiff_new_{}", after.name),
             copy,
-            keep_rowid: !before.without_rowid && !after.without_rowid && !after.has_rowid_alias(),
+            keep_rowid: rowid_copied(before, after)
+                .and_then(|_| Some((rowid_name(after)?, rowid_name(before)?))),
             carry_sequence: autoinc(before) && autoinc(after),
             lost_columns,
             backfills,
@@ -83,6 +86,28 @@ impl Rebuild {
             after: after.clone(),
         }
     }
+}
+
+impl Rebuild {
+    /// Reports whether the copy must keep rowids but cannot name them (columns called
+    /// `rowid`, `_rowid_` and `oid` shadow every name): the new table numbers its rows afresh.
+    pub fn renumbers_rowids(&self) -> bool {
+        rowid_copied(&self.before, &self.after).is_some() && self.keep_rowid.is_none()
+    }
+}
+
+/// `Some` when both tables have rowids and the new one no alias column to carry them.
+fn rowid_copied(before: &Table, after: &Table) -> Option<()> {
+    (!before.without_rowid && !after.without_rowid && !after.has_rowid_alias()).then_some(())
+}
+
+/// The first of the rowid's names that no column of `t` shadows
+/// (<https://www.sqlite.org/lang_createtable.html#rowid>).
+fn rowid_name(t: &Table) -> Option<String> {
+    ["rowid", "_rowid_", "oid"]
+        .into_iter()
+        .find(|a| !t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(a)))
+        .map(str::to_string)
 }
 
 /// Returns what differs between the two sides of a table change, one line per difference.

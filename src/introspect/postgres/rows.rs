@@ -162,6 +162,7 @@ impl Relations {
                         name: Some(name),
                         columns,
                         autoincrement: false,
+                        desc: false,
                         definition: Some(definition),
                     })
                 }

@@ -244,6 +244,7 @@ fn build_table(
         name: text.pk_name.take(),
         columns: pk.into_iter().map(|(_, n)| n).collect(),
         autoincrement: text.autoincrement,
+        desc: text.pk_desc,
         ..Default::default()
     });
     Ok(Table {

@@ -26,6 +26,8 @@ pub struct TableText {
     pub foreign_keys: Vec<ForeignKey>,
     pub pk_name: Option<String>,
     pub autoincrement: bool,
+    /// A column-level `PRIMARY KEY DESC` (then not the rowid alias).
+    pub pk_desc: bool,
     /// Clauses SQLite accepts that the model cannot carry yet; reading fails on them
     /// rather than dropping them silently.
     pub unsupported: Vec<String>,
@@ -52,6 +54,12 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
                 .into(),
         );
     }
+    let keyword = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let pk_desc = words.windows(3).any(|w| {
+        keyword(w[0], Keyword::PRIMARY)
+            && keyword(w[1], Keyword::KEY)
+            && keyword(w[2], Keyword::DESC)
+    });
     let autoincrement = tokens.iter().any(
         |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT),
     );
@@ -64,6 +72,7 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
     };
     let mut out = TableText {
         autoincrement,
+        pk_desc,
         ..TableText::default()
     };
     for col in &ct.columns {

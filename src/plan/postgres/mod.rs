@@ -7,6 +7,7 @@
 //! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
 //! before the transaction, as the server requires for a value used in the same script.
 
+mod casts;
 mod lock;
 mod table;
 mod types;
@@ -17,7 +18,7 @@ use super::hazard::{Hazard, HazardKind};
 use super::order::dependency_order;
 use crate::diff::{Change, Changeset, Renamed};
 use crate::model::{Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A table as statements name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +266,8 @@ pub(crate) struct Steps {
     /// Column types (`schema.type` as `format_type` prints it, arrays too) of enums being
     /// re-created: their columns' conversion also sets their defaults.
     pub(crate) recreated_enums: BTreeSet<String>,
+    /// Enum types of both sides as `format_type` prints them (the cast table knows them).
+    pub(crate) enums: BTreeSet<String>,
 }
 
 impl Steps {
@@ -301,7 +304,15 @@ pub fn plan_postgres_with(
     // Renamed tables are existing tables under their new names for everything below.
     let renamed = crate::diff::renamed_schema(from, changes);
     let from: &Schema = &renamed;
-    let mut steps = Steps::default();
+    let mut steps = Steps {
+        enums: from
+            .enums
+            .values()
+            .chain(to.enums.values())
+            .map(|e| crate::sqltext::quote_pg_qualified(&e.schema, &e.name))
+            .collect(),
+        ..Steps::default()
+    };
     let mut affected: BTreeSet<String> = BTreeSet::new();
     let mut created_tables = Vec::new();
     let mut dropped_tables = Vec::new();
@@ -471,36 +482,35 @@ fn view_key(v: &View) -> String {
 
 /// Adds to the drop/create lists every view that reads (directly or through other views) a
 /// table in `affected` or a view being dropped: PostgreSQL refuses to change a column a view
-/// reads.
+/// reads. A worklist over the readers of each object, so a long chain costs linear time.
 fn dependent_views(
     views: &mut (Vec<View>, Vec<View>),
     affected: &BTreeSet<String>,
     from: &Schema,
     to: &Schema,
 ) {
-    let mut dropped: BTreeSet<String> = views.0.iter().map(view_key).collect();
-    let mut hit: BTreeSet<String> = affected.clone();
-    hit.extend(dropped.iter().cloned());
-    loop {
-        let more: Vec<&View> = from
-            .views
-            .values()
-            .filter(|v| !dropped.contains(&view_key(v)))
-            .filter(|v| v.depends_on.iter().any(|d| hit.contains(d)))
-            .collect();
-        if more.is_empty() {
-            break;
+    let mut readers: BTreeMap<&str, Vec<&View>> = BTreeMap::new();
+    for v in from.views.values() {
+        for d in &v.depends_on {
+            readers.entry(d.as_str()).or_default().push(v);
         }
-        for v in more {
+    }
+    let mut dropped: BTreeSet<String> = views.0.iter().map(view_key).collect();
+    let mut created: BTreeSet<String> = views.1.iter().map(view_key).collect();
+    let mut todo: Vec<String> = affected.iter().chain(dropped.iter()).cloned().collect();
+    while let Some(hit) = todo.pop() {
+        for v in readers.get(hit.as_str()).into_iter().flatten() {
             let key = view_key(v);
-            dropped.insert(key.clone());
-            hit.insert(key.clone());
-            views.0.push(v.clone());
+            if !dropped.insert(key.clone()) {
+                continue;
+            }
+            views.0.push((*v).clone());
             if let Some(new) = to.views.get(&key) {
-                if !views.1.iter().any(|x| view_key(x) == key) {
+                if created.insert(key.clone()) {
                     views.1.push(new.clone());
                 }
             }
+            todo.push(key);
         }
     }
 }
@@ -514,17 +524,19 @@ fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, 
             .flat_map(|v| v.depends_on.iter().map(move |d| (d.clone(), view_key(v))))
             .collect()
     };
-    let keys: BTreeSet<String> = drops.iter().map(view_key).collect();
+    let drops: BTreeMap<String, View> = drops.into_iter().map(|v| (view_key(&v), v)).collect();
+    let keys: BTreeSet<String> = drops.keys().cloned().collect();
     let mut order = dependency_order(&keys, &edges(from));
     order.reverse();
     for key in order {
-        if let Some(v) = drops.iter().find(|v| view_key(v) == key) {
+        if let Some(v) = drops.get(key) {
             steps.push(PgPhase::DropView, PgOp::DropView(v.clone()));
         }
     }
-    let keys: BTreeSet<String> = creates.iter().map(view_key).collect();
+    let creates: BTreeMap<String, View> = creates.into_iter().map(|v| (view_key(&v), v)).collect();
+    let keys: BTreeSet<String> = creates.keys().cloned().collect();
     for key in dependency_order(&keys, &edges(to)) {
-        if let Some(v) = creates.iter().find(|v| view_key(v) == key) {
+        if let Some(v) = creates.get(key) {
             steps.push(PgPhase::CreateView, PgOp::CreateView(v.clone()));
             for index in v.indexes.values() {
                 steps.push(PgPhase::CreateViewIndex, PgOp::CreateIndex(index.clone()));

@@ -1,12 +1,12 @@
 //! Table steps: create (foreign keys added after every table exists), drop (children
 //! first), and in-place ALTERs for a changed table.
 
-use super::{fk_defs, hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
+use super::{casts, fk_defs, hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
 use crate::diff::TableChange;
 use crate::model::{Column, Table};
 use crate::plan::hazard::HazardKind;
 use crate::plan::order::{cycles, dependency_order};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn edges(tables: &[&Table]) -> Vec<(String, String)> {
     tables
@@ -21,9 +21,10 @@ fn edges(tables: &[&Table]) -> Vec<(String, String)> {
 
 /// Creates tables parents first, then their foreign keys, sequence ownership and comments.
 pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
-    let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
+    let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
+    let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     for key in dependency_order(&keys, &edges(tables)) {
-        let Some(t) = tables.iter().find(|t| t.key() == key) else {
+        let Some(t) = by_key.get(key) else {
             continue;
         };
         let mut bare = (*t).clone();
@@ -83,7 +84,8 @@ fn rename_twin<'a>(dropped: &Table, created: &[&'a Table]) -> Option<&'a Table> 
 }
 
 pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
-    let keys: BTreeSet<String> = tables.iter().map(|t| t.key()).collect();
+    let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
+    let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     let e = edges(tables);
     for cycle in cycles(&keys, &e) {
         for t in tables.iter().filter(|t| cycle.contains(&t.key())) {
@@ -103,7 +105,7 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
     let mut order = dependency_order(&keys, &e);
     order.reverse();
     for key in order {
-        if let Some(t) = tables.iter().find(|t| t.key() == key) {
+        if let Some(t) = by_key.get(key) {
             let detail = format!("drops table {key} and every row in it");
             let mut hz = vec![hazard(HazardKind::DeletesData, detail)];
             if let Some(twin) = rename_twin(t, created) {
@@ -301,15 +303,9 @@ fn alter_column(
     }
     if before.ty != after.ty || before.collation != after.collation {
         affected.insert(key.to_string());
-        // Between string types the assignment cast (no USING) is used: an explicit cast to a
-        // shorter varchar or char would cut long values silently; this one fails on them.
-        let using = if is_string(&before.ty) && is_string(&after.ty) {
-            String::new()
-        } else {
-            format!("{}::{}", crate::sqltext::quote_pg_ident(&col), after.ty)
-        };
+        let using = using(&col, &before.ty, &after.ty);
         let detail = format!(
-            "changes {key}.{col} from {} to {}: rewrites the table unless the types are binary-compatible, and fails if a value does not convert",
+            "changes {key}.{col} from {} to {}: rewrites the table unless the types are binary-compatible",
             before.ty, after.ty
         );
         let mut hazards = vec![
@@ -319,7 +315,13 @@ fn alter_column(
                 format!("holds an ACCESS EXCLUSIVE lock on {key} while it converts {col}: reads and writes wait"),
             ),
         ];
-        if let Some(why) = lossy(&before.ty, &after.ty) {
+        let enums = |ty: &str| steps.enums.contains(ty);
+        let verdict = casts::judge(&before.ty, &after.ty, &enums);
+        if let Some(why) = verdict.may_fail {
+            let detail = format!("{key}.{col} from {} to {}: {why}", before.ty, after.ty);
+            hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+        }
+        if let Some(why) = verdict.lossy {
             let detail = format!(
                 "{key}.{col} from {} to {}: {why}; the downgrade converts back but cannot restore them",
                 before.ty, after.ty
@@ -496,78 +498,21 @@ fn lock_detail(name: &str, def: &str, key: &str) -> String {
     }
 }
 
-/// Whether `ty` (as `format_type` prints it) is a character string type.
-fn is_string(ty: &str) -> bool {
-    ty == "text"
-        || ty.starts_with("character varying")
-        || ty.starts_with("character(")
-        || ty == "character"
-}
-
-/// Why converting `from` to `to` loses information, if it does.
-fn lossy(from: &str, to: &str) -> Option<&'static str> {
-    let base = |t: &str| t.split('(').next().unwrap_or(t).trim().to_string();
-    let (f, t) = (base(from), base(to));
-    let integer = ["smallint", "integer", "bigint"];
-    let fractional = ["numeric", "real", "double precision"];
-    if integer.contains(&t.as_str()) && fractional.contains(&f.as_str()) {
-        return Some("fractional parts are rounded away");
-    }
-    if f == "double precision" && t == "real" {
-        return Some("digits beyond real's 6 are lost");
-    }
-    if t == "date" && f.starts_with("timestamp") {
-        return Some("times of day are lost");
-    }
-    if f == "numeric" && t == "numeric" && scale(to) < scale(from) {
-        return Some("digits after the new scale are rounded away");
-    }
-    if f.starts_with("timestamp") && t.starts_with("timestamp") && precision(to) < precision(from) {
-        return Some("fractions of a second are rounded away");
-    }
-    None
-}
-
-/// The scale of `numeric(p,s)` (unconstrained numeric keeps every digit).
-fn scale(ty: &str) -> u32 {
-    match ty.split_once('(') {
-        Some((_, args)) => args
-            .trim_end_matches(')')
-            .split(',')
-            .nth(1)
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0),
-        None => u32::MAX,
-    }
-}
-
-/// The fractional-second precision of `timestamp(p) …` (default 6).
-fn precision(ty: &str) -> u32 {
-    ty.split_once('(')
-        .and_then(|(_, rest)| rest.split(')').next())
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(6)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lossy;
-
-    #[test]
-    fn lossy_conversions_are_named() {
-        assert!(lossy("numeric(10,2)", "integer").is_some());
-        assert!(lossy("numeric(10,2)", "numeric(10,1)").is_some());
-        assert!(lossy("numeric", "numeric(12,2)").is_some());
-        assert!(lossy("timestamp with time zone", "date").is_some());
-        assert!(lossy(
-            "timestamp(6) without time zone",
-            "timestamp(0) without time zone"
-        )
-        .is_some());
-        assert!(lossy("double precision", "real").is_some());
-        assert!(lossy("integer", "bigint").is_none());
-        assert!(lossy("numeric(10,2)", "numeric(12,2)").is_none());
-        assert!(lossy("character varying(10)", "text").is_none());
-        assert!(lossy("integer", "numeric(10,2)").is_none());
+/// The `USING` expression converting column `col` from `from` to `to`. Between string types
+/// none: the assignment cast fails on a value too long for the new length, where an explicit
+/// cast would cut it. Into a length-limited string through `::text`, for the same reason.
+/// Arrays of them alike, element by element.
+fn using(col: &str, from: &str, to: &str) -> String {
+    let quoted = crate::sqltext::quote_pg_ident(col);
+    let (f, t, array) = match (from.strip_suffix("[]"), to.strip_suffix("[]")) {
+        (Some(f), Some(t)) => (f, t, "[]"),
+        _ => (from, to, ""),
+    };
+    if casts::is_string(f) && casts::is_string(t) {
+        String::new()
+    } else if casts::is_bounded_string(t) {
+        format!("{quoted}::text{array}")
+    } else {
+        format!("{quoted}::{to}")
     }
 }

@@ -17,7 +17,11 @@ pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
         .iter()
         .map(|c| {
             let pk = inline_pk.filter(|pk| pk.columns[0] == c.name);
-            column_def(c, pk.map(|pk| (pk.name.as_deref(), pk.autoincrement)), None)
+            column_def(
+                c,
+                pk.map(|pk| (pk.name.as_deref(), pk.desc, pk.autoincrement)),
+                None,
+            )
         })
         .collect();
     if let Some(pk) = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1) {
@@ -64,18 +68,25 @@ pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
     )
 }
 
-/// Returns a column definition. `pk` inlines `PRIMARY KEY [AUTOINCREMENT]` with its
+/// Returns a column definition. `pk` inlines `PRIMARY KEY [DESC] [AUTOINCREMENT]` with its
 /// constraint name; `fk` inlines a column-level `REFERENCES` (for `ADD COLUMN`).
-pub fn column_def(c: &Column, pk: Option<(Option<&str>, bool)>, fk: Option<&ForeignKey>) -> String {
+pub fn column_def(
+    c: &Column,
+    pk: Option<(Option<&str>, bool, bool)>,
+    fk: Option<&ForeignKey>,
+) -> String {
     let mut s = quote_ident(&c.name);
     if !c.ty.is_empty() {
         s.push(' ');
         s.push_str(&c.ty);
     }
-    if let Some((name, autoincrement)) = pk {
+    if let Some((name, desc, autoincrement)) = pk {
         s.push(' ');
         s.push_str(&constraint_name(&name.map(str::to_string)));
         s.push_str("PRIMARY KEY");
+        if desc {
+            s.push_str(" DESC");
+        }
         if autoincrement {
             s.push_str(" AUTOINCREMENT");
         }

@@ -293,9 +293,9 @@ fn rebuild(r: &Rebuild) -> (Vec<String>, Vec<String>) {
 fn copy_rows(r: &Rebuild, old: &str, new: &str) -> String {
     let mut targets: Vec<String> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
-    if r.keep_rowid {
-        targets.push("rowid".into());
-        sources.push("rowid".into());
+    if let Some((target, source)) = &r.keep_rowid {
+        targets.push(target.clone());
+        sources.push(source.clone());
     }
     for c in &r.copy {
         targets.push(quote_ident(&c.target));
