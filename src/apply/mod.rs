@@ -113,10 +113,10 @@ fn after_commit(kept: &[Ran]) -> String {
 
 /// What an engine provides to the apply algorithm.
 pub trait Engine {
-    /// Takes the migration lock, waiting at most the engine's lock timeout; calls `waiting`
-    /// once when another runner holds it. Fails with [`Error::Locked`] when the time is up,
-    /// with [`Error::Stopped`] on Ctrl-C.
-    fn lock(&mut self, waiting: &dyn Fn()) -> Result<(), Error>;
+    /// Tries to take the migration lock once, without waiting; returns whether it did.
+    fn try_lock(&mut self) -> Result<bool, Error>;
+    /// How long a runner waits for the migration lock, and how often it tries again.
+    fn lock_wait(&self) -> (std::time::Duration, std::time::Duration);
     /// Releases the migration lock.
     fn unlock(&mut self);
     /// Returns what cancels the statement running on this engine, from another thread.
@@ -150,9 +150,31 @@ pub struct Held<'e> {
     engine: &'e mut dyn Engine,
 }
 
-/// Takes the migration lock of `engine` (see [`Engine::lock`]).
+/// Takes the migration lock of `engine`, waiting at most its lock timeout; calls `waiting`
+/// once when another runner holds it. Fails with [`Error::Locked`] when the time is up, with
+/// [`Error::Stopped`] on Ctrl-C.
 pub fn hold<'e>(engine: &'e mut dyn Engine, waiting: &dyn Fn()) -> Result<Held<'e>, Error> {
-    engine.lock(waiting)?;
+    let (timeout, poll) = engine.lock_wait();
+    let deadline = std::time::Instant::now() + timeout;
+    let mut told = false;
+    while !engine.try_lock()? {
+        if interrupt::interrupted() {
+            return Err(Error::Stopped {
+                when: "while waiting for the migration lock".into(),
+            });
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return Err(Error::Locked {
+                seconds: timeout.as_secs(),
+            });
+        }
+        if !told {
+            waiting();
+            told = true;
+        }
+        std::thread::sleep(poll.min(deadline - now));
+    }
     Ok(Held { engine })
 }
 
@@ -180,7 +202,7 @@ pub(crate) fn section_offset(rev: &Revision, sql: &str) -> u64 {
     let Ok(text) = std::fs::read_to_string(&rev.path) else {
         return 0;
     };
-    let text = crate::textfile::normalize(&text);
+    let text = crate::textfile::normalize_sql(&text);
     text.find(sql)
         .map_or(0, |at| text[..at].lines().count() as u64)
 }

@@ -46,15 +46,6 @@ impl Postgres {
         &mut self.client
     }
 
-    /// Tries the session advisory lock once.
-    fn try_lock(&mut self) -> Result<bool, Error> {
-        let row = self
-            .client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
-            .map_err(db)?;
-        Ok(row.get(0))
-    }
-
     fn write_heads(tx: &mut postgres::Transaction, heads: &[String]) -> Result<(), Error> {
         tx.batch_execute(&format!("DELETE FROM {VERSION_TABLE}"))
             .map_err(db)?;
@@ -271,28 +262,16 @@ pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
 }
 
 impl Engine for Postgres {
-    fn lock(&mut self, waiting: &dyn Fn()) -> Result<(), Error> {
-        let deadline = Instant::now() + self.lock_timeout;
-        let mut told = false;
-        while !self.try_lock()? {
-            if interrupt::interrupted() {
-                return Err(Error::Stopped {
-                    when: "while waiting for the migration lock".into(),
-                });
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::Locked {
-                    seconds: self.lock_timeout.as_secs(),
-                });
-            }
-            if !told {
-                waiting();
-                told = true;
-            }
-            std::thread::sleep(POLL.min(deadline - now));
-        }
-        Ok(())
+    fn try_lock(&mut self) -> Result<bool, Error> {
+        let row = self
+            .client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .map_err(db)?;
+        Ok(row.get(0))
+    }
+
+    fn lock_wait(&self) -> (Duration, Duration) {
+        (self.lock_timeout, POLL)
     }
 
     fn unlock(&mut self) {

@@ -143,9 +143,13 @@ impl Sqlite {
 }
 
 impl Engine for Sqlite {
-    fn lock(&mut self, waiting: &dyn Fn()) -> Result<(), Error> {
+    fn try_lock(&mut self) -> Result<bool, Error> {
         let Some(path) = self.lock_path() else {
-            return Ok(());
+            return Ok(true);
+        };
+        let error = |e: std::io::Error| Error::LockFile {
+            path: path.clone(),
+            message: e.to_string(),
         };
         let file = File::options()
             .read(true)
@@ -153,42 +157,19 @@ impl Engine for Sqlite {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| Error::LockFile {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        let deadline = Instant::now() + self.lock_timeout;
-        let mut told = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => {
-                    return Err(Error::LockFile {
-                        path,
-                        message: e.to_string(),
-                    })
-                }
+            .map_err(error)?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.held = Some(file);
+                Ok(true)
             }
-            if interrupt::interrupted() {
-                return Err(Error::Stopped {
-                    when: "while waiting for the migration lock".into(),
-                });
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::Locked {
-                    seconds: self.lock_timeout.as_secs(),
-                });
-            }
-            if !told {
-                waiting();
-                told = true;
-            }
-            std::thread::sleep(POLL.min(deadline - now));
+            Err(TryLockError::WouldBlock) => Ok(false),
+            Err(TryLockError::Error(e)) => Err(error(e)),
         }
-        self.held = Some(file);
-        Ok(())
+    }
+
+    fn lock_wait(&self) -> (Duration, Duration) {
+        (self.lock_timeout, POLL)
     }
 
     fn unlock(&mut self) {

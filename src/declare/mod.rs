@@ -66,7 +66,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
                 source,
             })?;
             let text = String::from_utf8(bytes).map_err(|_| Error::NotText { path: p.clone() })?;
-            let text = crate::textfile::normalize(&text).into_owned();
+            let text = crate::textfile::normalize_sql(&text).into_owned();
             Ok(SourceFile { path: p, text })
         })
         .collect()

@@ -80,7 +80,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, Error> {
             // A byte order mark or CRLF endings (a Windows editor, git's autocrlf) read as
             // the same revision; the checksum stays over the file's bytes, so revisions
             // applied before are still recognized.
-            let mut rev = parse(&path, &crate::textfile::normalize(&text))?;
+            let mut rev = parse(&path, &crate::textfile::normalize_sql(&text))?;
             rev.checksum = checksum(&text);
             Ok(rev)
         })
