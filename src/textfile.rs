@@ -61,9 +61,9 @@ fn escapes_backslash(b: &[u8], i: usize) -> bool {
 /// one character of the text).
 fn quoted_end(b: &[u8], mut i: usize, close: u8, backslash: bool) -> usize {
     while i < b.len() {
-        if backslash && b[i] == b'\\' {
-            i += 2;
-        } else if b[i] == close && close != b']' && b.get(i + 1) == Some(&close) {
+        let escaped = backslash && b[i] == b'\\';
+        let doubled = b[i] == close && close != b']' && b.get(i + 1) == Some(&close);
+        if escaped || doubled {
             i += 2;
         } else if b[i] == close {
             return i + 1;
