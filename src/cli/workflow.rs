@@ -340,7 +340,7 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
     let mut out = offline_title(target, dir);
     out.push_str(&format!(
         "-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
-        v = apply::sqlite::VERSION_TABLE
+        v = apply::VERSION_TABLE
     ));
     let mut heads = from;
     for rev in path {
@@ -353,14 +353,11 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
         let mut body = String::from("\n");
         body.push_str(&running_line(rev, dir));
         body.push_str(sql);
-        body.push_str(&format!(
-            "\nDELETE FROM {};\n",
-            apply::sqlite::VERSION_TABLE
-        ));
+        body.push_str(&format!("\nDELETE FROM {};\n", apply::VERSION_TABLE));
         for h in &next {
             body.push_str(&format!(
                 "INSERT INTO {} (version_num) VALUES ({});\n",
-                apply::sqlite::VERSION_TABLE,
+                apply::VERSION_TABLE,
                 crate::sqltext::quote_literal(h)
             ));
         }

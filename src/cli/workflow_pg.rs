@@ -4,7 +4,7 @@
 use super::workflow::write_revision;
 use super::write_stdout;
 use super::{args, Error, Outcome};
-use crate::apply::{self, postgres::Postgres, sqlite::VERSION_TABLE, Direction};
+use crate::apply::{self, postgres::Postgres, Direction, VERSION_TABLE};
 use crate::config::Project;
 use crate::declare::{declare_postgres_cached, read_sources, Cache};
 use crate::diff::{self, Renames};
