@@ -59,7 +59,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let before = if a.from_db {
         live_at_head(&p, &g)?
-    } else if crate::snapshot::exists(&p.snapshots()) {
+    } else if crate::revision::snapshot::exists(&p.snapshots()) {
         declared_dir(&p.snapshots())?
     } else {
         Schema::default()
@@ -105,7 +105,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     } else {
         (section(&up), section(&down))
     };
-    let snapshot = crate::snapshot::files(&after);
+    let snapshot = crate::render::snapshot::sqlite::files(&after);
     write_revision(&p, &parents, &a.message, &up_sql, &down_sql, &snapshot)
 }
 
@@ -148,7 +148,7 @@ pub(super) fn write_revision(
     let dir = p.migrations();
     crate::publish::create_dir(&dir)?;
     let path = dir.join(revision::file_name(&stamp, &id, message));
-    let (mut writes, stale) = crate::snapshot::changes(&p.snapshots(), snapshot)?;
+    let (mut writes, stale) = crate::revision::snapshot::changes(&p.snapshots(), snapshot)?;
     writes.push((path.clone(), text.into_bytes()));
     crate::publish::publish(&writes, &stale, &crate::publish::RealFs)?;
     eprintln!("  Generating {} ... done", path.display());

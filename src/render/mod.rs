@@ -5,6 +5,7 @@
 //! Must not import `introspect`, `apply` or `cli`.
 
 pub mod postgres;
+pub mod snapshot;
 pub mod sqlite;
 
 use crate::sqltext::comment;
