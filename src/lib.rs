@@ -16,7 +16,8 @@ pub mod publish;
 pub mod redact;
 pub mod render;
 pub mod revision;
-pub mod snapshot;
+/// The snapshot files on disk, still reachable at their former path `schemadiff::snapshot`.
+pub use revision::snapshot;
 pub mod sqltext;
 pub mod textfile;
 

@@ -15,6 +15,11 @@ use crate::revision::{Graph, Revision, Target};
 use crate::sqltext::{SplitError, Statement};
 use std::collections::BTreeMap;
 
+/// The version table (Alembic's `alembic_version`), named alike on every engine.
+pub const VERSION_TABLE: &str = "schemadiff_version";
+/// The history table (one row per revision run), named alike on every engine.
+pub const HISTORY_TABLE: &str = "schemadiff_history";
+
 /// Which section of a revision runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

@@ -8,8 +8,10 @@
 //! request for the running statement.
 
 use super::failure::{Failure, Ran};
-use super::sqlite::{HISTORY_TABLE, VERSION_TABLE};
-use super::{interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error};
+use super::{
+    interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error, HISTORY_TABLE,
+    VERSION_TABLE,
+};
 use crate::render::postgres::NO_TRANSACTION;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{

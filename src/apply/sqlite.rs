@@ -8,7 +8,10 @@
 //! interrupts the running statement (`sqlite3_interrupt`).
 
 use super::failure::{Failure, Ran};
-use super::{interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error};
+use super::{
+    interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error, HISTORY_TABLE,
+    VERSION_TABLE,
+};
 use crate::render::sqlite::needs_foreign_keys_off;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{split_statements, SplitError, Statement};
@@ -17,10 +20,6 @@ use std::collections::BTreeMap;
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// The version table (Alembic's `alembic_version`) and the history table.
-pub const VERSION_TABLE: &str = "schemadiff_version";
-pub const HISTORY_TABLE: &str = "schemadiff_history";
 
 /// Appended to the database's path to name its lock file.
 pub const LOCK_SUFFIX: &str = "-schemadiff-lock";

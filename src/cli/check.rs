@@ -118,7 +118,7 @@ type Pair = Option<(Schema, Schema)>;
 
 /// snapshots/ (empty when there is none yet) and schemas/, declared.
 fn declared_pair(p: &Project) -> Result<Pair, Error> {
-    let has_snapshot = crate::snapshot::exists(&p.snapshots());
+    let has_snapshot = crate::revision::snapshot::exists(&p.snapshots());
     if let (Some(cache), false, true) = (Cache::from_env(), is_postgres(p), has_snapshot) {
         let read = |dir: &Path| read_sources(dir).ok();
         if let (Some(snap), Some(wanted)) = (read(&p.snapshots()), read(&p.schemas())) {
@@ -237,7 +237,7 @@ pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
         }
         count += 1;
     }
-    if crate::snapshot::exists(&p.snapshots()) {
+    if crate::revision::snapshot::exists(&p.snapshots()) {
         let diffs = differences(&p, &scratch.read()?, &declared(&p, &p.snapshots())?);
         if !diffs.is_empty() {
             let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());

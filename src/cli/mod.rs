@@ -254,7 +254,7 @@ struct PgDiffJson {
     from: String,
     to: String,
     changes: usize,
-    steps: Vec<crate::render::sqlite::RenderedStep>,
+    steps: Vec<crate::render::RenderedStep>,
 }
 
 #[derive(Serialize)]
@@ -264,7 +264,7 @@ struct DiffJson<'a> {
     changes: usize,
     rebuilds: Vec<&'a str>,
     foreign_keys_off: bool,
-    steps: Vec<crate::render::sqlite::RenderedStep>,
+    steps: Vec<crate::render::RenderedStep>,
 }
 
 /// The script's title: both sources, passwords hidden.

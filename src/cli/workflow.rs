@@ -59,7 +59,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let before = if a.from_db {
         live_at_head(&p, &g)?
-    } else if crate::snapshot::exists(&p.snapshots()) {
+    } else if crate::revision::snapshot::exists(&p.snapshots()) {
         declared_dir(&p.snapshots())?
     } else {
         Schema::default()
@@ -105,7 +105,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     } else {
         (section(&up), section(&down))
     };
-    let snapshot = crate::snapshot::files(&after);
+    let snapshot = crate::render::snapshot::sqlite::files(&after);
     write_revision(&p, &parents, &a.message, &up_sql, &down_sql, &snapshot)
 }
 
@@ -148,7 +148,7 @@ pub(super) fn write_revision(
     let dir = p.migrations();
     crate::publish::create_dir(&dir)?;
     let path = dir.join(revision::file_name(&stamp, &id, message));
-    let (mut writes, stale) = crate::snapshot::changes(&p.snapshots(), snapshot)?;
+    let (mut writes, stale) = crate::revision::snapshot::changes(&p.snapshots(), snapshot)?;
     writes.push((path.clone(), text.into_bytes()));
     crate::publish::publish(&writes, &stale, &crate::publish::RealFs)?;
     eprintln!("  Generating {} ... done", path.display());
@@ -340,7 +340,7 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
     let mut out = offline_title(target, dir);
     out.push_str(&format!(
         "-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
-        v = apply::sqlite::VERSION_TABLE
+        v = apply::VERSION_TABLE
     ));
     let mut heads = from;
     for rev in path {
@@ -353,14 +353,11 @@ fn offline(g: &Graph, target: &str, dir: Direction) -> Result<Outcome, Error> {
         let mut body = String::from("\n");
         body.push_str(&running_line(rev, dir));
         body.push_str(sql);
-        body.push_str(&format!(
-            "\nDELETE FROM {};\n",
-            apply::sqlite::VERSION_TABLE
-        ));
+        body.push_str(&format!("\nDELETE FROM {};\n", apply::VERSION_TABLE));
         for h in &next {
             body.push_str(&format!(
                 "INSERT INTO {} (version_num) VALUES ({});\n",
-                apply::sqlite::VERSION_TABLE,
+                apply::VERSION_TABLE,
                 crate::sqltext::quote_literal(h)
             ));
         }

@@ -4,7 +4,7 @@
 use super::workflow::write_revision;
 use super::write_stdout;
 use super::{args, Error, Outcome};
-use crate::apply::{self, postgres::Postgres, sqlite::VERSION_TABLE, Direction};
+use crate::apply::{self, postgres::Postgres, Direction, VERSION_TABLE};
 use crate::config::Project;
 use crate::declare::{declare_postgres_cached, read_sources, Cache};
 use crate::diff::{self, Renames};
@@ -65,7 +65,7 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         let after = s.spawn(|| declared(p, &p.schemas()));
         let before = if a.from_db {
             super::workflow::live_at_head(p, &g)
-        } else if crate::snapshot::exists(&p.snapshots()) {
+        } else if crate::revision::snapshot::exists(&p.snapshots()) {
             declared(p, &p.snapshots())
         } else {
             Ok(Schema::default())
@@ -102,7 +102,7 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
     } else {
         (render_section(&up), render_section(&down))
     };
-    let snapshot = crate::snapshot::files_pg(&after);
+    let snapshot = crate::render::snapshot::postgres::files(&after);
     let written = write_revision(p, &parents, &a.message, &up_sql, &down_sql, &snapshot);
     // Freeing the models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.

@@ -5,6 +5,7 @@
 
 mod file;
 mod graph;
+pub mod snapshot;
 mod time;
 
 pub use file::{checksum, file_name, parse, render, valid_id, Revision};

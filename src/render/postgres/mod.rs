@@ -11,7 +11,7 @@ mod ddl;
 pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
 
 use crate::plan::postgres::{CommentOn, PgOp, PgPhase, PgPlan, PgStep, TableName};
-use crate::render::sqlite::{format_steps, RenderedHazard, RenderedStep};
+use crate::render::{format_steps, RenderedHazard, RenderedStep};
 use crate::sqltext::{comment, quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 
 /// Directive above statements a runner must execute outside a transaction.

@@ -11,27 +11,8 @@ pub use ddl::{column_def, create_index, create_table, schema_ddl};
 
 use crate::model::Table;
 use crate::plan::{Guarded, Phase, Plan, Rebuild, Step, Why};
+use crate::render::{format_steps, RenderedHazard, RenderedStep};
 use crate::sqltext::{comment, quote_ident, quote_literal};
-use serde::Serialize;
-
-/// One rendered step: comment lines (raw text, without `-- `: [`format_steps`] writes them
-/// through [`comment::line`]) and complete SQL statements.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RenderedStep {
-    pub phase: String,
-    pub hazards: Vec<RenderedHazard>,
-    pub comment: Vec<String>,
-    pub statements: Vec<String>,
-}
-
-/// A hazard as scripts and JSON show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RenderedHazard {
-    pub code: &'static str,
-    pub blocking: bool,
-    pub detail: String,
-    pub doc: &'static str,
-}
 
 /// Directive line marking scripts that need foreign keys off around the transaction; a
 /// runner that wraps scripts in its own transaction must honour it.
@@ -91,28 +72,6 @@ pub fn wrap(out: &mut String, fk_off: bool, body: &str) {
 /// transaction and pragmas around them (a revision file's sections hold this).
 pub fn render_body(plan: &Plan) -> String {
     format_steps(&render_steps(plan))
-}
-
-/// Writes rendered steps as script text: hazards, comments, statements (both engines).
-pub fn format_steps(steps: &[RenderedStep]) -> String {
-    let mut out = String::new();
-    for step in steps {
-        out.push('\n');
-        for h in &step.hazards {
-            out.push_str(&comment::line(&format!(
-                "hazard[{}]: {} (see {})",
-                h.code, h.detail, h.doc
-            )));
-        }
-        for line in &step.comment {
-            out.push_str(&comment::line(line));
-        }
-        for stmt in &step.statements {
-            out.push_str(stmt);
-            out.push_str(";\n");
-        }
-    }
-    out
 }
 
 fn phase_name(p: Phase) -> String {

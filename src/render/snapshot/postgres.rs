@@ -1,0 +1,73 @@
+//! PostgreSQL snapshot files: `_types.sql` (schemas, extensions, enum types, sequences), one
+//! file per table (`schema__table.sql`), `_views.sql`.
+
+use super::{file_stem, short_hash, MAX_STEM};
+use crate::model::Schema;
+use crate::render::postgres::{table_ddl, types_ddl, views_ddl};
+use std::collections::BTreeMap;
+
+/// Returns the PostgreSQL snapshot files for `schema`: file name → content.
+pub fn files(schema: &Schema) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, text) in [
+        ("_types.sql", types_ddl(schema)),
+        ("_views.sql", views_ddl(schema)),
+    ] {
+        if !text.is_empty() {
+            out.insert(name.to_string(), text);
+        }
+    }
+    for table in schema.tables.values() {
+        out.insert(
+            format!(
+                "{}.sql",
+                pg_stem(table.schema.as_deref().unwrap_or_default(), &table.name)
+            ),
+            table_ddl(schema, table),
+        );
+    }
+    out
+}
+
+/// The stem of a PostgreSQL table's file, `schema__table`; when either name holds `__` or
+/// anything [`file_stem`] would change, the hash is taken over both names apart, so schema
+/// `a.b` with table `c` and schema `a` with table `b.c` never share a file.
+fn pg_stem(schema: &str, table: &str) -> String {
+    let plain = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with('_')
+            && !n.ends_with('_')
+            && !n.contains("__")
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let joined = format!("{schema}__{table}");
+    if plain(schema) && plain(table) {
+        return file_stem(&joined);
+    }
+    let safe = joined.replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_");
+    let identity = format!("{}:{schema}.{table}", schema.len());
+    format!(
+        "{}_{}",
+        &safe[..safe.len().min(MAX_STEM)],
+        short_hash(&identity)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_names_that_join_alike_get_their_own_files() {
+        let stems = [
+            pg_stem("a.b", "c"),
+            pg_stem("a", "b.c"),
+            pg_stem("a__b", "c"),
+            pg_stem("a", "b__c"),
+            pg_stem("a", "b_c"),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = stems.iter().collect();
+        assert_eq!(distinct.len(), stems.len(), "{stems:?}");
+        assert_eq!(pg_stem("public", "users"), "public__users");
+    }
+}
