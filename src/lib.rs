@@ -20,8 +20,7 @@ pub mod snapshot;
 pub mod sqltext;
 pub mod textfile;
 
-use diff::Renames;
-use model::Schema;
+use model::{Renames, Schema};
 use plan::{Caps, Plan};
 
 /// Returns the SQLite plan that turns `from` into `to`: diff, then plan.

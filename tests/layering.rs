@@ -92,7 +92,6 @@ const ALLOWED: &[Allowed] = &[
     ("src/config.rs", "crate::textfile", "arrow", "issue 13 step 4: the use case reads the project config; the CLI names no stage"),
     ("src/declare/cache.rs", "crate::introspect::postgres", "engine", "issue 13 step 4: each engine loads through its declare child; the cache stays engine-free"),
     ("src/declare/cache.rs", "crate::introspect::sqlite", "engine", "issue 13 step 4: each engine loads through its declare child; the cache stays engine-free"),
-    ("src/declare/hints.rs", "crate::diff", "never", "issue 13 step 1: Renames (plain hint data) moves into model"),
     ("src/declare/incremental.rs", "crate::introspect::postgres", "engine", "issue 13 step 4: the incremental PostgreSQL reload moves into declare/postgres/"),
     ("src/declare/postgres.rs", "crate::apply", "arrow", "issue 13 step 1: one Ctrl-C handler at the facade (process::exit only in main.rs) tells the scratch databases and the runner apart; declare imports no runner"),
     ("src/main.rs", "crate::declare", "arrow", "issue 13 step 4: the scratch-database interrupt handling is reached through the library facade"),

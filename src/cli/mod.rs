@@ -9,7 +9,8 @@ mod workflow_pg;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
 
-use crate::diff::{self, Renames};
+use crate::diff;
+use crate::model::Renames;
 use crate::plan::{self, Caps};
 use crate::render::sqlite::{render_script, render_steps, schema_ddl};
 use crate::source::{self, Dialect, Source};
@@ -34,7 +35,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table, named as in the two schemas"))]
-    Rename(#[from] diff::RenameError),
+    Rename(#[from] crate::model::RenameError),
 
     #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {0}")]
     #[diagnostic(help("run the script with a newer SQLite, or drop the table rename hint"))]
