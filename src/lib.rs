@@ -11,6 +11,7 @@ pub mod declare;
 pub mod diff;
 pub mod introspect;
 pub mod model;
+pub mod pg_error;
 pub mod plan;
 pub mod publish;
 pub mod redact;

@@ -12,6 +12,7 @@ use super::error::Position;
 use super::{Error, SourceFile};
 use crate::introspect::postgres::{self as pg, connect::connect_config};
 use crate::model::Schema;
+use crate::pg_error::db_message;
 use crate::sqltext::{split_pg_statements, Statement};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config};
@@ -217,23 +218,6 @@ fn execute_until_settled(
             return Err(rejected(file, stmt, e));
         }
         pending = failed.into_iter().map(|(f, s, _)| (f, s)).collect();
-    }
-}
-
-/// The server's message, with its detail and hint.
-pub fn db_message(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut text = db.message().to_string();
-            if let Some(d) = db.detail() {
-                text = format!("{text} ({d})");
-            }
-            if let Some(h) = db.hint() {
-                text = format!("{text}; the server's hint: {h}");
-            }
-            text
-        }
-        None => e.to_string(),
     }
 }
 
