@@ -93,8 +93,6 @@ const ALLOWED: &[Allowed] = &[
     ("src/declare/cache.rs", "crate::introspect::postgres", "engine", "issue 13 step 4: each engine loads through its declare child; the cache stays engine-free"),
     ("src/declare/cache.rs", "crate::introspect::sqlite", "engine", "issue 13 step 4: each engine loads through its declare child; the cache stays engine-free"),
     ("src/declare/incremental.rs", "crate::introspect::postgres", "engine", "issue 13 step 4: the incremental PostgreSQL reload moves into declare/postgres/"),
-    ("src/declare/postgres.rs", "crate::apply", "arrow", "issue 13 step 1: one Ctrl-C handler at the facade (process::exit only in main.rs) tells the scratch databases and the runner apart; declare imports no runner"),
-    ("src/main.rs", "crate::declare", "arrow", "issue 13 step 4: the scratch-database interrupt handling is reached through the library facade"),
     ("src/render/postgres/mod.rs", "crate::render::sqlite", "engine", "issue 13 step 1: RenderedStep, RenderedHazard and format_steps move to the engine-free render root"),
     ("src/snapshot.rs", "crate::render::postgres", "engine", "issue 13 step 1: snapshot printing moves into render (behind its engine-free root), file writing into revision"),
     ("src/snapshot.rs", "crate::render::sqlite", "engine", "issue 13 step 1: snapshot printing moves into render (behind its engine-free root), file writing into revision"),

@@ -78,6 +78,23 @@ pub enum Error {
     Output(std::io::Error),
 }
 
+/// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
+/// `downgrade`, `stamp`) is asked to cancel its statement, roll back and report, and `None`
+/// comes back; otherwise (or on a second Ctrl-C) every scratch database is dropped and the
+/// caller ends the process with 130, keeping the returned value until then.
+pub fn interrupt() -> Option<crate::declare::ScratchDropped> {
+    if crate::apply::interrupt::interrupt() {
+        return None;
+    }
+    Some(crate::declare::drop_scratch_databases())
+}
+
+/// Call before exiting: if Ctrl-C arrived, waits for its handler to end the process (so
+/// this then never returns).
+pub fn finish_interrupt() {
+    crate::declare::finish_interrupt();
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     let cfg = cli.config.as_deref();

@@ -15,8 +15,8 @@ pub mod incremental;
 mod postgres;
 
 pub use self::postgres::{
-    declare_postgres, declare_postgres_in, drop_scratch_on_interrupt, finish_interrupt,
-    load_postgres, ScratchDb,
+    declare_postgres, declare_postgres_in, drop_scratch_databases, finish_interrupt, load_postgres,
+    ScratchDb, ScratchDropped,
 };
 
 /// Re-exported for the CLI and source loading, which format server errors too.
