@@ -11,6 +11,7 @@ pub mod declare;
 pub mod diff;
 pub mod introspect;
 pub mod model;
+pub mod pg_error;
 pub mod plan;
 pub mod publish;
 pub mod redact;
@@ -21,8 +22,7 @@ pub use revision::snapshot;
 pub mod sqltext;
 pub mod textfile;
 
-use diff::Renames;
-use model::Schema;
+use model::{Renames, Schema};
 use plan::{Caps, Plan};
 
 /// Returns the SQLite plan that turns `from` into `to`: diff, then plan.

@@ -125,12 +125,12 @@ impl Source {
 
     /// Returns the `-- schemadiff:renamed-from` hints written in a file source (none for a
     /// database).
-    pub fn rename_hints(&self) -> Result<crate::diff::Renames, Error> {
+    pub fn rename_hints(&self) -> Result<crate::model::Renames, Error> {
         match self {
             Source::Files(path) => read_sources(path)
                 .and_then(|files| declare::rename_hints(&files))
                 .map_err(|e| Error::Declare(Box::new(e))),
-            _ => Ok(crate::diff::Renames::default()),
+            _ => Ok(crate::model::Renames::default()),
         }
     }
 

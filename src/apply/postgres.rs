@@ -33,7 +33,7 @@ pub struct Postgres {
 }
 
 fn db(e: postgres::Error) -> Error {
-    Error::Database(crate::declare::db_message(&e))
+    Error::Database(crate::pg_error::db_message(&e))
 }
 
 impl Postgres {
@@ -206,7 +206,7 @@ fn run_one(client: &mut impl postgres::GenericClient, sql: &str) -> Result<(), S
     }
     client
         .batch_execute(sql)
-        .map_err(|e| crate::declare::db_message(&e))
+        .map_err(|e| crate::pg_error::db_message(&e))
 }
 
 /// The error for a failure at `at`, after what `f` lists ran: interrupted when Ctrl-C

@@ -9,7 +9,8 @@ mod workflow_pg;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
 
-use crate::diff::{self, Renames};
+use crate::diff;
+use crate::model::Renames;
 use crate::plan::{self, Caps};
 use crate::render::sqlite::{render_script, render_steps, schema_ddl};
 use crate::source::{self, Dialect, Source};
@@ -34,7 +35,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table, named as in the two schemas"))]
-    Rename(#[from] diff::RenameError),
+    Rename(#[from] crate::model::RenameError),
 
     #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {0}")]
     #[diagnostic(help("run the script with a newer SQLite, or drop the table rename hint"))]
@@ -75,6 +76,23 @@ pub enum Error {
 
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+}
+
+/// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
+/// `downgrade`, `stamp`) is asked to cancel its statement, roll back and report, and `None`
+/// comes back; otherwise (or on a second Ctrl-C) every scratch database is dropped and the
+/// caller ends the process with 130, keeping the returned value until then.
+pub fn interrupt() -> Option<crate::declare::ScratchDropped> {
+    if crate::apply::interrupt::interrupt() {
+        return None;
+    }
+    Some(crate::declare::drop_scratch_databases())
+}
+
+/// Call before exiting: if Ctrl-C arrived, waits for its handler to end the process (so
+/// this then never returns).
+pub fn finish_interrupt() {
+    crate::declare::finish_interrupt();
 }
 
 /// Runs one parsed command line.

@@ -6,7 +6,7 @@
 
 use super::error::Position;
 use super::{Error, SourceFile};
-use crate::diff::Renames;
+use crate::model::Renames;
 use crate::sqltext::dialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace, Word};

@@ -15,10 +15,12 @@ pub mod incremental;
 mod postgres;
 
 pub use self::postgres::{
-    db_message, declare_postgres, declare_postgres_in, drop_scratch_on_interrupt, finish_interrupt,
-    load_postgres, ScratchDb,
+    declare_postgres, declare_postgres_in, drop_scratch_databases, finish_interrupt, load_postgres,
+    ScratchDb, ScratchDropped,
 };
 
+/// Re-exported for the CLI and source loading, which format server errors too.
+pub use crate::pg_error::db_message;
 pub use cache::{declare_postgres_cached, declare_sqlite_cached, introspect_sqlite_cached, Cache};
 pub use error::Error;
 pub use hints::rename_hints;

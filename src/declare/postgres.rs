@@ -12,11 +12,12 @@ use super::error::Position;
 use super::{Error, SourceFile};
 use crate::introspect::postgres::{self as pg, connect::connect_config};
 use crate::model::Schema;
+use crate::pg_error::db_message;
 use crate::sqltext::{split_pg_statements, Statement};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -33,29 +34,28 @@ pub fn finish_interrupt() {
     }
 }
 
-/// Installs a Ctrl-C (SIGINT) handler that drops every live scratch database, then
-/// exits with 130; during `upgrade`, `downgrade` or `stamp` it cancels the running statement
-/// instead and lets the run roll back and report (a second Ctrl-C exits at once). For
-/// programs (the CLI); a library user keeps its own signal handling.
-pub fn drop_scratch_on_interrupt() {
-    let _ = ctrlc::set_handler(|| {
-        if crate::apply::interrupt::interrupt() {
-            return;
+/// Proof that Ctrl-C's cleanup ran: holds back [`finish_interrupt`] while it lives, so the
+/// program's signal handler keeps it until the process has exited.
+#[must_use = "keep it until the process exits"]
+pub struct ScratchDropped {
+    _held: Option<MutexGuard<'static, ()>>,
+}
+
+/// Drops every live scratch database, for a Ctrl-C handler that then ends the process (the
+/// program's, in `main.rs`; a library user keeps its own signal handling). Keep the
+/// returned value until exit: a main thread that sees the interruption then waits in
+/// [`finish_interrupt`] instead of exiting first with the error the dropped connection
+/// gave it.
+pub fn drop_scratch_databases() -> ScratchDropped {
+    let held = HANDLER.lock().ok();
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let active = ACTIVE.lock().map(|a| a.clone()).unwrap_or_default();
+    for (config, name) in active {
+        if let Ok(mut admin) = connect_config(&config) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
-        // Held until exit: a main thread that sees the flag waits here instead of exiting
-        // first with the error the dropped connection gave it.
-        let _held = HANDLER.lock();
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        let active = ACTIVE.lock().map(|a| a.clone()).unwrap_or_default();
-        for (config, name) in active {
-            if let Ok(mut admin) = connect_config(&config) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-        eprintln!("schemadiff: interrupted; scratch databases dropped");
-        std::process::exit(130);
-    });
+    }
+    ScratchDropped { _held: held }
 }
 
 /// A temporary database, dropped when this guard goes out of scope.
@@ -217,23 +217,6 @@ fn execute_until_settled(
             return Err(rejected(file, stmt, e));
         }
         pending = failed.into_iter().map(|(f, s, _)| (f, s)).collect();
-    }
-}
-
-/// The server's message, with its detail and hint.
-pub fn db_message(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut text = db.message().to_string();
-            if let Some(d) = db.detail() {
-                text = format!("{text} ({d})");
-            }
-            if let Some(h) = db.hint() {
-                text = format!("{text}; the server's hint: {h}");
-            }
-            text
-        }
-        None => e.to_string(),
     }
 }
 

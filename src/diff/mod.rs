@@ -3,9 +3,9 @@
 
 mod pg_renames;
 pub use pg_renames::renamed_schema;
-mod renames;
 
-pub use renames::{RenameError, Renames};
+/// Rename hints live in [`crate::model`]; re-exported where the differ reads them.
+pub use crate::model::{RenameError, Renames};
 
 use crate::model::{Column, EnumType, Extension, Index, Schema, Sequence, Table, Trigger, View};
 use std::collections::BTreeSet;

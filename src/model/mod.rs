@@ -7,6 +7,9 @@
 //!
 //! This module imports nothing else from the crate.
 
+mod renames;
+pub use renames::{RenameError, Renames};
+
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,7 @@
-//! Rename hints: the only way a drop + add becomes a rename. Never guessed.
+//! Rename hints: the only way a drop + add becomes a rename. Never guessed. Plain hint
+//! data, checked against two schemas; `diff` reads them, `declare` and the CLI write them.
 
-use crate::model::{Schema, Table};
+use super::{Schema, Table};
 use std::collections::BTreeMap;
 
 fn find<'a>(schema: &'a Schema, name: &str) -> Option<&'a Table> {
@@ -211,18 +212,32 @@ impl Renames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Column;
+
+    /// Returns a schema of tables given as `(name, columns)`.
+    fn schema(tables: &[(&str, &[&str])]) -> Schema {
+        let mut out = Schema::default();
+        for (name, columns) in tables {
+            let table = Table {
+                name: name.to_string(),
+                columns: columns
+                    .iter()
+                    .map(|c| Column {
+                        name: c.to_string(),
+                        ..Column::default()
+                    })
+                    .collect(),
+                ..Table::default()
+            };
+            out.tables.insert(name.to_string(), table);
+        }
+        out
+    }
 
     #[test]
     fn hints_that_do_not_apply_are_errors() {
-        let schema = |sql: &str| {
-            crate::declare::declare_sqlite(&[crate::declare::SourceFile {
-                path: "t.sql".into(),
-                text: sql.into(),
-            }])
-            .unwrap()
-        };
-        let from = schema("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);");
-        let to = schema("CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT);");
+        let from = schema(&[("users", &["id", "name"])]);
+        let to = schema(&[("users", &["id", "full_name"])]);
         assert!(Renames::parse(&["users.name=full_name"])
             .unwrap()
             .check(&from, &to)
