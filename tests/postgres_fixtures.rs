@@ -8,7 +8,7 @@
 mod common;
 mod pg;
 
-use common::{cases, read, snapshot_settings, temp_dir};
+use common::{read, snapshot_settings, temp_dir};
 use pg::{psql, TestDb};
 use postgres::Client;
 use schemadiff::declare::{declare_postgres, read_sources, rename_hints};
@@ -43,16 +43,17 @@ struct Case {
     options: PgOptions,
 }
 
-#[test]
-fn postgres_fixtures_round_trip_on_the_real_server() {
-    pg::admin();
-    let cases = cases("postgres");
-    assert!(
-        cases.len() >= 80,
-        "expected at least 80 PostgreSQL cases, found {}",
-        cases.len()
-    );
-    common::run_cases(&cases, run_case);
+/// Runs every case as a test of its own, each in a database of its own
+/// (`cargo test --test postgres_fixtures <case>`).
+fn main() -> std::process::ExitCode {
+    common::runner::main(
+        "postgres",
+        80,
+        || {
+            pg::admin();
+        },
+        run_case,
+    )
 }
 
 fn declared(path: &Path) -> Schema {
