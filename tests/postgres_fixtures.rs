@@ -14,9 +14,10 @@ use postgres::Client;
 use schemadiff::declare::{declare_postgres, read_sources, rename_hints, SourceFile};
 use schemadiff::diff::{diff_postgres, Renames};
 use schemadiff::introspect::postgres::introspect;
-use schemadiff::model::Schema;
+use schemadiff::model::{Schema, Table};
 use schemadiff::plan::postgres::{plan_postgres_with, PgOptions};
 use schemadiff::render::postgres::{render_script, schema_ddl};
+use schemadiff::sqltext::{quote_pg_ident, quote_pg_qualified};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -67,8 +68,7 @@ fn declared(path: &Path) -> Schema {
 /// JSON round trip.
 fn declare_files(files: &[SourceFile], what: &str) -> Schema {
     let server = pg::server_url().parse().unwrap();
-    let schema =
-        declare_postgres(files, &server).unwrap_or_else(|e| panic!("declare {what}: {e}"));
+    let schema = declare_postgres(files, &server).unwrap_or_else(|e| panic!("declare {what}: {e}"));
     // The catalog cache stores this model as JSON: it must read back the same.
     let json = serde_json::to_vec(&schema).unwrap();
     let back: Schema = serde_json::from_slice(&json).unwrap();
@@ -151,14 +151,106 @@ fn script(
 fn data(client: &mut Client, schema: &Schema) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for table in schema.tables.values() {
-        let q =
-            schemadiff::sqltext::quote_pg_qualified(table.schema.as_deref().unwrap(), &table.name);
+        let q = quote_pg_qualified(table.schema.as_deref().unwrap(), &table.name);
         let rows = client
             .query(&format!("SELECT t::text FROM {q} t ORDER BY 1"), &[])
             .unwrap();
         out.insert(table.key(), rows.iter().map(|r| r.get(0)).collect());
     }
     out
+}
+
+/// Values of every column of every table, as text (`NULL` as `None`), per table key: the
+/// column names in order and the rows.
+type Columns = BTreeMap<String, (Vec<String>, Vec<Vec<Option<String>>>)>;
+
+fn column_values(client: &mut Client, schema: &Schema) -> Columns {
+    let mut out = BTreeMap::new();
+    for table in schema.tables.values() {
+        let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        let rows = values_of(client, table, &names);
+        out.insert(table.key(), (names, rows));
+    }
+    out
+}
+
+/// The rows of `cols` of `table` as text, sorted.
+fn values_of(client: &mut Client, table: &Table, cols: &[String]) -> Vec<Vec<Option<String>>> {
+    let q = quote_pg_qualified(table.schema.as_deref().unwrap(), &table.name);
+    let list: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{}::text", quote_pg_ident(c)))
+        .collect();
+    let select = if list.is_empty() {
+        "1::text".into()
+    } else {
+        list.join(", ")
+    };
+    let rows = client
+        .query(&format!("SELECT {select} FROM {q}"), &[])
+        .unwrap();
+    let mut out: Vec<Vec<Option<String>>> = rows
+        .iter()
+        .map(|r| (0..cols.len()).map(|i| r.get(i)).collect())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every column whose definition the upgrade did not change (following rename hints) keeps
+/// its values, table by table.
+fn assert_values_kept(
+    client: &mut Client,
+    before: &Schema,
+    after: &Schema,
+    renames: &Renames,
+    seeded: &Columns,
+) {
+    for (key, new) in &after.tables {
+        let old_name = renames
+            .old_table(key)
+            .or_else(|| renames.old_table(&new.name));
+        let old_key = old_name.map(|o| match o.contains('.') {
+            true => o.to_string(),
+            false => format!("{}.{o}", new.schema.as_deref().unwrap_or("public")),
+        });
+        let Some(old) = old_key
+            .and_then(|k| before.tables.get(&k))
+            .or_else(|| before.tables.get(key))
+        else {
+            continue;
+        };
+        let (old_cols, old_rows) = &seeded[&old.key()];
+        let mut src = Vec::new();
+        let mut dst = Vec::new();
+        for col in &new.columns {
+            let from = renames
+                .old_name(key, &col.name)
+                .or_else(|| renames.old_name(&new.name, &col.name))
+                .unwrap_or(&col.name);
+            let Some(pos) = old_cols.iter().position(|c| c == from) else {
+                continue;
+            };
+            let renamed = schemadiff::model::Column {
+                name: col.name.clone(),
+                ..old.columns[pos].clone()
+            };
+            if renamed == *col {
+                src.push(pos);
+                dst.push(col.name.clone());
+            }
+        }
+        let mut expected: Vec<Vec<Option<String>>> = old_rows
+            .iter()
+            .map(|r| src.iter().map(|i| r[*i].clone()).collect())
+            .collect();
+        expected.sort();
+        assert_eq!(
+            values_of(client, new, &dst),
+            expected,
+            "values of unchanged columns of {key}"
+        );
+    }
 }
 
 /// The schema with every table's columns sorted by name.
@@ -196,6 +288,7 @@ fn run_case(dir: &Path, name: &str) {
         "introspect(before.sql) != declare(before.sql)"
     );
     let seeded = data(&mut client, &start);
+    let seeded_columns = column_values(&mut client, &start);
 
     let mut renames = Renames::parse(&case.renames).expect("renames");
     renames
@@ -268,6 +361,7 @@ fn run_case(dir: &Path, name: &str) {
             assert_eq!(new.len(), old.len(), "rows of {table} after the upgrade");
         }
     }
+    assert_values_kept(&mut client, &start, &upgraded, &renames, &seeded_columns);
 
     let down_path = tmp.join("down.sql");
     std::fs::write(&down_path, &down).unwrap();

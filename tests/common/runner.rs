@@ -225,7 +225,9 @@ fn capture_panics() {
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "(panic without a message)".into());
-        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
         let message = format!("panicked at {}:\n{text}", place.unwrap_or_default());
         PANIC.with(|p| *p.borrow_mut() = Some(message));
     }));
