@@ -164,6 +164,7 @@ fn data(client: &mut Client, schema: &Schema) -> BTreeMap<String, Vec<String>> {
 /// column names in order and the rows.
 type Columns = BTreeMap<String, (Vec<String>, Vec<Vec<Option<String>>>)>;
 
+/// Reads the values of every column of every table of `schema`.
 fn column_values(client: &mut Client, schema: &Schema) -> Columns {
     let mut out = BTreeMap::new();
     for table in schema.tables.values() {

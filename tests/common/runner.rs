@@ -165,13 +165,12 @@ fn report(tests: &[Test], total: usize, threads: usize, one: impl Fn(&Test) + Sy
         for _ in 0..threads.clamp(1, tests.len().max(1)) {
             let tx = tx.clone();
             let (next, one) = (&next, &one);
-            s.spawn(move || loop {
-                let Some(t) = tests.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(t)));
-                let message = result.err().map(|_| take_panic_message());
-                tx.send((t.name.clone(), message)).unwrap();
+            s.spawn(move || {
+                while let Some(t) = tests.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(t)));
+                    let message = result.err().map(|_| take_panic_message());
+                    tx.send((t.name.clone(), message)).unwrap();
+                }
             });
         }
         drop(tx);
