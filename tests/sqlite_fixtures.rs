@@ -42,15 +42,9 @@ struct Case {
     all_renames: Renames,
 }
 
-#[test]
-fn sqlite_fixtures_round_trip_on_a_real_database() {
-    let cases = cases("sqlite");
-    assert!(
-        cases.len() >= 50,
-        "expected at least 50 SQLite cases, found {}",
-        cases.len()
-    );
-    common::run_cases(&cases, run_case);
+/// Runs every case as a test of its own (`cargo test --test sqlite_fixtures <case>`).
+fn main() -> std::process::ExitCode {
+    common::runner::main("sqlite", 50, || {}, run_case)
 }
 
 fn run_case(dir: &Path, name: &str) {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod runner;
+
 use rusqlite::Connection;
 use schemadiff::model::Schema;
 use std::collections::BTreeMap;
@@ -158,31 +160,6 @@ pub fn unmanaged_counts(conn: &Connection, schema: &Schema) -> BTreeMap<String, 
             (n, c)
         })
         .collect()
-}
-
-/// Runs `run` on every case directory, catching panics, and fails once listing every case
-/// that failed (so one broken case does not hide the others).
-pub fn run_cases(cases: &[PathBuf], run: impl Fn(&Path, &str)) {
-    let mut failures = Vec::new();
-    for dir in cases {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(dir, &name)));
-        if let Err(e) = result {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{name}: {msg}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
 }
 
 /// What a run of the binary printed.

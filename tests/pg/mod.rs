@@ -24,7 +24,8 @@ pub fn admin() -> Client {
     })
 }
 
-/// A database named `schemadiff_…`, dropped when the guard goes (also on panic).
+/// A database named `schemadiff_t<pid>_<n>_<label>` (unique within the process, so tests
+/// may create them in parallel), dropped when the guard goes (also on panic).
 pub struct TestDb {
     pub name: String,
     admin: Client,
@@ -32,8 +33,10 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn create(label: &str) -> TestDb {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut admin = admin();
-        let mut name = format!("schemadiff_t{}_{label}", std::process::id());
+        let mut name = format!("schemadiff_t{}_{n}_{label}", std::process::id());
         name.truncate(63);
         let name = name.to_ascii_lowercase();
         admin
