@@ -102,3 +102,16 @@ fn relative_stamp_target_names_the_target_and_what_to_do() {
     assert!(flat.contains("not the relative target `+1`"), "{flat}");
     assert!(flat.contains("schemadiff history"), "{flat}");
 }
+
+#[test]
+fn a_misplaced_hint_comment_is_refused_by_schemadiff_not_by_the_engine() {
+    let dir = temp_dir("errors_hint");
+    let sql =
+        "CREATE TABLE t (id INTEGER);\n-- schemadiff:renamed-from old\nCREATE INDEX i ON t (id);\n";
+    std::fs::write(dir.join("s.sql"), sql).unwrap();
+    let r = run_in(&dir, &["diff", "--from", "s.sql", "--to", "s.sql"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let flat = r.flat_stderr();
+    assert!(flat.contains("schemadiff rejects this statement"), "{flat}");
+    assert!(!flat.contains("SQLite"), "{flat}");
+}
