@@ -115,3 +115,18 @@ fn a_misplaced_hint_comment_is_refused_by_schemadiff_not_by_the_engine() {
     assert!(flat.contains("schemadiff rejects this statement"), "{flat}");
     assert!(!flat.contains("SQLite"), "{flat}");
 }
+
+#[test]
+fn an_unknown_hazard_kind_from_the_command_line_is_escaped() {
+    let dir = temp_dir("errors_hazard");
+    std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INTEGER);\n").unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "diff", "--from", "s.sql", "--to", "s.sql", "--allow", HOSTILE,
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("unknown hazard kind"), "{}", r.stderr);
+    assert_escaped(&r.stderr);
+}

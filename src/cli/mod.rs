@@ -37,17 +37,17 @@ pub enum Error {
     #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table, named as in the two schemas"))]
     Rename(#[from] crate::model::RenameError),
 
-    #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {0}")]
+    #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {}", Printable(.0))]
     #[diagnostic(help("run the script with a newer SQLite, or drop the table rename hint"))]
     TableRenameUnsupported(String),
 
-    #[error("invalid --sqlite-version `{0}`")]
+    #[error("invalid --sqlite-version `{}`", Printable(.0))]
     #[diagnostic(help(
         "give the version of the SQLite that will run the script, e.g. --sqlite-version 3.40.1"
     ))]
     Version(String),
 
-    #[error("unknown hazard kind `{0}` (in --allow or [safety] allow)")]
+    #[error("unknown hazard kind `{}` (in --allow or [safety] allow)", Printable(.0))]
     #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible, rewrites-table, locks-table, index-build"))]
     UnknownHazard(String),
 
