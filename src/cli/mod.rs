@@ -109,7 +109,7 @@ pub enum Error {
 
     #[error("downgrade --sql needs a range FROM:TO, e.g. head:base")]
     #[diagnostic(help(
-        "name where the database is and where it should go, e.g. `downgrade --sql head:-1`"
+        "name where the script starts and where it ends, e.g. `schemadiff downgrade --sql head:base`"
     ))]
     DowngradeSqlRange,
 
