@@ -76,7 +76,7 @@ pub enum Error {
         recorded: String,
         current: String,
     },
-    #[error("the database records revision {0}, which no file in the migrations directory has")]
+    #[error("the database records revision {}, which no file in the migrations directory has", crate::sqltext::comment::Printable(.0))]
     #[diagnostic(help(
         "restore the revision file, or `stamp` the database to a revision that exists"
     ))]

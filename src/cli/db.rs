@@ -51,8 +51,7 @@ impl Db {
                 _scratch: Some(Box::new(db)),
             });
         }
-        let conn =
-            rusqlite::Connection::open_in_memory().map_err(|e| Error::Workflow(e.to_string()))?;
+        let conn = rusqlite::Connection::open_in_memory().map_err(Error::Scratch)?;
         Ok(Db::Sqlite(Sqlite::new(conn, Duration::from_secs(1))?))
     }
 
@@ -69,8 +68,11 @@ impl Db {
         match self {
             Db::Sqlite(e) => {
                 let cache = crate::declare::Cache::from_env();
-                crate::declare::introspect_sqlite_cached(e.connection(), cache.as_ref())
-                    .map_err(|e| Error::Workflow(e.to_string()))
+                crate::declare::introspect_sqlite_cached(e.connection(), cache.as_ref()).map_err(
+                    |e| Error::ReadSchema {
+                        reason: e.to_string(),
+                    },
+                )
             }
             Db::Postgres { .. } => self.read(),
         }
@@ -79,11 +81,16 @@ impl Db {
     /// Reads the schema.
     pub fn read(&mut self) -> Result<Schema, Error> {
         match self {
-            Db::Sqlite(e) => introspect::sqlite::introspect(e.connection())
-                .map_err(|e| Error::Workflow(e.to_string())),
+            Db::Sqlite(e) => {
+                introspect::sqlite::introspect(e.connection()).map_err(|e| Error::ReadSchema {
+                    reason: e.to_string(),
+                })
+            }
             Db::Postgres { engine, .. } => introspect::postgres::introspect(engine.client(), &[])
                 .map(|r| r.schema)
-                .map_err(|e| Error::Workflow(crate::declare::db_message(&e))),
+                .map_err(|e| Error::ReadSchema {
+                    reason: crate::declare::db_message(&e),
+                }),
         }
     }
 }

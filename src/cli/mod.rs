@@ -37,17 +37,17 @@ pub enum Error {
     #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table, named as in the two schemas"))]
     Rename(#[from] crate::model::RenameError),
 
-    #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {0}")]
+    #[error("table renames need SQLite 3.26 or newer (before it, RENAME TO leaves other tables' foreign keys pointing at the old name); --sqlite-version says {}", Printable(.0))]
     #[diagnostic(help("run the script with a newer SQLite, or drop the table rename hint"))]
     TableRenameUnsupported(String),
 
-    #[error("invalid --sqlite-version `{0}`")]
+    #[error("invalid --sqlite-version `{}`", Printable(.0))]
     #[diagnostic(help(
         "give the version of the SQLite that will run the script, e.g. --sqlite-version 3.40.1"
     ))]
     Version(String),
 
-    #[error("unknown hazard kind `{0}` (in --allow or [safety] allow)")]
+    #[error("unknown hazard kind `{}` (in --allow or [safety] allow)", Printable(.0))]
     #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible, rewrites-table, locks-table, index-build"))]
     UnknownHazard(String),
 
@@ -63,8 +63,99 @@ pub enum Error {
     #[diagnostic(transparent)]
     Apply(#[from] crate::apply::Error),
 
-    #[error("{0}")]
-    Workflow(String),
+    #[error("{}: unknown dialect `{}`; use \"sqlite\" or \"postgres\"", Printable(&path.display().to_string()), Printable(dialect))]
+    #[diagnostic(help("set dialect = \"sqlite\" or dialect = \"postgres\" in the project file"))]
+    UnknownDialect {
+        path: std::path::PathBuf,
+        dialect: String,
+    },
+
+    #[error("Target database is not up to date: it is at {} and the head is {}; run `schemadiff upgrade head` first", heads_text(at), heads_text(head))]
+    #[diagnostic(help("`schemadiff upgrade head` brings the database to the head; `generate` without --from-db compares the snapshots instead"))]
+    NotAtHead { at: Vec<String>, head: Vec<String> },
+
+    #[error(
+        "database_url `{}` is not a SQLite database file URL (sqlite:///path.db)",
+        Printable(url)
+    )]
+    #[diagnostic(help(
+        "set database_url = \"sqlite:///path.db\", or dialect = \"postgres\" for a PostgreSQL URL"
+    ))]
+    NotSqliteUrl {
+        /// The URL with its password replaced by `***`.
+        url: String,
+    },
+
+    #[error("cannot open {}: {}", Printable(path), Printable(reason))]
+    #[diagnostic(help(
+        "check that the directory exists and that you may read and write the file"
+    ))]
+    OpenDatabase {
+        /// The database path, redacted.
+        path: String,
+        /// The engine's reason, redacted.
+        reason: String,
+    },
+
+    #[error("cannot open an in-memory SQLite database: {0}")]
+    #[diagnostic(help("this is a resource problem of the machine (memory); try again"))]
+    Scratch(rusqlite::Error),
+
+    #[error("cannot read the database's schema: {}", Printable(reason))]
+    #[diagnostic(help(
+        "check that database_url names the project's database and that you may read its catalog"
+    ))]
+    ReadSchema { reason: String },
+
+    #[error("downgrade --sql needs a range FROM:TO, e.g. head:base")]
+    #[diagnostic(help(
+        "name where the script starts and where it ends, e.g. `schemadiff downgrade --sql head:base`"
+    ))]
+    DowngradeSqlRange,
+
+    #[error("there are no revisions yet")]
+    #[diagnostic(help("create the first one with `schemadiff generate -m MESSAGE`"))]
+    NoRevisions,
+
+    #[error("no revision {}", Printable(id))]
+    #[diagnostic(help("`schemadiff history` lists the revisions"))]
+    NoRevision { id: String },
+
+    #[error(
+        "stamp needs head, heads, base or a revision, not the relative target `{}`",
+        Printable(target)
+    )]
+    #[diagnostic(help("`schemadiff history` lists the revisions; stamp one of them by its id"))]
+    StampTarget { target: String },
+
+    #[error("merge needs at least two heads; there is nothing to merge")]
+    #[diagnostic(help("`schemadiff heads` lists the heads; merge when there are two or more"))]
+    NothingToMerge,
+
+    #[error(
+        "{} is not a head; merge joins heads ({})",
+        Printable(id),
+        heads_text(heads)
+    )]
+    #[diagnostic(help(
+        "pass heads only (`schemadiff heads` lists them), or no revision to merge them all"
+    ))]
+    NotAHead { id: String, heads: Vec<String> },
+
+    #[error("rename {}={} moves the table to another schema, which schemadiff does not do (ALTER TABLE … SET SCHEMA): rename it within its schema, or move it by hand and `stamp`", Printable(old), Printable(new))]
+    #[diagnostic(help("name the new table in the schema of the old one in --rename OLD=NEW"))]
+    SchemaMove { old: String, new: String },
+
+    #[error(
+        "{name} \"{}\": expected digits and a unit (us, ms, s, min, h or d), e.g. 5s",
+        Printable(value)
+    )]
+    #[diagnostic(help("give --{} or [postgres] {name} as e.g. 5s or 500ms", name.replace('_', "-")))]
+    BadTimeout { name: &'static str, value: String },
+
+    #[error("--concurrently, --not-valid, --lock-timeout and --statement-timeout apply to PostgreSQL only (SQLite locks the whole database for every write)")]
+    #[diagnostic(help("drop these flags for a SQLite project"))]
+    PostgresOnlyFlags,
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -76,6 +167,15 @@ pub enum Error {
 
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+}
+
+/// Revision ids joined with `, ` and escaped for the terminal, `<base>` for none.
+fn heads_text(ids: &[String]) -> String {
+    if ids.is_empty() {
+        return "<base>".into();
+    }
+    let ids: Vec<String> = ids.iter().map(|i| Printable(i).to_string()).collect();
+    ids.join(", ")
 }
 
 /// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
@@ -321,9 +421,10 @@ fn pg_renames(
         let schema_of =
             |s: &crate::model::Schema, n: &str| diff::find_table(s, n).map(|t| t.schema.clone());
         if schema_of(before, old) != schema_of(after, new) {
-            return Err(Error::Workflow(format!(
-                "rename {old}={new} moves the table to another schema, which schemadiff does not do (ALTER TABLE … SET SCHEMA): rename it within its schema, or move it by hand and `stamp`"
-            )));
+            return Err(Error::SchemaMove {
+                old: old.to_string(),
+                new: new.to_string(),
+            });
         }
     }
     Ok(renames)
@@ -364,9 +465,10 @@ fn pg_options(
             .as_deref()
             .filter(|v| !plan::postgres::valid_timeout(v))
         {
-            return Err(Error::Workflow(format!(
-                "{name} {v:?}: expected digits and a unit (us, ms, s, min, h or d), e.g. 5s"
-            )));
+            return Err(Error::BadTimeout {
+                name,
+                value: v.to_string(),
+            });
         }
     }
     Ok(o)
@@ -375,9 +477,7 @@ fn pg_options(
 /// The lock-aware flags are PostgreSQL's; SQLite locks the whole database for a write.
 fn sqlite_has_no_lock_options(a: &args::SafetyArgs) -> Result<(), Error> {
     if a.concurrently || a.not_valid || a.lock_timeout.is_some() || a.statement_timeout.is_some() {
-        return Err(Error::Workflow(
-            "--concurrently, --not-valid, --lock-timeout and --statement-timeout apply to PostgreSQL only (SQLite locks the whole database for every write)".into(),
-        ));
+        return Err(Error::PostgresOnlyFlags);
     }
     Ok(())
 }

@@ -21,11 +21,10 @@ pub(super) fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
         p.config.dialect.as_str(),
         "sqlite" | "postgres" | "postgresql"
     ) {
-        return Err(Error::Workflow(format!(
-            "{}: unknown dialect `{}`; use \"sqlite\" or \"postgres\"",
-            p.path.display(),
-            p.config.dialect
-        )));
+        return Err(Error::UnknownDialect {
+            path: p.path.clone(),
+            dialect: p.config.dialect.clone(),
+        });
     }
     Ok(p)
 }
@@ -116,11 +115,7 @@ pub(super) fn live_at_head(p: &Project, g: &Graph) -> Result<Schema, Error> {
     let applied = apply::known_heads(db.engine(), g)?;
     let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
     if applied != head {
-        return Err(Error::Workflow(format!(
-            "Target database is not up to date: it is at {} and the head is {}; run `schemadiff upgrade head` first",
-            if applied.is_empty() { "<base>".into() } else { applied.join(", ") },
-            if head.is_empty() { "<base>".into() } else { head.join(", ") },
-        )));
+        return Err(Error::NotAtHead { at: applied, head });
     }
     db.read()
 }
@@ -198,10 +193,9 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
         Err(crate::source::Error::Missing { path }) if create => path,
         Err(e) => return Err(e.into()),
         Ok(_) => {
-            return Err(Error::Workflow(format!(
-                "database_url `{}` is not a SQLite database file URL (sqlite:///path.db)",
-                crate::source::redact(&url)
-            )))
+            return Err(Error::NotSqliteUrl {
+                url: crate::source::redact(&url),
+            })
         }
     };
     if !create && !path.exists() {
@@ -209,10 +203,10 @@ pub(super) fn open_engine(p: &Project, create: bool) -> Result<Sqlite, Error> {
     }
     let conn = rusqlite::Connection::open(&path).map_err(|e| {
         let path = path.display().to_string();
-        Error::Workflow(crate::redact::redact_in(
-            &format!("cannot open {path}: {e}"),
-            &path,
-        ))
+        Error::OpenDatabase {
+            reason: crate::redact::redact_in(&e.to_string(), &path),
+            path: crate::redact::redact(&path),
+        }
     })?;
     let wait = Duration::from_secs(p.config.lock_timeout_seconds);
     let engine = Sqlite::new(conn, wait)?;
@@ -397,11 +391,7 @@ pub(super) fn offline_range<'g>(
     let (from, to) = match target.split_once(':') {
         Some((f, t)) => (start(g, f)?, t.to_string()),
         None if dir == Direction::Up => (Vec::new(), target.to_string()),
-        None => {
-            return Err(Error::Workflow(
-                "downgrade --sql needs a range FROM:TO, e.g. head:base".into(),
-            ))
-        }
+        None => return Err(Error::DowngradeSqlRange),
     };
     let path = match dir {
         Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
@@ -525,14 +515,12 @@ pub fn show(cfg: Option<&Path>, rev: &str) -> Result<Outcome, Error> {
     let p = project(cfg)?;
     let g = graph(&p)?;
     let id = match Target::parse(rev) {
-        Target::Head => g
-            .head()?
-            .ok_or_else(|| Error::Workflow("there are no revisions yet".into()))?,
+        Target::Head => g.head()?.ok_or(Error::NoRevisions)?,
         _ => g.resolve(rev)?,
     };
     let r = g
         .get(id)
-        .ok_or_else(|| Error::Workflow(format!("no revision {id}")))?;
+        .ok_or_else(|| Error::NoRevision { id: id.to_string() })?;
     let text = std::fs::read_to_string(&r.path).map_err(Error::Output)?;
     write_stdout(&format!(
         "Rev: {}\nParent: {}\nPath: {}\nChecksum: {}\n\n{text}",
@@ -565,9 +553,9 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
         Target::Heads => g.heads().iter().map(|s| s.to_string()).collect(),
         Target::Rev(r) => vec![g.resolve(&r)?.to_string()],
         Target::Relative(_) => {
-            return Err(Error::Workflow(
-                "stamp needs head, heads, base or a revision".into(),
-            ))
+            return Err(Error::StampTarget {
+                target: a.target.clone(),
+            })
         }
     };
     let mut engine = any_engine(&p, true)?;
@@ -596,16 +584,14 @@ pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
             .collect::<Result<_, _>>()?
     };
     if parents.len() < 2 {
-        return Err(Error::Workflow(
-            "merge needs at least two heads; there is nothing to merge".into(),
-        ));
+        return Err(Error::NothingToMerge);
     }
     let tips = g.heads();
     if let Some(not_head) = parents.iter().find(|r| !tips.contains(&r.as_str())) {
-        let heads = tips.join(", ");
-        return Err(Error::Workflow(format!(
-            "{not_head} is not a head; merge joins heads ({heads})"
-        )));
+        return Err(Error::NotAHead {
+            id: not_head.clone(),
+            heads: tips.iter().map(|t| t.to_string()).collect(),
+        });
     }
     let (created, stamp) = revision::utc_now();
     let id = revision::checksum(&format!(

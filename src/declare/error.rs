@@ -58,6 +58,37 @@ impl std::fmt::Display for Position {
     }
 }
 
+/// Who refused a declared statement: one of the engines, or schemadiff itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judge {
+    Sqlite,
+    Postgres,
+    /// schemadiff's own rules (its hint comments), whatever the engine.
+    Schemadiff,
+}
+
+impl Judge {
+    /// Returns the name used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Judge::Sqlite => "SQLite",
+            Judge::Postgres => "PostgreSQL",
+            Judge::Schemadiff => "schemadiff",
+        }
+    }
+
+    /// Returns where the syntax the statement must follow is described.
+    fn syntax(self) -> &'static str {
+        match self {
+            Judge::Sqlite => "SQLite's syntax: https://www.sqlite.org/lang.html",
+            Judge::Postgres => {
+                "PostgreSQL's syntax: https://www.postgresql.org/docs/current/sql-commands.html"
+            }
+            Judge::Schemadiff => "schemadiff's hint comments: docs/sources.md",
+        }
+    }
+}
+
 /// Why declared DDL could not become a schema.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
@@ -81,10 +112,12 @@ pub enum Error {
     #[error("{pos}: {message}")]
     #[diagnostic(
         code(schemadiff::ddl::syntax),
-        help("fix the statement; SQLite's syntax: https://www.sqlite.org/lang.html")
+        help("fix the statement; {}", by.syntax())
     )]
     Syntax {
         pos: Box<Position>,
+        /// The engine whose syntax the statement is read as.
+        by: Judge,
         message: String,
         #[source_code]
         src: NamedSource<String>,
@@ -92,13 +125,15 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    #[error("{pos}: SQLite rejects this statement: {message}")]
+    #[error("{pos}: {} rejects this statement: {message}", by.name())]
     #[diagnostic(
         code(schemadiff::ddl::rejected),
-        help("correct the statement that starts here so that SQLite accepts it")
+        help("correct the statement that starts here so that {} accepts it", by.name())
     )]
     Rejected {
         pos: Box<Position>,
+        /// Who refused it: the engine, or schemadiff (a misplaced hint comment).
+        by: Judge,
         message: String,
         #[source_code]
         src: NamedSource<String>,
@@ -155,20 +190,22 @@ pub enum Error {
 }
 
 impl Error {
-    pub(super) fn syntax(pos: Position, message: String) -> Self {
+    pub(super) fn syntax(by: Judge, pos: Position, message: String) -> Self {
         let (src, span) = (pos.src.clone(), pos.span);
         Error::Syntax {
             pos: Box::new(pos),
+            by,
             message,
             src,
             span,
         }
     }
 
-    pub(super) fn rejected(pos: Position, message: String) -> Self {
+    pub(super) fn rejected(by: Judge, pos: Position, message: String) -> Self {
         let (src, span) = (pos.src.clone(), pos.span);
         Error::Rejected {
             pos: Box::new(pos),
+            by,
             message,
             src,
             span,

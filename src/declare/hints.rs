@@ -4,7 +4,7 @@
 //! migration has run, so a hint that no longer applies is skipped (see
 //! [`Renames::applicable`]), unlike a `--rename` flag, which must apply.
 
-use super::error::Position;
+use super::error::{Judge, Position};
 use super::{Error, SourceFile};
 use crate::model::Renames;
 use crate::sqltext::dialect;
@@ -50,6 +50,7 @@ fn scan(file: &SourceFile, out: &mut Renames) -> Result<(), Error> {
             let pos = position(file, t);
             let Some(old) = old else {
                 return Err(Error::rejected(
+                    Judge::Schemadiff,
                     pos,
                     "expected a name after schemadiff:renamed-from".into(),
                 ));
@@ -84,7 +85,7 @@ fn hint(
         }
         (true, 1) => st.pending_column = Some((old, pos)),
         (false, _) => st.pending_table = Some((old, pos)),
-        _ => return Err(Error::rejected(pos, "a schemadiff:renamed-from comment belongs above a CREATE TABLE or next to a column definition".into())),
+        _ => return Err(Error::rejected(Judge::Schemadiff, pos, "a schemadiff:renamed-from comment belongs above a CREATE TABLE or next to a column definition".into())),
     }
     Ok(())
 }
@@ -150,7 +151,7 @@ fn word(st: &mut State, w: &Word, out: &mut Renames) -> Result<(), Error> {
             );
         if let Some((old, pos)) = st.pending_column.take() {
             if constraint {
-                return Err(Error::rejected(pos, "a schemadiff:renamed-from comment must be next to a column definition, not a constraint".into()));
+                return Err(Error::rejected(Judge::Schemadiff, pos, "a schemadiff:renamed-from comment must be next to a column definition, not a constraint".into()));
             }
             out.add(st.table.as_deref().unwrap_or_default(), &old, &w.value);
         }
@@ -166,6 +167,7 @@ fn word(st: &mut State, w: &Word, out: &mut Renames) -> Result<(), Error> {
 
 fn misplaced(pos: Position) -> Error {
     Error::rejected(
+        Judge::Schemadiff,
         pos,
         "a schemadiff:renamed-from comment above a statement must precede a CREATE TABLE".into(),
     )

@@ -22,7 +22,7 @@ pub use self::postgres::{
 /// Re-exported for the CLI and source loading, which format server errors too.
 pub use crate::pg_error::db_message;
 pub use cache::{declare_postgres_cached, declare_sqlite_cached, introspect_sqlite_cached, Cache};
-pub use error::Error;
+pub use error::{Error, Judge};
 pub use hints::rename_hints;
 
 use crate::introspect;
@@ -172,7 +172,11 @@ fn statements(files: &[SourceFile]) -> Result<Vec<(&SourceFile, Statement)>, Err
     for file in files {
         let stmts = split_statements(&file.text).map_err(|e| {
             let pos = Position::new(file, e.line, e.column, e.offset);
-            Error::syntax(pos, format!("cannot read DDL: {}", e.message))
+            Error::syntax(
+                Judge::Sqlite,
+                pos,
+                format!("cannot read DDL: {}", e.message),
+            )
         })?;
         for stmt in stmts.into_iter().filter(|s| !creates_internal_table(s)) {
             if stmt.kind == StatementKind::Other {
@@ -248,11 +252,15 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
                     .split(" in ")
                     .next()
                     .unwrap_or(&sqlite_message);
-                return Error::syntax(pos, format!("cannot parse DDL: {msg} (SQLite: {sqlite})"));
+                return Error::syntax(
+                    Judge::Sqlite,
+                    pos,
+                    format!("cannot parse DDL: {msg} (SQLite: {sqlite})"),
+                );
             }
         }
     }
-    Error::rejected(Position::at(file, stmt), sqlite_message)
+    Error::rejected(Judge::Sqlite, Position::at(file, stmt), sqlite_message)
 }
 
 /// `CREATE TABLE sqlite_sequence(name,seq)` and friends, as the `sqlite3` shell's `.schema`

@@ -8,7 +8,7 @@
 //! order across files does not matter; the first statement that still fails is reported
 //! with its file, line and column.
 
-use super::error::Position;
+use super::error::{Judge, Position};
 use super::{Error, SourceFile};
 use crate::introspect::postgres::{self as pg, connect::connect_config};
 use crate::model::Schema;
@@ -173,7 +173,11 @@ fn statements(files: &[SourceFile]) -> Result<Vec<(&SourceFile, Statement)>, Err
     for file in files {
         let stmts = split_pg_statements(&file.text).map_err(|e| {
             let pos = Position::new(file, e.line, e.column, e.offset);
-            Error::syntax(pos, format!("cannot read DDL: {}", e.message))
+            Error::syntax(
+                Judge::Postgres,
+                pos,
+                format!("cannot read DDL: {}", e.message),
+            )
         })?;
         out.extend(stmts.into_iter().map(|s| (file, s)));
     }
