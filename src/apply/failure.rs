@@ -3,6 +3,7 @@
 //! transaction-control statements a revision may not hold, found before anything runs.
 
 use crate::revision::Revision;
+use crate::sqltext::comment::Printable;
 use crate::sqltext::Statement;
 use std::fmt;
 use std::path::PathBuf;
@@ -93,10 +94,10 @@ impl fmt::Display for Failure {
             f,
             "revision {} ({}) failed at line {}, statement `{}`: {}",
             self.id,
-            self.path.display(),
+            Printable(&self.path.display().to_string()),
             self.at.line,
-            self.at.text,
-            self.message
+            Printable(&self.at.text),
+            Printable(&self.message)
         )
     }
 }
@@ -109,7 +110,7 @@ pub fn list(statements: &[Ran]) -> String {
     let mut out: Vec<String> = statements
         .iter()
         .take(LISTED)
-        .map(|s| format!("line {} `{}`", s.line, s.text))
+        .map(|s| format!("line {} `{}`", s.line, Printable(&s.text)))
         .collect();
     if let Some(last) = statements.get(LISTED..).and_then(<[Ran]>::last) {
         out.push(format!(
@@ -184,6 +185,30 @@ mod tests {
             .iter()
             .filter_map(transaction_control)
             .collect()
+    }
+
+    #[test]
+    fn a_failure_report_escapes_what_it_quotes_from_the_file_and_the_server() {
+        let hostile = "CREATE TABLE \"a\x1b[2J\rFAKE\" (";
+        let ran = |line, text: &str| Ran {
+            line,
+            text: text.into(),
+        };
+        let f = Failure {
+            id: "abc".into(),
+            path: "m\x1b[31m.sql".into(),
+            at: ran(9, hostile),
+            message: "relation \"a\x1b[2J\"\nHINT: fake line".into(),
+            kept: Vec::new(),
+            rolled_back: vec![ran(5, hostile)],
+            outside: false,
+        };
+        let text = format!("{f}; {}", f.fate());
+        assert!(
+            !text.contains(['\x1b', '\r', '\n']),
+            "control characters reach the terminal: {text:?}"
+        );
+        assert!(text.contains("a\\x1b[2J\\rFAKE"), "{text}");
     }
 
     #[test]
