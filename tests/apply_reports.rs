@@ -59,25 +59,14 @@ fn line_of(dir: &Path, n: usize, needle: &str) -> usize {
 }
 
 fn sqlite_tables(db: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'schemadiff%' ORDER BY 1")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    common::sqlite_strings(
+        db,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'schemadiff%' ORDER BY 1",
+    )
 }
 
 fn sqlite_heads(db: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT version_num FROM schemadiff_version ORDER BY 1")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    common::sqlite_strings(db, common::HEADS_SQL)
 }
 
 fn pg_tables(db: &TestDb) -> Vec<String> {

@@ -79,24 +79,15 @@ struct SqliteDb(PathBuf);
 
 impl State for SqliteDb {
     fn heads(&self) -> Vec<String> {
-        let conn = rusqlite::Connection::open(&self.0).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT version_num FROM schemadiff_version ORDER BY 1")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        common::sqlite_strings(&self.0, common::HEADS_SQL)
     }
     fn tables(&self) -> BTreeSet<String> {
-        let conn = rusqlite::Connection::open(&self.0).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'schemadiff%'")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        common::sqlite_strings(
+            &self.0,
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'schemadiff%'",
+        )
+        .into_iter()
+        .collect()
     }
     fn ups(&self) -> i64 {
         let conn = rusqlite::Connection::open(&self.0).unwrap();

@@ -44,14 +44,7 @@ fn live(dir: &Path) -> schemadiff::model::Schema {
 }
 
 fn heads(dir: &Path) -> Vec<String> {
-    let conn = Connection::open(dir.join("app.db")).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT version_num FROM schemadiff_version ORDER BY 1")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    common::sqlite_strings(&dir.join("app.db"), common::HEADS_SQL)
 }
 
 fn revisions(dir: &Path) -> Vec<PathBuf> {

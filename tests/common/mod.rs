@@ -95,6 +95,21 @@ pub fn fk_violations(conn: &Connection) -> BTreeMap<(String, String), i64> {
 }
 
 /// Double-quotes an identifier for test queries.
+/// Returns the first column of every row of `sql` on the SQLite database at `db`, as text.
+#[allow(dead_code)]
+pub fn sqlite_strings(db: &Path, sql: &str) -> Vec<String> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// SQL of the applied heads (`schemadiff_version`), sorted.
+#[allow(dead_code)]
+pub const HEADS_SQL: &str = "SELECT version_num FROM schemadiff_version ORDER BY 1";
+
 pub fn q(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
