@@ -77,6 +77,25 @@ pub struct Kinds {
     pub view_indexes: bool,
 }
 
+impl Kinds {
+    /// Tables, indexes, views and triggers only.
+    pub const NONE: Kinds = Kinds {
+        namespaces: false,
+        extensions: false,
+        enums: false,
+        sequences: false,
+        view_indexes: false,
+    };
+    /// Every kind the model holds.
+    pub const ALL: Kinds = Kinds {
+        namespaces: true,
+        extensions: true,
+        enums: true,
+        sequences: true,
+        view_indexes: true,
+    };
+}
+
 /// Returns the changes that turn `from` into `to` under the engine's `rules`, reading table
 /// and column renames from `renames`. Recognized but unmanaged objects (partitioned tables)
 /// are not compared.

@@ -18,13 +18,7 @@ use std::borrow::Cow;
 pub const RULES: Rules = Rules {
     names: Names::Exact,
     column_order_matters: false,
-    kinds: Kinds {
-        namespaces: true,
-        extensions: true,
-        enums: true,
-        sequences: true,
-        view_indexes: true,
-    },
+    kinds: Kinds::ALL,
     prepare: Some(rename_tables),
 };
 

@@ -9,12 +9,6 @@ use super::{Kinds, Names, Rules};
 pub const RULES: Rules = Rules {
     names: Names::FoldAsciiCase,
     column_order_matters: true,
-    kinds: Kinds {
-        namespaces: false,
-        extensions: false,
-        enums: false,
-        sequences: false,
-        view_indexes: false,
-    },
+    kinds: Kinds::NONE,
     prepare: None,
 };

@@ -2,7 +2,7 @@
 //! the one encoding of table renames.
 
 use super::*;
-use crate::model::{EnumType, ForeignKey};
+use crate::model::{Extension, ForeignKey};
 
 /// A table `name` (in namespace `ns`, when given) of `TEXT` columns, with a self-referencing
 /// foreign key on `parent` when it has that column.
@@ -151,23 +151,21 @@ fn column_order_counts_on_sqlite_only() {
 }
 
 #[test]
-fn only_postgresql_compares_enum_types_and_namespaces() {
+fn only_postgresql_compares_namespaces_and_extensions() {
     let mut to = Schema::default();
     to.schemas.insert("app".into());
-    to.enums.insert(
-        "app.mood".into(),
-        EnumType {
-            schema: "app".into(),
-            name: "mood".into(),
-            labels: vec!["ok".into()],
-            comment: None,
+    to.extensions.insert(
+        "citext".into(),
+        Extension {
+            name: "citext".into(),
+            schema: "public".into(),
         },
     );
     let from = Schema::default();
     assert!(diff(&sqlite::RULES, &from, &to, &Renames::default()).is_empty());
     let got = diff(&postgres::RULES, &from, &to, &Renames::default()).changes;
     assert!(
-        matches!(got.as_slice(), [Change::CreateSchema(s), Change::CreateEnum(e)] if s == "app" && e.name == "mood"),
+        matches!(got.as_slice(), [Change::CreateSchema(s), Change::CreateExtension(e)] if s == "app" && e.name == "citext"),
         "{got:?}"
     );
 }
