@@ -41,9 +41,9 @@ fn schema(tables: &[Table]) -> Schema {
     s
 }
 
-/// The schema pair of one table on each engine (`public` on PostgreSQL).
-fn pair(rules: &Rules, from: (&str, &[&str]), to: (&str, &[&str])) -> (Schema, Schema) {
-    let ns = (rules.names == Names::Exact).then_some("public");
+/// The schema pair of one table, in namespace `ns` (empty: none, as on SQLite).
+fn pair(ns: &str, from: (&str, &[&str]), to: (&str, &[&str])) -> (Schema, Schema) {
+    let ns = (!ns.is_empty()).then_some(ns);
     (
         schema(&[table(ns, from.0, from.1)]),
         schema(&[table(ns, to.0, to.1)]),
@@ -69,12 +69,12 @@ const ENGINES: [(&Rules, &str); 2] = [(&sqlite::RULES, ""), (&postgres::RULES, "
 #[test]
 fn sqlite_folds_a_name_in_another_case_into_a_rename_and_postgresql_does_not() {
     let cols: &[&str] = &["id"];
-    let (from, to) = pair(&sqlite::RULES, ("Users", cols), ("users", cols));
+    let (from, to) = pair("", ("Users", cols), ("users", cols));
     let got = diff(&sqlite::RULES, &from, &to, &Renames::default()).changes;
     assert_eq!(got, [renamed("", "Users", "users")]);
     assert_eq!(got[0].summary(), "table Users is renamed to users");
 
-    let (from, to) = pair(&postgres::RULES, ("Users", cols), ("users", cols));
+    let (from, to) = pair("public", ("Users", cols), ("users", cols));
     let got = diff(&postgres::RULES, &from, &to, &Renames::default()).changes;
     assert!(
         matches!(got.as_slice(), [Change::CreateTable(n), Change::DropTable(o)] if n.name == "users" && o.name == "Users"),
@@ -84,22 +84,14 @@ fn sqlite_folds_a_name_in_another_case_into_a_rename_and_postgresql_does_not() {
 
 #[test]
 fn sqlite_folds_column_names_and_postgresql_does_not() {
-    let (from, to) = pair(
-        &sqlite::RULES,
-        ("t", &["id", "Name"]),
-        ("t", &["id", "name"]),
-    );
+    let (from, to) = pair("", ("t", &["id", "Name"]), ("t", &["id", "name"]));
     let got = diff(&sqlite::RULES, &from, &to, &Renames::default()).changes;
     let [Change::AlterTable(tc)] = got.as_slice() else {
         panic!("{got:?}")
     };
     assert_eq!(tc.renamed, [("Name".to_string(), "name".to_string())]);
 
-    let (from, to) = pair(
-        &postgres::RULES,
-        ("t", &["id", "Name"]),
-        ("t", &["id", "name"]),
-    );
+    let (from, to) = pair("public", ("t", &["id", "Name"]), ("t", &["id", "name"]));
     let got = diff(&postgres::RULES, &from, &to, &Renames::default()).changes;
     let [Change::AlterTable(tc)] = got.as_slice() else {
         panic!("{got:?}")
@@ -112,7 +104,7 @@ fn sqlite_folds_column_names_and_postgresql_does_not() {
 fn a_hinted_rename_is_one_rename_table_on_both_engines() {
     for (rules, ns) in ENGINES {
         let cols: &[&str] = &["id", "parent"];
-        let (from, to) = pair(rules, ("users", cols), ("accounts", cols));
+        let (from, to) = pair(ns, ("users", cols), ("accounts", cols));
         let got = diff(rules, &from, &to, &hint("users", "accounts")).changes;
         // The self-reference follows the table: nothing else changes.
         assert_eq!(got, [renamed(ns, "users", "accounts")], "rules {ns:?}");
@@ -123,7 +115,7 @@ fn a_hinted_rename_is_one_rename_table_on_both_engines() {
 fn a_renamed_table_that_changes_more_is_a_rename_then_an_alter_under_the_new_name() {
     for (rules, ns) in ENGINES {
         let (from, to) = pair(
-            rules,
+            ns,
             ("users", &["id", "parent"]),
             ("accounts", &["id", "parent", "email"]),
         );
@@ -142,11 +134,11 @@ fn a_renamed_table_that_changes_more_is_a_rename_then_an_alter_under_the_new_nam
 
 #[test]
 fn column_order_counts_on_sqlite_only() {
-    let (from, to) = pair(&sqlite::RULES, ("t", &["a", "b"]), ("t", &["b", "a"]));
+    let (from, to) = pair("", ("t", &["a", "b"]), ("t", &["b", "a"]));
     let got = diff(&sqlite::RULES, &from, &to, &Renames::default()).changes;
     assert!(matches!(got.as_slice(), [Change::AlterTable(_)]), "{got:?}");
 
-    let (from, to) = pair(&postgres::RULES, ("t", &["a", "b"]), ("t", &["b", "a"]));
+    let (from, to) = pair("public", ("t", &["a", "b"]), ("t", &["b", "a"]));
     assert!(diff(&postgres::RULES, &from, &to, &Renames::default()).is_empty());
 }
 
