@@ -106,11 +106,12 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
 
 /// One line per difference between two schemas of the project's engine.
 pub fn differences(p: &Project, from: &Schema, to: &Schema) -> Vec<String> {
-    let changes = if is_postgres(p) {
-        diff::diff_postgres(from, to, &Renames::default())
+    let rules = if is_postgres(p) {
+        &diff::POSTGRES
     } else {
-        diff::diff(from, to, &Renames::default())
+        &diff::SQLITE
     };
+    let changes = diff::diff(rules, from, to, &Renames::default());
     changes
         .changes
         .iter()

@@ -260,7 +260,7 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
     hints.merge(from.rename_hints()?.inverse());
     let mut renames = hints.applicable(&before, &after);
     renames.merge(Renames::parse(&args.safety.rename)?);
-    let changes = diff::diff(&before, &after, &renames);
+    let changes = diff::diff(&diff::SQLITE, &before, &after, &renames);
     let plan = plan::plan(&changes, &before, &after, caps);
     let text = match args.format {
         Format::Sql => render_script(&plan, &title(&args)),
@@ -338,7 +338,7 @@ fn diff_postgres(
     let mut hints = to.rename_hints()?;
     hints.merge(from.rename_hints()?.inverse());
     let renames = pg_renames(&args.safety.rename, hints, &before, &after)?;
-    let changes = diff::diff_postgres(&before, &after, &renames);
+    let changes = diff::diff(&diff::POSTGRES, &before, &after, &renames);
     let plan = plan::postgres::plan_postgres_with(&changes, &before, &after, options);
     let text = match args.format {
         Format::Sql => crate::render::postgres::render_script(&plan, &title(args)),

@@ -74,13 +74,13 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     renames.merge(flags);
     let caps = Caps::bundled();
     let up = plan::plan(
-        &diff::diff(&before, &after, &renames),
+        &diff::diff(&diff::SQLITE, &before, &after, &renames),
         &before,
         &after,
         caps,
     );
     let down = plan::plan(
-        &diff::diff(&after, &before, &renames.inverse()),
+        &diff::diff(&diff::SQLITE, &after, &before, &renames.inverse()),
         &after,
         &before,
         caps,
