@@ -122,3 +122,110 @@ pub fn table_of<'a>(renames: &[LikelyRename<'a>], table: &Table) -> Option<&'a T
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(name: &str, ty: &str) -> Column {
+        Column {
+            name: name.into(),
+            ty: ty.into(),
+            ..Column::default()
+        }
+    }
+
+    fn table(name: &str, cols: &[(&str, &str)]) -> Table {
+        Table {
+            name: name.into(),
+            columns: cols.iter().map(|(n, t)| col(n, t)).collect(),
+            ..Table::default()
+        }
+    }
+
+    /// Same type, names aside (both hooks), as a test rule.
+    fn rule(tables: Pairing) -> RenameRule {
+        RenameRule {
+            same_column: |a, b| a.ty == b.ty,
+            same_table: |a, b| {
+                a.columns.len() == b.columns.len()
+                    && a.columns.iter().zip(&b.columns).all(|(x, y)| x.ty == y.ty)
+            },
+            tables,
+        }
+    }
+
+    fn changes(list: Vec<Change>) -> Changeset {
+        Changeset { changes: list }
+    }
+
+    #[test]
+    fn a_table_pairs_with_its_only_twin_or_only_as_the_only_pair() {
+        let old = table("old", &[("a", "INT")]);
+        let other = table("other", &[("b", "TEXT")]);
+        let new = table("new", &[("a", "INT")]);
+        let two_drops = changes(vec![
+            Change::DropTable(old.clone()),
+            Change::DropTable(other.clone()),
+            Change::CreateTable(new.clone()),
+        ]);
+        // Two drops: no pair under OnlyPair; `old` has one twin under UniqueTwin.
+        assert!(likely_renames(&two_drops, &rule(Pairing::OnlyPair)).is_empty());
+        let found = likely_renames(&two_drops, &rule(Pairing::UniqueTwin));
+        assert_eq!(
+            found,
+            vec![LikelyRename::Table {
+                from: &old,
+                to: &new
+            }]
+        );
+        assert_eq!(table_of(&found, &old), Some(&new));
+        assert_eq!(table_of(&found, &other), None);
+        // Two twins: no one of them is the rename.
+        let two_twins = changes(vec![
+            Change::DropTable(old.clone()),
+            Change::CreateTable(new.clone()),
+            Change::CreateTable(table("new2", &[("x", "INT")])),
+        ]);
+        assert!(likely_renames(&two_twins, &rule(Pairing::UniqueTwin)).is_empty());
+        // One drop, one create of another shape: none.
+        let unlike = changes(vec![
+            Change::DropTable(old.clone()),
+            Change::CreateTable(other.clone()),
+        ]);
+        assert!(likely_renames(&unlike, &rule(Pairing::OnlyPair)).is_empty());
+    }
+
+    #[test]
+    fn a_column_pairs_only_when_one_is_dropped_and_one_added() {
+        let before = table("t", &[("id", "INT"), ("a", "TEXT")]);
+        let after = table("t", &[("id", "INT"), ("b", "TEXT")]);
+        let tc = |after: Table| TableChange {
+            sources: after
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), (c.name == "id").then(|| "id".to_string())))
+                .collect(),
+            before: before.clone(),
+            after,
+            dropped: vec!["a".into()],
+            renamed: Vec::new(),
+        };
+        let one = changes(vec![Change::AlterTable(Box::new(tc(after.clone())))]);
+        let found = likely_renames(&one, &rule(Pairing::OnlyPair));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            column_of(&found, &after, "a").map(|c| c.name.as_str()),
+            Some("b")
+        );
+        assert_eq!(column_of(&found, &after, "id"), None);
+        // Two added columns: either could be the rename, so neither is.
+        let two = table("t", &[("id", "INT"), ("b", "TEXT"), ("c", "TEXT")]);
+        let two = changes(vec![Change::AlterTable(Box::new(tc(two)))]);
+        assert!(likely_renames(&two, &rule(Pairing::OnlyPair)).is_empty());
+        // Another type: not the same shape.
+        let other = table("t", &[("id", "INT"), ("b", "INT")]);
+        let other = changes(vec![Change::AlterTable(Box::new(tc(other)))]);
+        assert!(likely_renames(&other, &rule(Pairing::UniqueTwin)).is_empty());
+    }
+}
