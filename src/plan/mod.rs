@@ -141,10 +141,22 @@ pub enum Unsupported {
     TableRename,
 }
 
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unsupported::LockOptions => {
+                "lock-aware options (concurrent index builds, NOT VALID, timeouts)"
+            }
+            Unsupported::TableRename => "table renames",
+        })
+    }
+}
+
 /// Why a plan cannot be made as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    #[error("{engine} cannot carry out {what:?}")]
+    /// The CLI words each case with its flags (`cli::Error`).
+    #[error("{engine} cannot carry out {what}")]
     Unsupported {
         engine: &'static str,
         what: Unsupported,
