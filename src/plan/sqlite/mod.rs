@@ -1,6 +1,6 @@
 //! Orders a SQLite [`Changeset`] into executable [`Op`]s. Pure: no I/O.
 //!
-//! Decides native `ALTER TABLE` versus a table rebuild ([`native`]), which views and
+//! Decides native `ALTER TABLE` versus a table rebuild (`native.rs`), which views and
 //! triggers must be dropped and re-created around the change, which tables the foreign-key
 //! check covers, and the order of everything ([`Phase`], [`order`]). Every step runs inside
 //! the one transaction; `PRAGMA foreign_keys = OFF` around it is the plan's [`Settings`].
