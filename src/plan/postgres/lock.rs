@@ -1,4 +1,4 @@
-//! Lock-aware PostgreSQL plans, off by default ([`LockOptions`](crate::plan::LockOptions)): indexes on tables the
+//! Lock-aware PostgreSQL plans, off by default ([`LockOptions`]): indexes on tables the
 //! transaction leaves alone are built and dropped `CONCURRENTLY` before it; CHECK and
 //! foreign keys on existing tables are added `NOT VALID` in it and validated after it
 //! commits; `SET NOT NULL` on an existing column goes through a validated CHECK; session

@@ -1,11 +1,12 @@
 //! Orders a PostgreSQL [`Changeset`] into [`Op`]s. Pure: no I/O.
 //!
 //! PostgreSQL alters almost everything in place, so there are no rebuilds; the work is the
-//! order ([`Phase`]), and which phases run outside the transaction ([`Section`]): namespaces, extensions, types and sequences first; views that read
+//! order ([`Phase`]): namespaces, extensions, types and sequences first; views that read
 //! changed columns dropped before and re-created after; foreign keys dropped before the
 //! constraints they rely on and added after every table exists (which also handles cycles);
 //! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
-//! before the transaction, as the server requires for a value used in the same script.
+//! before the transaction, as the server requires for a value used in the same script: each
+//! phase says its [`Section`]. What the server's version allows is its [`Caps`].
 
 mod caps;
 mod casts;
