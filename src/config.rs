@@ -30,7 +30,7 @@ pub struct Config {
     pub safety: Safety,
     /// `[postgres]`: lock-aware plans (concurrent indexes, NOT VALID, timeouts).
     #[serde(default)]
-    pub postgres: crate::plan::postgres::PgOptions,
+    pub postgres: crate::plan::LockOptions,
 }
 
 /// The `[safety]` table.

@@ -2,7 +2,7 @@
 //! reviewable upgrade and downgrade scripts.
 //!
 //! The pipeline reads off the modules: [`declare`] and [`introspect`] produce a
-//! [`model::Schema`]; [`diff::diff`] compares two; [`plan::plan`] orders the changes into
+//! [`model::Schema`]; [`diff::diff`] compares two; [`plan::sqlite::plan`] and [`plan::postgres::plan_postgres`] order the changes into
 //! steps; [`render`] writes SQL. `diff`, `plan` and `render` do no I/O.
 
 pub mod apply;
@@ -22,13 +22,5 @@ pub use revision::snapshot;
 pub mod sqltext;
 pub mod textfile;
 
-use model::{Renames, Schema};
-use plan::{Caps, Plan};
-
-/// Returns the SQLite plan that turns `from` into `to`: diff, then plan.
-pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) -> Plan {
-    let changes = diff::diff(&diff::SQLITE, from, to, renames);
-    plan::plan(&changes, from, to, caps)
-}
 pub mod cli;
 pub mod source;

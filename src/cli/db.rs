@@ -11,7 +11,7 @@ use crate::declare::ScratchDb;
 use crate::diff::{self, Change};
 use crate::introspect;
 use crate::model::{Renames, Schema};
-use crate::plan::describe_change;
+use crate::plan::sqlite::describe_change;
 use std::path::Path;
 use std::time::Duration;
 

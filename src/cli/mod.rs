@@ -11,7 +11,7 @@ pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
 
 use crate::diff;
 use crate::model::Renames;
-use crate::plan::{self, Caps};
+use crate::plan;
 use crate::render::sqlite::{render_script, render_steps, schema_ddl};
 use crate::source::{self, Dialect, Source};
 use crate::sqltext::comment::Printable;
@@ -241,16 +241,7 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
         let options = pg_options(config, &args.safety)?;
         return diff_postgres(&args, &from, &to, &allowed, &options);
     }
-    sqlite_has_no_lock_options(&args.safety)?;
-    let caps = match &args.sqlite_version {
-        Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone()))?,
-        None => Caps::bundled(),
-    };
-    if renames.renames_tables() && !caps.can_rename_table() {
-        return Err(Error::TableRenameUnsupported(
-            args.sqlite_version.clone().unwrap_or_default(),
-        ));
-    }
+    let caps = sqlite_caps(&args.safety, args.sqlite_version.as_deref(), &renames)?;
     let before = from.load(dialect)?;
     let after = to.load(dialect)?;
     renames.check(&before, &after)?;
@@ -261,7 +252,7 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
     let mut renames = hints.applicable(&before, &after);
     renames.merge(Renames::parse(&args.safety.rename)?);
     let changes = diff::diff(&diff::SQLITE, &before, &after, &renames);
-    let plan = plan::plan(&changes, &before, &after, caps);
+    let plan = plan::sqlite::plan(&changes, &before, &after, caps);
     let text = match args.format {
         Format::Sql => render_script(&plan, &title(&args)),
         Format::Json => json(&DiffJson {
@@ -269,16 +260,11 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
             to: source::redact(&args.to),
             changes: changes.changes.len(),
             rebuilds: plan.rebuilt_tables(),
-            foreign_keys_off: plan.foreign_keys_off,
+            foreign_keys_off: plan.settings.foreign_keys_off,
             steps: render_steps(&plan),
         }),
     };
-    finish_diff(
-        &text,
-        &args,
-        &plan::blocking(&plan, &allowed),
-        plan.is_empty(),
-    )
+    finish_diff(&text, &args, &plan.blocking(&allowed), plan.is_empty())
 }
 
 /// Prints a `diff`'s script and picks its exit: 1 for a blocking hazard under `--strict`
@@ -308,7 +294,7 @@ fn diff_postgres(
     from: &Source,
     to: &Source,
     allowed: &[plan::HazardKind],
-    options: &plan::postgres::PgOptions,
+    options: &plan::LockOptions,
 ) -> Result<Outcome, Error> {
     let dev = args
         .dev_url
@@ -447,7 +433,7 @@ fn allowed_kinds(
 fn pg_options(
     config: Option<&crate::config::Config>,
     a: &args::SafetyArgs,
-) -> Result<plan::postgres::PgOptions, Error> {
+) -> Result<plan::LockOptions, Error> {
     let mut o = config.map(|c| c.postgres.clone()).unwrap_or_default();
     o.concurrent_indexes |= a.concurrently;
     o.not_valid |= a.not_valid;
@@ -474,12 +460,31 @@ fn pg_options(
     Ok(o)
 }
 
-/// The lock-aware flags are PostgreSQL's; SQLite locks the whole database for a write.
-fn sqlite_has_no_lock_options(a: &args::SafetyArgs) -> Result<(), Error> {
-    if a.concurrently || a.not_valid || a.lock_timeout.is_some() || a.statement_timeout.is_some() {
-        return Err(Error::PostgresOnlyFlags);
-    }
-    Ok(())
+/// The capabilities a SQLite plan is made for (`--sqlite-version`, else the bundled
+/// library's), once the plan stage accepts the flags and `renames` for them: the lock-aware
+/// flags are PostgreSQL's (SQLite locks the whole database for a write).
+fn sqlite_caps(
+    a: &args::SafetyArgs,
+    version: Option<&str>,
+    renames: &Renames,
+) -> Result<plan::sqlite::Caps, Error> {
+    let lock = plan::LockOptions {
+        concurrent_indexes: a.concurrently,
+        not_valid: a.not_valid,
+        lock_timeout: a.lock_timeout.clone(),
+        statement_timeout: a.statement_timeout.clone(),
+    };
+    plan::sqlite::Caps::settle(version, &lock, renames).map_err(|e| match e {
+        plan::Error::Unsupported {
+            what: plan::Unsupported::LockOptions,
+            ..
+        } => Error::PostgresOnlyFlags,
+        plan::Error::Unsupported {
+            what: plan::Unsupported::TableRename,
+            ..
+        } => Error::TableRenameUnsupported(version.unwrap_or_default().to_string()),
+        plan::Error::Version(v) => Error::Version(v),
+    })
 }
 
 /// Lists blocking hazards on stderr with what to do about each.

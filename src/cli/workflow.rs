@@ -7,7 +7,7 @@ use crate::config::{self, Project};
 use crate::declare::{read_sources, rename_hints};
 use crate::diff;
 use crate::model::{Renames, Schema};
-use crate::plan::{self, Caps, Plan};
+use crate::plan::{self, sqlite::Plan};
 use crate::render::sqlite::{needs_foreign_keys_off, render_body, wrap, FK_OFF_DIRECTIVE};
 use crate::revision::{self, Graph, Target};
 use crate::source::Source;
@@ -53,7 +53,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
     if is_postgres(&p) {
         return super::workflow_pg::generate(&p, a);
     }
-    super::sqlite_has_no_lock_options(&a.safety)?;
+    let caps = super::sqlite_caps(&a.safety, None, &Renames::default())?;
     let g = graph(&p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let before = if a.from_db {
@@ -72,14 +72,13 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         .map_err(|e| Error::Source(crate::source::Error::Declare(Box::new(e))))?
         .applicable(&before, &after);
     renames.merge(flags);
-    let caps = Caps::bundled();
-    let up = plan::plan(
+    let up = plan::sqlite::plan(
         &diff::diff(&diff::SQLITE, &before, &after, &renames),
         &before,
         &after,
         caps,
     );
-    let down = plan::plan(
+    let down = plan::sqlite::plan(
         &diff::diff(&diff::SQLITE, &after, &before, &renames.inverse()),
         &after,
         &before,
@@ -89,13 +88,13 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         eprintln!("No changes detected");
         return Ok(Outcome::Clean);
     }
-    if p.config.postgres != crate::plan::postgres::PgOptions::default() {
+    if p.config.postgres.any() {
         eprintln!(
             "schemadiff: note: [postgres] in {} does not apply: the project's dialect is sqlite",
             p.path.display()
         );
     }
-    let hazards: Vec<&plan::Hazard> = up.hazards.iter().map(|(_, h)| h).collect();
+    let hazards: Vec<&plan::Hazard> = up.hazards().collect();
     if strict_blocks(&p, &a, &hazards)? {
         return Ok(Outcome::Changes);
     }
@@ -162,7 +161,7 @@ pub(super) fn declared_dir(dir: &Path) -> Result<Schema, Error> {
 /// A revision section: the foreign-keys-off directive when needed, then the steps.
 fn section(plan: &Plan) -> String {
     let mut out = String::new();
-    if plan.foreign_keys_off {
+    if plan.settings.foreign_keys_off {
         out.push_str(FK_OFF_DIRECTIVE);
         out.push('\n');
     }

@@ -9,7 +9,8 @@ use crate::config::Project;
 use crate::declare::{declare_postgres_cached, read_sources, Cache};
 use crate::diff;
 use crate::model::{Renames, Schema};
-use crate::plan::postgres::{plan_postgres_with, PgOptions, PgPlan};
+use crate::plan::postgres::{plan_postgres_with, Plan};
+use crate::plan::LockOptions;
 use crate::render::postgres::render_section;
 use crate::revision::Graph;
 use crate::source::{self, Source};
@@ -52,13 +53,8 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
         .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
 }
 
-fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PgOptions) -> PgPlan {
-    plan_postgres_with(
-        &diff::diff(&diff::POSTGRES, from, to, renames),
-        from,
-        to,
-        options,
-    )
+fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &LockOptions) -> Plan {
+    plan_postgres_with(&diff::diff(&diff::POSTGRES, from, to, renames), from, to, options)
 }
 
 /// `generate` on PostgreSQL: snapshots/ → schemas/, both normalized on the dev server.
