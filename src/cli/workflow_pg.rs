@@ -54,7 +54,12 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
 }
 
 fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &LockOptions) -> Plan {
-    plan_postgres_with(&diff::diff(&diff::POSTGRES, from, to, renames), from, to, options)
+    plan_postgres_with(
+        &diff::diff(&diff::POSTGRES, from, to, renames),
+        from,
+        to,
+        options,
+    )
 }
 
 /// `generate` on PostgreSQL: snapshots/ → schemas/, both normalized on the dev server.

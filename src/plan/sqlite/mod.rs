@@ -202,7 +202,12 @@ pub fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: Caps) -> Plan
 
 /// Returns the plan that turns `from` into `to` under `renames`: diff, then plan.
 pub fn plan_schemas(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) -> Plan {
-    plan(&crate::diff::diff(&crate::diff::sqlite::RULES, from, to, renames), from, to, caps)
+    plan(
+        &crate::diff::diff(&crate::diff::sqlite::RULES, from, to, renames),
+        from,
+        to,
+        caps,
+    )
 }
 
 /// Tables a hint renames (or whose name changes case), `old -> new`.
