@@ -52,6 +52,17 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
         .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
 }
 
+/// `live` with its expressions at the fixed point of the server's print when it differs
+/// from `other` (a database built by hand from schemas/ holds the first print); see
+/// [`crate::declare::normalize_live`].
+pub fn normalized_live(server: &postgres::Config, live: Schema, other: &Schema) -> Schema {
+    if live == *other {
+        return live;
+    }
+    let printed = crate::render::snapshot::postgres::files(&live);
+    crate::declare::normalize_live(live, &printed, server, Cache::from_env().as_ref())
+}
+
 fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PgOptions) -> PgPlan {
     plan_postgres_with(&diff::diff_postgres(from, to, renames), from, to, options)
 }
@@ -76,6 +87,10 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         (before, after)
     });
     let (before, after) = (before?, after?);
+    let before = match a.from_db {
+        true => normalized_live(&dev_config(p)?, before, &after),
+        false => before,
+    };
     // A fresh database has `public`; an empty snapshot does not say so.
     let mut before = before;
     if before.schemas.is_empty() {
@@ -234,6 +249,7 @@ fn replay_into_scratch(
             message: db_message(&e),
         })?
         .schema;
+    let schema = crate::declare::settle(&mut client, schema, &[])?;
     drop(client);
     drop(db);
     Ok(schema)
