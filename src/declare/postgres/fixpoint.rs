@@ -135,6 +135,8 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
     let mut issued: BTreeMap<Obj, String> = BTreeMap::new();
     // The probes' prints, which the database does not hold (generated columns, views).
     let mut overlay: BTreeMap<Obj, String> = BTreeMap::new();
+    let trace = std::env::var_os("SCHEMADIFF_FIXPOINT_TRACE").is_some();
+    let t0 = std::time::Instant::now();
     for _ in 0..=MAX_PASSES {
         let now = texts(&current);
         let todo: Vec<(&Obj, &String)> = now
@@ -145,16 +147,19 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
             return Ok(current);
         }
         let mut in_place = Vec::new();
+        let mut probes = Vec::new();
         for (obj, text) in &todo {
             issued.insert((*obj).clone(), (*text).clone());
             match obj {
                 Obj::Generated(..) | Obj::View(_) => {
-                    if let Some(print) = probe(client, &current, obj, text) {
-                        overlay.insert((*obj).clone(), print);
-                    }
+                    probes.extend(probe_of(&current, obj, text, probes.len()))
                 }
                 _ => in_place.extend(reissue(&current, obj, text)),
             }
+        }
+        overlay.extend(run_probes(client, &probes));
+        if trace {
+            eprintln!("fixpoint: {} todo, {} in place, probes done at {:?}", todo.len(), in_place.len(), t0.elapsed());
         }
         let mut next = if in_place.is_empty() {
             current.clone()
@@ -163,6 +168,9 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
             pg::introspect(client, only).map_err(scratch)?.schema
         };
         apply(&mut next, &overlay);
+        if trace {
+            eprintln!("fixpoint: pass read at {:?}", t0.elapsed());
+        }
         current = next;
     }
     let now = texts(&current);
@@ -218,15 +226,28 @@ fn run_each(client: &mut Client, statements: &[String]) {
     }
 }
 
-/// Name of the probe column and view: one object at a time, rolled back.
+/// How probe objects are named (with a number): one column or view per probed text.
 const PROBE: &str = "schemadiff_fixpoint_probe";
 
-/// The server's print of `text` loaded as a new object like `obj` (a column of the same
-/// table and type, a view of the same kind in the same schema), in a transaction that is
-/// rolled back; `None` when the server refuses it.
-fn probe(client: &mut Client, schema: &Schema, obj: &Obj, text: &str) -> Option<String> {
-    let mut tx = client.transaction().ok()?;
-    let print = match obj {
+/// A text loaded as a new object like the one it belongs to (a column of the same table and
+/// type, a view of the same kind in the same schema), to read the server's print of it.
+struct Probe {
+    obj: Obj,
+    create: String,
+    read: Read,
+}
+
+enum Read {
+    /// The generation expression of column `column` of the table `table` (quoted).
+    Column { table: String, column: String },
+    /// The body of view `view` (quoted), printed after `prefix` as the introspection does.
+    View { view: String, prefix: String },
+}
+
+/// The probe of `text` for `obj` (a generated column or a view), numbered `n`.
+fn probe_of(schema: &Schema, obj: &Obj, text: &str, n: usize) -> Option<Probe> {
+    let name = format!("{PROBE}_{n}");
+    let (create, read) = match obj {
         Obj::Generated(t, column) => {
             let (ns, rel) = relation(schema, t)?;
             let col = schema
@@ -241,24 +262,11 @@ fn probe(client: &mut Client, schema: &Schema, obj: &Obj, text: &str) -> Option<
                 .as_deref()
                 .map(|c| format!(" COLLATE {}", quote_pg_ident(c)))
                 .unwrap_or_default();
-            tx.batch_execute(&format!(
-                "ALTER TABLE {table} ADD COLUMN {PROBE} {}{collate} GENERATED ALWAYS AS ({text}) STORED",
+            let create = format!(
+                "ALTER TABLE {table} ADD COLUMN {name} {}{collate} GENERATED ALWAYS AS ({text}) STORED",
                 col.ty
-            ))
-            .ok()?;
-            let row = tx
-                .query_one(
-                    &format!(
-                        "SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
-                         FROM pg_catalog.pg_attrdef ad
-                         JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-                         WHERE a.attrelid = {}::regclass AND a.attname = '{PROBE}'",
-                        quote_literal(&table)
-                    ),
-                    &[],
-                )
-                .ok()?;
-            row.get::<_, Option<String>>(0)?
+            );
+            (create, Read::Column { table, column: name })
         }
         Obj::View(key) => {
             let view = schema.views.get(key)?;
@@ -270,15 +278,45 @@ fn probe(client: &mut Client, schema: &Schema, obj: &Obj, text: &str) -> Option<
             };
             let prefix = format!("CREATE {head} {} AS\n", quote_pg_qualified(&ns, &view.name));
             let body = text.strip_prefix(&prefix)?;
-            let name = quote_pg_qualified(&ns, PROBE);
+            let probe = quote_pg_qualified(&ns, &name);
             let no_data = if view.materialized { " WITH NO DATA" } else { "" };
-            tx.batch_execute(&format!("CREATE {head} {name} AS\n{body}{no_data}"))
+            let create = format!("CREATE {head} {probe} AS\n{body}{no_data}");
+            (create, Read::View { view: probe, prefix })
+        }
+        _ => return None,
+    };
+    Some(Probe {
+        obj: obj.clone(),
+        create,
+        read,
+    })
+}
+
+/// The server's print of one probe, created in `tx`.
+fn read_probe(tx: &mut postgres::Transaction<'_>, probe: &Probe) -> Option<String> {
+    match &probe.read {
+        Read::Column { table, column } => {
+            let row = tx
+                .query_one(
+                    &format!(
+                        "SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                         FROM pg_catalog.pg_attrdef ad
+                         JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                         WHERE a.attrelid = {}::regclass AND a.attname = {}",
+                        quote_literal(table),
+                        quote_literal(column)
+                    ),
+                    &[],
+                )
                 .ok()?;
+            row.get::<_, Option<String>>(0)
+        }
+        Read::View { view, prefix } => {
             let row = tx
                 .query_one(
                     &format!(
                         "SELECT pg_catalog.pg_get_viewdef({}::regclass)",
-                        quote_literal(&name)
+                        quote_literal(view)
                     ),
                     &[],
                 )
@@ -286,12 +324,42 @@ fn probe(client: &mut Client, schema: &Schema, obj: &Obj, text: &str) -> Option<
             let def: String = row.get(0);
             // As the introspection reads a view (`rows.rs`).
             let def = def.trim().trim_end_matches(';').trim_end();
-            format!("{prefix}{def}")
+            Some(format!("{prefix}{def}"))
         }
-        _ => return None,
-    };
-    let _ = tx.rollback();
-    Some(print)
+    }
+}
+
+/// The prints of `probes`: all created in one transaction that is rolled back, or, when
+/// the server refuses one of them, each in a transaction of its own (a refused probe gives
+/// no print).
+fn run_probes(client: &mut Client, probes: &[Probe]) -> Vec<(Obj, String)> {
+    let in_one = (|| -> Option<Vec<(Obj, String)>> {
+        let mut tx = client.transaction().ok()?;
+        let batch: String = probes.iter().map(|p| format!("{};\n", p.create)).collect();
+        tx.batch_execute(&batch).ok()?;
+        let mut out = Vec::new();
+        for p in probes {
+            out.push((p.obj.clone(), read_probe(&mut tx, p)?));
+        }
+        let _ = tx.rollback();
+        Some(out)
+    })();
+    if let Some(out) = in_one {
+        return out;
+    }
+    let mut out = Vec::new();
+    for p in probes {
+        let Ok(mut tx) = client.transaction() else {
+            continue;
+        };
+        if tx.batch_execute(&p.create).is_ok() {
+            if let Some(print) = read_probe(&mut tx, p) {
+                out.push((p.obj.clone(), print));
+            }
+        }
+        let _ = tx.rollback();
+    }
+    out
 }
 
 /// Puts the probes' prints into `schema`.
