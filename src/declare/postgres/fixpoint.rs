@@ -135,8 +135,8 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
     let mut issued: BTreeMap<Obj, String> = BTreeMap::new();
     // The probes' prints, which the database does not hold (generated columns, views).
     let mut overlay: BTreeMap<Obj, String> = BTreeMap::new();
-    let trace = std::env::var_os("SCHEMADIFF_FIXPOINT_TRACE").is_some();
-    let t0 = std::time::Instant::now();
+    // Classes whose representative printed differently: their objects are issued each.
+    let mut unstable: BTreeSet<Class> = BTreeSet::new();
     for _ in 0..=MAX_PASSES {
         let now = texts(&current);
         let todo: Vec<(&Obj, &String)> = now
@@ -148,29 +148,48 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
         }
         let mut in_place = Vec::new();
         let mut probes = Vec::new();
+        // Objects of one class print alike: one is issued, the others wait for its print.
+        let mut classes: BTreeMap<Class, Vec<(Obj, String)>> = BTreeMap::new();
         for (obj, text) in &todo {
-            issued.insert((*obj).clone(), (*text).clone());
-            match obj {
+            let (obj, text) = ((*obj).clone(), (*text).clone());
+            match &obj {
                 Obj::Generated(..) | Obj::View(_) => {
-                    probes.extend(probe_of(&current, obj, text, probes.len()))
+                    probes.extend(probe_of(&current, &obj, &text, probes.len()));
+                    issued.insert(obj, text);
                 }
-                _ => in_place.extend(reissue(&current, obj, text)),
+                _ => match class_of(&current, &obj, &text).filter(|c| !unstable.contains(c)) {
+                    Some(class) => {
+                        let members = classes.entry(class).or_default();
+                        if members.is_empty() {
+                            in_place.extend(reissue(&current, &obj, &text));
+                        }
+                        members.push((obj, text));
+                    }
+                    None => {
+                        in_place.extend(reissue(&current, &obj, &text));
+                        issued.insert(obj, text);
+                    }
+                },
             }
         }
         overlay.extend(run_probes(client, &probes));
-        if trace {
-            eprintln!("fixpoint: {} todo, {} in place, probes done at {:?}", todo.len(), in_place.len(), t0.elapsed());
-        }
         let mut next = if in_place.is_empty() {
             current.clone()
         } else {
             run_each(client, &in_place);
             pg::introspect(client, only).map_err(scratch)?.schema
         };
-        apply(&mut next, &overlay);
-        if trace {
-            eprintln!("fixpoint: pass read at {:?}", t0.elapsed());
+        let read = texts(&next);
+        for (class, members) in classes {
+            let (rep, text) = &members[0];
+            if read.get(rep) == Some(text) {
+                issued.extend(members);
+            } else {
+                issued.insert(rep.clone(), text.clone());
+                unstable.insert(class);
+            }
         }
+        apply(&mut next, &overlay);
         current = next;
     }
     let now = texts(&current);
@@ -183,6 +202,55 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
         passes: MAX_PASSES,
         objects,
     })
+}
+
+/// What the print of a constraint's, default's or index's text depends on besides the
+/// text: objects of one class print alike.
+type Class = (u8, String);
+
+/// The class of an object's text. A default's print depends on its text and the column's
+/// type and collation; a constraint's on its text and the types and collations of the
+/// table's columns it may name (every column whose name is in the text); an index's on
+/// its predicate and key expressions likewise (its definition also holds its names, which
+/// the print does not depend on). `None` when the object is not found.
+fn class_of(schema: &Schema, obj: &Obj, text: &str) -> Option<Class> {
+    let field = |s: &str| format!("{}:{s}", s.len());
+    let column = |c: &crate::model::Column| {
+        format!(
+            "{}{}{}",
+            field(&c.name),
+            field(&c.ty),
+            field(c.collation.as_deref().unwrap_or(""))
+        )
+    };
+    let named = |table: &Table, texts: &[&str]| -> String {
+        table
+            .columns
+            .iter()
+            .filter(|c| texts.iter().any(|t| t.contains(c.name.as_str())))
+            .map(column)
+            .collect()
+    };
+    match obj {
+        Obj::Default(t, name) => {
+            let c = schema.tables.get(t)?.columns.iter().find(|c| c.name == *name)?;
+            Some((0, format!("{}{}", field(text), column(c))))
+        }
+        Obj::Check(t, _) => {
+            let table = schema.tables.get(t)?;
+            Some((1, format!("{}{}", field(text), named(table, &[text]))))
+        }
+        Obj::Index(t, name) => {
+            // Indexes of materialized views are issued each.
+            let table = schema.tables.get(t)?;
+            let index = table.indexes.get(name)?;
+            let mut parts: Vec<&str> = index.columns.iter().map(|p| p.expr.as_str()).collect();
+            parts.extend(index.predicate.as_deref());
+            let key: String = parts.iter().map(|p| field(p)).collect();
+            Some((2, format!("{key}{}", named(table, &parts))))
+        }
+        _ => None,
+    }
 }
 
 /// The statements that issue `text` again in place, for a constraint, default or index.
