@@ -77,7 +77,10 @@ fn schema_sql(forms: &[Form]) -> String {
         if f.kind == "check" {
             cols.push(format!("CONSTRAINT {t}_check CHECK ({e})"));
         }
-        out.push_str(&format!("CREATE TABLE {t} (\n    {}\n);\n", cols.join(",\n    ")));
+        out.push_str(&format!(
+            "CREATE TABLE {t} (\n    {}\n);\n",
+            cols.join(",\n    ")
+        ));
         let extra = match f.kind.as_str() {
             "index" => format!("CREATE INDEX {t}_x ON {t} (({e}));\n"),
             "where" => format!("CREATE INDEX {t}_x ON {t} (id) WHERE {e};\n"),
@@ -107,7 +110,10 @@ fn named_forms(forms: &[Form], text: &str) -> String {
             .collect();
         let before = at.checked_sub(1).and_then(|i| bytes.get(i));
         let after = bytes.get(at + 1 + digits.len());
-        if digits.len() == 3 && !before.is_some_and(word) && !after.is_some_and(|b| b.is_ascii_alphanumeric()) {
+        if digits.len() == 3
+            && !before.is_some_and(word)
+            && !after.is_some_and(|b| b.is_ascii_alphanumeric())
+        {
             hit.insert(digits.parse::<usize>().unwrap());
         }
     }
@@ -128,7 +134,10 @@ impl Project {
     fn run(&self, args: &[&str]) -> Run {
         let start = std::time::Instant::now();
         let r = common::run_env(&self.dir, args, &[("SCHEMADIFF_CACHE_DIR", &self.cache)]);
-        eprintln!("schemadiff {args:?}: {:.1} s", start.elapsed().as_secs_f64());
+        eprintln!(
+            "schemadiff {args:?}: {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
         r
     }
 
@@ -211,7 +220,10 @@ fn every_expression_form_converges_through_the_workflow() {
         ],
     );
     let built_url = built.url();
-    p.clean(&forms, &["diff", "--from", &built_url, "--to", "./schemas", exit]);
+    p.clean(
+        &forms,
+        &["diff", "--from", &built_url, "--to", "./schemas", exit],
+    );
 
     // Built by hand from schemas/, then adopted: it holds the server's first print.
     let (ok, err) = psql(&by_hand.url(), &schema);
@@ -221,6 +233,12 @@ fn every_expression_form_converges_through_the_workflow() {
     let check = p.clean(&forms, &["check"]);
     assert!(check.stdout.contains("clean"), "{}", check.stdout);
     let hand_url = by_hand.url();
-    p.clean(&forms, &["diff", "--from", &hand_url, "--to", "./schemas", exit]);
-    p.clean(&forms, &["diff", "--from", &hand_url, "--to", &built_url, exit]);
+    p.clean(
+        &forms,
+        &["diff", "--from", &hand_url, "--to", "./schemas", exit],
+    );
+    p.clean(
+        &forms,
+        &["diff", "--from", &hand_url, "--to", &built_url, exit],
+    );
 }

@@ -334,7 +334,10 @@ fn diff_postgres(
     let mut before = load(from)?;
     let mut after = load(to)?;
     // A live side is compared at the fixed point of the server's print, as declared DDL is.
-    if let Some(server) = dev.as_deref().and_then(|u| crate::introspect::postgres::connect::config(u).ok()) {
+    if let Some(server) = dev
+        .as_deref()
+        .and_then(|u| crate::introspect::postgres::connect::config(u).ok())
+    {
         if from.postgres_url().is_some() {
             before = workflow_pg::normalized_live(&server, before, &after);
         }

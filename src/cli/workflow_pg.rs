@@ -52,15 +52,12 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
         .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
 }
 
-/// `live` with its expressions at the fixed point of the server's print when it differs
-/// from `other` (a database built by hand from schemas/ holds the first print); see
+/// `live` with its expressions at the fixed point of the server's print where they differ
+/// from `other`'s (a database built by hand from schemas/ holds the first print); see
 /// [`crate::declare::normalize_live`].
 pub fn normalized_live(server: &postgres::Config, live: Schema, other: &Schema) -> Schema {
-    if live == *other {
-        return live;
-    }
-    let printed = crate::render::snapshot::postgres::files(&live);
-    crate::declare::normalize_live(live, &printed, server, Cache::from_env().as_ref())
+    let print = crate::render::snapshot::postgres::files;
+    crate::declare::normalize_live(live, other, print, server, Cache::from_env().as_ref())
 }
 
 fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PgOptions) -> PgPlan {

@@ -74,13 +74,19 @@ fn texts(schema: &Schema) -> BTreeMap<Obj, String> {
     for (key, table) in &schema.tables {
         for check in &table.checks {
             if let Some(name) = &check.name {
-                let text = check.definition.clone().unwrap_or_else(|| check.expr.clone());
+                let text = check
+                    .definition
+                    .clone()
+                    .unwrap_or_else(|| check.expr.clone());
                 out.insert(Obj::Check(key.clone(), name.clone()), text);
             }
         }
         for column in &table.columns {
             if let Some(g) = &column.generated {
-                out.insert(Obj::Generated(key.clone(), column.name.clone()), g.expr.clone());
+                out.insert(
+                    Obj::Generated(key.clone(), column.name.clone()),
+                    g.expr.clone(),
+                );
             } else if let Some(d) = &column.default {
                 out.insert(Obj::Default(key.clone(), column.name.clone()), d.clone());
             }
@@ -106,7 +112,12 @@ fn texts(schema: &Schema) -> BTreeMap<Obj, String> {
 
 /// The definition of `index` when it has a predicate or a key that is not a plain column.
 fn expression_index(table: &Table, index: &crate::model::Index) -> Option<String> {
-    let plain = |expr: &str| table.columns.iter().any(|c| quote_pg_ident(&c.name) == expr);
+    let plain = |expr: &str| {
+        table
+            .columns
+            .iter()
+            .any(|c| quote_pg_ident(&c.name) == expr)
+    };
     let computed = index.predicate.is_some() || index.columns.iter().any(|p| !plain(&p.expr));
     computed.then(|| index.definition.clone()).flatten()
 }
@@ -114,10 +125,16 @@ fn expression_index(table: &Table, index: &crate::model::Index) -> Option<String
 /// The quoted, qualified name of the relation with key `key` in `schema`.
 fn relation(schema: &Schema, key: &str) -> Option<(String, String)> {
     if let Some(t) = schema.tables.get(key) {
-        return Some((t.schema.clone().unwrap_or_else(|| "public".into()), t.name.clone()));
+        return Some((
+            t.schema.clone().unwrap_or_else(|| "public".into()),
+            t.name.clone(),
+        ));
     }
     let v = schema.views.get(key)?;
-    Some((v.schema.clone().unwrap_or_else(|| "public".into()), v.name.clone()))
+    Some((
+        v.schema.clone().unwrap_or_else(|| "public".into()),
+        v.name.clone(),
+    ))
 }
 
 /// The model of the scratch database `client` holds (first read as `first`, for the
@@ -129,7 +146,9 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
     let scratch = |e: postgres::Error| Error::Scratch {
         message: db_message(&e),
     };
-    client.batch_execute("SET search_path = ''").map_err(scratch)?;
+    client
+        .batch_execute("SET search_path = ''")
+        .map_err(scratch)?;
     let mut current = first;
     // What was issued for each object: a text that printed as itself is settled.
     let mut issued: BTreeMap<Obj, String> = BTreeMap::new();
@@ -233,7 +252,12 @@ fn class_of(schema: &Schema, obj: &Obj, text: &str) -> Option<Class> {
     };
     match obj {
         Obj::Default(t, name) => {
-            let c = schema.tables.get(t)?.columns.iter().find(|c| c.name == *name)?;
+            let c = schema
+                .tables
+                .get(t)?
+                .columns
+                .iter()
+                .find(|c| c.name == *name)?;
             Some((0, format!("{}{}", field(text), column(c))))
         }
         Obj::Check(t, _) => {
@@ -334,7 +358,13 @@ fn probe_of(schema: &Schema, obj: &Obj, text: &str, n: usize) -> Option<Probe> {
                 "ALTER TABLE {table} ADD COLUMN {name} {}{collate} GENERATED ALWAYS AS ({text}) STORED",
                 col.ty
             );
-            (create, Read::Column { table, column: name })
+            (
+                create,
+                Read::Column {
+                    table,
+                    column: name,
+                },
+            )
         }
         Obj::View(key) => {
             let view = schema.views.get(key)?;
@@ -347,9 +377,19 @@ fn probe_of(schema: &Schema, obj: &Obj, text: &str, n: usize) -> Option<Probe> {
             let prefix = format!("CREATE {head} {} AS\n", quote_pg_qualified(&ns, &view.name));
             let body = text.strip_prefix(&prefix)?;
             let probe = quote_pg_qualified(&ns, &name);
-            let no_data = if view.materialized { " WITH NO DATA" } else { "" };
+            let no_data = if view.materialized {
+                " WITH NO DATA"
+            } else {
+                ""
+            };
             let create = format!("CREATE {head} {probe} AS\n{body}{no_data}");
-            (create, Read::View { view: probe, prefix })
+            (
+                create,
+                Read::View {
+                    view: probe,
+                    prefix,
+                },
+            )
         }
         _ => return None,
     };
@@ -455,23 +495,32 @@ fn apply(schema: &mut Schema, overlay: &BTreeMap<Obj, String>) {
 
 /// A live model with its expression texts at the fixed point, so that a database built from
 /// `schemas/` by hand (`psql -f`, then `stamp head`), which holds the first print, compares
-/// equal with the declared model. `printed` is the model's DDL (the snapshot printer's
-/// files); it is loaded into a scratch database on `server` (through `cache`: the same
-/// printed text is not loaded twice) and the settled texts are put into `live` in place of
-/// its own, object by object; everything else in `live` stays as read. When the printed DDL
-/// does not load (it names objects schemadiff does not model, such as functions), `live`
-/// is returned as read.
+/// equal with the declared model. Only when an object of both `live` and `other` (the side
+/// it is compared with) has another text in each: the live model's DDL (`print`, the
+/// snapshot printer) is then loaded into a scratch database on `server` (through `cache`:
+/// the same printed text is not loaded twice) and the settled texts are put into `live` in
+/// place of its own, object by object; everything else in `live` stays as read. When the
+/// printed DDL does not load (it names objects schemadiff does not model, such as
+/// functions), `live` is returned as read.
 pub fn normalize_live(
     live: Schema,
-    printed: &BTreeMap<String, String>,
+    other: &Schema,
+    print: impl FnOnce(&Schema) -> BTreeMap<String, String>,
     server: &postgres::Config,
     cache: Option<&super::super::Cache>,
 ) -> Schema {
-    let files: Vec<SourceFile> = printed
+    let theirs = texts(other);
+    let differ = texts(&live)
         .iter()
+        .any(|(obj, text)| theirs.get(obj).is_some_and(|t| t != text));
+    if !differ {
+        return live;
+    }
+    let files: Vec<SourceFile> = print(&live)
+        .into_iter()
         .map(|(name, text)| SourceFile {
             path: std::path::Path::new("<live database>").join(name),
-            text: text.clone(),
+            text,
         })
         .collect();
     match super::super::cache::declare_postgres_cached(&files, server, &[], cache) {
@@ -519,4 +568,99 @@ fn with_texts_of(mut live: Schema, settled: &Schema) -> Schema {
         }
     }
     live
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Check, Column};
+
+    fn table(name: &str, columns: &[(&str, &str)], check: &str) -> (String, Table) {
+        let table = Table {
+            schema: Some("public".into()),
+            name: name.into(),
+            columns: columns
+                .iter()
+                .map(|(n, ty)| Column {
+                    name: n.to_string(),
+                    ty: ty.to_string(),
+                    default: Some("'a'::character varying".into()),
+                    ..Column::default()
+                })
+                .collect(),
+            checks: vec![Check {
+                name: Some(format!("{name}_check")),
+                expr: check.into(),
+                definition: Some(check.into()),
+            }],
+            ..Table::default()
+        };
+        (format!("public.{name}"), table)
+    }
+
+    #[test]
+    fn one_class_holds_equal_texts_on_columns_of_equal_types_only() {
+        let check = "CHECK ((status = 'a'))";
+        let schema = Schema {
+            tables: [
+                table(
+                    "a",
+                    &[("status", "character varying(20)"), ("x", "int")],
+                    check,
+                ),
+                table(
+                    "b",
+                    &[("status", "character varying(20)"), ("y", "text")],
+                    check,
+                ),
+                table("c", &[("status", "text")], check),
+                table(
+                    "d",
+                    &[("status", "character varying(20)")],
+                    "CHECK ((status <> 'a'))",
+                ),
+            ]
+            .into_iter()
+            .collect(),
+            ..Schema::default()
+        };
+        let class = |t: &str, obj: Obj| {
+            let text = &texts(&schema)[&obj];
+            class_of(&schema, &obj, text).unwrap_or_else(|| panic!("no class for {t}"))
+        };
+        let chk = |t: &str| class(t, Obj::Check(format!("public.{t}"), format!("{t}_check")));
+        let def = |t: &str| class(t, Obj::Default(format!("public.{t}"), "status".into()));
+        // Columns the text does not name do not matter; the named column's type does.
+        assert_eq!(chk("a"), chk("b"));
+        assert_ne!(chk("a"), chk("c"));
+        assert_ne!(chk("a"), chk("d"));
+        assert_eq!(def("a"), def("b"));
+        assert_ne!(def("a"), def("c"));
+        assert_ne!(chk("a"), def("a"));
+    }
+
+    #[test]
+    fn live_texts_are_replaced_object_by_object() {
+        let (key, live) = table("a", &[("status", "character varying(20)")], "CHECK (first)");
+        let (_, mut settled) = table(
+            "a",
+            &[("status", "character varying(20)")],
+            "CHECK (second)",
+        );
+        settled.columns[0].default = Some("'b'::text".into());
+        settled.comment = Some("not taken".into());
+        let live = Schema {
+            tables: [(key.clone(), live)].into_iter().collect(),
+            ..Schema::default()
+        };
+        let settled = Schema {
+            tables: [(key.clone(), settled)].into_iter().collect(),
+            ..Schema::default()
+        };
+        let out = with_texts_of(live, &settled);
+        let t = &out.tables[&key];
+        assert_eq!(t.checks[0].expr, "CHECK (second)");
+        assert_eq!(t.columns[0].default.as_deref(), Some("'b'::text"));
+        assert_eq!(t.comment, None);
+    }
 }
