@@ -5,7 +5,7 @@
 //! normalization"). All forms go into one schema file (a table each, plus its index or
 //! view), so the workflow runs once:
 //!
-//! generate → upgrade head → `check` clean → a second generate writes nothing →
+//! generate → upgrade head → `check` clean → `verify` → a second generate writes nothing →
 //! snapshots/ declared equals schemas/ → `diff` of the live database against schemas/
 //! empty, and its catalog read as is equals schemas/ declared; then a second database
 //! built from schemas/ by `psql -f` and `stamp head`: `check` clean, and `diff` of it
@@ -198,6 +198,7 @@ fn every_expression_form_converges_through_the_workflow() {
     p.clean(&forms, &["upgrade", "head"]);
     let check = p.clean(&forms, &["check"]);
     assert!(check.stdout.contains("clean"), "{}", check.stdout);
+    p.clean(&forms, &["verify"]);
     let again = p.clean(&forms, &["generate", "-m", "again"]);
     assert!(
         again.stderr.contains("No changes detected") && revisions(&p.dir) == 1,

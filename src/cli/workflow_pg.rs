@@ -246,7 +246,6 @@ fn replay_into_scratch(
             message: db_message(&e),
         })?
         .schema;
-    let schema = crate::declare::settle(&mut client, schema, &[])?;
     drop(client);
     drop(db);
     Ok(schema)
