@@ -252,30 +252,67 @@ fn session_settings_last_to_the_end_of_their_file() {
 }
 
 #[test]
-fn a_schema_or_role_only_the_target_has_is_named_with_what_to_do() {
+fn a_schema_only_the_target_has_stands_in_as_external_and_is_never_created_or_dropped() {
     let db = TestDb::create("dump_lean");
     db.client()
-        .batch_execute("CREATE SCHEMA ext; CREATE TABLE ext.t (id int PRIMARY KEY);")
+        .batch_execute("CREATE SCHEMA \"Ext\"; CREATE TABLE \"Ext\".t (id int PRIMARY KEY);")
         .unwrap();
     let dir = common::temp_dir("pg_dump_lean");
     std::fs::write(
         dir.join("s.sql"),
-        "CREATE TABLE public.u (id int);\nCREATE TABLE ext.t (id int PRIMARY KEY);\n",
+        "CREATE TABLE public.u (id int);\nCREATE TABLE \"Ext\".t (id int PRIMARY KEY);\n",
     )
     .unwrap();
-    let r = sd(&dir, &["diff", "--from", &db.url(), "--to", "s.sql"]);
+    let url = db.url();
+    for (from, to) in [(url.as_str(), "s.sql"), ("s.sql", url.as_str())] {
+        let r = sd(&dir, &["diff", "--from", from, "--to", to]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains("SCHEMA"), "{}", r.stdout);
+        assert!(r.stdout.contains("TABLE public.u"), "{}", r.stdout);
+        assert!(!r.stdout.contains("\"Ext\".t"), "{}", r.stdout);
+        let note = "note: Ext (external schema: the target database has it, no declared file creates it) is not managed";
+        assert!(r.stderr.contains(note), "{}", r.stderr);
+    }
+    // On a dev server that lacks it, the error names it and says what to do.
+    let server = pg::server_url();
+    let r = sd(
+        &dir,
+        &[
+            "diff",
+            "--from",
+            &url,
+            "--to",
+            "s.sql",
+            "--dev-url",
+            &server,
+        ],
+    );
     assert_eq!(r.code, 2, "{}", r.stdout);
     let flat = r.flat_stderr();
     for needle in [
         "s.sql:2:14",
-        "schema \"ext\" does not exist",
-        "no declared file creates schema ext",
-        "`CREATE SCHEMA ext;`",
+        "schema \"Ext\" does not exist",
+        "no declared file creates schema \"Ext\"",
+        "`CREATE SCHEMA \"Ext\";`",
+        "stands in as external when there is no dev URL",
     ] {
         assert!(flat.contains(needle), "{needle} not in:\n{}", r.stderr);
     }
+}
 
+#[test]
+fn a_role_the_server_lacks_is_named_with_what_to_do_and_owner_statements_are_skipped() {
+    let db = TestDb::create("dump_role");
+    let dir = common::temp_dir("pg_dump_role");
     let role = format!("schemadiff_t{}_no_such_role", std::process::id());
+    // OWNER TO is skipped (ownership is not modelled): only the grant needs the role.
+    std::fs::write(
+        dir.join("o.sql"),
+        format!("CREATE TABLE t (id int);\nALTER TABLE t OWNER TO {role};\n"),
+    )
+    .unwrap();
+    let r = sd(&dir, &["diff", "--from", &db.url(), "--to", "o.sql"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     std::fs::write(
         dir.join("g.sql"),
         format!("CREATE TABLE t (id int);\nGRANT SELECT ON t TO {role};\nALTER TABLE t OWNER TO {role};\n"),

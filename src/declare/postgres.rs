@@ -16,7 +16,7 @@ use super::{Error, SourceFile};
 use crate::introspect::postgres::{self as pg, connect::connect_config};
 use crate::model::Schema;
 use crate::pg_error::db_message;
-use crate::sqltext::Statement;
+use crate::sqltext::{quote_pg_ident, Statement};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -137,9 +137,12 @@ pub fn declare_postgres_in(
     server: &Config,
     only: &[String],
 ) -> Result<Schema, Error> {
-    let scratch = ScratchDb::create(server)?;
+    let mut scratch = ScratchDb::create(server)?;
     let mut client = scratch.connect()?;
-    load_postgres(&mut client, files)?;
+    let admin = &mut scratch.admin;
+    let stand_ins = load(&mut client, files, &mut |s| {
+        intake::target_has_schema(admin, s)
+    })?;
     let read = match scratch.connect() {
         Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
         Err(_) => pg::introspect(&mut client, only),
@@ -148,11 +151,28 @@ pub fn declare_postgres_in(
         message: db_message(&e),
     })?;
     drop(client);
-    Ok(read.schema)
+    let mut schema = read.schema;
+    for s in stand_ins {
+        schema.schemas.remove(&s);
+        schema
+            .unmanaged
+            .insert(s, intake::EXTERNAL_SCHEMA.to_string());
+    }
+    Ok(schema)
 }
 
 /// Runs the statements of `files` on `client` (an empty database).
 pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Error> {
+    load(client, files, &mut |_| false).map(drop)
+}
+
+/// As [`load_postgres`]; a schema the files use but do not create is created as a stand-in
+/// when `stand_in` says the target has it. Returns the stand-ins.
+fn load(
+    client: &mut Client,
+    files: &[SourceFile],
+    stand_in: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<String>, Error> {
     let (pending, sessions) = statements(files)?;
     let mut slow = Vec::new();
     for chunk in pending.chunks(BATCH) {
@@ -169,11 +189,19 @@ pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Er
             slow.extend(chunk.iter().cloned());
         }
     }
-    if slow.is_empty() {
-        return leave_session(client);
+    let mut stand_ins = Vec::new();
+    if !slow.is_empty() {
+        execute_until_settled(client, slow, &sessions, &mut |e| {
+            let name = intake::missing_schema(e).filter(|s| !stand_ins.contains(s))?;
+            if !stand_in(&name) {
+                return None;
+            }
+            stand_ins.push(name.clone());
+            Some(format!("CREATE SCHEMA {}", quote_pg_ident(&name)))
+        })?;
     }
-    execute_until_settled(client, slow, &sessions)?;
-    leave_session(client)
+    leave_session(client)?;
+    Ok(stand_ins)
 }
 
 /// Back to the server's settings, for the read-back.
@@ -230,6 +258,7 @@ fn execute_until_settled(
     client: &mut Client,
     mut pending: Vec<Pending<'_>>,
     sessions: &[String],
+    remedy: &mut dyn FnMut(&postgres::Error) -> Option<String>,
 ) -> Result<(), Error> {
     loop {
         let mut failed = Vec::new();
@@ -252,8 +281,19 @@ fn execute_until_settled(
             return Ok(());
         }
         if failed.len() == before {
-            let (file, stmt, _, e) = &failed[0];
-            return Err(rejected(file, stmt, e));
+            // No progress: a stand-in may unblock them, else the first one is reported.
+            let fix = failed
+                .iter()
+                .find_map(|(f, s, _, e)| Some((*f, s, remedy(e)?)));
+            match fix {
+                Some((file, stmt, sql)) => client
+                    .batch_execute(&sql)
+                    .map_err(|e| rejected(file, stmt, &e))?,
+                None => {
+                    let (file, stmt, _, e) = &failed[0];
+                    return Err(rejected(file, stmt, e));
+                }
+            }
         }
         pending = failed.into_iter().map(|(f, s, i, _)| (f, s, i)).collect();
     }

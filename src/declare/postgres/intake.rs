@@ -76,6 +76,32 @@ pub fn no_createdb(admin: &mut postgres::Client, server: &postgres::Config) -> E
     }
 }
 
+/// What [`crate::model::Schema::unmanaged`] says of a schema that only the target database
+/// has: a stand-in was created in the scratch database so that the files load.
+pub const EXTERNAL_SCHEMA: &str =
+    "external schema: the target database has it, no declared file creates it";
+
+/// The schema named by a `schema "s" does not exist` error.
+pub fn missing_schema(e: &postgres::Error) -> Option<String> {
+    let db = e.as_db_error()?;
+    if *db.code() != SqlState::INVALID_SCHEMA_NAME {
+        return None;
+    }
+    let rest = db.message().strip_prefix("schema \"")?;
+    Some(rest.strip_suffix("\" does not exist")?.to_string())
+}
+
+/// Whether the database `admin` is connected to (the target, when there is no dev URL) has
+/// schema `name`.
+pub fn target_has_schema(admin: &mut postgres::Client, name: &str) -> bool {
+    admin
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
+            &[&name],
+        )
+        .is_ok_and(|r| r.get::<_, bool>(0))
+}
+
 /// What to do about an error that means the files lean on something only the target
 /// server has: a schema no file creates, a role that does not exist there.
 pub fn advice(e: &postgres::Error) -> Option<String> {
@@ -88,7 +114,7 @@ pub fn advice(e: &postgres::Error) -> Option<String> {
     if *db.code() == SqlState::INVALID_SCHEMA_NAME {
         let schema = quoted("schema \"")?;
         return Some(format!(
-            "no declared file creates schema {schema}: add `CREATE SCHEMA {schema};` to a file in schemas/ (schemadiff then manages it; a schema that only the target database has is not stood in for yet)"
+            "no declared file creates schema {schema}, and the database schemadiff connected to for the scratch database (the target, or the dev URL's) does not have it: add `CREATE SCHEMA {schema};` to a file in schemas/ (schemadiff then manages it); a schema that only the target database has stands in as external when there is no dev URL"
         ));
     }
     if *db.code() == SqlState::UNDEFINED_OBJECT {
