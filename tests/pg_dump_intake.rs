@@ -55,8 +55,14 @@ fn sd(dir: &Path, args: &[&str]) -> Run {
 
 /// `pg_dump -s` of `db`, as the user would have it in a file.
 fn dump(db: &TestDb, dir: &Path) -> PathBuf {
+    dump_with(db, dir, &[], "dump.sql")
+}
+
+/// `pg_dump -s` with more `flags`, written to `dir/name`.
+fn dump_with(db: &TestDb, dir: &Path, flags: &[&str], name: &str) -> PathBuf {
     let out = Command::new("pg_dump")
         .args(["-s", "-d", &db.url()])
+        .args(flags)
         .output()
         .expect("pg_dump is required by this test: apt-get install postgresql-client");
     assert!(
@@ -64,7 +70,7 @@ fn dump(db: &TestDb, dir: &Path) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let path = dir.join("dump.sql");
+    let path = dir.join(name);
     std::fs::write(&path, &out.stdout).unwrap();
     path
 }
@@ -120,6 +126,35 @@ fn a_pg_dump_is_declared_as_is_and_equals_the_database_it_was_dumped_from() {
             "{}",
             r.stderr
         );
+    }
+    // `pg_dump -C` adds CREATE DATABASE (of the very database compared with), ALTER
+    // DATABASE and \connect: skipped with a note, never run on the server. Saved by an
+    // editor that adds a byte order mark and CRLF line ends.
+    let created = dump_with(&db, &dir, &["-C"], "created.sql");
+    let text = std::fs::read_to_string(&created).unwrap();
+    assert!(text.contains("CREATE DATABASE"), "{text}");
+    // (CRLF inside a string is data and kept: only lines that end a statement, blank
+    // lines and comment lines get one.)
+    let crlf: String = text
+        .lines()
+        .map(|l| {
+            let end = l.ends_with(';') || l.is_empty() || l.starts_with("--");
+            format!("{l}{}", if end { "\r\n" } else { "\n" })
+        })
+        .collect();
+    let crlf = format!("\u{feff}{crlf}");
+    assert!(crlf.matches("\r\n").count() > 100);
+    std::fs::write(&created, crlf).unwrap();
+    let r = sd(
+        &dir,
+        &["diff", "--from", &url, "--to", "created.sql", "--exit-code"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for needle in [
+        "CREATE DATABASE skipped (roles, databases and tablespaces belong to the server",
+        "psql meta-command \\connect skipped",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle} not in:\n{}", r.stderr);
     }
     // inspect prints what schemadiff manages, the same from the dump as from the database.
     let server = pg::server_url();

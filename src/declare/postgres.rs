@@ -233,7 +233,7 @@ fn statements(files: &[SourceFile]) -> Result<(Vec<Pending<'_>>, Vec<String>), E
                 format!("cannot read DDL: {}", e.message),
             )
         })?;
-        intake::note_meta_commands(file, &read.meta);
+        intake::note_skipped(file, &read);
         out.extend(read.statements.into_iter().map(|(s, i)| (file, s, i)));
     }
     Ok((out, sessions))

@@ -28,14 +28,23 @@ use std::sync::Mutex;
 /// more than once).
 static NOTED: Mutex<BTreeSet<(PathBuf, u64)>> = Mutex::new(BTreeSet::new());
 
-/// Prints a note on stderr for each meta-command line of `file` skipped, once per process.
-pub fn note_meta_commands(file: &SourceFile, meta: &[MetaCommand]) {
+/// Prints a note on stderr for each meta-command line and statement about the server that
+/// `read` skipped in `file`, once per process.
+pub fn note_skipped(file: &SourceFile, read: &FileIntake) {
     let Ok(mut noted) = NOTED.lock() else {
         return;
     };
-    for m in meta {
+    for m in &read.meta {
         if noted.insert((file.path.clone(), m.line)) {
             eprintln!("{}", meta_note(file, m));
+        }
+    }
+    for (line, what) in &read.cluster {
+        if noted.insert((file.path.clone(), *line)) {
+            eprintln!(
+                "schemadiff: note: {}:{line}: {what} skipped (roles, databases and tablespaces belong to the server, not to one database's schema; loading declared files never changes them)",
+                file.path.display()
+            );
         }
     }
 }
@@ -46,8 +55,17 @@ pub fn meta_note(file: &SourceFile, m: &MetaCommand) -> String {
         .name
         .as_deref()
         .map_or(String::new(), |n| format!(" \\{n}"));
+    let include = matches!(
+        m.name.as_deref(),
+        Some("i" | "ir" | "include" | "include_relative")
+    );
+    let why = if include {
+        "every .sql file of a declared directory is read; an included file outside it is not"
+    } else {
+        "declared files are run as SQL, not by psql"
+    };
     format!(
-        "schemadiff: note: {}:{}: psql meta-command{command} skipped (declared files are run as SQL, not by psql)",
+        "schemadiff: note: {}:{}: psql meta-command{command} skipped ({why})",
         file.path.display(),
         m.line
     )
@@ -293,6 +311,10 @@ pub enum Treatment {
     SkipSetting,
     /// `ALTER … OWNER TO role`: skipped.
     SkipOwner,
+    /// A statement about the server rather than this database (roles, databases,
+    /// tablespaces, role membership): skipped with a note, since running it would change
+    /// the server outside the scratch database. Says what it is (`CREATE DATABASE`).
+    SkipCluster(&'static str),
 }
 
 /// Tells what loading does with `text`, one statement.
@@ -316,6 +338,9 @@ pub fn treatment(text: &str) -> Treatment {
         Some(p) if APPLIED.contains(&p.as_str()) => Treatment::Set(p),
         _ => Treatment::SkipSetting,
     };
+    if let Some(what) = cluster_wide(&t) {
+        return Treatment::SkipCluster(what);
+    }
     match kw(0) {
         Some(Keyword::SET) => match kw(1) {
             Some(Keyword::LOCAL | Keyword::ROLE) => Treatment::SkipSetting,
@@ -335,6 +360,70 @@ pub fn treatment(text: &str) -> Treatment {
         Some(Keyword::SELECT) => set_config(&t).map_or(Treatment::Run, |p| setting(Some(p))),
         Some(Keyword::ALTER) if changes_owner_only(&t) => Treatment::SkipOwner,
         _ => Treatment::Run,
+    }
+}
+
+/// What `t` is when it is about the server rather than one database.
+fn cluster_wide(t: &[Token]) -> Option<&'static str> {
+    let kw = |i: usize| match t.get(i) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    };
+    let object = |i: usize| match kw(i)? {
+        Keyword::DATABASE => Some("DATABASE"),
+        Keyword::ROLE => Some("ROLE"),
+        Keyword::USER if !matches!(t.get(i + 1), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("mapping")) => {
+            Some("USER")
+        }
+        Keyword::GROUP => Some("GROUP"),
+        Keyword::TABLESPACE => Some("TABLESPACE"),
+        _ => None,
+    };
+    match kw(0)? {
+        Keyword::CREATE => object(1).map(|o| match o {
+            "DATABASE" => "CREATE DATABASE",
+            "ROLE" => "CREATE ROLE",
+            "USER" => "CREATE USER",
+            "GROUP" => "CREATE GROUP",
+            _ => "CREATE TABLESPACE",
+        }),
+        Keyword::ALTER if kw(1) == Some(Keyword::SYSTEM) => Some("ALTER SYSTEM"),
+        Keyword::ALTER => object(1).map(|o| match o {
+            "DATABASE" => "ALTER DATABASE",
+            "TABLESPACE" => "ALTER TABLESPACE",
+            _ => "ALTER ROLE",
+        }),
+        Keyword::DROP => object(1).map(|o| match o {
+            "DATABASE" => "DROP DATABASE",
+            "TABLESPACE" => "DROP TABLESPACE",
+            _ => "DROP ROLE",
+        }),
+        Keyword::COMMENT if kw(1) == Some(Keyword::ON) => object(2).map(|o| match o {
+            "DATABASE" => "COMMENT ON DATABASE",
+            "TABLESPACE" => "COMMENT ON TABLESPACE",
+            _ => "COMMENT ON ROLE",
+        }),
+        Keyword::GRANT | Keyword::REVOKE => {
+            let mut depth = 0i64;
+            let on = t.iter().position(|tok| {
+                match tok {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+                    && matches!(tok, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::ON)
+            });
+            match on {
+                None => Some("GRANT or REVOKE of a role (membership)"),
+                Some(i) => match object(i + 1) {
+                    Some("DATABASE") => Some("GRANT or REVOKE on a database"),
+                    Some("TABLESPACE") => Some("GRANT or REVOKE on a tablespace"),
+                    _ => None,
+                },
+            }
+        }
+        _ => None,
     }
 }
 
@@ -400,6 +489,8 @@ fn changes_owner_only(t: &[Token]) -> bool {
 pub struct FileIntake {
     pub statements: Vec<(Statement, usize)>,
     pub meta: Vec<MetaCommand>,
+    /// Statements about the server, skipped: line and what each is.
+    pub cluster: Vec<(u64, &'static str)>,
 }
 
 /// Reads `text` (one file): strips meta-commands, drops what [`treatment`] skips, and
@@ -413,6 +504,7 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
     let mut current: BTreeMap<String, String> = BTreeMap::new();
     let mut session = 0;
     let mut statements = Vec::new();
+    let mut cluster = Vec::new();
     for stmt in split_pg_statements(&stripped)? {
         match treatment(&stmt.text) {
             Treatment::Run => {
@@ -427,6 +519,10 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
             }
             Treatment::Reset(None) => current.clear(),
             Treatment::SkipSetting | Treatment::SkipOwner => continue,
+            Treatment::SkipCluster(what) => {
+                cluster.push((stmt.line, what));
+                continue;
+            }
         }
         let prelude: String = current.values().map(|s| format!("{s};\n")).collect();
         session = match sessions.iter().position(|s| *s == prelude) {
@@ -437,7 +533,11 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
             }
         };
     }
-    Ok(FileIntake { statements, meta })
+    Ok(FileIntake {
+        statements,
+        meta,
+        cluster,
+    })
 }
 
 /// SQL that puts a session into `sessions[index]` whatever settings it had.
@@ -540,6 +640,35 @@ mod tests {
             ("ALTER TABLE t ADD COLUMN a int, OWNER TO x", Run),
             ("CREATE TABLE owner (\"to\" int)", Run),
             ("GRANT SELECT ON TABLE app.person TO PUBLIC", Run),
+            ("GRANT SELECT (a, b) ON t TO app", Run),
+            ("GRANT USAGE ON SCHEMA app TO app", Run),
+            ("CREATE USER MAPPING FOR app SERVER s", Run),
+            (
+                "CREATE DATABASE app TEMPLATE template0",
+                SkipCluster("CREATE DATABASE"),
+            ),
+            (
+                "ALTER DATABASE app OWNER TO postgres",
+                SkipCluster("ALTER DATABASE"),
+            ),
+            ("CREATE ROLE app NOLOGIN", SkipCluster("CREATE ROLE")),
+            (
+                "ALTER USER app SET search_path = x",
+                SkipCluster("ALTER ROLE"),
+            ),
+            ("DROP GROUP g", SkipCluster("DROP ROLE")),
+            (
+                "COMMENT ON DATABASE app IS 'x'",
+                SkipCluster("COMMENT ON DATABASE"),
+            ),
+            (
+                "GRANT app TO alice",
+                SkipCluster("GRANT or REVOKE of a role (membership)"),
+            ),
+            (
+                "GRANT CONNECT ON DATABASE app TO alice",
+                SkipCluster("GRANT or REVOKE on a database"),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(treatment(text), want, "{text}");
