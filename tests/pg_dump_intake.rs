@@ -308,6 +308,25 @@ fn a_schema_only_the_target_has_stands_in_as_external_and_is_never_created_or_dr
         let note = "note: Ext (external schema: the target database has it, no declared file creates it) is not managed";
         assert!(r.stderr.contains(note), "{}", r.stderr);
     }
+    // The stand-in depends on the target: through one catalog cache, another database on
+    // the same server that lacks the schema gets the error, not the first one's model.
+    let cache = common::cache_dir();
+    let cached = |url: &str| {
+        common::run_env(
+            &dir,
+            &["diff", "--from", url, "--to", "s.sql"],
+            &[("SCHEMADIFF_CACHE_DIR", &cache)],
+        )
+    };
+    assert_eq!(cached(&url).code, 0);
+    let other = TestDb::create("dump_lean_other");
+    let r = cached(&other.url());
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("schema \"Ext\" does not exist"),
+        "{}",
+        r.stderr
+    );
     // On a dev server that lacks it, the error names it and says what to do.
     let server = pg::server_url();
     let r = sd(

@@ -161,6 +161,15 @@ pub fn declare_postgres_in(
     Ok(schema)
 }
 
+/// Whether `schema` (declared) has stand-ins for schemas of the database the scratch
+/// database was created from, so that it depends on that database.
+pub(super) fn leans_on_target(schema: &Schema) -> bool {
+    schema
+        .unmanaged
+        .values()
+        .any(|what| what == intake::EXTERNAL_SCHEMA)
+}
+
 /// Runs the statements of `files` on `client` (an empty database).
 pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Error> {
     load(client, files, &mut |_| false).map(drop)
