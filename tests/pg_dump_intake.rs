@@ -439,3 +439,33 @@ fn a_role_without_createdb_is_told_to_grant_it_or_use_a_dev_url() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("CREATE TABLE public.t"), "{}", r.stdout);
 }
+
+#[test]
+fn a_dump_with_data_is_refused_at_its_first_copy_instead_of_waiting_for_rows() {
+    let dir = common::temp_dir("pg_dump_copy");
+    std::fs::write(
+        dir.join("full.sql"),
+        "CREATE TABLE public.t (id int);\nCOPY public.t (id) FROM stdin;\n1\n2\n\\.\n",
+    )
+    .unwrap();
+    let server = pg::server_url();
+    let r = sd(
+        &dir,
+        &[
+            "inspect",
+            "--dialect",
+            "postgres",
+            "--dev-url",
+            &server,
+            "full.sql",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let flat = r.flat_stderr();
+    assert!(flat.contains("full.sql:2:1"), "{}", r.stderr);
+    assert!(
+        flat.contains("dump the schema only (pg_dump -s)"),
+        "{}",
+        r.stderr
+    );
+}

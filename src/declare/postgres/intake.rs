@@ -315,7 +315,13 @@ pub enum Treatment {
     /// tablespaces, role membership): skipped with a note, since running it would change
     /// the server outside the scratch database. Says what it is (`CREATE DATABASE`).
     SkipCluster(&'static str),
+    /// Refused, with the reason: `COPY … FROM stdin` (a dump with data) would wait for
+    /// rows that the file holds as text after it.
+    Refuse(&'static str),
 }
+
+/// Why `COPY … FROM stdin` is refused.
+pub const COPY_REFUSED: &str = "COPY … FROM stdin loads table data, which a schema file does not hold: dump the schema only (pg_dump -s)";
 
 /// Tells what loading does with `text`, one statement.
 pub fn treatment(text: &str) -> Treatment {
@@ -340,6 +346,11 @@ pub fn treatment(text: &str) -> Treatment {
     };
     if let Some(what) = cluster_wide(&t) {
         return Treatment::SkipCluster(what);
+    }
+    let copy_stdio = kw(0) == Some(Keyword::COPY)
+        && t.iter().any(|tok| matches!(tok, Token::Word(w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::STDIN | Keyword::STDOUT)));
+    if copy_stdio {
+        return Treatment::Refuse(COPY_REFUSED);
     }
     match kw(0) {
         Some(Keyword::SET) => match kw(1) {
@@ -523,6 +534,14 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
                 cluster.push((stmt.line, what));
                 continue;
             }
+            Treatment::Refuse(why) => {
+                return Err(SplitError {
+                    message: why.to_string(),
+                    line: stmt.line,
+                    column: stmt.column,
+                    offset: stmt.offset,
+                })
+            }
         }
         let prelude: String = current.values().map(|s| format!("{s};\n")).collect();
         session = match sessions.iter().position(|s| *s == prelude) {
@@ -643,6 +662,8 @@ mod tests {
             ("GRANT SELECT (a, b) ON t TO app", Run),
             ("GRANT USAGE ON SCHEMA app TO app", Run),
             ("CREATE USER MAPPING FOR app SERVER s", Run),
+            ("COPY public.t (id) FROM stdin", Refuse(COPY_REFUSED)),
+            ("COPY t TO STDOUT", Refuse(COPY_REFUSED)),
             (
                 "CREATE DATABASE app TEMPLATE template0",
                 SkipCluster("CREATE DATABASE"),
