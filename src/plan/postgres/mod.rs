@@ -424,7 +424,9 @@ pub fn plan_postgres_for(
     }
     table::create_tables(&mut steps, &created_tables);
     table::drop_tables(&mut steps, &dropped_tables, &likely);
+    views::comment_only(&mut steps, &mut views);
     views::dependent_views(&mut views, &affected, &steps.changed_columns, from, to);
+    views::comments_with_creates(&mut steps, &views.1);
     // A view created again brings its indexes; its own index changes are then moot.
     // A view dropped takes its indexes with it.
     steps.list.retain(|s| match &s.op {

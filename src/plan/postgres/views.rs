@@ -11,9 +11,10 @@
 //! compared, not resolved, so a view naming a column of another table with the same name
 //! is re-created too: over-approximating costs one re-created view, never a failed script.
 
-use super::{CommentOn, Op, Phase, Steps, TableName};
+use super::{hazard, CommentOn, Op, Phase, Steps, TableName};
 use crate::model::{Schema, View};
 use crate::plan::order::dependency_order;
+use crate::plan::{Hazard, HazardKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn view_key(v: &View) -> String {
@@ -95,7 +96,82 @@ pub(crate) fn reads_any(sql: &str, columns: &BTreeSet<String>) -> bool {
     false
 }
 
-/// Drops in reverse dependency order, creates in dependency order, comments after.
+/// A view whose only change is its comment gets `COMMENT ON`, not a drop and a create
+/// (which would lose its grants): the pair leaves `views`.
+pub(crate) fn comment_only(steps: &mut Steps, views: &mut (Vec<View>, Vec<View>)) {
+    let bare = |v: &View| View {
+        comment: None,
+        ..v.clone()
+    };
+    let mut commented = Vec::new();
+    for old in &views.0 {
+        if let Some(new) = views
+            .1
+            .iter()
+            .find(|n| view_key(n) == view_key(old) && bare(n) == bare(old))
+        {
+            commented.push(new.clone());
+        }
+    }
+    for v in &commented {
+        let key = view_key(v);
+        views.0.retain(|o| view_key(o) != key);
+        views.1.retain(|n| view_key(n) != key);
+        steps.push(Phase::Comment, view_comment(v));
+    }
+}
+
+/// Drops the `COMMENT ON` of [`comment_only`] for a view that is created again anyway
+/// (its create sets the comment).
+pub(crate) fn comments_with_creates(steps: &mut Steps, creates: &[View]) {
+    steps.list.retain(|s| match &s.op {
+        Op::Comment {
+            on: CommentOn::View { view, .. },
+            ..
+        } if s.phase == Phase::Comment => !creates
+            .iter()
+            .any(|v| v.name == view.name && v.schema.as_deref().unwrap_or("") == view.schema),
+        _ => true,
+    });
+}
+
+fn view_comment(v: &View) -> Op {
+    Op::Comment {
+        on: CommentOn::View {
+            view: TableName {
+                schema: v.schema.clone().unwrap_or_default(),
+                name: v.name.clone(),
+            },
+            materialized: v.materialized,
+        },
+        text: v.comment.clone(),
+    }
+}
+
+/// What a view dropped and created again does not get back: what schemadiff does not model
+/// on it (grants, `INSTEAD OF` triggers, rules), as a blocking hazard naming the view. What
+/// it models (the comment, a materialized view's indexes) is created again with it.
+fn lost(key: &str, new: &View) -> Hazard {
+    let mut back = Vec::new();
+    if new.comment.is_some() {
+        back.push("its comment");
+    }
+    if !new.indexes.is_empty() {
+        back.push("its indexes");
+    }
+    let restored = match back.as_slice() {
+        [] => String::new(),
+        ["its comment"] => "its comment comes back, but ".to_string(),
+        _ => format!("{} come back, but ", back.join(" and ")),
+    };
+    let detail = format!(
+        "view {key} is dropped and created again: {restored}grants on it and INSTEAD OF triggers or rules it may have are lost (schemadiff does not model them); grant or create them again after the script"
+    );
+    hazard(HazardKind::RecreatesView, detail)
+}
+
+/// Drops in reverse dependency order, creates in dependency order, comments after. A view
+/// dropped and created again carries a [`HazardKind::RecreatesView`] hazard.
 pub(crate) fn order_views(
     steps: &mut Steps,
     views: (Vec<View>, Vec<View>),
@@ -113,12 +189,17 @@ pub(crate) fn order_views(
     let keys: BTreeSet<String> = drops.keys().cloned().collect();
     let mut order = dependency_order(&keys, &edges(from));
     order.reverse();
+    let creates: BTreeMap<String, View> = creates.into_iter().map(|v| (view_key(&v), v)).collect();
     for key in order {
         if let Some(v) = drops.get(key) {
-            steps.push(Phase::DropView, Op::DropView(v.clone()));
+            let hazards = creates
+                .get(key)
+                .map(|new| lost(key, new))
+                .into_iter()
+                .collect();
+            steps.risky(Phase::DropView, Op::DropView(v.clone()), hazards);
         }
     }
-    let creates: BTreeMap<String, View> = creates.into_iter().map(|v| (view_key(&v), v)).collect();
     let keys: BTreeSet<String> = creates.keys().cloned().collect();
     for key in dependency_order(&keys, &edges(to)) {
         if let Some(v) = creates.get(key) {
@@ -127,20 +208,7 @@ pub(crate) fn order_views(
                 steps.push(Phase::CreateViewIndex, Op::CreateIndex(index.clone()));
             }
             if v.comment.is_some() {
-                let on = CommentOn::View {
-                    view: TableName {
-                        schema: v.schema.clone().unwrap_or_default(),
-                        name: v.name.clone(),
-                    },
-                    materialized: v.materialized,
-                };
-                steps.push(
-                    Phase::CreateView,
-                    Op::Comment {
-                        on,
-                        text: v.comment.clone(),
-                    },
-                );
+                steps.push(Phase::CreateView, view_comment(v));
             }
         }
     }
