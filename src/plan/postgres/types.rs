@@ -272,3 +272,54 @@ pub fn alter_sequence(steps: &mut Steps, before: &Sequence, after: &Sequence) {
         steps.push(Phase::SequenceOwnedBy, Op::SequenceOwnedBy(after.clone()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(start: i64, increment: i64, min: i64, max: i64) -> SequenceOptions {
+        SequenceOptions {
+            ty: "integer".into(),
+            start,
+            increment,
+            min,
+            max,
+            cache: 1,
+            cycle: false,
+        }
+    }
+
+    fn forward(before: SequenceOptions, after: SequenceOptions) -> Option<(i64, bool)> {
+        let of = SequenceOf::Named {
+            schema: "public".into(),
+            name: "s".into(),
+        };
+        match into_bounds(of, &before, &after)? {
+            Op::SequenceForward {
+                bound, ascending, ..
+            } => Some((bound, ascending)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_sequence_moves_forward_only_past_its_start() {
+        // MINVALUE raised above the start: the value may be behind it.
+        assert_eq!(
+            forward(options(1, 1, 1, 100), options(50, 1, 50, 100)),
+            Some((50, true))
+        );
+        // Raised, but not past the start: the value cannot be behind it.
+        assert_eq!(
+            forward(options(100, 1, 1, 999), options(100, 1, 100, 999)),
+            None
+        );
+        // The bound an ascending sequence counts towards is left to the server.
+        assert_eq!(forward(options(1, 1, 1, 1000), options(1, 1, 1, 10)), None);
+        // Descending: MAXVALUE lowered below the start.
+        assert_eq!(
+            forward(options(-1, -1, -100, -1), options(-10, -1, -100, -10)),
+            Some((-10, false))
+        );
+    }
+}
