@@ -12,6 +12,7 @@ pub enum HazardKind {
     MayFailOnExistingRows,
     EnumValueRemoval,
     Irreversible,
+    RecreatesView,
     RewritesTable,
     LocksTable,
     IndexBuild,
@@ -27,12 +28,13 @@ pub struct HazardInfo {
 }
 
 impl HazardKind {
-    pub const ALL: [HazardKind; 8] = [
+    pub const ALL: [HazardKind; 9] = [
         HazardKind::DeletesData,
         HazardKind::LikelyRename,
         HazardKind::MayFailOnExistingRows,
         HazardKind::EnumValueRemoval,
         HazardKind::Irreversible,
+        HazardKind::RecreatesView,
         HazardKind::RewritesTable,
         HazardKind::LocksTable,
         HazardKind::IndexBuild,
@@ -70,6 +72,12 @@ impl HazardKind {
                 "the downgrade cannot give back exactly what this step changes",
                 true,
                 "docs/hazards/irreversible.md",
+            ),
+            HazardKind::RecreatesView => (
+                "recreates-view",
+                "drops and re-creates a view: grants and triggers on it that schemadiff does not model are lost",
+                true,
+                "docs/hazards/recreates-view.md",
             ),
             HazardKind::RewritesTable => (
                 "rewrites-table",
