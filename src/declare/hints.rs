@@ -1,5 +1,6 @@
 //! `-- schemadiff:renamed-from OLD` comments in declared DDL: on their own line above a
-//! `CREATE TABLE`, the table was renamed from OLD; after a column definition on the same
+//! `CREATE TABLE`, the table was renamed from OLD; above a `CREATE TYPE … AS ENUM`, the enum
+//! type was (OLD bare or schema-qualified); after a column definition on the same
 //! line, or on their own line above it, that column was. They stay in the files after the
 //! migration has run, so a hint that no longer applies is skipped (see
 //! [`Renames::applicable`]), unlike a `--rename` flag, which must apply.
@@ -38,6 +39,15 @@ struct State {
     words_in_statement: usize,
     /// A `.` followed the table's name: the next word qualifies it (`schema.table`).
     qualify: bool,
+    /// In a `CREATE TYPE` header: its name so far, and whether `AS` was read.
+    ty: Option<TypeHeader>,
+}
+
+#[derive(Default)]
+struct TypeHeader {
+    name: String,
+    dot: bool,
+    after_as: bool,
 }
 
 fn scan(file: &SourceFile, out: &mut Renames) -> Result<(), Error> {
@@ -111,6 +121,11 @@ fn step(st: &mut State, t: &TokenWithSpan, out: &mut Renames) -> Result<(), Erro
             }
         }
         Token::Period if st.in_table && st.depth == 0 && st.table.is_some() => st.qualify = true,
+        Token::Period if st.depth == 0 => {
+            if let Some(ty) = &mut st.ty {
+                ty.dot = !ty.after_as;
+            }
+        }
         Token::RParen => st.depth -= 1,
         Token::Comma if st.in_table && st.depth == 1 => st.element = Some(String::new()),
         Token::Word(w) => word(st, w, out)?,
@@ -125,6 +140,10 @@ fn word(st: &mut State, w: &Word, out: &mut Renames) -> Result<(), Error> {
         st.words_in_statement += 1;
         if st.words_in_statement == 2 && bare && w.keyword == Keyword::TABLE {
             st.in_table = true;
+        } else if st.words_in_statement == 2 && bare && w.keyword == Keyword::TYPE {
+            st.ty = Some(TypeHeader::default());
+        } else if let Some(ty) = &mut st.ty {
+            type_word(ty, w, &mut st.pending_table, out)?;
         } else if st.words_in_statement == 2 {
             if let Some((_, pos)) = st.pending_table.take() {
                 return Err(misplaced(pos));
@@ -165,11 +184,38 @@ fn word(st: &mut State, w: &Word, out: &mut Renames) -> Result<(), Error> {
     Ok(())
 }
 
+/// One word of a `CREATE TYPE name AS …` header: a pending hint applies to the type when
+/// `AS` is followed by `ENUM`, and is misplaced otherwise.
+fn type_word(
+    ty: &mut TypeHeader,
+    w: &Word,
+    pending: &mut Option<(String, Position)>,
+    out: &mut Renames,
+) -> Result<(), Error> {
+    let bare = w.quote_style.is_none();
+    if ty.after_as {
+        if let Some((old, pos)) = pending.take() {
+            if !(bare && w.value.eq_ignore_ascii_case("enum")) {
+                return Err(misplaced(pos));
+            }
+            out.add_type(&old, &ty.name);
+        }
+    } else if bare && w.keyword == Keyword::AS && !ty.name.is_empty() && !ty.dot {
+        ty.after_as = true;
+    } else if ty.dot {
+        ty.dot = false;
+        ty.name = format!("{}.{}", ty.name, w.value);
+    } else {
+        ty.name = w.value.clone();
+    }
+    Ok(())
+}
+
 fn misplaced(pos: Position) -> Error {
     Error::rejected(
         Judge::Schemadiff,
         pos,
-        "a schemadiff:renamed-from comment above a statement must precede a CREATE TABLE".into(),
+        "a schemadiff:renamed-from comment above a statement must precede a CREATE TABLE or a CREATE TYPE … AS ENUM".into(),
     )
 }
 

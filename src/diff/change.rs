@@ -43,6 +43,9 @@ pub enum Change {
     RenameTable(Renamed),
     /// PostgreSQL: a serial column's sequence renamed with its table.
     RenameSequence(Renamed),
+    /// PostgreSQL: a hinted enum type rename (`ALTER TYPE … RENAME TO`). What follows compares
+    /// the type and everything naming it under the new name.
+    RenameEnum(Renamed),
     AlterSequence {
         before: Sequence,
         after: Sequence,
@@ -101,6 +104,9 @@ impl Change {
             }
             Change::RenameSequence(r) => {
                 format!("sequence {}.{} is renamed to {}", r.schema, r.from, r.to)
+            }
+            Change::RenameEnum(r) => {
+                format!("type {}.{} is renamed to {}", r.schema, r.from, r.to)
             }
             Change::CreateSequence(q) => format!("sequence {}.{} is new", q.schema, q.name),
             Change::DropSequence(q) => format!("sequence {}.{} is gone", q.schema, q.name),

@@ -8,10 +8,15 @@
 //! in the current schema the same way (with the sequences their serial columns own, when the
 //! target names them after the new table), and the renames become changes of their own that
 //! run first ([`rename_tables`], the rules' `prepare` hook).
+//!
+//! Enum type renames the same way: `ALTER TYPE … RENAME TO` keeps the type's oid, so every
+//! column, default, constraint, index and view that names it prints the new name afterwards;
+//! the hinted types are renamed in the current schema first ([`rename_enum`]), and only
+//! label changes remain for the differ.
 
 use super::{find_table, Change, Kinds, Names, Renamed, Renames, Rules};
 use crate::model::{qualified_key, Schema, Sequence, Table};
-use crate::sqltext::{quote_pg_qualified, rename_pg_ident};
+use crate::sqltext::{quote_pg_qualified, rename_pg_ident, rename_pg_type};
 use std::borrow::Cow;
 
 /// PostgreSQL's rules for [`super::diff`].
@@ -29,11 +34,23 @@ pub fn rename_tables<'a>(
     to: &Schema,
     renames: &Renames,
 ) -> (Cow<'a, Schema>, Vec<Change>) {
-    if renames.table_pairs().next().is_none() && renames.column_pairs().next().is_none() {
+    let enums = renames.enum_pairs(from, to);
+    if renames.table_pairs().next().is_none()
+        && renames.column_pairs().next().is_none()
+        && enums.is_empty()
+    {
         return (Cow::Borrowed(from), Vec::new());
     }
     let mut out = from.clone();
     let mut changes = Vec::new();
+    for (schema, old, new) in enums {
+        rename_enum(&mut out, &schema, &old, &new);
+        changes.push(Change::RenameEnum(Renamed {
+            schema,
+            from: old,
+            to: new,
+        }));
+    }
     let mut done = Vec::new();
     for (old, new) in renames.table_pairs() {
         let (Some(before), Some(after)) = (find_table(from, old), find_table(to, new)) else {
@@ -134,7 +151,12 @@ fn rename_column_refs(schema: &mut Schema, key: &str, old: &str, new: &str) {
 /// `from` with the table and sequence renames of `changes` applied: the schema the rest of
 /// a plan works on (its tables under their new names).
 pub fn renamed_schema<'a>(from: &'a Schema, changes: &super::Changeset) -> Cow<'a, Schema> {
-    let renames = |c: &Change| matches!(c, Change::RenameTable(_) | Change::RenameSequence(_));
+    let renames = |c: &Change| {
+        matches!(
+            c,
+            Change::RenameTable(_) | Change::RenameSequence(_) | Change::RenameEnum(_)
+        )
+    };
     if !changes.changes.iter().any(renames) {
         return Cow::Borrowed(from);
     }
@@ -147,6 +169,7 @@ pub fn renamed_schema<'a>(from: &'a Schema, changes: &super::Changeset) -> Cow<'
                 }
             }
             Change::RenameSequence(r) => rename_sequence(&mut out, &r.schema, &r.from, &r.to),
+            Change::RenameEnum(r) => rename_enum(&mut out, &r.schema, &r.from, &r.to),
             _ => {}
         }
     }
@@ -241,6 +264,48 @@ fn rename_sequence(schema: &mut Schema, ns: &str, old: &str, new: &str) {
             if let Some(d) = &mut c.default {
                 *d = d.replace(&from, &to);
             }
+        }
+    }
+}
+
+/// Renames enum type `ns.old` to `new` in `schema`, with every text that names it (column
+/// types, defaults, generated expressions, constraints, indexes, views), as the server prints
+/// them after `ALTER TYPE … RENAME TO`.
+fn rename_enum(schema: &mut Schema, ns: &str, old: &str, new: &str) {
+    let Some(mut e) = schema.enums.remove(&qualified_key(ns, old)) else {
+        return;
+    };
+    e.name = new.to_string();
+    schema.enums.insert(qualified_key(ns, new), e);
+    let text = |t: &mut String| *t = rename_pg_type(t, ns, old, new);
+    let opt = |t: &mut Option<String>| t.iter_mut().for_each(text);
+    for t in schema.tables.values_mut() {
+        for c in &mut t.columns {
+            text(&mut c.ty);
+            opt(&mut c.default);
+            if let Some(g) = &mut c.generated {
+                text(&mut g.expr);
+            }
+        }
+        for index in t.indexes.values_mut() {
+            index.columns.iter_mut().for_each(|p| text(&mut p.expr));
+            opt(&mut index.predicate);
+            opt(&mut index.definition);
+        }
+        for c in &mut t.checks {
+            text(&mut c.expr);
+            opt(&mut c.definition);
+        }
+    }
+    for t in schema.triggers.values_mut() {
+        text(&mut t.sql);
+    }
+    for v in schema.views.values_mut() {
+        text(&mut v.sql);
+        for index in v.indexes.values_mut() {
+            index.columns.iter_mut().for_each(|p| text(&mut p.expr));
+            opt(&mut index.predicate);
+            opt(&mut index.definition);
         }
     }
 }

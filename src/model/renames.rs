@@ -1,7 +1,7 @@
 //! Rename hints: the only way a drop + add becomes a rename. Never guessed. Plain hint
 //! data, checked against two schemas; `diff` reads them, `declare` and the CLI write them.
 
-use super::{Schema, Table};
+use super::{qualified_key, EnumType, Schema, Table};
 use std::collections::BTreeMap;
 
 fn find<'a>(schema: &'a Schema, name: &str) -> Option<&'a Table> {
@@ -13,12 +13,66 @@ fn find<'a>(schema: &'a Schema, name: &str) -> Option<&'a Table> {
     })
 }
 
-/// Rename hints: tables (`new -> old`) and columns per table (`table -> new -> old`). The
-/// table key of a column hint is the table's name in the target.
+/// The enum type `name` names: a `schema.name` key, or a bare name (the first by key).
+fn find_enum<'a>(schema: &'a Schema, name: &str) -> Option<&'a EnumType> {
+    if name.contains('.') {
+        return schema.enums.get(name);
+    }
+    schema.enums.values().find(|e| e.name == name)
+}
+
+/// Pairs the enum type `old` of `from` with `new` of `to` (a bare name on one side is in the
+/// other side's schema), or says why they are no rename.
+fn resolve_enum<'a>(
+    from: &'a Schema,
+    to: &'a Schema,
+    old: &str,
+    new: &str,
+) -> Result<(&'a EnumType, &'a EnumType), String> {
+    let no_old = || format!("the current schema has no enum type {old}");
+    let no_new = || format!("the target schema has no enum type {new}");
+    let (before, after) = if !old.contains('.') && new.contains('.') {
+        let after = find_enum(to, new).ok_or_else(no_new)?;
+        let before = from.enums.get(&qualified_key(&after.schema, old));
+        (before.ok_or_else(no_old)?, after)
+    } else {
+        let before = find_enum(from, old).ok_or_else(no_old)?;
+        let after = match new.contains('.') {
+            true => find_enum(to, new),
+            false => to.enums.get(&qualified_key(&before.schema, new)),
+        };
+        (before, after.ok_or_else(no_new)?)
+    };
+    if before.schema != after.schema {
+        return Err(format!(
+            "type {old} is in schema {} and {new} in {}: a rename keeps the schema",
+            before.schema, after.schema
+        ));
+    }
+    if to
+        .enums
+        .contains_key(&qualified_key(&before.schema, &before.name))
+    {
+        return Err(format!("the target schema still has an enum type {old}"));
+    }
+    if from
+        .enums
+        .contains_key(&qualified_key(&after.schema, &after.name))
+    {
+        return Err(format!("the current schema already has an enum type {new}"));
+    }
+    Ok((before, after))
+}
+
+/// Rename hints: tables (`new -> old`), columns per table (`table -> new -> old`) and enum
+/// types (`new -> old`). The table key of a column hint is the table's name in the target.
+/// A `--rename` flag names a table or a column by its shape; it names an enum type when the
+/// current schema has no such table and an enum type of that name ([`Renames::enum_pairs`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Renames {
     tables: BTreeMap<String, String>,
     columns: BTreeMap<String, BTreeMap<String, String>>,
+    types: BTreeMap<String, String>,
 }
 
 /// A rename hint that is malformed or does not apply to the two schemas.
@@ -28,6 +82,13 @@ pub enum RenameError {
     Syntax { hint: String },
     #[error("rename hint `{hint}` does not apply: {reason}")]
     Unused { hint: String, reason: String },
+    #[error("rename hint `{hint}` is ambiguous: {old} names both {other} and enum type {ty} of the current schema (write the hint as `-- schemadiff:renamed-from` above the one renamed)")]
+    Ambiguous {
+        hint: String,
+        old: String,
+        other: String,
+        ty: String,
+    },
 }
 impl Renames {
     /// Parses hints of the form `table.old_column=new_column` or `old_table=new_table`.
@@ -73,9 +134,46 @@ impl Renames {
         self.tables.insert(new.to_string(), old.to_string());
     }
 
+    /// Records that enum type `old` is now called `new` (either bare or `schema.name`).
+    pub fn add_type(&mut self, old: &str, new: &str) {
+        self.types.insert(new.to_string(), old.to_string());
+    }
+
+    /// The enum type renames the hints describe from `from` to `to`, as `(schema, old, new)`,
+    /// sorted: the type hints, and the table- or column-shaped flags that name no table of
+    /// `from` but an enum type (`old=new`, `schema.old=new`, `schema.old=schema.new`).
+    pub fn enum_pairs(&self, from: &Schema, to: &Schema) -> Vec<(String, String, String)> {
+        let mut candidates: Vec<(String, String)> = self
+            .types
+            .iter()
+            .map(|(new, old)| (old.clone(), new.clone()))
+            .collect();
+        for (new, old) in &self.tables {
+            if find(from, old).is_none() {
+                candidates.push((old.clone(), new.clone()));
+            }
+        }
+        for (table, cols) in &self.columns {
+            if find(from, table).is_none() {
+                for (new, old) in cols {
+                    candidates.push((format!("{table}.{old}"), format!("{table}.{new}")));
+                }
+            }
+        }
+        let mut out: Vec<(String, String, String)> = candidates
+            .iter()
+            .filter_map(|(old, new)| resolve_enum(from, to, old, new).ok())
+            .map(|(b, a)| (b.schema.clone(), b.name.clone(), a.name.clone()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Adds every hint of `other` (its entries win on conflict).
     pub fn merge(&mut self, other: Renames) {
         self.tables.extend(other.tables);
+        self.types.extend(other.types);
         for (table, cols) in other.columns {
             self.columns.entry(table).or_default().extend(cols);
         }
@@ -90,6 +188,11 @@ impl Renames {
             one.add_table(old, new);
             if one.check(from, to).is_ok() {
                 out.add_table(old, new);
+            }
+        }
+        for (new, old) in &self.types {
+            if resolve_enum(from, to, old, new).is_ok() {
+                out.add_type(old, new);
             }
         }
         for (table, cols) in &self.columns {
@@ -119,8 +222,25 @@ impl Renames {
                 hint: hint.clone(),
                 reason,
             };
-            if find(from, old).is_none() {
-                return Err(unused(format!("the current schema has no table {old}")));
+            match (find(from, old), find_enum(from, old)) {
+                (Some(t), Some(e)) => {
+                    return Err(RenameError::Ambiguous {
+                        hint,
+                        old: old.clone(),
+                        other: format!("table {}", t.key()),
+                        ty: qualified_key(&e.schema, &e.name),
+                    })
+                }
+                (None, Some(_)) => {
+                    resolve_enum(from, to, old, new).map_err(unused)?;
+                    continue;
+                }
+                (None, None) => {
+                    return Err(unused(format!(
+                        "the current schema has no table or enum type {old}"
+                    )))
+                }
+                (Some(_), None) => {}
             }
             if find(to, new).is_none() {
                 return Err(unused(format!("the target schema has no table {new}")));
@@ -148,6 +268,23 @@ impl Renames {
                     hint: hint.clone(),
                     reason,
                 };
+                let ty = format!("{table}.{old}");
+                match (before, find_enum(from, &ty)) {
+                    (Some(t), Some(_)) if t.column(old).is_some() => {
+                        return Err(RenameError::Ambiguous {
+                            hint,
+                            old: ty.clone(),
+                            other: format!("column {old} of table {}", t.key()),
+                            ty,
+                        })
+                    }
+                    (None, Some(_)) => {
+                        let new = format!("{table}.{new}");
+                        resolve_enum(from, to, &ty, &new).map_err(unused)?;
+                        continue;
+                    }
+                    _ => {}
+                }
                 let after = find(to, table)
                     .ok_or_else(|| unused(format!("the target schema has no table {table}")))?;
                 let before = before
@@ -168,6 +305,12 @@ impl Renames {
                     )));
                 }
             }
+        }
+        for (new, old) in &self.types {
+            resolve_enum(from, to, old, new).map_err(|reason| RenameError::Unused {
+                hint: format!("{old}={new}"),
+                reason,
+            })?;
         }
         Ok(())
     }
@@ -198,6 +341,9 @@ impl Renames {
         let mut out = Renames::default();
         for (new, old) in &self.tables {
             out.tables.insert(old.clone(), new.clone());
+        }
+        for (new, old) in &self.types {
+            out.types.insert(old.clone(), new.clone());
         }
         for (table, cols) in &self.columns {
             let target = self.old_table(table).unwrap_or(table);

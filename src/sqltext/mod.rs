@@ -15,6 +15,7 @@ pub use normalize::{
 };
 pub use quote::{
     is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified, rename_pg_ident,
+    rename_pg_type,
 };
 pub use split::{
     byte_offset, split_pg_statements, split_statements, top_level_lines, SplitError, Statement,

@@ -376,9 +376,68 @@ pub fn rename_pg_ident(text: &str, old: &str, new: &str) -> String {
         .collect()
 }
 
+/// `text` (as the server prints it, every type name schema-qualified) with each
+/// `schema.old` type name replaced by `schema.new`, quoted as the server would print it.
+/// Strings, comments and other names stay as they are; untokenizable text is unchanged.
+pub fn rename_pg_type(text: &str, schema: &str, old: &str, new: &str) -> String {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, text).tokenize() else {
+        return text.to_string();
+    };
+    let word = |i: usize, name: &str| {
+        matches!(tokens.get(i), Some(Token::Word(w)) if w.value == name
+            && (w.quote_style.is_some() || quote_pg_ident(name) == name))
+    };
+    let hits: Vec<usize> = (2..tokens.len())
+        .filter(|&i| {
+            word(i, old)
+                && matches!(tokens.get(i - 1), Some(Token::Period))
+                && word(i - 2, schema)
+                && !matches!(
+                    i.checked_sub(3).and_then(|j| tokens.get(j)),
+                    Some(Token::Period)
+                )
+        })
+        .collect();
+    if hits.is_empty() {
+        return text.to_string();
+    }
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t {
+            _ if hits.contains(&i) => quote_pg_ident(new),
+            Token::SingleQuotedString(s) => quote_literal(s),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod rename_tests {
-    use super::rename_pg_ident;
+    use super::{rename_pg_ident, rename_pg_type};
+
+    #[test]
+    fn renames_qualified_type_names_only() {
+        assert_eq!(
+            rename_pg_type(
+                "((status = 'status'::billing.status) OR (x = ANY ('{a}'::billing.status[])))",
+                "billing",
+                "status",
+                "State"
+            ),
+            "((status = 'status'::billing.\"State\") OR (x = ANY ('{a}'::billing.\"State\"[])))"
+        );
+        assert_eq!(
+            rename_pg_type("'a'::other.status", "billing", "status", "s"),
+            "'a'::other.status"
+        );
+        assert_eq!(
+            rename_pg_type("db.billing.status", "billing", "status", "s"),
+            "db.billing.status"
+        );
+    }
 
     #[test]
     fn keeps_quotes_in_literals_doubled() {

@@ -87,6 +87,8 @@ pub enum Op {
     /// `ALTER TABLE … RENAME TO` (hinted).
     RenameTable(Renamed),
     RenameSequence(Renamed),
+    /// `ALTER TYPE … RENAME TO` (a hinted enum type rename).
+    RenameType(Renamed),
     /// `ALTER INDEX … RENAME TO`: an index whose definition did not change but its name.
     RenameIndex(Renamed),
     /// `ALTER TABLE … RENAME CONSTRAINT`: same definition, another name.
@@ -393,6 +395,7 @@ pub fn plan_postgres_for(
                 steps.push(Phase::Rename, Op::RenameTable(r.clone()));
             }
             Change::RenameSequence(r) => steps.push(Phase::Rename, Op::RenameSequence(r.clone())),
+            Change::RenameEnum(r) => steps.push(Phase::Rename, Op::RenameType(r.clone())),
             Change::CreateIndex(_) | Change::DropIndex(_) if paired(change) => {}
             Change::CreateSchema(s) => steps.push(Phase::CreateSchema, Op::CreateSchema(s.clone())),
             Change::DropSchema(s) => steps.push(Phase::DropSchema, Op::DropSchema(s.clone())),
@@ -405,7 +408,8 @@ pub fn plan_postgres_for(
             Change::CreateEnum(e) => types::create_enum(&mut steps, e),
             Change::DropEnum(e) => steps.push(Phase::DropEnum, Op::DropEnum(e.clone())),
             Change::AlterEnum { before, after } => {
-                types::alter_enum(&mut steps, before, after, from, to, &mut affected)
+                let old = types::name_before_renames(before, changes);
+                types::alter_enum(&mut steps, (before, old), after, from, to, &mut affected)
             }
             Change::CreateSequence(q) => types::create_sequence(&mut steps, q),
             Change::DropSequence(q) => types::drop_sequence(&mut steps, q, to),

@@ -1,6 +1,7 @@
 //! Enum types and sequences.
 
 use super::{hazard, CommentOn, Op, Phase, SequenceOf, Steps, TableName};
+use crate::diff::{Change, Changeset};
 use crate::model::{EnumType, Schema, Sequence, SequenceOptions, Table};
 use crate::plan::HazardKind;
 use crate::sqltext::quote_pg_qualified;
@@ -23,11 +24,27 @@ fn type_comment(e: &EnumType) -> Op {
     }
 }
 
-/// Labels only added (old order kept): `ADD VALUE` each in place. Otherwise the type is
-/// re-created and every column using it converted through text.
+/// The name `ty` (as it reads after the renames of `changes`) has before them: `ADD VALUE`
+/// runs outside the transaction, before the renames.
+pub fn name_before_renames<'a>(ty: &'a EnumType, changes: &'a Changeset) -> &'a str {
+    changes
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::RenameEnum(r) if r.schema == ty.schema && r.to == ty.name => {
+                Some(r.from.as_str())
+            }
+            _ => None,
+        })
+        .unwrap_or(&ty.name)
+}
+
+/// Labels only added (old order kept): `ADD VALUE` each in place, on the type's name before
+/// any hinted rename (`old`). Otherwise the type is re-created and every column using it
+/// converted through text.
 pub fn alter_enum(
     steps: &mut Steps,
-    before: &EnumType,
+    (before, old): (&EnumType, &str),
     after: &EnumType,
     from: &Schema,
     to: &Schema,
@@ -54,7 +71,10 @@ pub fn alter_enum(
                 _ => Some((false, after.labels[i - 1].clone())),
             };
             let op = Op::AddEnumValue {
-                ty: before.clone(),
+                ty: EnumType {
+                    name: old.to_string(),
+                    ..before.clone()
+                },
                 label: label.clone(),
                 position,
             };

@@ -183,6 +183,10 @@ fn op_sql(op: &Op) -> OpText {
             format!("Table {} is renamed to {} (hinted): its rows, indexes and constraints go with it", r.from, r.to),
             format!("ALTER TABLE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
+        Op::RenameType(r) => one(
+            format!("Type {} is renamed to {} (hinted): its columns and labels go with it", r.from, r.to),
+            format!("ALTER TYPE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
+        ),
         Op::RenameSequence(r) => one(
             format!("Sequence {} follows its table's name: {} (it keeps its position)", r.from, r.to),
             format!("ALTER SEQUENCE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
