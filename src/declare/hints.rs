@@ -263,6 +263,17 @@ mod tests {
     }
 
     #[test]
+    fn reads_enum_type_hints_bare_or_qualified() {
+        let text = "CREATE SCHEMA billing;\n-- schemadiff:renamed-from status\nCREATE TYPE billing.state AS ENUM ('a', 'b');\n/* schemadiff:renamed-from public.mood */\nCREATE TYPE \"Feeling\" AS ENUM ('x');\nCREATE TABLE t (\n  s billing.state -- schemadiff:renamed-from status\n);";
+        let r = hints(text).unwrap();
+        let mut expected = Renames::default();
+        expected.add_type("status", "billing.state");
+        expected.add_type("public.mood", "Feeling");
+        expected.add("t", "status", "s");
+        assert_eq!(r, expected);
+    }
+
+    #[test]
     fn misplaced_or_empty_hints_are_errors_with_a_position() {
         let cases = [
             (
@@ -276,6 +287,18 @@ mod tests {
             (
                 "CREATE TABLE t (a INT -- schemadiff:renamed-from\n);",
                 "s.sql:1:23",
+            ),
+            (
+                "-- schemadiff:renamed-from p\nCREATE TYPE pair AS (a int, b int);",
+                "s.sql:1:1",
+            ),
+            (
+                "-- schemadiff:renamed-from r\nCREATE TYPE span AS RANGE (subtype = int);",
+                "s.sql:1:1",
+            ),
+            (
+                "CREATE TYPE e AS ENUM (\n  -- schemadiff:renamed-from x\n  'a');",
+                "s.sql:2:3",
             ),
         ];
         for (text, at) in cases {

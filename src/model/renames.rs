@@ -401,6 +401,102 @@ mod tests {
             .is_err());
     }
 
+    /// Returns `tables` with enum types `(schema, name)` added.
+    fn with_enums(tables: &[(&str, &[&str])], enums: &[(&str, &str)]) -> Schema {
+        let mut out = schema(tables);
+        for (ns, name) in enums {
+            let e = EnumType {
+                schema: ns.to_string(),
+                name: name.to_string(),
+                labels: vec!["a".into()],
+                comment: None,
+            };
+            out.enums.insert(qualified_key(ns, name), e);
+        }
+        out
+    }
+
+    #[test]
+    fn enum_type_hints_resolve_against_the_schemas() {
+        let from = with_enums(&[], &[("billing", "status"), ("public", "mood")]);
+        let to = with_enums(&[], &[("billing", "state"), ("public", "feeling")]);
+        let pairs = |hints: &[&str]| {
+            let r = Renames::parse(hints).unwrap();
+            r.check(&from, &to).map(|()| r.enum_pairs(&from, &to))
+        };
+        let status = ("billing".into(), "status".into(), "state".into());
+        let mood = ("public".into(), "mood".into(), "feeling".into());
+        assert_eq!(pairs(&["mood=feeling"]).unwrap(), vec![mood.clone()]);
+        assert_eq!(
+            pairs(&["billing.status=state"]).unwrap(),
+            vec![status.clone()]
+        );
+        assert_eq!(
+            pairs(&["billing.status=billing.state"]).unwrap(),
+            vec![status.clone()]
+        );
+        let mut comment = Renames::default();
+        comment.add_type("status", "billing.state");
+        comment.add_type("public.mood", "feeling");
+        assert!(comment.check(&from, &to).is_ok());
+        assert_eq!(comment.enum_pairs(&from, &to), vec![status, mood]);
+        let back = comment.inverse();
+        assert!(back.check(&to, &from).is_ok());
+        assert_eq!(back.enum_pairs(&to, &from).len(), 2);
+        assert_eq!(comment.applicable(&to, &to), Renames::default());
+        let err = |hints: &[&str]| pairs(hints).unwrap_err().to_string();
+        assert!(
+            err(&["billing.status=mood"]).contains("target schema has no enum type billing.mood")
+        );
+        assert!(err(&["mood=state"]).contains("target schema has no enum type state"));
+        assert!(err(&["moods=feeling"]).contains("no table or enum type moods"));
+        let mut typo = Renames::default();
+        typo.add_type("stat", "billing.state");
+        assert!(typo
+            .check(&from, &to)
+            .unwrap_err()
+            .to_string()
+            .contains("no enum type stat"));
+        // Still in the target: not a rename.
+        let kept = with_enums(&[], &[("public", "mood"), ("public", "feeling")]);
+        assert!(Renames::parse(&["mood=feeling"])
+            .unwrap()
+            .check(&from, &kept)
+            .is_err());
+    }
+
+    #[test]
+    fn a_name_of_both_a_table_and_an_enum_type_is_ambiguous() {
+        let from = with_enums(
+            &[("status", &["id"]), ("billing", &["status"])],
+            &[("billing", "status")],
+        );
+        let to = with_enums(
+            &[("state", &["id"]), ("billing", &["state"])],
+            &[("billing", "state")],
+        );
+        let err = |hint: &str| {
+            Renames::parse(&[hint])
+                .unwrap()
+                .check(&from, &to)
+                .unwrap_err()
+                .to_string()
+        };
+        let table = err("status=state");
+        assert!(
+            table.contains(
+                "is ambiguous: status names both table status and enum type billing.status"
+            ),
+            "{table}"
+        );
+        let column = err("billing.status=state");
+        assert!(
+            column
+                .contains("names both column status of table billing and enum type billing.status"),
+            "{column}"
+        );
+    }
+
     #[test]
     fn parses_and_inverts() {
         let r = Renames::parse(&["users.name=full_name", "a.b=a.c"]).unwrap();
