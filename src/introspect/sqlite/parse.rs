@@ -63,10 +63,20 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
     let autoincrement = tokens.iter().any(
         |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT),
     );
-    let stmt = Parser::new(&dialect)
-        .with_tokens(tokens)
+    // sqlparser knows fewer type names than SQLite, which takes any run of identifiers
+    // with up to two signed numbers (`UNSIGNED BIG INT`, `NATIONAL VARYING CHARACTER(20)`).
+    // The types come from `pragma_table_xinfo`, so on a parse error the text is read again
+    // without them, as SQLite's own grammar delimits them.
+    let stmt = match Parser::new(&dialect)
+        .with_tokens(tokens.clone())
         .parse_statement()
-        .map_err(|e| e.to_string())?;
+    {
+        Ok(stmt) => stmt,
+        Err(first) => Parser::new(&dialect)
+            .with_tokens(strip_column_types(tokens))
+            .parse_statement()
+            .map_err(|_| first.to_string())?,
+    };
     let Statement::CreateTable(ct) = stmt else {
         return Err("not a CREATE TABLE statement".into());
     };
@@ -241,6 +251,101 @@ fn strip_table_options(mut tokens: Vec<Token>) -> Vec<Token> {
     tokens
 }
 
+/// Words that end a column's type name in SQLite's grammar (`typetoken` is followed by the
+/// column constraints, and each of these starts one).
+const TYPE_END: [Keyword; 11] = [
+    Keyword::CONSTRAINT,
+    Keyword::DEFAULT,
+    Keyword::NULL,
+    Keyword::NOT,
+    Keyword::PRIMARY,
+    Keyword::UNIQUE,
+    Keyword::CHECK,
+    Keyword::REFERENCES,
+    Keyword::COLLATE,
+    Keyword::GENERATED,
+    Keyword::AS,
+];
+
+/// Words that start a table constraint in the column list.
+const TABLE_CONSTRAINT: [Keyword; 5] = [
+    Keyword::CONSTRAINT,
+    Keyword::PRIMARY,
+    Keyword::UNIQUE,
+    Keyword::CHECK,
+    Keyword::FOREIGN,
+];
+
+/// Removes every column's type name from a `CREATE TABLE`'s tokens, delimited as SQLite's
+/// grammar does: `typetoken ::= typename [ "(" signed [ "," signed ] ")" ]`, where
+/// `typename` is one or more identifiers or strings, up to the first word that starts a
+/// column constraint. Table constraints are kept as they are.
+fn strip_column_types(tokens: Vec<Token>) -> Vec<Token> {
+    let Some(open) = tokens.iter().position(|t| matches!(t, Token::LParen)) else {
+        return tokens;
+    };
+    let mut out: Vec<Token> = tokens[..=open].to_vec();
+    let mut it = tokens.into_iter().skip(open + 1).peekable();
+    let mut depth = 1usize;
+    let mut start = true;
+    while let Some(t) = it.next() {
+        match &t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 1 => start = true,
+            _ => {}
+        }
+        let element_start =
+            depth == 1 && start && !matches!(t, Token::Whitespace(_) | Token::Comma);
+        if !element_start {
+            out.push(t);
+            continue;
+        }
+        start = false;
+        let constraint = is_bare(&t, &TABLE_CONSTRAINT);
+        out.push(t);
+        if !constraint {
+            skip_type(&mut it, &mut out);
+        }
+    }
+    out
+}
+
+fn is_bare(t: &Token, set: &[Keyword]) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && set.contains(&w.keyword))
+}
+
+/// Drops the type name after a column name (whitespace is kept).
+fn skip_type(it: &mut std::iter::Peekable<impl Iterator<Item = Token>>, out: &mut Vec<Token>) {
+    let mut typed = false;
+    while let Some(next) = it.peek() {
+        match next {
+            Token::Whitespace(_) => out.extend(it.next()),
+            Token::Word(_) | Token::SingleQuotedString(_) | Token::DoubleQuotedString(_)
+                if !is_bare(next, &TYPE_END) =>
+            {
+                it.next();
+                typed = true;
+            }
+            Token::LParen if typed => {
+                let mut inner = 0usize;
+                for t in it.by_ref() {
+                    match t {
+                        Token::LParen => inner += 1,
+                        Token::RParen => inner = inner.saturating_sub(1),
+                        _ => {}
+                    }
+                    if inner == 0 {
+                        break;
+                    }
+                }
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
 /// The parts of a `CREATE INDEX` the model keeps.
 pub struct IndexText {
     pub unique: bool,
@@ -320,6 +425,25 @@ mod tests {
         let err =
             table_text("CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT REPLACE)").unwrap_err();
         assert!(err.contains("ON CONFLICT"), "{err}");
+    }
+
+    #[test]
+    fn reads_past_type_names_sqlparser_does_not_know() {
+        let t = table_text(
+            "CREATE TABLE t (a BLOB SUB_TYPE TEXT CHECK (a <> ''), \
+             b UNSIGNED BIG INT DEFAULT (1) COLLATE nocase, \
+             c NATIONAL VARYING CHARACTER(20) NOT NULL, d VARYING CHARACTER ( 255 ), \
+             e DECIMAL(10, -2) CONSTRAINT e_u UNIQUE, f 'odd' \"type\"(+1), \
+             CONSTRAINT t_ck CHECK (b > 0), FOREIGN KEY (c) REFERENCES p (x))",
+        )
+        .unwrap();
+        assert_eq!(t.checks.len(), 2);
+        assert_eq!(t.checks[0].expr, "a <> ''");
+        assert_eq!(t.checks[1].name.as_deref(), Some("t_ck"));
+        assert_eq!(t.defaults["b"], "1");
+        assert_eq!(t.collations["b"], "NOCASE");
+        assert_eq!(t.uniques[0].name.as_deref(), Some("e_u"));
+        assert_eq!(t.foreign_keys[0].ref_table, "p");
     }
 
     #[test]
