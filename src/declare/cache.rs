@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Changes whenever the stored form or what goes into the key changes.
 // 3: canonical SQLite expressions, view and trigger texts keep quotes in literals doubled
 // (entries of 2 hold the broken texts).
-pub const FORMAT: &str = "schemadiff catalog cache 3";
+pub const FORMAT: &str = "schemadiff catalog cache 4";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);

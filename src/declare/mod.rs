@@ -126,6 +126,7 @@ pub fn declare_sqlite(files: &[SourceFile]) -> Result<Schema, Error> {
         let read =
             introspect::sqlite::introspect(&conn).map_err(|e| Error::Unreadable(e.to_string()))?;
         schema.tables.extend(read.tables);
+        schema.virtual_tables.extend(read.virtual_tables);
         schema.views.extend(read.views);
         schema.triggers.extend(read.triggers);
     }

@@ -2,7 +2,7 @@
 //! `CREATE TABLE` and snapshots all come from here, and `declare` of its output gives the
 //! same model back (tested on every fixture).
 
-use crate::model::{Column, ForeignKey, Index, Schema, Table};
+use crate::model::{Column, ForeignKey, Index, Schema, Table, VirtualTable};
 use crate::sqltext::{is_constant_literal, quote_ident};
 
 /// Returns `CREATE TABLE` for `table`, under `name_override` when given (rebuilds).
@@ -189,8 +189,22 @@ pub fn create_index(i: &Index) -> String {
     s
 }
 
+/// Returns `CREATE VIRTUAL TABLE name USING module(args)`; the arguments are written as
+/// SQLite stored them (see `model::VirtualTable`), comma-separated.
+pub fn create_virtual_table(v: &VirtualTable) -> String {
+    let mut s = format!(
+        "CREATE VIRTUAL TABLE {} USING {}",
+        quote_ident(&v.name),
+        quote_ident(&v.module)
+    );
+    if !v.args.is_empty() {
+        s.push_str(&format!("({})", v.args.join(", ")));
+    }
+    s
+}
+
 /// Returns the whole schema as canonical DDL: tables (each followed by its indexes) by name,
-/// views in dependency order, triggers by name.
+/// virtual tables by name, views in dependency order, triggers by name.
 pub fn schema_ddl(schema: &Schema) -> String {
     let mut out = String::new();
     for table in schema.tables.values() {
@@ -201,6 +215,10 @@ pub fn schema_ddl(schema: &Schema) -> String {
             out.push_str(";\n");
         }
         out.push('\n');
+    }
+    for v in schema.virtual_tables.values() {
+        out.push_str(&create_virtual_table(v));
+        out.push_str(";\n\n");
     }
     for name in crate::plan::sqlite::view_order(&schema.views) {
         out.push_str(&schema.views[name].sql);
