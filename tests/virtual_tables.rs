@@ -140,3 +140,39 @@ fn a_module_sqlite_does_not_have_is_an_error() {
         r.stderr
     );
 }
+
+/// The `sqlite3` shell's `.schema` prints a virtual table's shadow tables too, as `CREATE
+/// TABLE IF NOT EXISTS 'x_data'(…)`: declared next to their virtual table they are the
+/// module's, and the dump declares the same schema as the database.
+#[test]
+fn a_shell_dump_with_shadow_tables_declares_the_database() {
+    let dir = temp_dir("vt-shell-dump");
+    let db = dir.join("app.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(SCHEMA)
+        .unwrap();
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg(".schema")
+        .output()
+        .expect("the sqlite3 shell is required by this test: apt-get install sqlite3");
+    let dump = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        dump.contains("CREATE TABLE IF NOT EXISTS 'docs_fts_data'"),
+        "{dump}"
+    );
+    std::fs::write(dir.join("dump.sql"), &dump).unwrap();
+    let r = ok_in(
+        &dir,
+        &[
+            "diff",
+            "--from",
+            "sqlite:///app.db",
+            "--to",
+            "dump.sql",
+            "--exit-code",
+        ],
+    );
+    assert!(r.stdout.contains("-- No changes."), "{}", r.stdout);
+}
