@@ -379,6 +379,14 @@ pub fn virtual_table_text(sql: &str) -> Result<(String, Vec<String>), String> {
                         break;
                     }
                 }
+                // SQLite's grammar lets `;` through to a module (rtree takes it in a column
+                // name); written back into a script it would end the statement for any
+                // runner that splits statements, so such a table is not read.
+                Piece::Semi => {
+                    return Err(
+                        "a ';' in the module arguments cannot be written back safely".into(),
+                    )
+                }
                 Piece::Comma(at) if depth == 1 => {
                     args.push(clean(&sql[from..*at]));
                     from = at + 1;
@@ -400,6 +408,7 @@ enum Piece<'a> {
     Open(usize),
     Close(usize),
     Comma(usize),
+    Semi,
 }
 
 /// A lexer just fine enough to find `USING`, the module and the argument boundaries: it
@@ -417,6 +426,7 @@ fn scan(sql: &str) -> Result<Vec<Piece<'_>>, String> {
             b'(' => out.push(Piece::Open(i)),
             b')' => out.push(Piece::Close(i)),
             b',' => out.push(Piece::Comma(i)),
+            b';' => out.push(Piece::Semi),
             b'\'' | b'"' | b'`' => {
                 let mut j = i + 1;
                 loop {
@@ -649,6 +659,13 @@ mod tests {
         let (_, a) = virtual_table_text("CREATE VIRTUAL TABLE f USING fts4()").unwrap();
         assert!(a.is_empty());
         assert!(virtual_table_text("CREATE VIRTUAL TABLE f USING fts4('a)").is_err());
+        assert!(
+            virtual_table_text("CREATE VIRTUAL TABLE r USING rtree(id, a; DROP TABLE t, b)")
+                .is_err()
+        );
+        let (_, a) =
+            virtual_table_text("CREATE VIRTUAL TABLE r USING rtree(id, 'a;b', c)").unwrap();
+        assert_eq!(a, ["id", "'a;b'", "c"]);
         let (_, a) =
             virtual_table_text("CREATE VIRTUAL TABLE f USING fts5(a -- one\n,\n  b   'x  y'\t)")
                 .unwrap();
