@@ -270,7 +270,13 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
             }
         }
     }
-    Error::rejected(Judge::Sqlite, Position::at(file, stmt), sqlite_message)
+    let message = match sqlite_message.strip_prefix("no such module: ") {
+        Some(module) => format!(
+            "no such module: {module} (the SQLite built into schemadiff has the modules fts3, fts4, fts5 and rtree; a module your application loads as an extension cannot be declared)"
+        ),
+        None => sqlite_message,
+    };
+    Error::rejected(Judge::Sqlite, Position::at(file, stmt), message)
 }
 
 /// The lower-cased names of the virtual tables among `pending`.
