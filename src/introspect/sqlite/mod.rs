@@ -4,11 +4,16 @@
 //! `sqlite_schema`, one query for every table) gives columns in order with declared type,
 //! NOT NULL, default, primary-key position and generated kind; the stored `CREATE` text
 //! gives what no pragma reports (see [`parse`]); `pragma_foreign_key_list` and
-//! `pragma_index_xinfo` then confirm what was parsed (see [`verify`]). SQLite's own tables (`sqlite_%`) and
-//! schemadiff's bookkeeping tables (`schemadiff_%`) are left out.
+//! `pragma_index_xinfo` then confirm what was parsed (see [`verify`]). When sqlparser refuses
+//! a stored `CREATE TABLE` (a type name only SQLite knows), it is read again after the
+//! rewrites of [`forms`]. Virtual tables are read by module and arguments ([`vtab`]); the
+//! shadow tables of their modules, SQLite's own tables (`sqlite_%`) and schemadiff's
+//! bookkeeping tables (`schemadiff_%`) are left out.
 
+mod forms;
 mod parse;
 mod verify;
+mod vtab;
 
 use super::Error;
 use crate::model::{Column, Index, PrimaryKey, Schema, Table, Trigger, View, VirtualTable};
@@ -157,7 +162,7 @@ fn virtual_tables(
     let mut out = BTreeMap::new();
     for obj in objects {
         let (module, args) =
-            parse::virtual_table_text(&obj.sql).map_err(|message| Error::Unreadable {
+            vtab::virtual_table_text(&obj.sql).map_err(|message| Error::Unreadable {
                 kind: "virtual table",
                 name: obj.name.clone(),
                 message,

@@ -2,6 +2,7 @@
 //! CHECK constraints, COLLATE, constraint names, generated expressions, DEFERRABLE,
 //! AUTOINCREMENT, index expressions and partial-index predicates.
 
+use super::forms;
 use crate::model::{Check, FkAction, ForeignKey, Generated, IndexPart, Unique};
 use crate::sqltext::{canonical_expr, dialect};
 use sqlparser::ast::{
@@ -73,7 +74,7 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
     {
         Ok(stmt) => stmt,
         Err(first) => Parser::new(&dialect)
-            .with_tokens(strip_column_types(tokens))
+            .with_tokens(forms::sqlite_forms(forms::strip_column_types(tokens)))
             .parse_statement()
             .map_err(|_| first.to_string())?,
     };
@@ -218,7 +219,7 @@ fn object_name(n: &ObjectName) -> String {
 }
 
 /// Removes quotes from a displayed single identifier (`"a b"` → `a b`).
-fn unquote(s: String) -> String {
+pub(super) fn unquote(s: String) -> String {
     let quoted = s.len() >= 2
         && matches!(
             (s.as_bytes()[0], s.as_bytes()[s.len() - 1]),
@@ -249,290 +250,6 @@ fn strip_table_options(mut tokens: Vec<Token>) -> Vec<Token> {
         }
     }
     tokens
-}
-
-/// Words that end a column's type name in SQLite's grammar (`typetoken` is followed by the
-/// column constraints, and each of these starts one).
-const TYPE_END: [Keyword; 11] = [
-    Keyword::CONSTRAINT,
-    Keyword::DEFAULT,
-    Keyword::NULL,
-    Keyword::NOT,
-    Keyword::PRIMARY,
-    Keyword::UNIQUE,
-    Keyword::CHECK,
-    Keyword::REFERENCES,
-    Keyword::COLLATE,
-    Keyword::GENERATED,
-    Keyword::AS,
-];
-
-/// Words that start a table constraint in the column list.
-const TABLE_CONSTRAINT: [Keyword; 5] = [
-    Keyword::CONSTRAINT,
-    Keyword::PRIMARY,
-    Keyword::UNIQUE,
-    Keyword::CHECK,
-    Keyword::FOREIGN,
-];
-
-/// Removes every column's type name from a `CREATE TABLE`'s tokens, delimited as SQLite's
-/// grammar does: `typetoken ::= typename [ "(" signed [ "," signed ] ")" ]`, where
-/// `typename` is one or more identifiers or strings, up to the first word that starts a
-/// column constraint. Table constraints are kept as they are.
-fn strip_column_types(tokens: Vec<Token>) -> Vec<Token> {
-    let Some(open) = tokens.iter().position(|t| matches!(t, Token::LParen)) else {
-        return tokens;
-    };
-    let mut out: Vec<Token> = tokens[..=open].to_vec();
-    let mut it = tokens.into_iter().skip(open + 1).peekable();
-    let mut depth = 1usize;
-    let mut start = true;
-    while let Some(t) = it.next() {
-        match &t {
-            Token::LParen => depth += 1,
-            Token::RParen => depth = depth.saturating_sub(1),
-            Token::Comma if depth == 1 => start = true,
-            _ => {}
-        }
-        let element_start =
-            depth == 1 && start && !matches!(t, Token::Whitespace(_) | Token::Comma);
-        if !element_start {
-            out.push(t);
-            continue;
-        }
-        start = false;
-        let constraint = is_bare(&t, &TABLE_CONSTRAINT);
-        out.push(t);
-        if !constraint {
-            skip_type(&mut it, &mut out);
-        }
-    }
-    out
-}
-
-fn is_bare(t: &Token, set: &[Keyword]) -> bool {
-    matches!(t, Token::Word(w) if w.quote_style.is_none() && set.contains(&w.keyword))
-}
-
-/// Drops the type name after a column name (whitespace is kept).
-fn skip_type(it: &mut std::iter::Peekable<impl Iterator<Item = Token>>, out: &mut Vec<Token>) {
-    let mut typed = false;
-    while let Some(next) = it.peek() {
-        match next {
-            Token::Whitespace(_) => out.extend(it.next()),
-            Token::Word(_) | Token::SingleQuotedString(_) | Token::DoubleQuotedString(_)
-                if !is_bare(next, &TYPE_END) =>
-            {
-                it.next();
-                typed = true;
-            }
-            Token::LParen if typed => {
-                let mut inner = 0usize;
-                for t in it.by_ref() {
-                    match t {
-                        Token::LParen => inner += 1,
-                        Token::RParen => inner = inner.saturating_sub(1),
-                        _ => {}
-                    }
-                    if inner == 0 {
-                        break;
-                    }
-                }
-                return;
-            }
-            _ => return,
-        }
-    }
-}
-
-/// Reads the module and its arguments from a stored `CREATE VIRTUAL TABLE name USING
-/// module[(arg, …)]`: the arguments are the text between the parentheses split at the commas
-/// outside strings, quoted names, comments and nested parentheses, each without comments and
-/// with runs of whitespace outside quotes as one space (so a re-indented file is the same
-/// virtual table).
-pub fn virtual_table_text(sql: &str) -> Result<(String, Vec<String>), String> {
-    let pieces = scan(sql)?;
-    let using = pieces
-        .iter()
-        .position(|p| matches!(p, Piece::Word(w) if w.eq_ignore_ascii_case("using")))
-        .ok_or("no USING clause")?;
-    let module = match pieces.get(using + 1) {
-        Some(Piece::Word(w)) => w.to_ascii_lowercase(),
-        Some(Piece::Quoted(q)) => unquote(q.to_string()).to_ascii_lowercase(),
-        _ => return Err("no module name after USING".into()),
-    };
-    let mut args = Vec::new();
-    if let Some(Piece::Open(start)) = pieces.get(using + 2) {
-        let mut depth = 0usize;
-        let mut from = start + 1;
-        for p in &pieces[using + 2..] {
-            match p {
-                Piece::Open(_) => depth += 1,
-                Piece::Close(at) => {
-                    depth -= 1;
-                    if depth == 0 {
-                        let last = clean(&sql[from..*at]);
-                        if !last.is_empty() || !args.is_empty() {
-                            args.push(last);
-                        }
-                        break;
-                    }
-                }
-                // SQLite's grammar lets `;` through to a module (rtree takes it in a column
-                // name); written back into a script it would end the statement for any
-                // runner that splits statements, so such a table is not read.
-                Piece::Semi => {
-                    return Err(
-                        "a ';' in the module arguments cannot be written back safely".into(),
-                    )
-                }
-                Piece::Comma(at) if depth == 1 => {
-                    args.push(clean(&sql[from..*at]));
-                    from = at + 1;
-                }
-                _ => {}
-            }
-        }
-        if depth != 0 {
-            return Err("unbalanced parentheses in the module arguments".into());
-        }
-    }
-    Ok((module, args))
-}
-
-/// What [`scan`] sees: words, quoted text, and the byte offsets of parentheses and commas.
-enum Piece<'a> {
-    Word(&'a str),
-    Quoted(&'a str),
-    Open(usize),
-    Close(usize),
-    Comma(usize),
-    Semi,
-}
-
-/// A lexer just fine enough to find `USING`, the module and the argument boundaries: it
-/// steps over strings, quoted names (`"…"`, `` `…` ``, `[…]`) and comments.
-fn scan(sql: &str) -> Result<Vec<Piece<'_>>, String> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let close = |from: usize, end: &[u8]| {
-            find(bytes, from, end).ok_or_else(|| "unterminated quote or comment".to_string())
-        };
-        match b {
-            b'(' => out.push(Piece::Open(i)),
-            b')' => out.push(Piece::Close(i)),
-            b',' => out.push(Piece::Comma(i)),
-            b';' => out.push(Piece::Semi),
-            b'\'' | b'"' | b'`' => {
-                let mut j = i + 1;
-                loop {
-                    j = close(j, &[b])?;
-                    if bytes.get(j + 1) == Some(&b) {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                out.push(Piece::Quoted(&sql[i..=j]));
-                i = j;
-            }
-            b'[' => {
-                let j = close(i + 1, b"]")?;
-                out.push(Piece::Quoted(&sql[i..=j]));
-                i = j;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = find(bytes, i, b"\n").unwrap_or(bytes.len());
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = close(i + 2, b"*/")? + 1;
-            }
-            _ if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 => {
-                let mut j = i;
-                while j < bytes.len()
-                    && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80)
-                {
-                    j += 1;
-                }
-                out.push(Piece::Word(&sql[i..j]));
-                i = j;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(out)
-}
-
-/// Returns one argument without its comments, whitespace runs outside quotes as one space,
-/// trimmed. The argument comes from a [`scan`] that found every quote and comment closed.
-fn clean(arg: &str) -> String {
-    let bytes = arg.as_bytes();
-    let mut out = String::with_capacity(arg.len());
-    let mut i = 0;
-    let mut space = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let end = match b {
-            b'\'' | b'"' | b'`' => {
-                let mut j = i + 1;
-                while let Some(k) = find(bytes, j, &[b]) {
-                    if bytes.get(k + 1) == Some(&b) {
-                        j = k + 2;
-                    } else {
-                        j = k;
-                        break;
-                    }
-                }
-                Some(j.min(bytes.len() - 1))
-            }
-            b'[' => find(bytes, i, b"]"),
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = find(bytes, i, b"\n").unwrap_or(bytes.len());
-                space = true;
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |k| k + 1);
-                space = true;
-                continue;
-            }
-            _ if b.is_ascii_whitespace() => {
-                space = true;
-                i += 1;
-                continue;
-            }
-            _ => None,
-        };
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        let stop = end.unwrap_or(i).min(bytes.len() - 1);
-        // Quotes and `[` are ASCII, so these are character boundaries; other bytes go one
-        // character at a time.
-        let next = if end.is_some() {
-            stop + 1
-        } else {
-            i + arg[i..].chars().next().map_or(1, char::len_utf8)
-        };
-        out.push_str(&arg[i..next]);
-        i = next;
-    }
-    out
-}
-
-/// Returns the offset of the first byte of `end` at or after `from` (its last byte for a
-/// two-byte `end`).
-fn find(bytes: &[u8], from: usize, end: &[u8]) -> Option<usize> {
-    (from..bytes.len())
-        .find(|&k| bytes[k..].starts_with(end))
-        .map(|k| k + end.len() - 1)
 }
 
 /// The parts of a `CREATE INDEX` the model keeps.
@@ -636,40 +353,22 @@ mod tests {
     }
 
     #[test]
-    fn reads_virtual_table_arguments() {
-        let (m, a) = virtual_table_text(
-            "CREATE VIRTUAL TABLE \"d (x)\" using FTS5( title,  body , tokenize = 'porter, unicode61' , \
-             content=[a,b], x /* a, b */ y, p(1, 2) )",
+    fn reads_forms_sqlparser_does_not_know() {
+        let t = table_text(
+            "CREATE TABLE t (a INT, 'd' TEXT COLLATE nocase, b CHECK (b ISNULL OR b NOTNULL), \
+             c CHECK (CAST(c AS UNSIGNED BIG INT) > 0), e CHECK (CAST(e AS INTEGER) > 0))",
         )
         .unwrap();
-        assert_eq!(m, "fts5");
+        assert_eq!(t.collations["d"], "NOCASE");
+        let checks: Vec<&str> = t.checks.iter().map(|c| c.expr.as_str()).collect();
         assert_eq!(
-            a,
+            checks,
             [
-                "title",
-                "body",
-                "tokenize = 'porter, unicode61'",
-                "content=[a,b]",
-                "x y",
-                "p(1, 2)"
+                "CAST(c AS \"UNSIGNED BIG INT\") > 0",
+                "CAST(e AS INTEGER) > 0",
+                "b IS NULL OR b IS NOT NULL"
             ]
         );
-        let (m, a) = virtual_table_text("CREATE VIRTUAL TABLE f3 USING fts3").unwrap();
-        assert_eq!((m.as_str(), a.len()), ("fts3", 0));
-        let (_, a) = virtual_table_text("CREATE VIRTUAL TABLE f USING fts4()").unwrap();
-        assert!(a.is_empty());
-        assert!(virtual_table_text("CREATE VIRTUAL TABLE f USING fts4('a)").is_err());
-        assert!(
-            virtual_table_text("CREATE VIRTUAL TABLE r USING rtree(id, a; DROP TABLE t, b)")
-                .is_err()
-        );
-        let (_, a) =
-            virtual_table_text("CREATE VIRTUAL TABLE r USING rtree(id, 'a;b', c)").unwrap();
-        assert_eq!(a, ["id", "'a;b'", "c"]);
-        let (_, a) =
-            virtual_table_text("CREATE VIRTUAL TABLE f USING fts5(a -- one\n,\n  b   'x  y'\t)")
-                .unwrap();
-        assert_eq!(a, ["a", "b 'x  y'"]);
     }
 
     #[test]
