@@ -224,7 +224,8 @@ fn round_trip(dir: &std::path::Path, sql: &str, live: &Schema) -> Result<(), Str
 }
 
 /// Other forms SQLite reads that sqlparser does not: a string as a column name, postfix
-/// `ISNULL`/`NOTNULL`, a multi-word type in a `CAST`, together with an odd column type.
+/// `ISNULL`/`NOTNULL`, a multi-word type in a `CAST` (in a table and in an index), together
+/// with an odd column type.
 #[test]
 fn other_forms_sqlite_accepts_are_read_back_the_same() {
     let dir = temp_dir("sqlite_forms");
@@ -233,6 +234,7 @@ fn other_forms_sqlite_accepts_are_read_back_the_same() {
         "CREATE TABLE t (a INT CHECK (a IS NOT DISTINCT FROM 1), b CHECK (b ISNULL), c CHECK (c NOTNULL));",
         "CREATE TABLE t (a CHECK (CAST(a AS UNSIGNED BIG INT) > 0), b UNSIGNED BIG INT AS (CAST(a AS DOUBLE PRECISION)));",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARYING CHARACTER(9) CHECK (v NOTNULL AND CAST(v AS INTEGER) > 0));",
+        "CREATE TABLE t (a, b); CREATE INDEX i ON t (CAST(a AS UNSIGNED BIG INT)) WHERE b NOTNULL;",
     ];
     let mut failures = Vec::new();
     for sql in forms {

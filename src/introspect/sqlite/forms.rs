@@ -74,9 +74,9 @@ pub(super) fn strip_column_types(tokens: Vec<Token>) -> Vec<Token> {
 /// Rewrites expression forms SQLite reads and sqlparser does not into ones that mean the
 /// same: postfix `ISNULL`/`NOTNULL` into `IS [NOT] NULL`, and a multi-word type in `CAST(x AS
 /// UNSIGNED BIG INT)` into one quoted name, whose quotes SQLite strips (so the affinity is
-/// the same). Only inside parentheses below the column list, so a column name is never
-/// touched.
-pub(super) fn sqlite_forms(tokens: Vec<Token>) -> Vec<Token> {
+/// the same). Only at parenthesis depth `min_depth` or deeper: 2 in a `CREATE TABLE`, below
+/// the column list, so a column name is never touched; 0 in a `CREATE INDEX`.
+pub(super) fn sqlite_forms(tokens: Vec<Token>, min_depth: usize) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
     let mut depth = 0usize;
     let mut cast_depths: Vec<usize> = Vec::new();
@@ -100,7 +100,7 @@ pub(super) fn sqlite_forms(tokens: Vec<Token>) -> Vec<Token> {
                 }
                 depth = depth.saturating_sub(1);
             }
-            Token::Word(w) if depth >= 2 && w.quote_style.is_none() => {
+            Token::Word(w) if depth >= min_depth && w.quote_style.is_none() => {
                 let postfix = match w.value.to_ascii_uppercase().as_str() {
                     "ISNULL" => Some("IS NULL"),
                     "NOTNULL" => Some("IS NOT NULL"),
