@@ -153,7 +153,11 @@ fn live_pair(p: &Project, g: &Graph) -> Result<(Vec<String>, Pair), Error> {
         }
     }
     let expected = replay(p, g, &applied)?;
-    let live = live_db.read_live()?;
+    let mut live = live_db.read_live()?;
+    if is_postgres(p) {
+        let server = super::workflow_pg::dev_config(p)?;
+        live = super::workflow_pg::normalized_live(&server, live, &expected);
+    }
     Ok((applied, Some((expected, live))))
 }
 

@@ -317,8 +317,20 @@ fn diff_postgres(
             cache.as_ref(),
         )
     };
-    let before = load(from)?;
-    let after = load(to)?;
+    let mut before = load(from)?;
+    let mut after = load(to)?;
+    // A live side is compared at the fixed point of the server's print, as declared DDL is.
+    if let Some(server) = dev
+        .as_deref()
+        .and_then(|u| crate::introspect::postgres::connect::config(u).ok())
+    {
+        if from.postgres_url().is_some() {
+            before = workflow_pg::normalized_live(&server, before, &after);
+        }
+        if to.postgres_url().is_some() {
+            after = workflow_pg::normalized_live(&server, after, &before);
+        }
+    }
     warn_unmanaged(&before);
     warn_unmanaged(&after);
     let mut hints = to.rename_hints()?;

@@ -53,6 +53,14 @@ pub fn declared(p: &Project, dir: &Path) -> Result<Schema, Error> {
         .map_err(|e| Error::Source(source::Error::Declare(Box::new(e))))
 }
 
+/// `live` with its expressions at the fixed point of the server's print where they differ
+/// from `other`'s (a database built by hand from schemas/ holds the first print); see
+/// [`crate::declare::normalize_live`].
+pub fn normalized_live(server: &postgres::Config, live: Schema, other: &Schema) -> Schema {
+    let print = crate::render::snapshot::postgres::files;
+    crate::declare::normalize_live(live, other, print, server, Cache::from_env().as_ref())
+}
+
 fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &LockOptions) -> Plan {
     plan_postgres_with(
         &diff::diff(&diff::POSTGRES, from, to, renames),
@@ -82,6 +90,10 @@ pub fn generate(p: &Project, a: args::GenerateArgs) -> Result<Outcome, Error> {
         (before, after)
     });
     let (before, after) = (before?, after?);
+    let before = match a.from_db {
+        true => normalized_live(&dev_config(p)?, before, &after),
+        false => before,
+    };
     // A fresh database has `public`; an empty snapshot does not say so.
     let mut before = before;
     if before.schemas.is_empty() {

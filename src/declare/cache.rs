@@ -25,7 +25,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Changes whenever the stored form or what goes into the key changes.
 // 3: canonical SQLite expressions, view and trigger texts keep quotes in literals doubled
 // (entries of 2 hold the broken texts).
-pub const FORMAT: &str = "schemadiff catalog cache 4";
+// 4: PostgreSQL models at the fixed point of the server's print (entries of 3 hold the
+// first print of each expression).
+// 5: SQLite virtual tables in the model (entries of 4 have none).
+pub const FORMAT: &str = "schemadiff catalog cache 5";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -312,8 +315,11 @@ pub fn declare_postgres_how(
         Some(schema) => (schema, Obtained::Incremental),
         None => load()?,
     };
-    cache.put(&key, &schema);
-    remember(&current);
+    // A model with stand-ins depends on the target database, which the key does not name.
+    if !super::postgres::leans_on_target(&schema) {
+        cache.put(&key, &schema);
+        remember(&current);
+    }
     Ok((schema, how))
 }
 
