@@ -25,8 +25,9 @@
 # Environment: SCHEMADIFF (binary, default target/debug/schemadiff), PGURL (server, default
 # postgresql://postgres@127.0.0.1:5432), REAL_TABLE (the table the edits touch, default: the
 # first table by name that has a primary key), KEEP=1 (keep the databases).
-# A file NAME.pre.sql next to a PostgreSQL schema is run (errors allowed) in the empty database
-# before `upgrade head` of check c, for what the schema needs but cannot declare (roles, ...).
+# A file NAME.pre.sql next to a PostgreSQL schema NAME.sql is run (errors allowed) before the
+# load of check a and before `upgrade head` of check c: what the schema needs from its platform
+# (roles, schemas and tables of an auth service, ...). Roles it creates are cluster-wide and stay.
 # Every database it creates is dropped at the end, also on failure or interrupt.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +64,7 @@ now() { date +%s.%N; }
 line() { # schema check status start [detail]
   local t
   t=$(awk -v a="$4" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}')
-  printf '%-14s %-8s %-4s %6ss %s\n' "$1" "$2" "$3" "$t" "${5:-}"
+  printf '%-20s %-8s %-4s %6ss %s\n' "$1" "$2" "$3" "$t" "${5:-}"
   [ "$3" = FAIL ] && fails=$((fails + 1))
   return 0
 }
@@ -118,11 +119,29 @@ union all
 select 'grant ' || c.oid::regclass || ' ' || c.relacl::text
   from pg_class c join ns on ns.oid = c.relnamespace
  where c.relacl is not null and c.relname !~ '^schemadiff_'
+union all
+select 'publication ' || pubname || ' ' || schemaname || '.' || tablename from pg_publication_tables
+union all
+select 'rls ' || c.oid::regclass || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
+  from pg_class c join ns on ns.oid = c.relnamespace
+ where c.relkind in ('r', 'p') and (c.relrowsecurity or c.relforcerowsecurity)
 order by 1"
   else
     sql "$1" "select type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '')
                 from sqlite_master where type = 'trigger' order by name"
   fi
+}
+table_options() { # url -> table options schemadiff does not model (PostgreSQL)
+  [ "$engine" = postgres ] || return 0
+  sql "$1" "select 'table ' || c.oid::regclass || ' persistence=' || c.relpersistence::text ||
+                   ' replica_identity=' || c.relreplident::text || ' options=' || coalesce(c.reloptions::text, '') ||
+                   ' inherits=' || coalesce((select string_agg(i.inhparent::regclass::text, ',') from pg_inherits i where i.inhrelid = c.oid), '')
+              from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
+               and n.nspname !~ '^pg_' and c.relname !~ '^schemadiff_'
+               and (c.relpersistence <> 'p' or c.relreplident <> 'd' or c.reloptions is not null
+                    or exists (select 1 from pg_inherits i where i.inhrelid = c.oid))
+             order by 1"
 }
 pick_table() { # url -> quoted table name
   if [ -n "${REAL_TABLE:-}" ]; then echo "$REAL_TABLE"; return; fi
@@ -191,12 +210,16 @@ run_one() {
 
   # a. load
   t0=$(now)
-  orig=$(newdb "${tag}_orig") && load "$orig" "$file"
+  orig=$(newdb "${tag}_orig") || { line "$name" load FAIL "$t0" "cannot create database"; return; }
+  local pre="${file%.sql}.pre.sql"
+  [ "$engine" = postgres ] && [ -f "$pre" ] && psql "$orig" -X -q -f "$pre" >/dev/null 2>&1
+  load "$orig" "$file"
   rc=$?
   if [ $rc -ne 0 ]; then line "$name" load FAIL "$t0" "$(grep -m1 -i error "$work/load.out" | cut -c1-150)"; return; fi
   line "$name" load PASS "$t0" "$(wc -l <"$file") lines"
   local u0; u0=$(unmodelled "$orig")
   echo "$u0" >"$work/unmodelled.orig"
+  table_options "$orig" >"$work/options.orig"
 
   # b. the database against its own DDL
   t0=$(now)
@@ -215,8 +238,8 @@ run_one() {
   built=$(newdb "${tag}_built") || { line "$name" empty FAIL "$t0" "cannot create database"; return; }
   export DATABASE_URL=$built
   inspect "$orig" >"$work/inspect.orig"
-  if [ "$engine" = postgres ] && [ -f "${file%.sql}.pre.sql" ]; then
-    psql "$built" -X -q -f "${file%.sql}.pre.sql" >/dev/null 2>&1
+  if [ "$engine" = postgres ] && [ -f "$pre" ]; then
+    psql "$built" -X -q -f "$pre" >/dev/null 2>&1
   fi
   local pre_dump="$work/orig.dump"
   if [ "$engine" = postgres ]; then
@@ -239,14 +262,18 @@ run_one() {
   # e (for c). restore the rest of what the original has and schemadiff does not model
   if [ "$engine" = postgres ]; then
     t0=$(now)
-    pg_restore -l "$pre_dump" | grep -E '^[0-9]+; [0-9]+ [0-9]+ (FUNCTION|AGGREGATE|PROCEDURE|TRIGGER|POLICY|RULE|ACL|DOMAIN) ' \
+    pg_restore -l "$pre_dump" | grep -E '^[0-9]+; [0-9]+ [0-9]+ (FUNCTION|AGGREGATE|PROCEDURE|TRIGGER|POLICY|RULE|ACL|DOMAIN|ROW SECURITY|PUBLICATION|PUBLICATION TABLE) ' \
       >"$work/post.list" || true
     pg_restore -L "$work/post.list" -d "$built" "$pre_dump" >"$work/post.out" 2>&1 || true
     unmodelled "$built" >"$work/unmodelled.built"
     if cmp -s "$work/unmodelled.orig" "$work/unmodelled.built"; then line "$name" ext PASS "$t0" "$(wc -l <"$work/unmodelled.orig") objects"
     else line "$name" ext FAIL "$t0" "diff $work/unmodelled.orig $work/unmodelled.built"; fi
+    t0=$(now)
+    table_options "$built" >"$work/options.built"
+    if cmp -s "$work/options.orig" "$work/options.built"; then line "$name" options PASS "$t0" "$(grep -c . "$work/options.orig") tables with options"
+    else line "$name" options FAIL "$t0" "not modelled, lost from empty: $(diff "$work/options.orig" "$work/options.built" | grep -c '^<') of $(grep -c . "$work/options.orig") tables (diff $work/options.orig $work/options.built)"; fi
   fi
-  local ubase; ubase=$(unmodelled "$built")
+  local ubase; ubase=$(unmodelled "$built"; table_options "$built")
 
   # d. three edits up, then down
   table=$(pick_table "$built")
@@ -290,7 +317,7 @@ run_one() {
       rm -f "$(ls -t "$proj"/migrations/*.sql | head -1)"
     else sub="$sub, 2nd generate empty"; fi
     inspect "$built" >"$work/step$i"
-    if [ "$(unmodelled "$built")" != "$ubase" ]; then bad=1; sub="$sub, unmodelled changed"; fi
+    if [ "$(unmodelled "$built"; table_options "$built")" != "$ubase" ]; then bad=1; sub="$sub, unmodelled changed"; fi
     if [ $bad = 1 ]; then line "$name" "edit$i" FAIL "$t0" "$sub"; else line "$name" "edit$i" PASS "$t0" "$sub: $e"; fi
   done
   [ -n "$why" ] && echo "  first error: $why"
@@ -301,7 +328,7 @@ run_one() {
     inspect "$built" >"$work/down$((i - 1))"
     same_catalog "$work/step$((i - 1))" "$work/down$((i - 1))"
     rc=$?
-    if [ "$(unmodelled "$built")" != "$ubase" ]; then keep=FAIL; fi
+    if [ "$(unmodelled "$built"; table_options "$built")" != "$ubase" ]; then keep=FAIL; fi
     if [ $rc -eq 2 ]; then line "$name" "down$i" FAIL "$t0" "diff $work/step$((i - 1)) $work/down$((i - 1))"
     else line "$name" "down$i" PASS "$t0" "$([ $rc -eq 1 ] && echo '(order)')"; fi
     i=$((i - 1))
