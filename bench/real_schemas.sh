@@ -143,6 +143,24 @@ table_options() { # url -> table options schemadiff does not model (PostgreSQL)
                     or exists (select 1 from pg_inherits i where i.inhrelid = c.oid))
              order by 1"
 }
+sizes() { # url -> "N tables, N indexes, N views, N triggers"
+  if [ "$engine" = postgres ]; then
+    sql "$1" "select count(*) filter (where c.relkind in ('r','p')) || ' tables, ' ||
+                     count(*) filter (where c.relkind = 'i') || ' indexes, ' ||
+                     count(*) filter (where c.relkind in ('v','m')) || ' views/matviews, ' ||
+                     (select count(*) from pg_trigger where not tgisinternal) || ' triggers, ' ||
+                     (select count(*) from pg_proc p join pg_namespace pn on pn.oid = p.pronamespace
+                       where pn.nspname not in ('pg_catalog','information_schema') and pn.nspname !~ '^pg_'
+                         and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')) || ' functions'
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+               where n.nspname not in ('pg_catalog','information_schema') and n.nspname !~ '^pg_'
+                 and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')"
+  else
+    sql "$1" "select sum(type = 'table') || ' tables, ' || sum(type = 'index') || ' indexes, ' ||
+                     sum(type = 'view') || ' views, ' || sum(type = 'trigger') || ' triggers'
+                from sqlite_master where name not like 'sqlite_%'"
+  fi
+}
 pick_table() { # url -> quoted table name
   if [ -n "${REAL_TABLE:-}" ]; then echo "$REAL_TABLE"; return; fi
   if [ "$engine" = postgres ]; then
@@ -155,9 +173,15 @@ pick_table() { # url -> quoted table name
                 and not exists (select 1 from pg_depend d where d.deptype = 'e' and d.objid = c.oid)
               order by n.nspname = 'public' desc, 1 limit 1"
   else
-    sql "$1" "select '\"' || replace(name, '\"', '\"\"') || '\"' from sqlite_master
+    # the first table by name that has a column the third edit can drop, else the first one
+    local t first=""
+    for t in $(sql "$1" "select '\"' || replace(name, '\"', '\"\"') || '\"' from sqlite_master
                where type = 'table' and name not like 'sqlite_%' and name not like 'schemadiff_%'
-                 and sql not like 'CREATE VIRTUAL%' order by name limit 1"
+                 and sql not like 'CREATE VIRTUAL%' and name not like '% %' order by name"); do
+      first=${first:-$t}
+      if droppable_column "$1" "$t" >/dev/null; then echo "$t"; return; fi
+    done
+    echo "$first"
   fi
 }
 droppable_column() { # url table -> a column that no key, index, view or trigger uses (SQLite)
@@ -216,7 +240,7 @@ run_one() {
   load "$orig" "$file"
   rc=$?
   if [ $rc -ne 0 ]; then line "$name" load FAIL "$t0" "$(grep -m1 -i error "$work/load.out" | cut -c1-150)"; return; fi
-  line "$name" load PASS "$t0" "$(wc -l <"$file") lines"
+  line "$name" load PASS "$t0" "$(wc -l <"$file") lines, $(sizes "$orig")"
   local u0; u0=$(unmodelled "$orig")
   echo "$u0" >"$work/unmodelled.orig"
   table_options "$orig" >"$work/options.orig"
