@@ -241,8 +241,7 @@ run_one() {
   rc=$?
   if [ $rc -ne 0 ]; then line "$name" load FAIL "$t0" "$(grep -m1 -i error "$work/load.out" | cut -c1-150)"; return; fi
   line "$name" load PASS "$t0" "$(wc -l <"$file") lines, $(sizes "$orig")"
-  local u0; u0=$(unmodelled "$orig")
-  echo "$u0" >"$work/unmodelled.orig"
+  unmodelled "$orig" >"$work/unmodelled.orig"
   table_options "$orig" >"$work/options.orig"
 
   # b. the database against its own DDL
