@@ -199,7 +199,7 @@ pub struct SafetyArgs {
     #[arg(long, value_name = "TABLE.OLD=NEW")]
     pub rename: Vec<String>,
     /// Exit with 1 on a blocking hazard (deletes-data, likely-rename, may-fail-on-existing-rows,
-    /// enum-value-removal, irreversible, recreates-view) that --allow does not accept (diff still prints the script; generate writes nothing)
+    /// enum-value-removal, virtual-table-recreated, irreversible, recreates-view) that --allow does not accept (diff still prints the script; generate writes nothing)
     #[arg(long)]
     pub strict: bool,
     /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable; added to [safety] allow in schemadiff.toml)

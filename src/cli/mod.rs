@@ -48,7 +48,7 @@ pub enum Error {
     Version(String),
 
     #[error("unknown hazard kind `{}` (in --allow or [safety] allow)", Printable(.0))]
-    #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible, recreates-view, rewrites-table, locks-table, index-build"))]
+    #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, virtual-table-recreated, irreversible, recreates-view, rewrites-table, locks-table, index-build"))]
     UnknownHazard(String),
 
     #[error(transparent)]

@@ -11,6 +11,7 @@ pub enum HazardKind {
     LikelyRename,
     MayFailOnExistingRows,
     EnumValueRemoval,
+    VirtualTableRecreated,
     Irreversible,
     RecreatesView,
     RewritesTable,
@@ -28,11 +29,12 @@ pub struct HazardInfo {
 }
 
 impl HazardKind {
-    pub const ALL: [HazardKind; 9] = [
+    pub const ALL: [HazardKind; 10] = [
         HazardKind::DeletesData,
         HazardKind::LikelyRename,
         HazardKind::MayFailOnExistingRows,
         HazardKind::EnumValueRemoval,
+        HazardKind::VirtualTableRecreated,
         HazardKind::Irreversible,
         HazardKind::RecreatesView,
         HazardKind::RewritesTable,
@@ -66,6 +68,12 @@ impl HazardKind {
                 "removes a value from an enum type: rows holding it stop the script",
                 true,
                 "docs/hazards/enum-value-removal.md",
+            ),
+            HazardKind::VirtualTableRecreated => (
+                "virtual-table-recreated",
+                "drops and re-creates a virtual table: it loses its rows unless the module keeps them",
+                true,
+                "docs/hazards/virtual-table-recreated.md",
             ),
             HazardKind::Irreversible => (
                 "irreversible",

@@ -424,6 +424,8 @@ pub fn plan_postgres_for(
             Change::CreateView(v) => views.1.push(v.clone()),
             Change::DropView(v) => views.0.push(v.clone()),
             Change::CreateTrigger(_) | Change::DropTrigger(_) => {}
+            // SQLite's: PostgreSQL schemas hold no virtual tables.
+            Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
     }
     table::create_tables(&mut steps, &created_tables);
