@@ -9,7 +9,7 @@
 
 use super::failure::{Failure, Ran};
 use super::{
-    interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error, HISTORY_TABLE,
+    interrupt, next_heads, section_offset, Adapter, Canceller, Direction, Error, HISTORY_TABLE,
     VERSION_TABLE,
 };
 use crate::render::postgres::NO_TRANSACTION;
@@ -263,7 +263,7 @@ pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
     Ok(parts)
 }
 
-impl Engine for Postgres {
+impl Adapter for Postgres {
     fn try_lock(&mut self) -> Result<bool, Error> {
         let row = self
             .client

@@ -9,7 +9,7 @@
 
 use super::failure::{Failure, Ran};
 use super::{
-    interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error, HISTORY_TABLE,
+    interrupt, next_heads, section_offset, Adapter, Canceller, Direction, Error, HISTORY_TABLE,
     VERSION_TABLE,
 };
 use crate::render::sqlite::needs_foreign_keys_off;
@@ -141,7 +141,7 @@ impl Sqlite {
     }
 }
 
-impl Engine for Sqlite {
+impl Adapter for Sqlite {
     fn try_lock(&mut self) -> Result<bool, Error> {
         let Some(path) = self.lock_path() else {
             return Ok(true);

@@ -5,7 +5,7 @@
 use super::workflow::{declared_dir, is_postgres, open_engine};
 use super::workflow_pg;
 use super::Error;
-use crate::apply::{postgres::Postgres, sqlite::Sqlite, Engine};
+use crate::apply::{postgres::Postgres, sqlite::Sqlite, Adapter};
 use crate::config::Project;
 use crate::declare::ScratchDb;
 use crate::diff::{self, Change};
@@ -55,7 +55,7 @@ impl Db {
         Ok(Db::Sqlite(Sqlite::new(conn, Duration::from_secs(1))?))
     }
 
-    pub fn engine(&mut self) -> &mut dyn Engine {
+    pub fn engine(&mut self) -> &mut dyn Adapter {
         match self {
             Db::Sqlite(e) => e,
             Db::Postgres { engine, .. } => engine.as_mut(),

@@ -2,7 +2,7 @@
 //! downgrade, current, history, heads, stamp, merge.
 
 use super::{args, write_stdout, Error, Outcome};
-use crate::apply::{self, sqlite::Sqlite, Direction, Engine};
+use crate::apply::{self, sqlite::Sqlite, Adapter, Direction};
 use crate::config::{self, Project};
 use crate::declare::{read_sources, rename_hints};
 use crate::diff;
@@ -176,9 +176,9 @@ pub(super) fn is_postgres(p: &Project) -> bool {
 }
 
 /// The project's engine, SQLite or PostgreSQL by its URL.
-pub(super) fn any_engine(p: &Project, create: bool) -> Result<Box<dyn Engine>, Error> {
+pub(super) fn any_engine(p: &Project, create: bool) -> Result<Box<dyn Adapter>, Error> {
     if is_postgres(p) {
-        return super::workflow_pg::engine(p).map(|e| Box::new(e) as Box<dyn Engine>);
+        return super::workflow_pg::engine(p).map(|e| Box::new(e) as Box<dyn Adapter>);
     }
     Ok(Box::new(open_engine(p, create)?))
 }
