@@ -308,3 +308,27 @@ impl Adapter for Sqlite {
         self.record(id, checksum, "accept-edit", 0)
     }
 }
+
+/// `upgrade/downgrade --sql`: the script's head, for the `sqlite3` shell.
+pub fn offline_header() -> String {
+    format!(
+        "-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
+        v = VERSION_TABLE
+    )
+}
+
+/// `--sql`: one revision's section under its `running` comment line, then the version table
+/// set to `heads`; framed by the foreign-keys switch when the section asks for it.
+pub fn offline_revision(out: &mut String, running: &str, sql: &str, heads: &[String]) {
+    let mut body = String::from("\n");
+    body.push_str(running);
+    body.push_str(sql);
+    body.push_str(&format!("\nDELETE FROM {VERSION_TABLE};\n"));
+    for h in heads {
+        body.push_str(&format!(
+            "INSERT INTO {VERSION_TABLE} (version_num) VALUES ({});\n",
+            crate::sqltext::quote_literal(h)
+        ));
+    }
+    crate::render::sqlite::wrap(out, needs_foreign_keys_off(sql), &body);
+}

@@ -1,6 +1,6 @@
 //! Command-line arguments. Help text lives here, on the clap structs.
 
-use crate::source::Dialect;
+use crate::Dialect;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Schema diffs and migrations for SQLite and PostgreSQL, in plain SQL
@@ -217,4 +217,21 @@ pub struct SafetyArgs {
     /// PostgreSQL: SET statement_timeout before the script's statements, e.g. 15min
     #[arg(long, value_name = "DURATION")]
     pub statement_timeout: Option<String>,
+}
+
+impl SafetyArgs {
+    /// The use cases' form of these options.
+    pub fn safety(&self) -> crate::Safety {
+        crate::Safety {
+            rename: self.rename.clone(),
+            allow: self.allow.clone(),
+            strict: self.strict,
+            flags: crate::LockFlags {
+                concurrently: self.concurrently,
+                not_valid: self.not_valid,
+                lock_timeout: self.lock_timeout.clone(),
+                statement_timeout: self.statement_timeout.clone(),
+            },
+        }
+    }
 }
