@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 SD = os.environ.get("SCHEMADIFF", "")
+# A second build to time against the first in the same rounds (A/B): each schemadiff
+# measurement runs with both binaries, in alternating order, and the report adds B / A.
+SD_B = os.environ.get("SCHEMADIFF_B", "")
 GEN = os.environ.get("GEN", "")
 OUT = Path(os.environ.get("OUT", "bench/out/compare")).resolve()
 PG = os.environ.get("PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
@@ -258,13 +261,20 @@ def run_inner(engine, n, runs):
         s0 = steal()
         la = loadavg()
         for name, mk in measures:
-            if name.startswith("sd_generate"):
-                fresh_work(one_edit if name == "sd_generate_edit1" else changed)
-            if name.startswith("sd_generate_edit"):
-                fresh_edit_cache()
-            cmd, cwd, e, ok = mk()
-            sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
-            record({"engine": engine, "n": n, "tool": name, "run": r, "seconds": sec, "rss_kb": rss, "load": la})
+            # A/B: both builds back to back, A first in even rounds and B first in odd ones.
+            builds = [("", SD)] + ([("@B", SD_B)] if SD_B else [])
+            if r % 2:
+                builds.reverse()
+            for tag, binary in builds:
+                if name.startswith("sd_generate"):
+                    fresh_work(one_edit if name == "sd_generate_edit1" else changed)
+                if name.startswith("sd_generate_edit"):
+                    fresh_edit_cache()
+                cmd, cwd, e, ok = mk()
+                cmd = [binary if c == SD else c for c in cmd]
+                sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
+                record({"engine": engine, "n": n, "tool": name + tag, "run": r, "seconds": sec, "rss_kb": rss,
+                        "load": la})
         if want("alembic_check"):
             sec, rss, diffs, proc = alembic()
             record({"engine": engine, "n": n, "tool": "alembic_check", "run": r, "seconds": sec, "rss_kb": rss,
@@ -329,6 +339,8 @@ def report():
             k = (r["engine"], r["n"], r["tool"])
             times.setdefault(k, []).append(r["seconds"])
             rss.setdefault(k, []).append(r["rss_kb"])
+    ab_lines = ab_report(times)
+    times = {k: v for k, v in times.items() if not k[2].endswith("@B")}
     tools = sorted({k[2] for k in times}, key=lambda t: ([l[0] for l in LABELS].index(t.split("_cache")[0].split("_nocache")[0]), t))
     med = {k: statistics.median(v) for k, v in times.items()}
     lines = []
@@ -406,9 +418,31 @@ def report():
                          f"loading live + target took {m['load_seconds']:.1f} s; 1-min load average at the start of each round: {la}; "
                          f"CPU steal ≤ {st:.1f} %; Alembic reported {diffs} differences; the Alembic process "
                          f"(Python start, imports, loading the pickled models, the timed part) took {proc}.{cnt}")
+    lines += ab_lines
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     plot(med)
+
+
+def ab_report(times):
+    """The A/B table: per engine, size and schemadiff measurement, the median of each build and
+    B / A (above 1: B is slower). Empty when no second build was timed."""
+    pairs = sorted(k for k in times if k[2].endswith("@B"))
+    if not pairs:
+        return []
+    env = (OUT / "env.txt").read_text() if (OUT / "env.txt").exists() else ""
+    builds = [l for l in env.splitlines() if l.startswith("schemadiff")]
+    lines = ["\n### A/B: two builds in the same rounds\n"] + [f"- {l}" for l in builds]
+    lines.append("\n| engine | tables | measurement | A median | B median | B / A | runs |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for engine, n, tb in pairs:
+        ta = tb[:-2]
+        a, b = times.get((engine, n, ta)), times[(engine, n, tb)]
+        if not a:
+            continue
+        ma, mb = statistics.median(a), statistics.median(b)
+        lines.append(f"| {engine} | {n:,} | {ta} | {fmt(ma)} | {fmt(mb)} | {mb / ma:.2f} | {len(a)}+{len(b)} |")
+    return lines
 
 
 def plot(med):

@@ -5,6 +5,8 @@
 #   bench/compare.sh                      # everything: both engines, 100/500/2000/5000 tables
 #   SIZES=100,500 ENGINES=sqlite bench/compare.sh
 #   SCHEMADIFF=/path/to/schemadiff bench/compare.sh   # time another build (default: builds this tree)
+#   SCHEMADIFF_B=/path/to/other/schemadiff bench/compare.sh   # A/B: also time a second build in
+#                                         # the same rounds (alternating order); the report adds B / A
 #
 # Environment: SIZES (default 100,500,2000,5000), ENGINES (pg,sqlite), RUNS (runs per size,
 # default "100:3,500:3,2000:3,5000:1"), PG_SERVER (postgresql://postgres@127.0.0.1:5432, a
@@ -62,6 +64,7 @@ else export NO_CACHE=; fi
 rm -f "$OUT/results.jsonl"
 {
   echo "date: $(date -u +%FT%TZ)"
+  [[ -n ${SCHEMADIFF_B:-} ]] && echo "schemadiff B: $SCHEMADIFF_B ($("$SCHEMADIFF_B" --version))"
   echo "schemadiff: $SCHEMADIFF ($("$SCHEMADIFF" --version)); this tree: git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted src changes'); --no-cache: ${NO_CACHE:-not supported}"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM"
   echo "postgres: $(psql "$PG_SERVER/postgres" -XAtc 'SHOW server_version')"
