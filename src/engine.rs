@@ -39,6 +39,15 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The engine a project, `diff` and `inspect` assume when nothing names one.
+    pub const DEFAULT: Dialect = Dialect::Sqlite;
+    /// The engine whose declared DDL a dev server (`--dev-url`) normalizes, when nothing
+    /// else names the engine.
+    pub const DEV_SERVER: Dialect = Dialect::Postgres;
+
+    /// Every engine, in the order help texts list them.
+    pub const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgres];
+
     /// Reads `dialect` as written in `schemadiff.toml`.
     pub fn from_config(text: &str) -> Option<Dialect> {
         match text {

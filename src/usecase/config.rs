@@ -10,7 +10,7 @@ pub const FILE: &str = "schemadiff.toml";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(default = "sqlite")]
+    #[serde(default = "default_dialect")]
     pub dialect: String,
     pub database_url: Option<String>,
     /// PostgreSQL: the server where declared DDL (schemas/, snapshots/) is loaded into a
@@ -43,8 +43,8 @@ pub struct Safety {
     pub allow: Vec<String>,
 }
 
-fn sqlite() -> String {
-    "sqlite".into()
+fn default_dialect() -> String {
+    Dialect::DEFAULT.name().into()
 }
 fn schemas() -> PathBuf {
     "schemas".into()
@@ -119,9 +119,9 @@ impl Project {
         self.root.join(&self.config.snapshots)
     }
 
-    /// The engine the project's `dialect` names (SQLite for a name `project` refuses).
+    /// The engine the project's `dialect` names (the default for a name `project` refuses).
     pub fn dialect(&self) -> Dialect {
-        Dialect::from_config(&self.config.dialect).unwrap_or(Dialect::Sqlite)
+        Dialect::from_config(&self.config.dialect).unwrap_or(Dialect::DEFAULT)
     }
 
     /// The server where declared DDL is normalized: `dev_url`, else `database_url`'s.

@@ -48,7 +48,7 @@ pub struct DiffReport {
 
 /// Loads the project named by `--config` (`diff` reads `[safety]` and `[postgres]` only
 /// from one named so), parses both sources and picks the engine: `--dialect`, else a
-/// database side's, else PostgreSQL when a dev server is given, else SQLite.
+/// database side's, else the dev server's engine when one is given, else the default.
 pub fn prepare(req: &DiffRequest, config: Option<&Path>) -> Result<Prepared, Error> {
     let project = config.map(|c| Project::load(Some(c))).transpose()?;
     let from = Source::parse(&req.from)?;
@@ -57,8 +57,8 @@ pub fn prepare(req: &DiffRequest, config: Option<&Path>) -> Result<Prepared, Err
         .dialect
         .or(from.dialect())
         .or(to.dialect())
-        .or(req.dev_url.as_ref().map(|_| Dialect::Postgres))
-        .unwrap_or(Dialect::Sqlite);
+        .or(req.dev_url.as_ref().map(|_| Dialect::DEV_SERVER))
+        .unwrap_or(Dialect::DEFAULT);
     Renames::parse(&req.safety.rename)?;
     Ok(Prepared {
         project,
@@ -158,10 +158,10 @@ pub struct InspectRequest {
 }
 
 /// Parses `inspect`'s source and picks the engine: `--dialect`, else the database's, else
-/// SQLite.
+/// the default.
 pub fn prepare_inspect(req: &InspectRequest) -> Result<(Source, Dialect), Error> {
     let src = Source::parse(&req.source)?;
-    let dialect = req.dialect.or(src.dialect()).unwrap_or(Dialect::Sqlite);
+    let dialect = req.dialect.or(src.dialect()).unwrap_or(Dialect::DEFAULT);
     Ok((src, dialect))
 }
 

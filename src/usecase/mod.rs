@@ -84,8 +84,8 @@ pub enum Error {
     #[diagnostic(transparent)]
     Apply(#[from] engine::ApplyError),
 
-    #[error("{}: unknown dialect `{}`; use \"sqlite\" or \"postgres\"", Printable(&path.display().to_string()), Printable(dialect))]
-    #[diagnostic(help("set dialect = \"sqlite\" or dialect = \"postgres\" in the project file"))]
+    #[error("{}: unknown dialect `{}`; use {}", Printable(&path.display().to_string()), Printable(dialect), dialect_names(" or ", ""))]
+    #[diagnostic(help("set {} in the project file", dialect_names(" or ", "dialect = ")))]
     UnknownDialect { path: PathBuf, dialect: String },
 
     #[error("Target database is not up to date: it is at {} and the head is {}; run `schemadiff upgrade head` first", heads_text(at), heads_text(head))]
@@ -140,6 +140,15 @@ impl From<crate::model::RenameError> for Error {
     fn from(e: crate::model::RenameError) -> Error {
         Error::Engine(e.into())
     }
+}
+
+/// The engines' names as `schemadiff.toml` writes them, quoted, each after `prefix`.
+fn dialect_names(sep: &str, prefix: &str) -> String {
+    let names: Vec<String> = engine::Dialect::ALL
+        .iter()
+        .map(|d| format!("{prefix}\"{}\"", d.name()))
+        .collect();
+    names.join(sep)
 }
 
 /// Revision ids joined with `, ` and escaped for the terminal, `<base>` for none.
