@@ -198,9 +198,9 @@ pub struct SafetyArgs {
     /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
     #[arg(long, value_name = "TABLE.OLD=NEW")]
     pub rename: Vec<String>,
-    /// Exit with 1 on a blocking hazard (deletes-data, likely-rename, may-fail-on-existing-rows,
-    /// enum-value-removal, irreversible) that --allow does not accept (diff still prints the script; generate writes nothing)
-    #[arg(long)]
+    // Exit with 1 on a blocking hazard (the blocking codes, from the hazard table) that
+    // --allow does not accept.
+    #[arg(long, help = strict_help())]
     pub strict: bool,
     /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable; added to [safety] allow in schemadiff.toml)
     #[arg(long, value_name = "KIND")]
@@ -217,6 +217,14 @@ pub struct SafetyArgs {
     /// PostgreSQL: SET statement_timeout before the script's statements, e.g. 15min
     #[arg(long, value_name = "DURATION")]
     pub statement_timeout: Option<String>,
+}
+
+/// `--strict`'s help: the blocking hazard codes come from the hazard table.
+fn strict_help() -> String {
+    format!(
+        "Exit with 1 on a blocking hazard ({}) that --allow does not accept (diff still prints the script; generate writes nothing)",
+        crate::usecase::hazard_codes(true)
+    )
 }
 
 impl SafetyArgs {

@@ -69,7 +69,7 @@ pub enum Error {
     Engine(#[from] engine::Error),
 
     #[error("unknown hazard kind `{}` (in --allow or [safety] allow)", Printable(.0))]
-    #[diagnostic(help("the kinds are deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible, rewrites-table, locks-table, index-build"))]
+    #[diagnostic(help("the kinds are {}", hazard_codes(false)))]
     UnknownHazard(String),
 
     #[error(transparent)]
@@ -140,6 +140,18 @@ impl From<crate::model::RenameError> for Error {
     fn from(e: crate::model::RenameError) -> Error {
         Error::Engine(e.into())
     }
+}
+
+/// The hazard codes (only the blocking ones with `blocking_only`), joined with `, `: the
+/// help texts list them from [`HazardKind::ALL`], so a new kind is listed everywhere.
+pub fn hazard_codes(blocking_only: bool) -> String {
+    let codes: Vec<&str> = HazardKind::ALL
+        .iter()
+        .map(|k| k.info())
+        .filter(|info| info.blocking || !blocking_only)
+        .map(|info| info.code)
+        .collect();
+    codes.join(", ")
 }
 
 /// The engines' names as `schemadiff.toml` writes them, quoted, each after `prefix`.
