@@ -77,7 +77,7 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
         dialect: args.dialect,
         dev_url: args.dev_url.clone(),
         schema: args.schema.clone(),
-        sqlite_version: args.sqlite_version.clone(),
+        version: args.sqlite_version.clone(),
         json: args.format == Format::Json,
         safety: args.safety.safety(),
     };

@@ -20,8 +20,8 @@ pub struct DiffRequest {
     pub dev_url: Option<String>,
     /// `--schema`: on PostgreSQL, the schemas to read (all when empty).
     pub schema: Vec<String>,
-    /// `--sqlite-version`.
-    pub sqlite_version: Option<String>,
+    /// The version of the engine that will run the script (`--sqlite-version`).
+    pub version: Option<String>,
     /// JSON instead of the SQL script.
     pub json: bool,
     pub safety: Safety,
@@ -79,7 +79,7 @@ pub fn diff<E: Engine>(
     let config = prepared.project.as_ref().map(|p| &p.config);
     let allowed = allowed_kinds(&req.safety.allow, config)?;
     let target = Target {
-        version: req.sqlite_version.clone(),
+        version: req.version.clone(),
         options: config.map(|c| c.postgres.clone()).unwrap_or_default(),
         flags: req.safety.flags.clone(),
     };
