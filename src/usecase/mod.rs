@@ -227,3 +227,25 @@ fn declared<E: Engine>(dev: &E::Dev, dir: &Path) -> Result<crate::model::Schema,
     let cache = engine::Cache::from_env();
     Ok(E::declare(&files, dev, &[], cache.as_ref())?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_texts_list_the_hazard_codes_and_dialects_from_their_tables() {
+        assert_eq!(
+            hazard_codes(false),
+            "deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible, rewrites-table, locks-table, index-build"
+        );
+        assert_eq!(
+            hazard_codes(true),
+            "deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, irreversible"
+        );
+        assert_eq!(dialect_names(" or ", ""), "\"sqlite\" or \"postgres\"");
+        assert_eq!(
+            dialect_names(" or ", "dialect = "),
+            "dialect = \"sqlite\" or dialect = \"postgres\""
+        );
+    }
+}
