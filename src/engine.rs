@@ -2,11 +2,12 @@
 //! (declare, introspect, diff rules, plan, render, snapshot, the apply adapter), and one
 //! impl per engine in `engine/sqlite.rs` and `engine/postgres.rs` (glue only). The use
 //! cases (`crate::usecase`) are written once, generic over `E: Engine`; `lib.rs` picks the
-//! engine once per use case. Besides the glue files, only [`Database`] (a live database a
-//! URL names) dispatches on the engine, for sources whose engine the URL fixes.
+//! engine once per use case. Besides the glue files, only the registry here matches on the
+//! engine: [`Dialect`] (names, the `init` template) and [`Database`] (a live database a URL
+//! names, read by its own engine whatever `--dialect` says).
 //!
-//! A third engine adds `engine/<name>.rs`, a [`Dialect`] and a [`Database`] variant, and
-//! one arm per use case in `lib.rs`.
+//! A third engine adds `engine/<name>.rs`, a [`Dialect`] and a [`Database`] variant with
+//! their arms here, and one arm per use case in `lib.rs`.
 
 mod error;
 pub mod postgres;
