@@ -56,7 +56,11 @@ pub fn generate<E: Engine>(
         options: p.config.postgres.clone(),
         flags: a.safety.flags.clone(),
     };
-    let caps = E::caps(&target)?;
+    // An engine without lock options refuses their flags before anything is read; one with
+    // them checks the options once the models are loaded (as `generate` always did).
+    if !E::LOCK_OPTIONS {
+        E::caps(&target)?;
+    }
     let g = graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let dev = dev::<E>(p)?;
@@ -78,6 +82,7 @@ pub fn generate<E: Engine>(
     E::baseline(&mut before);
     let hints = || engine::rename_hints(&engine::read_sources(&p.schemas())?);
     let renames = E::renames(&a.safety.rename, &hints, &before, &after)?;
+    let caps = E::caps(&target)?;
     let up = E::plan(&E::diff(&before, &after, &renames), &before, &after, &caps);
     let down = E::plan(
         &E::diff(&after, &before, &renames.inverse()),
