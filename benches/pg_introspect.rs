@@ -12,7 +12,7 @@
 //!    (as the CLI does), with the time of each catalog query;
 //! 2. `declare_postgres` of `schema.sql` (scratch database create + load + introspect +
 //!    drop), the same pieces one by one, and `declare_postgres_cached` with a cache hit;
-//! 3. `diff_postgres` + `plan_postgres` + `render_script`, live vs `schema.sql` (must plan
+//! 3. `diff` (PostgreSQL rules) + `plan_postgres` + `render_script`, live vs `schema.sql` (must plan
 //!    nothing) and live vs `changed.sql`;
 //! 4. the CLI end to end: `schemadiff diff --from postgresql://…/schemadiff_bench_live_N
 //!    --to schema.sql|changed.sql` (the binary cargo builds for benchmarks,
@@ -33,7 +33,7 @@ use schemadiff::declare::{
     declare_postgres, declare_postgres_cached, load_postgres, read_sources, Cache, ScratchDb,
     SourceFile,
 };
-use schemadiff::diff::{diff_postgres, Renames};
+use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::postgres::{introspect, introspect_pair};
 use schemadiff::model::Schema;
 use schemadiff::plan::postgres::plan_postgres;
@@ -415,7 +415,7 @@ fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
         let mut last = (0, String::new());
         for _ in 0..ctx.iters {
             let t0 = Instant::now();
-            let changes = diff_postgres(&from, target, &Renames::default());
+            let changes = diff(&diff::postgres::RULES, &from, target, &Renames::default());
             let plan = plan_postgres(&changes, &from, target);
             let script = render_script(&plan, &title);
             t.push(key, t0.elapsed());

@@ -197,7 +197,13 @@ pub trait Engine {
     ) -> Result<Renames, Error>;
     /// What an empty model of this engine's fresh database holds.
     fn baseline(before: &mut Schema);
-    fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset;
+    /// How the differ compares this engine's schemas (name folding, column order, the
+    /// object kinds, server-text rename rewriting).
+    fn diff_rules() -> &'static crate::diff::Rules;
+    /// The changes from `from` to `to` under this engine's rules.
+    fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
+        crate::diff::diff(Self::diff_rules(), from, to, renames)
+    }
     /// One line per difference (for `check` and `verify`).
     fn differences(from: &Schema, to: &Schema) -> Vec<String>;
 

@@ -48,7 +48,7 @@ use usecase::migrate::{MoveRequest, Moved};
 
 /// Returns the SQLite plan that turns `from` into `to`: diff, then plan.
 pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) -> Plan {
-    let changes = diff::diff(from, to, renames);
+    let changes = diff::diff(&diff::SQLITE, from, to, renames);
     plan::plan(&changes, from, to, caps)
 }
 

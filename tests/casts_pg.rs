@@ -7,7 +7,7 @@
 mod pg;
 
 use pg::{psql, TestDb};
-use schemadiff::diff::{diff_postgres, Renames};
+use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::plan::postgres::plan_postgres;
 use schemadiff::plan::HazardKind;
@@ -222,7 +222,7 @@ fn every_cast_table_entry_holds_on_the_real_server() {
         let mut after = before.clone();
         let table = after.tables.get_mut(&format!("public.t{i}")).unwrap();
         table.columns[0].ty = to.to_string();
-        let changes = diff_postgres(&before, &after, &Renames::default());
+        let changes = diff(&diff::postgres::RULES, &before, &after, &Renames::default());
         let plan = plan_postgres(&changes, &before, &after);
         let named = |kind: HazardKind| {
             plan.hazards().any(|h| {

@@ -9,7 +9,7 @@
 
 mod common;
 
-use schemadiff::diff::{diff, diff_postgres, Renames};
+use schemadiff::diff::{self, diff, Renames};
 use schemadiff::model::{Column, ForeignKey, PrimaryKey, Schema, Table, View};
 use schemadiff::plan::postgres::plan_postgres;
 use schemadiff::plan::{plan, Caps, Step};
@@ -137,13 +137,13 @@ fn view_chain(pg: bool, base_type: &str) -> Schema {
 
 /// Returns the SQLite script from `from` to `to` and the number of plan steps.
 fn sqlite_script(from: &Schema, to: &Schema) -> (String, Vec<Step>) {
-    let changes = diff(from, to, &Renames::default());
+    let changes = diff(&diff::sqlite::RULES, from, to, &Renames::default());
     let p = plan(&changes, from, to, Caps::bundled());
     (sqlite_render::render_script(&p, "deep"), p.steps)
 }
 
 fn pg_script(from: &Schema, to: &Schema) -> String {
-    let changes = diff_postgres(from, to, &Renames::default());
+    let changes = diff(&diff::postgres::RULES, from, to, &Renames::default());
     let p = plan_postgres(&changes, from, to);
     pg_render::render_script(&p, "deep")
 }

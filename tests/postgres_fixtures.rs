@@ -12,7 +12,7 @@ use common::{read, snapshot_settings, temp_dir};
 use pg::{psql, TestDb};
 use postgres::Client;
 use schemadiff::declare::{declare_postgres, read_sources, rename_hints, SourceFile};
-use schemadiff::diff::{diff_postgres, Renames};
+use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::{Schema, Table};
 use schemadiff::plan::postgres::{plan_postgres_with, PgOptions};
@@ -138,7 +138,7 @@ fn script(
     options: &PgOptions,
     title: &str,
 ) -> (String, Vec<String>) {
-    let changes = diff_postgres(from, to, renames);
+    let changes = diff(&diff::postgres::RULES, from, to, renames);
     let plan = plan_postgres_with(&changes, from, to, options);
     let hazards = plan
         .hazards()
@@ -272,7 +272,7 @@ fn run_case(dir: &Path, name: &str) {
     assert_printer_round_trips(&case, sides);
     for (side, schema) in sides {
         assert!(
-            diff_postgres(schema, schema, &Renames::default()).is_empty(),
+            diff(&diff::postgres::RULES, schema, schema, &Renames::default()).is_empty(),
             "diff({side}, {side}) not empty"
         );
     }
@@ -353,7 +353,13 @@ fn run_case(dir: &Path, name: &str) {
         assert_eq!(upgraded, after, "after upgrade != declare(after.sql)\n{up}");
     }
     assert!(
-        diff_postgres(&upgraded, &after, &Renames::default()).is_empty(),
+        diff(
+            &diff::postgres::RULES,
+            &upgraded,
+            &after,
+            &Renames::default()
+        )
+        .is_empty(),
         "re-diff after upgrade not empty"
     );
     let rows = data(&mut client, &upgraded);
@@ -374,7 +380,13 @@ fn run_case(dir: &Path, name: &str) {
         "after downgrade != declare(before.sql)\n{down}"
     );
     assert!(
-        diff_postgres(&downgraded, &before, &Renames::default()).is_empty(),
+        diff(
+            &diff::postgres::RULES,
+            &downgraded,
+            &before,
+            &Renames::default()
+        )
+        .is_empty(),
         "re-diff after downgrade not empty"
     );
     if !case.lossy {

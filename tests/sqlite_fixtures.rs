@@ -13,7 +13,7 @@ mod common;
 use common::*;
 use rusqlite::Connection;
 use schemadiff::declare::{declare_sqlite, read_sources};
-use schemadiff::diff::{diff, Renames};
+use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::sqlite::introspect;
 use schemadiff::model::Schema;
 use schemadiff::plan::Caps;
@@ -67,7 +67,7 @@ fn run_case(dir: &Path, name: &str) {
         assert_declare_matches_live(&dir.join(format!("{side}.sql")), schema);
         assert_printer_round_trips(schema, side);
         assert!(
-            diff(schema, schema, &Renames::default()).is_empty(),
+            diff(&diff::sqlite::RULES, schema, schema, &Renames::default()).is_empty(),
             "diff({side}, {side}) not empty"
         );
     }
@@ -186,7 +186,7 @@ fn apply_round_trip(
         "after upgrade, the database differs from after.sql"
     );
     assert!(
-        diff(&live, after, &Renames::default()).is_empty(),
+        diff(&diff::sqlite::RULES, &live, after, &Renames::default()).is_empty(),
         "re-diff after upgrade not empty"
     );
     assert_rows_kept(&conn, before, after, case, &seeded);

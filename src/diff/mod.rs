@@ -1,164 +1,153 @@
 //! Compares two schemas into a [`Changeset`]. Pure: no I/O, no normalization (both sides
 //! arrive normalized), no decisions about how a change is carried out (that is `plan`).
+//!
+//! One differ for every engine: [`diff`] takes the engine's [`Rules`] (how names match,
+//! whether column order counts, which object kinds exist, and a hook that rewrites the current
+//! schema for hinted renames the way the server would print it). The engines' rules are the
+//! children [`sqlite::RULES`] and [`postgres::RULES`]. The output types are in `change.rs`,
+//! with the one encoding of table renames.
 
-mod pg_renames;
-pub use pg_renames::renamed_schema;
+mod change;
+pub mod postgres;
+pub mod sqlite;
+
+pub use change::{Change, Changeset, Renamed, TableChange};
 
 /// Rename hints live in [`crate::model`]; re-exported where the differ reads them.
 pub use crate::model::{RenameError, Renames};
 
-use crate::model::{Column, EnumType, Extension, Index, Schema, Sequence, Table, Trigger, View};
-use std::collections::BTreeSet;
+/// The engines' rules under the names callers outside the engine seam use until issue 13
+/// step 4 hands them out through `Engine::diff_rules()` (the CLI and `lib.rs` import no
+/// engine child of a stage).
+pub use postgres::RULES as POSTGRES;
+pub use sqlite::RULES as SQLITE;
 
-/// What differs between two schemas, in a deterministic order (by kind, then name).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changeset {
-    pub changes: Vec<Change>,
+use crate::model::{Column, Schema, Table, View};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How one engine compares two schemas. Each engine's value is a constant in its child
+/// module; nothing else in the differ depends on the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// How a table or column name of the target finds its counterpart when no hint names it.
+    pub names: Names,
+    /// Whether two tables whose columns differ only in order differ (PostgreSQL appends added
+    /// columns and cannot reorder them, so there they do not).
+    pub column_order_matters: bool,
+    /// Which object kinds besides tables, indexes, views and triggers are compared.
+    pub kinds: Kinds,
+    /// Rewrites the current schema for the hinted renames before it is compared, as the
+    /// server prints it after them, and returns the rename changes that run first. `None`:
+    /// renamed tables are paired by the differ itself (a [`Change::RenameTable`] each).
+    pub prepare: Option<Prepare>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    CreateTable(Table),
-    DropTable(Table),
-    AlterTable(Box<TableChange>),
-    CreateIndex(Index),
-    DropIndex(Index),
-    CreateView(View),
-    DropView(View),
-    CreateTrigger(Trigger),
-    DropTrigger(Trigger),
-    // PostgreSQL only.
-    CreateSchema(String),
-    DropSchema(String),
-    CreateExtension(Extension),
-    DropExtension(Extension),
-    CreateEnum(EnumType),
-    DropEnum(EnumType),
-    AlterEnum {
-        before: EnumType,
-        after: EnumType,
-    },
-    CreateSequence(Sequence),
-    DropSequence(Sequence),
-    /// PostgreSQL: `ALTER TABLE schema.from RENAME TO to` (hinted).
-    RenameTable(Renamed),
-    /// PostgreSQL: a serial column's sequence renamed with its table.
-    RenameSequence(Renamed),
-    AlterSequence {
-        before: Sequence,
-        after: Sequence,
-    },
+/// See [`Rules::prepare`]: `(from, to, hints)` → (`from` after the renames, their changes).
+pub type Prepare = for<'a> fn(&'a Schema, &Schema, &Renames) -> (Cow<'a, Schema>, Vec<Change>);
+
+/// How names match when no hint pairs them: exactly, or also ignoring ASCII case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// `"Users"` and `users` are two objects (PostgreSQL keeps quoted case).
+    Exact,
+    /// An exact match first, then one that ignores ASCII case (SQLite folds identifiers).
+    FoldAsciiCase,
 }
 
-/// A table present on both sides whose definition differs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableChange {
-    pub before: Table,
-    pub after: Table,
-    /// For each column of `after`, in order: the `before` column it carries data from.
-    pub sources: Vec<(String, Option<String>)>,
-    /// Columns of `before` no `after` column carries.
-    pub dropped: Vec<String>,
-    /// Hinted renames `(old, new)` that apply.
-    pub renamed: Vec<(String, String)>,
-}
-
-/// An object of namespace `schema` renamed from `from` to `to`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Renamed {
-    pub schema: String,
-    pub from: String,
-    pub to: String,
-}
-
-impl Change {
-    /// One line naming what changes, for reports.
-    pub fn summary(&self) -> String {
+impl Names {
+    /// Reports whether `a` and `b`, not equal, still name the same object.
+    fn fold(self, a: &str, b: &str) -> bool {
         match self {
-            Change::CreateTable(t) => format!("table {} is new", t.key()),
-            Change::DropTable(t) => format!("table {} is gone", t.key()),
-            Change::AlterTable(tc) => format!("table {} changed", tc.after.key()),
-            Change::CreateIndex(i) => format!("index {} is new or changed", i.name),
-            Change::DropIndex(i) => format!("index {} is gone or changed", i.name),
-            Change::CreateView(v) => format!("view {} is new or changed", v.name),
-            Change::DropView(v) => format!("view {} is gone or changed", v.name),
-            Change::CreateTrigger(t) => format!("trigger {} is new or changed", t.name),
-            Change::DropTrigger(t) => format!("trigger {} is gone or changed", t.name),
-            Change::CreateSchema(s) => format!("schema {s} is new"),
-            Change::DropSchema(s) => format!("schema {s} is gone"),
-            Change::CreateExtension(e) => format!("extension {} is new", e.name),
-            Change::DropExtension(e) => format!("extension {} is gone", e.name),
-            Change::CreateEnum(e) => format!("type {}.{} is new", e.schema, e.name),
-            Change::DropEnum(e) => format!("type {}.{} is gone", e.schema, e.name),
-            Change::AlterEnum { after, .. } => {
-                format!("type {}.{} has other labels", after.schema, after.name)
-            }
-            Change::RenameTable(r) => {
-                format!("table {}.{} is renamed to {}", r.schema, r.from, r.to)
-            }
-            Change::RenameSequence(r) => {
-                format!("sequence {}.{} is renamed to {}", r.schema, r.from, r.to)
-            }
-            Change::CreateSequence(q) => format!("sequence {}.{} is new", q.schema, q.name),
-            Change::DropSequence(q) => format!("sequence {}.{} is gone", q.schema, q.name),
-            Change::AlterSequence { after, .. } => {
-                format!("sequence {}.{} changed", after.schema, after.name)
-            }
+            Names::Exact => false,
+            Names::FoldAsciiCase => a.eq_ignore_ascii_case(b),
         }
     }
 }
 
-impl Changeset {
-    pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
-    }
+/// The object kinds compared besides tables, indexes, views and triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kinds {
+    /// Namespaces (`CREATE SCHEMA`).
+    pub namespaces: bool,
+    pub extensions: bool,
+    pub enums: bool,
+    pub sequences: bool,
+    /// Indexes of materialized views: a view that differs only in them keeps the view.
+    pub view_indexes: bool,
 }
 
-/// Returns the changes that turn `from` into `to`, reading column renames from `renames`.
-/// Names match exactly, then ignoring ASCII case (SQLite folds identifiers).
-pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
-    diff_tables(from, to, renames, false)
+impl Kinds {
+    /// Tables, indexes, views and triggers only.
+    pub const NONE: Kinds = Kinds {
+        namespaces: false,
+        extensions: false,
+        enums: false,
+        sequences: false,
+        view_indexes: false,
+    };
+    /// Every kind the model holds.
+    pub const ALL: Kinds = Kinds {
+        namespaces: true,
+        extensions: true,
+        enums: true,
+        sequences: true,
+        view_indexes: true,
+    };
 }
 
-/// Returns the changes between two PostgreSQL schemas: names match exactly (a quoted
-/// `"Users"` is not `users`), and namespaces, extensions, enum types and sequences are
-/// compared too. Recognized but unmanaged objects (partitioned tables) are not compared.
-pub fn diff_postgres(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
-    let (renamed, mut changes) = pg_renames::rename_tables(from, to, renames);
-    let from: &Schema = &renamed;
-    for s in from.schemas.difference(&to.schemas) {
-        changes.push(Change::DropSchema(s.clone()));
+/// Returns the changes that turn `from` into `to` under the engine's `rules`, reading table
+/// and column renames from `renames`. Recognized but unmanaged objects (partitioned tables)
+/// are not compared.
+pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
+    let (prepared, mut changes) = match rules.prepare {
+        Some(prepare) => prepare(from, to, renames),
+        None => (Cow::Borrowed(from), Vec::new()),
+    };
+    let from: &Schema = &prepared;
+    let kinds = rules.kinds;
+    if kinds.namespaces {
+        for s in from.schemas.difference(&to.schemas) {
+            changes.push(Change::DropSchema(s.clone()));
+        }
+        for s in to.schemas.difference(&from.schemas) {
+            changes.push(Change::CreateSchema(s.clone()));
+        }
     }
-    for s in to.schemas.difference(&from.schemas) {
-        changes.push(Change::CreateSchema(s.clone()));
+    if kinds.extensions {
+        diff_named(
+            &from.extensions,
+            &to.extensions,
+            &mut changes,
+            Change::DropExtension,
+            Change::CreateExtension,
+        );
     }
-    diff_named(
-        &from.extensions,
-        &to.extensions,
-        &mut changes,
-        Change::DropExtension,
-        Change::CreateExtension,
-    );
-    diff_keyed(
-        &from.enums,
-        &to.enums,
-        &mut changes,
-        Change::DropEnum,
-        Change::CreateEnum,
-        |before, after| Change::AlterEnum { before, after },
-    );
-    diff_keyed(
-        &from.sequences,
-        &to.sequences,
-        &mut changes,
-        Change::DropSequence,
-        Change::CreateSequence,
-        |before, after| Change::AlterSequence { before, after },
-    );
-    changes.extend(diff_tables(from, to, renames, true).changes);
-    Changeset {
-        changes: view_index_changes(changes),
+    if kinds.enums {
+        diff_keyed(
+            &from.enums,
+            &to.enums,
+            &mut changes,
+            Change::DropEnum,
+            Change::CreateEnum,
+            |before, after| Change::AlterEnum { before, after },
+        );
     }
+    if kinds.sequences {
+        diff_keyed(
+            &from.sequences,
+            &to.sequences,
+            &mut changes,
+            Change::DropSequence,
+            Change::CreateSequence,
+            |before, after| Change::AlterSequence { before, after },
+        );
+    }
+    diff_tables(rules, from, to, renames, &mut changes);
+    if kinds.view_indexes {
+        changes = view_index_changes(changes);
+    }
+    Changeset { changes }
 }
 
 /// A materialized view dropped and created again only because its indexes differ becomes
@@ -207,8 +196,8 @@ fn view_index_changes(changes: Vec<Change>) -> Vec<Change> {
 
 /// Drops, alters (same key, other value), then creates, each in key order.
 fn diff_keyed<T: Clone + PartialEq>(
-    from: &std::collections::BTreeMap<String, T>,
-    to: &std::collections::BTreeMap<String, T>,
+    from: &BTreeMap<String, T>,
+    to: &BTreeMap<String, T>,
     out: &mut Vec<Change>,
     drop: fn(T) -> Change,
     create: fn(T) -> Change,
@@ -228,12 +217,17 @@ fn diff_keyed<T: Clone + PartialEq>(
     }
 }
 
-fn diff_tables(from: &Schema, to: &Schema, renames: &Renames, exact: bool) -> Changeset {
-    let mut changes = Vec::new();
+fn diff_tables(
+    rules: &Rules,
+    from: &Schema,
+    to: &Schema,
+    renames: &Renames,
+    changes: &mut Vec<Change>,
+) {
     let mut matched = BTreeSet::new();
     let mut pairs = Vec::new();
     for (name, table) in &to.tables {
-        match source_table(from, to, name, renames, exact) {
+        match source_table(rules.names, from, to, name, renames) {
             Some(old) if matched.insert(old.key()) => pairs.push((old, table)),
             _ => {
                 changes.push(Change::CreateTable(table.clone()));
@@ -247,58 +241,52 @@ fn diff_tables(from: &Schema, to: &Schema, renames: &Renames, exact: bool) -> Ch
         }
     }
     for (old, new) in pairs {
-        diff_table(old, new, renames, exact, &mut changes);
+        diff_table(rules, old, new, renames, changes);
     }
     diff_named(
         &from.views,
         &to.views,
-        &mut changes,
+        changes,
         Change::DropView,
         Change::CreateView,
     );
     diff_named(
         &from.triggers,
         &to.triggers,
-        &mut changes,
+        changes,
         Change::DropTrigger,
         Change::CreateTrigger,
     );
-    Changeset { changes }
 }
 
 /// Finds the table of `from` that table `name` of `to` carries on: a hinted rename, the
-/// same name, or the same name in another case (SQLite names are case-insensitive).
+/// same name, or a name the engine's rules take for the same (SQLite: another case).
 fn source_table<'a>(
+    names: Names,
     from: &'a Schema,
     to: &Schema,
     name: &str,
     renames: &Renames,
-    exact: bool,
 ) -> Option<&'a Table> {
     let hinted = renames
         .old_table(name)
-        .filter(|old| find(&to.tables, old, exact).is_none())
-        .and_then(|old| find(&from.tables, old, exact));
-    hinted.or_else(|| find(&from.tables, name, exact))
+        .filter(|old| find(names, &to.tables, old).is_none())
+        .and_then(|old| find(names, &from.tables, old));
+    hinted.or_else(|| find(names, &from.tables, name))
 }
 
-/// Looks `name` up exactly, then (unless `exact`) ignoring ASCII case (SQLite's identifier
-/// folding).
-fn find<'a, T>(
-    map: &'a std::collections::BTreeMap<String, T>,
-    name: &str,
-    exact: bool,
-) -> Option<&'a T> {
+/// Looks `name` up exactly, then as the engine's name rules allow.
+fn find<'a, T>(names: Names, map: &'a BTreeMap<String, T>, name: &str) -> Option<&'a T> {
     map.get(name).or_else(|| {
         map.iter()
-            .find(|(k, _)| !exact && k.eq_ignore_ascii_case(name))
+            .find(|(k, _)| names.fold(k, name))
             .map(|(_, v)| v)
     })
 }
 
 fn diff_named<T: Clone + PartialEq>(
-    from: &std::collections::BTreeMap<String, T>,
-    to: &std::collections::BTreeMap<String, T>,
+    from: &BTreeMap<String, T>,
+    to: &BTreeMap<String, T>,
     out: &mut Vec<Change>,
     drop: fn(T) -> Change,
     create: fn(T) -> Change,
@@ -315,13 +303,35 @@ fn diff_named<T: Clone + PartialEq>(
     }
 }
 
+/// Compares a table of `from` with the table of `to` that carries it on. When their names
+/// differ, the rename is a [`Change::RenameTable`] of its own, and the rest compares the old
+/// table as the rename leaves it (see [`as_renamed`]).
 fn diff_table(
+    rules: &Rules,
     before: &Table,
     after: &Table,
     renames: &Renames,
-    exact: bool,
     out: &mut Vec<Change>,
 ) {
+    // Column hints may name the table by its old name, its new name or its key.
+    let hints = |col: &str| {
+        renames
+            .old_name(&after.name, col)
+            .or_else(|| renames.old_name(&before.name, col))
+            .or_else(|| renames.old_name(&after.key(), col))
+    };
+    let moved;
+    let before = if before.name == after.name {
+        before
+    } else {
+        out.push(Change::RenameTable(Renamed {
+            schema: before.schema.clone().unwrap_or_default(),
+            from: before.name.clone(),
+            to: after.name.clone(),
+        }));
+        moved = as_renamed(rules.names, before, after);
+        &moved
+    };
     // An index follows its table through a rename; compare it under the new name.
     let mut before_indexes = before.indexes.clone();
     for index in before_indexes.values_mut() {
@@ -334,17 +344,16 @@ fn diff_table(
         Change::DropIndex,
         Change::CreateIndex,
     );
-    if same_definition(before, after) || (exact && same_but_column_order(before, after)) {
+    let same = if rules.column_order_matters {
+        same_definition(before, after)
+    } else {
+        same_definition(before, after) || same_but_column_order(before, after)
+    };
+    if same {
         return;
     }
     let mut used = BTreeSet::new();
     let mut renamed = Vec::new();
-    let hints = |col: &str| {
-        renames
-            .old_name(&after.name, col)
-            .or_else(|| renames.old_name(&before.name, col))
-            .or_else(|| renames.old_name(&after.key(), col))
-    };
     let sources = after
         .columns
         .iter()
@@ -353,11 +362,11 @@ fn diff_table(
                 .filter(|old| after.column(old).is_none())
                 .and_then(|old| before.column(old));
             let source = hinted.or_else(|| before.column(&col.name)).or_else(|| {
-                let by_case = before
+                let folded = before
                     .columns
                     .iter()
-                    .find(|c| !exact && c.name.eq_ignore_ascii_case(&col.name));
-                by_case.filter(|c| after.column(&c.name).is_none())
+                    .find(|c| rules.names.fold(&c.name, &col.name));
+                folded.filter(|c| after.column(&c.name).is_none())
             });
             if let Some(s) = source.filter(|s| s.name != col.name) {
                 renamed.push((s.name.clone(), col.name.clone()));
@@ -382,6 +391,23 @@ fn diff_table(
         dropped,
         renamed,
     })));
+}
+
+/// Returns table `before` as a rename to `after`'s name leaves it: the new name, and its
+/// indexes and the foreign keys that reference the table itself following it.
+fn as_renamed(names: Names, before: &Table, after: &Table) -> Table {
+    let (old, new) = (before.key(), after.key());
+    let mut t = before.clone();
+    t.name = after.name.clone();
+    for fk in &mut t.foreign_keys {
+        if fk.ref_table == old || names.fold(&fk.ref_table, &old) {
+            fk.ref_table = new.clone();
+        }
+    }
+    for index in t.indexes.values_mut() {
+        index.table = new.clone();
+    }
+    t
 }
 
 /// Compares everything but the indexes. Destructured without `..` so that a new model field
@@ -456,3 +482,6 @@ pub fn find_table<'a>(schema: &'a Schema, name: &str) -> Option<&'a Table> {
         .get(name)
         .or_else(|| schema.tables.values().find(|t| t.name == name))
 }
+
+#[cfg(test)]
+mod tests;

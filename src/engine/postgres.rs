@@ -119,8 +119,8 @@ impl Engine for Postgres {
         }
     }
 
-    fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
-        crate::diff::diff_postgres(from, to, renames)
+    fn diff_rules() -> &'static crate::diff::Rules {
+        &crate::diff::postgres::RULES
     }
 
     fn differences(from: &Schema, to: &Schema) -> Vec<String> {

@@ -64,8 +64,8 @@ impl Engine for Sqlite {
 
     fn baseline(_: &mut Schema) {}
 
-    fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
-        crate::diff::diff(from, to, renames)
+    fn diff_rules() -> &'static crate::diff::Rules {
+        &crate::diff::sqlite::RULES
     }
 
     fn differences(from: &Schema, to: &Schema) -> Vec<String> {

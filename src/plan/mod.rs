@@ -197,9 +197,7 @@ fn table_renames(changes: &Changeset) -> Vec<(String, String)> {
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::AlterTable(tc) if tc.before.name != tc.after.name => {
-                Some((tc.before.name.clone(), tc.after.name.clone()))
-            }
+            Change::RenameTable(r) => Some((r.from.clone(), r.to.clone())),
             _ => None,
         })
         .collect()
@@ -227,17 +225,19 @@ impl Builder {
             Change::DropTable(t) => {
                 self.dropped.insert(t.name.clone(), t.clone());
             }
-            Change::AlterTable(tc) => self.alter(renamed_first(tc), caps),
+            // Read before the first change (`table_renames`); a renamed table's changes
+            // follow as an `AlterTable` that already compares it under its new name.
+            Change::RenameTable(_) => {}
+            Change::AlterTable(tc) => self.alter((**tc).clone(), caps),
             Change::DropIndex(i) => self.index_drops.push(i.clone()),
             Change::CreateIndex(i) => self.index_creates.push(i.clone()),
             Change::DropView(v) => self.views.0.push(v.clone()),
             Change::CreateView(v) => self.views.1.push(v.clone()),
             Change::DropTrigger(t) => self.triggers.0.push(t.clone()),
             Change::CreateTrigger(t) => self.triggers.1.push(t.clone()),
-            // PostgreSQL-only objects: `diff::diff` (SQLite) never produces these.
+            // PostgreSQL-only objects: SQLite's diff rules never produce these.
             Change::CreateSchema(_)
             | Change::DropSchema(_)
-            | Change::RenameTable { .. }
             | Change::RenameSequence { .. }
             | Change::CreateExtension(_)
             | Change::DropExtension(_)
@@ -349,25 +349,6 @@ impl Builder {
             });
         }
     }
-}
-
-/// Returns `tc` as it stands after its table rename (a step of its own, run first): the
-/// old table under the new name, its self-references following.
-fn renamed_first(tc: &TableChange) -> TableChange {
-    let mut tc = tc.clone();
-    let (old, new) = (tc.before.name.clone(), tc.after.name.clone());
-    if old != new {
-        tc.before.name = new.clone();
-        for fk in &mut tc.before.foreign_keys {
-            if fk.ref_table.eq_ignore_ascii_case(&old) {
-                fk.ref_table = new.clone();
-            }
-        }
-        for index in tc.before.indexes.values_mut() {
-            index.table = new.clone();
-        }
-    }
-    tc
 }
 
 fn native_steps(table: &str, ops: &NativeOps, steps: &mut Vec<Step>) {

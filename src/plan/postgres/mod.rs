@@ -302,7 +302,7 @@ pub fn plan_postgres_with(
     options: &PgOptions,
 ) -> PgPlan {
     // Renamed tables are existing tables under their new names for everything below.
-    let renamed = crate::diff::renamed_schema(from, changes);
+    let renamed = crate::diff::postgres::renamed_schema(from, changes);
     let from: &Schema = &renamed;
     let mut steps = Steps {
         enums: from

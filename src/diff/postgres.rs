@@ -1,16 +1,29 @@
-//! Table renames on PostgreSQL. `ALTER TABLE … RENAME TO` keeps everything attached to the
-//! table, and the server then prints the new name wherever the old one was: in foreign keys
-//! that reference it, index definitions, serial defaults. So before comparing, the hinted
-//! tables are renamed in the current schema the same way (with the sequences their serial
-//! columns own, when the target names them after the new table), and the renames become
-//! changes of their own that run first.
+//! The differ's PostgreSQL rules: names match exactly (a quoted `"Users"` is not `users`),
+//! column order does not count, and namespaces, extensions, enum types, sequences and the
+//! indexes of materialized views are compared too.
+//!
+//! Table renames: `ALTER TABLE … RENAME TO` keeps everything attached to the table, and the
+//! server then prints the new name wherever the old one was: in foreign keys that reference
+//! it, index definitions, serial defaults. So before comparing, the hinted tables are renamed
+//! in the current schema the same way (with the sequences their serial columns own, when the
+//! target names them after the new table), and the renames become changes of their own that
+//! run first ([`rename_tables`], the rules' `prepare` hook).
 
-use super::{find_table, Change, Renamed, Renames};
+use super::{find_table, Change, Kinds, Names, Renamed, Renames, Rules};
 use crate::model::{qualified_key, Schema, Sequence, Table};
 use crate::sqltext::{quote_pg_qualified, rename_pg_ident};
 use std::borrow::Cow;
 
-/// Returns `from` as it reads after the hinted table renames, and the rename changes.
+/// PostgreSQL's rules for [`super::diff`].
+pub const RULES: Rules = Rules {
+    names: Names::Exact,
+    column_order_matters: false,
+    kinds: Kinds::ALL,
+    prepare: Some(rename_tables),
+};
+
+/// Returns `from` as it reads after the hinted table renames (and as its column hints leave
+/// what refers to the columns), and the rename changes.
 pub fn rename_tables<'a>(
     from: &'a Schema,
     to: &Schema,

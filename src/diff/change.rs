@@ -1,0 +1,118 @@
+//! The differ's output: a [`Changeset`] of [`Change`]s, the same types for every engine.
+//!
+//! **Table renames have one encoding**: a [`Change::RenameTable`], and when the renamed table
+//! differs in more than its name, an [`Change::AlterTable`] after it whose `before` is the old
+//! table as it stands after the rename (its name, its self-references and its indexes already
+//! the new name's). So `before.name == after.name` in every `AlterTable`, and the planners read
+//! renames from `RenameTable` only.
+
+use crate::model::{EnumType, Extension, Index, Sequence, Table, Trigger, View};
+
+/// What differs between two schemas, in a deterministic order (by kind, then name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changeset {
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateTable(Table),
+    DropTable(Table),
+    AlterTable(Box<TableChange>),
+    CreateIndex(Index),
+    DropIndex(Index),
+    CreateView(View),
+    DropView(View),
+    CreateTrigger(Trigger),
+    DropTrigger(Trigger),
+    // PostgreSQL only.
+    CreateSchema(String),
+    DropSchema(String),
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    AlterEnum {
+        before: EnumType,
+        after: EnumType,
+    },
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    /// A table renamed (a hint, or on SQLite a name in another case): the one encoding of a
+    /// table rename on every engine (see the module's documentation).
+    RenameTable(Renamed),
+    /// PostgreSQL: a serial column's sequence renamed with its table.
+    RenameSequence(Renamed),
+    AlterSequence {
+        before: Sequence,
+        after: Sequence,
+    },
+}
+
+/// A table present on both sides whose definition differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableChange {
+    pub before: Table,
+    pub after: Table,
+    /// For each column of `after`, in order: the `before` column it carries data from.
+    pub sources: Vec<(String, Option<String>)>,
+    /// Columns of `before` no `after` column carries.
+    pub dropped: Vec<String>,
+    /// Hinted renames `(old, new)` that apply.
+    pub renamed: Vec<(String, String)>,
+}
+
+/// An object of namespace `schema` renamed from `from` to `to`. `schema` is empty on an engine
+/// without namespaces (SQLite).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renamed {
+    pub schema: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl Change {
+    /// One line naming what changes, for reports.
+    pub fn summary(&self) -> String {
+        match self {
+            Change::CreateTable(t) => format!("table {} is new", t.key()),
+            Change::DropTable(t) => format!("table {} is gone", t.key()),
+            Change::AlterTable(tc) => format!("table {} changed", tc.after.key()),
+            Change::CreateIndex(i) => format!("index {} is new or changed", i.name),
+            Change::DropIndex(i) => format!("index {} is gone or changed", i.name),
+            Change::CreateView(v) => format!("view {} is new or changed", v.name),
+            Change::DropView(v) => format!("view {} is gone or changed", v.name),
+            Change::CreateTrigger(t) => format!("trigger {} is new or changed", t.name),
+            Change::DropTrigger(t) => format!("trigger {} is gone or changed", t.name),
+            Change::CreateSchema(s) => format!("schema {s} is new"),
+            Change::DropSchema(s) => format!("schema {s} is gone"),
+            Change::CreateExtension(e) => format!("extension {} is new", e.name),
+            Change::DropExtension(e) => format!("extension {} is gone", e.name),
+            Change::CreateEnum(e) => format!("type {}.{} is new", e.schema, e.name),
+            Change::DropEnum(e) => format!("type {}.{} is gone", e.schema, e.name),
+            Change::AlterEnum { after, .. } => {
+                format!("type {}.{} has other labels", after.schema, after.name)
+            }
+            Change::RenameTable(r) if r.schema.is_empty() => {
+                format!("table {} is renamed to {}", r.from, r.to)
+            }
+            Change::RenameTable(r) => {
+                format!("table {}.{} is renamed to {}", r.schema, r.from, r.to)
+            }
+            Change::RenameSequence(r) => {
+                format!("sequence {}.{} is renamed to {}", r.schema, r.from, r.to)
+            }
+            Change::CreateSequence(q) => format!("sequence {}.{} is new", q.schema, q.name),
+            Change::DropSequence(q) => format!("sequence {}.{} is gone", q.schema, q.name),
+            Change::AlterSequence { after, .. } => {
+                format!("sequence {}.{} changed", after.schema, after.name)
+            }
+        }
+    }
+}
+
+impl Changeset {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
