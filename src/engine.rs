@@ -15,7 +15,7 @@ pub mod sqlite;
 
 use crate::diff::Changeset;
 use crate::model::{Renames, Schema};
-use crate::plan::Hazard;
+use crate::plan::Plan;
 use crate::revision::{Graph, Revision};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ pub use crate::declare::{Cache, ScratchDropped, SourceFile};
 pub use crate::introspect::postgres::INVALID_INDEX;
 /// The lock options (`[postgres]` in schemadiff.toml, `--concurrently` …) an engine's plans
 /// may take.
-pub use crate::plan::postgres::PgOptions as LockOptions;
+pub use crate::plan::LockOptions;
 pub use error::Error;
 
 /// The engines schemadiff speaks.
@@ -139,27 +139,9 @@ pub struct Target {
     pub version: Option<String>,
     /// The project's `[postgres]` table.
     pub options: LockOptions,
-    /// The lock flags of the command line.
-    pub flags: LockFlags,
-}
-
-/// `--concurrently`, `--not-valid`, `--lock-timeout`, `--statement-timeout`.
-#[derive(Debug, Clone, Default)]
-pub struct LockFlags {
-    pub concurrently: bool,
-    pub not_valid: bool,
-    pub lock_timeout: Option<String>,
-    pub statement_timeout: Option<String>,
-}
-
-impl LockFlags {
-    /// Whether any flag is given.
-    pub fn any(&self) -> bool {
-        self.concurrently
-            || self.not_valid
-            || self.lock_timeout.is_some()
-            || self.statement_timeout.is_some()
-    }
+    /// The lock flags of the command line (`--concurrently`, `--not-valid`,
+    /// `--lock-timeout`, `--statement-timeout`).
+    pub flags: LockOptions,
 }
 
 /// A lazily computed URL (the dev server's, or the project's database's).
@@ -173,18 +155,17 @@ pub trait Engine {
     const LOCK_OPTIONS: bool;
     /// What plans are made under (the capabilities of the target's version, its options).
     type Caps;
-    /// A plan: this engine's ops in order, with their hazards.
-    type Plan;
+    /// This engine's operations; a plan is a [`Plan<Self::Op>`].
+    type Op: crate::plan::Op;
     /// Where declared DDL is loaded to be normalized.
     type Dev: Sync;
     /// A database the workflow migrates, reads and replays into.
     type Db;
 
     // Capabilities and options.
-    /// The target's capabilities; refuses options the engine does not have.
-    fn caps(target: &Target) -> Result<Self::Caps, Error>;
-    /// Refuses rename hints the target's version cannot run.
-    fn check_renames(caps: &Self::Caps, target: &Target, flags: &Renames) -> Result<(), Error>;
+    /// The target's capabilities; refuses options the engine does not have and the renames
+    /// (`--rename` flags) its version cannot run.
+    fn caps(target: &Target, renames: &Renames) -> Result<Self::Caps, Error>;
 
     // Diff rules.
     /// The renames to diff with: `--rename` flags (each must apply) and the hints of the
@@ -208,15 +189,13 @@ pub trait Engine {
     fn differences(from: &Schema, to: &Schema) -> Vec<String>;
 
     // Plan and render.
-    fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &Self::Caps) -> Self::Plan;
-    fn is_empty(plan: &Self::Plan) -> bool;
-    fn hazards(plan: &Self::Plan) -> Vec<&Hazard>;
+    fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &Self::Caps) -> Plan<Self::Op>;
     /// `diff`'s script, titled.
-    fn script(plan: &Self::Plan, title: &str) -> String;
+    fn script(plan: &Plan<Self::Op>, title: &str) -> String;
     /// `diff --format json`.
-    fn json(plan: &Self::Plan, from: String, to: String, changes: usize) -> String;
+    fn json(plan: &Plan<Self::Op>, from: String, to: String, changes: usize) -> String;
     /// A revision section (what `upgrade` runs).
-    fn section(plan: &Self::Plan) -> String;
+    fn section(plan: &Plan<Self::Op>) -> String;
     /// Canonical DDL (`inspect`).
     fn schema_ddl(schema: &Schema) -> String;
     /// Snapshot files, name → text.

@@ -2,8 +2,8 @@
 //! reviewable upgrade and downgrade scripts.
 //!
 //! The pipeline reads off the modules: [`declare`] and [`introspect`] produce a
-//! [`model::Schema`]; [`diff::diff`] compares two; [`plan::plan`] orders the changes into
-//! steps; [`render`] writes SQL. `diff`, `plan` and `render` do no I/O. [`engine`] ties
+//! [`model::Schema`]; [`diff::diff`] compares two; [`plan::sqlite::plan`] and
+//! [`plan::postgres::plan_postgres`] order the changes into steps; [`render`] writes SQL. `diff`, `plan` and `render` do no I/O. [`engine`] ties
 //! each stage's engine child together behind one trait; [`usecase`] holds the use cases,
 //! generic over the engine. The functions below are the facade the CLI calls: each picks
 //! the engine once (`match dialect`) and runs the generic use case. This file and
@@ -30,7 +30,7 @@ pub mod usecase;
 pub use usecase::{config, source};
 
 pub use engine::{
-    disable_cache, finish_interrupt, interrupt, Dialect, Direction, LockFlags, ScratchDropped,
+    disable_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions, ScratchDropped,
 };
 pub use plan::Hazard;
 pub use sqltext::comment::Printable;
@@ -38,19 +38,12 @@ pub use usecase::{Error, Note, Safety};
 
 use engine::postgres::Postgres;
 use engine::sqlite::Sqlite;
-use model::{Renames, Schema};
-use plan::{Caps, Plan};
+use model::Schema;
 use std::path::{Path, PathBuf};
 use usecase::check::{Problem, Verified};
 use usecase::diff::{DiffReport, DiffRequest, InspectRequest};
 use usecase::generate::{GenerateRequest, Generated};
 use usecase::migrate::{MoveRequest, Moved};
-
-/// Returns the SQLite plan that turns `from` into `to`: diff, then plan.
-pub fn plan_sqlite(from: &Schema, to: &Schema, renames: &Renames, caps: Caps) -> Plan {
-    let changes = diff::diff(&diff::SQLITE, from, to, renames);
-    plan::plan(&changes, from, to, caps)
-}
 
 impl source::Source {
     /// Loads the schema; file sources are read as `dialect`'s DDL (without a dev server).

@@ -10,8 +10,9 @@ use common::{sqlite3_shell, temp_dir};
 use rusqlite::Connection;
 use schemadiff::diff::Renames;
 use schemadiff::introspect::sqlite::introspect;
-use schemadiff::plan::{Caps, HazardKind};
-use schemadiff::plan_sqlite;
+use schemadiff::plan::sqlite::plan_schemas as plan_sqlite;
+use schemadiff::plan::sqlite::Caps;
+use schemadiff::plan::HazardKind;
 use schemadiff::render::sqlite::render_script;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,7 +90,7 @@ fn every_cast_table_entry_holds_on_a_real_database() {
             if to.is_empty() { "(none)" } else { to },
         );
         let named = |kind: HazardKind| {
-            plan.hazards.iter().any(|(_, h)| {
+            plan.hazards().any(|h| {
                 h.kind == kind
                     && h.detail.contains("t.v")
                     && h.detail
@@ -98,9 +99,8 @@ fn every_cast_table_entry_holds_on_a_real_database() {
         };
         let lossy = named(HazardKind::Irreversible);
         let fails = plan
-            .hazards
-            .iter()
-            .any(|(_, h)| h.kind == HazardKind::MayFailOnExistingRows && h.detail.contains("t.v"));
+            .hazards()
+            .any(|h| h.kind == HazardKind::MayFailOnExistingRows && h.detail.contains("t.v"));
         drop(conn);
         let (applied, stderr) = sqlite3_shell(&db, &render_script(&plan, "cast"));
         let now = read(&Connection::open(&db).unwrap());

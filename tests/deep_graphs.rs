@@ -12,7 +12,7 @@ mod common;
 use schemadiff::diff::{self, diff, Renames};
 use schemadiff::model::{Column, ForeignKey, PrimaryKey, Schema, Table, View};
 use schemadiff::plan::postgres::plan_postgres;
-use schemadiff::plan::{plan, Caps, Step};
+use schemadiff::plan::sqlite::{plan, Caps, Op};
 use schemadiff::render::{postgres as pg_render, sqlite as sqlite_render};
 use std::time::Instant;
 
@@ -136,10 +136,11 @@ fn view_chain(pg: bool, base_type: &str) -> Schema {
 }
 
 /// Returns the SQLite script from `from` to `to` and the number of plan steps.
-fn sqlite_script(from: &Schema, to: &Schema) -> (String, Vec<Step>) {
+fn sqlite_script(from: &Schema, to: &Schema) -> (String, Vec<Op>) {
     let changes = diff(&diff::sqlite::RULES, from, to, &Renames::default());
     let p = plan(&changes, from, to, Caps::bundled());
-    (sqlite_render::render_script(&p, "deep"), p.steps)
+    let ops = p.steps.iter().map(|s| s.op.clone()).collect();
+    (sqlite_render::render_script(&p, "deep"), ops)
 }
 
 fn pg_script(from: &Schema, to: &Schema) -> String {
@@ -218,7 +219,7 @@ fn a_100000_deep_view_chain_plans_on_a_small_stack() {
         let (rebuild, steps) = sqlite_script(&chain, &changed);
         let drops = steps
             .iter()
-            .filter(|s| matches!(s, Step::DropView { .. }))
+            .filter(|s| matches!(s, Op::DropView { .. }))
             .count();
         assert_eq!(drops, DEPTH, "every view of the chain is dropped");
         let [first, _, last] = ends("v");

@@ -15,7 +15,8 @@ use schemadiff::declare::{declare_postgres, read_sources, rename_hints, SourceFi
 use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::{Schema, Table};
-use schemadiff::plan::postgres::{plan_postgres_with, PgOptions};
+use schemadiff::plan::postgres::plan_postgres_with;
+use schemadiff::plan::LockOptions;
 use schemadiff::render::postgres::{render_script, schema_ddl};
 use schemadiff::sqltext::{quote_pg_ident, quote_pg_qualified};
 use serde::Deserialize;
@@ -44,7 +45,7 @@ struct Case {
     renames: Vec<String>,
     /// Lock-aware options for both scripts (`[options]`, as `[postgres]` in schemadiff.toml).
     #[serde(default)]
-    options: PgOptions,
+    options: LockOptions,
 }
 
 /// Runs every case as a test of its own, each in a database of its own
@@ -135,7 +136,7 @@ fn script(
     from: &Schema,
     to: &Schema,
     renames: &Renames,
-    options: &PgOptions,
+    options: &LockOptions,
     title: &str,
 ) -> (String, Vec<String>) {
     let changes = diff(&diff::postgres::RULES, from, to, renames);

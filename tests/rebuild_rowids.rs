@@ -11,8 +11,9 @@ use common::{ok_in, sqlite3_shell, temp_dir};
 use rusqlite::Connection;
 use schemadiff::diff::Renames;
 use schemadiff::introspect::sqlite::introspect;
-use schemadiff::plan::{Caps, HazardKind};
-use schemadiff::plan_sqlite;
+use schemadiff::plan::sqlite::plan_schemas as plan_sqlite;
+use schemadiff::plan::sqlite::Caps;
+use schemadiff::plan::HazardKind;
 use schemadiff::render::sqlite::render_script;
 use std::path::Path;
 
@@ -102,16 +103,13 @@ fn a_rebuild_that_cannot_name_rowids_says_it_renumbers_them() {
         "CREATE TABLE t ({cols}, v TEXT NOT NULL DEFAULT 'x')"
     ));
     let plan = plan_sqlite(&from, &to, &Renames::default(), Caps::bundled());
-    let renumbered = plan.hazards.iter().any(|(_, h)| {
+    let renumbered = plan.hazards().any(|h| {
         h.kind == HazardKind::Irreversible && h.detail.contains("rowids, so they are renumbered")
     });
-    assert!(renumbered, "{:?}", plan.hazards);
+    assert!(renumbered, "{:?}", plan.hazards().collect::<Vec<_>>());
     // One name free: no such hazard.
     let from = schema("CREATE TABLE t (\"rowid\" TEXT, oid TEXT, v TEXT)");
     let to = schema("CREATE TABLE t (\"rowid\" TEXT, oid TEXT, v TEXT NOT NULL DEFAULT 'x')");
     let plan = plan_sqlite(&from, &to, &Renames::default(), Caps::bundled());
-    assert!(plan
-        .hazards
-        .iter()
-        .all(|(_, h)| h.kind != HazardKind::Irreversible));
+    assert!(plan.hazards().all(|h| h.kind != HazardKind::Irreversible));
 }

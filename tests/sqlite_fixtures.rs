@@ -16,8 +16,8 @@ use schemadiff::declare::{declare_sqlite, read_sources};
 use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::sqlite::introspect;
 use schemadiff::model::Schema;
-use schemadiff::plan::Caps;
-use schemadiff::plan_sqlite;
+use schemadiff::plan::sqlite::plan_schemas as plan_sqlite;
+use schemadiff::plan::sqlite::Caps;
 use schemadiff::render::sqlite::{render_script, schema_ddl};
 use std::path::Path;
 
@@ -80,7 +80,7 @@ fn run_case(dir: &Path, name: &str) {
         assert_eq!(got, *expected, "tables rebuilt by the upgrade");
     }
     if let Some(expected) = &case.hazards {
-        let mut got: Vec<&str> = up.hazards.iter().map(|(_, h)| h.kind.info().code).collect();
+        let mut got: Vec<&str> = up.hazards().map(|h| h.kind.info().code).collect();
         got.sort();
         got.dedup();
         let mut expected = expected.clone();

@@ -234,8 +234,8 @@ impl SafetyArgs {
             rename: self.rename.clone(),
             allow: self.allow.clone(),
             strict: self.strict,
-            flags: crate::LockFlags {
-                concurrently: self.concurrently,
+            flags: crate::LockOptions {
+                concurrent_indexes: self.concurrently,
                 not_valid: self.not_valid,
                 lock_timeout: self.lock_timeout.clone(),
                 statement_timeout: self.statement_timeout.clone(),

@@ -11,8 +11,7 @@ use crate::declare::{cache, db_message, ScratchDb};
 use crate::diff::Changeset;
 use crate::introspect::postgres::{self as catalog, connect};
 use crate::model::{Renames, Schema};
-use crate::plan::postgres::{plan_postgres_with, valid_timeout, PgPlan};
-use crate::plan::Hazard;
+use crate::plan::postgres::{plan_postgres_with, valid_timeout, Op, Plan};
 use crate::redact::redact;
 use crate::render::postgres as render;
 use crate::render::RenderedStep;
@@ -45,14 +44,14 @@ impl Engine for Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
     const LOCK_OPTIONS: bool = true;
     type Caps = LockOptions;
-    type Plan = PgPlan;
+    type Op = Op;
     type Dev = postgres::Config;
     type Db = Db;
 
     /// The project's `[postgres]`, then the flags; timeouts must be valid.
-    fn caps(target: &Target) -> Result<LockOptions, Error> {
+    fn caps(target: &Target, _: &Renames) -> Result<LockOptions, Error> {
         let (mut o, f) = (target.options.clone(), &target.flags);
-        o.concurrent_indexes |= f.concurrently;
+        o.concurrent_indexes |= f.concurrent_indexes;
         o.not_valid |= f.not_valid;
         if f.lock_timeout.is_some() {
             o.lock_timeout = f.lock_timeout.clone();
@@ -72,10 +71,6 @@ impl Engine for Postgres {
             }
         }
         Ok(o)
-    }
-
-    fn check_renames(_: &LockOptions, _: &Target, _: &Renames) -> Result<(), Error> {
-        Ok(())
     }
 
     /// `schema.table=new` names a table (a column hint has the same shape) when the current
@@ -128,23 +123,15 @@ impl Engine for Postgres {
         changes.changes.iter().map(|c| c.summary()).collect()
     }
 
-    fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &LockOptions) -> PgPlan {
+    fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &LockOptions) -> Plan {
         plan_postgres_with(changes, from, to, caps)
     }
 
-    fn is_empty(plan: &PgPlan) -> bool {
-        plan.is_empty()
-    }
-
-    fn hazards(plan: &PgPlan) -> Vec<&Hazard> {
-        plan.hazards().collect()
-    }
-
-    fn script(plan: &PgPlan, title: &str) -> String {
+    fn script(plan: &Plan, title: &str) -> String {
         render::render_script(plan, title)
     }
 
-    fn json(plan: &PgPlan, from: String, to: String, changes: usize) -> String {
+    fn json(plan: &Plan, from: String, to: String, changes: usize) -> String {
         #[derive(serde::Serialize)]
         struct PgDiffJson {
             from: String,
@@ -160,7 +147,7 @@ impl Engine for Postgres {
         })
     }
 
-    fn section(plan: &PgPlan) -> String {
+    fn section(plan: &Plan) -> String {
         render::render_section(plan)
     }
 

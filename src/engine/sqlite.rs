@@ -6,7 +6,8 @@ use crate::apply::sqlite::Sqlite as Runner;
 use crate::declare::cache;
 use crate::diff::{Change, Changeset};
 use crate::model::{Renames, Schema};
-use crate::plan::{Caps, Hazard, Plan};
+use crate::plan::sqlite::{Caps, Op, Plan};
+use crate::plan::{Error as PlanError, Unsupported};
 use crate::redact::{redact, redact_in};
 use crate::render::sqlite as render;
 use crate::render::RenderedStep;
@@ -26,27 +27,24 @@ impl Engine for Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
     const LOCK_OPTIONS: bool = false;
     type Caps = Caps;
-    type Plan = Plan;
+    type Op = Op;
     type Dev = ();
     type Db = Runner;
 
-    fn caps(target: &Target) -> Result<Caps, Error> {
-        if target.flags.any() {
-            return Err(Error::PostgresOnlyFlags);
-        }
-        match &target.version {
-            Some(v) => Caps::from_version(v).ok_or_else(|| Error::Version(v.clone())),
-            None => Ok(Caps::bundled()),
-        }
-    }
-
-    fn check_renames(caps: &Caps, target: &Target, flags: &Renames) -> Result<(), Error> {
-        if flags.renames_tables() && !caps.can_rename_table() {
-            return Err(Error::TableRenameUnsupported(
-                target.version.clone().unwrap_or_default(),
-            ));
-        }
-        Ok(())
+    /// The plan stage settles the capabilities; the errors say which flag asked.
+    fn caps(target: &Target, renames: &Renames) -> Result<Caps, Error> {
+        let version = target.version.as_deref();
+        Caps::settle(version, &target.flags, renames).map_err(|e| match e {
+            PlanError::Unsupported {
+                what: Unsupported::LockOptions,
+                ..
+            } => Error::PostgresOnlyFlags,
+            PlanError::Unsupported {
+                what: Unsupported::TableRename,
+                ..
+            } => Error::TableRenameUnsupported(version.unwrap_or_default().to_string()),
+            PlanError::Version(v) => Error::Version(v),
+        })
     }
 
     fn renames(
@@ -77,7 +75,7 @@ impl Engine for Sqlite {
                 Change::AlterTable(tc) => format!(
                     "table {}: {}",
                     tc.after.name,
-                    crate::plan::describe_change(tc).join("; ")
+                    crate::plan::sqlite::describe_change(tc).join("; ")
                 ),
                 other => other.summary(),
             })
@@ -85,15 +83,7 @@ impl Engine for Sqlite {
     }
 
     fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &Caps) -> Plan {
-        crate::plan::plan(changes, from, to, *caps)
-    }
-
-    fn is_empty(plan: &Plan) -> bool {
-        plan.is_empty()
-    }
-
-    fn hazards(plan: &Plan) -> Vec<&Hazard> {
-        plan.hazards.iter().map(|(_, h)| h).collect()
+        crate::plan::sqlite::plan(changes, from, to, *caps)
     }
 
     fn script(plan: &Plan, title: &str) -> String {
@@ -115,14 +105,14 @@ impl Engine for Sqlite {
             to,
             changes,
             rebuilds: plan.rebuilt_tables(),
-            foreign_keys_off: plan.foreign_keys_off,
+            foreign_keys_off: plan.settings.foreign_keys_off,
             steps: render::render_steps(plan),
         })
     }
 
     fn section(plan: &Plan) -> String {
         let mut out = String::new();
-        if plan.foreign_keys_off {
+        if plan.settings.foreign_keys_off {
             out.push_str(render::FK_OFF_DIRECTIVE);
             out.push('\n');
         }

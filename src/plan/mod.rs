@@ -1,551 +1,167 @@
-//! Orders a [`Changeset`] into executable [`Step`]s for SQLite. Pure: no I/O.
+//! Orders a [`Changeset`](crate::diff::Changeset) into executable steps with their hazards.
+//! Pure: no I/O.
 //!
-//! Decides native `ALTER TABLE` versus a table rebuild ([`native`]), which views and
-//! triggers must be dropped and re-created around the change, which tables the foreign-key
-//! check covers, and the order of everything ([`Phase`], [`order`]).
+//! The root is engine-free: the plan shell [`Plan<O>`] (ordered [`Planned`] steps, each with
+//! the hazards it carries), the [`Section`] of the script a step runs in, the hazard kinds
+//! ([`hazard`]), the likely-rename rule ([`rename`]), dependency ordering ([`order`]), the
+//! lock-aware options ([`LockOptions`]) and the typed refusal ([`Error`]). Each engine's child
+//! brings its operations and phases ([`Op`]): [`sqlite`] and [`postgres`].
+//!
+//! What an engine needs around the transaction that is not a step (SQLite's
+//! `PRAGMA foreign_keys = OFF` frame, which must sit outside `BEGIN … COMMIT` to take
+//! effect and is not one of the steps a reviewer reads) is the engine's [`Op::Settings`]:
+//! plain data on the plan (`sqlite::Settings { foreign_keys_off }`; PostgreSQL has none), so
+//! the shell names no engine. Statements that do run outside the transaction are steps
+//! whose phase maps to [`Section::BeforeTransaction`] or [`Section::AfterCommit`].
 
-pub mod affinity;
-mod caps;
-pub(crate) mod hazard;
-mod native;
+pub mod hazard;
 pub mod order;
 pub mod postgres;
-mod rebuild;
+pub mod rename;
+pub mod sqlite;
 
-pub use caps::Caps;
-pub use hazard::{blocking, Hazard, HazardInfo, HazardKind};
-pub use native::NativeOps;
-pub use rebuild::{describe_change, CopyColumn, Rebuild};
+pub use hazard::{Hazard, HazardInfo, HazardKind};
 
-use crate::diff::{Change, Changeset, TableChange};
-use crate::model::{Column, ForeignKey, Index, Schema, Table, Trigger, View};
-use crate::sqltext::referenced_names;
-use std::collections::{BTreeMap, BTreeSet};
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
 
-/// Why a view or trigger is dropped or created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Why {
-    /// It is new, changed or removed in the target.
-    Declared,
-    /// Its SQL references tables or views the plan rebuilds, alters or drops; SQLite would
-    /// refuse the rename at the end of a rebuild while it exists.
-    DependsOn(Vec<String>),
-}
-
-/// One step of a plan. Steps run in [`Phase`] order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    RenameTable {
-        from: String,
-        to: String,
-    },
-    Baseline(Guarded),
-    DropTrigger {
-        trigger: Trigger,
-        why: Why,
-    },
-    DropView {
-        view: View,
-        why: Why,
-    },
-    DropIndex {
-        index: Index,
-    },
-    DropTable {
-        table: Table,
-    },
-    CreateTable {
-        table: Table,
-        cycle: Vec<String>,
-    },
-    DropColumn {
-        table: String,
-        column: String,
-    },
-    RenameColumn {
-        table: String,
-        from: String,
-        to: String,
-    },
-    AddColumn {
-        table: String,
-        column: Column,
-        fk: Option<ForeignKey>,
-    },
-    Rebuild(Box<Rebuild>),
-    CreateIndex {
-        index: Index,
-    },
-    CreateView {
-        view: View,
-        why: Why,
-    },
-    CreateTrigger {
-        trigger: Trigger,
-        why: Why,
-    },
-    Guard(Guarded),
-}
-
-/// Execution order of the kinds of steps.
+/// Where in a script a step runs, relative to its one transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Phase {
-    /// First, so every later step (and the foreign-key baseline) uses the target's names;
-    /// SQLite rewrites references in foreign keys, views and triggers.
-    RenameTable,
-    /// Before anything changes: row counts of rebuilt tables and the foreign-key violations
-    /// that already exist, so that only what this script introduces counts.
-    Baseline,
-    /// Triggers and views go first: SQLite re-checks them on every ALTER TABLE RENAME.
-    DropTrigger,
-    DropView,
-    /// Indexes before columns: DROP COLUMN refuses an indexed column.
-    DropIndex,
-    /// Children before parents (reverse dependency order).
-    DropTable,
-    /// Parents before children.
-    CreateTable,
-    /// Native ALTERs: drop, then rename (a rename may take a dropped name), then add.
-    AlterColumn,
-    Rebuild,
-    /// Indexes after the columns they cover exist.
-    CreateIndex,
-    /// Views after every table; triggers after the views they may read.
-    CreateView,
-    CreateTrigger,
-    /// Last, inside the transaction, so a failed check rolls everything back.
-    Guard,
+pub enum Section {
+    /// Before `BEGIN`: session settings, statements the engine refuses inside a
+    /// transaction (`ALTER TYPE … ADD VALUE`, `CREATE INDEX CONCURRENTLY`).
+    BeforeTransaction,
+    /// Inside the transaction: all or nothing.
+    InTransaction,
+    /// After `COMMIT`: what must not hold the transaction's locks (`VALIDATE CONSTRAINT`).
+    AfterCommit,
 }
 
-impl Step {
-    /// Returns the phase the step runs in.
-    pub fn phase(&self) -> Phase {
-        match self {
-            Step::RenameTable { .. } => Phase::RenameTable,
-            Step::Baseline(_) => Phase::Baseline,
-            Step::DropTrigger { .. } => Phase::DropTrigger,
-            Step::DropView { .. } => Phase::DropView,
-            Step::DropIndex { .. } => Phase::DropIndex,
-            Step::DropTable { .. } => Phase::DropTable,
-            Step::CreateTable { .. } => Phase::CreateTable,
-            Step::DropColumn { .. } | Step::RenameColumn { .. } | Step::AddColumn { .. } => {
-                Phase::AlterColumn
-            }
-            Step::Rebuild(_) => Phase::Rebuild,
-            Step::CreateIndex { .. } => Phase::CreateIndex,
-            Step::CreateView { .. } => Phase::CreateView,
-            Step::CreateTrigger { .. } => Phase::CreateTrigger,
-            Step::Guard(_) => Phase::Guard,
-        }
-    }
+/// An engine's operation: the kinds of step its planner emits and its renderer writes.
+pub trait Op: Debug + Clone + PartialEq + Eq {
+    /// Execution order of the kinds of steps (steps are sorted by it, stable within one).
+    type Phase: Debug + Clone + Copy + PartialEq + Eq + PartialOrd + Ord;
+    /// What the engine's script needs around its transaction that is not a step.
+    type Settings: Debug + Clone + Default + PartialEq + Eq;
+
+    /// Returns the section of the script `phase` runs in.
+    fn section(phase: Self::Phase) -> Section;
 }
 
-/// What the guard at the end of a script with rebuilds verifies against the baseline taken
-/// at its start: no rebuilt table (`counted`) that held rows is empty (the copy is one
-/// all-or-nothing statement, so emptiness is what a failed copy looks like), and the tables
-/// in `fk_tables` have no foreign-key violation that was not there before.
+/// One step: its phase, its operation and the hazards a reviewer must see before running it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guarded {
-    pub counted: Vec<String>,
-    pub fk_tables: Vec<String>,
+pub struct Planned<O: Op> {
+    pub phase: O::Phase,
+    pub op: O,
+    pub hazards: Vec<Hazard>,
 }
 
-/// An ordered plan. `foreign_keys_off` asks for `PRAGMA foreign_keys = OFF` around the
-/// transaction (outside it, where the pragma takes effect).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub steps: Vec<Step>,
-    pub foreign_keys_off: bool,
-    /// Hazards as `(index into steps, hazard)`, in step order.
-    pub hazards: Vec<(usize, Hazard)>,
-}
-
-impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    /// Returns the names of the tables the plan rebuilds.
-    pub fn rebuilt_tables(&self) -> Vec<&str> {
-        self.steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::Rebuild(r) => Some(r.after.name.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// Returns the steps that turn `from` into `to` given their `changes`.
-pub fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: Caps) -> Plan {
-    let mut b = Builder {
-        table_renames: table_renames(changes),
-        ..Builder::default()
-    };
-    for change in &changes.changes {
-        b.classify(change, caps);
-    }
-    let mut plan = b.finish(from, to);
-    hazard::assess(&mut plan, changes, from);
-    plan
-}
-
-/// Tables a hint renames (or whose name changes case), `old -> new`.
-fn table_renames(changes: &Changeset) -> Vec<(String, String)> {
-    changes
-        .changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::RenameTable(r) => Some((r.from.clone(), r.to.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-#[derive(Default)]
-struct Builder {
-    table_renames: Vec<(String, String)>,
-    created: BTreeMap<String, Table>,
-    dropped: BTreeMap<String, Table>,
-    native: BTreeMap<String, NativeOps>,
-    rebuilds: BTreeMap<String, TableChange>,
-    index_drops: Vec<Index>,
-    index_creates: Vec<Index>,
-    views: (Vec<View>, Vec<View>),
-    triggers: (Vec<Trigger>, Vec<Trigger>),
-}
-
-impl Builder {
-    fn classify(&mut self, change: &Change, caps: Caps) {
-        match change {
-            Change::CreateTable(t) => {
-                self.created.insert(t.name.clone(), t.clone());
-            }
-            Change::DropTable(t) => {
-                self.dropped.insert(t.name.clone(), t.clone());
-            }
-            // Read before the first change (`table_renames`); a renamed table's changes
-            // follow as an `AlterTable` that already compares it under its new name.
-            Change::RenameTable(_) => {}
-            Change::AlterTable(tc) => self.alter((**tc).clone(), caps),
-            Change::DropIndex(i) => self.index_drops.push(i.clone()),
-            Change::CreateIndex(i) => self.index_creates.push(i.clone()),
-            Change::DropView(v) => self.views.0.push(v.clone()),
-            Change::CreateView(v) => self.views.1.push(v.clone()),
-            Change::DropTrigger(t) => self.triggers.0.push(t.clone()),
-            Change::CreateTrigger(t) => self.triggers.1.push(t.clone()),
-            // PostgreSQL-only objects: SQLite's diff rules never produce these.
-            Change::CreateSchema(_)
-            | Change::DropSchema(_)
-            | Change::RenameSequence { .. }
-            | Change::CreateExtension(_)
-            | Change::DropExtension(_)
-            | Change::CreateEnum(_)
-            | Change::DropEnum(_)
-            | Change::AlterEnum { .. }
-            | Change::CreateSequence(_)
-            | Change::DropSequence(_)
-            | Change::AlterSequence { .. } => {}
-        }
-    }
-
-    fn alter(&mut self, tc: TableChange, caps: Caps) {
-        let name = tc.after.name.clone();
-        match native::native_ops(&tc, caps, &self.table_renames) {
-            Some(ops) if ops.is_empty() => {}
-            Some(ops) => {
-                self.native.insert(name, ops);
-            }
-            None => {
-                self.rebuilds.insert(name, tc);
-            }
-        }
-    }
-
-    fn finish(self, from: &Schema, to: &Schema) -> Plan {
-        let mut steps = Vec::new();
-        for (from, to) in &self.table_renames {
-            steps.push(Step::RenameTable {
-                from: from.clone(),
-                to: to.clone(),
-            });
-        }
-        let renamed = self.table_renames.iter().flat_map(|(a, b)| [a, b]);
-        let touched: BTreeSet<String> = self
-            .dropped
-            .keys()
-            .chain(self.native.keys())
-            .chain(self.rebuilds.keys())
-            .chain(renamed)
-            .cloned()
-            .collect();
-        dependents(&self, from, to, &touched, &mut steps);
-        self.table_steps(to, &mut steps);
-        if !self.rebuilds.is_empty() {
-            let guarded = Guarded {
-                counted: self.rebuilds.keys().cloned().collect(),
-                fk_tables: fk_check_tables(&self.rebuilds, from, to),
-            };
-            steps.push(Step::Baseline(guarded.clone()));
-            steps.push(Step::Guard(guarded));
-        }
-        steps.sort_by_key(Step::phase);
-        let foreign_keys_off = !self.rebuilds.is_empty() || !self.dropped.is_empty();
-        Plan {
-            steps,
-            foreign_keys_off,
+impl<O: Op> Planned<O> {
+    /// Returns a step without hazards.
+    pub fn new(phase: O::Phase, op: O) -> Planned<O> {
+        Planned {
+            phase,
+            op,
             hazards: Vec::new(),
         }
     }
 
-    fn table_steps(&self, to: &Schema, steps: &mut Vec<Step>) {
-        let gone =
-            |i: &Index| self.dropped.contains_key(&i.table) || self.rebuilds.contains_key(&i.table);
-        for index in self.index_drops.iter().filter(|i| !gone(i)) {
-            steps.push(Step::DropIndex {
-                index: index.clone(),
-            });
-        }
-        for name in table_order(&self.dropped).into_iter().rev() {
-            steps.push(Step::DropTable {
-                table: self.dropped[name].clone(),
-            });
-        }
-        let cycles = order::cycles(
-            &self.created.keys().cloned().collect(),
-            &fk_edges(&self.created),
-        );
-        for name in table_order(&self.created) {
-            let cycle = cycles
-                .iter()
-                .find(|c| c.iter().any(|n| n == name))
-                .cloned()
-                .unwrap_or_default();
-            steps.push(Step::CreateTable {
-                table: self.created[name].clone(),
-                cycle,
-            });
-        }
-        for (table, ops) in &self.native {
-            native_steps(table, ops, steps);
-        }
-        for name in table_order(
-            &self
-                .rebuilds
-                .iter()
-                .map(|(k, v)| (k.clone(), v.after.clone()))
-                .collect(),
-        ) {
-            steps.push(Step::Rebuild(Box::new(Rebuild::new(
-                &self.rebuilds[name],
-                to,
-            ))));
-        }
-        let rebuilt = |i: &Index| self.rebuilds.contains_key(&i.table);
-        for index in self.index_creates.iter().filter(|i| !rebuilt(i)) {
-            steps.push(Step::CreateIndex {
-                index: index.clone(),
-            });
+    /// Returns the section of the script the step runs in.
+    pub fn section(&self) -> Section {
+        O::section(self.phase)
+    }
+}
+
+/// An ordered plan of one engine's operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan<O: Op> {
+    pub steps: Vec<Planned<O>>,
+    pub settings: O::Settings,
+}
+
+impl<O: Op> Default for Plan<O> {
+    fn default() -> Plan<O> {
+        Plan {
+            steps: Vec::new(),
+            settings: O::Settings::default(),
         }
     }
 }
 
-fn native_steps(table: &str, ops: &NativeOps, steps: &mut Vec<Step>) {
-    for column in &ops.drops {
-        steps.push(Step::DropColumn {
-            table: table.into(),
-            column: column.clone(),
-        });
+impl<O: Op> Plan<O> {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
     }
-    for (from, to) in &ops.renames {
-        steps.push(Step::RenameColumn {
-            table: table.into(),
-            from: from.clone(),
-            to: to.clone(),
-        });
+
+    /// Every hazard of the plan, in step order.
+    pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
+        self.steps.iter().flat_map(|s| s.hazards.iter())
     }
-    for (column, fk) in &ops.adds {
-        steps.push(Step::AddColumn {
-            table: table.into(),
-            column: column.clone(),
-            fk: fk.clone(),
-        });
+
+    /// The blocking hazards that `allowed` does not accept (what `--strict` fails on).
+    pub fn blocking(&self, allowed: &[HazardKind]) -> Vec<&Hazard> {
+        self.hazards()
+            .filter(|h| h.kind.info().blocking && !allowed.contains(&h.kind))
+            .collect()
     }
 }
 
-/// Parent → child edges among `tables`.
-fn fk_edges(tables: &BTreeMap<String, Table>) -> Vec<(String, String)> {
-    tables
-        .values()
-        .flat_map(|t| {
-            t.referenced_tables()
-                .map(|p| (p.to_string(), t.name.clone()))
+/// How a plan treats locks (`[postgres]` in schemadiff.toml, or flags). Engine-free data:
+/// PostgreSQL's planner carries them out; an engine that cannot refuses them
+/// ([`Error::Unsupported`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LockOptions {
+    /// `CREATE/DROP INDEX CONCURRENTLY` for indexes of existing tables, outside the
+    /// transaction.
+    pub concurrent_indexes: bool,
+    /// CHECK and foreign keys on existing tables added `NOT VALID`, then validated after
+    /// the commit; `SET NOT NULL` through a validated CHECK.
+    pub not_valid: bool,
+    /// `SET lock_timeout` before every statement, e.g. `5s`.
+    pub lock_timeout: Option<String>,
+    /// `SET statement_timeout` before every statement, e.g. `15min`.
+    pub statement_timeout: Option<String>,
+}
+
+impl LockOptions {
+    /// Reports whether any option asks for something (the default asks for nothing).
+    pub fn any(&self) -> bool {
+        *self != LockOptions::default()
+    }
+}
+
+/// What an engine (at the version its capabilities say) cannot carry out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsupported {
+    /// Lock-aware options: the engine locks the whole database for every write.
+    LockOptions,
+    /// A table rename: the engine's `RENAME TO` would leave other tables' foreign keys
+    /// pointing at the old name.
+    TableRename,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unsupported::LockOptions => {
+                "lock-aware options (concurrent index builds, NOT VALID, timeouts)"
+            }
+            Unsupported::TableRename => "table renames",
         })
-        .collect()
-}
-
-fn table_order(tables: &BTreeMap<String, Table>) -> Vec<&str> {
-    order::ordered_keys(tables, &fk_edges(tables))
-}
-
-/// Tables whose foreign keys the final check covers: every rebuilt table that has foreign
-/// keys, and every table (existing before the script) with a foreign key to a rebuilt one.
-/// Empty when no foreign key is involved, and then the plan has no check.
-fn fk_check_tables(
-    rebuilds: &BTreeMap<String, TableChange>,
-    from: &Schema,
-    to: &Schema,
-) -> Vec<String> {
-    let mut out: BTreeSet<String> = rebuilds
-        .values()
-        .filter(|tc| !tc.after.foreign_keys.is_empty())
-        .map(|tc| tc.after.name.clone())
-        .collect();
-    for t in to
-        .tables
-        .values()
-        .filter(|t| from.tables.contains_key(&t.name))
-    {
-        if t.referenced_tables().any(|p| rebuilds.contains_key(p)) {
-            out.insert(t.name.clone());
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// Adds drop and create steps for views and triggers: those the changeset names, those that
-/// reference a touched table, and, transitively, those that reference a dropped view.
-fn dependents(
-    b: &Builder,
-    from: &Schema,
-    to: &Schema,
-    touched: &BTreeSet<String>,
-    steps: &mut Vec<Step>,
-) {
-    let lower = |s: &str| s.to_lowercase();
-    let mut hit: BTreeSet<String> = touched.iter().map(|t| lower(t)).collect();
-    let mut drops: BTreeMap<String, Why> = BTreeMap::new();
-    for v in &b.views.0 {
-        drops.insert(lower(&v.name), Why::Declared);
-        hit.insert(lower(&v.name));
-    }
-    for t in &b.triggers.0 {
-        drops.insert(lower(&t.name), Why::Declared);
-    }
-    view_closure(from, &mut hit, &mut drops);
-    for t in from.triggers.values() {
-        let mut refs: Vec<String> = referenced_names(&t.sql)
-            .intersection(&hit)
-            .cloned()
-            .collect();
-        if hit.contains(&lower(&t.table)) && !refs.contains(&lower(&t.table)) {
-            refs.push(lower(&t.table));
-        }
-        if !refs.is_empty() && !drops.contains_key(&lower(&t.name)) {
-            drops.insert(lower(&t.name), Why::DependsOn(refs));
-        }
-    }
-    let why = |name: &str| drops.get(&lower(name)).cloned();
-    for t in from.triggers.values() {
-        if let Some(why) = why(&t.name) {
-            steps.push(Step::DropTrigger {
-                trigger: t.clone(),
-                why,
-            });
-        }
-    }
-    for name in view_order(&from.views).into_iter().rev() {
-        if let Some(why) = why(name) {
-            steps.push(Step::DropView {
-                view: from.views[name].clone(),
-                why,
-            });
-        }
-    }
-    let created: BTreeSet<String> = b
-        .views
-        .1
-        .iter()
-        .map(|v| v.name.clone())
-        .chain(b.triggers.1.iter().map(|t| t.name.clone()))
-        .collect();
-    let create_why = |name: &str| {
-        if created.contains(name) {
-            Some(Why::Declared)
-        } else {
-            why(name)
-        }
-    };
-    for name in view_order(&to.views) {
-        if let Some(why) = create_why(name) {
-            steps.push(Step::CreateView {
-                view: to.views[name].clone(),
-                why,
-            });
-        }
-    }
-    for t in to.triggers.values() {
-        if let Some(why) = create_why(&t.name) {
-            steps.push(Step::CreateTrigger {
-                trigger: t.clone(),
-                why,
-            });
-        }
     }
 }
 
-/// Adds to `drops` every view of `from` that reads a name in `hit`, directly or through
-/// other views, with the names it reads; `hit` grows with them. A worklist over the readers
-/// of each name (each view's SQL parsed once), so a long chain costs linear time.
-fn view_closure(from: &Schema, hit: &mut BTreeSet<String>, drops: &mut BTreeMap<String, Why>) {
-    let refs: BTreeMap<String, BTreeSet<String>> = from
-        .views
-        .values()
-        .map(|v| (v.name.to_lowercase(), referenced_names(&v.sql)))
-        .collect();
-    let mut readers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (view, names) in &refs {
-        for n in names {
-            readers.entry(n.as_str()).or_default().push(view.as_str());
-        }
-    }
-    let mut todo: Vec<String> = hit.iter().cloned().collect();
-    while let Some(name) = todo.pop() {
-        for view in readers.get(name.as_str()).into_iter().flatten() {
-            if drops.contains_key(*view) || **view == name {
-                continue;
-            }
-            drops.insert(view.to_string(), Why::DependsOn(Vec::new()));
-            hit.insert(view.to_string());
-            todo.push(view.to_string());
-        }
-    }
-    // Each names every touched table and dropped view it reads.
-    for (view, why) in drops.iter_mut() {
-        if let (Why::DependsOn(names), Some(read)) = (why, refs.get(view)) {
-            *names = read
-                .intersection(hit)
-                .filter(|n| *n != view)
-                .cloned()
-                .collect();
-        }
-    }
-}
-
-/// Views ordered so that a view comes after the views it selects from.
-pub fn view_order(views: &BTreeMap<String, View>) -> Vec<&str> {
-    let by_lower: BTreeMap<String, String> = views
-        .keys()
-        .map(|k| (k.to_lowercase(), k.clone()))
-        .collect();
-    let mut edges = Vec::new();
-    for v in views.values() {
-        for r in referenced_names(&v.sql) {
-            if let Some(dep) = by_lower.get(&r).filter(|d| **d != v.name) {
-                edges.push((dep.clone(), v.name.clone()));
-            }
-        }
-    }
-    order::ordered_keys(views, &edges)
+/// Why a plan cannot be made as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The CLI words each case with its flags (`cli::Error`).
+    #[error("{engine} cannot carry out {what}")]
+    Unsupported {
+        engine: &'static str,
+        what: Unsupported,
+    },
+    /// A version text that does not parse (`--sqlite-version`).
+    #[error("invalid version `{}`", crate::sqltext::comment::Printable(.0))]
+    Version(String),
 }

@@ -3,7 +3,7 @@
 
 use super::config::Project;
 use super::source::{redact, Source};
-use super::{allowed_kinds, blocking, Error, Note, Safety};
+use super::{allowed_kinds, Error, Note, Safety};
 use crate::engine::{self, Cache, Dialect, Engine, Target};
 use crate::model::Renames;
 use crate::plan::Hazard;
@@ -83,8 +83,7 @@ pub fn diff<E: Engine>(
         options: config.map(|c| c.postgres.clone()).unwrap_or_default(),
         flags: req.safety.flags.clone(),
     };
-    let caps = E::caps(&target)?;
-    E::check_renames(&caps, &target, &Renames::parse(&req.safety.rename)?)?;
+    let caps = E::caps(&target, &Renames::parse(&req.safety.rename)?)?;
     let dev = req
         .dev_url
         .as_deref()
@@ -115,14 +114,11 @@ pub fn diff<E: Engine>(
         let title = format!("from {} to {}", redact(&req.from), redact(&req.to));
         E::script(&plan, &title)
     };
-    let blocked = blocking(&E::hazards(&plan), &allowed)
-        .into_iter()
-        .cloned()
-        .collect();
+    let blocked = plan.blocking(&allowed).into_iter().cloned().collect();
     Ok(DiffReport {
         text,
         blocked,
-        empty: E::is_empty(&plan),
+        empty: plan.is_empty(),
     })
 }
 

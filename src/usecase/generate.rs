@@ -4,8 +4,8 @@
 
 use super::config::Project;
 use super::{allowed_kinds, blocking, declared, dev, graph, open, Error, Note, Safety};
-use crate::engine::{self, known_heads, Engine, LockOptions, Target};
-use crate::model::Schema;
+use crate::engine::{self, known_heads, Engine, Target};
+use crate::model::{Renames, Schema};
 use crate::plan::Hazard;
 use crate::revision::{self, Graph};
 use std::collections::BTreeMap;
@@ -59,7 +59,7 @@ pub fn generate<E: Engine>(
     // An engine without lock options refuses their flags before anything is read; one with
     // them checks the options once the models are loaded (as `generate` always did).
     if !E::LOCK_OPTIONS {
-        E::caps(&target)?;
+        E::caps(&target, &Renames::default())?;
     }
     let g = graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
@@ -82,7 +82,7 @@ pub fn generate<E: Engine>(
     E::baseline(&mut before);
     let hints = || engine::rename_hints(&engine::read_sources(&p.schemas())?);
     let renames = E::renames(&a.safety.rename, &hints, &before, &after)?;
-    let caps = E::caps(&target)?;
+    let caps = E::caps(&target, &Renames::default())?;
     let up = E::plan(&E::diff(&before, &after, &renames), &before, &after, &caps);
     let down = E::plan(
         &E::diff(&after, &before, &renames.inverse()),
@@ -90,16 +90,17 @@ pub fn generate<E: Engine>(
         &before,
         &caps,
     );
-    if E::is_empty(&up) && !a.empty {
+    if up.is_empty() && !a.empty {
         return Ok(Generated::NoChanges);
     }
-    if !E::LOCK_OPTIONS && p.config.postgres != LockOptions::default() {
+    if !E::LOCK_OPTIONS && p.config.postgres.any() {
         notes(Note::OptionsIgnored {
             path: &p.path,
             dialect: E::DIALECT.name(),
         });
     }
-    if let Some(blocked) = strict_blocks(p, a, &E::hazards(&up), notes)? {
+    let hazards: Vec<&Hazard> = up.hazards().collect();
+    if let Some(blocked) = strict_blocks(p, a, &hazards, notes)? {
         return Ok(Generated::Blocked(blocked));
     }
     let (up_sql, down_sql) = if a.empty {

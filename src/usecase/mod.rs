@@ -59,7 +59,7 @@ pub struct Safety {
     /// `--strict`.
     pub strict: bool,
     /// The lock flags.
-    pub flags: engine::LockFlags,
+    pub flags: engine::LockOptions,
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

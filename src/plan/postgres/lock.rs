@@ -1,30 +1,13 @@
-//! Lock-aware PostgreSQL plans, off by default ([`PgOptions`]): indexes on tables the
+//! Lock-aware PostgreSQL plans, off by default ([`LockOptions`]): indexes on tables the
 //! transaction leaves alone are built and dropped `CONCURRENTLY` before it; CHECK and
 //! foreign keys on existing tables are added `NOT VALID` in it and validated after it
 //! commits; `SET NOT NULL` on an existing column goes through a validated CHECK; session
 //! timeouts come first. Pure: rewrites the steps [`super::plan_postgres_with`] collected.
 
-use super::{hazard, PgOp, PgPhase, PgStep, TableName};
+use super::{hazard, Op, Phase, TableName};
 use crate::model::{Index, Schema};
-use crate::plan::hazard::{Hazard, HazardKind};
-use serde::{Deserialize, Serialize};
+use crate::plan::{Hazard, HazardKind, LockOptions, Planned};
 use std::collections::BTreeSet;
-
-/// How a PostgreSQL plan treats locks (`[postgres]` in schemadiff.toml, or flags).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PgOptions {
-    /// `CREATE/DROP INDEX CONCURRENTLY` for indexes of existing tables, outside the
-    /// transaction.
-    pub concurrent_indexes: bool,
-    /// CHECK and foreign keys on existing tables added `NOT VALID`, then validated after
-    /// the commit; `SET NOT NULL` through a validated CHECK.
-    pub not_valid: bool,
-    /// `SET lock_timeout` before every statement, e.g. `5s`.
-    pub lock_timeout: Option<String>,
-    /// `SET statement_timeout` before every statement, e.g. `15min`.
-    pub statement_timeout: Option<String>,
-}
 
 /// Whether `text` is a PostgreSQL duration schemadiff writes as is: digits and a unit
 /// (`us`, `ms`, `s`, `min`, `h`, `d`; bare digits would silently mean milliseconds).
@@ -36,11 +19,11 @@ pub fn valid_timeout(text: &str) -> bool {
 /// Rewrites `steps` as `o` asks. `affected` holds the tables whose columns the transaction
 /// adds, drops, renames or retypes: their indexes are built inside it.
 pub fn apply(
-    steps: Vec<PgStep>,
-    o: &PgOptions,
+    steps: Vec<Planned<Op>>,
+    o: &LockOptions,
     from: &Schema,
     affected: &BTreeSet<String>,
-) -> Vec<PgStep> {
+) -> Vec<Planned<Op>> {
     let mut out = Vec::with_capacity(steps.len());
     if !steps.is_empty() {
         for (setting, value) in [
@@ -48,11 +31,11 @@ pub fn apply(
             ("statement_timeout", &o.statement_timeout),
         ] {
             if let Some(value) = value {
-                let op = PgOp::SetTimeout {
+                let op = Op::SetTimeout {
                     setting: setting.into(),
                     value: value.clone(),
                 };
-                out.push(step(PgPhase::Preamble, op, Vec::new()));
+                out.push(step(Phase::Preamble, op, Vec::new()));
             }
         }
     }
@@ -62,32 +45,32 @@ pub fn apply(
         && !steps.iter().any(|s| {
             matches!(
                 s.phase,
-                PgPhase::CreateSchema | PgPhase::CreateExtension | PgPhase::CreateEnum
+                Phase::CreateSchema | Phase::CreateExtension | Phase::CreateEnum
             )
         });
     let backfilled: BTreeSet<(String, String)> = steps
         .iter()
         .filter_map(|s| match &s.op {
-            PgOp::Backfill { table, column } => Some((key(table), column.clone())),
+            Op::Backfill { table, column } => Some((key(table), column.clone())),
             _ => None,
         })
         .collect();
     for s in steps {
         match s.op {
-            PgOp::CreateIndex(i)
+            Op::CreateIndex(i)
                 if concurrent
                     && from.tables.contains_key(&i.table)
                     && !affected.contains(&i.table) =>
             {
                 out.push(create_concurrently(i));
             }
-            PgOp::DropIndex { schema, name }
+            Op::DropIndex { schema, name }
                 if concurrent && droppable(from, affected, &schema, &name) =>
             {
-                let op = PgOp::DropIndexConcurrently { schema, name };
-                out.push(step(PgPhase::DropIndexConcurrently, op, s.hazards));
+                let op = Op::DropIndexConcurrently { schema, name };
+                out.push(step(Phase::DropIndexConcurrently, op, s.hazards));
             }
-            PgOp::AddConstraint {
+            Op::AddConstraint {
                 table,
                 name,
                 definition,
@@ -98,28 +81,28 @@ pub fn apply(
             {
                 not_valid(&mut out, s.phase, table, name, definition);
             }
-            PgOp::SetNotNull {
+            Op::SetNotNull {
                 table,
                 column,
                 not_null: true,
             } if o.not_valid && !backfilled.contains(&(key(&table), column.clone())) => {
                 not_null_by_check(&mut out, table, column);
             }
-            op => out.push(PgStep { op, ..s }),
+            op => out.push(Planned { op, ..s }),
         }
     }
     out
 }
 
-fn step(phase: PgPhase, op: PgOp, hazards: Vec<Hazard>) -> PgStep {
-    PgStep { phase, op, hazards }
+fn step(phase: Phase, op: Op, hazards: Vec<Hazard>) -> Planned<Op> {
+    Planned { phase, op, hazards }
 }
 
 fn key(t: &TableName) -> String {
     crate::model::qualified_key(&t.schema, &t.name)
 }
 
-fn create_concurrently(i: Index) -> PgStep {
+fn create_concurrently(i: Index) -> Planned<Op> {
     let mut hazards = vec![hazard(
         HazardKind::IndexBuild,
         format!(
@@ -137,8 +120,8 @@ fn create_concurrently(i: Index) -> PgStep {
         ));
     }
     step(
-        PgPhase::CreateIndexConcurrently,
-        PgOp::CreateIndexConcurrently(i),
+        Phase::CreateIndexConcurrently,
+        Op::CreateIndexConcurrently(i),
         hazards,
     )
 }
@@ -168,20 +151,26 @@ fn droppable(from: &Schema, affected: &BTreeSet<String>, schema: &str, name: &st
 
 /// `ADD CONSTRAINT … NOT VALID` in the transaction (a brief lock, no scan), then
 /// `VALIDATE CONSTRAINT` after the commit (a scan that lets writes go on).
-fn not_valid(out: &mut Vec<PgStep>, phase: PgPhase, table: TableName, name: String, def: String) {
+fn not_valid(
+    out: &mut Vec<Planned<Op>>,
+    phase: Phase,
+    table: TableName,
+    name: String,
+    def: String,
+) {
     let detail = format!(
         "validating {name} on {} fails if a row violates it; the constraint then stays NOT VALID (new rows are checked, old ones not)",
         key(&table)
     );
-    let add = PgOp::AddConstraint {
+    let add = Op::AddConstraint {
         table: table.clone(),
         name: name.clone(),
         definition: format!("{def} NOT VALID"),
     };
     out.push(step(phase, add, Vec::new()));
-    let validate = PgOp::ValidateConstraint { table, name };
+    let validate = Op::ValidateConstraint { table, name };
     let hazards = vec![hazard(HazardKind::MayFailOnExistingRows, detail)];
-    out.push(step(PgPhase::AfterCommit, validate, hazards));
+    out.push(step(Phase::AfterCommit, validate, hazards));
 }
 
 /// The name of the CHECK that stands in for NOT NULL while it is validated (≤ 63 bytes).
@@ -195,24 +184,24 @@ fn check_name(table: &TableName, column: &str) -> String {
 
 /// `CHECK (col IS NOT NULL) NOT VALID`, validated after the commit; then `SET NOT NULL`
 /// (PostgreSQL skips its scan when a valid CHECK proves it) and the CHECK dropped.
-fn not_null_by_check(out: &mut Vec<PgStep>, table: TableName, column: String) {
+fn not_null_by_check(out: &mut Vec<Planned<Op>>, table: TableName, column: String) {
     let name = check_name(&table, &column);
     let quoted = crate::sqltext::quote_pg_ident(&column);
     not_valid(
         out,
-        PgPhase::AlterTable,
+        Phase::AlterTable,
         table.clone(),
         name.clone(),
         format!("CHECK ({quoted} IS NOT NULL)"),
     );
-    let set = PgOp::SetNotNull {
+    let set = Op::SetNotNull {
         table: table.clone(),
         column,
         not_null: true,
     };
-    out.push(step(PgPhase::AfterCommit, set, Vec::new()));
-    let drop = PgOp::DropConstraint { table, name };
-    out.push(step(PgPhase::AfterCommit, drop, Vec::new()));
+    out.push(step(Phase::AfterCommit, set, Vec::new()));
+    let drop = Op::DropConstraint { table, name };
+    out.push(step(Phase::AfterCommit, drop, Vec::new()));
 }
 
 #[cfg(test)]

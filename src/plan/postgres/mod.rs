@@ -1,21 +1,25 @@
-//! Orders a PostgreSQL [`Changeset`] into [`PgStep`]s. Pure: no I/O.
+//! Orders a PostgreSQL [`Changeset`] into [`Op`]s. Pure: no I/O.
 //!
 //! PostgreSQL alters almost everything in place, so there are no rebuilds; the work is the
-//! order ([`PgPhase`]): namespaces, extensions, types and sequences first; views that read
+//! order ([`Phase`]): namespaces, extensions, types and sequences first; views that read
 //! changed columns dropped before and re-created after; foreign keys dropped before the
 //! constraints they rely on and added after every table exists (which also handles cycles);
 //! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
-//! before the transaction, as the server requires for a value used in the same script.
+//! before the transaction, as the server requires for a value used in the same script: each
+//! phase says its [`Section`]. What the server's version allows is its [`Caps`].
 
+mod caps;
 mod casts;
 mod lock;
 mod table;
 mod types;
 
-pub use lock::{valid_timeout, PgOptions};
+pub use caps::Caps;
+pub use lock::valid_timeout;
 
-use super::hazard::{Hazard, HazardKind};
 use super::order::dependency_order;
+use super::rename::{likely_renames, Pairing, RenameRule};
+use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
 use crate::model::{Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View};
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,7 +51,7 @@ pub enum CommentOn {
 
 /// One operation; `render::postgres` writes its SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PgOp {
+pub enum Op {
     CreateSchema(String),
     DropSchema(String),
     CreateExtension(Extension),
@@ -172,7 +176,7 @@ pub enum PgOp {
 
 /// Execution order of the kinds of steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PgPhase {
+pub enum Phase {
     /// Session timeouts, before everything.
     Preamble,
     /// `ALTER TYPE … ADD VALUE`, outside the transaction.
@@ -213,74 +217,62 @@ pub enum PgPhase {
     AfterCommit,
 }
 
-impl PgPhase {
-    /// Whether the phase's statements run outside the transaction.
-    pub fn outside(self) -> bool {
-        matches!(
-            self,
-            PgPhase::Preamble
-                | PgPhase::NoTransaction
-                | PgPhase::DropIndexConcurrently
-                | PgPhase::CreateIndexConcurrently
-                | PgPhase::AfterCommit
-        )
+impl super::Op for Op {
+    type Phase = Phase;
+    /// Nothing: what runs outside the transaction are steps.
+    type Settings = ();
+
+    fn section(phase: Phase) -> Section {
+        match phase {
+            Phase::Preamble
+            | Phase::NoTransaction
+            | Phase::DropIndexConcurrently
+            | Phase::CreateIndexConcurrently => Section::BeforeTransaction,
+            Phase::AfterCommit => Section::AfterCommit,
+            _ => Section::InTransaction,
+        }
     }
 }
 
-/// One step with the hazards it carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PgStep {
-    pub phase: PgPhase,
-    pub op: PgOp,
-    pub hazards: Vec<Hazard>,
-}
+/// A PostgreSQL plan.
+pub type Plan = super::Plan<Op>;
 
-/// An ordered PostgreSQL plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PgPlan {
-    pub steps: Vec<PgStep>,
-}
-
-impl PgPlan {
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    /// Every hazard of the plan, in step order.
-    pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
-        self.steps.iter().flat_map(|s| s.hazards.iter())
-    }
-
-    /// The blocking hazards that `allowed` does not accept (what `--strict` fails on).
-    pub fn blocking(&self, allowed: &[HazardKind]) -> Vec<&Hazard> {
-        self.hazards()
-            .filter(|h| h.kind.info().blocking && !allowed.contains(&h.kind))
-            .collect()
-    }
-}
+/// PostgreSQL's likely-rename rule: a column with the same type and nullability; a table
+/// in the same schema with the same column names and types, when it is the only such one.
+const RENAMES: RenameRule = RenameRule {
+    same_column: |old, new| new.ty == old.ty && new.not_null == old.not_null,
+    same_table: |old, new| {
+        old.schema == new.schema
+            && old.columns.len() == new.columns.len()
+            && old
+                .columns
+                .iter()
+                .zip(&new.columns)
+                .all(|(a, b)| a.name == b.name && a.ty == b.ty)
+    },
+    tables: Pairing::UniqueTwin,
+};
 
 /// Collects steps; phases order them at the end (stable within a phase).
 #[derive(Default)]
 pub(crate) struct Steps {
-    list: Vec<PgStep>,
+    list: Vec<Planned<Op>>,
     /// Column types (`schema.type` as `format_type` prints it, arrays too) of enums being
     /// re-created: their columns' conversion also sets their defaults.
     pub(crate) recreated_enums: BTreeSet<String>,
     /// Enum types of both sides as `format_type` prints them (the cast table knows them).
     pub(crate) enums: BTreeSet<String>,
+    /// What the server can do.
+    pub(crate) caps: Caps,
 }
 
 impl Steps {
-    pub(crate) fn push(&mut self, phase: PgPhase, op: PgOp) {
-        self.list.push(PgStep {
-            phase,
-            op,
-            hazards: Vec::new(),
-        });
+    pub(crate) fn push(&mut self, phase: Phase, op: Op) {
+        self.list.push(Planned::new(phase, op));
     }
 
-    pub(crate) fn risky(&mut self, phase: PgPhase, op: PgOp, hazards: Vec<Hazard>) {
-        self.list.push(PgStep { phase, op, hazards });
+    pub(crate) fn risky(&mut self, phase: Phase, op: Op, hazards: Vec<Hazard>) {
+        self.list.push(Planned { phase, op, hazards });
     }
 }
 
@@ -290,17 +282,31 @@ pub(crate) fn hazard(kind: HazardKind, detail: String) -> Hazard {
 
 /// Returns the plan that turns `from` into `to` given their `changes`, with the default
 /// options (everything in one transaction but `ALTER TYPE … ADD VALUE`).
-pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> PgPlan {
-    plan_postgres_with(changes, from, to, &PgOptions::default())
+pub fn plan_postgres(changes: &Changeset, from: &Schema, to: &Schema) -> Plan {
+    plan_postgres_with(changes, from, to, &LockOptions::default())
 }
 
-/// Returns the plan that turns `from` into `to`, lock-aware as `options` asks.
+/// Returns the plan that turns `from` into `to`, lock-aware as `options` asks, for the
+/// server version schemadiff assumes ([`Caps::default`]).
 pub fn plan_postgres_with(
     changes: &Changeset,
     from: &Schema,
     to: &Schema,
-    options: &PgOptions,
-) -> PgPlan {
+    options: &LockOptions,
+) -> Plan {
+    plan_postgres_for(changes, from, to, options, Caps::default())
+}
+
+/// Returns the plan that turns `from` into `to` on a server with `caps`, lock-aware as
+/// `options` asks.
+pub fn plan_postgres_for(
+    changes: &Changeset,
+    from: &Schema,
+    to: &Schema,
+    options: &LockOptions,
+    caps: Caps,
+) -> Plan {
+    let likely = likely_renames(changes, &RENAMES);
     // Renamed tables are existing tables under their new names for everything below.
     let renamed = crate::diff::postgres::renamed_schema(from, changes);
     let from: &Schema = &renamed;
@@ -311,6 +317,7 @@ pub fn plan_postgres_with(
             .chain(to.enums.values())
             .map(|e| crate::sqltext::quote_pg_qualified(&e.schema, &e.name))
             .collect(),
+        caps,
         ..Steps::default()
     };
     let mut affected: BTreeSet<String> = BTreeSet::new();
@@ -319,7 +326,7 @@ pub fn plan_postgres_with(
     let mut views = (Vec::new(), Vec::new());
     let renamed_indexes = index_renames(changes, from);
     for r in &renamed_indexes {
-        steps.push(PgPhase::Rename, PgOp::RenameIndex(r.clone()));
+        steps.push(Phase::Rename, Op::RenameIndex(r.clone()));
     }
     let paired = |change: &Change| match change {
         Change::DropIndex(i) => renamed_indexes.iter().any(|r| r.from == i.name),
@@ -330,24 +337,20 @@ pub fn plan_postgres_with(
         match change {
             Change::RenameTable(r) => {
                 affected.insert(crate::model::qualified_key(&r.schema, &r.to));
-                steps.push(PgPhase::Rename, PgOp::RenameTable(r.clone()));
+                steps.push(Phase::Rename, Op::RenameTable(r.clone()));
             }
-            Change::RenameSequence(r) => {
-                steps.push(PgPhase::Rename, PgOp::RenameSequence(r.clone()))
-            }
+            Change::RenameSequence(r) => steps.push(Phase::Rename, Op::RenameSequence(r.clone())),
             Change::CreateIndex(_) | Change::DropIndex(_) if paired(change) => {}
-            Change::CreateSchema(s) => {
-                steps.push(PgPhase::CreateSchema, PgOp::CreateSchema(s.clone()))
-            }
-            Change::DropSchema(s) => steps.push(PgPhase::DropSchema, PgOp::DropSchema(s.clone())),
+            Change::CreateSchema(s) => steps.push(Phase::CreateSchema, Op::CreateSchema(s.clone())),
+            Change::DropSchema(s) => steps.push(Phase::DropSchema, Op::DropSchema(s.clone())),
             Change::CreateExtension(e) => {
-                steps.push(PgPhase::CreateExtension, PgOp::CreateExtension(e.clone()))
+                steps.push(Phase::CreateExtension, Op::CreateExtension(e.clone()))
             }
             Change::DropExtension(e) => {
-                steps.push(PgPhase::DropExtension, PgOp::DropExtension(e.clone()))
+                steps.push(Phase::DropExtension, Op::DropExtension(e.clone()))
             }
             Change::CreateEnum(e) => types::create_enum(&mut steps, e),
-            Change::DropEnum(e) => steps.push(PgPhase::DropEnum, PgOp::DropEnum(e.clone())),
+            Change::DropEnum(e) => steps.push(Phase::DropEnum, Op::DropEnum(e.clone())),
             Change::AlterEnum { before, after } => {
                 types::alter_enum(&mut steps, before, after, from, to, &mut affected)
             }
@@ -358,7 +361,7 @@ pub fn plan_postgres_with(
             }
             Change::CreateTable(t) => created_tables.push(t),
             Change::DropTable(t) => dropped_tables.push(t),
-            Change::AlterTable(tc) => table::alter(&mut steps, tc, &mut affected),
+            Change::AlterTable(tc) => table::alter(&mut steps, tc, &mut affected, &likely),
             Change::CreateIndex(i) => create_index(&mut steps, i, from),
             Change::DropIndex(i) => drop_index(&mut steps, i, from),
             Change::CreateView(v) => views.1.push(v.clone()),
@@ -367,13 +370,13 @@ pub fn plan_postgres_with(
         }
     }
     table::create_tables(&mut steps, &created_tables);
-    table::drop_tables(&mut steps, &dropped_tables, &created_tables);
+    table::drop_tables(&mut steps, &dropped_tables, &likely);
     dependent_views(&mut views, &affected, from, to);
     // A view created again brings its indexes; its own index changes are then moot.
     // A view dropped takes its indexes with it.
     steps.list.retain(|s| match &s.op {
-        PgOp::CreateIndex(i) => !views.1.iter().any(|v| view_key(v) == i.table),
-        PgOp::DropIndex { schema, name } => !views
+        Op::CreateIndex(i) => !views.1.iter().any(|v| view_key(v) == i.table),
+        Op::DropIndex { schema, name } => !views
             .0
             .iter()
             .any(|v| v.schema.as_deref() == Some(schema.as_str()) && v.indexes.contains_key(name)),
@@ -388,7 +391,10 @@ pub fn plan_postgres_with(
     }
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
-    PgPlan { steps: out }
+    Plan {
+        steps: out,
+        settings: (),
+    }
 }
 
 /// Index drops and creates that are one index renamed: same table, same definition but the
@@ -447,11 +453,7 @@ fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
             ));
         }
     }
-    steps.risky(
-        PgPhase::CreateIndex,
-        PgOp::CreateIndex(index.clone()),
-        hazards,
-    );
+    steps.risky(Phase::CreateIndex, Op::CreateIndex(index.clone()), hazards);
 }
 
 fn drop_index(steps: &mut Steps, index: &Index, from: &Schema) {
@@ -468,8 +470,8 @@ fn drop_index(steps: &mut Steps, index: &Index, from: &Schema) {
                 .to_string()
         });
     steps.push(
-        PgPhase::DropIndex,
-        PgOp::DropIndex {
+        Phase::DropIndex,
+        Op::DropIndex {
             schema,
             name: index.name.clone(),
         },
@@ -530,16 +532,16 @@ fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, 
     order.reverse();
     for key in order {
         if let Some(v) = drops.get(key) {
-            steps.push(PgPhase::DropView, PgOp::DropView(v.clone()));
+            steps.push(Phase::DropView, Op::DropView(v.clone()));
         }
     }
     let creates: BTreeMap<String, View> = creates.into_iter().map(|v| (view_key(&v), v)).collect();
     let keys: BTreeSet<String> = creates.keys().cloned().collect();
     for key in dependency_order(&keys, &edges(to)) {
         if let Some(v) = creates.get(key) {
-            steps.push(PgPhase::CreateView, PgOp::CreateView(v.clone()));
+            steps.push(Phase::CreateView, Op::CreateView(v.clone()));
             for index in v.indexes.values() {
-                steps.push(PgPhase::CreateViewIndex, PgOp::CreateIndex(index.clone()));
+                steps.push(Phase::CreateViewIndex, Op::CreateIndex(index.clone()));
             }
             if v.comment.is_some() {
                 let on = CommentOn::View {
@@ -550,8 +552,8 @@ fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, 
                     materialized: v.materialized,
                 };
                 steps.push(
-                    PgPhase::CreateView,
-                    PgOp::Comment {
+                    Phase::CreateView,
+                    Op::Comment {
                         on,
                         text: v.comment.clone(),
                     },

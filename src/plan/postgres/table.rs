@@ -1,11 +1,12 @@
 //! Table steps: create (foreign keys added after every table exists), drop (children
 //! first), and in-place ALTERs for a changed table.
 
-use super::{casts, fk_defs, hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
+use super::{casts, fk_defs, hazard, CommentOn, Op, Phase, Steps, TableName};
 use crate::diff::TableChange;
 use crate::model::{Column, Table};
-use crate::plan::hazard::HazardKind;
 use crate::plan::order::{cycles, dependency_order};
+use crate::plan::rename::{self, LikelyRename};
+use crate::plan::HazardKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn edges(tables: &[&Table]) -> Vec<(String, String)> {
@@ -33,23 +34,23 @@ pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
         // CREATE TABLE ignores NOT VALID: such a CHECK is added after, as it is declared.
         let (later, now): (Vec<_>, Vec<_>) = bare.checks.into_iter().partition(not_valid);
         bare.checks = now;
-        steps.push(PgPhase::CreateTable, PgOp::CreateTable(bare));
+        steps.push(Phase::CreateTable, Op::CreateTable(bare));
         let name = TableName::of(t);
         for c in later {
-            let op = PgOp::AddConstraint {
+            let op = Op::AddConstraint {
                 table: name.clone(),
                 name: c.name.unwrap_or_default(),
                 definition: c.definition.unwrap_or_default(),
             };
-            steps.push(PgPhase::AddConstraint, op);
+            steps.push(Phase::AddConstraint, op);
         }
         for (n, def) in fk_defs(&t.foreign_keys) {
-            let op = PgOp::AddConstraint {
+            let op = Op::AddConstraint {
                 table: name.clone(),
                 name: n,
                 definition: def,
             };
-            steps.push(PgPhase::AddForeignKey, op);
+            steps.push(Phase::AddForeignKey, op);
         }
         // Its indexes come as their own changes (diff lists them after the table).
         comments(steps, t, None);
@@ -64,26 +65,8 @@ pub(crate) fn not_valid(c: &crate::model::Check) -> bool {
 }
 
 /// Drops tables children first; foreign keys inside a cycle of dropped tables go first.
-/// The one created table in the same schema with the same columns (names and types) as
-/// `dropped`: a rename without a hint, most likely.
-fn rename_twin<'a>(dropped: &Table, created: &[&'a Table]) -> Option<&'a Table> {
-    let shape = |t: &Table| -> Vec<(String, String)> {
-        t.columns
-            .iter()
-            .map(|c| (c.name.clone(), c.ty.clone()))
-            .collect()
-    };
-    let twins: Vec<&&Table> = created
-        .iter()
-        .filter(|c| c.schema == dropped.schema && shape(c) == shape(dropped))
-        .collect();
-    match twins.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    }
-}
-
-pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
+/// A drop that looks like a rename (`likely`) says so.
+pub fn drop_tables(steps: &mut Steps, tables: &[&Table], likely: &[LikelyRename]) {
     let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
     let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     let e = edges(tables);
@@ -94,11 +77,11 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
                 .iter()
                 .filter(|f| cycle.contains(&f.ref_table))
             {
-                let op = PgOp::DropConstraint {
+                let op = Op::DropConstraint {
                     table: TableName::of(t),
                     name: fk.name.clone().unwrap_or_default(),
                 };
-                steps.push(PgPhase::DropForeignKey, op);
+                steps.push(Phase::DropForeignKey, op);
             }
         }
     }
@@ -108,14 +91,14 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
         if let Some(t) = by_key.get(key) {
             let detail = format!("drops table {key} and every row in it");
             let mut hz = vec![hazard(HazardKind::DeletesData, detail)];
-            if let Some(twin) = rename_twin(t, created) {
+            if let Some(twin) = rename::table_of(likely, t) {
                 let detail = format!(
                     "table {key} is dropped and {} created with the same columns: if it was renamed, pass --rename {}={} (or put -- schemadiff:renamed-from {} above its CREATE TABLE) to keep its rows",
                     twin.key(), t.name, twin.name, t.name
                 );
                 hz.push(hazard(HazardKind::LikelyRename, detail));
             }
-            steps.risky(PgPhase::DropTable, PgOp::DropTable((*t).clone()), hz);
+            steps.risky(Phase::DropTable, Op::DropTable((*t).clone()), hz);
         }
     }
 }
@@ -124,62 +107,63 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], created: &[&Table]) {
 fn comments(steps: &mut Steps, t: &Table, before: Option<&Table>) {
     let name = TableName::of(t);
     if t.comment != before.and_then(|b| b.comment.clone()) {
-        let op = PgOp::Comment {
+        let op = Op::Comment {
             on: CommentOn::Table(name.clone()),
             text: t.comment.clone(),
         };
-        steps.push(PgPhase::Comment, op);
+        steps.push(Phase::Comment, op);
     }
     for c in &t.columns {
         let old = before
             .and_then(|b| b.column(&c.name))
             .and_then(|c| c.comment.clone());
         if c.comment != old {
-            let op = PgOp::Comment {
+            let op = Op::Comment {
                 on: CommentOn::Column(name.clone(), c.name.clone()),
                 text: c.comment.clone(),
             };
-            steps.push(PgPhase::Comment, op);
+            steps.push(Phase::Comment, op);
         }
     }
 }
 
 /// ALTERs for a table on both sides. Tables whose columns change type, are dropped or
-/// renamed go into `affected` (views reading them are re-created).
-pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String>) {
+/// renamed go into `affected` (views reading them are re-created). A dropped column that
+/// looks like a rename (`likely`) says so.
+pub fn alter(
+    steps: &mut Steps,
+    tc: &TableChange,
+    affected: &mut BTreeSet<String>,
+    likely: &[LikelyRename],
+) {
     let name = TableName::of(&tc.after);
     let key = tc.after.key();
-    let added: Vec<&Column> = tc
-        .sources
-        .iter()
-        .filter(|(_, source)| source.is_none())
-        .filter_map(|(c, _)| tc.after.column(c))
-        .collect();
     for col in &tc.dropped {
         affected.insert(key.clone());
         let detail = format!("drops column {key}.{col} and its data");
         let mut hazards = vec![hazard(HazardKind::DeletesData, detail)];
-        if let Some(new) = likely_rename(tc, col, &added) {
+        if let Some(new) = rename::column_of(likely, &tc.after, col) {
+            let new = &new.name;
             let detail = format!(
                 "{col} is dropped and {new} added with the same type: if it is a rename, pass --rename {}.{col}={new} to keep the data",
                 tc.after.name
             );
             hazards.push(hazard(HazardKind::LikelyRename, detail));
         }
-        let op = PgOp::DropColumn {
+        let op = Op::DropColumn {
             table: name.clone(),
             column: col.clone(),
         };
-        steps.risky(PgPhase::AlterTable, op, hazards);
+        steps.risky(Phase::AlterTable, op, hazards);
     }
     for (from, to) in &tc.renamed {
         affected.insert(key.clone());
-        let op = PgOp::RenameColumn {
+        let op = Op::RenameColumn {
             table: name.clone(),
             from: from.clone(),
             to: to.clone(),
         };
-        steps.push(PgPhase::AlterTable, op);
+        steps.push(Phase::AlterTable, op);
     }
     for (col_name, source) in &tc.sources {
         let Some(after) = tc.after.column(col_name) else {
@@ -192,16 +176,6 @@ pub fn alter(steps: &mut Steps, tc: &TableChange, affected: &mut BTreeSet<String
     }
     constraints(steps, &tc.before, &tc.after);
     comments(steps, &tc.after, Some(&tc.before));
-}
-
-/// The one added column that looks like `dropped` renamed: one column dropped, one added,
-/// same type and nullability.
-fn likely_rename<'a>(tc: &TableChange, dropped: &str, added: &[&'a Column]) -> Option<&'a str> {
-    let old = tc.before.column(dropped)?;
-    match (tc.dropped.len(), added) {
-        (1, [new]) if new.ty == old.ty && new.not_null == old.not_null => Some(&new.name),
-        _ => None,
-    }
 }
 
 fn add_column(steps: &mut Steps, table: &TableName, col: &Column, existing: bool) {
@@ -224,29 +198,29 @@ fn add_column(steps: &mut Steps, table: &TableName, col: &Column, existing: bool
         hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
         let mut nullable = col.clone();
         nullable.not_null = false;
-        let op = PgOp::AddColumn {
+        let op = Op::AddColumn {
             table: table.clone(),
             column: nullable,
         };
-        steps.risky(PgPhase::AlterTable, op, hazards);
-        let fill = PgOp::Backfill {
+        steps.risky(Phase::AlterTable, op, hazards);
+        let fill = Op::Backfill {
             table: table.clone(),
             column: col.name.clone(),
         };
-        steps.push(PgPhase::AlterTable, fill);
-        let set = PgOp::SetNotNull {
+        steps.push(Phase::AlterTable, fill);
+        let set = Op::SetNotNull {
             table: table.clone(),
             column: col.name.clone(),
             not_null: true,
         };
-        steps.push(PgPhase::AlterTable, set);
+        steps.push(Phase::AlterTable, set);
         return;
     }
-    let op = PgOp::AddColumn {
+    let op = Op::AddColumn {
         table: table.clone(),
         column: col.clone(),
     };
-    steps.risky(PgPhase::AlterTable, op, hazards);
+    steps.risky(Phase::AlterTable, op, hazards);
 }
 
 fn alter_column(
@@ -262,44 +236,47 @@ fn alter_column(
     let default_changes = !steps.recreated_enums.contains(&after.ty);
     if before.generated != after.generated {
         affected.insert(key.to_string());
-        if before.generated.is_some() && after.generated.is_none() {
-            let op = PgOp::DropExpression {
+        if before.generated.is_some() && after.generated.is_none() && steps.caps.drop_expression() {
+            let op = Op::DropExpression {
                 table: table.clone(),
                 column: col.clone(),
             };
-            steps.push(PgPhase::AlterTable, op);
+            steps.push(Phase::AlterTable, op);
         } else {
-            // PostgreSQL 15 cannot change or add a generation expression in place.
+            // PostgreSQL 15 cannot change or add a generation expression in place (nor drop
+            // one before 13).
             let detail =
                 format!("drops and re-adds column {key}.{col} to change how it is generated");
-            let drop = PgOp::DropColumn {
+            let drop = Op::DropColumn {
                 table: table.clone(),
                 column: col.clone(),
             };
-            let hz = if before.generated.is_some() {
+            // A changed expression computes the values again; a column that becomes or
+            // stops being generated loses the values it held.
+            let hz = if before.generated.is_some() && after.generated.is_some() {
                 HazardKind::RewritesTable
             } else {
                 HazardKind::DeletesData
             };
-            steps.risky(PgPhase::AlterTable, drop, vec![hazard(hz, detail)]);
+            steps.risky(Phase::AlterTable, drop, vec![hazard(hz, detail)]);
             add_column(steps, table, after, true);
             return;
         }
     }
     if before.identity.is_some() && after.identity.is_none() {
-        let op = PgOp::DropIdentity {
+        let op = Op::DropIdentity {
             table: table.clone(),
             column: col.clone(),
         };
-        steps.push(PgPhase::AlterTable, op);
+        steps.push(Phase::AlterTable, op);
     }
     if default_changes && before.default != after.default && after.default.is_none() {
-        let op = PgOp::SetDefault {
+        let op = Op::SetDefault {
             table: table.clone(),
             column: col.clone(),
             default: None,
         };
-        steps.push(PgPhase::AlterTable, op);
+        steps.push(Phase::AlterTable, op);
     }
     if before.ty != after.ty || before.collation != after.collation {
         affected.insert(key.to_string());
@@ -328,20 +305,20 @@ fn alter_column(
             );
             hazards.push(hazard(HazardKind::Irreversible, detail));
         }
-        let op = PgOp::AlterType {
+        let op = Op::AlterType {
             table: table.clone(),
             column: after.clone(),
             using,
         };
-        steps.risky(PgPhase::AlterTable, op, hazards);
+        steps.risky(Phase::AlterTable, op, hazards);
     }
     if default_changes && before.default != after.default && after.default.is_some() {
-        let op = PgOp::SetDefault {
+        let op = Op::SetDefault {
             table: table.clone(),
             column: col.clone(),
             default: after.default.clone(),
         };
-        steps.push(PgPhase::AlterTable, op);
+        steps.push(Phase::AlterTable, op);
     }
     if before.not_null != after.not_null {
         let mut hazards = Vec::new();
@@ -351,27 +328,27 @@ fn alter_column(
             let detail = format!("scans {key} for NULLs under an ACCESS EXCLUSIVE lock: reads and writes wait (--not-valid checks it through a validated CHECK instead)");
             hazards.push(hazard(HazardKind::LocksTable, detail));
         }
-        let op = PgOp::SetNotNull {
+        let op = Op::SetNotNull {
             table: table.clone(),
             column: col.clone(),
             not_null: after.not_null,
         };
-        steps.risky(PgPhase::AlterTable, op, hazards);
+        steps.risky(Phase::AlterTable, op, hazards);
     }
     match (&before.identity, &after.identity) {
         (None, Some(_)) => {
-            let op = PgOp::AddIdentity {
+            let op = Op::AddIdentity {
                 table: table.clone(),
                 column: after.clone(),
             };
-            steps.push(PgPhase::AlterTable, op);
+            steps.push(Phase::AlterTable, op);
         }
         (Some(a), Some(b)) if a != b => {
-            let op = PgOp::AlterIdentity {
+            let op = Op::AlterIdentity {
                 table: table.clone(),
                 column: after.clone(),
             };
-            steps.push(PgPhase::AlterTable, op);
+            steps.push(Phase::AlterTable, op);
         }
         _ => {}
     }
@@ -407,14 +384,14 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
         (
             plain(before),
             plain(after),
-            PgPhase::DropConstraint,
-            PgPhase::AddConstraint,
+            Phase::DropConstraint,
+            Phase::AddConstraint,
         ),
         (
             fk_defs(&before.foreign_keys),
             fk_defs(&after.foreign_keys),
-            PgPhase::DropForeignKey,
-            PgPhase::AddForeignKey,
+            Phase::DropForeignKey,
+            Phase::AddForeignKey,
         ),
     ];
     for (old, new, drop_phase, add_phase) in sets {
@@ -425,7 +402,7 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
         for (n, def) in &new_only {
             if old_only.contains(&&(n.clone(), format!("{def} NOT VALID"))) {
                 let detail = format!("validating {n} checks every existing row of {key} and fails if one violates it");
-                let op = PgOp::ValidateConstraint {
+                let op = Op::ValidateConstraint {
                     table: name.clone(),
                     name: n.clone(),
                 };
@@ -441,12 +418,12 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
             let count = |v: &[&(String, String)]| v.iter().filter(|(_, d)| d == def).count();
             let target = new_only.iter().find(|(_, d)| d == def);
             if let (1, 1, Some((to, _))) = (count(&old_only), count(&new_only), target) {
-                let op = PgOp::RenameConstraint {
+                let op = Op::RenameConstraint {
                     table: name.clone(),
                     from: n.clone(),
                     to: to.clone(),
                 };
-                steps.push(PgPhase::Rename, op);
+                steps.push(Phase::Rename, op);
                 renamed.push(n.clone());
                 renamed.push(to.clone());
             }
@@ -459,7 +436,7 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
         let new = new.into_iter().cloned().collect::<Vec<_>>();
         for (n, def) in &old {
             if !new.contains(&(n.clone(), def.clone())) {
-                let op = PgOp::DropConstraint {
+                let op = Op::DropConstraint {
                     table: name.clone(),
                     name: n.clone(),
                 };
@@ -476,7 +453,7 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
                     hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
                     hazards.push(hazard(HazardKind::LocksTable, lock_detail(n, def, &key)));
                 }
-                let op = PgOp::AddConstraint {
+                let op = Op::AddConstraint {
                     table: name.clone(),
                     name: n.clone(),
                     definition: def.clone(),

@@ -1,20 +1,20 @@
 //! Enum types and sequences.
 
-use super::{hazard, CommentOn, PgOp, PgPhase, Steps, TableName};
+use super::{hazard, CommentOn, Op, Phase, Steps, TableName};
 use crate::model::{EnumType, Schema, Sequence, Table};
-use crate::plan::hazard::HazardKind;
+use crate::plan::HazardKind;
 use crate::sqltext::quote_pg_qualified;
 use std::collections::BTreeSet;
 
 pub fn create_enum(steps: &mut Steps, e: &EnumType) {
-    steps.push(PgPhase::CreateEnum, PgOp::CreateEnum(e.clone()));
+    steps.push(Phase::CreateEnum, Op::CreateEnum(e.clone()));
     if e.comment.is_some() {
-        steps.push(PgPhase::Comment, type_comment(e));
+        steps.push(Phase::Comment, type_comment(e));
     }
 }
 
-fn type_comment(e: &EnumType) -> PgOp {
-    PgOp::Comment {
+fn type_comment(e: &EnumType) -> Op {
+    Op::Comment {
         on: CommentOn::Type(TableName {
             schema: e.schema.clone(),
             name: e.name.clone(),
@@ -34,7 +34,7 @@ pub fn alter_enum(
     affected: &mut BTreeSet<String>,
 ) {
     if before.comment != after.comment {
-        steps.push(PgPhase::Comment, type_comment(after));
+        steps.push(Phase::Comment, type_comment(after));
     }
     if before.labels == after.labels {
         return;
@@ -53,12 +53,12 @@ pub fn alter_enum(
                 0 => after.labels.get(1).map(|n| (true, n.clone())),
                 _ => Some((false, after.labels[i - 1].clone())),
             };
-            let op = PgOp::AddEnumValue {
+            let op = Op::AddEnumValue {
                 ty: before.clone(),
                 label: label.clone(),
                 position,
             };
-            steps.push(PgPhase::NoTransaction, op);
+            steps.push(Phase::NoTransaction, op);
         }
         return;
     }
@@ -96,7 +96,7 @@ fn recreate_enum(
             removed.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")
         )
     };
-    let rename = PgOp::RenameEnum {
+    let rename = Op::RenameEnum {
         ty: before.clone(),
         to: old_name.clone(),
     };
@@ -105,8 +105,8 @@ fn recreate_enum(
     } else {
         HazardKind::EnumValueRemoval
     };
-    steps.risky(PgPhase::RecreateEnum, rename, vec![hazard(kind, detail)]);
-    steps.push(PgPhase::RecreateEnum, PgOp::CreateEnum(after.clone()));
+    steps.risky(Phase::RecreateEnum, rename, vec![hazard(kind, detail)]);
+    steps.push(Phase::RecreateEnum, Op::CreateEnum(after.clone()));
     let type_name = quote_pg_qualified(&after.schema, &after.name);
     steps.recreated_enums.insert(type_name.clone());
     steps.recreated_enums.insert(format!("{type_name}[]"));
@@ -135,32 +135,32 @@ fn recreate_enum(
                 format!("{quoted}::text::{type_name}")
             };
             if col.default.is_some() {
-                let op = PgOp::SetDefault {
+                let op = Op::SetDefault {
                     table: name.clone(),
                     column: col.name.clone(),
                     default: None,
                 };
-                steps.push(PgPhase::ConvertEnum, op);
+                steps.push(Phase::ConvertEnum, op);
             }
-            let op = PgOp::AlterType {
+            let op = Op::AlterType {
                 table: name.clone(),
                 column: new_col.clone(),
                 using,
             };
-            steps.push(PgPhase::ConvertEnum, op);
+            steps.push(Phase::ConvertEnum, op);
             if new_col.default.is_some() {
-                let op = PgOp::SetDefault {
+                let op = Op::SetDefault {
                     table: name,
                     column: col.name.clone(),
                     default: new_col.default.clone(),
                 };
-                steps.push(PgPhase::ConvertEnum, op);
+                steps.push(Phase::ConvertEnum, op);
             }
         }
     }
     let mut old = before.clone();
     old.name = old_name;
-    steps.push(PgPhase::ConvertEnum, PgOp::DropEnum(old));
+    steps.push(Phase::ConvertEnum, Op::DropEnum(old));
 }
 
 /// Indexes and CHECKs that name the enum type (a partial index's `state <> 'done'::status`)
@@ -176,38 +176,38 @@ fn rebuild_dependents(steps: &mut Steps, before: &Table, after: &Table, type_nam
         if mentions && after.indexes.get(iname) == Some(index) {
             let schema = name.schema.clone();
             steps.push(
-                PgPhase::DropIndex,
-                PgOp::DropIndex {
+                Phase::DropIndex,
+                Op::DropIndex {
                     schema,
                     name: iname.clone(),
                 },
             );
-            steps.push(PgPhase::CreateIndex, PgOp::CreateIndex(index.clone()));
+            steps.push(Phase::CreateIndex, Op::CreateIndex(index.clone()));
         }
     }
     for check in &before.checks {
         let def = check.definition.clone().unwrap_or_default();
         if def.contains(type_name) && after.checks.contains(check) {
             let cname = check.name.clone().unwrap_or_default();
-            let drop = PgOp::DropConstraint {
+            let drop = Op::DropConstraint {
                 table: name.clone(),
                 name: cname.clone(),
             };
-            steps.push(PgPhase::DropConstraint, drop);
-            let add = PgOp::AddConstraint {
+            steps.push(Phase::DropConstraint, drop);
+            let add = Op::AddConstraint {
                 table: name.clone(),
                 name: cname,
                 definition: def,
             };
-            steps.push(PgPhase::AddConstraint, add);
+            steps.push(Phase::AddConstraint, add);
         }
     }
 }
 
 pub fn create_sequence(steps: &mut Steps, q: &Sequence) {
-    steps.push(PgPhase::CreateSequence, PgOp::CreateSequence(q.clone()));
+    steps.push(Phase::CreateSequence, Op::CreateSequence(q.clone()));
     if q.owned_by.is_some() {
-        steps.push(PgPhase::SequenceOwnedBy, PgOp::SequenceOwnedBy(q.clone()));
+        steps.push(Phase::SequenceOwnedBy, Op::SequenceOwnedBy(q.clone()));
     }
 }
 
@@ -219,18 +219,15 @@ pub fn drop_sequence(steps: &mut Steps, q: &Sequence, to: &Schema) {
             .is_none_or(|t| t.column(column).is_none())
     });
     if !goes_with_owner {
-        steps.push(PgPhase::DropSequence, PgOp::DropSequence(q.clone()));
+        steps.push(Phase::DropSequence, Op::DropSequence(q.clone()));
     }
 }
 
 pub fn alter_sequence(steps: &mut Steps, before: &Sequence, after: &Sequence) {
     if before.options != after.options {
-        steps.push(PgPhase::CreateSequence, PgOp::AlterSequence(after.clone()));
+        steps.push(Phase::CreateSequence, Op::AlterSequence(after.clone()));
     }
     if before.owned_by != after.owned_by {
-        steps.push(
-            PgPhase::SequenceOwnedBy,
-            PgOp::SequenceOwnedBy(after.clone()),
-        );
+        steps.push(Phase::SequenceOwnedBy, Op::SequenceOwnedBy(after.clone()));
     }
 }

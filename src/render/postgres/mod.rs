@@ -10,8 +10,9 @@ mod ddl;
 
 pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
 
-use crate::plan::postgres::{CommentOn, PgOp, PgPhase, PgPlan, PgStep, TableName};
-use crate::render::{format_steps, RenderedHazard, RenderedStep};
+use crate::plan::postgres::{CommentOn, Op, Phase, Plan, TableName};
+use crate::plan::{Planned, Section};
+use crate::render::{format_steps, OpText, RenderedStep};
 use crate::sqltext::{comment, quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 
 /// Directive above statements a runner must execute outside a transaction.
@@ -22,12 +23,12 @@ fn table(t: &TableName) -> String {
 }
 
 /// Returns the plan's steps rendered one by one.
-pub fn render_steps(plan: &PgPlan) -> Vec<RenderedStep> {
-    plan.steps.iter().map(render_step).collect()
+pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
+    crate::render::render_steps(plan, op_sql)
 }
 
 /// Returns the whole script; `title` names it in the header.
-pub fn render_script(plan: &PgPlan, title: &str) -> String {
+pub fn render_script(plan: &Plan, title: &str) -> String {
     let mut out = comment::line(&format!("schemadiff: {title}"));
     out.push_str("-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n");
     if plan.is_empty() {
@@ -40,23 +41,23 @@ pub fn render_script(plan: &PgPlan, title: &str) -> String {
 
 /// The steps without the header: what runs before the transaction, the transaction, and
 /// what runs after it commits.
-pub fn render_body(plan: &PgPlan) -> String {
-    let part = |pick: &dyn Fn(PgPhase) -> bool| -> Vec<RenderedStep> {
+pub fn render_body(plan: &Plan) -> String {
+    let part = |section: Section| -> Vec<RenderedStep> {
         plan.steps
             .iter()
-            .filter(|s| pick(s.phase))
+            .filter(|s| s.section() == section)
             .map(render_step)
             .collect()
     };
-    let before_phases: std::collections::BTreeSet<PgPhase> = plan
+    let before_phases: std::collections::BTreeSet<Phase> = plan
         .steps
         .iter()
+        .filter(|s| s.section() == Section::BeforeTransaction)
         .map(|s| s.phase)
-        .filter(|p| p.outside() && *p != PgPhase::AfterCommit)
         .collect();
-    let before = part(&|p| p.outside() && p != PgPhase::AfterCommit);
-    let inside = part(&|p| !p.outside());
-    let after = part(&|p| p == PgPhase::AfterCommit);
+    let before = part(Section::BeforeTransaction);
+    let inside = part(Section::InTransaction);
+    let after = part(Section::AfterCommit);
     let mut out = String::new();
     if !before.is_empty() {
         out.push('\n');
@@ -91,16 +92,16 @@ fn under_heading(steps: &str) -> &str {
 }
 
 /// What the part before the transaction holds, for its heading comment.
-fn outside_what(phases: &std::collections::BTreeSet<PgPhase>) -> String {
+fn outside_what(phases: &std::collections::BTreeSet<Phase>) -> String {
     let mut what = Vec::new();
-    if phases.contains(&PgPhase::Preamble) {
+    if phases.contains(&Phase::Preamble) {
         what.push("session timeouts");
     }
-    if phases.contains(&PgPhase::NoTransaction) {
+    if phases.contains(&Phase::NoTransaction) {
         what.push("new enum labels (committed before the transaction that may use them)");
     }
-    if phases.contains(&PgPhase::DropIndexConcurrently)
-        || phases.contains(&PgPhase::CreateIndexConcurrently)
+    if phases.contains(&Phase::DropIndexConcurrently)
+        || phases.contains(&Phase::CreateIndexConcurrently)
     {
         what.push("index changes made CONCURRENTLY, without blocking writes");
     }
@@ -111,10 +112,10 @@ fn outside_what(phases: &std::collections::BTreeSet<PgPhase>) -> String {
 /// transaction), each statement that must run outside it preceded by [`NO_TRANSACTION`].
 /// Such statements before the first transactional one run before the transaction, the
 /// others after it commits.
-pub fn render_section(plan: &PgPlan) -> String {
+pub fn render_section(plan: &Plan) -> String {
     let mut out = String::new();
     for step in &plan.steps {
-        if step.phase.outside() {
+        if step.section() != Section::InTransaction {
             out.push('\n');
             out.push_str(NO_TRANSACTION);
         }
@@ -123,27 +124,8 @@ pub fn render_section(plan: &PgPlan) -> String {
     out
 }
 
-fn render_step(step: &PgStep) -> RenderedStep {
-    let (comment, statements) = op_sql(&step.op);
-    let hazards = step
-        .hazards
-        .iter()
-        .map(|h| {
-            let info = h.kind.info();
-            RenderedHazard {
-                code: info.code,
-                blocking: info.blocking,
-                detail: h.detail.clone(),
-                doc: info.doc,
-            }
-        })
-        .collect();
-    RenderedStep {
-        phase: format!("{:?}", step.phase),
-        hazards,
-        comment,
-        statements,
-    }
+fn render_step(step: &Planned<Op>) -> RenderedStep {
+    crate::render::render_step(step, op_sql)
 }
 
 /// `CREATE [UNIQUE] INDEX name …` as `pg_get_indexdef` prints it, made concurrent and
@@ -165,24 +147,24 @@ fn alter(t: &TableName, rest: String) -> String {
     format!("ALTER TABLE {} {rest}", table(t))
 }
 
-fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
+fn op_sql(op: &Op) -> OpText {
     match op {
-        PgOp::CreateSchema(s) => one(format!("New schema {s}"), format!("CREATE SCHEMA {}", ident(s))),
-        PgOp::DropSchema(s) => one(format!("Schema {s} is gone"), format!("DROP SCHEMA {}", ident(s))),
-        PgOp::CreateExtension(e) => one(
+        Op::CreateSchema(s) => one(format!("New schema {s}"), format!("CREATE SCHEMA {}", ident(s))),
+        Op::DropSchema(s) => one(format!("Schema {s} is gone"), format!("DROP SCHEMA {}", ident(s))),
+        Op::CreateExtension(e) => one(
             format!("New extension {}", e.name),
             format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", ident(&e.name), ident(&e.schema)),
         ),
-        PgOp::DropExtension(e) => one(format!("Extension {} is gone", e.name), format!("DROP EXTENSION {}", ident(&e.name))),
-        PgOp::CreateEnum(e) => {
+        Op::DropExtension(e) => one(format!("Extension {} is gone", e.name), format!("DROP EXTENSION {}", ident(&e.name))),
+        Op::CreateEnum(e) => {
             let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
             one(
                 format!("New enum type {}.{}", e.schema, e.name),
                 format!("CREATE TYPE {} AS ENUM ({})", qual(&e.schema, &e.name), labels.join(", ")),
             )
         }
-        PgOp::DropEnum(e) => one(format!("Type {}.{} is gone", e.schema, e.name), format!("DROP TYPE {}", qual(&e.schema, &e.name))),
-        PgOp::AddEnumValue { ty, label, position } => {
+        Op::DropEnum(e) => one(format!("Type {}.{} is gone", e.schema, e.name), format!("DROP TYPE {}", qual(&e.schema, &e.name))),
+        Op::AddEnumValue { ty, label, position } => {
             let pos = match position {
                 Some((true, l)) => format!(" BEFORE {}", quote_literal(l)),
                 Some((false, l)) => format!(" AFTER {}", quote_literal(l)),
@@ -193,35 +175,35 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
                 format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos}", qual(&ty.schema, &ty.name), quote_literal(label)),
             )
         }
-        PgOp::RenameEnum { ty, to } => one(
+        Op::RenameEnum { ty, to } => one(
             format!("Re-create {}.{}: the old type steps aside until its columns are converted", ty.schema, ty.name),
             format!("ALTER TYPE {} RENAME TO {}", qual(&ty.schema, &ty.name), ident(to)),
         ),
-        PgOp::RenameTable(r) => one(
+        Op::RenameTable(r) => one(
             format!("Table {} is renamed to {} (hinted): its rows, indexes and constraints go with it", r.from, r.to),
             format!("ALTER TABLE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
-        PgOp::RenameSequence(r) => one(
+        Op::RenameSequence(r) => one(
             format!("Sequence {} follows its table's name: {} (it keeps its position)", r.from, r.to),
             format!("ALTER SEQUENCE {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
-        PgOp::RenameIndex(r) => one(
+        Op::RenameIndex(r) => one(
             format!("Index {} is renamed to {} (same definition)", r.from, r.to),
             format!("ALTER INDEX {} RENAME TO {}", qual(&r.schema, &r.from), ident(&r.to)),
         ),
-        PgOp::RenameConstraint { table: t, from, to } => one(
+        Op::RenameConstraint { table: t, from, to } => one(
             format!("Constraint {from} is renamed to {to} (same definition)"),
             alter(t, format!("RENAME CONSTRAINT {} TO {}", ident(from), ident(to))),
         ),
-        PgOp::CreateSequence(q) => one(
+        Op::CreateSequence(q) => one(
             format!("New sequence {}.{}", q.schema, q.name),
             format!("CREATE SEQUENCE {} {}", qual(&q.schema, &q.name), ddl::sequence_options(&q.options, true)),
         ),
-        PgOp::AlterSequence(q) => one(
+        Op::AlterSequence(q) => one(
             format!("Sequence {}.{} changes", q.schema, q.name),
             format!("ALTER SEQUENCE {} {}", qual(&q.schema, &q.name), ddl::sequence_options(&q.options, true)),
         ),
-        PgOp::SequenceOwnedBy(q) => {
+        Op::SequenceOwnedBy(q) => {
             let owner = match &q.owned_by {
                 Some((t, c)) => {
                     let (s, n) = t.split_once('.').unwrap_or(("public", t));
@@ -234,22 +216,22 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
                 format!("ALTER SEQUENCE {} OWNED BY {owner}", qual(&q.schema, &q.name)),
             )
         }
-        PgOp::DropSequence(q) => one(format!("Sequence {}.{} is gone", q.schema, q.name), format!("DROP SEQUENCE {}", qual(&q.schema, &q.name))),
-        PgOp::CreateTable(t) => one(format!("New table {}", t.key()), create_table(t)),
-        PgOp::DropTable(t) => one(
+        Op::DropSequence(q) => one(format!("Sequence {}.{} is gone", q.schema, q.name), format!("DROP SEQUENCE {}", qual(&q.schema, &q.name))),
+        Op::CreateTable(t) => one(format!("New table {}", t.key()), create_table(t)),
+        Op::DropTable(t) => one(
             format!("Table {} is gone", t.key()),
             format!("DROP TABLE {}", qual(t.schema.as_deref().unwrap_or("public"), &t.name)),
         ),
-        PgOp::AddColumn { table: t, column } => one(
+        Op::AddColumn { table: t, column } => one(
             format!("New column {}", column.name),
             alter(t, format!("ADD COLUMN {}", ddl::column_def(column))),
         ),
-        PgOp::DropColumn { table: t, column } => one(format!("Column {column} is gone"), alter(t, format!("DROP COLUMN {}", ident(column)))),
-        PgOp::RenameColumn { table: t, from, to } => one(
+        Op::DropColumn { table: t, column } => one(format!("Column {column} is gone"), alter(t, format!("DROP COLUMN {}", ident(column)))),
+        Op::RenameColumn { table: t, from, to } => one(
             format!("Column {from} is renamed to {to} (hinted)"),
             alter(t, format!("RENAME COLUMN {} TO {}", ident(from), ident(to))),
         ),
-        PgOp::AlterType { table: t, column, using } => {
+        Op::AlterType { table: t, column, using } => {
             let collate = column
                 .collation
                 .as_ref()
@@ -260,24 +242,24 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
                 alter(t, format!("ALTER COLUMN {} TYPE {}{collate}{}", ident(&column.name), column.ty, if using.is_empty() { String::new() } else { format!(" USING {using}") })),
             )
         }
-        PgOp::SetDefault { table: t, column, default } => match default {
+        Op::SetDefault { table: t, column, default } => match default {
             Some(d) => one(format!("Default of {column}"), alter(t, format!("ALTER COLUMN {} SET DEFAULT {d}", ident(column)))),
             None => one(format!("Column {column} loses its default"), alter(t, format!("ALTER COLUMN {} DROP DEFAULT", ident(column)))),
         },
-        PgOp::SetNotNull { table: t, column, not_null } => {
+        Op::SetNotNull { table: t, column, not_null } => {
             let (word, what) = if *not_null { ("SET", "becomes") } else { ("DROP", "is no longer") };
             one(format!("Column {column} {what} NOT NULL"), alter(t, format!("ALTER COLUMN {} {word} NOT NULL", ident(column))))
         }
-        PgOp::Backfill { table: t, column } => one(
+        Op::Backfill { table: t, column } => one(
             format!("schemadiff:backfill: replace NULL with the value existing rows of {} should get, or SET NOT NULL below fails on a non-empty table", t.name),
             format!("UPDATE {} SET {} = NULL /* schemadiff:backfill */ WHERE {} IS NULL", table(t), ident(column), ident(column)),
         ),
-        PgOp::AddIdentity { table: t, column } => one(
+        Op::AddIdentity { table: t, column } => one(
             format!("Column {} becomes an identity column", column.name),
             alter(t, format!("ALTER COLUMN {} ADD {}", ident(&column.name), ddl::identity(column).unwrap_or_default())),
         ),
-        PgOp::DropIdentity { table: t, column } => one(format!("Column {column} is no longer an identity column"), alter(t, format!("ALTER COLUMN {} DROP IDENTITY", ident(column)))),
-        PgOp::AlterIdentity { table: t, column } => {
+        Op::DropIdentity { table: t, column } => one(format!("Column {column} is no longer an identity column"), alter(t, format!("ALTER COLUMN {} DROP IDENTITY", ident(column)))),
+        Op::AlterIdentity { table: t, column } => {
             let id = column.identity.as_ref().expect("AlterIdentity carries an identity column");
             let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
             let o = &id.options;
@@ -292,30 +274,30 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
                 ),
             )
         }
-        PgOp::DropExpression { table: t, column } => one(
+        Op::DropExpression { table: t, column } => one(
             format!("Column {column} is no longer generated (keeps its values)"),
             alter(t, format!("ALTER COLUMN {} DROP EXPRESSION", ident(column))),
         ),
-        PgOp::AddConstraint { table: t, name, definition } => one(
+        Op::AddConstraint { table: t, name, definition } => one(
             format!("Constraint {name}"),
             alter(t, format!("ADD CONSTRAINT {} {definition}", ident(name))),
         ),
-        PgOp::DropConstraint { table: t, name } => one(format!("Constraint {name} is gone or changes"), alter(t, format!("DROP CONSTRAINT {}", ident(name)))),
-        PgOp::CreateIndex(i) => one(format!("Index {}", i.name), i.definition.clone().unwrap_or_default()),
-        PgOp::DropIndex { schema, name } => one(format!("Index {name} is gone or changes"), format!("DROP INDEX {}", qual(schema, name))),
-        PgOp::CreateIndexConcurrently(i) => one(
+        Op::DropConstraint { table: t, name } => one(format!("Constraint {name} is gone or changes"), alter(t, format!("DROP CONSTRAINT {}", ident(name)))),
+        Op::CreateIndex(i) => one(format!("Index {}", i.name), i.definition.clone().unwrap_or_default()),
+        Op::DropIndex { schema, name } => one(format!("Index {name} is gone or changes"), format!("DROP INDEX {}", qual(schema, name))),
+        Op::CreateIndexConcurrently(i) => one(
             format!("Index {}, built without blocking writes (IF NOT EXISTS: safe to re-run)", i.name),
             concurrently(i.definition.as_deref().unwrap_or_default()),
         ),
-        PgOp::DropIndexConcurrently { schema, name } => one(
+        Op::DropIndexConcurrently { schema, name } => one(
             format!("Index {name} is gone or changes, dropped without blocking writes"),
             format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qual(schema, name)),
         ),
-        PgOp::ValidateConstraint { table: t, name } => one(
+        Op::ValidateConstraint { table: t, name } => one(
             format!("Validate {name}: scans the rows without blocking writes"),
             alter(t, format!("VALIDATE CONSTRAINT {}", ident(name))),
         ),
-        PgOp::SetTimeout { setting, value } => one(
+        Op::SetTimeout { setting, value } => one(
             if setting == "lock_timeout" {
                 format!("Every statement below waits at most {value} for a lock, then fails instead of queueing others behind it")
             } else {
@@ -323,15 +305,15 @@ fn op_sql(op: &PgOp) -> (Vec<String>, Vec<String>) {
             },
             format!("SET {setting} = {}", quote_literal(value)),
         ),
-        PgOp::CreateView(v) => one(format!("View {}", v.name), v.sql.clone()),
-        PgOp::DropView(v) => {
+        Op::CreateView(v) => one(format!("View {}", v.name), v.sql.clone()),
+        Op::DropView(v) => {
             let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             one(
                 format!("View {} is dropped (re-created below if it stays)", v.name),
                 format!("DROP {kind} {}", qual(v.schema.as_deref().unwrap_or("public"), &v.name)),
             )
         }
-        PgOp::Comment { on, text } => {
+        Op::Comment { on, text } => {
             let target = match on {
                 CommentOn::Table(t) => format!("TABLE {}", table(t)),
                 CommentOn::Column(t, c) => format!("COLUMN {}.{}", table(t), ident(c)),

@@ -22,7 +22,7 @@ pub fn files(schema: &Schema) -> BTreeMap<String, String> {
         out.insert(format!("{}.sql", file_stem(&table.name)), text);
     }
     if !schema.views.is_empty() {
-        let text: String = crate::plan::view_order(&schema.views)
+        let text: String = crate::plan::sqlite::view_order(&schema.views)
             .into_iter()
             .map(|v| format!("{};\n", schema.views[v].sql))
             .collect();

@@ -202,7 +202,7 @@ pub fn schema_ddl(schema: &Schema) -> String {
         }
         out.push('\n');
     }
-    for name in crate::plan::view_order(&schema.views) {
+    for name in crate::plan::sqlite::view_order(&schema.views) {
         out.push_str(&schema.views[name].sql);
         out.push_str(";\n\n");
     }

@@ -10,8 +10,8 @@ mod ddl;
 pub use ddl::{column_def, create_index, create_table, schema_ddl};
 
 use crate::model::Table;
-use crate::plan::{Guarded, Phase, Plan, Rebuild, Step, Why};
-use crate::render::{format_steps, RenderedHazard, RenderedStep};
+use crate::plan::sqlite::{Guarded, Op, Plan, Rebuild, Why};
+use crate::render::{format_steps, OpText, RenderedStep};
 use crate::sqltext::{comment, quote_ident, quote_literal};
 
 /// Directive line marking scripts that need foreign keys off around the transaction; a
@@ -28,17 +28,7 @@ pub fn needs_foreign_keys_off(section: &str) -> bool {
 
 /// Returns the plan's steps rendered one by one.
 pub fn render_steps(plan: &Plan) -> Vec<RenderedStep> {
-    let mut steps: Vec<RenderedStep> = plan.steps.iter().map(render_step).collect();
-    for (i, h) in &plan.hazards {
-        let info = h.kind.info();
-        steps[*i].hazards.push(RenderedHazard {
-            code: info.code,
-            blocking: info.blocking,
-            detail: h.detail.clone(),
-            doc: info.doc,
-        });
-    }
-    steps
+    crate::render::render_steps(plan, op_sql)
 }
 
 /// Returns the whole script for `plan`; `title` names it in the header.
@@ -49,7 +39,7 @@ pub fn render_script(plan: &Plan, title: &str) -> String {
         out.push_str("-- No changes.\n");
         return out;
     }
-    wrap(&mut out, plan.foreign_keys_off, &render_body(plan));
+    wrap(&mut out, plan.settings.foreign_keys_off, &render_body(plan));
     out
 }
 
@@ -74,15 +64,11 @@ pub fn render_body(plan: &Plan) -> String {
     format_steps(&render_steps(plan))
 }
 
-fn phase_name(p: Phase) -> String {
-    format!("{p:?}")
-}
-
-fn render_step(step: &Step) -> RenderedStep {
-    let (comment, statements) = match step {
-        Step::RenameTable { from, to } => rename_table(from, to),
-        Step::Baseline(g) => baseline(g),
-        Step::DropTrigger { trigger, why } => (
+fn op_sql(op: &Op) -> OpText {
+    match op {
+        Op::RenameTable { from, to } => rename_table(from, to),
+        Op::Baseline(g) => baseline(g),
+        Op::DropTrigger { trigger, why } => (
             vec![format!(
                 "Drop trigger {}{}",
                 trigger.name,
@@ -90,17 +76,17 @@ fn render_step(step: &Step) -> RenderedStep {
             )],
             vec![format!("DROP TRIGGER {}", quote_ident(&trigger.name))],
         ),
-        Step::DropView { view, why } => (
+        Op::DropView { view, why } => (
             vec![format!("Drop view {}{}", view.name, why_text(why, true))],
             vec![format!("DROP VIEW {}", quote_ident(&view.name))],
         ),
-        Step::DropIndex { index } => (
+        Op::DropIndex { index } => (
             vec![format!("Drop index {} on {}.", index.name, index.table)],
             vec![format!("DROP INDEX {}", quote_ident(&index.name))],
         ),
-        Step::DropTable { table } => drop_table(table),
-        Step::CreateTable { table, cycle } => create_table_step(table, cycle),
-        Step::DropColumn { table, column } => (
+        Op::DropTable { table } => drop_table(table),
+        Op::CreateTable { table, cycle } => create_table_step(table, cycle),
+        Op::DropColumn { table, column } => (
             vec![format!(
                 "Drop column {table}.{column} (native ALTER TABLE … DROP COLUMN)."
             )],
@@ -110,7 +96,7 @@ fn render_step(step: &Step) -> RenderedStep {
                 quote_ident(column)
             )],
         ),
-        Step::RenameColumn { table, from, to } => (
+        Op::RenameColumn { table, from, to } => (
             vec![format!(
                 "Rename column {table}.{from} to {to} (native; SQLite rewrites references to it)."
             )],
@@ -121,7 +107,7 @@ fn render_step(step: &Step) -> RenderedStep {
                 quote_ident(to)
             )],
         ),
-        Step::AddColumn { table, column, fk } => (
+        Op::AddColumn { table, column, fk } => (
             vec![format!(
                 "Add column {table}.{} (native ALTER TABLE … ADD COLUMN).",
                 column.name
@@ -132,16 +118,16 @@ fn render_step(step: &Step) -> RenderedStep {
                 column_def(column, None, fk.as_ref())
             )],
         ),
-        Step::Rebuild(r) => rebuild(r),
-        Step::CreateIndex { index } => (
+        Op::Rebuild(r) => rebuild(r),
+        Op::CreateIndex { index } => (
             vec![format!("Create index {} on {}.", index.name, index.table)],
             vec![create_index(index)],
         ),
-        Step::CreateView { view, why } => (
+        Op::CreateView { view, why } => (
             vec![format!("Create view {}{}", view.name, why_text(why, false))],
             vec![view.sql.clone()],
         ),
-        Step::CreateTrigger { trigger, why } => (
+        Op::CreateTrigger { trigger, why } => (
             vec![format!(
                 "Create trigger {} on {}{}",
                 trigger.name,
@@ -150,13 +136,7 @@ fn render_step(step: &Step) -> RenderedStep {
             )],
             vec![trigger.sql.clone()],
         ),
-        Step::Guard(g) => guard(g),
-    };
-    RenderedStep {
-        phase: phase_name(step.phase()),
-        hazards: Vec::new(),
-        comment,
-        statements,
+        Op::Guard(g) => guard(g),
     }
 }
 
