@@ -225,6 +225,14 @@ pub trait Engine {
     /// The apply adapter of a database.
     fn adapter(db: &mut Self::Db) -> &mut dyn Adapter;
     fn read(db: &mut Self::Db) -> Result<Schema, Error>;
+    /// A live model with its expressions at the fixed point of the engine's print where
+    /// they differ from `other`'s (declared DDL is compared at that fixed point).
+    fn normalize_live(
+        dev: &Self::Dev,
+        live: Schema,
+        other: &Schema,
+        cache: Option<&Cache>,
+    ) -> Schema;
     /// As [`Engine::read`], through the catalog cache where the engine parses text.
     fn read_live(db: &mut Self::Db, cache: Option<&Cache>) -> Result<Schema, Error>;
     /// Whether `cache` already knows that replaying `revs` gives `db`'s schema.

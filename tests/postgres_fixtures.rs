@@ -11,7 +11,9 @@ mod pg;
 use common::{read, snapshot_settings, temp_dir};
 use pg::{psql, TestDb};
 use postgres::Client;
-use schemadiff::declare::{declare_postgres, read_sources, rename_hints, SourceFile};
+use schemadiff::declare::{
+    declare_postgres, normalize_live, read_sources, rename_hints, SourceFile,
+};
 use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::{Schema, Table};
@@ -121,7 +123,7 @@ fn assert_declare_matches_live(name: &str, path: &Path, declared: &Schema) {
     let (ok, err) = psql(&db.url(), path);
     assert!(ok, "psql -f {}: {err}", path.display());
     assert_eq!(
-        &live(&mut db.client()),
+        &live_as(&mut db.client(), declared),
         declared,
         "introspect(db from {}) != declare",
         path.display()
@@ -130,6 +132,15 @@ fn assert_declare_matches_live(name: &str, path: &Path, declared: &Schema) {
 
 fn live(client: &mut Client) -> Schema {
     introspect(client, &[]).expect("introspect").schema
+}
+
+/// The live catalog as the CLI compares it with `expected`: when they differ, with its
+/// expressions at the fixed point of the server's print (a database built by `psql -f`
+/// from a file holds the server's first print; the declared model is the fixed point).
+fn live_as(client: &mut Client, expected: &Schema) -> Schema {
+    let print = schemadiff::render::snapshot::postgres::files;
+    let server = pg::server_url().parse().unwrap();
+    normalize_live(live(client), expected, print, &server, None)
 }
 
 fn script(
@@ -284,7 +295,7 @@ fn run_case(dir: &Path, name: &str) {
         .batch_execute(&read(&dir.join("before.sql")))
         .expect("before.sql");
     client.batch_execute(&case.seed).expect("seed");
-    let start = live(&mut client);
+    let start = live_as(&mut client, &before);
     assert_eq!(
         start, before,
         "introspect(before.sql) != declare(before.sql)"
@@ -327,7 +338,7 @@ fn run_case(dir: &Path, name: &str) {
         assert!(!ok, "the upgrade should have failed with `{text}`");
         assert!(err.contains(text.as_str()), "expected `{text}` in: {err}");
         assert_eq!(
-            live(&mut client),
+            live_as(&mut client, &start),
             start,
             "a failed upgrade changed the schema"
         );
@@ -339,7 +350,7 @@ fn run_case(dir: &Path, name: &str) {
         return;
     }
     assert!(ok, "upgrade failed:\n{err}\n{up}");
-    let upgraded = live(&mut client);
+    let upgraded = live_as(&mut client, &after);
     if case.column_order_differs {
         assert_eq!(
             by_name(&upgraded),
@@ -375,7 +386,7 @@ fn run_case(dir: &Path, name: &str) {
     std::fs::write(&down_path, &down).unwrap();
     let (ok, err) = psql(&db.url(), &down_path);
     assert!(ok, "downgrade failed:\n{err}\n{down}");
-    let downgraded = live(&mut client);
+    let downgraded = live_as(&mut client, &before);
     assert_eq!(
         downgraded, before,
         "after downgrade != declare(before.sql)\n{down}"

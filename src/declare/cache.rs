@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Changes whenever the stored form or what goes into the key changes.
 // 3: canonical SQLite expressions, view and trigger texts keep quotes in literals doubled
 // (entries of 2 hold the broken texts).
-pub const FORMAT: &str = "schemadiff catalog cache 3";
+// 4: PostgreSQL models at the fixed point of the server's print (entries of 3 hold the
+// first print of each expression).
+pub const FORMAT: &str = "schemadiff catalog cache 4";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);

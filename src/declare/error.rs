@@ -187,6 +187,10 @@ pub enum Error {
     #[error("cannot load declared DDL into a scratch PostgreSQL database: {message}")]
     #[diagnostic(help("declared PostgreSQL DDL is normalized by loading it into a temporary database on the same server (or --dev-url); the user needs CREATEDB on that server"))]
     Scratch { message: String },
+
+    #[error("the server's print of {} still changes after {passes} passes of loading it again and reading it back", objects.join(", "))]
+    #[diagnostic(help("declared PostgreSQL expressions are normalized to the text that loads and prints as itself (docs/decisions.md, \"Fixed-point normalization\"); write these expressions the way the server prints them, and report the case"))]
+    NotConverging { passes: usize, objects: Vec<String> },
 }
 
 impl Error {

@@ -514,8 +514,9 @@ impl Reload {
         let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
             message: super::db_message(&e),
         })?;
+        let schema = super::settle(&mut client, read.schema, only)?;
         drop(client);
-        Ok(Some(read.schema))
+        Ok(Some(schema))
     }
 }
 

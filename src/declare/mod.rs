@@ -14,6 +14,7 @@ mod hints;
 pub mod incremental;
 mod postgres;
 
+pub use self::postgres::fixpoint::{normalize_live, settle};
 pub use self::postgres::{
     declare_postgres, declare_postgres_in, drop_scratch_databases, finish_interrupt, load_postgres,
     ScratchDb, ScratchDropped,

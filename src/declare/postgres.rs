@@ -8,6 +8,8 @@
 //! order across files does not matter; the first statement that still fails is reported
 //! with its file, line and column.
 
+pub mod fixpoint;
+
 use super::error::{Judge, Position};
 use super::{Error, SourceFile};
 use crate::introspect::postgres::{self as pg, connect::connect_config};
@@ -141,8 +143,9 @@ pub fn declare_postgres_in(
     .map_err(|e| Error::Scratch {
         message: db_message(&e),
     })?;
+    let schema = fixpoint::settle(&mut client, read.schema, only)?;
     drop(client);
-    Ok(read.schema)
+    Ok(schema)
 }
 
 /// Runs the statements of `files` on `client` (an empty database).

@@ -216,6 +216,18 @@ impl Engine for Postgres {
             })
     }
 
+    /// The server prints some expressions differently once it reads its own print back;
+    /// see [`crate::declare::normalize_live`].
+    fn normalize_live(
+        dev: &postgres::Config,
+        live: Schema,
+        other: &Schema,
+        cache: Option<&Cache>,
+    ) -> Schema {
+        let print = crate::render::snapshot::postgres::files;
+        crate::declare::normalize_live(live, other, print, dev, cache)
+    }
+
     fn read_live(db: &mut Db, _: Option<&Cache>) -> Result<Schema, Error> {
         Self::read(db)
     }

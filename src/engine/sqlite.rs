@@ -207,6 +207,11 @@ impl Engine for Sqlite {
         })
     }
 
+    /// SQLite keeps the text it was given: nothing to settle.
+    fn normalize_live(_: &(), live: Schema, _: &Schema, _: Option<&Cache>) -> Schema {
+        live
+    }
+
     fn read_live(db: &mut Runner, cache: Option<&Cache>) -> Result<Schema, Error> {
         crate::declare::introspect_sqlite_cached(db.connection(), cache).map_err(|e| {
             Error::ReadSchema {

@@ -137,6 +137,7 @@ fn live_pair<E: Engine>(
     }
     let expected = E::replay(dev, &revs, g, cache.as_ref())?;
     let live = E::read_live(&mut db, cache.as_ref())?;
+    let live = E::normalize_live(dev, live, &expected, cache.as_ref());
     Ok((applied, Some((expected, live))))
 }
 

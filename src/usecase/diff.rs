@@ -91,8 +91,20 @@ pub fn diff<E: Engine>(
         .or_else(|| from.server_url().or(to.server_url()).map(str::to_string));
     let cache = Cache::from_env();
     let load = |s: &Source| s.load_as::<E>(dev.as_deref(), &req.schema, cache.as_ref());
-    let before = load(from)?;
-    let after = load(to)?;
+    let mut before = load(from)?;
+    let mut after = load(to)?;
+    // A live side is compared at the fixed point of the server's print, as declared DDL is.
+    if let Some(Ok(server)) = dev
+        .as_ref()
+        .map(|u| E::dev(&|| Ok::<_, engine::Error>(u.clone())))
+    {
+        if from.server_url().is_some() {
+            before = E::normalize_live(&server, before, &after, cache.as_ref());
+        }
+        if to.server_url().is_some() {
+            after = E::normalize_live(&server, after, &before, cache.as_ref());
+        }
+    }
     unmanaged(&before, notes);
     unmanaged(&after, notes);
     let hints = || -> Result<Renames, engine::Error> {

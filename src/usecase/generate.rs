@@ -78,7 +78,11 @@ pub fn generate<E: Engine>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (before, after)
     });
-    let (mut before, after) = (before?, after?);
+    let (before, after) = (before?, after?);
+    let mut before = match a.from_db {
+        true => E::normalize_live(&dev, before, &after, engine::Cache::from_env().as_ref()),
+        false => before,
+    };
     E::baseline(&mut before);
     let hints = || engine::rename_hints(&engine::read_sources(&p.schemas())?);
     let renames = E::renames(&a.safety.rename, &hints, &before, &after)?;

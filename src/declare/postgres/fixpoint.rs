@@ -1,0 +1,666 @@
+//! The fixed point of PostgreSQL's deparse (docs/decisions.md, "Fixed-point normalization").
+//!
+//! The server stores an expression as a parse tree and prints it back (`pg_get_expr`,
+//! `pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_viewdef`); that text, loaded again,
+//! need not print the same: `status IN ('a','b')` on a `varchar` prints as
+//! `((status)::text = ANY ((ARRAY['a'::character varying, …])::text[]))`, which loads as an
+//! array of casts and prints differently again. A revision or a snapshot carries the text
+//! schemadiff read; a database built from it holds the second print. So the model of
+//! declared DDL is the fixed point: after the files are loaded, every expression the model
+//! holds is issued again **in the same scratch database** (where every object it may name
+//! exists, modelled or not) and read back, until no text changes:
+//!
+//! - CHECK and EXCLUDE constraints: dropped and added again from their definition;
+//! - column defaults: set again;
+//! - indexes with an expression key or a predicate: dropped and created again;
+//! - generated columns and view bodies, which cannot be replaced in place (PostgreSQL 15 has
+//!   no `SET EXPRESSION`; a materialized view has no `OR REPLACE`): the text is loaded as a
+//!   probe (a column added to the same table, a view of the same kind in the same schema)
+//!   inside a transaction that is rolled back, and the probe's print replaces the text.
+//!
+//! Only the objects whose text changed in a pass are issued in the next one; after
+//! [`MAX_PASSES`] passes the objects still changing are reported ([`Error::NotConverging`]).
+//! A statement the server refuses (an inherited constraint, an index a constraint depends
+//! on) leaves that object's text as it was read.
+
+use super::super::{Error, SourceFile};
+use crate::introspect::postgres as pg;
+use crate::model::{Schema, Table};
+use crate::pg_error::db_message;
+use crate::sqltext::{quote_literal, quote_pg_ident, quote_pg_qualified};
+use postgres::Client;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Passes after the first read: PostgreSQL's prints settle after one more (see the module
+/// documentation); more than this means a text that keeps changing.
+pub const MAX_PASSES: usize = 4;
+
+/// Turns the fixed-point step off, for the mutation test of the expression corpus
+/// (`SCHEMADIFF_NO_FIXPOINT=1`): the model is then the first print, as before.
+fn disabled() -> bool {
+    std::env::var_os("SCHEMADIFF_NO_FIXPOINT").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// An object whose text the server prints from a parse tree.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Obj {
+    /// A CHECK or EXCLUDE constraint: table key, constraint name.
+    Check(String, String),
+    /// A column default: table key, column.
+    Default(String, String),
+    /// A generated column: table key, column.
+    Generated(String, String),
+    /// An index with an expression key or a predicate: table or view key, index name.
+    Index(String, String),
+    /// A view or materialized view: its key.
+    View(String),
+}
+
+impl Obj {
+    fn describe(&self) -> String {
+        match self {
+            Obj::Check(t, c) => format!("constraint {c} of {t}"),
+            Obj::Default(t, c) => format!("the default of {t}.{c}"),
+            Obj::Generated(t, c) => format!("generated column {t}.{c}"),
+            Obj::Index(t, i) => format!("index {i} on {t}"),
+            Obj::View(v) => format!("view {v}"),
+        }
+    }
+}
+
+/// Every printed text of `schema`, by object.
+fn texts(schema: &Schema) -> BTreeMap<Obj, String> {
+    let mut out = BTreeMap::new();
+    for (key, table) in &schema.tables {
+        for check in &table.checks {
+            if let Some(name) = &check.name {
+                let text = check
+                    .definition
+                    .clone()
+                    .unwrap_or_else(|| check.expr.clone());
+                out.insert(Obj::Check(key.clone(), name.clone()), text);
+            }
+        }
+        for column in &table.columns {
+            if let Some(g) = &column.generated {
+                out.insert(
+                    Obj::Generated(key.clone(), column.name.clone()),
+                    g.expr.clone(),
+                );
+            } else if let Some(d) = &column.default {
+                out.insert(Obj::Default(key.clone(), column.name.clone()), d.clone());
+            }
+        }
+        for (name, index) in &table.indexes {
+            if let Some(def) = expression_index(table, index) {
+                out.insert(Obj::Index(key.clone(), name.clone()), def);
+            }
+        }
+    }
+    for (key, view) in &schema.views {
+        out.insert(Obj::View(key.clone()), view.sql.clone());
+        for (name, index) in &view.indexes {
+            if index.predicate.is_some() || index.columns.iter().any(|p| p.expr.contains('(')) {
+                if let Some(def) = &index.definition {
+                    out.insert(Obj::Index(key.clone(), name.clone()), def.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The definition of `index` when it has a predicate or a key that is not a plain column.
+fn expression_index(table: &Table, index: &crate::model::Index) -> Option<String> {
+    let plain = |expr: &str| {
+        table
+            .columns
+            .iter()
+            .any(|c| quote_pg_ident(&c.name) == expr)
+    };
+    let computed = index.predicate.is_some() || index.columns.iter().any(|p| !plain(&p.expr));
+    computed.then(|| index.definition.clone()).flatten()
+}
+
+/// The quoted, qualified name of the relation with key `key` in `schema`.
+fn relation(schema: &Schema, key: &str) -> Option<(String, String)> {
+    if let Some(t) = schema.tables.get(key) {
+        return Some((
+            t.schema.clone().unwrap_or_else(|| "public".into()),
+            t.name.clone(),
+        ));
+    }
+    let v = schema.views.get(key)?;
+    Some((
+        v.schema.clone().unwrap_or_else(|| "public".into()),
+        v.name.clone(),
+    ))
+}
+
+/// The model of the scratch database `client` holds (first read as `first`, for the
+/// schemas `only`) at the fixed point of the server's print.
+pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Schema, Error> {
+    if disabled() {
+        return Ok(first);
+    }
+    let scratch = |e: postgres::Error| Error::Scratch {
+        message: db_message(&e),
+    };
+    client
+        .batch_execute("SET search_path = ''")
+        .map_err(scratch)?;
+    let mut current = first;
+    // What was issued for each object: a text that printed as itself is settled.
+    let mut issued: BTreeMap<Obj, String> = BTreeMap::new();
+    // The probes' prints, which the database does not hold (generated columns, views).
+    let mut overlay: BTreeMap<Obj, String> = BTreeMap::new();
+    // Classes whose representative printed differently: their objects are issued each.
+    let mut unstable: BTreeSet<Class> = BTreeSet::new();
+    for _ in 0..=MAX_PASSES {
+        let now = texts(&current);
+        let todo: Vec<(&Obj, &String)> = now
+            .iter()
+            .filter(|(o, t)| issued.get(*o) != Some(*t))
+            .collect();
+        if todo.is_empty() {
+            return Ok(current);
+        }
+        let mut in_place = Vec::new();
+        let mut probes = Vec::new();
+        // Objects of one class print alike: one is issued, the others wait for its print.
+        let mut classes: BTreeMap<Class, Vec<(Obj, String)>> = BTreeMap::new();
+        for (obj, text) in &todo {
+            let (obj, text) = ((*obj).clone(), (*text).clone());
+            match &obj {
+                Obj::Generated(..) | Obj::View(_) => {
+                    probes.extend(probe_of(&current, &obj, &text, probes.len()));
+                    issued.insert(obj, text);
+                }
+                _ => match class_of(&current, &obj, &text).filter(|c| !unstable.contains(c)) {
+                    Some(class) => {
+                        let members = classes.entry(class).or_default();
+                        if members.is_empty() {
+                            in_place.extend(reissue(&current, &obj, &text));
+                        }
+                        members.push((obj, text));
+                    }
+                    None => {
+                        in_place.extend(reissue(&current, &obj, &text));
+                        issued.insert(obj, text);
+                    }
+                },
+            }
+        }
+        overlay.extend(run_probes(client, &probes));
+        let mut next = if in_place.is_empty() {
+            current.clone()
+        } else {
+            run_each(client, &in_place);
+            pg::introspect(client, only).map_err(scratch)?.schema
+        };
+        let read = texts(&next);
+        for (class, members) in classes {
+            let (rep, text) = &members[0];
+            if read.get(rep) == Some(text) {
+                issued.extend(members);
+            } else {
+                issued.insert(rep.clone(), text.clone());
+                unstable.insert(class);
+            }
+        }
+        apply(&mut next, &overlay);
+        current = next;
+    }
+    let now = texts(&current);
+    let objects: Vec<String> = now
+        .iter()
+        .filter(|(o, t)| issued.get(*o) != Some(*t))
+        .map(|(o, _)| o.describe())
+        .collect();
+    Err(Error::NotConverging {
+        passes: MAX_PASSES,
+        objects,
+    })
+}
+
+/// What the print of a constraint's, default's or index's text depends on besides the
+/// text: objects of one class print alike.
+type Class = (u8, String);
+
+/// The class of an object's text. A default's print depends on its text and the column's
+/// type and collation; a constraint's on its text and the types and collations of the
+/// table's columns it may name (every column whose name is in the text); an index's on
+/// its predicate and key expressions likewise (its definition also holds its names, which
+/// the print does not depend on). `None` when the object is not found.
+fn class_of(schema: &Schema, obj: &Obj, text: &str) -> Option<Class> {
+    let field = |s: &str| format!("{}:{s}", s.len());
+    let column = |c: &crate::model::Column| {
+        format!(
+            "{}{}{}",
+            field(&c.name),
+            field(&c.ty),
+            field(c.collation.as_deref().unwrap_or(""))
+        )
+    };
+    let named = |table: &Table, texts: &[&str]| -> String {
+        table
+            .columns
+            .iter()
+            .filter(|c| texts.iter().any(|t| t.contains(c.name.as_str())))
+            .map(column)
+            .collect()
+    };
+    match obj {
+        Obj::Default(t, name) => {
+            let c = schema
+                .tables
+                .get(t)?
+                .columns
+                .iter()
+                .find(|c| c.name == *name)?;
+            Some((0, format!("{}{}", field(text), column(c))))
+        }
+        Obj::Check(t, _) => {
+            let table = schema.tables.get(t)?;
+            Some((1, format!("{}{}", field(text), named(table, &[text]))))
+        }
+        Obj::Index(t, name) => {
+            // Indexes of materialized views are issued each.
+            let table = schema.tables.get(t)?;
+            let index = table.indexes.get(name)?;
+            let mut parts: Vec<&str> = index.columns.iter().map(|p| p.expr.as_str()).collect();
+            parts.extend(index.predicate.as_deref());
+            let key: String = parts.iter().map(|p| field(p)).collect();
+            Some((2, format!("{key}{}", named(table, &parts))))
+        }
+        _ => None,
+    }
+}
+
+/// The statements that issue `text` again in place, for a constraint, default or index.
+fn reissue(schema: &Schema, obj: &Obj, text: &str) -> Option<String> {
+    Some(match obj {
+        Obj::Check(t, name) => {
+            let (ns, rel) = relation(schema, t)?;
+            let name = quote_pg_ident(name);
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {name}, ADD CONSTRAINT {name} {text}",
+                quote_pg_qualified(&ns, &rel)
+            )
+        }
+        Obj::Default(t, column) => {
+            let (ns, rel) = relation(schema, t)?;
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {text}",
+                quote_pg_qualified(&ns, &rel),
+                quote_pg_ident(column)
+            )
+        }
+        Obj::Index(t, name) => {
+            let (ns, _) = relation(schema, t)?;
+            format!("DROP INDEX {};\n{text}", quote_pg_qualified(&ns, name))
+        }
+        Obj::Generated(..) | Obj::View(_) => return None,
+    })
+}
+
+/// Runs `statements` in batches, then one by one those of a batch the server refused
+/// (each alone; a refused one leaves its object as it was).
+fn run_each(client: &mut Client, statements: &[String]) {
+    for chunk in statements.chunks(200) {
+        let batch: String = chunk.iter().map(|s| format!("{s};\n")).collect();
+        if client.batch_execute(&batch).is_err() {
+            for s in chunk {
+                let _ = client.batch_execute(&format!("BEGIN; {s}; COMMIT"));
+                let _ = client.batch_execute("ROLLBACK");
+            }
+        }
+    }
+}
+
+/// How probe objects are named (with a number): one column or view per probed text.
+const PROBE: &str = "schemadiff_fixpoint_probe";
+
+/// A text loaded as a new object like the one it belongs to (a column of the same table and
+/// type, a view of the same kind in the same schema), to read the server's print of it.
+struct Probe {
+    obj: Obj,
+    create: String,
+    read: Read,
+}
+
+enum Read {
+    /// The generation expression of column `column` of the table `table` (quoted).
+    Column { table: String, column: String },
+    /// The body of view `view` (quoted), printed after `prefix` as the introspection does.
+    View { view: String, prefix: String },
+}
+
+/// The probe of `text` for `obj` (a generated column or a view), numbered `n`.
+fn probe_of(schema: &Schema, obj: &Obj, text: &str, n: usize) -> Option<Probe> {
+    let name = format!("{PROBE}_{n}");
+    let (create, read) = match obj {
+        Obj::Generated(t, column) => {
+            let (ns, rel) = relation(schema, t)?;
+            let col = schema
+                .tables
+                .get(t)?
+                .columns
+                .iter()
+                .find(|c| c.name == *column)?;
+            let table = quote_pg_qualified(&ns, &rel);
+            let collate = col
+                .collation
+                .as_deref()
+                .map(|c| format!(" COLLATE {}", quote_pg_ident(c)))
+                .unwrap_or_default();
+            let create = format!(
+                "ALTER TABLE {table} ADD COLUMN {name} {}{collate} GENERATED ALWAYS AS ({text}) STORED",
+                col.ty
+            );
+            (
+                create,
+                Read::Column {
+                    table,
+                    column: name,
+                },
+            )
+        }
+        Obj::View(key) => {
+            let view = schema.views.get(key)?;
+            let ns = view.schema.clone().unwrap_or_else(|| "public".into());
+            let head = if view.materialized {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            };
+            let prefix = format!("CREATE {head} {} AS\n", quote_pg_qualified(&ns, &view.name));
+            let body = text.strip_prefix(&prefix)?;
+            let probe = quote_pg_qualified(&ns, &name);
+            let no_data = if view.materialized {
+                " WITH NO DATA"
+            } else {
+                ""
+            };
+            let create = format!("CREATE {head} {probe} AS\n{body}{no_data}");
+            (
+                create,
+                Read::View {
+                    view: probe,
+                    prefix,
+                },
+            )
+        }
+        _ => return None,
+    };
+    Some(Probe {
+        obj: obj.clone(),
+        create,
+        read,
+    })
+}
+
+/// The server's print of one probe, created in `tx`.
+fn read_probe(tx: &mut postgres::Transaction<'_>, probe: &Probe) -> Option<String> {
+    match &probe.read {
+        Read::Column { table, column } => {
+            let row = tx
+                .query_one(
+                    &format!(
+                        "SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                         FROM pg_catalog.pg_attrdef ad
+                         JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                         WHERE a.attrelid = {}::regclass AND a.attname = {}",
+                        quote_literal(table),
+                        quote_literal(column)
+                    ),
+                    &[],
+                )
+                .ok()?;
+            row.get::<_, Option<String>>(0)
+        }
+        Read::View { view, prefix } => {
+            let row = tx
+                .query_one(
+                    &format!(
+                        "SELECT pg_catalog.pg_get_viewdef({}::regclass)",
+                        quote_literal(view)
+                    ),
+                    &[],
+                )
+                .ok()?;
+            let def: String = row.get(0);
+            // As the introspection reads a view (`rows.rs`).
+            let def = def.trim().trim_end_matches(';').trim_end();
+            Some(format!("{prefix}{def}"))
+        }
+    }
+}
+
+/// The prints of `probes`: all created in one transaction that is rolled back, or, when
+/// the server refuses one of them, each in a transaction of its own (a refused probe gives
+/// no print).
+fn run_probes(client: &mut Client, probes: &[Probe]) -> Vec<(Obj, String)> {
+    let in_one = (|| -> Option<Vec<(Obj, String)>> {
+        let mut tx = client.transaction().ok()?;
+        let batch: String = probes.iter().map(|p| format!("{};\n", p.create)).collect();
+        tx.batch_execute(&batch).ok()?;
+        let mut out = Vec::new();
+        for p in probes {
+            out.push((p.obj.clone(), read_probe(&mut tx, p)?));
+        }
+        let _ = tx.rollback();
+        Some(out)
+    })();
+    if let Some(out) = in_one {
+        return out;
+    }
+    let mut out = Vec::new();
+    for p in probes {
+        let Ok(mut tx) = client.transaction() else {
+            continue;
+        };
+        if tx.batch_execute(&p.create).is_ok() {
+            if let Some(print) = read_probe(&mut tx, p) {
+                out.push((p.obj.clone(), print));
+            }
+        }
+        let _ = tx.rollback();
+    }
+    out
+}
+
+/// Puts the probes' prints into `schema`.
+fn apply(schema: &mut Schema, overlay: &BTreeMap<Obj, String>) {
+    for (obj, text) in overlay {
+        match obj {
+            Obj::Generated(t, column) => {
+                let col = schema
+                    .tables
+                    .get_mut(t)
+                    .and_then(|t| t.columns.iter_mut().find(|c| c.name == *column));
+                if let Some(g) = col.and_then(|c| c.generated.as_mut()) {
+                    g.expr = text.clone();
+                }
+            }
+            Obj::View(key) => {
+                if let Some(v) = schema.views.get_mut(key) {
+                    v.sql = text.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A live model with its expression texts at the fixed point, so that a database built from
+/// `schemas/` by hand (`psql -f`, then `stamp head`), which holds the first print, compares
+/// equal with the declared model. Only when an object of both `live` and `other` (the side
+/// it is compared with) has another text in each: the live model's DDL (`print`, the
+/// snapshot printer) is then loaded into a scratch database on `server` (through `cache`:
+/// the same printed text is not loaded twice) and the settled texts are put into `live` in
+/// place of its own, object by object; everything else in `live` stays as read. When the
+/// printed DDL does not load (it names objects schemadiff does not model, such as
+/// functions), `live` is returned as read.
+pub fn normalize_live(
+    live: Schema,
+    other: &Schema,
+    print: impl FnOnce(&Schema) -> BTreeMap<String, String>,
+    server: &postgres::Config,
+    cache: Option<&super::super::Cache>,
+) -> Schema {
+    let theirs = texts(other);
+    let differ = texts(&live)
+        .iter()
+        .any(|(obj, text)| theirs.get(obj).is_some_and(|t| t != text));
+    if !differ {
+        return live;
+    }
+    let files: Vec<SourceFile> = print(&live)
+        .into_iter()
+        .map(|(name, text)| SourceFile {
+            path: std::path::Path::new("<live database>").join(name),
+            text,
+        })
+        .collect();
+    match super::super::cache::declare_postgres_cached(&files, server, &[], cache) {
+        Ok(settled) => with_texts_of(live, &settled),
+        Err(_) => live,
+    }
+}
+
+/// `live` with every printed text that `settled` has for the same object.
+fn with_texts_of(mut live: Schema, settled: &Schema) -> Schema {
+    for (key, table) in live.tables.iter_mut() {
+        let Some(other) = settled.tables.get(key) else {
+            continue;
+        };
+        let names: BTreeSet<&Option<String>> = table.checks.iter().map(|c| &c.name).collect();
+        let theirs: BTreeSet<&Option<String>> = other.checks.iter().map(|c| &c.name).collect();
+        if names == theirs {
+            table.checks = other.checks.clone();
+        }
+        for column in table.columns.iter_mut() {
+            let Some(o) = other.columns.iter().find(|c| c.name == column.name) else {
+                continue;
+            };
+            if column.default.is_some() && o.default.is_some() {
+                column.default = o.default.clone();
+            }
+            if let (Some(g), Some(og)) = (column.generated.as_mut(), &o.generated) {
+                g.expr = og.expr.clone();
+            }
+        }
+        for (name, index) in table.indexes.iter_mut() {
+            if let Some(o) = other.indexes.get(name) {
+                *index = o.clone();
+            }
+        }
+    }
+    for (key, view) in live.views.iter_mut() {
+        if let Some(o) = settled.views.get(key) {
+            view.sql = o.sql.clone();
+            for (name, index) in view.indexes.iter_mut() {
+                if let Some(oi) = o.indexes.get(name) {
+                    *index = oi.clone();
+                }
+            }
+        }
+    }
+    live
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Check, Column};
+
+    fn table(name: &str, columns: &[(&str, &str)], check: &str) -> (String, Table) {
+        let table = Table {
+            schema: Some("public".into()),
+            name: name.into(),
+            columns: columns
+                .iter()
+                .map(|(n, ty)| Column {
+                    name: n.to_string(),
+                    ty: ty.to_string(),
+                    default: Some("'a'::character varying".into()),
+                    ..Column::default()
+                })
+                .collect(),
+            checks: vec![Check {
+                name: Some(format!("{name}_check")),
+                expr: check.into(),
+                definition: Some(check.into()),
+            }],
+            ..Table::default()
+        };
+        (format!("public.{name}"), table)
+    }
+
+    #[test]
+    fn one_class_holds_equal_texts_on_columns_of_equal_types_only() {
+        let check = "CHECK ((status = 'a'))";
+        let schema = Schema {
+            tables: [
+                table(
+                    "a",
+                    &[("status", "character varying(20)"), ("x", "int")],
+                    check,
+                ),
+                table(
+                    "b",
+                    &[("status", "character varying(20)"), ("y", "text")],
+                    check,
+                ),
+                table("c", &[("status", "text")], check),
+                table(
+                    "d",
+                    &[("status", "character varying(20)")],
+                    "CHECK ((status <> 'a'))",
+                ),
+            ]
+            .into_iter()
+            .collect(),
+            ..Schema::default()
+        };
+        let class = |t: &str, obj: Obj| {
+            let text = &texts(&schema)[&obj];
+            class_of(&schema, &obj, text).unwrap_or_else(|| panic!("no class for {t}"))
+        };
+        let chk = |t: &str| class(t, Obj::Check(format!("public.{t}"), format!("{t}_check")));
+        let def = |t: &str| class(t, Obj::Default(format!("public.{t}"), "status".into()));
+        // Columns the text does not name do not matter; the named column's type does.
+        assert_eq!(chk("a"), chk("b"));
+        assert_ne!(chk("a"), chk("c"));
+        assert_ne!(chk("a"), chk("d"));
+        assert_eq!(def("a"), def("b"));
+        assert_ne!(def("a"), def("c"));
+        assert_ne!(chk("a"), def("a"));
+    }
+
+    #[test]
+    fn live_texts_are_replaced_object_by_object() {
+        let (key, live) = table("a", &[("status", "character varying(20)")], "CHECK (first)");
+        let (_, mut settled) = table(
+            "a",
+            &[("status", "character varying(20)")],
+            "CHECK (second)",
+        );
+        settled.columns[0].default = Some("'b'::text".into());
+        settled.comment = Some("not taken".into());
+        let live = Schema {
+            tables: [(key.clone(), live)].into_iter().collect(),
+            ..Schema::default()
+        };
+        let settled = Schema {
+            tables: [(key.clone(), settled)].into_iter().collect(),
+            ..Schema::default()
+        };
+        let out = with_texts_of(live, &settled);
+        let t = &out.tables[&key];
+        assert_eq!(t.checks[0].expr, "CHECK (second)");
+        assert_eq!(t.columns[0].default.as_deref(), Some("'b'::text"));
+        assert_eq!(t.comment, None);
+    }
+}
