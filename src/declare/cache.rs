@@ -314,8 +314,11 @@ pub fn declare_postgres_how(
         Some(schema) => (schema, Obtained::Incremental),
         None => load()?,
     };
-    cache.put(&key, &schema);
-    remember(&current);
+    // A model with stand-ins depends on the target database, which the key does not name.
+    if !super::postgres::leans_on_target(&schema) {
+        cache.put(&key, &schema);
+        remember(&current);
+    }
     Ok((schema, how))
 }
 

@@ -184,6 +184,18 @@ pub enum Error {
         span: SourceSpan,
     },
 
+    #[error("cannot load declared DDL: role {role} may not create databases on {server}, and declared PostgreSQL files are loaded into a scratch database there")]
+    #[diagnostic(
+        code(schemadiff::ddl::no_createdb),
+        help("either grant it, as a superuser: `ALTER ROLE {role} CREATEDB;`, or point --dev-url (dev_url = \"postgresql://…\" in schemadiff.toml for generate, check and the other workflow commands) at a server of the same major version where {role} may create databases, such as a local development server")
+    )]
+    NoCreatedb {
+        /// The role, quoted as an identifier.
+        role: String,
+        /// `host:port` of the server.
+        server: String,
+    },
+
     #[error("cannot load declared DDL into a scratch PostgreSQL database: {message}")]
     #[diagnostic(help("declared PostgreSQL DDL is normalized by loading it into a temporary database on the same server (or --dev-url); the user needs CREATEDB on that server"))]
     Scratch { message: String },

@@ -6,7 +6,10 @@
 //! implicit transaction, so a failure leaves nothing behind). The statements of a batch the
 //! server refuses are then run one by one, retrying those that name an object declared later, so statement
 //! order across files does not matter; the first statement that still fails is reported
-//! with its file, line and column.
+//! with its file, line and column. What is run, skipped or kept as a session setting
+//! (pg_dump output) is [`intake`]'s.
+
+mod intake;
 
 pub mod fixpoint;
 
@@ -15,7 +18,7 @@ use super::{Error, SourceFile};
 use crate::introspect::postgres::{self as pg, connect::connect_config};
 use crate::model::Schema;
 use crate::pg_error::db_message;
-use crate::sqltext::{split_pg_statements, Statement};
+use crate::sqltext::{quote_pg_ident, Statement};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -80,9 +83,12 @@ impl ScratchDb {
             format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
             format!("CREATE DATABASE {name} TEMPLATE template0"),
         ] {
-            admin
-                .batch_execute(&sql)
-                .map_err(|e| scratch(&db_message(&e)))?;
+            if let Err(e) = admin.batch_execute(&sql) {
+                if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+                    return Err(intake::no_createdb(&mut admin, server));
+                }
+                return Err(scratch(&db_message(&e)));
+            }
         }
         if let Ok(mut active) = ACTIVE.lock() {
             active.push((server.clone(), name.clone()));
@@ -133,9 +139,12 @@ pub fn declare_postgres_in(
     server: &Config,
     only: &[String],
 ) -> Result<Schema, Error> {
-    let scratch = ScratchDb::create(server)?;
+    let mut scratch = ScratchDb::create(server)?;
     let mut client = scratch.connect()?;
-    load_postgres(&mut client, files)?;
+    let admin = &mut scratch.admin;
+    let stand_ins = load(&mut client, files, &mut |s| {
+        intake::target_has_schema(admin, s)
+    })?;
     let read = match scratch.connect() {
         Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
         Err(_) => pg::introspect(&mut client, only),
@@ -143,38 +152,91 @@ pub fn declare_postgres_in(
     .map_err(|e| Error::Scratch {
         message: db_message(&e),
     })?;
-    let schema = fixpoint::settle(&mut client, read.schema, only)?;
+    let mut schema = fixpoint::settle(&mut client, read.schema, only)?;
     drop(client);
+    for s in stand_ins {
+        schema.schemas.remove(&s);
+        schema
+            .unmanaged
+            .insert(s, intake::EXTERNAL_SCHEMA.to_string());
+    }
     Ok(schema)
+}
+
+/// Whether `schema` (declared) has stand-ins for schemas of the database the scratch
+/// database was created from, so that it depends on that database.
+pub(super) fn leans_on_target(schema: &Schema) -> bool {
+    schema
+        .unmanaged
+        .values()
+        .any(|what| what == intake::EXTERNAL_SCHEMA)
 }
 
 /// Runs the statements of `files` on `client` (an empty database).
 pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Error> {
-    let pending = statements(files)?;
+    load(client, files, &mut |_| false).map(drop)
+}
+
+/// As [`load_postgres`]; a schema the files use but do not create is created as a stand-in
+/// when `stand_in` says the target has it. Returns the stand-ins.
+fn load(
+    client: &mut Client,
+    files: &[SourceFile],
+    stand_in: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<String>, Error> {
+    let (pending, sessions) = statements(files)?;
     let mut slow = Vec::new();
     for chunk in pending.chunks(BATCH) {
-        let batch: String = chunk
-            .iter()
-            .map(|(_, s)| format!("{};\n", s.text))
-            .collect();
+        let mut batch = String::new();
+        let mut session = None;
+        for (_, s, i) in chunk {
+            if session != Some(*i) {
+                batch.push_str(&intake::enter_session(&sessions, *i));
+                session = Some(*i);
+            }
+            batch.push_str(&format!("{};\n", s.text));
+        }
         if client.batch_execute(&batch).is_err() {
             slow.extend(chunk.iter().cloned());
         }
     }
-    if slow.is_empty() {
-        return Ok(());
+    let mut stand_ins = Vec::new();
+    if !slow.is_empty() {
+        execute_until_settled(client, slow, &sessions, &mut |e| {
+            let name = intake::missing_schema(e).filter(|s| !stand_ins.contains(s))?;
+            if !stand_in(&name) {
+                return None;
+            }
+            stand_ins.push(name.clone());
+            Some(format!("CREATE SCHEMA {}", quote_pg_ident(&name)))
+        })?;
     }
-    execute_until_settled(client, slow)
+    leave_session(client)?;
+    Ok(stand_ins)
+}
+
+/// Back to the server's settings, for the read-back.
+fn leave_session(client: &mut Client) -> Result<(), Error> {
+    client
+        .batch_execute(&intake::enter_session(&[], 0))
+        .map_err(|e| Error::Scratch {
+            message: db_message(&e),
+        })
 }
 
 /// Statements per batch: one implicit transaction each, which must stay within the
 /// server's lock table (`max_locks_per_transaction`, 64 per connection by default).
 const BATCH: usize = 200;
 
-fn statements(files: &[SourceFile]) -> Result<Vec<(&SourceFile, Statement)>, Error> {
+/// A statement to run, with its file and its session settings (an index into the list of
+/// settings [`statements`] returns).
+type Pending<'a> = (&'a SourceFile, Statement, usize);
+
+fn statements(files: &[SourceFile]) -> Result<(Vec<Pending<'_>>, Vec<String>), Error> {
     let mut out = Vec::new();
+    let mut sessions = Vec::new();
     for file in files {
-        let stmts = split_pg_statements(&file.text).map_err(|e| {
+        let read = intake::file_intake(&file.text, &mut sessions).map_err(|e| {
             let pos = Position::new(file, e.line, e.column, e.offset);
             Error::syntax(
                 Judge::Postgres,
@@ -182,9 +244,10 @@ fn statements(files: &[SourceFile]) -> Result<Vec<(&SourceFile, Statement)>, Err
                 format!("cannot read DDL: {}", e.message),
             )
         })?;
-        out.extend(stmts.into_iter().map(|s| (file, s)));
+        intake::note_skipped(file, &read);
+        out.extend(read.statements.into_iter().map(|(s, i)| (file, s, i)));
     }
-    Ok(out)
+    Ok((out, sessions))
 }
 
 /// Errors that mean "declared later": retried while other statements make progress.
@@ -204,15 +267,24 @@ fn is_missing_dependency(e: &postgres::Error) -> bool {
 
 fn execute_until_settled(
     client: &mut Client,
-    mut pending: Vec<(&SourceFile, Statement)>,
+    mut pending: Vec<Pending<'_>>,
+    sessions: &[String],
+    remedy: &mut dyn FnMut(&postgres::Error) -> Option<String>,
 ) -> Result<(), Error> {
     loop {
         let mut failed = Vec::new();
         let before = pending.len();
-        for (file, stmt) in pending {
+        let mut session = None;
+        for (file, stmt, i) in pending {
+            if session != Some(i) {
+                client
+                    .batch_execute(&intake::enter_session(sessions, i))
+                    .map_err(|e| rejected(file, &stmt, &e))?;
+                session = Some(i);
+            }
             match client.batch_execute(&stmt.text) {
                 Ok(()) => {}
-                Err(e) if is_missing_dependency(&e) => failed.push((file, stmt, e)),
+                Err(e) if is_missing_dependency(&e) => failed.push((file, stmt, i, e)),
                 Err(e) => return Err(rejected(file, &stmt, &e)),
             }
         }
@@ -220,18 +292,28 @@ fn execute_until_settled(
             return Ok(());
         }
         if failed.len() == before {
-            let (file, stmt, e) = &failed[0];
-            return Err(rejected(file, stmt, e));
+            // No progress: a stand-in may unblock them, else the first one is reported.
+            let fix = failed
+                .iter()
+                .find_map(|(f, s, _, e)| Some((*f, s, remedy(e)?)));
+            match fix {
+                Some((file, stmt, sql)) => client
+                    .batch_execute(&sql)
+                    .map_err(|e| rejected(file, stmt, &e))?,
+                None => {
+                    let (file, stmt, _, e) = &failed[0];
+                    return Err(rejected(file, stmt, e));
+                }
+            }
         }
-        pending = failed.into_iter().map(|(f, s, _)| (f, s)).collect();
+        pending = failed.into_iter().map(|(f, s, i, _)| (f, s, i)).collect();
     }
 }
 
 /// Places the server's error at the file position it points to (or the statement's start).
 fn rejected(file: &SourceFile, stmt: &Statement, e: &postgres::Error) -> Error {
-    let hint = e
-        .as_db_error()
-        .and_then(|d| d.hint().map(str::to_string))
+    let hint = intake::advice(e)
+        .or_else(|| e.as_db_error().and_then(|d| d.hint().map(str::to_string)))
         .unwrap_or_else(|| {
             "correct the statement so that PostgreSQL accepts it; schemas/ must load into an empty database".into()
         });

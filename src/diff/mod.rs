@@ -101,10 +101,14 @@ pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Cha
     let from: &Schema = &prepared;
     let kinds = rules.kinds;
     if kinds.namespaces {
-        for s in from.schemas.difference(&to.schemas) {
+        // A schema one side lists as unmanaged (a declared file's stand-in for a schema
+        // only the target has) is never created or dropped.
+        let managed =
+            |s: &&String| !from.unmanaged.contains_key(*s) && !to.unmanaged.contains_key(*s);
+        for s in from.schemas.difference(&to.schemas).filter(managed) {
             changes.push(Change::DropSchema(s.clone()));
         }
-        for s in to.schemas.difference(&from.schemas) {
+        for s in to.schemas.difference(&from.schemas).filter(managed) {
             changes.push(Change::CreateSchema(s.clone()));
         }
     }

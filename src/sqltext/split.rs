@@ -47,18 +47,33 @@ pub struct SplitError {
 
 /// Returns the statements of `src` in file order.
 pub fn split_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
-    split_with(&super::dialect(), src)
+    split_with(&super::dialect(), src, Bodies::Trigger)
 }
 
 /// Returns the statements of PostgreSQL DDL in file order (dollar-quoted bodies, `E''`
-/// strings and nested comments do not split).
+/// strings, nested comments and `BEGIN ATOMIC … END` function bodies do not split).
 pub fn split_pg_statements(src: &str) -> Result<Vec<Statement>, SplitError> {
-    split_with(&sqlparser::dialect::PostgreSqlDialect {}, src)
+    split_with(
+        &sqlparser::dialect::PostgreSqlDialect {},
+        src,
+        Bodies::Atomic,
+    )
+}
+
+/// Which `BEGIN … END` bodies hold `;` that do not end the statement.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    /// SQLite: the body of `CREATE [TEMP] TRIGGER`, which must end with `END`.
+    Trigger,
+    /// PostgreSQL: a SQL-standard function body, `BEGIN ATOMIC … END` (a PostgreSQL
+    /// trigger has no body and ends at its first `;`).
+    Atomic,
 }
 
 fn split_with(
     dialect: &dyn sqlparser::dialect::Dialect,
     src: &str,
+    bodies: Bodies,
 ) -> Result<Vec<Statement>, SplitError> {
     let tokens = Tokenizer::new(dialect, src)
         .tokenize_with_location()
@@ -79,7 +94,7 @@ fn split_with(
             continue; // an empty statement
         }
         let first = *start.get_or_insert(i);
-        if t.token == Token::SemiColon && ends_here(&tokens[first..i]) {
+        if t.token == Token::SemiColon && ends_here(&tokens[first..i], bodies) {
             out.push(make(src, &lines, &tokens[first..i]));
             start = None;
         }
@@ -97,12 +112,12 @@ fn split_with(
     Ok(out)
 }
 
-/// Reports whether a `;` after `tokens` closes the statement: not inside parentheses or a
-/// trigger body.
-fn ends_here(tokens: &[TokenWithSpan]) -> bool {
-    {
-        let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(4).collect();
-        let is_trigger = matches!(words.as_slice(), [Keyword::CREATE, Keyword::TRIGGER, ..])
+/// Reports whether a `;` after `tokens` closes the statement: not inside parentheses, a
+/// trigger body (SQLite) or a `BEGIN ATOMIC` body (PostgreSQL).
+fn ends_here(tokens: &[TokenWithSpan], bodies: Bodies) -> bool {
+    let words: Vec<Keyword> = tokens.iter().filter_map(keyword).take(4).collect();
+    let is_trigger = bodies == Bodies::Trigger
+        && (matches!(words.as_slice(), [Keyword::CREATE, Keyword::TRIGGER, ..])
             || matches!(
                 words.as_slice(),
                 [
@@ -111,27 +126,38 @@ fn ends_here(tokens: &[TokenWithSpan]) -> bool {
                     Keyword::TRIGGER,
                     ..
                 ]
-            );
-        let mut depth = 0i64;
-        let mut body = 0i64;
-        let mut cases = 0i64;
-        for t in tokens {
-            match &t.token {
-                Token::LParen => depth += 1,
-                Token::RParen => depth -= 1,
-                Token::Word(w) if is_trigger && w.quote_style.is_none() => match w.keyword {
-                    Keyword::BEGIN => body += 1,
-                    Keyword::CASE if body > 0 => cases += 1,
-                    Keyword::END if cases > 0 => cases -= 1,
-                    Keyword::END if body > 0 => body -= 1,
-                    _ => {}
-                },
-                _ => {}
+            ));
+    let solid: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut depth = 0i64;
+    let mut body = 0i64;
+    let mut cases = 0i64;
+    for (i, t) in solid.iter().enumerate() {
+        let opens = |w: &sqlparser::tokenizer::Word| match bodies {
+            Bodies::Trigger => is_trigger,
+            Bodies::Atomic => {
+                body == 0
+                    && w.keyword == Keyword::BEGIN
+                    && solid.get(i + 1).and_then(|n| keyword(n)) == Some(Keyword::ATOMIC)
             }
+        };
+        match &t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Word(w) if w.quote_style.is_none() => match w.keyword {
+                Keyword::BEGIN if opens(w) => body += 1,
+                Keyword::CASE if body > 0 => cases += 1,
+                Keyword::END if cases > 0 => cases -= 1,
+                Keyword::END if body > 0 => body -= 1,
+                _ => {}
+            },
+            _ => {}
         }
-        let complete_trigger = !is_trigger || (body == 0 && ends_with_end(tokens));
-        depth <= 0 && complete_trigger
     }
+    let complete_trigger = !is_trigger || (body == 0 && ends_with_end(tokens));
+    depth <= 0 && body == 0 && complete_trigger
 }
 
 fn ends_with_end(tokens: &[TokenWithSpan]) -> bool {
@@ -337,5 +363,23 @@ mod tests {
     fn reports_unterminated_strings_with_a_position() {
         let err = split_statements("CREATE TABLE a (x DEFAULT 'oops);").unwrap_err();
         assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn pg_atomic_bodies_do_not_split_and_pg_triggers_end_at_their_semicolon() {
+        let src = "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql\n    BEGIN ATOMIC\n SELECT CASE WHEN x > 0 THEN 1 END;\n SELECT (x + 2);\nEND;\nCREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION g();\nCREATE TABLE b (begin_at int, \"end\" int);\nCREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;";
+        let stmts = split_pg_statements(src).unwrap();
+        let starts: Vec<&str> = stmts.iter().map(|s| &s.text[..15]).collect();
+        assert_eq!(
+            starts,
+            [
+                "CREATE FUNCTION",
+                "CREATE TRIGGER ",
+                "CREATE TABLE b ",
+                "CREATE FUNCTION"
+            ]
+        );
+        assert!(stmts[0].text.ends_with("SELECT (x + 2);\nEND"));
+        assert!(stmts[1].text.ends_with("g()"));
     }
 }
