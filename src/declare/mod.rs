@@ -113,7 +113,11 @@ pub fn declare_sqlite(files: &[SourceFile]) -> Result<Schema, Error> {
         .collect();
     let chunks = owners.len().div_ceil(CHUNK).max(1);
     let mut parts: Vec<Vec<(&SourceFile, Statement)>> = vec![Vec::new(); chunks];
-    for (file, stmt) in pending {
+    let virtuals = virtual_table_names(&pending);
+    for (file, mut stmt) in pending {
+        if let Some(owner) = shadow_of(&stmt, &virtuals) {
+            stmt.owner = Some(owner.to_string());
+        }
         let i = stmt
             .owner
             .as_deref()
@@ -127,6 +131,7 @@ pub fn declare_sqlite(files: &[SourceFile]) -> Result<Schema, Error> {
         let read =
             introspect::sqlite::introspect(&conn).map_err(|e| Error::Unreadable(e.to_string()))?;
         schema.tables.extend(read.tables);
+        schema.virtual_tables.extend(read.virtual_tables);
         schema.views.extend(read.views);
         schema.triggers.extend(read.triggers);
     }
@@ -197,13 +202,18 @@ pub fn load_sqlite(conn: &Connection, files: &[SourceFile]) -> Result<(), Error>
     execute_in_transaction(conn, statements(files)?)
 }
 
-/// Runs the statements by kind (tables, virtual tables, indexes, views, triggers) inside one
-/// transaction, which spares SQLite a commit per statement.
+/// Runs the statements by kind (tables, virtual tables, the tables named like a virtual
+/// table's shadow tables, indexes, views, triggers) inside one transaction, which spares
+/// SQLite a commit per statement.
 fn execute_in_transaction(
     conn: &Connection,
     mut pending: Vec<(&SourceFile, Statement)>,
 ) -> Result<(), Error> {
-    pending.sort_by_key(|(_, s)| s.kind);
+    let virtuals = virtual_table_names(&pending);
+    pending.sort_by_key(|(_, s)| {
+        let shadow = shadow_of(s, &virtuals).is_some();
+        (s.kind > StatementKind::VirtualTable || shadow, s.kind)
+    });
     let engine = |e: rusqlite::Error| Error::Engine(e.to_string());
     conn.execute_batch("BEGIN").map_err(engine)?;
     execute_until_settled(conn, pending)?;
@@ -261,7 +271,39 @@ fn explain(file: &SourceFile, stmt: &Statement, sqlite_message: String) -> Error
             }
         }
     }
-    Error::rejected(Judge::Sqlite, Position::at(file, stmt), sqlite_message)
+    let message = match sqlite_message.strip_prefix("no such module: ") {
+        Some(module) => format!(
+            "no such module: {module} (the SQLite built into schemadiff has the modules fts3, fts4, fts5 and rtree; a module your application loads as an extension cannot be declared)"
+        ),
+        None => sqlite_message,
+    };
+    Error::rejected(Judge::Sqlite, Position::at(file, stmt), message)
+}
+
+/// The lower-cased names of the virtual tables among `pending`.
+fn virtual_table_names(pending: &[(&SourceFile, Statement)]) -> BTreeSet<String> {
+    pending
+        .iter()
+        .filter(|(_, s)| s.kind == StatementKind::VirtualTable)
+        .filter_map(|(_, s)| s.name.clone())
+        .collect()
+}
+
+/// The virtual table whose shadow table `stmt` may create (`CREATE TABLE x_data …` next to
+/// `CREATE VIRTUAL TABLE x`), as the `sqlite3` shell's `.schema` prints them: `CREATE TABLE
+/// IF NOT EXISTS 'x_data'(…)`. Such a table is created after the virtual table, in the same
+/// database, so that the module's own shadow table makes it a no-op; a table the module does
+/// not create is an ordinary table.
+fn shadow_of<'a>(stmt: &Statement, virtuals: &'a BTreeSet<String>) -> Option<&'a str> {
+    let name = stmt
+        .name
+        .as_deref()
+        .filter(|_| stmt.kind == StatementKind::Table)?;
+    virtuals
+        .iter()
+        .filter(|v| name.len() > v.len() + 1 && name.starts_with(v.as_str()))
+        .find(|v| name.as_bytes()[v.len()] == b'_')
+        .map(String::as_str)
 }
 
 /// `CREATE TABLE sqlite_sequence(name,seq)` and friends, as the `sqlite3` shell's `.schema`

@@ -6,7 +6,7 @@
 //! the new name's). So `before.name == after.name` in every `AlterTable`, and the planners read
 //! renames from `RenameTable` only.
 
-use crate::model::{EnumType, Extension, Index, Sequence, Table, Trigger, View};
+use crate::model::{EnumType, Extension, Index, Sequence, Table, Trigger, View, VirtualTable};
 
 /// What differs between two schemas, in a deterministic order (by kind, then name).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +25,10 @@ pub enum Change {
     DropView(View),
     CreateTrigger(Trigger),
     DropTrigger(Trigger),
+    /// SQLite: a virtual table is new, or its module or arguments changed (then a
+    /// [`Change::DropVirtualTable`] of the old one comes first).
+    CreateVirtualTable(VirtualTable),
+    DropVirtualTable(VirtualTable),
     // PostgreSQL only.
     CreateSchema(String),
     DropSchema(String),
@@ -84,6 +88,12 @@ impl Change {
             Change::DropView(v) => format!("view {} is gone or changed", v.name),
             Change::CreateTrigger(t) => format!("trigger {} is new or changed", t.name),
             Change::DropTrigger(t) => format!("trigger {} is gone or changed", t.name),
+            Change::CreateVirtualTable(v) => {
+                format!("virtual table {} is new or changed", v.name)
+            }
+            Change::DropVirtualTable(v) => {
+                format!("virtual table {} is gone or changed", v.name)
+            }
             Change::CreateSchema(s) => format!("schema {s} is new"),
             Change::DropSchema(s) => format!("schema {s} is gone"),
             Change::CreateExtension(e) => format!("extension {} is new", e.name),

@@ -142,6 +142,15 @@ pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Cha
         );
     }
     diff_tables(rules, from, to, renames, &mut changes);
+    // Only SQLite fills them; a module keeps no catalog the differ could compare in parts,
+    // so a changed one is dropped and created again.
+    diff_named(
+        &from.virtual_tables,
+        &to.virtual_tables,
+        &mut changes,
+        Change::DropVirtualTable,
+        Change::CreateVirtualTable,
+    );
     if kinds.view_indexes {
         changes = view_index_changes(changes);
     }

@@ -17,4 +17,13 @@ pub enum Error {
         message: String,
         sql: String,
     },
+    /// A SQLite virtual table whose module this SQLite does not have (not compiled in, or an
+    /// extension that is not loaded): without it its shadow tables cannot be told from
+    /// ordinary ones, so the database is not read rather than read wrong.
+    #[error("virtual table {name} uses module {module}, which the SQLite built into schemadiff does not have ({message}); schemadiff has fts3, fts4, fts5 and rtree")]
+    Module {
+        name: String,
+        module: String,
+        message: String,
+    },
 }

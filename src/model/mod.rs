@@ -34,6 +34,11 @@ pub struct Schema {
     /// Extensions by name (their own objects are left out of every other collection).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<String, Extension>,
+    /// SQLite virtual tables (`CREATE VIRTUAL TABLE … USING module(…)`), keyed by name. Their
+    /// shadow tables (`x_content`, `x_data`, `x_node`, …) belong to the module and are in no
+    /// collection.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub virtual_tables: BTreeMap<String, VirtualTable>,
     /// Objects recognized but not managed (e.g. partitioned tables), key → what they are.
     /// The differ ignores them; the CLI reports them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -263,6 +268,18 @@ pub struct View {
     pub indexes: BTreeMap<String, Index>,
 }
 
+/// A SQLite virtual table: the module that implements it and the module's arguments, each
+/// as SQLite stores it (trimmed; a string, a nested list or a comment inside one is kept
+/// verbatim). Two virtual tables are the same when name, module and arguments are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualTable {
+    pub name: String,
+    /// The module name, lower-cased (SQLite looks modules up ignoring case): `fts5`, `rtree`.
+    pub module: String,
+    /// The arguments inside `USING module(…)`, in order; empty for `USING fts3`.
+    pub args: Vec<String>,
+}
+
 /// A trigger on `table`. `sql` is its canonical `CREATE TRIGGER` statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {
@@ -311,6 +328,7 @@ impl Schema {
     /// Reports whether the schema holds no objects at all.
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
+            && self.virtual_tables.is_empty()
             && self.views.is_empty()
             && self.triggers.is_empty()
             && self.enums.is_empty()

@@ -11,7 +11,9 @@ pub enum HazardKind {
     LikelyRename,
     MayFailOnExistingRows,
     EnumValueRemoval,
+    VirtualTableRecreated,
     Irreversible,
+    RecreatesView,
     RewritesTable,
     LocksTable,
     IndexBuild,
@@ -27,12 +29,14 @@ pub struct HazardInfo {
 }
 
 impl HazardKind {
-    pub const ALL: [HazardKind; 8] = [
+    pub const ALL: [HazardKind; 10] = [
         HazardKind::DeletesData,
         HazardKind::LikelyRename,
         HazardKind::MayFailOnExistingRows,
         HazardKind::EnumValueRemoval,
+        HazardKind::VirtualTableRecreated,
         HazardKind::Irreversible,
+        HazardKind::RecreatesView,
         HazardKind::RewritesTable,
         HazardKind::LocksTable,
         HazardKind::IndexBuild,
@@ -65,11 +69,23 @@ impl HazardKind {
                 true,
                 "docs/hazards/enum-value-removal.md",
             ),
+            HazardKind::VirtualTableRecreated => (
+                "virtual-table-recreated",
+                "drops and re-creates a virtual table: it loses its rows unless the module keeps them",
+                true,
+                "docs/hazards/virtual-table-recreated.md",
+            ),
             HazardKind::Irreversible => (
                 "irreversible",
                 "the downgrade cannot give back exactly what this step changes",
                 true,
                 "docs/hazards/irreversible.md",
+            ),
+            HazardKind::RecreatesView => (
+                "recreates-view",
+                "drops and re-creates a view: grants and triggers on it that schemadiff does not model are lost",
+                true,
+                "docs/hazards/recreates-view.md",
             ),
             HazardKind::RewritesTable => (
                 "rewrites-table",

@@ -14,7 +14,8 @@ pub use normalize::{
     referenced_names, rename_column_in_expr,
 };
 pub use quote::{
-    is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified, rename_pg_ident,
+    is_bare_ident, is_keyword, quote_ident, quote_literal, quote_pg_ident, quote_pg_qualified,
+    rename_pg_ident,
 };
 pub use split::{
     byte_offset, split_pg_statements, split_statements, top_level_lines, SplitError, Statement,

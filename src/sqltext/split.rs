@@ -251,6 +251,8 @@ fn name_after(tokens: &[TokenWithSpan], keys: &[Keyword]) -> Option<String> {
     }
     match words.get(i)? {
         Token::Word(w) => Some(w.value.to_lowercase()),
+        // SQLite takes a string as a name; the shell's `.schema` prints shadow tables so.
+        Token::SingleQuotedString(s) => Some(s.to_lowercase()),
         _ => None,
     }
 }

@@ -154,9 +154,21 @@ pub fn sqlite3_shell_with(db: &Path, script: &str, bail: bool) -> (bool, String)
     (out.status.success() && stderr.is_empty(), stderr)
 }
 
-/// Row counts of the tables schemadiff does not manage (virtual tables and their shadow
-/// tables), which no script may touch.
-pub fn unmanaged_counts(conn: &Connection, schema: &Schema) -> BTreeMap<String, i64> {
+/// Row counts of the tables schemadiff does not manage as tables (virtual tables and their
+/// shadow tables), which no script may touch, except the virtual tables in `changed` (those
+/// a script creates, drops or re-creates) with their shadow tables (`<name>_…`).
+pub fn unmanaged_counts(
+    conn: &Connection,
+    schema: &Schema,
+    changed: &[String],
+) -> BTreeMap<String, i64> {
+    let owned = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        changed.iter().any(|c| {
+            let c = c.to_ascii_lowercase();
+            n == c || n.starts_with(&format!("{c}_"))
+        })
+    };
     let mut stmt = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         .unwrap();
@@ -167,7 +179,7 @@ pub fn unmanaged_counts(conn: &Connection, schema: &Schema) -> BTreeMap<String, 
         .collect();
     names
         .into_iter()
-        .filter(|n| !schema.tables.contains_key(n))
+        .filter(|n| !schema.tables.contains_key(n) && !owned(n))
         .map(|n| {
             let c = conn
                 .query_row(&format!("SELECT count(*) FROM {}", q(&n)), [], |r| r.get(0))
@@ -175,6 +187,24 @@ pub fn unmanaged_counts(conn: &Connection, schema: &Schema) -> BTreeMap<String, 
             (n, c)
         })
         .collect()
+}
+
+/// The virtual tables that differ between `a` and `b` (on one side only, or defined
+/// otherwise), by name.
+pub fn changed_virtual_tables(a: &Schema, b: &Schema) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .virtual_tables
+        .iter()
+        .filter(|(k, v)| b.virtual_tables.get(*k) != Some(*v))
+        .chain(
+            b.virtual_tables
+                .iter()
+                .filter(|(k, _)| !a.virtual_tables.contains_key(*k)),
+        )
+        .map(|(k, _)| k.clone())
+        .collect();
+    out.sort();
+    out
 }
 
 /// What a run of the binary printed.

@@ -4,25 +4,33 @@
 //! `sqlite_schema`, one query for every table) gives columns in order with declared type,
 //! NOT NULL, default, primary-key position and generated kind; the stored `CREATE` text
 //! gives what no pragma reports (see [`parse`]); `pragma_foreign_key_list` and
-//! `pragma_index_xinfo` then confirm what was parsed (see [`verify`]). SQLite's own tables (`sqlite_%`) and
-//! schemadiff's bookkeeping tables (`schemadiff_%`) are left out.
+//! `pragma_index_xinfo` then confirm what was parsed (see [`verify`]). When sqlparser refuses
+//! a stored `CREATE TABLE` (a type name only SQLite knows), it is read again after the
+//! rewrites of [`forms`]. Virtual tables are read by module and arguments ([`vtab`]); the
+//! shadow tables of their modules, SQLite's own tables (`sqlite_%`) and schemadiff's
+//! bookkeeping tables (`schemadiff_%`) are left out.
 
+mod forms;
 mod parse;
 mod verify;
+mod vtab;
 
 use super::Error;
-use crate::model::{Column, Index, PrimaryKey, Schema, Table, Trigger, View};
+use crate::model::{Column, Index, PrimaryKey, Schema, Table, Trigger, View, VirtualTable};
 use crate::sqltext::{canonical_expr_text, canonical_statement};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// Returns the schema of the `main` database of `conn`.
 pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
-    let objects = schema_objects(conn)?;
+    let (objects, virtuals) = schema_objects(conn)?;
     let options = table_options(conn)?;
     let mut columns = table_columns(conn)?;
     let mut texts = parse_texts(&objects);
-    let mut schema = Schema::default();
+    let mut schema = Schema {
+        virtual_tables: virtual_tables(conn, &virtuals)?,
+        ..Schema::default()
+    };
     for (obj, text) in objects.iter().zip(texts.iter_mut()) {
         let (Some(&(strict, without_rowid)), Text::Table(text)) = (options.get(&obj.name), text)
         else {
@@ -115,7 +123,8 @@ struct Object {
     sql: String,
 }
 
-fn schema_objects(conn: &Connection) -> Result<Vec<Object>, Error> {
+/// Returns the ordinary objects and, apart, the virtual tables.
+fn schema_objects(conn: &Connection) -> Result<(Vec<Object>, Vec<Object>), Error> {
     let mut stmt = conn.prepare(
         "SELECT type, name, tbl_name, sql FROM sqlite_schema \
          WHERE sql IS NOT NULL ORDER BY type, name",
@@ -128,17 +137,59 @@ fn schema_objects(conn: &Connection) -> Result<Vec<Object>, Error> {
             sql: r.get(3)?,
         })
     })?;
-    let mut out = Vec::new();
+    let (mut out, mut virtuals) = (Vec::new(), Vec::new());
     for row in rows {
         let obj = row?;
-        if !is_internal(&obj.name) && !is_internal(&obj.table) && !is_virtual(&obj) {
+        if is_internal(&obj.name) || is_internal(&obj.table) {
+            continue;
+        }
+        if is_virtual(&obj) {
+            virtuals.push(obj);
+        } else {
             out.push(obj);
         }
+    }
+    Ok((out, virtuals))
+}
+
+/// Reads each virtual table's module and arguments from its stored text, after asking
+/// SQLite to connect it: a module this SQLite does not have is an error, since its shadow
+/// tables could then not be told from the user's own.
+fn virtual_tables(
+    conn: &Connection,
+    objects: &[Object],
+) -> Result<BTreeMap<String, VirtualTable>, Error> {
+    let mut out = BTreeMap::new();
+    for obj in objects {
+        let (module, args) =
+            vtab::virtual_table_text(&obj.sql).map_err(|message| Error::Unreadable {
+                kind: "virtual table",
+                name: obj.name.clone(),
+                message,
+                sql: obj.sql.clone(),
+            })?;
+        let connect = conn
+            .prepare("SELECT count(*) FROM pragma_table_xinfo(?1)")
+            .and_then(|mut s| s.query_row([&obj.name], |r| r.get::<_, i64>(0)));
+        if let Err(e) = connect {
+            return Err(Error::Module {
+                name: obj.name.clone(),
+                module,
+                message: e.to_string(),
+            });
+        }
+        let table = VirtualTable {
+            name: obj.name.clone(),
+            module,
+            args,
+        };
+        out.insert(obj.name.clone(), table);
     }
     Ok(out)
 }
 
-/// Virtual tables (`CREATE VIRTUAL TABLE`) are owned by their module and not modelled.
+/// Virtual tables (`CREATE VIRTUAL TABLE`) are owned by their module: modelled by module and
+/// arguments only, without columns, and their shadow tables not at all.
 fn is_virtual(obj: &Object) -> bool {
     obj.kind == "table"
         && obj
@@ -178,7 +229,8 @@ fn table_columns(conn: &Connection) -> Result<BTreeMap<String, Vec<RawColumn>>, 
     let mut stmt = conn.prepare(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
          FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS p \
-         WHERE m.type = 'table' ORDER BY m.name, p.cid",
+         WHERE m.type = 'table' AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%' \
+         ORDER BY m.name, p.cid",
     )?;
     let mut out: BTreeMap<String, Vec<RawColumn>> = BTreeMap::new();
     let mut rows = stmt.query([])?;

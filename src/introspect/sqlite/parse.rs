@@ -2,6 +2,7 @@
 //! CHECK constraints, COLLATE, constraint names, generated expressions, DEFERRABLE,
 //! AUTOINCREMENT, index expressions and partial-index predicates.
 
+use super::forms;
 use crate::model::{Check, FkAction, ForeignKey, Generated, IndexPart, Unique};
 use crate::sqltext::{canonical_expr, dialect};
 use sqlparser::ast::{
@@ -63,10 +64,20 @@ pub fn table_text(sql: &str) -> Result<TableText, String> {
     let autoincrement = tokens.iter().any(
         |t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::AUTOINCREMENT),
     );
-    let stmt = Parser::new(&dialect)
-        .with_tokens(tokens)
+    // sqlparser knows fewer type names than SQLite, which takes any run of identifiers
+    // with up to two signed numbers (`UNSIGNED BIG INT`, `NATIONAL VARYING CHARACTER(20)`).
+    // The types come from `pragma_table_xinfo`, so on a parse error the text is read again
+    // without them, as SQLite's own grammar delimits them.
+    let stmt = match Parser::new(&dialect)
+        .with_tokens(tokens.clone())
         .parse_statement()
-        .map_err(|e| e.to_string())?;
+    {
+        Ok(stmt) => stmt,
+        Err(first) => Parser::new(&dialect)
+            .with_tokens(forms::sqlite_forms(forms::strip_column_types(tokens), 2))
+            .parse_statement()
+            .map_err(|_| first.to_string())?,
+    };
     let Statement::CreateTable(ct) = stmt else {
         return Err("not a CREATE TABLE statement".into());
     };
@@ -208,7 +219,7 @@ fn object_name(n: &ObjectName) -> String {
 }
 
 /// Removes quotes from a displayed single identifier (`"a b"` → `a b`).
-fn unquote(s: String) -> String {
+pub(super) fn unquote(s: String) -> String {
     let quoted = s.len() >= 2
         && matches!(
             (s.as_bytes()[0], s.as_bytes()[s.len() - 1]),
@@ -250,8 +261,17 @@ pub struct IndexText {
 
 /// Parses a stored `CREATE INDEX` statement.
 pub fn index_text(sql: &str) -> Result<IndexText, String> {
-    let stmt = Parser::parse_sql(&dialect(), sql).map_err(|e| e.to_string())?;
-    let Some(Statement::CreateIndex(ci)) = stmt.into_iter().next() else {
+    let dialect = dialect();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize()
+        .map_err(|e| e.to_string())?;
+    let parse = |tokens| Parser::new(&dialect).with_tokens(tokens).parse_statement();
+    let stmt = match parse(tokens.clone()) {
+        Ok(stmt) => stmt,
+        // Key expressions and the predicate in forms only SQLite reads (see `forms`).
+        Err(first) => parse(forms::sqlite_forms(tokens, 0)).map_err(|_| first.to_string())?,
+    };
+    let Statement::CreateIndex(ci) = stmt else {
         return Err("not a CREATE INDEX statement".into());
     };
     Ok(index_parts(&ci))
@@ -320,6 +340,52 @@ mod tests {
         let err =
             table_text("CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT REPLACE)").unwrap_err();
         assert!(err.contains("ON CONFLICT"), "{err}");
+    }
+
+    #[test]
+    fn reads_past_type_names_sqlparser_does_not_know() {
+        let t = table_text(
+            "CREATE TABLE t (a BLOB SUB_TYPE TEXT CHECK (a <> ''), \
+             b UNSIGNED BIG INT DEFAULT (1) COLLATE nocase, \
+             c NATIONAL VARYING CHARACTER(20) NOT NULL, d VARYING CHARACTER ( 255 ), \
+             e DECIMAL(10, -2) CONSTRAINT e_u UNIQUE, f 'odd' \"type\"(+1), \
+             CONSTRAINT t_ck CHECK (b > 0), FOREIGN KEY (c) REFERENCES p (x))",
+        )
+        .unwrap();
+        assert_eq!(t.checks.len(), 2);
+        assert_eq!(t.checks[0].expr, "a <> ''");
+        assert_eq!(t.checks[1].name.as_deref(), Some("t_ck"));
+        assert_eq!(t.defaults["b"], "1");
+        assert_eq!(t.collations["b"], "NOCASE");
+        assert_eq!(t.uniques[0].name.as_deref(), Some("e_u"));
+        assert_eq!(t.foreign_keys[0].ref_table, "p");
+    }
+
+    #[test]
+    fn reads_forms_sqlparser_does_not_know() {
+        let t = table_text(
+            "CREATE TABLE t (a INT, 'd' TEXT COLLATE nocase, b CHECK (b ISNULL OR b NOTNULL), \
+             c CHECK (CAST(c AS UNSIGNED BIG INT) > 0), e CHECK (CAST(e AS INTEGER) > 0))",
+        )
+        .unwrap();
+        assert_eq!(t.collations["d"], "NOCASE");
+        let checks: Vec<&str> = t.checks.iter().map(|c| c.expr.as_str()).collect();
+        assert_eq!(
+            checks,
+            [
+                "CAST(c AS \"UNSIGNED BIG INT\") > 0",
+                "CAST(e AS INTEGER) > 0",
+                "b IS NULL OR b IS NOT NULL"
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_index_forms_sqlparser_does_not_know() {
+        let i = index_text("CREATE INDEX i ON t (CAST(a AS UNSIGNED BIG INT)) WHERE b NOTNULL")
+            .unwrap();
+        assert_eq!(i.parts[0].expr, "CAST(a AS \"UNSIGNED BIG INT\")");
+        assert_eq!(i.predicate.as_deref(), Some("b IS NOT NULL"));
     }
 
     #[test]

@@ -3,21 +3,23 @@
 //! PostgreSQL alters almost everything in place, so there are no rebuilds; the work is the
 //! order ([`Phase`]): namespaces, extensions, types and sequences first; views that read
 //! changed columns dropped before and re-created after; foreign keys dropped before the
-//! constraints they rely on and added after every table exists (which also handles cycles);
+//! keys they rely on and added after every table exists (which also handles cycles) and
+//! after the unique indexes they reference ([`keys`]);
 //! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
 //! before the transaction, as the server requires for a value used in the same script: each
 //! phase says its [`Section`]. What the server's version allows is its [`Caps`].
 
 mod caps;
 mod casts;
+mod keys;
 mod lock;
 mod table;
 mod types;
+mod views;
 
 pub use caps::Caps;
 pub use lock::valid_timeout;
 
-use super::order::dependency_order;
 use super::rename::{likely_renames, Pairing, RenameRule};
 use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
@@ -47,6 +49,20 @@ pub enum CommentOn {
     Column(TableName, String),
     View { view: TableName, materialized: bool },
     Type(TableName),
+}
+
+/// A sequence as a statement finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SequenceOf {
+    Named {
+        schema: String,
+        name: String,
+    },
+    /// The sequence of an identity column.
+    Identity {
+        table: TableName,
+        column: String,
+    },
 }
 
 /// One operation; `render::postgres` writes its SQL.
@@ -131,6 +147,19 @@ pub enum Op {
         table: TableName,
         column: Column,
     },
+    /// Before an `ALTER` that moves the bound a sequence counts away from (`MINVALUE` up
+    /// for an ascending one), which the server refuses while the sequence's value lies
+    /// behind it ("RESTART value … cannot be less than MINVALUE"): `setval` to the new
+    /// bound, only when its value lies behind. Only forward: a sequence never goes back
+    /// to values it may have handed out.
+    SequenceForward {
+        sequence: SequenceOf,
+        /// Its value while never used: its start before the change.
+        unused: i64,
+        /// The new `MINVALUE` (ascending) or `MAXVALUE` (descending).
+        bound: i64,
+        ascending: bool,
+    },
     DropExpression {
         table: TableName,
         column: String,
@@ -205,6 +234,8 @@ pub enum Phase {
     AddForeignKey,
     SequenceOwnedBy,
     CreateIndex,
+    /// Foreign keys that reference the columns of a unique index built in `CreateIndex`.
+    AddIndexedForeignKey,
     CreateView,
     /// Indexes of materialized views created (again) in `CreateView`.
     CreateViewIndex,
@@ -264,6 +295,10 @@ pub(crate) struct Steps {
     pub(crate) enums: BTreeSet<String>,
     /// What the server can do.
     pub(crate) caps: Caps,
+    /// Tables whose changes reach views only through some of their columns (a column
+    /// dropped or retyped), with those columns; `None` for a change that concerns every
+    /// view of the table (a rename). See [`views::dependent_views`].
+    pub(crate) changed_columns: BTreeMap<String, Option<BTreeSet<String>>>,
 }
 
 impl Steps {
@@ -273,6 +308,22 @@ impl Steps {
 
     pub(crate) fn risky(&mut self, phase: Phase, op: Op, hazards: Vec<Hazard>) {
         self.list.push(Planned { phase, op, hazards });
+    }
+
+    /// Records that column `column` of table `key` changes in a way views reading it see.
+    pub(crate) fn column_changes(&mut self, key: &str, column: &str) {
+        let entry = self
+            .changed_columns
+            .entry(key.to_string())
+            .or_insert_with(|| Some(BTreeSet::new()));
+        if let Some(columns) = entry {
+            columns.insert(column.to_string());
+        }
+    }
+
+    /// Records that table `key` changes in a way every view reading it sees.
+    pub(crate) fn table_changes(&mut self, key: &str) {
+        self.changed_columns.insert(key.to_string(), None);
     }
 }
 
@@ -336,7 +387,9 @@ pub fn plan_postgres_for(
     for change in &changes.changes {
         match change {
             Change::RenameTable(r) => {
-                affected.insert(crate::model::qualified_key(&r.schema, &r.to));
+                let key = crate::model::qualified_key(&r.schema, &r.to);
+                steps.table_changes(&key);
+                affected.insert(key);
                 steps.push(Phase::Rename, Op::RenameTable(r.clone()));
             }
             Change::RenameSequence(r) => steps.push(Phase::Rename, Op::RenameSequence(r.clone())),
@@ -367,28 +420,33 @@ pub fn plan_postgres_for(
             Change::CreateView(v) => views.1.push(v.clone()),
             Change::DropView(v) => views.0.push(v.clone()),
             Change::CreateTrigger(_) | Change::DropTrigger(_) => {}
+            // SQLite's: PostgreSQL schemas hold no virtual tables.
+            Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
     }
     table::create_tables(&mut steps, &created_tables);
     table::drop_tables(&mut steps, &dropped_tables, &likely);
-    dependent_views(&mut views, &affected, from, to);
+    views::comment_only(&mut steps, &mut views);
+    views::dependent_views(&mut views, &affected, &steps.changed_columns, from, to);
+    views::comments_with_creates(&mut steps, &views.1);
     // A view created again brings its indexes; its own index changes are then moot.
     // A view dropped takes its indexes with it.
     steps.list.retain(|s| match &s.op {
-        Op::CreateIndex(i) => !views.1.iter().any(|v| view_key(v) == i.table),
+        Op::CreateIndex(i) => !views.1.iter().any(|v| views::view_key(v) == i.table),
         Op::DropIndex { schema, name } => !views
             .0
             .iter()
             .any(|v| v.schema.as_deref() == Some(schema.as_str()) && v.indexes.contains_key(name)),
         _ => true,
     });
-    order_views(&mut steps, views, from, to);
+    views::order_views(&mut steps, views, from, to);
     for tc in changes.changes.iter().filter_map(|c| match c {
         Change::AlterTable(tc) if tc.sources.iter().any(|(_, s)| s.is_none()) => Some(tc),
         _ => None,
     }) {
         affected.insert(tc.after.key());
     }
+    keys::follow_keys(&mut steps, from, to);
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
     Plan {
@@ -476,91 +534,6 @@ fn drop_index(steps: &mut Steps, index: &Index, from: &Schema) {
             name: index.name.clone(),
         },
     );
-}
-
-fn view_key(v: &View) -> String {
-    crate::model::qualified_key(v.schema.as_deref().unwrap_or(""), &v.name)
-}
-
-/// Adds to the drop/create lists every view that reads (directly or through other views) a
-/// table in `affected` or a view being dropped: PostgreSQL refuses to change a column a view
-/// reads. A worklist over the readers of each object, so a long chain costs linear time.
-fn dependent_views(
-    views: &mut (Vec<View>, Vec<View>),
-    affected: &BTreeSet<String>,
-    from: &Schema,
-    to: &Schema,
-) {
-    let mut readers: BTreeMap<&str, Vec<&View>> = BTreeMap::new();
-    for v in from.views.values() {
-        for d in &v.depends_on {
-            readers.entry(d.as_str()).or_default().push(v);
-        }
-    }
-    let mut dropped: BTreeSet<String> = views.0.iter().map(view_key).collect();
-    let mut created: BTreeSet<String> = views.1.iter().map(view_key).collect();
-    let mut todo: Vec<String> = affected.iter().chain(dropped.iter()).cloned().collect();
-    while let Some(hit) = todo.pop() {
-        for v in readers.get(hit.as_str()).into_iter().flatten() {
-            let key = view_key(v);
-            if !dropped.insert(key.clone()) {
-                continue;
-            }
-            views.0.push((*v).clone());
-            if let Some(new) = to.views.get(&key) {
-                if created.insert(key.clone()) {
-                    views.1.push(new.clone());
-                }
-            }
-            todo.push(key);
-        }
-    }
-}
-
-/// Drops in reverse dependency order, creates in dependency order, comments after.
-fn order_views(steps: &mut Steps, views: (Vec<View>, Vec<View>), from: &Schema, to: &Schema) {
-    let (drops, creates) = views;
-    let edges = |s: &Schema| -> Vec<(String, String)> {
-        s.views
-            .values()
-            .flat_map(|v| v.depends_on.iter().map(move |d| (d.clone(), view_key(v))))
-            .collect()
-    };
-    let drops: BTreeMap<String, View> = drops.into_iter().map(|v| (view_key(&v), v)).collect();
-    let keys: BTreeSet<String> = drops.keys().cloned().collect();
-    let mut order = dependency_order(&keys, &edges(from));
-    order.reverse();
-    for key in order {
-        if let Some(v) = drops.get(key) {
-            steps.push(Phase::DropView, Op::DropView(v.clone()));
-        }
-    }
-    let creates: BTreeMap<String, View> = creates.into_iter().map(|v| (view_key(&v), v)).collect();
-    let keys: BTreeSet<String> = creates.keys().cloned().collect();
-    for key in dependency_order(&keys, &edges(to)) {
-        if let Some(v) = creates.get(key) {
-            steps.push(Phase::CreateView, Op::CreateView(v.clone()));
-            for index in v.indexes.values() {
-                steps.push(Phase::CreateViewIndex, Op::CreateIndex(index.clone()));
-            }
-            if v.comment.is_some() {
-                let on = CommentOn::View {
-                    view: TableName {
-                        schema: v.schema.clone().unwrap_or_default(),
-                        name: v.name.clone(),
-                    },
-                    materialized: v.materialized,
-                };
-                steps.push(
-                    Phase::CreateView,
-                    Op::Comment {
-                        on,
-                        text: v.comment.clone(),
-                    },
-                );
-            }
-        }
-    }
 }
 
 /// Foreign keys of `t` as `(name, definition)`.

@@ -1,7 +1,7 @@
 //! Table steps: create (foreign keys added after every table exists), drop (children
 //! first), and in-place ALTERs for a changed table.
 
-use super::{casts, fk_defs, hazard, CommentOn, Op, Phase, Steps, TableName};
+use super::{casts, fk_defs, hazard, CommentOn, Op, Phase, SequenceOf, Steps, TableName};
 use crate::diff::TableChange;
 use crate::model::{Column, Table};
 use crate::plan::order::{cycles, dependency_order};
@@ -140,6 +140,7 @@ pub fn alter(
     let key = tc.after.key();
     for col in &tc.dropped {
         affected.insert(key.clone());
+        steps.column_changes(&key, col);
         let detail = format!("drops column {key}.{col} and its data");
         let mut hazards = vec![hazard(HazardKind::DeletesData, detail)];
         if let Some(new) = rename::column_of(likely, &tc.after, col) {
@@ -158,6 +159,7 @@ pub fn alter(
     }
     for (from, to) in &tc.renamed {
         affected.insert(key.clone());
+        steps.table_changes(&key);
         let op = Op::RenameColumn {
             table: name.clone(),
             from: from.clone(),
@@ -236,6 +238,7 @@ fn alter_column(
     let default_changes = !steps.recreated_enums.contains(&after.ty);
     if before.generated != after.generated {
         affected.insert(key.to_string());
+        steps.column_changes(key, &col);
         if before.generated.is_some() && after.generated.is_none() && steps.caps.drop_expression() {
             let op = Op::DropExpression {
                 table: table.clone(),
@@ -270,7 +273,13 @@ fn alter_column(
         };
         steps.push(Phase::AlterTable, op);
     }
-    if default_changes && before.default != after.default && after.default.is_none() {
+    let retyped = before.ty != after.ty || before.collation != after.collation;
+    // The server converts a kept default to the new type, but not every one casts (text to
+    // an enum, one enum to another): a default that changes anyway goes before the ALTER.
+    let default_goes = default_changes
+        && before.default != after.default
+        && (after.default.is_none() || (retyped && before.default.is_some()));
+    if default_goes {
         let op = Op::SetDefault {
             table: table.clone(),
             column: col.clone(),
@@ -278,9 +287,10 @@ fn alter_column(
         };
         steps.push(Phase::AlterTable, op);
     }
-    if before.ty != after.ty || before.collation != after.collation {
+    if retyped {
         affected.insert(key.to_string());
-        let using = using(&col, &before.ty, &after.ty);
+        steps.column_changes(key, &col);
+        let using = using(&col, &before.ty, &after.ty, &|ty| steps.enums.contains(ty));
         let detail = format!(
             "changes {key}.{col} from {} to {}: rewrites the table unless the types are binary-compatible",
             before.ty, after.ty
@@ -344,6 +354,13 @@ fn alter_column(
             steps.push(Phase::AlterTable, op);
         }
         (Some(a), Some(b)) if a != b => {
+            let of = SequenceOf::Identity {
+                table: table.clone(),
+                column: col.clone(),
+            };
+            if let Some(op) = super::types::into_bounds(of, &a.options, &b.options) {
+                steps.push(Phase::AlterTable, op);
+            }
             let op = Op::AlterIdentity {
                 table: table.clone(),
                 column: after.clone(),
@@ -465,7 +482,7 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
 }
 
 /// What adding constraint `name` locks while it checks the rows of `key`.
-fn lock_detail(name: &str, def: &str, key: &str) -> String {
+pub(crate) fn lock_detail(name: &str, def: &str, key: &str) -> String {
     if def.starts_with("FOREIGN KEY") {
         format!("checks every row of {key} for {name} while writes to it and to the referenced table wait (--not-valid validates after the commit without blocking them)")
     } else if def.starts_with("CHECK") {
@@ -478,8 +495,9 @@ fn lock_detail(name: &str, def: &str, key: &str) -> String {
 /// The `USING` expression converting column `col` from `from` to `to`. Between string types
 /// none: the assignment cast fails on a value too long for the new length, where an explicit
 /// cast would cut it. Into a length-limited string through `::text`, for the same reason.
-/// Arrays of them alike, element by element.
-fn using(col: &str, from: &str, to: &str) -> String {
+/// Arrays of them alike, element by element. From one enum type to another through `::text`
+/// (there is no cast between two enum types).
+fn using(col: &str, from: &str, to: &str, enums: &dyn Fn(&str) -> bool) -> String {
     let quoted = crate::sqltext::quote_pg_ident(col);
     let (f, t, array) = match (from.strip_suffix("[]"), to.strip_suffix("[]")) {
         (Some(f), Some(t)) => (f, t, "[]"),
@@ -489,6 +507,8 @@ fn using(col: &str, from: &str, to: &str) -> String {
         String::new()
     } else if casts::is_bounded_string(t) {
         format!("{quoted}::text{array}")
+    } else if enums(f) && enums(t) {
+        format!("{quoted}::text{array}::{to}")
     } else {
         format!("{quoted}::{to}")
     }

@@ -1,7 +1,7 @@
 //! Enum types and sequences.
 
-use super::{hazard, CommentOn, Op, Phase, Steps, TableName};
-use crate::model::{EnumType, Schema, Sequence, Table};
+use super::{hazard, CommentOn, Op, Phase, SequenceOf, Steps, TableName};
+use crate::model::{EnumType, Schema, Sequence, SequenceOptions, Table};
 use crate::plan::HazardKind;
 use crate::sqltext::quote_pg_qualified;
 use std::collections::BTreeSet;
@@ -124,6 +124,7 @@ fn recreate_enum(
                 continue;
             };
             affected.insert(key.clone());
+            steps.table_changes(key);
             if converted.insert(key.clone()) {
                 rebuild_dependents(steps, table, target, &type_name);
             }
@@ -223,11 +224,102 @@ pub fn drop_sequence(steps: &mut Steps, q: &Sequence, to: &Schema) {
     }
 }
 
+/// The step that moves a sequence forward to the bound of `after` it counts away from, when
+/// that bound moves ahead of the one of `before` and of its start (see
+/// [`Op::SequenceForward`]). A bound moved
+/// on the side a sequence counts towards is left to the server, which refuses it when the
+/// value is past it: moving the sequence back could hand out values again.
+pub fn into_bounds(
+    sequence: SequenceOf,
+    before: &SequenceOptions,
+    after: &SequenceOptions,
+) -> Option<Op> {
+    let ascending = after.increment > 0;
+    // A sequence counts from its start: a bound that stays behind the old start cannot be
+    // ahead of the value (unless a `setval` or a cycle took it back; the server then refuses
+    // the ALTER and the script rolls back).
+    let (bound, ahead) = if ascending {
+        (
+            after.min,
+            after.min > before.min && after.min > before.start,
+        )
+    } else {
+        (
+            after.max,
+            after.max < before.max && after.max < before.start,
+        )
+    };
+    ahead.then_some(Op::SequenceForward {
+        sequence,
+        unused: before.start,
+        bound,
+        ascending,
+    })
+}
+
 pub fn alter_sequence(steps: &mut Steps, before: &Sequence, after: &Sequence) {
     if before.options != after.options {
+        let of = SequenceOf::Named {
+            schema: before.schema.clone(),
+            name: before.name.clone(),
+        };
+        if let Some(op) = into_bounds(of, &before.options, &after.options) {
+            steps.push(Phase::CreateSequence, op);
+        }
         steps.push(Phase::CreateSequence, Op::AlterSequence(after.clone()));
     }
     if before.owned_by != after.owned_by {
         steps.push(Phase::SequenceOwnedBy, Op::SequenceOwnedBy(after.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(start: i64, increment: i64, min: i64, max: i64) -> SequenceOptions {
+        SequenceOptions {
+            ty: "integer".into(),
+            start,
+            increment,
+            min,
+            max,
+            cache: 1,
+            cycle: false,
+        }
+    }
+
+    fn forward(before: SequenceOptions, after: SequenceOptions) -> Option<(i64, bool)> {
+        let of = SequenceOf::Named {
+            schema: "public".into(),
+            name: "s".into(),
+        };
+        match into_bounds(of, &before, &after)? {
+            Op::SequenceForward {
+                bound, ascending, ..
+            } => Some((bound, ascending)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_sequence_moves_forward_only_past_its_start() {
+        // MINVALUE raised above the start: the value may be behind it.
+        assert_eq!(
+            forward(options(1, 1, 1, 100), options(50, 1, 50, 100)),
+            Some((50, true))
+        );
+        // Raised, but not past the start: the value cannot be behind it.
+        assert_eq!(
+            forward(options(100, 1, 1, 999), options(100, 1, 100, 999)),
+            None
+        );
+        // The bound an ascending sequence counts towards is left to the server.
+        assert_eq!(forward(options(1, 1, 1, 1000), options(1, 1, 1, 10)), None);
+        // Descending: MAXVALUE lowered below the start.
+        assert_eq!(
+            forward(options(-1, -1, -100, -1), options(-10, -1, -100, -10)),
+            Some((-10, false))
+        );
     }
 }

@@ -62,6 +62,23 @@ fn step_hazards(step: &Op, existing: &[String]) -> Vec<Hazard> {
             DeletesData,
             format!("drops table {} and all its rows", table.name),
         )),
+        Op::DropVirtualTable {
+            table,
+            recreated: false,
+        } => out.push(Hazard::new(
+            DeletesData,
+            format!("drops virtual table {} and all its rows", table.name),
+        )),
+        Op::DropVirtualTable {
+            table,
+            recreated: true,
+        } => out.push(Hazard::new(
+            VirtualTableRecreated,
+            format!(
+                "virtual table {} ({}) is dropped and created again with another definition: it loses its rows unless the module keeps them elsewhere (an external-content FTS table reads them back with its 'rebuild' command)",
+                table.name, table.module
+            ),
+        )),
         Op::DropColumn { table, column } => out.push(Hazard::new(
             DeletesData,
             format!("drops column {table}.{column} and its values"),

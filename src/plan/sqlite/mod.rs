@@ -18,7 +18,9 @@ pub use rebuild::{describe_change, CopyColumn, Rebuild};
 use super::order;
 use super::Section;
 use crate::diff::{Change, Changeset, TableChange};
-use crate::model::{Column, ForeignKey, Index, Renames, Schema, Table, Trigger, View};
+use crate::model::{
+    Column, ForeignKey, Index, Renames, Schema, Table, Trigger, View, VirtualTable,
+};
 use crate::sqltext::referenced_names;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +62,16 @@ pub enum Op {
     CreateTable {
         table: Table,
         cycle: Vec<String>,
+    },
+    /// `recreated`: the same name is created again below with another module or arguments.
+    DropVirtualTable {
+        table: VirtualTable,
+        recreated: bool,
+    },
+    /// `recreated`: the old definition is dropped above.
+    CreateVirtualTable {
+        table: VirtualTable,
+        recreated: bool,
     },
     DropColumn {
         table: String,
@@ -108,6 +120,11 @@ pub enum Phase {
     DropTable,
     /// Parents before children.
     CreateTable,
+    /// Virtual tables after the ordinary tables: a module such as an external-content FTS
+    /// table may read one when it is created; before the rebuilds, so that every table a
+    /// trigger or view names exists when a rebuild's rename re-checks them.
+    DropVirtualTable,
+    CreateVirtualTable,
     /// Native ALTERs: drop, then rename (a rename may take a dropped name), then add.
     AlterColumn,
     Rebuild,
@@ -131,6 +148,8 @@ impl Op {
             Op::DropIndex { .. } => Phase::DropIndex,
             Op::DropTable { .. } => Phase::DropTable,
             Op::CreateTable { .. } => Phase::CreateTable,
+            Op::DropVirtualTable { .. } => Phase::DropVirtualTable,
+            Op::CreateVirtualTable { .. } => Phase::CreateVirtualTable,
             Op::DropColumn { .. } | Op::RenameColumn { .. } | Op::AddColumn { .. } => {
                 Phase::AlterColumn
             }
@@ -233,6 +252,7 @@ struct Builder {
     index_creates: Vec<Index>,
     views: (Vec<View>, Vec<View>),
     triggers: (Vec<Trigger>, Vec<Trigger>),
+    virtual_tables: (Vec<VirtualTable>, Vec<VirtualTable>),
 }
 
 impl Builder {
@@ -254,6 +274,8 @@ impl Builder {
             Change::CreateView(v) => self.views.1.push(v.clone()),
             Change::DropTrigger(t) => self.triggers.0.push(t.clone()),
             Change::CreateTrigger(t) => self.triggers.1.push(t.clone()),
+            Change::DropVirtualTable(v) => self.virtual_tables.0.push(v.clone()),
+            Change::CreateVirtualTable(v) => self.virtual_tables.1.push(v.clone()),
             // Other engines' objects: SQLite's diff rules never produce them.
             _ => {}
         }
@@ -288,6 +310,7 @@ impl Builder {
             .chain(self.native.keys())
             .chain(self.rebuilds.keys())
             .chain(renamed)
+            .chain(self.virtual_tables.0.iter().map(|v| &v.name))
             .cloned()
             .collect();
         dependents(&self, from, to, &touched, &mut steps);
@@ -347,6 +370,21 @@ impl Builder {
                 &self.rebuilds[name],
                 to,
             ))));
+        }
+        let (gone, new) = &self.virtual_tables;
+        let recreated =
+            |v: &VirtualTable, other: &[VirtualTable]| other.iter().any(|o| o.name == v.name);
+        for v in gone {
+            steps.push(Op::DropVirtualTable {
+                table: v.clone(),
+                recreated: recreated(v, new),
+            });
+        }
+        for v in new {
+            steps.push(Op::CreateVirtualTable {
+                table: v.clone(),
+                recreated: recreated(v, gone),
+            });
         }
         let rebuilt = |i: &Index| self.rebuilds.contains_key(&i.table);
         for index in self.index_creates.iter().filter(|i| !rebuilt(i)) {

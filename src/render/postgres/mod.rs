@@ -10,7 +10,7 @@ mod ddl;
 
 pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
 
-use crate::plan::postgres::{CommentOn, Op, Phase, Plan, TableName};
+use crate::plan::postgres::{CommentOn, Op, Phase, Plan, SequenceOf, TableName};
 use crate::plan::{Planned, Section};
 use crate::render::{format_steps, OpText, RenderedStep};
 use crate::sqltext::{comment, quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
@@ -271,6 +271,25 @@ fn op_sql(op: &Op) -> OpText {
                         "ALTER COLUMN {} SET GENERATED {kind} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} SET CACHE {} SET {}CYCLE",
                         ident(&column.name), o.increment, o.min, o.max, o.start, o.cache, if o.cycle { "" } else { "NO " }
                     ),
+                ),
+            )
+        }
+        Op::SequenceForward { sequence, unused, bound, ascending } => {
+            let (what, regclass) = match sequence {
+                SequenceOf::Named { schema, name } => (
+                    format!("Sequence {schema}.{name}"),
+                    format!("{}::regclass", quote_literal(&qual(schema, name))),
+                ),
+                SequenceOf::Identity { table: t, column } => (
+                    format!("Sequence of identity column {column}"),
+                    format!("pg_get_serial_sequence({}, {})::regclass", quote_literal(&table(t)), quote_literal(column)),
+                ),
+            };
+            let (side, behind) = if *ascending { ("MINVALUE", "<") } else { ("MAXVALUE", ">") };
+            one(
+                format!("{what} moves forward to its new {side} {bound} if its value is behind it"),
+                format!(
+                    "SELECT setval(q.s, {bound}, false) FROM (SELECT r.s, COALESCE(pg_sequence_last_value(r.s), {unused}) AS v FROM (SELECT {regclass} AS s) AS r) AS q WHERE q.v {behind} {bound}"
                 ),
             )
         }

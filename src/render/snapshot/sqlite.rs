@@ -1,9 +1,9 @@
-//! SQLite snapshot files: one file per table (with its indexes and triggers) plus
-//! `_views.sql`.
+//! SQLite snapshot files: one file per table (with its indexes and triggers), one per
+//! virtual table, plus `_views.sql`.
 
 use super::file_stem;
 use crate::model::Schema;
-use crate::render::sqlite::{create_index, create_table};
+use crate::render::sqlite::{create_index, create_table, create_virtual_table};
 use std::collections::BTreeMap;
 
 /// Returns the snapshot files for `schema`: file name → content.
@@ -20,6 +20,10 @@ pub fn files(schema: &Schema) -> BTreeMap<String, String> {
             text.push_str(";\n");
         }
         out.insert(format!("{}.sql", file_stem(&table.name)), text);
+    }
+    for v in schema.virtual_tables.values() {
+        let text = create_virtual_table(v) + ";\n";
+        out.insert(format!("{}.sql", file_stem(&v.name)), text);
     }
     if !schema.views.is_empty() {
         let text: String = crate::plan::sqlite::view_order(&schema.views)

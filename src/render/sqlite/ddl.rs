@@ -2,8 +2,8 @@
 //! `CREATE TABLE` and snapshots all come from here, and `declare` of its output gives the
 //! same model back (tested on every fixture).
 
-use crate::model::{Column, ForeignKey, Index, Schema, Table};
-use crate::sqltext::{is_constant_literal, quote_ident};
+use crate::model::{Column, ForeignKey, Index, Schema, Table, VirtualTable};
+use crate::sqltext::{is_bare_ident, is_constant_literal, quote_ident};
 
 /// Returns `CREATE TABLE` for `table`, under `name_override` when given (rebuilds).
 pub fn create_table(table: &Table, name_override: Option<&str>) -> String {
@@ -78,7 +78,7 @@ pub fn column_def(
     let mut s = quote_ident(&c.name);
     if !c.ty.is_empty() {
         s.push(' ');
-        s.push_str(&c.ty);
+        s.push_str(&type_sql(&c.ty));
     }
     if let Some((name, desc, autoincrement)) = pk {
         s.push(' ');
@@ -112,6 +112,51 @@ pub fn column_def(
         s.push_str(&references(fk));
     }
     s
+}
+
+/// Returns a declared type as DDL: as it is when SQLite's grammar reads it back as the same
+/// type (bare identifiers, then `(n)` or `(n, m)` of signed numbers), otherwise in double
+/// quotes. SQLite strips a type's enclosing quotes when it stores it, so `pragma_table_xinfo`
+/// reports the same text either way, with the same affinity; a type that came from a quoted
+/// string (`'x); DROP TABLE t; --'`) thus never leaves its quotes.
+fn type_sql(ty: &str) -> String {
+    if is_plain_type(ty) {
+        ty.to_string()
+    } else {
+        format!("\"{}\"", ty.replace('"', "\"\""))
+    }
+}
+
+fn is_plain_type(ty: &str) -> bool {
+    let (words, args) = match ty.find('(') {
+        Some(i) => (&ty[..i], Some(&ty[i..])),
+        None => (ty, None),
+    };
+    let words_ok =
+        words.split_whitespace().next().is_some() && words.split_whitespace().all(is_bare_ident);
+    let args_ok = args.is_none_or(|a| {
+        a.strip_prefix('(')
+            .and_then(|a| a.strip_suffix(')'))
+            .is_some_and(|inner| {
+                let parts: Vec<&str> = inner.split(',').collect();
+                parts.len() <= 2 && parts.iter().all(|p| is_signed_number(p.trim()))
+            })
+    });
+    words_ok && args_ok
+}
+
+/// `[+-]` then a decimal or hexadecimal number, with an optional exponent (`1.5e-3`).
+fn is_signed_number(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let bytes = s.as_bytes();
+    bytes
+        .first()
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+        && bytes.iter().enumerate().all(|(i, b)| {
+            b.is_ascii_alphanumeric()
+                || *b == b'.'
+                || (matches!(b, b'+' | b'-') && i > 0 && matches!(bytes[i - 1], b'e' | b'E'))
+        })
 }
 
 /// Literals and `CURRENT_*` go bare; any other expression needs parentheses.
@@ -189,8 +234,22 @@ pub fn create_index(i: &Index) -> String {
     s
 }
 
+/// Returns `CREATE VIRTUAL TABLE name USING module(args)`; the arguments are written as
+/// SQLite stored them (see `model::VirtualTable`), comma-separated.
+pub fn create_virtual_table(v: &VirtualTable) -> String {
+    let mut s = format!(
+        "CREATE VIRTUAL TABLE {} USING {}",
+        quote_ident(&v.name),
+        quote_ident(&v.module)
+    );
+    if !v.args.is_empty() {
+        s.push_str(&format!("({})", v.args.join(", ")));
+    }
+    s
+}
+
 /// Returns the whole schema as canonical DDL: tables (each followed by its indexes) by name,
-/// views in dependency order, triggers by name.
+/// virtual tables by name, views in dependency order, triggers by name.
 pub fn schema_ddl(schema: &Schema) -> String {
     let mut out = String::new();
     for table in schema.tables.values() {
@@ -201,6 +260,10 @@ pub fn schema_ddl(schema: &Schema) -> String {
             out.push_str(";\n");
         }
         out.push('\n');
+    }
+    for v in schema.virtual_tables.values() {
+        out.push_str(&create_virtual_table(v));
+        out.push_str(";\n\n");
     }
     for name in crate::plan::sqlite::view_order(&schema.views) {
         out.push_str(&schema.views[name].sql);

@@ -7,7 +7,7 @@
 
 mod ddl;
 
-pub use ddl::{column_def, create_index, create_table, schema_ddl};
+pub use ddl::{column_def, create_index, create_table, create_virtual_table, schema_ddl};
 
 use crate::model::Table;
 use crate::plan::sqlite::{Guarded, Op, Plan, Rebuild, Why};
@@ -86,6 +86,32 @@ fn op_sql(op: &Op) -> OpText {
         ),
         Op::DropTable { table } => drop_table(table),
         Op::CreateTable { table, cycle } => create_table_step(table, cycle),
+        Op::DropVirtualTable { table, recreated } => (
+            vec![format!(
+                "Drop virtual table {} (module {}){}",
+                table.name,
+                table.module,
+                if *recreated {
+                    "; created again below with its new definition."
+                } else {
+                    "; its module drops its shadow tables."
+                }
+            )],
+            vec![format!("DROP TABLE {}", quote_ident(&table.name))],
+        ),
+        Op::CreateVirtualTable { table, recreated } => (
+            vec![format!(
+                "Create virtual table {} (module {}){}",
+                table.name,
+                table.module,
+                if *recreated {
+                    " with its new definition."
+                } else {
+                    "."
+                }
+            )],
+            vec![create_virtual_table(table)],
+        ),
         Op::DropColumn { table, column } => (
             vec![format!(
                 "Drop column {table}.{column} (native ALTER TABLE … DROP COLUMN)."
