@@ -254,7 +254,7 @@ fn postgres_four_first_time_upgrades_at_once_all_succeed() {
 }
 
 /// Runs `upgrade head` through the library on `engine`, with a third revision that fails.
-fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Engine) {
+fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Adapter) {
     use schemadiff::apply::{migrate, Direction, Error, Request};
     use schemadiff::revision::{load_dir, Graph, Target};
     let file = std::fs::read_dir(dir.join("migrations"))
@@ -285,7 +285,7 @@ fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Engine) {
 
 #[test]
 fn sqlite_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
-    use schemadiff::apply::{sqlite::Sqlite, Engine as _};
+    use schemadiff::apply::{sqlite::Sqlite, Adapter as _};
     let dir = project("apply-unlock-sqlite", Engine::Sqlite, "sqlite:///app.db");
     let open = || {
         let conn = rusqlite::Connection::open(dir.join("app.db")).unwrap();
@@ -304,7 +304,7 @@ fn sqlite_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
 
 #[test]
 fn postgres_a_failed_run_releases_the_lock_while_its_connection_stays_open() {
-    use schemadiff::apply::{postgres::Postgres, Engine as _};
+    use schemadiff::apply::{postgres::Postgres, Adapter as _};
     let db = TestDb::create("apply_unlock");
     let dir = project("apply-unlock-pg", Engine::Postgres, &db.url());
     let open = || Postgres::new(db.client(), std::time::Duration::from_millis(200));

@@ -1,7 +1,7 @@
 //! Applies revisions to a database: the algorithm lives here once (take the lock; under it
 //! create the bookkeeping tables, verify checksums, read what is applied, plan the path,
 //! refuse transaction control, and run each revision's section with its record in one
-//! transaction; release the lock); engines implement [`Engine`]. Must not import `cli`.
+//! transaction; release the lock); each engine implements the small [`Adapter`]. Must not import `cli`.
 
 pub mod failure;
 pub mod interrupt;
@@ -117,7 +117,7 @@ fn after_commit(kept: &[Ran]) -> String {
 }
 
 /// What an engine provides to the apply algorithm.
-pub trait Engine {
+pub trait Adapter {
     /// Tries to take the migration lock once, without waiting; returns whether it did.
     fn try_lock(&mut self) -> Result<bool, Error>;
     /// How long a runner waits for the migration lock, and how often it tries again.
@@ -152,13 +152,13 @@ pub trait Engine {
 
 /// The migration lock, released when this guard is dropped (also on error and panic).
 pub struct Held<'e> {
-    engine: &'e mut dyn Engine,
+    engine: &'e mut dyn Adapter,
 }
 
 /// Takes the migration lock of `engine`, waiting at most its lock timeout; calls `waiting`
 /// once when another runner holds it. Fails with [`Error::Locked`] when the time is up, with
 /// [`Error::Stopped`] on Ctrl-C.
-pub fn hold<'e>(engine: &'e mut dyn Engine, waiting: &dyn Fn()) -> Result<Held<'e>, Error> {
+pub fn hold<'e>(engine: &'e mut dyn Adapter, waiting: &dyn Fn()) -> Result<Held<'e>, Error> {
     let (timeout, poll) = engine.lock_wait();
     let deadline = std::time::Instant::now() + timeout;
     let mut told = false;
@@ -190,7 +190,7 @@ impl Drop for Held<'_> {
 }
 
 impl<'e> std::ops::Deref for Held<'e> {
-    type Target = dyn Engine + 'e;
+    type Target = dyn Adapter + 'e;
     fn deref(&self) -> &Self::Target {
         self.engine
     }
@@ -231,7 +231,7 @@ pub fn fold_history(
 
 /// Refuses to run when an applied revision's file changed, unless accepted.
 pub fn verify_checksums(
-    engine: &mut dyn Engine,
+    engine: &mut dyn Adapter,
     graph: &Graph,
     accept: &[String],
 ) -> Result<(), Error> {
@@ -276,7 +276,7 @@ pub struct Request<'a> {
 /// whole decision runs under the migration lock: a runner that waited for it reads the
 /// version table only once it holds it, so it plans from what the other runner left.
 pub fn migrate(
-    engine: &mut dyn Engine,
+    engine: &mut dyn Adapter,
     graph: &Graph,
     plan: &Request,
 ) -> Result<Vec<String>, Error> {
@@ -295,7 +295,7 @@ fn stopped<T>(result: Result<T, Error>) -> Result<T, Error> {
 }
 
 fn migrate_held(
-    engine: &mut dyn Engine,
+    engine: &mut dyn Adapter,
     graph: &Graph,
     plan: &Request,
 ) -> Result<Vec<String>, Error> {
@@ -338,7 +338,7 @@ fn migrate_held(
 /// Sets the heads without running anything, under the lock; unless `purge`, refuses when
 /// the database records a revision no file has.
 pub fn stamp(
-    engine: &mut dyn Engine,
+    engine: &mut dyn Adapter,
     graph: &Graph,
     heads: &[String],
     purge: bool,
@@ -356,7 +356,7 @@ pub fn stamp(
 
 /// Refuses a section that holds a statement ending, starting or abandoning a transaction.
 pub fn refuse_transaction_control(
-    engine: &dyn Engine,
+    engine: &dyn Adapter,
     rev: &Revision,
     dir: Direction,
 ) -> Result<(), Error> {
@@ -388,7 +388,7 @@ pub fn refuse_transaction_control(
 }
 
 /// Returns the applied heads, all of which must be known revisions.
-pub fn known_heads(engine: &mut dyn Engine, graph: &Graph) -> Result<Vec<String>, Error> {
+pub fn known_heads(engine: &mut dyn Adapter, graph: &Graph) -> Result<Vec<String>, Error> {
     let heads = engine.heads()?;
     if let Some(unknown) = heads.iter().find(|h| graph.get(h).is_none()) {
         return Err(Error::UnknownApplied(unknown.clone()));

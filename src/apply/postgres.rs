@@ -9,7 +9,7 @@
 
 use super::failure::{Failure, Ran};
 use super::{
-    interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error, HISTORY_TABLE,
+    interrupt, next_heads, section_offset, Adapter, Canceller, Direction, Error, HISTORY_TABLE,
     VERSION_TABLE,
 };
 use crate::render::postgres::NO_TRANSACTION;
@@ -263,7 +263,7 @@ pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
     Ok(parts)
 }
 
-impl Engine for Postgres {
+impl Adapter for Postgres {
     fn try_lock(&mut self) -> Result<bool, Error> {
         let row = self
             .client
@@ -384,5 +384,44 @@ impl Engine for Postgres {
         let mut tx = self.client.transaction().map_err(db)?;
         Self::record(&mut tx, id, checksum, "accept-edit", 0)?;
         tx.commit().map_err(db)
+    }
+}
+
+/// `upgrade/downgrade --sql`: the script's head, for `psql`.
+pub fn offline_header() -> String {
+    format!(
+        "-- Run as printed: psql -v ON_ERROR_STOP=1 -f script.sql\n\nCREATE TABLE IF NOT EXISTS public.{VERSION_TABLE} (version_num text PRIMARY KEY);\n"
+    )
+}
+
+/// `--sql`: one revision under its `running` comment line: its no-transaction statements,
+/// then `BEGIN`, the rest and the version table set to `heads`, `COMMIT`, then the
+/// no-transaction statements after the commit.
+pub fn offline_revision(out: &mut String, running: &str, sql: &str, heads: &[String]) {
+    let (before, inside, after) = match split_section(sql) {
+        Ok(parts) => {
+            let text = |v: &[Statement]| -> String {
+                v.iter().map(|s| format!("{};\n", s.text)).collect()
+            };
+            (text(&parts.before), text(&parts.inside), text(&parts.after))
+        }
+        Err(_) => (String::new(), sql.to_string(), String::new()),
+    };
+    out.push('\n');
+    out.push_str(running);
+    out.push_str(&before);
+    out.push_str("BEGIN;\n");
+    out.push_str(&inside);
+    out.push_str(&format!("\nDELETE FROM public.{VERSION_TABLE};\n"));
+    for h in heads {
+        out.push_str(&format!(
+            "INSERT INTO public.{VERSION_TABLE} (version_num) VALUES ({});\n",
+            crate::sqltext::quote_literal(h)
+        ));
+    }
+    out.push_str("COMMIT;\n");
+    out.push_str(&after);
+    if !before.is_empty() || !after.is_empty() {
+        out.push_str("RESET lock_timeout;\nRESET statement_timeout;\n");
     }
 }

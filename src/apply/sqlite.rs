@@ -9,7 +9,7 @@
 
 use super::failure::{Failure, Ran};
 use super::{
-    interrupt, next_heads, section_offset, Canceller, Direction, Engine, Error, HISTORY_TABLE,
+    interrupt, next_heads, section_offset, Adapter, Canceller, Direction, Error, HISTORY_TABLE,
     VERSION_TABLE,
 };
 use crate::render::sqlite::needs_foreign_keys_off;
@@ -141,7 +141,7 @@ impl Sqlite {
     }
 }
 
-impl Engine for Sqlite {
+impl Adapter for Sqlite {
     fn try_lock(&mut self) -> Result<bool, Error> {
         let Some(path) = self.lock_path() else {
             return Ok(true);
@@ -307,4 +307,28 @@ impl Engine for Sqlite {
     fn accept(&mut self, id: &str, checksum: &str) -> Result<(), Error> {
         self.record(id, checksum, "accept-edit", 0)
     }
+}
+
+/// `upgrade/downgrade --sql`: the script's head, for the `sqlite3` shell.
+pub fn offline_header() -> String {
+    format!(
+        "-- Run as printed: sqlite3 -bail app.db < script.sql\n\n-- Foreign keys on, as `schemadiff upgrade` runs (the sqlite3 shell starts with them off).\nPRAGMA foreign_keys = ON;\n\nCREATE TABLE IF NOT EXISTS {v} (version_num TEXT PRIMARY KEY NOT NULL);\n",
+        v = VERSION_TABLE
+    )
+}
+
+/// `--sql`: one revision's section under its `running` comment line, then the version table
+/// set to `heads`; framed by the foreign-keys switch when the section asks for it.
+pub fn offline_revision(out: &mut String, running: &str, sql: &str, heads: &[String]) {
+    let mut body = String::from("\n");
+    body.push_str(running);
+    body.push_str(sql);
+    body.push_str(&format!("\nDELETE FROM {VERSION_TABLE};\n"));
+    for h in heads {
+        body.push_str(&format!(
+            "INSERT INTO {VERSION_TABLE} (version_num) VALUES ({});\n",
+            crate::sqltext::quote_literal(h)
+        ));
+    }
+    crate::render::sqlite::wrap(out, needs_foreign_keys_off(sql), &body);
 }

@@ -1,6 +1,6 @@
 //! Command-line arguments. Help text lives here, on the clap structs.
 
-use crate::source::Dialect;
+use crate::Dialect;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Schema diffs and migrations for SQLite and PostgreSQL, in plain SQL
@@ -198,9 +198,9 @@ pub struct SafetyArgs {
     /// A renamed column TABLE.OLD=NEW or table OLD=NEW (repeatable); unhinted, a rename is a drop and an add
     #[arg(long, value_name = "TABLE.OLD=NEW")]
     pub rename: Vec<String>,
-    /// Exit with 1 on a blocking hazard (deletes-data, likely-rename, may-fail-on-existing-rows,
-    /// enum-value-removal, virtual-table-recreated, irreversible, recreates-view) that --allow does not accept (diff still prints the script; generate writes nothing)
-    #[arg(long)]
+    // Exit with 1 on a blocking hazard (the blocking codes, from the hazard table) that
+    // --allow does not accept.
+    #[arg(long, help = strict_help())]
     pub strict: bool,
     /// A hazard kind --strict accepts, e.g. --allow deletes-data (repeatable; added to [safety] allow in schemadiff.toml)
     #[arg(long, value_name = "KIND")]
@@ -217,4 +217,29 @@ pub struct SafetyArgs {
     /// PostgreSQL: SET statement_timeout before the script's statements, e.g. 15min
     #[arg(long, value_name = "DURATION")]
     pub statement_timeout: Option<String>,
+}
+
+/// `--strict`'s help: the blocking hazard codes come from the hazard table.
+fn strict_help() -> String {
+    format!(
+        "Exit with 1 on a blocking hazard ({}) that --allow does not accept (diff still prints the script; generate writes nothing)",
+        crate::usecase::hazard_codes(true)
+    )
+}
+
+impl SafetyArgs {
+    /// The use cases' form of these options.
+    pub fn safety(&self) -> crate::Safety {
+        crate::Safety {
+            rename: self.rename.clone(),
+            allow: self.allow.clone(),
+            strict: self.strict,
+            flags: crate::LockOptions {
+                concurrent_indexes: self.concurrently,
+                not_valid: self.not_valid,
+                lock_timeout: self.lock_timeout.clone(),
+                statement_timeout: self.statement_timeout.clone(),
+            },
+        }
+    }
 }

@@ -16,12 +16,6 @@ pub use change::{Change, Changeset, Renamed, TableChange};
 /// Rename hints live in [`crate::model`]; re-exported where the differ reads them.
 pub use crate::model::{RenameError, Renames};
 
-/// The engines' rules under the names callers outside the engine seam use until issue 13
-/// step 4 hands them out through `Engine::diff_rules()` (the CLI and `lib.rs` import no
-/// engine child of a stage).
-pub use postgres::RULES as POSTGRES;
-pub use sqlite::RULES as SQLITE;
-
 use crate::model::{Column, Schema, Table, View};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};

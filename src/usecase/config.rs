@@ -1,6 +1,7 @@
 //! `schemadiff.toml`: where a project keeps its schemas, revisions and snapshots, and which
 //! database it migrates (`DATABASE_URL` wins over `database_url`).
 
+use crate::engine::Dialect;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ pub const FILE: &str = "schemadiff.toml";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(default = "sqlite")]
+    #[serde(default = "default_dialect")]
     pub dialect: String,
     pub database_url: Option<String>,
     /// PostgreSQL: the server where declared DDL (schemas/, snapshots/) is loaded into a
@@ -30,7 +31,7 @@ pub struct Config {
     pub safety: Safety,
     /// `[postgres]`: lock-aware plans (concurrent indexes, NOT VALID, timeouts).
     #[serde(default)]
-    pub postgres: crate::plan::LockOptions,
+    pub postgres: crate::engine::LockOptions,
 }
 
 /// The `[safety]` table.
@@ -42,8 +43,8 @@ pub struct Safety {
     pub allow: Vec<String>,
 }
 
-fn sqlite() -> String {
-    "sqlite".into()
+fn default_dialect() -> String {
+    Dialect::DEFAULT.name().into()
 }
 fn schemas() -> PathBuf {
     "schemas".into()
@@ -118,6 +119,24 @@ impl Project {
         self.root.join(&self.config.snapshots)
     }
 
+    /// The engine the project's `dialect` names (the default for a name `project` refuses).
+    pub fn dialect(&self) -> Dialect {
+        Dialect::from_config(&self.config.dialect).unwrap_or(Dialect::DEFAULT)
+    }
+
+    /// The server where declared DDL is normalized: `dev_url`, else `database_url`'s.
+    pub fn dev_url(&self) -> Result<String, Error> {
+        match &self.config.dev_url {
+            Some(u) => Ok(u.clone()),
+            None => self.database_url(),
+        }
+    }
+
+    /// How long a runner waits for another one's migration lock.
+    pub fn lock_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.config.lock_timeout_seconds)
+    }
+
     /// The database URL: `DATABASE_URL`, else `database_url`. A relative `sqlite:///` path
     /// is relative to the current directory, as in SQLAlchemy.
     pub fn database_url(&self) -> Result<String, Error> {
@@ -132,7 +151,7 @@ impl Project {
 }
 
 /// Writes a working skeleton into `dir`; returns what it created.
-pub fn init(dir: &Path, dialect: &str) -> Result<Vec<PathBuf>, Error> {
+pub fn init(dir: &Path, dialect: Dialect) -> Result<Vec<PathBuf>, Error> {
     let path = dir.join(FILE);
     if path.exists() {
         return Err(Error::Exists { path });
@@ -147,11 +166,8 @@ pub fn init(dir: &Path, dialect: &str) -> Result<Vec<PathBuf>, Error> {
         std::fs::create_dir_all(&d).map_err(io(&d))?;
         made.push(d);
     }
-    let url = if dialect == "sqlite" {
-        "sqlite:///app.db"
-    } else {
-        "postgresql://localhost/app"
-    };
+    let url = dialect.example_url();
+    let dialect = dialect.name();
     let text = format!(
         "# schemadiff project. schemas/migrations/snapshots paths are relative to this file;\n# a relative sqlite:/// URL is relative to the current directory, as in SQLAlchemy.\ndialect = \"{dialect}\"\n# DATABASE_URL, when set, wins over this.\ndatabase_url = \"{url}\"\nschemas = \"schemas\"        # declared DDL: edit these\nmigrations = \"migrations\"  # revisions written by `schemadiff generate`\nsnapshots = \"snapshots\"    # canonical DDL at head, rewritten by `generate`\nlock_timeout_seconds = 30\n"
     );

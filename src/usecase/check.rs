@@ -1,0 +1,220 @@
+//! `check`: where the project and its database disagree: changes in `schemas/` that no
+//! revision holds, a database not at head, and drift (the live schema differs from what its
+//! applied revisions produce, found by replaying them into a scratch database of the same
+//! engine and comparing catalogs). `verify`: every revision up and down again in a scratch
+//! database.
+
+use super::config::Project;
+use super::{declared, dev, open, Error};
+use crate::engine::{self, known_heads, Cache, Direction, Engine};
+use crate::model::Schema;
+use crate::revision::{self, Graph, Revision};
+use serde::Serialize;
+use std::path::Path;
+
+/// One disagreement `check` found.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub kind: &'static str,
+    pub summary: String,
+    pub fix: &'static str,
+    pub details: Vec<String>,
+}
+
+/// `check` on engine `E`: its problems, none when the project is clean.
+pub fn check<E: Engine>(p: &Project, g: &Graph) -> Result<Vec<Problem>, Error> {
+    let mut problems = Vec::new();
+    let dev = dev::<E>(p)?;
+
+    // The declared side (snapshots/, schemas/) is read on a second thread while the live
+    // database and the replay of its revisions are read here: on a large schema each is a
+    // few tens of milliseconds even from the catalog cache.
+    let (declared_side, live_side) = std::thread::scope(|scope| {
+        let declared_side = scope.spawn(|| declared_pair::<E>(p, &dev));
+        let live_side = live_pair::<E>(p, g, &dev);
+        let declared_side = declared_side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (declared_side, live_side)
+    });
+    let declared_models = declared_side?;
+    let (applied, live_models) = live_side?;
+
+    let pending = declared_models
+        .as_ref()
+        .map_or_else(Vec::new, |(snap, wanted)| E::differences(snap, wanted));
+    if !pending.is_empty() {
+        problems.push(Problem {
+            kind: "unrevisioned-changes",
+            summary: "schemas/ has changes that no revision holds".into(),
+            fix: "run `schemadiff generate -m MSG`",
+            details: pending,
+        });
+    }
+
+    let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
+    if applied != head {
+        problems.push(Problem {
+            kind: "not-at-head",
+            summary: format!(
+                "the database is at {} but the head is {}",
+                list(&applied),
+                list(&head)
+            ),
+            fix: "run `schemadiff upgrade head`",
+            details: Vec::new(),
+        });
+    }
+
+    let drift = live_models
+        .as_ref()
+        .map_or_else(Vec::new, |(expected, live)| E::differences(expected, live));
+    if !drift.is_empty() {
+        problems.push(Problem {
+            kind: "drift",
+            summary: format!("the database differs from what its applied revisions ({}) produce", list(&applied)),
+            fix: "find who changed it; then revert the change, or capture it in a revision and stamp",
+            details: drift,
+        });
+    }
+
+    let invalid: Vec<String> = live_models
+        .iter()
+        .flat_map(|(_, live)| &live.unmanaged)
+        .filter(|(_, what)| *what == engine::INVALID_INDEX)
+        .map(|(key, _)| key.clone())
+        .collect();
+    if !invalid.is_empty() {
+        problems.push(Problem {
+            kind: "invalid-index",
+            summary: "indexes left INVALID by a failed concurrent build (they are not used, but slow every write)".into(),
+            fix: "run `DROP INDEX CONCURRENTLY` on each, fix what made the build fail, then re-run the revision's statement or `schemadiff upgrade`",
+            details: invalid,
+        });
+    }
+    // Freeing four models of a large schema one allocation at a time takes longer than
+    // reading them from the cache did; the process ends right after this.
+    std::mem::forget((declared_models, live_models));
+    Ok(problems)
+}
+
+/// Two models to compare; `None` when they are known to be the same without reading them.
+type Pair = Option<(Schema, Schema)>;
+
+/// snapshots/ (empty when there is none yet) and schemas/, declared.
+fn declared_pair<E: Engine>(p: &Project, dev: &E::Dev) -> Result<Pair, Error> {
+    let has_snapshot = revision::snapshot::exists(&p.snapshots());
+    if let (Some(cache), true) = (Cache::from_env(), has_snapshot) {
+        let read = |dir: &Path| engine::read_sources(dir).ok();
+        if let (Some(snap), Some(wanted)) = (read(&p.snapshots()), read(&p.schemas())) {
+            if E::same_declared(&cache, &snap, &wanted) {
+                return Ok(None);
+            }
+        }
+    }
+    let snap = if has_snapshot {
+        declared::<E>(dev, &p.snapshots())?
+    } else {
+        Schema::default()
+    };
+    Ok(Some((snap, declared::<E>(dev, &p.schemas())?)))
+}
+
+/// The live database's applied heads, then the schema they produce and its live schema.
+fn live_pair<E: Engine>(
+    p: &Project,
+    g: &Graph,
+    dev: &E::Dev,
+) -> Result<(Vec<String>, Pair), Error> {
+    let mut db = open::<E>(p, false)?;
+    let applied = known_heads(E::adapter(&mut db), g)?;
+    let revs = applied_revisions(g, &applied);
+    let cache = Cache::from_env();
+    if let Some(cache) = &cache {
+        if E::replay_matches(&mut db, &revs, cache) {
+            return Ok((applied, None));
+        }
+    }
+    let expected = E::replay(dev, &revs, g, cache.as_ref())?;
+    let live = E::read_live(&mut db, cache.as_ref())?;
+    let live = E::normalize_live(dev, live, &expected, cache.as_ref());
+    Ok((applied, Some((expected, live))))
+}
+
+/// The revisions `heads` stand for, in order.
+fn applied_revisions<'g>(g: &'g Graph, heads: &[String]) -> Vec<&'g Revision> {
+    let goal = g.closure(heads.iter().map(String::as_str));
+    g.ordered().filter(|r| goal.contains(&r.id)).collect()
+}
+
+/// Revision ids joined with `, `, `<base>` for none.
+fn list(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "<base>".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug)]
+pub enum Verified {
+    /// Every revision (this many) up to head and back down to base.
+    Ok(usize),
+    /// The first revision that does not do what it says.
+    Failed(String),
+}
+
+/// `verify` on engine `E`: every revision up from base to head in a scratch database, the
+/// result compared with `snapshots/`, then every revision down again, each downgrade
+/// required to restore the state before its upgrade exactly.
+pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
+    let dev = dev::<E>(p)?;
+    let mut scratch = E::scratch(&dev)?;
+    E::adapter(&mut scratch).ensure_tables()?;
+    let mut before_each = std::collections::BTreeMap::new();
+    let mut count = 0;
+    for rev in g.ordered() {
+        before_each.insert(rev.id.clone(), E::read(&mut scratch)?);
+        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false) {
+            return Ok(Verified::Failed(format!(
+                "the upgrade of {} ({}) fails: {e}",
+                rev.id,
+                rev.path.display()
+            )));
+        }
+        count += 1;
+    }
+    if revision::snapshot::exists(&p.snapshots()) {
+        let diffs = E::differences(
+            &E::read(&mut scratch)?,
+            &declared::<E>(&dev, &p.snapshots())?,
+        );
+        if !diffs.is_empty() {
+            let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            return Ok(Verified::Failed(format!(
+                "the revisions up to {head} do not produce snapshots/:\n  - {}",
+                diffs.join("\n  - ")
+            )));
+        }
+    }
+    for rev in g.ordered().rev() {
+        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false) {
+            return Ok(Verified::Failed(format!(
+                "the downgrade of {} ({}) fails: {e}",
+                rev.id,
+                rev.path.display()
+            )));
+        }
+        let diffs = E::differences(&before_each[&rev.id], &E::read(&mut scratch)?);
+        if !diffs.is_empty() {
+            return Ok(Verified::Failed(format!(
+                "the downgrade of {} ({}) does not restore the schema before it:\n  - {}",
+                rev.id,
+                rev.path.display(),
+                diffs.join("\n  - ")
+            )));
+        }
+    }
+    Ok(Verified::Ok(count))
+}

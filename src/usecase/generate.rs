@@ -1,0 +1,225 @@
+//! `generate` (a revision from snapshots/ to schemas/, or from the live database) and
+//! `merge` (a revision that joins heads): new revision files and the snapshot, written all
+//! or nothing.
+
+use super::config::Project;
+use super::{allowed_kinds, blocking, declared, dev, graph, open, Error, Note, Safety};
+use crate::engine::{self, known_heads, Engine, Target};
+use crate::model::{Renames, Schema};
+use crate::plan::Hazard;
+use crate::revision::{self, Graph};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What `generate` is asked.
+#[derive(Debug, Clone, Default)]
+pub struct GenerateRequest {
+    /// `-m`.
+    pub message: String,
+    /// `--from-db`: compare the live database (at head) instead of snapshots/.
+    pub from_db: bool,
+    /// `--empty`: write the revision even without changes, with empty sections.
+    pub empty: bool,
+    pub safety: Safety,
+}
+
+/// What `generate` did.
+#[derive(Debug)]
+pub enum Generated {
+    /// No changes, nothing written.
+    NoChanges,
+    /// `--strict` stopped it: this many blocking hazards; nothing written.
+    Blocked(usize),
+    /// The revision file written.
+    Written(PathBuf),
+}
+
+/// Before `generate` on any engine: a generate killed between renaming the snapshots and
+/// the revision left snapshots/ ahead of migrations/; going on would say "No changes
+/// detected" and lose its changes.
+pub fn check_not_interrupted(p: &Project) -> Result<(), Error> {
+    Ok(crate::publish::check_not_interrupted(&[
+        p.snapshots(),
+        p.migrations(),
+    ])?)
+}
+
+/// `generate` on engine `E`: both sides declared at once (each a scratch load or a cache
+/// read), the renames, both plans, the hazards, then the revision and the snapshot.
+pub fn generate<E: Engine>(
+    p: &Project,
+    a: &GenerateRequest,
+    notes: &dyn Fn(Note),
+) -> Result<Generated, Error> {
+    let target = Target {
+        version: None,
+        options: p.config.postgres.clone(),
+        flags: a.safety.flags.clone(),
+    };
+    // An engine without lock options refuses their flags before anything is read; one with
+    // them checks the options once the models are loaded (as `generate` always did).
+    if !E::LOCK_OPTIONS {
+        E::caps(&target, &Renames::default())?;
+    }
+    let g = graph(p)?;
+    let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
+    let dev = dev::<E>(p)?;
+    let (before, after) = std::thread::scope(|s| {
+        let after = s.spawn(|| declared::<E>(&dev, &p.schemas()));
+        let before = if a.from_db {
+            live_at_head::<E>(p, &g)
+        } else if revision::snapshot::exists(&p.snapshots()) {
+            declared::<E>(&dev, &p.snapshots())
+        } else {
+            Ok(Schema::default())
+        };
+        let after = after
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (before, after)
+    });
+    let (before, after) = (before?, after?);
+    let mut before = match a.from_db {
+        true => E::normalize_live(&dev, before, &after, engine::Cache::from_env().as_ref()),
+        false => before,
+    };
+    E::baseline(&mut before);
+    let hints = || engine::rename_hints(&engine::read_sources(&p.schemas())?);
+    let renames = E::renames(&a.safety.rename, &hints, &before, &after)?;
+    let caps = E::caps(&target, &Renames::default())?;
+    let up = E::plan(&E::diff(&before, &after, &renames), &before, &after, &caps);
+    let down = E::plan(
+        &E::diff(&after, &before, &renames.inverse()),
+        &after,
+        &before,
+        &caps,
+    );
+    if up.is_empty() && !a.empty {
+        return Ok(Generated::NoChanges);
+    }
+    if !E::LOCK_OPTIONS && p.config.postgres.any() {
+        notes(Note::OptionsIgnored {
+            path: &p.path,
+            dialect: E::DIALECT.name(),
+        });
+    }
+    let hazards: Vec<&Hazard> = up.hazards().collect();
+    if let Some(blocked) = strict_blocks(p, a, &hazards, notes)? {
+        return Ok(Generated::Blocked(blocked));
+    }
+    let (up_sql, down_sql) = if a.empty {
+        (String::new(), String::new())
+    } else {
+        (E::section(&up), E::section(&down))
+    };
+    let snapshot = E::snapshot(&after);
+    let written = write_revision(p, &parents, &a.message, &up_sql, &down_sql, &snapshot);
+    // Freeing the models of a large schema one allocation at a time takes longer than
+    // reading them from the cache did; the process ends right after this.
+    std::mem::forget((before, after, up, down));
+    written.map(Generated::Written)
+}
+
+/// `generate --from-db`: the live schema, refused unless the database is at head
+/// ("Target database is not up to date", as Alembic says).
+fn live_at_head<E: Engine>(p: &Project, g: &Graph) -> Result<Schema, Error> {
+    let mut db = open::<E>(p, false)?;
+    let applied = known_heads(E::adapter(&mut db), g)?;
+    let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
+    if applied != head {
+        return Err(Error::NotAtHead { at: applied, head });
+    }
+    Ok(E::read(&mut db)?)
+}
+
+/// Notes the hazards of the revision `generate` is about to write; returns the number of
+/// blocking ones when `--strict` must stop it (a blocking hazard that neither `--allow`
+/// nor `[safety] allow` accepts). An `--empty` revision holds none of the plan, so none of
+/// its hazards.
+fn strict_blocks(
+    p: &Project,
+    a: &GenerateRequest,
+    hazards: &[&Hazard],
+    notes: &dyn Fn(Note),
+) -> Result<Option<usize>, Error> {
+    if a.empty {
+        return Ok(None);
+    }
+    let allowed = allowed_kinds(&a.safety.allow, Some(&p.config))?;
+    for h in hazards {
+        notes(Note::Hazard(h));
+    }
+    let blocked = blocking(hazards, &allowed).len();
+    Ok((a.safety.strict && blocked > 0).then_some(blocked))
+}
+
+/// Writes a new revision file and the snapshot, all or nothing: every temporary is written
+/// and synced first, the snapshot files are renamed into place, the revision last; on an
+/// error the previous snapshot files are put back (see [`crate::publish`]).
+fn write_revision(
+    p: &Project,
+    parents: &[String],
+    message: &str,
+    up_sql: &str,
+    down_sql: &str,
+    snapshot: &BTreeMap<String, String>,
+) -> Result<PathBuf, Error> {
+    let (created, stamp) = revision::utc_now();
+    let seed = format!(
+        "{created}{:?}{}{}",
+        std::time::SystemTime::now(),
+        message,
+        parents.join(" ")
+    );
+    let id = revision::checksum(&seed)[..12].to_string();
+    let text = revision::render(&id, parents, message, &created, up_sql, down_sql);
+    let dir = p.migrations();
+    crate::publish::create_dir(&dir)?;
+    let path = dir.join(revision::file_name(&stamp, &id, message));
+    let (mut writes, stale) = revision::snapshot::changes(&p.snapshots(), snapshot)?;
+    writes.push((path.clone(), text.into_bytes()));
+    crate::publish::publish(&writes, &stale, &crate::publish::RealFs)?;
+    Ok(path)
+}
+
+/// `merge`: a revision with no statements whose parents are `revisions` (default: every
+/// head); each must be a head.
+pub fn merge(p: &Project, revisions: &[String], message: &str) -> Result<PathBuf, Error> {
+    let g = graph(p)?;
+    let parents: Vec<String> = if revisions.is_empty() {
+        g.heads().iter().map(|s| s.to_string()).collect()
+    } else {
+        revisions
+            .iter()
+            .map(|r| g.resolve(r).map(str::to_string))
+            .collect::<Result<_, _>>()?
+    };
+    if parents.len() < 2 {
+        return Err(Error::NothingToMerge);
+    }
+    let tips = g.heads();
+    if let Some(not_head) = parents.iter().find(|r| !tips.contains(&r.as_str())) {
+        return Err(Error::NotAHead {
+            id: not_head.clone(),
+            heads: tips.iter().map(|t| t.to_string()).collect(),
+        });
+    }
+    let (created, stamp) = revision::utc_now();
+    let id = revision::checksum(&format!(
+        "{created}{:?}{}",
+        std::time::SystemTime::now(),
+        parents.join(" ")
+    ))[..12]
+        .to_string();
+    let text = revision::render(&id, &parents, message, &created, "", "");
+    let path = p
+        .migrations()
+        .join(revision::file_name(&stamp, &id, message));
+    // A full disk leaves no half-written revision (see `crate::publish`).
+    crate::publish::publish(
+        &[(path.clone(), text.into_bytes())],
+        &[],
+        &crate::publish::RealFs,
+    )?;
+    Ok(path)
+}
