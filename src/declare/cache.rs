@@ -11,8 +11,8 @@
 //! a temporary file and renamed; reading one never fails a command: a missing, unreadable
 //! or unparsable entry means the scratch database is used as without a cache.
 
-use super::incremental;
 use super::postgres::declare_postgres_in;
+use super::postgres::incremental;
 use super::{Error, SourceFile};
 use crate::introspect::postgres::connect::connect_config;
 use crate::model::Schema;
@@ -280,7 +280,7 @@ pub fn declare_postgres_how(
         return load();
     };
     let key = key(files, &id, only);
-    let base_key = super::incremental::base_key(files, &id, only);
+    let base_key = incremental::base_key(files, &id, only);
     let base: Option<incremental::Base> = cache.get(&base_key);
     let remember = |current: &incremental::Classified| {
         if let Some(new_base) = incremental::base_of(current, &key) {

@@ -11,7 +11,6 @@
 pub mod cache;
 mod error;
 mod hints;
-pub mod incremental;
 mod postgres;
 
 pub use self::postgres::fixpoint::{normalize_live, settle};

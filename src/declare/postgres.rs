@@ -12,6 +12,7 @@
 mod intake;
 
 pub mod fixpoint;
+pub mod incremental;
 
 use super::error::{Judge, Position};
 use super::{Error, SourceFile};

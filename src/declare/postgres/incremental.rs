@@ -20,8 +20,8 @@
 //! Unchanged tables that a changed one references, or that a re-created view reads, are
 //! stood in for by their columns and keys (see [`context_table`]).
 
-use super::cache::ServerId;
-use super::{Error, SourceFile};
+use crate::declare::cache::ServerId;
+use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;
 use crate::model::{qualified_key, Schema, Table};
 use crate::sqltext::{quote_pg_ident, quote_pg_qualified, split_pg_statements};
@@ -78,11 +78,11 @@ pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> Str
     let mut marker = only.to_vec();
     marker.push("\0incremental base".into());
     // Named `pg-base-…`, apart from the models (`pg-…`).
-    let key = super::cache::key(&paths, server, &marker);
+    let key = crate::declare::cache::key(&paths, server, &marker);
     format!(
         "{}base-{}",
-        super::cache::PG_PREFIX,
-        &key[super::cache::PG_PREFIX.len()..]
+        crate::declare::cache::PG_PREFIX,
+        &key[crate::declare::cache::PG_PREFIX.len()..]
     )
 }
 
@@ -333,7 +333,7 @@ fn names_in(text: &str) -> BTreeSet<String> {
 /// cannot be vouched for (see the module documentation) and everything must be loaded.
 pub fn declare(
     current: &Classified,
-    scratch: impl FnOnce() -> Result<super::ScratchDb, Error>,
+    scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
     only: &[String],
     base: &Base,
     old: Schema,
@@ -501,7 +501,7 @@ impl Reload {
     /// refuses a statement.
     fn load(
         &self,
-        scratch: impl FnOnce() -> Result<super::ScratchDb, Error>,
+        scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
     ) -> Result<Option<Schema>, Error> {
         let scratch = scratch()?;
@@ -512,9 +512,9 @@ impl Reload {
             }
         }
         let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
-            message: super::db_message(&e),
+            message: crate::declare::db_message(&e),
         })?;
-        let schema = super::settle(&mut client, read.schema, only)?;
+        let schema = super::fixpoint::settle(&mut client, read.schema, only)?;
         drop(client);
         Ok(Some(schema))
     }
