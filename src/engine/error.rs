@@ -56,7 +56,7 @@ pub enum Error {
     NoDevServer,
 
     #[error(transparent)]
-    #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table, named as in the two schemas"))]
+    #[diagnostic(help("pass --rename TABLE.OLD=NEW per renamed column and --rename OLD=NEW per renamed table or enum type, named as in the two schemas"))]
     Rename(#[from] crate::model::RenameError),
 
     #[error("rename {}={} moves the table to another schema, which schemadiff does not do (ALTER TABLE … SET SCHEMA): rename it within its schema, or move it by hand and `stamp`", Printable(old), Printable(new))]
