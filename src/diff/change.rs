@@ -6,7 +6,10 @@
 //! the new name's). So `before.name == after.name` in every `AlterTable`, and the planners read
 //! renames from `RenameTable` only.
 
-use crate::model::{EnumType, Extension, Index, Sequence, Table, Trigger, View, VirtualTable};
+use crate::model::{
+    CommentTarget, CompositeType, Domain, EnumType, Extension, Function, Index, RangeType,
+    Sequence, Table, Trigger, View, VirtualTable,
+};
 
 /// What differs between two schemas, in a deterministic order (by kind, then name).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +56,45 @@ pub enum Change {
     AlterSequence {
         before: Sequence,
         after: Sequence,
+    },
+    /// PostgreSQL: a function or procedure is new (another signature is another function).
+    CreateFunction(Function),
+    DropFunction(Function),
+    /// PostgreSQL: same signature (key), another definition beyond whitespace. The planner
+    /// decides between `CREATE OR REPLACE` and drop + create (result type, parameter names
+    /// or defaults, function ↔ procedure).
+    ReplaceFunction {
+        before: Function,
+        after: Function,
+    },
+    /// PostgreSQL: a trigger whose definition is the same but its enabled state.
+    AlterTrigger {
+        before: Trigger,
+        after: Trigger,
+    },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    AlterDomain {
+        before: Domain,
+        after: Domain,
+    },
+    CreateComposite(CompositeType),
+    DropComposite(CompositeType),
+    AlterComposite {
+        before: CompositeType,
+        after: CompositeType,
+    },
+    /// A range type is new or changed (a changed one is dropped first: PostgreSQL cannot
+    /// alter a range type's definition).
+    CreateRange(RangeType),
+    DropRange(RangeType),
+    /// PostgreSQL: a comment set, changed or removed on an object kept in
+    /// [`crate::model::Schema::comments`]. Objects created or dropped carry theirs along:
+    /// this is for objects on both sides, and for new objects' comments.
+    Comment {
+        on: CommentTarget,
+        before: Option<String>,
+        after: Option<String>,
     },
 }
 
@@ -123,7 +165,46 @@ impl Change {
             Change::AlterSequence { after, .. } => {
                 format!("sequence {}.{} changed", after.schema, after.name)
             }
+            Change::CreateFunction(f) => format!("{} {} is new", routine(f), f.key()),
+            Change::DropFunction(f) => format!("{} {} is gone", routine(f), f.key()),
+            Change::ReplaceFunction { after, .. } => {
+                format!("{} {} changed", routine(after), after.key())
+            }
+            Change::AlterTrigger { after, .. } => {
+                format!(
+                    "trigger {} on {} is enabled otherwise",
+                    after.name, after.table
+                )
+            }
+            Change::CreateDomain(d) => format!("domain {}.{} is new", d.schema, d.name),
+            Change::DropDomain(d) => format!("domain {}.{} is gone", d.schema, d.name),
+            Change::AlterDomain { after, .. } => {
+                format!("domain {}.{} changed", after.schema, after.name)
+            }
+            Change::CreateComposite(t) => format!("type {}.{} is new", t.schema, t.name),
+            Change::DropComposite(t) => format!("type {}.{} is gone", t.schema, t.name),
+            Change::AlterComposite { after, .. } => {
+                format!("type {}.{} has other attributes", after.schema, after.name)
+            }
+            Change::CreateRange(r) => {
+                format!("range type {}.{} is new or changed", r.schema, r.name)
+            }
+            Change::DropRange(r) => {
+                format!("range type {}.{} is gone or changed", r.schema, r.name)
+            }
+            Change::Comment { on, after, .. } => match after {
+                Some(_) => format!("comment on {} is new or changed", on.key()),
+                None => format!("comment on {} is gone", on.key()),
+            },
         }
+    }
+}
+
+fn routine(f: &Function) -> &'static str {
+    if f.procedure {
+        "procedure"
+    } else {
+        "function"
     }
 }
 

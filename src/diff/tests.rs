@@ -151,6 +151,7 @@ fn only_postgresql_compares_namespaces_and_extensions() {
         Extension {
             name: "citext".into(),
             schema: "public".into(),
+            version: None,
         },
     );
     let from = Schema::default();

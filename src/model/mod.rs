@@ -7,7 +7,12 @@
 //!
 //! This module imports nothing else from the crate.
 
+pub mod postgres;
 mod renames;
+pub use postgres::{
+    function_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
+    Dependents, Domain, DomainCheck, Function, RangeType,
+};
 pub use renames::{RenameError, Renames};
 
 use serde::{Deserialize, Serialize};
@@ -39,10 +44,31 @@ pub struct Schema {
     /// collection.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub virtual_tables: BTreeMap<String, VirtualTable>,
+    /// PostgreSQL functions and procedures, keyed by [`function_key`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, Function>,
+    /// PostgreSQL domains, keyed by `schema.name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<String, Domain>,
+    /// PostgreSQL composite types (`CREATE TYPE … AS (…)`), keyed by `schema.name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub composites: BTreeMap<String, CompositeType>,
+    /// PostgreSQL range types, keyed by `schema.name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, RangeType>,
+    /// PostgreSQL comments on the objects whose model has no `comment` field (schemas,
+    /// indexes, constraints, sequences, functions, triggers, domains and their constraints,
+    /// composite and range types and attributes), keyed by [`CommentTarget::key`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub comments: BTreeMap<String, Comment>,
     /// Objects recognized but not managed (e.g. partitioned tables), key → what they are.
     /// The differ ignores them; the CLI reports them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unmanaged: BTreeMap<String, String>,
+    /// PostgreSQL: what depends on each function and type, for the planner; never compared
+    /// nor serialized (see [`Dependents`]).
+    #[serde(skip)]
+    pub dependents: Dependents,
 }
 
 /// Returns the key of a PostgreSQL object in a [`Schema`] map: `schema.name`.
@@ -90,6 +116,9 @@ pub struct Sequence {
 pub struct Extension {
     pub name: String,
     pub schema: String,
+    /// The installed version (`pg_extension.extversion`); reported, not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// An identity column's kind and sequence parameters.
@@ -286,6 +315,10 @@ pub struct Trigger {
     pub name: String,
     pub table: String,
     pub sql: String,
+    /// PostgreSQL: `pg_trigger.tgenabled` when not the default `O` (fires in origin and
+    /// local mode): `D` disabled, `R` replica only, `A` always. `None` on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<String>,
 }
 
 impl Table {
@@ -334,5 +367,9 @@ impl Schema {
             && self.enums.is_empty()
             && self.sequences.is_empty()
             && self.extensions.is_empty()
+            && self.functions.is_empty()
+            && self.domains.is_empty()
+            && self.composites.is_empty()
+            && self.ranges.is_empty()
     }
 }

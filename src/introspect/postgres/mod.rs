@@ -188,6 +188,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
         let ext = Extension {
             name: row.get(0),
             schema: row.get(1),
+            version: None,
         };
         schema.extensions.insert(ext.name.clone(), ext);
     }

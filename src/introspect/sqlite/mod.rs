@@ -57,6 +57,7 @@ pub fn introspect(conn: &Connection) -> Result<Schema, Error> {
                     name: obj.name.clone(),
                     table: obj.table.clone(),
                     sql,
+                    enabled: None,
                 };
                 schema.triggers.insert(obj.name.clone(), trigger);
             }

@@ -23,7 +23,10 @@ pub use lock::valid_timeout;
 use super::rename::{likely_renames, Pairing, RenameRule};
 use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
-use crate::model::{Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table, View};
+use crate::model::{
+    Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
+    Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A table as statements name it.
@@ -47,8 +50,42 @@ impl TableName {
 pub enum CommentOn {
     Table(TableName),
     Column(TableName, String),
-    View { view: TableName, materialized: bool },
+    View {
+        view: TableName,
+        materialized: bool,
+    },
     Type(TableName),
+    /// Any object kept in [`crate::model::Schema::comments`].
+    Object(CommentTarget),
+}
+
+/// What `ALTER DOMAIN` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainAction {
+    SetDefault(Option<String>),
+    SetNotNull(bool),
+    /// `ADD CONSTRAINT name definition` (`definition` as `pg_get_constraintdef` prints it,
+    /// ` NOT VALID` appended when `not_valid`).
+    AddCheck {
+        name: String,
+        definition: String,
+        not_valid: bool,
+    },
+    DropCheck(String),
+    ValidateCheck(String),
+    RenameCheck {
+        from: String,
+        to: String,
+    },
+}
+
+/// What `ALTER TYPE` changes on a composite type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttributeAction {
+    Add(Attribute),
+    Drop(String),
+    /// `ALTER ATTRIBUTE name SET DATA TYPE ty [COLLATE c]`.
+    AlterType(Attribute),
 }
 
 /// A sequence as a statement finds it.
@@ -203,6 +240,35 @@ pub enum Op {
         on: CommentOn,
         text: Option<String>,
     },
+    /// `CREATE FUNCTION|PROCEDURE` (the model's definition, `OR REPLACE` kept).
+    CreateFunction(Function),
+    /// `CREATE OR REPLACE` of a function whose signature and result stay.
+    ReplaceFunction(Function),
+    /// `DROP FUNCTION|PROCEDURE schema.name(identity arguments)`.
+    DropFunction(Function),
+    /// PostgreSQL's `CREATE TRIGGER` (the model's `pg_get_triggerdef` text).
+    CreateTrigger(Trigger),
+    /// `DROP TRIGGER name ON table`.
+    DropTrigger(Trigger),
+    /// `ALTER TABLE … ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`, as the trigger's
+    /// `enabled` says.
+    EnableTrigger(Trigger),
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    AlterDomain {
+        schema: String,
+        name: String,
+        action: DomainAction,
+    },
+    CreateComposite(CompositeType),
+    DropComposite(CompositeType),
+    AlterComposite {
+        schema: String,
+        name: String,
+        action: AttributeAction,
+    },
+    CreateRange(RangeType),
+    DropRange(RangeType),
 }
 
 /// Execution order of the kinds of steps.
@@ -424,6 +490,20 @@ pub fn plan_postgres_for(
             Change::CreateView(v) => views.1.push(v.clone()),
             Change::DropView(v) => views.0.push(v.clone()),
             Change::CreateTrigger(_) | Change::DropTrigger(_) => {}
+            // Issue 15: planned by the routines step (not yet).
+            Change::CreateFunction(_)
+            | Change::DropFunction(_)
+            | Change::ReplaceFunction { .. }
+            | Change::AlterTrigger { .. }
+            | Change::CreateDomain(_)
+            | Change::DropDomain(_)
+            | Change::AlterDomain { .. }
+            | Change::CreateComposite(_)
+            | Change::DropComposite(_)
+            | Change::AlterComposite { .. }
+            | Change::CreateRange(_)
+            | Change::DropRange(_)
+            | Change::Comment { .. } => {}
             // SQLite's: PostgreSQL schemas hold no virtual tables.
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }

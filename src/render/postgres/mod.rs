@@ -342,9 +342,11 @@ fn op_sql(op: &Op) -> OpText {
                 CommentOn::Column(t, c) => format!("COLUMN {}.{}", table(t), ident(c)),
                 CommentOn::View { view, materialized } => format!("{} {}", if *materialized { "MATERIALIZED VIEW" } else { "VIEW" }, table(view)),
                 CommentOn::Type(t) => format!("TYPE {}", table(t)),
+                CommentOn::Object(_) => todo!("issue 15: render comments on objects"),
             };
             let value = text.as_deref().map_or_else(|| "NULL".to_string(), quote_literal);
             one("Comment".into(), format!("COMMENT ON {target} IS {value}"))
         }
+        _ => todo!("issue 15: render routines, triggers, domains and types"),
     }
 }
