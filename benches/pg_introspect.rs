@@ -19,7 +19,8 @@
 //!    `target/release/schemadiff`), with an empty catalog cache (`bench/out/pg_N/cache`,
 //!    emptied before each run) and with the entry in place.
 //!
-//! Run: `cargo bench --bench pg_introspect`. Environment: `BENCH_PG_SIZES` (default
+//! Run: `cargo bench --bench pg_introspect`. Environment: `BENCH_PG_ROUTINES=1` (a trigger
+//! function and a trigger per table), `BENCH_PG_SIZES` (default
 //! `100,500,2000`), `BENCH_ITERS` (default 9; declare and the CLI run `min(5, BENCH_ITERS)`
 //! times), `SCHEMADIFF_TEST_PG` (default `postgresql://postgres@127.0.0.1:5432/postgres`; a
 //! user that may create databases). Every database it creates is named
@@ -301,6 +302,7 @@ const ROWS: &[(&str, &str)] = &[
 fn bench_size(ctx: &Ctx, n: usize) -> Result<SizeResult, BoxError> {
     std::fs::create_dir_all(&ctx.dir)?;
     let mut model = generate(n, Dialect::Postgres);
+    model.routines = std::env::var_os("BENCH_PG_ROUTINES").is_some_and(|v| v == "1");
     let schema_sql = model.sql();
     let load_sql = model.load_sql();
     let edits = change(&mut model);

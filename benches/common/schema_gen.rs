@@ -209,6 +209,9 @@ pub struct Table {
 pub struct Model {
     pub dialect: Dialect,
     pub tables: Vec<Table>,
+    /// PostgreSQL: a trigger function and a `BEFORE UPDATE` trigger per table (the
+    /// routines benchmark, `BENCH_PG_ROUTINES=1`).
+    pub routines: bool,
 }
 
 impl Model {
@@ -246,6 +249,16 @@ impl Model {
                     i.clone()
                 }
             }));
+            if self.routines && !sqlite {
+                out.push(format!(
+                    "CREATE FUNCTION {0}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW IS DISTINCT FROM OLD THEN\n    RETURN NEW;\n  END IF;\n  RETURN NULL;\nEND\n$$",
+                    t.name
+                ));
+                out.push(format!(
+                    "CREATE TRIGGER {0}_touch BEFORE UPDATE ON {0} FOR EACH ROW EXECUTE FUNCTION {0}_touch()",
+                    t.name
+                ));
+            }
         }
         out.extend(self.tables.iter().filter_map(|t| t.view.clone()));
         out
@@ -289,7 +302,11 @@ pub fn generate(n: usize, dialect: Dialect) -> Model {
         let t = table(&mut rng, i, format!("t{i:04}"), &tables, dialect);
         tables.push(t);
     }
-    Model { dialect, tables }
+    Model {
+        dialect,
+        tables,
+        routines: false,
+    }
 }
 
 /// Table number `i`, with foreign keys to `earlier` tables.
