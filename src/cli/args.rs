@@ -63,6 +63,9 @@ pub struct CheckArgs {
     /// Report format: text or json
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     pub format: String,
+    /// Also a problem: schemas/ holds objects schemadiff does not manage (no revision would create them)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
