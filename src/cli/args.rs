@@ -225,7 +225,7 @@ pub struct SafetyArgs {
 /// `--strict`'s help: the blocking hazard codes come from the hazard table.
 fn strict_help() -> String {
     format!(
-        "Exit with 1 on a blocking hazard ({}) that --allow does not accept (diff still prints the script; generate writes nothing)",
+        "Exit with 1 on a blocking hazard ({}) that --allow does not accept, or when the declared files hold an object schemadiff does not manage (diff still prints the script; generate writes nothing)",
         crate::usecase::hazard_codes(true)
     )
 }
