@@ -277,7 +277,7 @@ fn many_unmanaged_objects_are_counted_per_kind() {
     assert_eq!(lines.len(), 1, "{}", diff.stderr);
     assert!(
         lines[0].contains("25 objects are not managed")
-            && lines[0].contains("25 partitioned table")
+            && lines[0].contains(": partitioned table (25);")
             && lines[0].contains("`schemadiff inspect` lists them all"),
         "{}",
         diff.stderr

@@ -132,7 +132,7 @@ pub(crate) fn print_note(note: Note) {
         Note::UnmanagedSummary { total, kinds } => {
             let kinds: Vec<String> = kinds
                 .iter()
-                .map(|(kind, n)| format!("{n} {}", Printable(kind)))
+                .map(|(kind, n)| format!("{} ({n})", Printable(kind)))
                 .collect();
             eprintln!(
                 "schemadiff: warning: {total} objects are not managed by schemadiff, no script creates, alters or drops them: {}; `schemadiff inspect` lists them all",
