@@ -141,7 +141,12 @@ fn generate_strict_refuses_declared_unmanaged_objects_and_writes_nothing() {
     let again = sd(&dir, &["generate", "--strict", "-m", "again"]);
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert_eq!(files(&dir.join("migrations")), 1);
-    assert_eq!(warnings(&again.stderr, "public.events"), 1, "{}", again.stderr);
+    assert_eq!(
+        warnings(&again.stderr, "public.events"),
+        1,
+        "{}",
+        again.stderr
+    );
     // An --empty revision is written by hand (it may create them): not blocked.
     ok(&dir, &["generate", "--strict", "--empty", "-m", "by hand"]);
     assert_eq!(files(&dir.join("migrations")), 2);
