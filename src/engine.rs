@@ -25,6 +25,7 @@ pub use crate::apply::{
     known_heads, migrate, next_heads, stamp, Adapter, Direction, Error as ApplyError, Progress,
     Request,
 };
+pub use crate::declare::EXTERNAL_SCHEMA;
 pub use crate::declare::{Cache, ScratchDropped, SourceFile};
 pub use crate::introspect::postgres::INVALID_INDEX;
 /// The lock options (`[postgres]` in schemadiff.toml, `--concurrently` …) an engine's plans

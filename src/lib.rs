@@ -136,12 +136,17 @@ pub fn current(cfg: Option<&Path>) -> Result<(Vec<String>, Vec<String>), Error> 
     Ok((at, g.heads().iter().map(|h| h.to_string()).collect()))
 }
 
-/// `check`: the project's problems (none when clean).
-pub fn check(cfg: Option<&Path>) -> Result<Vec<Problem>, Error> {
+/// `check`: the project's problems (none when clean); with `strict`, objects of schemas/
+/// that schemadiff does not manage are one.
+pub fn check(
+    cfg: Option<&Path>,
+    strict: bool,
+    notes: &dyn Fn(Note),
+) -> Result<Vec<Problem>, Error> {
     let (p, g) = usecase::migrate::project_and_graph(cfg)?;
     match p.dialect() {
-        Dialect::Sqlite => usecase::check::check::<Sqlite>(&p, &g),
-        Dialect::Postgres => usecase::check::check::<Postgres>(&p, &g),
+        Dialect::Sqlite => usecase::check::check::<Sqlite>(&p, &g, strict, notes),
+        Dialect::Postgres => usecase::check::check::<Postgres>(&p, &g, strict, notes),
     }
 }
 

@@ -63,6 +63,9 @@ pub struct CheckArgs {
     /// Report format: text or json
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     pub format: String,
+    /// Also a problem: schemas/ holds objects schemadiff does not manage (no revision would create them)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -222,7 +225,7 @@ pub struct SafetyArgs {
 /// `--strict`'s help: the blocking hazard codes come from the hazard table.
 fn strict_help() -> String {
     format!(
-        "Exit with 1 on a blocking hazard ({}) that --allow does not accept (diff still prints the script; generate writes nothing)",
+        "Exit with 1 on a blocking hazard ({}) that --allow does not accept, or when the declared files hold an object schemadiff does not manage (diff still prints the script; generate writes nothing)",
         crate::usecase::hazard_codes(true)
     )
 }

@@ -2,13 +2,13 @@
 //! for `check`); exit 1 when the project and its database disagree, or a revision does
 //! not do what it says.
 
-use super::{args, write_stdout, Error, Outcome};
+use super::{args, print_note, write_stdout, Error, Outcome};
 use crate::usecase::check::{Problem, Verified};
 use crate::Printable;
 use std::path::Path;
 
 pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
-    let problems = crate::check(cfg)?;
+    let problems = crate::check(cfg, a.strict, &print_note)?;
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(
             &serde_json::json!({ "clean": problems.is_empty(), "problems": problems }),

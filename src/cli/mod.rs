@@ -9,6 +9,7 @@ mod workflow;
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
 
 use crate::usecase::diff::{DiffRequest, InspectRequest};
+use crate::usecase::unmanaged::{Class, NAMED_AT_MOST};
 use crate::{Direction, Hazard, Note, Printable};
 use std::io::Write;
 
@@ -83,8 +84,11 @@ fn run_diff(args: DiffArgs, cfg: Option<&std::path::Path>) -> Result<Outcome, Er
     };
     let report = crate::diff_sources(&req, cfg, &print_note)?;
     write_stdout(&report.text)?;
-    if args.safety.strict && !report.blocked.is_empty() {
-        report_blocked(&report.blocked);
+    if args.safety.strict && !(report.blocked.is_empty() && report.unmanaged.is_empty()) {
+        if !report.blocked.is_empty() {
+            report_blocked(&report.blocked);
+        }
+        report_unmanaged(&report.unmanaged, "the declared files");
         return Ok(Outcome::Changes);
     }
     Ok(if args.exit_code && !report.empty {
@@ -100,15 +104,39 @@ pub(crate) fn print_note(note: Note) {
         Note::Unmanaged {
             key,
             what,
-            invalid_index: true,
+            class: Class::InvalidIndex,
         } => {
             let key = Printable(key);
             eprintln!("schemadiff: warning: index {key} is {what}");
         }
-        Note::Unmanaged { key, what, .. } => {
+        Note::Unmanaged {
+            key,
+            what,
+            class: Class::ExternalSchema,
+        } => {
             let (key, what) = (Printable(key), Printable(what));
             eprintln!(
                 "schemadiff: note: {key} ({what}) is not managed by schemadiff and is left as it is"
+            );
+        }
+        Note::Unmanaged {
+            key,
+            what,
+            class: Class::Object,
+        } => {
+            let (key, what) = (Printable(key), Printable(what));
+            eprintln!(
+                "schemadiff: warning: {key} ({what}) is not managed by schemadiff: no script creates, alters or drops it"
+            );
+        }
+        Note::UnmanagedSummary { total, kinds } => {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|(kind, n)| format!("{} ({n})", Printable(kind)))
+                .collect();
+            eprintln!(
+                "schemadiff: warning: {total} objects are not managed by schemadiff, no script creates, alters or drops them: {}; `schemadiff inspect` lists them all",
+                kinds.join(", ")
             );
         }
         Note::OptionsIgnored { path, dialect } => eprintln!(
@@ -183,6 +211,36 @@ fn report_blocked(blocked: &[Hazard]) {
     let _ = writeln!(
         err,
         "Review the script; accept a kind with --allow KIND, or fix the declared schema (a rename needs --rename)."
+    );
+}
+
+/// `--strict` and objects of the declared files (`place`) that schemadiff does not manage:
+/// names them (up to twenty) and says what to do.
+pub(crate) fn report_unmanaged(objects: &[(String, String)], place: &str) {
+    if objects.is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "schemadiff: --strict: {} object(s) in {place} are not managed by schemadiff:",
+        objects.len()
+    );
+    for (key, what) in objects.iter().take(NAMED_AT_MOST) {
+        let _ = writeln!(err, "  - {} ({})", Printable(key), Printable(what));
+    }
+    if objects.len() > NAMED_AT_MOST {
+        let _ = writeln!(
+            err,
+            "  … and {} more (`schemadiff inspect` lists them all)",
+            objects.len() - NAMED_AT_MOST
+        );
+    }
+    let _ = writeln!(
+        err,
+        "No revision creates, alters or drops them, so they would not reach the database through one. \
+Create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of {place}, \
+or wait until schemadiff supports them; without --strict they are only warned about."
     );
 }
 

@@ -2,7 +2,7 @@
 //! downgrade, current, history, heads, branches, show, stamp, merge: their use cases'
 //! results, printed.
 
-use super::{args, print_note, write_stdout, Error, Outcome};
+use super::{args, print_note, report_unmanaged, write_stdout, Error, Outcome};
 use crate::usecase::generate::{GenerateRequest, Generated};
 use crate::usecase::migrate::{MoveRequest, Moved};
 use crate::{Direction, Printable};
@@ -28,8 +28,12 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
             eprintln!("No changes detected");
             Ok(Outcome::Clean)
         }
-        Generated::Blocked(blocked) => {
-            eprintln!("--strict: {blocked} blocking hazard(s); nothing written");
+        Generated::Blocked { hazards, unmanaged } => {
+            report_unmanaged(&unmanaged, "schemas/");
+            match hazards {
+                0 => eprintln!("--strict: nothing written"),
+                n => eprintln!("--strict: {n} blocking hazard(s); nothing written"),
+            }
             Ok(Outcome::Changes)
         }
         Generated::Written(path) => {

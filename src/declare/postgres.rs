@@ -11,6 +11,8 @@
 
 mod intake;
 
+pub use intake::EXTERNAL_SCHEMA;
+
 pub mod fixpoint;
 pub mod incremental;
 

@@ -5,7 +5,7 @@
 //! database.
 
 use super::config::Project;
-use super::{declared, dev, open, Error};
+use super::{declared, dev, open, unmanaged, Error, Note};
 use crate::engine::{self, known_heads, Cache, Direction, Engine};
 use crate::model::Schema;
 use crate::revision::{self, Graph, Revision};
@@ -21,8 +21,15 @@ pub struct Problem {
     pub details: Vec<String>,
 }
 
-/// `check` on engine `E`: its problems, none when the project is clean.
-pub fn check<E: Engine>(p: &Project, g: &Graph) -> Result<Vec<Problem>, Error> {
+/// `check` on engine `E`: its problems, none when the project is clean. The objects
+/// schemadiff does not manage (declared or live) are noted, each once; with `strict`,
+/// those schemas/ holds are a problem (no revision would create them).
+pub fn check<E: Engine>(
+    p: &Project,
+    g: &Graph,
+    strict: bool,
+    notes: &dyn Fn(Note),
+) -> Result<Vec<Problem>, Error> {
     let mut problems = Vec::new();
     let dev = dev::<E>(p)?;
 
@@ -39,6 +46,17 @@ pub fn check<E: Engine>(p: &Project, g: &Graph) -> Result<Vec<Problem>, Error> {
     });
     let declared_models = declared_side?;
     let (applied, live_models) = live_side?;
+
+    // Every model read (a pair is `None` only on SQLite's cache shortcuts, and SQLite has
+    // no unmanaged objects); invalid indexes are a problem of their own below.
+    let read: Vec<&Schema> = [&declared_models, &live_models]
+        .into_iter()
+        .flatten()
+        .flat_map(|(a, b)| [a, b])
+        .collect();
+    let mut objects = unmanaged::union(&read);
+    objects.retain(|_, what| unmanaged::class(what) != unmanaged::Class::InvalidIndex);
+    unmanaged::note(&objects, notes);
 
     let pending = declared_models
         .as_ref()
@@ -90,6 +108,19 @@ pub fn check<E: Engine>(p: &Project, g: &Graph) -> Result<Vec<Problem>, Error> {
             summary: "indexes left INVALID by a failed concurrent build (they are not used, but slow every write)".into(),
             fix: "run `DROP INDEX CONCURRENTLY` on each, fix what made the build fail, then re-run the revision's statement or `schemadiff upgrade`",
             details: invalid,
+        });
+    }
+    let not_delivered: Vec<String> = declared_models
+        .iter()
+        .flat_map(|(_, wanted)| unmanaged::declared(wanted))
+        .map(|(key, what)| format!("{key} ({what})"))
+        .collect();
+    if strict && !not_delivered.is_empty() {
+        problems.push(Problem {
+            kind: "unmanaged-declared",
+            summary: "schemas/ holds objects schemadiff does not manage: no revision creates, alters or drops them, so they would not reach the database".into(),
+            fix: "create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of schemas/, or wait until schemadiff supports them",
+            details: not_delivered,
         });
     }
     // Freeing four models of a large schema one allocation at a time takes longer than

@@ -3,7 +3,7 @@
 
 use super::config::Project;
 use super::source::{redact, Source};
-use super::{allowed_kinds, Error, Note, Safety};
+use super::{allowed_kinds, unmanaged, Error, Note, Safety};
 use crate::engine::{self, Cache, Dialect, Engine, Target};
 use crate::model::Renames;
 use crate::plan::Hazard;
@@ -42,6 +42,9 @@ pub struct DiffReport {
     pub text: String,
     /// The hazards `--strict` blocks (its caller decides whether `--strict` is on).
     pub blocked: Vec<Hazard>,
+    /// The objects a declared side holds that schemadiff does not manage (key, what it
+    /// is): no script creates or drops them, so `--strict` fails (its caller decides).
+    pub unmanaged: Vec<(String, String)>,
     /// Whether there is nothing to do.
     pub empty: bool,
 }
@@ -105,8 +108,18 @@ pub fn diff<E: Engine>(
             after = E::normalize_live(&server, after, &before, cache.as_ref());
         }
     }
-    unmanaged(&before, notes);
-    unmanaged(&after, notes);
+    unmanaged::note_all(&[&before, &after], notes);
+    // What the declared side(s) hold that no script would create or drop: `--strict` fails.
+    let mut declared_unmanaged = Vec::new();
+    for (source, schema) in [(from, &before), (to, &after)] {
+        if matches!(source, Source::Files(_)) {
+            for object in unmanaged::declared(schema) {
+                if !declared_unmanaged.contains(&object) {
+                    declared_unmanaged.push(object);
+                }
+            }
+        }
+    }
     let hints = || -> Result<Renames, engine::Error> {
         let mut hints = to.rename_hints()?;
         hints.merge(from.rename_hints()?.inverse());
@@ -130,6 +143,7 @@ pub fn diff<E: Engine>(
     Ok(DiffReport {
         text,
         blocked,
+        unmanaged: declared_unmanaged,
         empty: plan.is_empty(),
     })
 }
@@ -141,17 +155,6 @@ fn url_text(text: &str) -> String {
             .server_url()
             .map_or_else(|| text.to_string(), str::to_string),
         _ => text.to_string(),
-    }
-}
-
-/// Notes the objects a schema recognizes but leaves alone (partitioned tables …).
-pub(super) fn unmanaged(schema: &crate::model::Schema, notes: &dyn Fn(Note)) {
-    for (key, what) in &schema.unmanaged {
-        notes(Note::Unmanaged {
-            key,
-            what,
-            invalid_index: what == engine::INVALID_INDEX,
-        });
     }
 }
 

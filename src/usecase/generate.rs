@@ -3,7 +3,7 @@
 //! or nothing.
 
 use super::config::Project;
-use super::{allowed_kinds, blocking, declared, dev, graph, open, Error, Note, Safety};
+use super::{allowed_kinds, blocking, declared, dev, graph, open, unmanaged, Error, Note, Safety};
 use crate::engine::{self, known_heads, Engine, Target};
 use crate::model::{Renames, Schema};
 use crate::plan::Hazard;
@@ -28,8 +28,12 @@ pub struct GenerateRequest {
 pub enum Generated {
     /// No changes, nothing written.
     NoChanges,
-    /// `--strict` stopped it: this many blocking hazards; nothing written.
-    Blocked(usize),
+    /// `--strict` stopped it: this many blocking hazards, and the objects of schemas/
+    /// schemadiff does not manage (key, what it is); nothing written.
+    Blocked {
+        hazards: usize,
+        unmanaged: Vec<(String, String)>,
+    },
     /// The revision file written.
     Written(PathBuf),
 }
@@ -84,6 +88,14 @@ pub fn generate<E: Engine>(
         false => before,
     };
     E::baseline(&mut before);
+    unmanaged::note_all(&[&before, &after], notes);
+    // Objects of schemas/ no revision would create: `--strict` stops here even when there
+    // is nothing else to write (an `--empty` revision is written by hand, so it may hold
+    // them).
+    let not_delivered = match a.safety.strict && !a.empty {
+        true => unmanaged::declared(&after),
+        false => Vec::new(),
+    };
     let hints = || engine::rename_hints(&engine::read_sources(&p.schemas())?);
     let renames = E::renames(&a.safety.rename, &hints, &before, &after)?;
     let caps = E::caps(&target, &Renames::default())?;
@@ -94,7 +106,7 @@ pub fn generate<E: Engine>(
         &before,
         &caps,
     );
-    if up.is_empty() && !a.empty {
+    if up.is_empty() && !a.empty && not_delivered.is_empty() {
         return Ok(Generated::NoChanges);
     }
     if !E::LOCK_OPTIONS && p.config.postgres.any() {
@@ -104,8 +116,12 @@ pub fn generate<E: Engine>(
         });
     }
     let hazards: Vec<&Hazard> = up.hazards().collect();
-    if let Some(blocked) = strict_blocks(p, a, &hazards, notes)? {
-        return Ok(Generated::Blocked(blocked));
+    let blocked = strict_blocks(p, a, &hazards, notes)?;
+    if blocked.is_some() || !not_delivered.is_empty() {
+        return Ok(Generated::Blocked {
+            hazards: blocked.unwrap_or(0),
+            unmanaged: not_delivered,
+        });
     }
     let (up_sql, down_sql) = if a.empty {
         (String::new(), String::new())

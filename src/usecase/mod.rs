@@ -11,6 +11,7 @@ pub mod generate;
 pub mod history;
 pub mod migrate;
 pub mod source;
+pub mod unmanaged;
 
 use crate::engine::{self, Direction, Engine};
 use crate::plan::{Hazard, HazardKind};
@@ -22,12 +23,17 @@ use std::path::{Path, PathBuf};
 /// What a use case reports while it runs (the CLI prints it).
 #[derive(Debug)]
 pub enum Note<'a> {
-    /// An object recognized but left alone; `invalid_index`: an index left INVALID by a
-    /// failed concurrent build.
+    /// An object recognized but left alone (`class` says whether it is an index left
+    /// INVALID by a failed concurrent build, or a stand-in for a schema only the target has).
     Unmanaged {
         key: &'a str,
         what: &'a str,
-        invalid_index: bool,
+        class: unmanaged::Class,
+    },
+    /// Too many objects left alone to name each: their number, and how many of each kind.
+    UnmanagedSummary {
+        total: usize,
+        kinds: &'a [(&'a str, usize)],
     },
     /// The project's `[postgres]` options do not apply to its engine.
     OptionsIgnored {
