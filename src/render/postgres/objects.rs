@@ -354,3 +354,6 @@ pub(super) fn comment_target(t: &CommentTarget) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
