@@ -4,9 +4,7 @@ use super::objects::{
     comment_target, composite_sql, domain_statements, function_definition, range_sql,
     trigger_not_default, trigger_state_sql,
 };
-use crate::model::{
-    CommentTarget, Column, Schema, SequenceOptions, Table, Trigger, View,
-};
+use crate::model::{Column, CommentTarget, Schema, SequenceOptions, Table, Trigger, View};
 use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 use std::collections::BTreeSet;
 
@@ -118,11 +116,33 @@ fn comment_on(out: &mut Vec<String>, s: &Schema, target: CommentTarget) {
 /// in dependency order, each with its comments.
 pub fn types_ddl(s: &Schema) -> String {
     let mut out = Vec::new();
+    namespaces_to_sequences(&mut out, s);
+    for (_, key) in types_and_functions(s) {
+        if !s.functions.contains_key(&key) {
+            type_or_function(&mut out, s, &key);
+        }
+    }
+    join(out)
+}
+
+/// Functions and procedures, each definition as the server prints it and its comment, in
+/// dependency order (a `BEGIN ATOMIC` body calling another function first).
+pub fn functions_ddl(s: &Schema) -> String {
+    let mut out = Vec::new();
+    for (_, key) in types_and_functions(s) {
+        if s.functions.contains_key(&key) {
+            type_or_function(&mut out, s, &key);
+        }
+    }
+    join(out)
+}
+
+fn namespaces_to_sequences(out: &mut Vec<String>, s: &Schema) {
     for n in &s.schemas {
         if n != "public" {
             out.push(format!("CREATE SCHEMA {};", ident(n)));
         }
-        comment_on(&mut out, s, CommentTarget::Schema { name: n.clone() });
+        comment_on(out, s, CommentTarget::Schema { name: n.clone() });
     }
     for e in s.extensions.values() {
         out.push(format!(
@@ -138,7 +158,7 @@ pub fn types_ddl(s: &Schema) -> String {
             "CREATE TYPE {name} AS ENUM ({});",
             labels.join(", ")
         ));
-        comment(&mut out, format!("TYPE {name}"), &e.comment);
+        comment(out, format!("TYPE {name}"), &e.comment);
     }
     for q in s.sequences.values() {
         out.push(format!(
@@ -147,38 +167,81 @@ pub fn types_ddl(s: &Schema) -> String {
             sequence_options(&q.options, true)
         ));
         let (schema, name) = (q.schema.clone(), q.name.clone());
-        comment_on(&mut out, s, CommentTarget::Sequence { schema, name });
+        comment_on(out, s, CommentTarget::Sequence { schema, name });
     }
-    user_types(&mut out, s);
-    join(out)
 }
 
-/// Domains, composite and range types in a stable topological order of their
-/// `depends_on` (a domain over a domain, a composite with a range attribute, …), ties and
-/// cycles by key; each with its comments.
-fn user_types(out: &mut Vec<String>, s: &Schema) {
+/// Where [`schema_ddl`] prints a type or function: with the types, or, for a function
+/// that needs a table (its row type, or a `BEGIN ATOMIC` body reading it) or a view, after
+/// the tables or after the views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Types,
+    AfterTables,
+    AfterViews,
+}
+
+/// Domains, composite and range types and functions in one stable topological order of
+/// their `depends_on` (a domain over a domain, a range after its subtype difference
+/// function, a function after the types it takes), ties and cycles by key; each with its
+/// [`Stage`].
+fn types_and_functions(s: &Schema) -> Vec<(Stage, String)> {
     let keys: BTreeSet<String> = (s.domains.keys())
         .chain(s.composites.keys())
         .chain(s.ranges.keys())
+        .chain(s.functions.keys())
         .cloned()
         .collect();
     let deps = (s.domains.iter().map(|(k, d)| (k, &d.depends_on)))
         .chain(s.composites.iter().map(|(k, c)| (k, &c.depends_on)))
-        .chain(s.ranges.iter().map(|(k, r)| (k, &r.depends_on)));
+        .chain(s.ranges.iter().map(|(k, r)| (k, &r.depends_on)))
+        .chain(s.functions.iter().map(|(k, f)| (k, &f.depends_on)));
     let edges: Vec<(String, String)> = deps
         .flat_map(|(k, on)| on.iter().map(move |d| (d.clone(), k.clone())))
         .collect();
-    for key in crate::plan::order::dependency_order(&keys, &edges) {
-        if let Some(d) = s.domains.get(key) {
-            out.extend(domain_statements(d).into_iter().map(|st| st + ";"));
-        } else if let Some(c) = s.composites.get(key) {
-            out.push(format!("{};", composite_sql(c)));
-        } else if let Some(r) = s.ranges.get(key) {
-            out.push(format!("{};", range_sql(r)));
-        }
-        for target in type_comment_targets(s, key) {
-            comment_on(out, s, target);
-        }
+    let order = crate::plan::order::dependency_order(&keys, &edges);
+    let mut stages: std::collections::BTreeMap<&str, Stage> = std::collections::BTreeMap::new();
+    // `order` borrows `keys`: the keys are copied out.
+    let mut out = Vec::with_capacity(order.len());
+    for key in order {
+        let stage = match s.functions.get(key) {
+            None => Stage::Types,
+            Some(f) => (f.depends_on.iter())
+                .map(|d| {
+                    if s.tables.contains_key(d) {
+                        Stage::AfterTables
+                    } else if s.views.contains_key(d) {
+                        Stage::AfterViews
+                    } else {
+                        stages.get(d.as_str()).copied().unwrap_or(Stage::Types)
+                    }
+                })
+                .max()
+                .unwrap_or(Stage::Types),
+        };
+        stages.insert(key, stage);
+        out.push((stage, key.to_string()));
+    }
+    out
+}
+
+/// The statements of the domain, composite or range type or function with key `key`, and
+/// its comments.
+fn type_or_function(out: &mut Vec<String>, s: &Schema, key: &str) {
+    if let Some(f) = s.functions.get(key) {
+        out.push(format!("{};", function_definition(f)));
+        comment_on(out, s, function_comment_target(f));
+        return;
+    }
+    if let Some(d) = s.domains.get(key) {
+        out.extend(domain_statements(d).into_iter().map(|st| st + ";"));
+    } else if let Some(c) = s.composites.get(key) {
+        out.push(format!("{};", composite_sql(c)));
+    } else if let Some(r) = s.ranges.get(key) {
+        out.push(format!("{};", range_sql(r)));
+    }
+    for target in type_comment_targets(s, key) {
+        comment_on(out, s, target);
     }
 }
 
@@ -217,25 +280,6 @@ fn type_comment_targets(s: &Schema, key: &str) -> Vec<CommentTarget> {
     } else {
         Vec::new()
     }
-}
-
-/// Functions and procedures, each definition as the server prints it and its comment, in
-/// a stable topological order of their `depends_on` (a `BEGIN ATOMIC` body calling
-/// another function), ties and cycles by key.
-pub fn functions_ddl(s: &Schema) -> String {
-    let keys: BTreeSet<String> = s.functions.keys().cloned().collect();
-    let edges: Vec<(String, String)> = s
-        .functions
-        .iter()
-        .flat_map(|(k, f)| f.depends_on.iter().map(move |d| (d.clone(), k.clone())))
-        .collect();
-    let mut out = Vec::new();
-    for key in crate::plan::order::dependency_order(&keys, &edges) {
-        let f = &s.functions[key];
-        out.push(format!("{};", function_definition(f)));
-        comment_on(&mut out, s, function_comment_target(f));
-    }
-    join(out)
 }
 
 fn function_comment_target(f: &crate::model::Function) -> CommentTarget {
@@ -334,12 +378,21 @@ pub fn other_ddl(s: &Schema) -> String {
             })
             .collect(),
     );
-    for key in s.domains.keys().chain(s.composites.keys()).chain(s.ranges.keys()) {
+    for key in s
+        .domains
+        .keys()
+        .chain(s.composites.keys())
+        .chain(s.ranges.keys())
+    {
         place(type_comment_targets(s, key));
     }
     place(s.functions.values().map(function_comment_target).collect());
-    s.tables.values().for_each(|t| place(table_comment_targets(t)));
-    s.views.values().for_each(|v| place(view_comment_targets(v)));
+    s.tables
+        .values()
+        .for_each(|t| place(table_comment_targets(t)));
+    s.views
+        .values()
+        .for_each(|v| place(view_comment_targets(v)));
     for t in s.triggers.values() {
         let relation = (s.tables.get(&t.table))
             .map(|x| (x.schema.clone().unwrap_or_default(), x.name.clone()))
@@ -349,7 +402,11 @@ pub fn other_ddl(s: &Schema) -> String {
             });
         if let Some((schema, table)) = relation {
             let name = t.name.clone();
-            place(vec![CommentTarget::Trigger { schema, table, name }]);
+            place(vec![CommentTarget::Trigger {
+                schema,
+                table,
+                name,
+            }]);
         }
     }
     for t in s.triggers.values() {
@@ -480,9 +537,21 @@ fn join(parts: Vec<String>) -> String {
 
 /// The canonical DDL of a whole PostgreSQL schema (what `inspect` prints).
 pub fn schema_ddl(s: &Schema) -> String {
-    let mut parts = vec![types_ddl(s), functions_ddl(s)];
+    let order = types_and_functions(s);
+    let stage = |stage: Stage| {
+        let mut out = Vec::new();
+        for (_, key) in order.iter().filter(|(st, _)| *st == stage) {
+            type_or_function(&mut out, s, key);
+        }
+        join(out)
+    };
+    let mut head = Vec::new();
+    namespaces_to_sequences(&mut head, s);
+    let mut parts = vec![join(head), stage(Stage::Types)];
     parts.extend(s.tables.values().map(|t| table_ddl(s, t)));
+    parts.push(stage(Stage::AfterTables));
     parts.push(views_ddl(s));
+    parts.push(stage(Stage::AfterViews));
     parts.push(other_ddl(s));
     for (key, what) in &s.unmanaged {
         parts.push(crate::sqltext::comment::line(&format!(

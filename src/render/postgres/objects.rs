@@ -126,7 +126,12 @@ pub(super) fn drop_trigger(t: &Trigger) -> OpText {
 
 pub(super) fn enable_trigger(t: &Trigger) -> OpText {
     one(
-        format!("Trigger {} on {} {}", t.name, t.table, trigger_state_words(t)),
+        format!(
+            "Trigger {} on {} {}",
+            t.name,
+            t.table,
+            trigger_state_words(t)
+        ),
         trigger_state_sql(&trigger_on(t), t),
     )
 }
@@ -140,9 +145,7 @@ fn collate(collation: &Option<String>) -> String {
 
 /// A CHECK definition without the ` NOT VALID` the server appends to an unvalidated one.
 fn check_body(definition: &str) -> &str {
-    definition
-        .strip_suffix(" NOT VALID")
-        .unwrap_or(definition)
+    definition.strip_suffix(" NOT VALID").unwrap_or(definition)
 }
 
 /// `CREATE DOMAIN` with its validated CHECKs, then one `ALTER DOMAIN … ADD CONSTRAINT …
@@ -190,7 +193,9 @@ pub(super) fn drop_domain(d: &Domain) -> OpText {
 
 pub(super) fn alter_domain(schema: &str, name: &str, action: &DomainAction) -> OpText {
     let (what, sql) = match action {
-        DomainAction::SetDefault(Some(e)) => ("gets a new default".to_string(), format!("SET DEFAULT {e}")),
+        DomainAction::SetDefault(Some(e)) => {
+            ("gets a new default".to_string(), format!("SET DEFAULT {e}"))
+        }
         DomainAction::SetDefault(None) => ("loses its default".into(), "DROP DEFAULT".into()),
         DomainAction::SetNotNull(true) => ("becomes NOT NULL".into(), "SET NOT NULL".into()),
         DomainAction::SetNotNull(false) => ("is no longer NOT NULL".into(), "DROP NOT NULL".into()),
@@ -199,7 +204,14 @@ pub(super) fn alter_domain(schema: &str, name: &str, action: &DomainAction) -> O
             definition,
             not_valid,
         } => (
-            format!("gets the constraint {check}{}", if *not_valid { " (NOT VALID: existing values are not checked)" } else { "" }),
+            format!(
+                "gets the constraint {check}{}",
+                if *not_valid {
+                    " (NOT VALID: existing values are not checked)"
+                } else {
+                    ""
+                }
+            ),
             format!(
                 "ADD CONSTRAINT {} {}{}",
                 ident(check),
@@ -207,7 +219,10 @@ pub(super) fn alter_domain(schema: &str, name: &str, action: &DomainAction) -> O
                 if *not_valid { " NOT VALID" } else { "" }
             ),
         ),
-        DomainAction::DropCheck(check) => (format!("loses the constraint {check}"), format!("DROP CONSTRAINT {}", ident(check))),
+        DomainAction::DropCheck(check) => (
+            format!("loses the constraint {check}"),
+            format!("DROP CONSTRAINT {}", ident(check)),
+        ),
         DomainAction::ValidateCheck(check) => (
             format!("validates the constraint {check}: checks every value of the columns using it"),
             format!("VALIDATE CONSTRAINT {}", ident(check)),
@@ -259,11 +274,22 @@ pub(super) fn drop_composite(c: &CompositeType) -> OpText {
 /// it"); adding and dropping an attribute are allowed.
 pub(super) fn alter_composite(schema: &str, name: &str, action: &AttributeAction) -> OpText {
     let (what, sql) = match action {
-        AttributeAction::Add(a) => (format!("gets the attribute {}", a.name), format!("ADD ATTRIBUTE {}", attribute(a))),
-        AttributeAction::Drop(a) => (format!("loses the attribute {a}"), format!("DROP ATTRIBUTE {}", ident(a))),
+        AttributeAction::Add(a) => (
+            format!("gets the attribute {}", a.name),
+            format!("ADD ATTRIBUTE {}", attribute(a)),
+        ),
+        AttributeAction::Drop(a) => (
+            format!("loses the attribute {a}"),
+            format!("DROP ATTRIBUTE {}", ident(a)),
+        ),
         AttributeAction::AlterType(a) => (
             format!("attribute {} becomes {}", a.name, a.ty),
-            format!("ALTER ATTRIBUTE {} SET DATA TYPE {}{}", ident(&a.name), a.ty, collate(&a.collation)),
+            format!(
+                "ALTER ATTRIBUTE {} SET DATA TYPE {}{}",
+                ident(&a.name),
+                a.ty,
+                collate(&a.collation)
+            ),
         ),
     };
     one(
@@ -307,7 +333,10 @@ pub(super) fn create_range(r: &RangeType) -> OpText {
 
 pub(super) fn drop_range(r: &RangeType) -> OpText {
     one(
-        format!("Type {}.{} is gone (its multirange type with it)", r.schema, r.name),
+        format!(
+            "Type {}.{} is gone (its multirange type with it)",
+            r.schema, r.name
+        ),
         format!("DROP TYPE {}", qual(&r.schema, &r.name)),
     )
 }

@@ -67,13 +67,16 @@ fn trigger(schema_q: &str, table_q: &str, key: &str, enabled: Option<&str>) -> T
 fn triggers_name_their_table_as_the_definition_does() {
     // `a.b.c`: schema `a.b`, table `c` - not schema `a`, table `b.c`.
     let t = trigger("\"a.b\"", "c", "a.b.c", None);
-    assert_eq!(sql(Op::CreateTrigger(t.clone())), [t.sql.clone()]);
+    assert_eq!(sql(Op::CreateTrigger(t.clone())), vec![t.sql.clone()]);
     assert_eq!(
         sql(Op::DropTrigger(t.clone())),
         ["DROP TRIGGER \"Audit\" ON \"a.b\".c"]
     );
     let t = trigger("a", "\"b.c\"", "a.b.c", None);
-    assert_eq!(sql(Op::DropTrigger(t)), ["DROP TRIGGER \"Audit\" ON a.\"b.c\""]);
+    assert_eq!(
+        sql(Op::DropTrigger(t)),
+        ["DROP TRIGGER \"Audit\" ON a.\"b.c\""]
+    );
     let t = trigger(HOSTILE_Q, HOSTILE_Q, &format!("{HOSTILE}.{HOSTILE}"), None);
     assert_eq!(
         sql(Op::DropTrigger(t)),
@@ -93,11 +96,11 @@ fn trigger_states_each_have_their_alter_table() {
     for (enabled, action) in cases {
         let t = trigger("app", "t", "app.t", enabled);
         let alter = format!("ALTER TABLE app.t {action} \"Audit\"");
-        assert_eq!(sql(Op::EnableTrigger(t.clone())), [alter.clone()]);
+        assert_eq!(sql(Op::EnableTrigger(t.clone())), vec![alter.clone()]);
         // A new trigger is created in the state the model says.
         let create = sql(Op::CreateTrigger(t.clone()));
         if matches!(enabled, None | Some("O")) {
-            assert_eq!(create, [t.sql.clone()]);
+            assert_eq!(create, vec![t.sql.clone()]);
         } else {
             assert_eq!(create, [t.sql.clone(), alter]);
         }
@@ -168,18 +171,39 @@ fn domain_alterations() {
         not_valid,
     };
     let cases = [
-        (DomainAction::SetDefault(Some("'x'::text".into())), "SET DEFAULT 'x'::text"),
+        (
+            DomainAction::SetDefault(Some("'x'::text".into())),
+            "SET DEFAULT 'x'::text",
+        ),
         (DomainAction::SetDefault(None), "DROP DEFAULT"),
         (DomainAction::SetNotNull(true), "SET NOT NULL"),
         (DomainAction::SetNotNull(false), "DROP NOT NULL"),
-        (check("CHECK ((VALUE <> ''::text))", false), "ADD CONSTRAINT \"c 1\" CHECK ((VALUE <> ''::text))"),
-        (check("CHECK ((VALUE <> ''::text))", true), "ADD CONSTRAINT \"c 1\" CHECK ((VALUE <> ''::text)) NOT VALID"),
-        // The server's text of an unvalidated CHECK already ends so: not written twice.
-        (check("CHECK ((VALUE <> ''::text)) NOT VALID", true), "ADD CONSTRAINT \"c 1\" CHECK ((VALUE <> ''::text)) NOT VALID"),
-        (DomainAction::DropCheck("c 1".into()), "DROP CONSTRAINT \"c 1\""),
-        (DomainAction::ValidateCheck("c 1".into()), "VALIDATE CONSTRAINT \"c 1\""),
         (
-            DomainAction::RenameCheck { from: "c 1".into(), to: "Order".into() },
+            check("CHECK ((VALUE <> ''::text))", false),
+            "ADD CONSTRAINT \"c 1\" CHECK ((VALUE <> ''::text))",
+        ),
+        (
+            check("CHECK ((VALUE <> ''::text))", true),
+            "ADD CONSTRAINT \"c 1\" CHECK ((VALUE <> ''::text)) NOT VALID",
+        ),
+        // The server's text of an unvalidated CHECK already ends so: not written twice.
+        (
+            check("CHECK ((VALUE <> ''::text)) NOT VALID", true),
+            "ADD CONSTRAINT \"c 1\" CHECK ((VALUE <> ''::text)) NOT VALID",
+        ),
+        (
+            DomainAction::DropCheck("c 1".into()),
+            "DROP CONSTRAINT \"c 1\"",
+        ),
+        (
+            DomainAction::ValidateCheck("c 1".into()),
+            "VALIDATE CONSTRAINT \"c 1\"",
+        ),
+        (
+            DomainAction::RenameCheck {
+                from: "c 1".into(),
+                to: "Order".into(),
+            },
             "RENAME CONSTRAINT \"c 1\" TO \"Order\"",
         ),
     ];
@@ -216,7 +240,10 @@ fn composite_types_and_their_attributes() {
         attributes: Vec::new(),
         ..c.clone()
     };
-    assert_eq!(sql(Op::CreateComposite(empty)), ["CREATE TYPE app.pair AS ()"]);
+    assert_eq!(
+        sql(Op::CreateComposite(empty)),
+        ["CREATE TYPE app.pair AS ()"]
+    );
     assert_eq!(sql(Op::DropComposite(c)), ["DROP TYPE app.pair"]);
     let alter = |action| {
         sql(Op::AlterComposite {
@@ -277,33 +304,86 @@ fn every_target(schema: &str, name: &str) -> Vec<(CommentTarget, String)> {
     let q = crate::sqltext::quote_pg_qualified(schema, name);
     let i = crate::sqltext::quote_pg_ident(name);
     vec![
-        (CommentTarget::Schema { name: s.clone() }, format!("SCHEMA {}", crate::sqltext::quote_pg_ident(schema))),
-        (CommentTarget::Index { schema: s.clone(), name: n.clone() }, format!("INDEX {q}")),
         (
-            CommentTarget::Constraint { schema: s.clone(), table: n.clone(), name: n.clone() },
+            CommentTarget::Schema { name: s.clone() },
+            format!("SCHEMA {}", crate::sqltext::quote_pg_ident(schema)),
+        ),
+        (
+            CommentTarget::Index {
+                schema: s.clone(),
+                name: n.clone(),
+            },
+            format!("INDEX {q}"),
+        ),
+        (
+            CommentTarget::Constraint {
+                schema: s.clone(),
+                table: n.clone(),
+                name: n.clone(),
+            },
             format!("CONSTRAINT {i} ON {q}"),
         ),
-        (CommentTarget::Sequence { schema: s.clone(), name: n.clone() }, format!("SEQUENCE {q}")),
         (
-            CommentTarget::Function { schema: s.clone(), name: n.clone(), identity_args: "a integer".into(), procedure: false },
+            CommentTarget::Sequence {
+                schema: s.clone(),
+                name: n.clone(),
+            },
+            format!("SEQUENCE {q}"),
+        ),
+        (
+            CommentTarget::Function {
+                schema: s.clone(),
+                name: n.clone(),
+                identity_args: "a integer".into(),
+                procedure: false,
+            },
             format!("FUNCTION {q}(a integer)"),
         ),
         (
-            CommentTarget::Function { schema: s.clone(), name: n.clone(), identity_args: String::new(), procedure: true },
+            CommentTarget::Function {
+                schema: s.clone(),
+                name: n.clone(),
+                identity_args: String::new(),
+                procedure: true,
+            },
             format!("PROCEDURE {q}()"),
         ),
         (
-            CommentTarget::Trigger { schema: s.clone(), table: n.clone(), name: n.clone() },
+            CommentTarget::Trigger {
+                schema: s.clone(),
+                table: n.clone(),
+                name: n.clone(),
+            },
             format!("TRIGGER {i} ON {q}"),
         ),
-        (CommentTarget::Domain { schema: s.clone(), name: n.clone() }, format!("DOMAIN {q}")),
         (
-            CommentTarget::DomainConstraint { schema: s.clone(), domain: n.clone(), name: n.clone() },
+            CommentTarget::Domain {
+                schema: s.clone(),
+                name: n.clone(),
+            },
+            format!("DOMAIN {q}"),
+        ),
+        (
+            CommentTarget::DomainConstraint {
+                schema: s.clone(),
+                domain: n.clone(),
+                name: n.clone(),
+            },
             format!("CONSTRAINT {i} ON DOMAIN {q}"),
         ),
-        (CommentTarget::Type { schema: s.clone(), name: n.clone() }, format!("TYPE {q}")),
         (
-            CommentTarget::Attribute { schema: s.clone(), ty: n.clone(), name: n.clone() },
+            CommentTarget::Type {
+                schema: s.clone(),
+                name: n.clone(),
+            },
+            format!("TYPE {q}"),
+        ),
+        (
+            CommentTarget::Attribute {
+                schema: s.clone(),
+                ty: n.clone(),
+                name: n.clone(),
+            },
             format!("COLUMN {q}.{i}"),
         ),
     ]
@@ -337,7 +417,12 @@ fn hostile_ops() -> Vec<Op> {
     };
     let t = Trigger {
         name: h.clone(),
-        ..trigger(HOSTILE_Q, HOSTILE_Q, &format!("{HOSTILE}.{HOSTILE}"), Some("D"))
+        ..trigger(
+            HOSTILE_Q,
+            HOSTILE_Q,
+            &format!("{HOSTILE}.{HOSTILE}"),
+            Some("D"),
+        )
     };
     let d = Domain {
         schema: h.clone(),
@@ -404,10 +489,14 @@ fn hostile_ops() -> Vec<Op> {
         Op::CreateRange(r.clone()),
         Op::DropRange(r),
     ];
-    ops.extend(every_target(HOSTILE, HOSTILE).into_iter().map(|(target, _)| Op::Comment {
-        on: CommentOn::Object(target),
-        text: Some(h.clone()),
-    }));
+    ops.extend(
+        every_target(HOSTILE, HOSTILE)
+            .into_iter()
+            .map(|(target, _)| Op::Comment {
+                on: CommentOn::Object(target),
+                text: Some(h.clone()),
+            }),
+    );
     ops
 }
 
@@ -433,9 +522,16 @@ fn hostile_names_stay_quoted_and_out_of_comment_lines() {
     let literal = script
         .matches(&crate::sqltext::quote_literal(HOSTILE))
         .count();
-    assert_eq!(count, quoted + literal, "every payload line is inside a quoted name:\n{script}");
+    assert_eq!(
+        count,
+        quoted + literal,
+        "every payload line is inside a quoted name:\n{script}"
+    );
     for line in script.lines().filter(|l| l.starts_with("--")) {
-        assert!(!line.contains("DROP TABLE victim") || line.contains("\\n"), "{line}");
+        assert!(
+            !line.contains("DROP TABLE victim") || line.contains("\\n"),
+            "{line}"
+        );
     }
 }
 
