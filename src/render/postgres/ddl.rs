@@ -561,3 +561,6 @@ pub fn schema_ddl(s: &Schema) -> String {
     parts.retain(|p| !p.is_empty());
     parts.join("\n")
 }
+
+#[cfg(test)]
+mod tests;
