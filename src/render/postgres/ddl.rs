@@ -171,8 +171,9 @@ fn namespaces_to_sequences(out: &mut Vec<String>, s: &Schema) {
     }
 }
 
-/// Where [`schema_ddl`] prints a type or function: with the types, or, for a function
-/// that needs a table (its row type, or a `BEGIN ATOMIC` body reading it) or a view, after
+/// Where [`schema_ddl`] prints a type or function: with the types, or, for one that needs
+/// a table or a view (a function taking its row type or whose `BEGIN ATOMIC` body reads
+/// it, a composite type with an attribute of its row type) or something that does, after
 /// the tables or after the views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Stage {
@@ -204,21 +205,22 @@ fn types_and_functions(s: &Schema) -> Vec<(Stage, String)> {
     // `order` borrows `keys`: the keys are copied out.
     let mut out = Vec::with_capacity(order.len());
     for key in order {
-        let stage = match s.functions.get(key) {
-            None => Stage::Types,
-            Some(f) => (f.depends_on.iter())
-                .map(|d| {
-                    if s.tables.contains_key(d) {
-                        Stage::AfterTables
-                    } else if s.views.contains_key(d) {
-                        Stage::AfterViews
-                    } else {
-                        stages.get(d.as_str()).copied().unwrap_or(Stage::Types)
-                    }
-                })
-                .max()
-                .unwrap_or(Stage::Types),
-        };
+        let depends_on = (s.functions.get(key).map(|f| &f.depends_on))
+            .or_else(|| s.domains.get(key).map(|d| &d.depends_on))
+            .or_else(|| s.composites.get(key).map(|c| &c.depends_on))
+            .or_else(|| s.ranges.get(key).map(|r| &r.depends_on));
+        let stage = (depends_on.into_iter().flatten())
+            .map(|d| {
+                if s.tables.contains_key(d) {
+                    Stage::AfterTables
+                } else if s.views.contains_key(d) {
+                    Stage::AfterViews
+                } else {
+                    stages.get(d.as_str()).copied().unwrap_or(Stage::Types)
+                }
+            })
+            .max()
+            .unwrap_or(Stage::Types);
         stages.insert(key, stage);
         out.push((stage, key.to_string()));
     }

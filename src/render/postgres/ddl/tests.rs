@@ -93,6 +93,17 @@ fn schema() -> Schema {
         depends_on: Vec::new(),
     };
     s.composites.insert("app.c".into(), composite);
+    let of_rows = CompositeType {
+        schema: "app".into(),
+        name: "of_rows".into(),
+        attributes: vec![crate::model::Attribute {
+            name: "r".into(),
+            ty: "app.t".into(),
+            collation: None,
+        }],
+        depends_on: vec!["app.t".into()],
+    };
+    s.composites.insert("app.of_rows".into(), of_rows);
     s.tables.insert("app.t".into(), table("t"));
     let view = View {
         schema: Some("app".into()),
@@ -169,6 +180,9 @@ fn types_and_functions_come_after_what_they_need() {
     assert!(at("FUNCTION app.rowfn()") < at("FUNCTION app.after_rowfn()"));
     assert!(at("FUNCTION app.rowfn()") < at("CREATE VIEW app.v"));
     assert!(at("CREATE VIEW app.v") < at("FUNCTION app.viewfn()"));
+    // A composite type with an attribute of a table's row type after the table.
+    assert!(at("CREATE TABLE app.t") < at("CREATE TYPE app.of_rows"));
+    assert!(at("CREATE TYPE app.of_rows") < at("CREATE VIEW app.v"));
     // Each definition ends with `;` right after the body.
     assert!(ddl.contains("AS $function$select 1$function$;\n"), "{ddl}");
     assert_eq!(ddl, schema_ddl(&s.clone()), "deterministic");
