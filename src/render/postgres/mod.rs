@@ -7,8 +7,11 @@
 //! database as it was; then, after the commit, `VALIDATE CONSTRAINT` and what waits for it.
 
 mod ddl;
+mod objects;
 
-pub use ddl::{create_table, schema_ddl, table_ddl, types_ddl, views_ddl};
+pub use ddl::{
+    create_table, functions_ddl, other_ddl, schema_ddl, table_ddl, types_ddl, views_ddl,
+};
 
 use crate::plan::postgres::{CommentOn, Op, Phase, Plan, SequenceOf, TableName};
 use crate::plan::{Planned, Section};
@@ -342,11 +345,28 @@ fn op_sql(op: &Op) -> OpText {
                 CommentOn::Column(t, c) => format!("COLUMN {}.{}", table(t), ident(c)),
                 CommentOn::View { view, materialized } => format!("{} {}", if *materialized { "MATERIALIZED VIEW" } else { "VIEW" }, table(view)),
                 CommentOn::Type(t) => format!("TYPE {}", table(t)),
-                CommentOn::Object(_) => todo!("issue 15: render comments on objects"),
+                CommentOn::Object(o) => objects::comment_target(o),
+            };
+            let what = match on {
+                CommentOn::Object(o) => format!("Comment on {}", o.key()),
+                _ => "Comment".into(),
             };
             let value = text.as_deref().map_or_else(|| "NULL".to_string(), quote_literal);
-            one("Comment".into(), format!("COMMENT ON {target} IS {value}"))
+            one(what, format!("COMMENT ON {target} IS {value}"))
         }
-        _ => todo!("issue 15: render routines, triggers, domains and types"),
+        Op::CreateFunction(f) => objects::create_function(f),
+        Op::ReplaceFunction(f) => objects::replace_function(f),
+        Op::DropFunction(f) => objects::drop_function(f),
+        Op::CreateTrigger(t) => objects::create_trigger(t),
+        Op::DropTrigger(t) => objects::drop_trigger(t),
+        Op::EnableTrigger(t) => objects::enable_trigger(t),
+        Op::CreateDomain(d) => objects::create_domain(d),
+        Op::DropDomain(d) => objects::drop_domain(d),
+        Op::AlterDomain { schema, name, action } => objects::alter_domain(schema, name, action),
+        Op::CreateComposite(c) => objects::create_composite(c),
+        Op::DropComposite(c) => objects::drop_composite(c),
+        Op::AlterComposite { schema, name, action } => objects::alter_composite(schema, name, action),
+        Op::CreateRange(r) => objects::create_range(r),
+        Op::DropRange(r) => objects::drop_range(r),
     }
 }

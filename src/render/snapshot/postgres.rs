@@ -1,9 +1,15 @@
-//! PostgreSQL snapshot files: `_types.sql` (schemas, extensions, enum types, sequences), one
-//! file per table (`schema__table.sql`), `_views.sql`.
+//! PostgreSQL snapshot files: `_types.sql` (schemas, extensions, enum types, sequences,
+//! domains, composite and range types, with their comments), `_functions.sql` (functions
+//! and procedures), one file per table (`schema__table.sql`: the table, its constraints,
+//! indexes, comments and triggers), `_views.sql` (views with their indexes, comments and
+//! triggers), and `_other.sql` for what has no such home (triggers on a relation the
+//! schema does not hold, comments on an object it does not hold; absent when the model is
+//! whole). The files are loaded together, in any order, by the declare path, which
+//! retries a statement that names an object a later file creates.
 
 use super::{file_stem, short_hash, MAX_STEM};
 use crate::model::Schema;
-use crate::render::postgres::{table_ddl, types_ddl, views_ddl};
+use crate::render::postgres::{functions_ddl, other_ddl, table_ddl, types_ddl, views_ddl};
 use std::collections::BTreeMap;
 
 /// Returns the PostgreSQL snapshot files for `schema`: file name → content.
@@ -11,7 +17,9 @@ pub fn files(schema: &Schema) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (name, text) in [
         ("_types.sql", types_ddl(schema)),
+        ("_functions.sql", functions_ddl(schema)),
         ("_views.sql", views_ddl(schema)),
+        ("_other.sql", other_ddl(schema)),
     ] {
         if !text.is_empty() {
             out.insert(name.to_string(), text);
