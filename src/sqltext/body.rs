@@ -225,7 +225,10 @@ mod tests {
         let a = plpgsql("BEGIN\n  RETURN a + 1;\nEND;");
         let b = plpgsql("BEGIN\n\n        RETURN a   +\t1;\n  END;   ");
         assert!(same_function_text(&a, &b));
-        assert!(!same_function_text(&a, &plpgsql("BEGIN RETURN a + 2; END;")));
+        assert!(!same_function_text(
+            &a,
+            &plpgsql("BEGIN RETURN a + 2; END;")
+        ));
         // Whitespace is collapsed, never removed.
         assert!(!same_function_text(&a, &plpgsql("BEGIN RETURN a+1; END;")));
     }
@@ -240,7 +243,10 @@ mod tests {
         // An escaped quote does not end an E'' literal; a doubled one does not end any.
         let e = |s| plpgsql(&format!("BEGIN RETURN E'it\\'s  {s}' || 'x''  y'; END;"));
         assert!(!same_function_text(&e("a"), &e("b")));
-        assert!(same_function_text(&e("a"), &e("a").replace("BEGIN ", "BEGIN\n  ")));
+        assert!(same_function_text(
+            &e("a"),
+            &e("a").replace("BEGIN ", "BEGIN\n  ")
+        ));
         assert!(!same_function_text(
             &plpgsql("BEGIN RETURN 'x''  y'; END;"),
             &plpgsql("BEGIN RETURN 'x'' y'; END;")
@@ -256,7 +262,10 @@ mod tests {
         assert!(!same_function_text(&a, &swallowed));
         // Quotes in comments are not literals.
         let c = plpgsql("BEGIN /* it's */ RETURN   1; END;");
-        assert!(same_function_text(&c, &plpgsql("BEGIN /* it's */ RETURN 1; END;")));
+        assert!(same_function_text(
+            &c,
+            &plpgsql("BEGIN /* it's */ RETURN 1; END;")
+        ));
     }
 
     #[test]
@@ -287,7 +296,10 @@ mod tests {
     fn unscannable_text_compares_raw() {
         let open = plpgsql("BEGIN RETURN 'oops; END;");
         assert_eq!(normalize_definition(&open), None);
-        assert!(!same_function_text(&open, &open.replace("BEGIN ", "BEGIN  ")));
+        assert!(!same_function_text(
+            &open,
+            &open.replace("BEGIN ", "BEGIN  ")
+        ));
         assert!(same_function_text(&open, &open));
     }
 
