@@ -11,9 +11,14 @@
 
 mod caps;
 mod casts;
+mod domains;
 mod keys;
 mod lock;
+mod routines;
 mod table;
+#[cfg(test)]
+mod tests;
+mod triggers;
 mod types;
 mod views;
 
@@ -27,7 +32,9 @@ use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
     Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,
 };
+use routines::{Routine, Routines};
 use std::collections::{BTreeMap, BTreeSet};
+use triggers::Triggers;
 
 /// A table as statements name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,12 +293,26 @@ pub enum Phase {
     CreateSchema,
     CreateExtension,
     CreateEnum,
+    /// Functions, domains, composite and range types that need no table or view: tables'
+    /// defaults, CHECKs, indexes and generated columns may call or use them. In dependency
+    /// order across the kinds.
+    CreateRoutine,
+    /// `ALTER DOMAIN` and `ALTER TYPE … ATTRIBUTE`, once what their new CHECKs call exists.
+    AlterRoutine,
     CreateSequence,
+    /// Triggers dropped before the views and tables they may read go (and before their
+    /// functions are dropped).
+    DropTrigger,
     DropView,
     DropForeignKey,
     DropIndex,
     DropConstraint,
     DropTable,
+    /// Functions (domains, types) dropped to be created again, once their dependents are
+    /// gone (views, triggers, constraints, defaults and indexes drop in the phases above).
+    DropReplacedRoutine,
+    /// … and created again, before the tables and dependents that use them come back.
+    CreateReplacedRoutine,
     /// An enum losing or reordering labels: the old type renamed and the new one created.
     RecreateEnum,
     CreateTable,
@@ -304,10 +325,22 @@ pub enum Phase {
     CreateIndex,
     /// Foreign keys that reference the columns of a unique index built in `CreateIndex`.
     AddIndexedForeignKey,
+    /// Routines that take the row type of a table this plan creates: after the tables,
+    /// before the views that may call them.
+    CreateLateRoutine,
     CreateView,
     /// Indexes of materialized views created (again) in `CreateView`.
     CreateViewIndex,
+    /// Routines that take the row type of a view this plan creates.
+    CreateAfterViews,
+    /// Triggers, once their tables, views and functions all exist.
+    CreateTrigger,
+    /// `ALTER TABLE … ENABLE|DISABLE TRIGGER`, after the trigger exists.
+    EnableTrigger,
     Comment,
+    /// Functions, domains, composite and range types dropped, after everything that used
+    /// them (reverse dependency order), before the enum types and sequences they may use.
+    DropRoutine,
     DropSequence,
     DropEnum,
     DropExtension,
@@ -443,6 +476,9 @@ pub fn plan_postgres_for(
     let mut created_tables = Vec::new();
     let mut dropped_tables = Vec::new();
     let mut views = (Vec::new(), Vec::new());
+    let mut routines = Routines::default();
+    let mut triggers = Triggers::default();
+    let mut comments = Vec::new();
     let renamed_indexes = index_renames(changes, from);
     for r in &renamed_indexes {
         steps.push(Phase::Rename, Op::RenameIndex(r.clone()));
@@ -489,21 +525,25 @@ pub fn plan_postgres_for(
             Change::DropIndex(i) => drop_index(&mut steps, i, from),
             Change::CreateView(v) => views.1.push(v.clone()),
             Change::DropView(v) => views.0.push(v.clone()),
-            Change::CreateTrigger(_) | Change::DropTrigger(_) => {}
-            // Issue 15: planned by the routines step (not yet).
-            Change::CreateFunction(_)
-            | Change::DropFunction(_)
-            | Change::ReplaceFunction { .. }
-            | Change::AlterTrigger { .. }
-            | Change::CreateDomain(_)
-            | Change::DropDomain(_)
-            | Change::AlterDomain { .. }
-            | Change::CreateComposite(_)
-            | Change::DropComposite(_)
-            | Change::AlterComposite { .. }
-            | Change::CreateRange(_)
-            | Change::DropRange(_)
-            | Change::Comment { .. } => {}
+            Change::CreateTrigger(_) | Change::DropTrigger(_) | Change::AlterTrigger { .. } => {
+                triggers.add(change)
+            }
+            Change::CreateFunction(f) => routines.create(Routine::Function(f.clone())),
+            Change::DropFunction(f) => routines.drop(Routine::Function(f.clone())),
+            Change::ReplaceFunction { before, after } => routines.replace(before, after),
+            Change::CreateDomain(d) => routines.create(Routine::Domain(d.clone())),
+            Change::DropDomain(d) => routines.drop(Routine::Domain(d.clone())),
+            Change::AlterDomain { before, after } => {
+                domains::alter_domain(&mut steps, &mut routines, (before, after), from, options)
+            }
+            Change::CreateComposite(t) => routines.create(Routine::Composite(t.clone())),
+            Change::DropComposite(t) => routines.drop(Routine::Composite(t.clone())),
+            Change::AlterComposite { before, after } => {
+                domains::alter_composite(&mut steps, &mut routines, (before, after), from)
+            }
+            Change::CreateRange(r) => routines.create(Routine::Range(r.clone())),
+            Change::DropRange(r) => routines.drop(Routine::Range(r.clone())),
+            Change::Comment { .. } => comments.push(change),
             // SQLite's: PostgreSQL schemas hold no virtual tables.
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
@@ -511,7 +551,13 @@ pub fn plan_postgres_for(
     table::create_tables(&mut steps, &created_tables);
     table::drop_tables(&mut steps, &dropped_tables, &likely);
     views::comment_only(&mut steps, &mut views);
+    routines.finish(&mut steps, &mut views, &mut triggers, from, to);
     views::dependent_views(&mut views, &affected, &steps.changed_columns, from, to);
+    let back: BTreeSet<String> = views.1.iter().map(views::view_key).collect();
+    let gone: BTreeSet<String> = (views.0.iter().map(views::view_key))
+        .chain(dropped_tables.iter().map(|t| t.key()))
+        .collect();
+    triggers.plan(&mut steps, &gone, &back, from, to);
     views::comments_with_creates(&mut steps, &views.1);
     // A view created again brings its indexes; its own index changes are then moot.
     // A view dropped takes its indexes with it.
@@ -531,11 +577,31 @@ pub fn plan_postgres_for(
         affected.insert(tc.after.key());
     }
     keys::follow_keys(&mut steps, from, to);
+    triggers::comments(&mut steps, &comments, to);
+    bodies_unchecked(&mut steps);
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
     Plan {
         steps: out,
         settings: (),
+    }
+}
+
+/// `SET check_function_bodies = off` first when the plan creates or replaces a function, so
+/// that a SQL function's body may name a table or function the script creates later (as
+/// `pg_dump` does). Bodies are checked when first run instead.
+/// Source: <https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-CHECK-FUNCTION-BODIES>.
+fn bodies_unchecked(steps: &mut Steps) {
+    let creates = steps
+        .list
+        .iter()
+        .any(|s| matches!(s.op, Op::CreateFunction(_) | Op::ReplaceFunction(_)));
+    if creates {
+        let op = Op::SetTimeout {
+            setting: "check_function_bodies".into(),
+            value: "off".into(),
+        };
+        steps.push(Phase::Preamble, op);
     }
 }
 
