@@ -242,8 +242,8 @@ mod tests {
     fn functions_are_created_dropped_and_replaced_by_signature() {
         let one = function("a integer", "BEGIN RETURN a; END;");
         let two = function("a integer, b integer", "BEGIN RETURN a + b; END;");
-        let from = with_functions(&[one.clone()]);
-        let to = with_functions(&[two.clone()]);
+        let from = with_functions(std::slice::from_ref(&one));
+        let to = with_functions(std::slice::from_ref(&two));
         assert_eq!(
             pg(&from, &to),
             [
@@ -252,7 +252,7 @@ mod tests {
             ]
         );
         let changed = function("a integer", "BEGIN RETURN a * 2; END;");
-        let got = pg(&from, &with_functions(&[changed.clone()]));
+        let got = pg(&from, &with_functions(std::slice::from_ref(&changed)));
         assert_eq!(
             got,
             [Change::ReplaceFunction {
