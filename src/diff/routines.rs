@@ -408,4 +408,41 @@ mod tests {
             "{got:?}"
         );
     }
+
+    #[test]
+    fn a_trigger_follows_its_renamed_table() {
+        let table = |name: &str| crate::model::Table {
+            schema: Some("public".into()),
+            name: name.into(),
+            ..Default::default()
+        };
+        let on = |name: &str| {
+            Trigger {
+            name: "tg".into(),
+            table: format!("public.{name}"),
+            sql: format!("CREATE TRIGGER tg BEFORE INSERT ON public.{name} FOR EACH ROW EXECUTE FUNCTION public.g()"),
+            enabled: None,
+        }
+        };
+        let schema = |name: &str| {
+            let mut s = Schema::default();
+            s.tables.insert(format!("public.{name}"), table(name));
+            s.triggers
+                .insert(trigger_key(&format!("public.{name}"), "tg"), on(name));
+            s
+        };
+        let mut hints = Renames::default();
+        hints.add_table("users", "accounts");
+        let got = diff(
+            &postgres::RULES,
+            &schema("users"),
+            &schema("accounts"),
+            &hints,
+        )
+        .changes;
+        assert!(
+            matches!(got.as_slice(), [Change::RenameTable(_)]),
+            "{got:?}"
+        );
+    }
 }
