@@ -5,7 +5,10 @@
 //! changed columns dropped before and re-created after; foreign keys dropped before the
 //! keys they rely on and added after every table exists (which also handles cycles) and
 //! after the unique indexes they reference ([`keys`]);
-//! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
+//! drops of types, sequences, extensions and namespaces last. Functions, domains, composite
+//! and range types are ordered by their dependencies across kinds ([`routines`]: before the
+//! tables that call them, after the tables and views whose row type they take), triggers
+//! once everything exists ([`triggers`]), comments after every create. `ALTER TYPE … ADD VALUE` runs
 //! before the transaction, as the server requires for a value used in the same script: each
 //! phase says its [`Section`]. What the server's version allows is its [`Caps`].
 
@@ -304,6 +307,9 @@ pub enum Phase {
     /// functions are dropped).
     DropTrigger,
     DropView,
+    /// Routines that take the row type of a table being dropped: `DROP TABLE` refuses while
+    /// they exist; after the views that may call them.
+    DropRowTypeRoutine,
     DropForeignKey,
     DropIndex,
     DropConstraint,

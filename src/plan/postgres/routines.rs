@@ -7,7 +7,8 @@
 //! ([`Phase::CreateLateRoutine`]), after the new views whose row type it takes
 //! ([`Phase::CreateAfterViews`]); within a phase in topological order over `depends_on`
 //! (a function before the domain whose CHECK calls it, a domain before the function taking
-//! it). Drops go last ([`Phase::DropRoutine`]), in reverse order.
+//! it). Drops go last ([`Phase::DropRoutine`]), in reverse order, except those taking the
+//! row type of a table being dropped, which go before it ([`Phase::DropRowTypeRoutine`]).
 //!
 //! A function whose result type, procedure-ness or parameters change cannot be replaced
 //! (PostgreSQL: "cannot change return type of existing function", "cannot change name of
@@ -178,6 +179,8 @@ impl Routines {
             replaced_drops.push(old);
             created.push((new, true, false));
         }
+        let row_typed = row_typed_drops(&mut self.drops, from, to);
+        order_drops(steps, row_typed, Phase::DropRowTypeRoutine, BTreeMap::new());
         order_drops(
             steps,
             replaced_drops,
@@ -259,6 +262,30 @@ impl Routines {
                 todo.push(k.clone());
             }
         }
+    }
+}
+
+/// Takes out of `drops` the routines that take the row type of a table the plan drops (and
+/// those that need them): `DROP TABLE` refuses while a function's signature names its row
+/// type, so they go before it.
+fn row_typed_drops(drops: &mut Vec<Routine>, from: &Schema, to: &Schema) -> Vec<Routine> {
+    let mut early: BTreeSet<String> = from
+        .tables
+        .keys()
+        .filter(|k| !to.tables.contains_key(*k))
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    loop {
+        let (now, rest): (Vec<Routine>, Vec<Routine>) = std::mem::take(drops)
+            .into_iter()
+            .partition(|r| r.depends_on().iter().any(|d| early.contains(d)));
+        *drops = rest;
+        if now.is_empty() {
+            return out;
+        }
+        early.extend(now.iter().map(Routine::key));
+        out.extend(now);
     }
 }
 

@@ -188,6 +188,17 @@ fn functions_a_table_calls_come_before_it_and_functions_taking_its_row_type_afte
         &["public.orders"],
     );
     let to = S::default().f(check_fn).f(row_fn).t(orders).v(v);
+    let got = steps(&plan(&to, &S::default()));
+    assert_eq!(
+        got,
+        [
+            "DropView DropView totals",
+            "DropRowTypeRoutine DropFunction public.total(o public.orders)",
+            "DropTable DropTable orders",
+            "DropRoutine DropFunction public.positive(x integer)",
+        ],
+        "the downgrade drops the function taking the table's row type before the table"
+    );
     let got = steps(&plan(&S::default(), &to));
     assert_eq!(
         got,
