@@ -159,6 +159,7 @@ impl Routines {
         to: &Schema,
     ) {
         self.pair_ranges(from);
+        self.pair_signatures();
         self.close_over_functions(from, to);
         for (old, new, hazards) in &mut self.recreates {
             if let (Routine::Function(f), Routine::Function(_)) = (&*old, &*new) {
@@ -218,6 +219,45 @@ impl Routines {
                 &users,
             );
             self.recreates.push((old, new, hazards));
+        }
+    }
+
+    /// A function dropped and one created with the same name and number of parameters
+    /// (one each) may be the same function whose parameter names changed, which the server
+    /// takes for the same signature ("function … already exists with same argument
+    /// types"): the old one is dropped, with its dependents, before the new one is created.
+    fn pair_signatures(&mut self) {
+        let sig = |r: &Routine| match r {
+            Routine::Function(f) => {
+                Some((f.schema.clone(), f.name.clone(), arity(&f.identity_args)))
+            }
+            _ => None,
+        };
+        let count = |list: &[Routine], s: &(String, String, usize)| {
+            list.iter().filter(|r| sig(r).as_ref() == Some(s)).count()
+        };
+        let mut i = 0;
+        while i < self.drops.len() {
+            let Some(s) = sig(&self.drops[i]) else {
+                i += 1;
+                continue;
+            };
+            let j = self
+                .creates
+                .iter()
+                .position(|r| sig(r).as_ref() == Some(&s));
+            let (Some(j), 1, 1) = (j, count(&self.drops, &s), count(&self.creates, &s)) else {
+                i += 1;
+                continue;
+            };
+            let (old, new) = (self.drops.remove(i), self.creates.remove(j));
+            let detail = format!(
+                "{} is dropped and {} created in its place (same name and number of parameters: PostgreSQL may take them for the same signature): grants on it are lost, and what depends on it is dropped and made again",
+                old.describe(),
+                new.describe()
+            );
+            let hz = vec![hazard(HazardKind::RecreatesFunction, detail)];
+            self.recreates.push((old, new, hz));
         }
     }
 
@@ -287,6 +327,24 @@ fn row_typed_drops(drops: &mut Vec<Routine>, from: &Schema, to: &Schema) -> Vec<
         early.extend(now.iter().map(Routine::key));
         out.extend(now);
     }
+}
+
+/// The number of parameters in an identity argument list (commas outside parentheses).
+fn arity(args: &str) -> usize {
+    if args.trim().is_empty() {
+        return 0;
+    }
+    let mut depth = 0i32;
+    let mut n = 1;
+    for c in args.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => n += 1,
+            _ => {}
+        }
+    }
+    n
 }
 
 /// Whether `CREATE OR REPLACE` can turn `before` into `after`: same result type, same kind,

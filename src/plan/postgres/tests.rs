@@ -607,3 +607,30 @@ fn dependents_are_never_compared() {
     let a = S::default().deps("x", vec![Dependent::Other("y".into())]);
     assert_eq!(a.0.dependents, Dependents::default());
 }
+
+#[test]
+fn a_renamed_parameter_drops_the_old_function_before_creating_the_new_one() {
+    let old = function("f", "a integer", "integer", &[]);
+    let new = function("f", "b integer", "integer", &[]);
+    let other = function("f", "a integer, b integer", "integer", &[]);
+    let p = plan(&S::default().f(old.clone()), &S::default().f(new));
+    assert_eq!(
+        steps(&p),
+        [
+            "Preamble SetTimeout check_function_bodies=off",
+            "DropReplacedRoutine DropFunction public.f(a integer)",
+            "CreateReplacedRoutine CreateFunction public.f(b integer)",
+        ]
+    );
+    assert_eq!(codes(&p), ["recreates-function"]);
+    // Another number of parameters is an overload: created first, the old one dropped last.
+    let p = plan(&S::default().f(old), &S::default().f(other));
+    assert_eq!(
+        steps(&p),
+        [
+            "Preamble SetTimeout check_function_bodies=off",
+            "CreateRoutine CreateFunction public.f(a integer, b integer)",
+            "DropRoutine DropFunction public.f(a integer)",
+        ]
+    );
+}
