@@ -634,3 +634,35 @@ fn a_renamed_parameter_drops_the_old_function_before_creating_the_new_one() {
         ]
     );
 }
+
+#[test]
+fn what_calls_a_recreated_function_is_recreated_around_it() {
+    // f's parameter default goes: CREATE OR REPLACE cannot remove it.
+    let key = "public.f(x integer)";
+    let mut old = function("f", "x integer", "boolean", &[]);
+    old.arguments = "x integer DEFAULT 0".into();
+    let new = function("f", "x integer", "boolean", &[]);
+    // g's BEGIN ATOMIC body calls f; domain d's CHECK calls f.
+    let g = function("g", "", "boolean", &[key]);
+    let d = domain("d", "integer", &[("d_check", "CHECK (public.f(VALUE))", true)], &[key]);
+    let deps = vec![
+        Dependent::Function("public.g()".into()),
+        Dependent::Domain("public.d".into()),
+    ];
+    let before = S::default().f(old).f(g.clone()).d(d.clone()).deps(key, deps);
+    let after = S::default().f(new).f(g).d(d);
+    let p = plan(&before, &after);
+    assert_eq!(
+        steps(&p),
+        [
+            "Preamble SetTimeout check_function_bodies=off",
+            "DropConstraint AlterDomain d DropCheck(\"d_check\")",
+            "DropReplacedRoutine DropFunction public.g()",
+            "DropReplacedRoutine DropFunction public.f(x integer)",
+            "CreateReplacedRoutine CreateFunction public.f(x integer)",
+            "CreateReplacedRoutine CreateFunction public.g()",
+            "AddConstraint AlterDomain d AddCheck { name: \"d_check\", definition: \"CHECK (public.f(VALUE))\", not_valid: false }",
+        ]
+    );
+    assert!(codes(&p).iter().all(|c| *c == "recreates-function"), "{:?}", codes(&p));
+}
