@@ -410,10 +410,13 @@ fn triggers_follow_their_tables_views_and_enabled_state() {
     let v1 = view("v", "SELECT 1", &[]);
     let v2 = view("v", "SELECT 2", &[]);
     let iot = trigger("public.v", "iot", "public.g", None);
-    let got = steps(&plan(
+    let p = plan(
         &S::default().f(g.clone()).v(v1).tr(iot.clone()),
         &S::default().f(g).v(v2).tr(iot),
-    ));
+    );
+    let detail = &p.hazards().next().unwrap().detail;
+    assert!(detail.contains("its triggers come back"), "{detail}");
+    let got = steps(&p);
     assert_eq!(
         got,
         [
@@ -644,12 +647,21 @@ fn what_calls_a_recreated_function_is_recreated_around_it() {
     let new = function("f", "x integer", "boolean", &[]);
     // g's BEGIN ATOMIC body calls f; domain d's CHECK calls f.
     let g = function("g", "", "boolean", &[key]);
-    let d = domain("d", "integer", &[("d_check", "CHECK (public.f(VALUE))", true)], &[key]);
+    let d = domain(
+        "d",
+        "integer",
+        &[("d_check", "CHECK (public.f(VALUE))", true)],
+        &[key],
+    );
     let deps = vec![
         Dependent::Function("public.g()".into()),
         Dependent::Domain("public.d".into()),
     ];
-    let before = S::default().f(old).f(g.clone()).d(d.clone()).deps(key, deps);
+    let before = S::default()
+        .f(old)
+        .f(g.clone())
+        .d(d.clone())
+        .deps(key, deps);
     let after = S::default().f(new).f(g).d(d);
     let p = plan(&before, &after);
     assert_eq!(
@@ -664,5 +676,9 @@ fn what_calls_a_recreated_function_is_recreated_around_it() {
             "AddConstraint AlterDomain d AddCheck { name: \"d_check\", definition: \"CHECK (public.f(VALUE))\", not_valid: false }",
         ]
     );
-    assert!(codes(&p).iter().all(|c| *c == "recreates-function"), "{:?}", codes(&p));
+    assert!(
+        codes(&p).iter().all(|c| *c == "recreates-function"),
+        "{:?}",
+        codes(&p)
+    );
 }
