@@ -682,3 +682,32 @@ fn what_calls_a_recreated_function_is_recreated_around_it() {
         codes(&p)
     );
 }
+
+#[test]
+fn a_domain_check_renamed_default_and_not_null_are_altered_in_place() {
+    let mut old = domain(
+        "pos",
+        "integer",
+        &[("pos_check", "CHECK ((VALUE > 0))", true)],
+        &[],
+    );
+    let mut new = domain(
+        "pos",
+        "integer",
+        &[("positive", "CHECK ((VALUE > 0))", true)],
+        &[],
+    );
+    new.default = Some("1".into());
+    new.not_null = true;
+    old.not_null = false;
+    let p = plan(&in_use(old), &in_use(new));
+    assert_eq!(
+        steps(&p),
+        [
+            "AlterRoutine AlterDomain pos SetDefault(Some(\"1\"))",
+            "AlterRoutine AlterDomain pos SetNotNull(true)",
+            "AlterRoutine AlterDomain pos RenameCheck { from: \"pos_check\", to: \"positive\" }",
+        ]
+    );
+    assert_eq!(codes(&p), ["may-fail-on-existing-rows"]);
+}
