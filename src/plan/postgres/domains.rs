@@ -89,6 +89,8 @@ fn checks(
         .filter(|c| !before.checks.contains(c))
         .collect();
     let mut done: Vec<&str> = Vec::new();
+    // After the drops: a check may take the name of one that goes.
+    let mut renames = Vec::new();
     for new in &new_only {
         // Left NOT VALID (a validation that failed, or added so): validate it in place.
         let invalid = old_only.iter().find(|o| {
@@ -115,7 +117,7 @@ fn checks(
                     from: old.name.clone(),
                     to: new.name.clone(),
                 };
-                steps.push(Phase::AlterRoutine, alter(after, rename));
+                renames.push(alter(after, rename));
                 done.push(&old.name);
                 done.push(&new.name);
             }
@@ -123,6 +125,9 @@ fn checks(
     }
     for old in old_only.iter().filter(|c| !done.contains(&c.name.as_str())) {
         let op = alter(after, DomainAction::DropCheck(old.name.clone()));
+        steps.push(Phase::AlterRoutine, op);
+    }
+    for op in renames {
         steps.push(Phase::AlterRoutine, op);
     }
     for new in new_only.iter().filter(|c| !done.contains(&c.name.as_str())) {
