@@ -9,6 +9,7 @@
 
 mod change;
 pub mod postgres;
+pub(crate) mod routines;
 pub mod sqlite;
 
 pub use change::{Change, Changeset, Renamed, TableChange};
@@ -69,6 +70,9 @@ pub struct Kinds {
     pub sequences: bool,
     /// Indexes of materialized views: a view that differs only in them keeps the view.
     pub view_indexes: bool,
+    /// Functions and procedures, domains, composite and range types, and the comments kept
+    /// in [`Schema::comments`].
+    pub routines: bool,
 }
 
 impl Kinds {
@@ -79,6 +83,7 @@ impl Kinds {
         enums: false,
         sequences: false,
         view_indexes: false,
+        routines: false,
     };
     /// Every kind the model holds.
     pub const ALL: Kinds = Kinds {
@@ -87,6 +92,7 @@ impl Kinds {
         enums: true,
         sequences: true,
         view_indexes: true,
+        routines: true,
     };
 }
 
@@ -141,6 +147,9 @@ pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Cha
             |before, after| Change::AlterSequence { before, after },
         );
     }
+    if kinds.routines {
+        routines::diff_routines(from, to, &mut changes);
+    }
     diff_tables(rules, from, to, renames, &mut changes);
     // Only SQLite fills them; a module keeps no catalog the differ could compare in parts,
     // so a changed one is dropped and created again.
@@ -153,6 +162,9 @@ pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Cha
     );
     if kinds.view_indexes {
         changes = view_index_changes(changes);
+    }
+    if kinds.routines {
+        routines::diff_comments(from, to, &mut changes);
     }
     Changeset { changes }
 }
@@ -257,13 +269,7 @@ fn diff_tables(
         Change::DropView,
         Change::CreateView,
     );
-    diff_named(
-        &from.triggers,
-        &to.triggers,
-        changes,
-        Change::DropTrigger,
-        Change::CreateTrigger,
-    );
+    routines::diff_triggers(&from.triggers, &to.triggers, changes);
 }
 
 /// Finds the table of `from` that table `name` of `to` carries on: a hinted rename, the

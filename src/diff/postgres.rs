@@ -225,6 +225,22 @@ fn rename_table(schema: &mut Schema, table: &Table, new: &str) {
             }
         }
     }
+    // Its triggers follow it; `pg_get_triggerdef` then prints the new name after `ON`.
+    let moved: Vec<String> = (schema.triggers.iter())
+        .filter(|(_, t)| t.table == old_key)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in moved {
+        if let Some(mut t) = schema.triggers.remove(&key) {
+            t.table = new_key.clone();
+            t.sql = t
+                .sql
+                .replacen(&format!(" ON {old_q} "), &format!(" ON {new_q} "), 1);
+            schema
+                .triggers
+                .insert(crate::model::trigger_key(&new_key, &t.name), t);
+        }
+    }
 }
 
 /// Sequences owned by a column of `table` whose owner in `to` has another name (serial

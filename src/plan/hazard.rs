@@ -14,6 +14,8 @@ pub enum HazardKind {
     VirtualTableRecreated,
     Irreversible,
     RecreatesView,
+    RecreatesFunction,
+    UnsupportedChange,
     RewritesTable,
     LocksTable,
     IndexBuild,
@@ -29,7 +31,7 @@ pub struct HazardInfo {
 }
 
 impl HazardKind {
-    pub const ALL: [HazardKind; 10] = [
+    pub const ALL: [HazardKind; 12] = [
         HazardKind::DeletesData,
         HazardKind::LikelyRename,
         HazardKind::MayFailOnExistingRows,
@@ -37,6 +39,8 @@ impl HazardKind {
         HazardKind::VirtualTableRecreated,
         HazardKind::Irreversible,
         HazardKind::RecreatesView,
+        HazardKind::RecreatesFunction,
+        HazardKind::UnsupportedChange,
         HazardKind::RewritesTable,
         HazardKind::LocksTable,
         HazardKind::IndexBuild,
@@ -86,6 +90,18 @@ impl HazardKind {
                 "drops and re-creates a view: grants and triggers on it that schemadiff does not model are lost",
                 true,
                 "docs/hazards/recreates-view.md",
+            ),
+            HazardKind::RecreatesFunction => (
+                "recreates-function",
+                "drops and re-creates a function whose signature changes, and what depends on it: grants on it are lost, and its dependents are briefly absent",
+                true,
+                "docs/hazards/recreates-function.md",
+            ),
+            HazardKind::UnsupportedChange => (
+                "unsupported-change",
+                "a change schemadiff cannot carry out in place: the step as written stops the script; make the change by hand",
+                true,
+                "docs/hazards/unsupported-change.md",
             ),
             HazardKind::RewritesTable => (
                 "rewrites-table",

@@ -4,6 +4,7 @@
 //! Pure functions over text; imports only `model`-free sqlparser types. [`comment`] is the
 //! one sanitizer for text in comment lines, headers and messages (both engines).
 
+pub mod body;
 pub mod comment;
 mod normalize;
 mod quote;

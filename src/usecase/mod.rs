@@ -242,11 +242,11 @@ mod tests {
     fn help_texts_list_the_hazard_codes_and_dialects_from_their_tables() {
         assert_eq!(
             hazard_codes(false),
-            "deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, virtual-table-recreated, irreversible, recreates-view, rewrites-table, locks-table, index-build"
+            "deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, virtual-table-recreated, irreversible, recreates-view, recreates-function, unsupported-change, rewrites-table, locks-table, index-build"
         );
         assert_eq!(
             hazard_codes(true),
-            "deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, virtual-table-recreated, irreversible, recreates-view"
+            "deletes-data, likely-rename, may-fail-on-existing-rows, enum-value-removal, virtual-table-recreated, irreversible, recreates-view, recreates-function, unsupported-change"
         );
         assert_eq!(dialect_names(" or ", ""), "\"sqlite\" or \"postgres\"");
         assert_eq!(

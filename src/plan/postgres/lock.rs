@@ -40,12 +40,16 @@ pub fn apply(
         }
     }
     // An index build before the transaction cannot use what the transaction creates
-    // (an extension's operator class, an enum type).
+    // (an extension's operator class, an enum type, a function or domain).
     let concurrent = o.concurrent_indexes
         && !steps.iter().any(|s| {
             matches!(
                 s.phase,
-                Phase::CreateSchema | Phase::CreateExtension | Phase::CreateEnum
+                Phase::CreateSchema
+                    | Phase::CreateExtension
+                    | Phase::CreateEnum
+                    | Phase::CreateRoutine
+                    | Phase::CreateReplacedRoutine
             )
         });
     let backfilled: BTreeSet<(String, String)> = steps

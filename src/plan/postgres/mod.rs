@@ -5,15 +5,23 @@
 //! changed columns dropped before and re-created after; foreign keys dropped before the
 //! keys they rely on and added after every table exists (which also handles cycles) and
 //! after the unique indexes they reference ([`keys`]);
-//! drops of types, sequences, extensions and namespaces last. `ALTER TYPE … ADD VALUE` runs
+//! drops of types, sequences, extensions and namespaces last. Functions, domains, composite
+//! and range types are ordered by their dependencies across kinds ([`routines`]: before the
+//! tables that call them, after the tables and views whose row type they take), triggers
+//! once everything exists ([`triggers`]), comments after every create. `ALTER TYPE … ADD VALUE` runs
 //! before the transaction, as the server requires for a value used in the same script: each
 //! phase says its [`Section`]. What the server's version allows is its [`Caps`].
 
 mod caps;
 mod casts;
+mod domains;
 mod keys;
 mod lock;
+mod routines;
 mod table;
+#[cfg(test)]
+mod tests;
+mod triggers;
 mod types;
 mod views;
 
@@ -27,7 +35,9 @@ use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
     Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,
 };
+use routines::{Routine, Routines};
 use std::collections::{BTreeMap, BTreeSet};
+use triggers::Triggers;
 
 /// A table as statements name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,12 +296,29 @@ pub enum Phase {
     CreateSchema,
     CreateExtension,
     CreateEnum,
+    /// Functions, domains, composite and range types that need no table or view: tables'
+    /// defaults, CHECKs, indexes and generated columns may call or use them. In dependency
+    /// order across the kinds.
+    CreateRoutine,
+    /// `ALTER DOMAIN` and `ALTER TYPE … ATTRIBUTE`, once what their new CHECKs call exists.
+    AlterRoutine,
     CreateSequence,
+    /// Triggers dropped before the views and tables they may read go (and before their
+    /// functions are dropped).
+    DropTrigger,
     DropView,
+    /// Routines that take the row type of a table being dropped: `DROP TABLE` refuses while
+    /// they exist; after the views that may call them.
+    DropRowTypeRoutine,
     DropForeignKey,
     DropIndex,
     DropConstraint,
     DropTable,
+    /// Functions (domains, types) dropped to be created again, once their dependents are
+    /// gone (views, triggers, constraints, defaults and indexes drop in the phases above).
+    DropReplacedRoutine,
+    /// … and created again, before the tables and dependents that use them come back.
+    CreateReplacedRoutine,
     /// An enum losing or reordering labels: the old type renamed and the new one created.
     RecreateEnum,
     CreateTable,
@@ -304,10 +331,22 @@ pub enum Phase {
     CreateIndex,
     /// Foreign keys that reference the columns of a unique index built in `CreateIndex`.
     AddIndexedForeignKey,
+    /// Routines that take the row type of a table this plan creates: after the tables,
+    /// before the views that may call them.
+    CreateLateRoutine,
     CreateView,
     /// Indexes of materialized views created (again) in `CreateView`.
     CreateViewIndex,
+    /// Routines that take the row type of a view this plan creates.
+    CreateAfterViews,
+    /// Triggers, once their tables, views and functions all exist.
+    CreateTrigger,
+    /// `ALTER TABLE … ENABLE|DISABLE TRIGGER`, after the trigger exists.
+    EnableTrigger,
     Comment,
+    /// Functions, domains, composite and range types dropped, after everything that used
+    /// them (reverse dependency order), before the enum types and sequences they may use.
+    DropRoutine,
     DropSequence,
     DropEnum,
     DropExtension,
@@ -443,6 +482,9 @@ pub fn plan_postgres_for(
     let mut created_tables = Vec::new();
     let mut dropped_tables = Vec::new();
     let mut views = (Vec::new(), Vec::new());
+    let mut routines = Routines::default();
+    let mut triggers = Triggers::default();
+    let mut comments = Vec::new();
     let renamed_indexes = index_renames(changes, from);
     for r in &renamed_indexes {
         steps.push(Phase::Rename, Op::RenameIndex(r.clone()));
@@ -489,21 +531,25 @@ pub fn plan_postgres_for(
             Change::DropIndex(i) => drop_index(&mut steps, i, from),
             Change::CreateView(v) => views.1.push(v.clone()),
             Change::DropView(v) => views.0.push(v.clone()),
-            Change::CreateTrigger(_) | Change::DropTrigger(_) => {}
-            // Issue 15: planned by the routines step (not yet).
-            Change::CreateFunction(_)
-            | Change::DropFunction(_)
-            | Change::ReplaceFunction { .. }
-            | Change::AlterTrigger { .. }
-            | Change::CreateDomain(_)
-            | Change::DropDomain(_)
-            | Change::AlterDomain { .. }
-            | Change::CreateComposite(_)
-            | Change::DropComposite(_)
-            | Change::AlterComposite { .. }
-            | Change::CreateRange(_)
-            | Change::DropRange(_)
-            | Change::Comment { .. } => {}
+            Change::CreateTrigger(_) | Change::DropTrigger(_) | Change::AlterTrigger { .. } => {
+                triggers.add(change)
+            }
+            Change::CreateFunction(f) => routines.create(Routine::Function(f.clone())),
+            Change::DropFunction(f) => routines.drop(Routine::Function(f.clone())),
+            Change::ReplaceFunction { before, after } => routines.replace(before, after),
+            Change::CreateDomain(d) => routines.create(Routine::Domain(d.clone())),
+            Change::DropDomain(d) => routines.drop(Routine::Domain(d.clone())),
+            Change::AlterDomain { before, after } => {
+                domains::alter_domain(&mut steps, &mut routines, (before, after), from, options)
+            }
+            Change::CreateComposite(t) => routines.create(Routine::Composite(t.clone())),
+            Change::DropComposite(t) => routines.drop(Routine::Composite(t.clone())),
+            Change::AlterComposite { before, after } => {
+                domains::alter_composite(&mut steps, &mut routines, (before, after), from)
+            }
+            Change::CreateRange(r) => routines.create(Routine::Range(r.clone())),
+            Change::DropRange(r) => routines.drop(Routine::Range(r.clone())),
+            Change::Comment { .. } => comments.push(change),
             // SQLite's: PostgreSQL schemas hold no virtual tables.
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
@@ -511,7 +557,13 @@ pub fn plan_postgres_for(
     table::create_tables(&mut steps, &created_tables);
     table::drop_tables(&mut steps, &dropped_tables, &likely);
     views::comment_only(&mut steps, &mut views);
+    routines.finish(&mut steps, &mut views, &mut triggers, from, to);
     views::dependent_views(&mut views, &affected, &steps.changed_columns, from, to);
+    let back: BTreeSet<String> = views.1.iter().map(views::view_key).collect();
+    let gone: BTreeSet<String> = (views.0.iter().map(views::view_key))
+        .chain(dropped_tables.iter().map(|t| t.key()))
+        .collect();
+    triggers.plan(&mut steps, &gone, &back, from, to);
     views::comments_with_creates(&mut steps, &views.1);
     // A view created again brings its indexes; its own index changes are then moot.
     // A view dropped takes its indexes with it.
@@ -531,11 +583,31 @@ pub fn plan_postgres_for(
         affected.insert(tc.after.key());
     }
     keys::follow_keys(&mut steps, from, to);
+    triggers::comments(&mut steps, &comments, to);
+    bodies_unchecked(&mut steps);
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
     Plan {
         steps: out,
         settings: (),
+    }
+}
+
+/// `SET check_function_bodies = off` first when the plan creates or replaces a function, so
+/// that a SQL function's body may name a table or function the script creates later (as
+/// `pg_dump` does). Bodies are checked when first run instead.
+/// Source: <https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-CHECK-FUNCTION-BODIES>.
+fn bodies_unchecked(steps: &mut Steps) {
+    let creates = steps
+        .list
+        .iter()
+        .any(|s| matches!(s.op, Op::CreateFunction(_) | Op::ReplaceFunction(_)));
+    if creates {
+        let op = Op::SetTimeout {
+            setting: "check_function_bodies".into(),
+            value: "off".into(),
+        };
+        steps.push(Phase::Preamble, op);
     }
 }
 

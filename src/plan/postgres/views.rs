@@ -150,14 +150,18 @@ fn view_comment(v: &View) -> Op {
 
 /// What a view dropped and created again does not get back: what schemadiff does not model
 /// on it (grants, `INSTEAD OF` triggers, rules), as a blocking hazard naming the view. What
-/// it models (the comment, a materialized view's indexes) is created again with it.
-fn lost(key: &str, new: &View) -> Hazard {
+/// it models (the comment, a materialized view's indexes, its triggers) is created again
+/// with it.
+fn lost(key: &str, new: &View, to: &Schema) -> Hazard {
     let mut back = Vec::new();
     if new.comment.is_some() {
         back.push("its comment");
     }
     if !new.indexes.is_empty() {
         back.push("its indexes");
+    }
+    if to.triggers.values().any(|t| t.table == key) {
+        back.push("its triggers");
     }
     let restored = match back.as_slice() {
         [] => String::new(),
@@ -194,7 +198,7 @@ pub(crate) fn order_views(
         if let Some(v) = drops.get(key) {
             let hazards = creates
                 .get(key)
-                .map(|new| lost(key, new))
+                .map(|new| lost(key, new, to))
                 .into_iter()
                 .collect();
             steps.risky(Phase::DropView, Op::DropView(v.clone()), hazards);
