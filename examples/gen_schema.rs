@@ -40,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let prefix = Model {
             dialect,
             tables: model.tables[..k].to_vec(),
+            routines: model.routines,
         };
         std::fs::write(out.join(format!("history_{k:05}.sql")), prefix.sql())?;
     }
