@@ -7,6 +7,7 @@ mod common;
 mod pg;
 
 use pg::TestDb;
+use schemadiff::declare::cache::{declare_postgres_how, Cache, Obtained};
 use schemadiff::declare::{declare_postgres_in, SourceFile};
 use schemadiff::introspect::postgres::{self as pgi, introspect, introspect_pair};
 use schemadiff::model::{Dependent, Schema};
@@ -437,4 +438,75 @@ fn declared_functions_triggers_and_domains_are_at_the_fixed_point() {
     assert_eq!(again.triggers, first.triggers);
     assert_eq!(again.domains, first.domains);
     assert_eq!(again.comments, first.comments);
+}
+
+/// Declares `before` through a fresh cache, then `after`; returns how `after` was obtained
+/// after checking its model equals a full load's. (Dependents are not compared: they are
+/// never serialized, so a model from the catalog cache has none; the merge of the reloaded
+/// tables' dependents is unit-tested in `declare/postgres/incremental/routines.rs`.)
+fn edit(name: &str, before: &str, after: &str) -> Obtained {
+    let cache = Cache::at(common::temp_dir(&format!("routines_incremental_{name}")).join("cache"));
+    let (_, first) = declare_postgres_how(&files(before), &server(), &[], Some(&cache)).unwrap();
+    assert_eq!(first, Obtained::Loaded);
+    let (model, how) = declare_postgres_how(&files(after), &server(), &[], Some(&cache)).unwrap();
+    let full = declare_postgres_in(&files(after), &server(), &[]).unwrap();
+    assert_eq!(
+        model, full,
+        "{name}: the {how:?} model differs from a full load"
+    );
+    how
+}
+
+const ROUTINES_BASE: &str = "
+CREATE FUNCTION f() RETURNS int LANGUAGE sql IMMUTABLE RETURN 1;
+CREATE FUNCTION g(x int) RETURNS int LANGUAGE sql AS $$ SELECT x FROM b $$;
+CREATE DOMAIN pos AS int CHECK (VALUE > f() - 1);
+CREATE TYPE pair AS (a int, b text);
+COMMENT ON SCHEMA public IS 'mine';
+CREATE TABLE a (id int DEFAULT f(), p pos);
+CREATE TABLE b (id int CHECK (id > f()));
+CREATE TABLE c (id int, q pair);
+CREATE TABLE d (id int);
+";
+
+#[test]
+fn an_incremental_reload_with_functions_domains_and_types_equals_a_full_load() {
+    // A table no longer calling the function, nor using the domain.
+    let after = ROUTINES_BASE.replace(
+        "CREATE TABLE a (id int DEFAULT f(), p pos);",
+        "CREATE TABLE a (id int, p int);",
+    );
+    assert_eq!(
+        edit("drop_uses", ROUTINES_BASE, &after),
+        Obtained::Incremental
+    );
+    // A table starting to call it.
+    let after = ROUTINES_BASE.replace(
+        "CREATE TABLE d (id int);",
+        "CREATE TABLE d (id int DEFAULT f() CHECK (id > f()), q pair);",
+    );
+    assert_eq!(
+        edit("add_uses", ROUTINES_BASE, &after),
+        Obtained::Incremental
+    );
+    // Changed functions, domains, types: a full load.
+    for (what, from, to) in [
+        ("function", "RETURN 1;", "RETURN 2;"),
+        ("domain", "VALUE > f() - 1", "VALUE > f()"),
+        ("type", "(a int, b text)", "(a int, b varchar)"),
+    ] {
+        let after = ROUTINES_BASE.replace(from, to);
+        assert_eq!(
+            edit(what, ROUTINES_BASE, &after),
+            Obtained::Loaded,
+            "{what}"
+        );
+    }
+    // A trigger anywhere in the files: a full load.
+    let with_trigger = format!(
+        "{ROUTINES_BASE}CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t BEFORE INSERT ON d FOR EACH ROW EXECUTE FUNCTION tf();\n"
+    );
+    let after = with_trigger.replace("CREATE TABLE d (id int);", "CREATE TABLE d (id bigint);");
+    assert_eq!(edit("trigger", &with_trigger, &after), Obtained::Loaded);
 }
