@@ -510,3 +510,27 @@ CREATE TRIGGER t BEFORE INSERT ON d FOR EACH ROW EXECUTE FUNCTION tf();\n"
     let after = with_trigger.replace("CREATE TABLE d (id int);", "CREATE TABLE d (id bigint);");
     assert_eq!(edit("trigger", &with_trigger, &after), Obtained::Loaded);
 }
+
+#[test]
+fn a_pg_dump_of_every_kind_is_declared_as_is_and_equals_its_database() {
+    let (db, schema) = live("routines_dump", EVERY_KIND);
+    let out = std::process::Command::new("pg_dump")
+        .args(["-s", "-d", &db.url()])
+        .output()
+        .expect("pg_dump is required by this test: apt-get install postgresql-client");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dump = String::from_utf8(out.stdout).unwrap();
+    for kind in [
+        "CREATE FUNCTION app.add(a integer, b integer DEFAULT 1)",
+        "CREATE PROCEDURE app.proc",
+        "CREATE TRIGGER t_touch",
+        "CREATE CONSTRAINT TRIGGER t_con",
+        "CREATE DOMAIN app.posint",
+        "CREATE TYPE app.pair AS",
+        "CREATE TYPE app.frange AS RANGE",
+    ] {
+        assert!(dump.contains(kind), "{kind} not in the dump");
+    }
+    let declared = declare_postgres_in(&files(&dump), &server(), &[]).unwrap();
+    assert_eq!(declared, schema);
+}
