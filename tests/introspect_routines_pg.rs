@@ -518,7 +518,11 @@ fn a_pg_dump_of_every_kind_is_declared_as_is_and_equals_its_database() {
         .args(["-s", "-d", &db.url()])
         .output()
         .expect("pg_dump is required by this test: apt-get install postgresql-client");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dump = String::from_utf8(out.stdout).unwrap();
     for kind in [
         "CREATE FUNCTION app.add(a integer, b integer DEFAULT 1)",

@@ -130,7 +130,8 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
 /// (`pg_export_snapshot()`, then `SET TRANSACTION SNAPSHOT` on the helper). On a fresh
 /// connection most of the time is the server deparsing constraints and indexes and
 /// building its caches for each table, work that two backends share out; the helper
-/// reads the indexes and the functions (`pg_get_functiondef`), `client` the rest.
+/// reads the indexes, functions, triggers and dependencies (about half of the time),
+/// `client` the rest.
 /// [`PAIR_STATEMENTS`] round trips, whatever the schema's size.
 ///
 /// When the pair fails (a server that refuses to export or import the snapshot, a helper
@@ -159,17 +160,21 @@ fn read_pair(
         )?
         .get(1);
     let (helper_rows, rest) = std::thread::scope(|scope| {
-        let helper_side = scope.spawn(|| -> Result<(Vec<Row>, Vec<Row>), postgres::Error> {
+        let helper_side = scope.spawn(|| -> Result<[Vec<Row>; 4], postgres::Error> {
             let mut htx = read_only_snapshot(helper)?;
             // Quoted as a literal: the snapshot id is the server's own text.
             htx.batch_execute(&format!(
                 "SET TRANSACTION SNAPSHOT '{}'; SET LOCAL search_path = ''",
                 snapshot.replace('\'', "''")
             ))?;
-            let indexes = query(&mut htx, INDEXES, only)?;
-            let functions = query(&mut htx, FUNCTIONS, only)?;
+            let rows = [
+                query(&mut htx, INDEXES, only)?,
+                query(&mut htx, FUNCTIONS, only)?,
+                query(&mut htx, TRIGGERS, only)?,
+                query(&mut htx, DEPENDS, only)?,
+            ];
             htx.commit()?;
-            Ok((indexes, functions))
+            Ok(rows)
         });
         let rest = (|| -> Result<_, postgres::Error> {
             Ok(Rows {
@@ -182,12 +187,12 @@ fn read_pair(
                 enums: query(&mut tx, ENUMS, only)?,
                 view_deps: query(&mut tx, VIEW_DEPS, only)?,
                 functions: Vec::new(),
-                triggers: query(&mut tx, TRIGGERS, only)?,
+                triggers: Vec::new(),
                 domains: query(&mut tx, DOMAINS, only)?,
                 composites: query(&mut tx, COMPOSITES, only)?,
                 ranges: query(&mut tx, RANGES, only)?,
                 comments: query(&mut tx, COMMENTS, only)?,
-                depends: query(&mut tx, DEPENDS, only)?,
+                depends: Vec::new(),
                 unmanaged: query(&mut tx, UNMANAGED, only)?,
             })
         })();
@@ -197,7 +202,7 @@ fn read_pair(
         (helper_rows, rest)
     });
     let mut rows = rest?;
-    (rows.indexes, rows.functions) = helper_rows?;
+    [rows.indexes, rows.functions, rows.triggers, rows.depends] = helper_rows?;
     // The snapshot stays exported until this transaction ends, after the helper's.
     tx.commit()?;
     Ok(build(rows, PAIR_STATEMENTS))
