@@ -73,6 +73,8 @@ ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
 CREATE POLICY p ON app.t USING (id > 0);
 CREATE RULE r AS ON DELETE TO app.u DO INSTEAD NOTHING;
 CREATE PUBLICATION schemadiff_test_pub FOR TABLE app.t;
+CREATE UNLOGGED TABLE app.scratch (id int) WITH (fillfactor = 70);
+ALTER TABLE app.u REPLICA IDENTITY FULL;
 "#;
 
 fn files(text: &str) -> Vec<SourceFile> {
@@ -323,6 +325,12 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
         ("row-level security app.t", "row-level security (enabled)"),
         ("rule app.u.r", "rule"),
         ("publication schemadiff_test_pub", "publication"),
+        ("unlogged app.scratch", "unlogged table"),
+        (
+            "storage parameters app.scratch",
+            "storage parameters: fillfactor=70",
+        ),
+        ("replica identity app.u", "replica identity full"),
     ] {
         assert_eq!(
             schema.unmanaged.get(key).map(String::as_str),

@@ -2,8 +2,8 @@
 -- readable key (the kind and the qualified name) and what it is. Objects an extension
 -- owns, parts of other objects (a range type's casts to its multirange) and built-in ones
 -- (oid below FirstNormalObjectId, 16384) are left out. Partitions, partitioned and
--- foreign tables come from relations.sql. Objects of no schema (event
--- triggers, casts, publications, foreign data wrappers and servers, languages) are listed
+-- foreign tables come from relations.sql. Objects of no schema (event triggers, casts,
+-- publications, subscriptions, foreign data wrappers and servers, languages) are listed
 -- whatever the schema filter.
 WITH ext AS (
     SELECT e.classid, e.objid FROM pg_catalog.pg_depend e WHERE e.deptype IN ('e', 'i')
@@ -84,6 +84,24 @@ WITH ext AS (
     WHERE c.relrowsecurity
     UNION ALL
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
+           'unlogged ' || n.nspname || '.' || c.relname, 'unlogged table'
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p', 'm', 'S')
+    UNION ALL
+    SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
+           'storage parameters ' || n.nspname || '.' || c.relname,
+           'storage parameters: ' || pg_catalog.array_to_string(c.reloptions, ', ')
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.reloptions IS NOT NULL AND c.relkind IN ('r', 'p', 'm')
+    UNION ALL
+    SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
+           'replica identity ' || n.nspname || '.' || c.relname,
+           'replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full'
+                                      WHEN 'n' THEN 'nothing' ELSE 'using an index' END
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relreplident <> 'd' AND c.relkind IN ('r', 'p')
+    UNION ALL
+    SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'inheritance ' || n.nspname || '.' || c.relname,
            'table inheritance: inherits ' || pn.nspname || '.' || pc.relname
     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
@@ -134,6 +152,12 @@ SELECT g.key, g.what FROM (
     SELECT 'pg_catalog.pg_publication'::regclass, p.oid, 'publication ' || p.pubname,
            'publication'
     FROM pg_catalog.pg_publication p
+    UNION ALL
+    SELECT 'pg_catalog.pg_subscription'::regclass, s.oid, 'subscription ' || s.subname,
+           'subscription'
+    FROM pg_catalog.pg_subscription s
+    WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d
+                       WHERE d.datname = pg_catalog.current_database())
     UNION ALL
     SELECT 'pg_catalog.pg_foreign_data_wrapper'::regclass, w.oid,
            'foreign data wrapper ' || w.fdwname, 'foreign data wrapper'
