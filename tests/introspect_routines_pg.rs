@@ -29,7 +29,7 @@ COMMENT ON INDEX app.t_name IS 'by name';
 CREATE SEQUENCE app.s;
 COMMENT ON SEQUENCE app.s IS 'a sequence';
 CREATE FUNCTION app.rows_of(x app.t) RETURNS SETOF app.t LANGUAGE sql STABLE AS $$ SELECT * FROM app.t WHERE id = x.id $$;
-CREATE FUNCTION app.tab() RETURNS TABLE(a int, b text) LANGUAGE sql BEGIN ATOMIC SELECT id, name FROM app.t; END;
+CREATE FUNCTION app.tab() RETURNS TABLE(a int, b text) LANGUAGE sql BEGIN ATOMIC SELECT app.add(id, 1), name FROM app.t; END;
 CREATE FUNCTION app.sec() RETURNS int LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, app AS $$ BEGIN RETURN 1; END $$;
 CREATE PROCEDURE app.proc(INOUT n int) LANGUAGE plpgsql AS $$ BEGIN n := n + 1; END $$;
 COMMENT ON FUNCTION app.add(integer, integer) IS 'adds';
@@ -70,7 +70,7 @@ CREATE AGGREGATE app.mysum(int) (sfunc = int4pl, stype = int);
 CREATE FUNCTION app.evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
 CREATE EVENT TRIGGER schemadiff_test_evt ON ddl_command_end EXECUTE FUNCTION app.evt();
 ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
-CREATE POLICY p ON app.t USING (id > 0);
+CREATE POLICY p ON app.t USING (app.add(id, 0) > 0);
 CREATE RULE r AS ON DELETE TO app.u DO INSTEAD NOTHING;
 CREATE PUBLICATION schemadiff_test_pub FOR TABLE app.t;
 CREATE UNLOGGED TABLE app.scratch (id int) WITH (fillfactor = 70);
@@ -152,7 +152,11 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     );
     let tab = &schema.functions["app.tab()"];
     assert_eq!(tab.result.as_deref(), Some("TABLE(a integer, b text)"));
-    assert_eq!(tab.depends_on, ["app.t"], "a BEGIN ATOMIC body names app.t");
+    assert_eq!(
+        tab.depends_on,
+        ["app.add(a integer, b integer)", "app.t"],
+        "a BEGIN ATOMIC body names app.add and app.t"
+    );
     let sec = &schema.functions["app.sec()"].definition;
     assert!(
         sec.contains("SECURITY DEFINER") && sec.contains("SET search_path TO 'pg_catalog', 'app'")
@@ -300,6 +304,8 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
             name: "u_idx".into(),
         },
         Dependent::Domain("app.posint".into()),
+        Dependent::Function("app.tab()".into()),
+        Dependent::Other("policy app.t.p".into()),
     ] {
         assert!(add_deps.contains(&d), "{d:?} missing in {add_deps:?}");
     }
@@ -311,6 +317,10 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
             Dependent::Trigger("app.t.t_off".into()),
             Dependent::Trigger("app.t.t_trans".into()),
         ]
+    );
+    assert_eq!(
+        schema.dependents.of("app.evt()"),
+        [Dependent::Other("event trigger schemadiff_test_evt".into())]
     );
     let posint_deps = schema.dependents.of("app.posint");
     assert!(posint_deps.contains(&Dependent::Type("app.pair".into())));

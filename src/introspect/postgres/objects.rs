@@ -240,6 +240,8 @@ pub fn add_depends(rows: &[Row], schema: &mut Schema) {
             "function" => Dependent::Function(key),
             "type" => Dependent::Type(key),
             "column" => Dependent::Other(format!("column {key}.{name}")),
+            // What schemadiff does not manage, keyed as in `Schema::unmanaged`.
+            "other" => Dependent::Other(key),
             _ => Dependent::Other(format!("table {key}")),
         };
         dependents.entry(rkey).or_default().insert(dependent);

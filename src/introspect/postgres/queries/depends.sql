@@ -4,8 +4,10 @@
 -- view's row type or the relation itself; on the other side what refers to it. Each
 -- side comes as a kind and a key (`schema.name`, a function as
 -- `schema.name(identity arguments)`), with the object's name for the parts of a table
--- (constraints, defaults, generated columns, indexes, triggers, columns). A relation is
--- only listed as what a function or a type needs. Left out: objects of extensions and
+-- (constraints, defaults, generated columns, indexes, triggers, columns); what schemadiff
+-- does not manage (aggregates, rules, policies, event triggers, casts, operators) as kind
+-- `other` keyed as in unmanaged.sql. A relation is only listed as what a function or a
+-- type needs. Left out: objects of extensions and
 -- the parts of a type (a range's constructors, an array or multirange type).
 WITH dep AS (
     SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid
@@ -16,7 +18,9 @@ WITH dep AS (
       AND d.classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass,
                         'pg_catalog.pg_class'::regclass, 'pg_catalog.pg_rewrite'::regclass,
                         'pg_catalog.pg_trigger'::regclass, 'pg_catalog.pg_constraint'::regclass,
-                        'pg_catalog.pg_attrdef'::regclass)
+                        'pg_catalog.pg_attrdef'::regclass, 'pg_catalog.pg_policy'::regclass,
+                        'pg_catalog.pg_event_trigger'::regclass, 'pg_catalog.pg_cast'::regclass,
+                        'pg_catalog.pg_operator'::regclass)
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                       WHERE e.classid = d.refclassid AND e.objid = d.refobjid
                         AND e.deptype = 'e')
@@ -56,8 +60,10 @@ WITH dep AS (
 ), r AS (
     SELECT * FROM ref WHERE ref.rschema !~ '^pg_' AND ref.rschema <> 'information_schema'
 ), x AS (
-    SELECT r.rkind, r.rkey, 'function'::text AS kind,
-           n.nspname || '.' || p.proname || '('
+    SELECT r.rkind, r.rkey, CASE WHEN p.prokind IN ('f', 'p') THEN 'function' ELSE 'other' END
+           AS kind,
+           CASE p.prokind WHEN 'a' THEN 'aggregate ' WHEN 'w' THEN 'window function ' ELSE '' END
+           || n.nspname || '.' || p.proname || '('
            || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS key,
            NULL::text AS name
     FROM r JOIN pg_catalog.pg_proc p ON p.oid = r.objid
@@ -85,11 +91,39 @@ WITH dep AS (
     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = r.objsubid
     WHERE r.classid = 'pg_catalog.pg_class'::regclass
     UNION ALL
-    SELECT r.rkind, r.rkey, 'view', n.nspname || '.' || c.relname, NULL
+    SELECT r.rkind, r.rkey, CASE WHEN w.rulename = '_RETURN' THEN 'view' ELSE 'other' END,
+           CASE WHEN w.rulename = '_RETURN' THEN n.nspname || '.' || c.relname
+                ELSE 'rule ' || n.nspname || '.' || c.relname || '.' || w.rulename END,
+           NULL
     FROM r JOIN pg_catalog.pg_rewrite w ON w.oid = r.objid
     JOIN pg_catalog.pg_class c ON c.oid = w.ev_class
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE r.classid = 'pg_catalog.pg_rewrite'::regclass AND w.rulename = '_RETURN'
+    WHERE r.classid = 'pg_catalog.pg_rewrite'::regclass
+    UNION ALL
+    SELECT r.rkind, r.rkey, 'other', 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname,
+           NULL
+    FROM r JOIN pg_catalog.pg_policy p ON p.oid = r.objid
+    JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE r.classid = 'pg_catalog.pg_policy'::regclass
+    UNION ALL
+    SELECT r.rkind, r.rkey, 'other', 'event trigger ' || t.evtname, NULL
+    FROM r JOIN pg_catalog.pg_event_trigger t ON t.oid = r.objid
+    WHERE r.classid = 'pg_catalog.pg_event_trigger'::regclass
+    UNION ALL
+    SELECT r.rkind, r.rkey, 'other',
+           'cast (' || pg_catalog.format_type(c.castsource, NULL) || ' AS '
+           || pg_catalog.format_type(c.casttarget, NULL) || ')', NULL
+    FROM r JOIN pg_catalog.pg_cast c ON c.oid = r.objid
+    WHERE r.classid = 'pg_catalog.pg_cast'::regclass
+    UNION ALL
+    SELECT r.rkind, r.rkey, 'other',
+           'operator ' || n.nspname || '.' || o.oprname || '('
+           || COALESCE(pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', '
+           || COALESCE(pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), 'NONE') || ')', NULL
+    FROM r JOIN pg_catalog.pg_operator o ON o.oid = r.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+    WHERE r.classid = 'pg_catalog.pg_operator'::regclass
     UNION ALL
     SELECT r.rkind, r.rkey, 'trigger', n.nspname || '.' || c.relname, tg.tgname
     FROM r JOIN pg_catalog.pg_trigger tg ON tg.oid = r.objid
