@@ -14,12 +14,14 @@ use schemadiff::model::{Dependent, Schema};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// One of each kind (declared in an order where a SQL function comes before its table, as
-/// `check_function_bodies = off` allows).
+/// One of each kind (declared in an order where a SQL function comes before its table, and
+/// with two SQL functions that call each other, as `check_function_bodies = off` allows).
 const EVERY_KIND: &str = r#"
 CREATE SCHEMA app;
 COMMENT ON SCHEMA app IS 'the app';
 CREATE FUNCTION app.first_id() RETURNS int LANGUAGE sql STABLE AS $$ SELECT min(id) FROM app.t $$;
+CREATE FUNCTION app.even(n int) RETURNS bool LANGUAGE sql AS $$ SELECT n = 0 OR app.odd(n - 1) $$;
+CREATE FUNCTION app.odd(n int) RETURNS bool LANGUAGE sql AS $$ SELECT n <> 0 AND app.even(n - 1) $$;
 CREATE FUNCTION app.add(a integer, b integer DEFAULT 1) RETURNS integer LANGUAGE sql IMMUTABLE RETURN a + b;
 CREATE FUNCTION app.add(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT a || b $$;
 CREATE TABLE app.t (id int PRIMARY KEY, name text, qty int CONSTRAINT qty_pos CHECK (qty > 0), updated timestamptz);
@@ -91,19 +93,11 @@ fn server() -> postgres::Config {
 fn live(label: &str, sql: &str) -> (TestDb, Schema) {
     let db = TestDb::create(label);
     let mut client = db.client();
-    // The live database as a user builds it: functions checked as they are created, so
-    // the function that reads app.t comes after it.
-    let (head, tail) = sql
-        .split_once("CREATE FUNCTION app.first_id")
-        .unwrap_or((sql, ""));
-    client.batch_execute(head).unwrap();
-    if !tail.is_empty() {
-        let (first_id, rest) = tail.split_once('\n').unwrap();
-        client.batch_execute(rest).unwrap();
-        client
-            .batch_execute(&format!("CREATE FUNCTION app.first_id{first_id}"))
-            .unwrap();
-    }
+    // As pg_dump output restores: function bodies are not checked (the two functions that
+    // call each other could not be created otherwise).
+    client
+        .batch_execute(&format!("SET check_function_bodies = off;\n{sql}"))
+        .unwrap();
     let read = introspect(&mut client, &[]).unwrap();
     (db, read.schema)
 }
@@ -356,9 +350,13 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     );
 
     // Declared files read the same (loaded with check_function_bodies off: app.first_id
-    // is declared before app.t).
+    // is declared before app.t), also with their statements in reverse order.
     let declared = declare_postgres_in(&files(EVERY_KIND), &server(), &[]).unwrap();
     assert_eq!(declared, schema);
+    let mut reversed: Vec<&str> = EVERY_KIND.split(";\n").collect();
+    reversed.reverse();
+    let reversed = declare_postgres_in(&files(&reversed.join(";\n")), &server(), &[]).unwrap();
+    assert_eq!(reversed, schema);
     assert_eq!(
         format!("{:?}", declared.dependents),
         format!("{:?}", schema.dependents)
