@@ -39,9 +39,11 @@ const COMMENTS: &str = include_str!("queries/comments.sql");
 const DEPENDS: &str = include_str!("queries/depends.sql");
 const UNMANAGED: &str = include_str!("queries/unmanaged.sql");
 
-/// Statements [`introspect`] sends: `SET LOCAL search_path` and one query per kind.
+/// Statements [`introspect`] sends, whatever the schema's size: `SET LOCAL search_path`
+/// and the 16 catalog queries.
 pub const STATEMENTS: usize = 17;
-/// Statements [`introspect_pair`] sends over its two connections.
+/// Statements [`introspect_pair`] sends over its two connections: the snapshot export,
+/// the helper's `SET TRANSACTION SNAPSHOT` and the 16 catalog queries.
 pub const PAIR_STATEMENTS: usize = 18;
 
 /// Tables schemadiff keeps in the user's database; never part of the user's schema.
@@ -131,8 +133,7 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
 /// connection most of the time is the server deparsing constraints and indexes and
 /// building its caches for each table, work that two backends share out; the helper
 /// reads the indexes, functions, triggers and dependencies (about half of the time),
-/// `client` the rest.
-/// [`PAIR_STATEMENTS`] round trips, whatever the schema's size.
+/// `client` the rest. [`PAIR_STATEMENTS`] round trips, whatever the schema's size.
 ///
 /// When the pair fails (a server that refuses to export or import the snapshot, a helper
 /// connected to another database), `client` alone reads the schema as [`introspect`] does.
