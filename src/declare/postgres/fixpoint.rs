@@ -16,12 +16,16 @@
 //! - generated columns and view bodies, which cannot be replaced in place (PostgreSQL 15 has
 //!   no `SET EXPRESSION`; a materialized view has no `OR REPLACE`): the text is loaded as a
 //!   probe (a column added to the same table, a view of the same kind in the same schema)
-//!   inside a transaction that is rolled back, and the probe's print replaces the text.
+//!   inside a transaction that is rolled back, and the probe's print replaces the text;
+//! - functions with a `BEGIN ATOMIC`/`RETURN` body, triggers with a `WHEN`, domains'
+//!   CHECKs and defaults: issued again in place ([`routines`]).
 //!
 //! Only the objects whose text changed in a pass are issued in the next one; after
 //! [`MAX_PASSES`] passes the objects still changing are reported ([`Error::NotConverging`]).
 //! A statement the server refuses (an inherited constraint, an index a constraint depends
 //! on) leaves that object's text as it was read.
+
+mod routines;
 
 use super::super::{Error, SourceFile};
 use crate::introspect::postgres as pg;
@@ -54,6 +58,14 @@ enum Obj {
     Index(String, String),
     /// A view or materialized view: its key.
     View(String),
+    /// A function or procedure with a parsed body: its key.
+    Function(String),
+    /// A trigger with a `WHEN` condition: its key.
+    Trigger(String),
+    /// A domain's CHECK: domain key, constraint name.
+    DomainCheck(String, String),
+    /// A domain's default: domain key.
+    DomainDefault(String),
 }
 
 impl Obj {
@@ -64,6 +76,7 @@ impl Obj {
             Obj::Generated(t, c) => format!("generated column {t}.{c}"),
             Obj::Index(t, i) => format!("index {i} on {t}"),
             Obj::View(v) => format!("view {v}"),
+            other => routines::describe(other).unwrap_or_default(),
         }
     }
 }
@@ -107,6 +120,7 @@ fn texts(schema: &Schema) -> BTreeMap<Obj, String> {
             }
         }
     }
+    routines::texts(schema, &mut out);
     out
 }
 
@@ -209,6 +223,7 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
             }
         }
         apply(&mut next, &overlay);
+        routines::keep(&mut next, &mut current);
         current = next;
     }
     let now = texts(&current);
@@ -301,6 +316,7 @@ fn reissue(schema: &Schema, obj: &Obj, text: &str) -> Option<String> {
             format!("DROP INDEX {};\n{text}", quote_pg_qualified(&ns, name))
         }
         Obj::Generated(..) | Obj::View(_) => return None,
+        other => return routines::reissue(schema, other, text),
     })
 }
 
@@ -557,6 +573,7 @@ fn with_texts_of(mut live: Schema, settled: &Schema) -> Schema {
             }
         }
     }
+    routines::with_texts_of(&mut live, settled);
     for (key, view) in live.views.iter_mut() {
         if let Some(o) = settled.views.get(key) {
             view.sql = o.sql.clone();

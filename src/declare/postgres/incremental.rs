@@ -15,10 +15,15 @@
 //!   their key, or a view reading a table that is gone;
 //! - names PostgreSQL may have chosen differently in a full load: a name of the reloaded
 //!   tables (table, index, constraint, sequence) that another object has, or a name ending
-//!   in digits whose stem is another object's name (`t_a_key1` beside `t_a_key`).
+//!   in digits whose stem is another object's name (`t_a_key1` beside `t_a_key`);
+//! - functions, domains, types or comments that read differently in the scratch database,
+//!   or triggers on a changed table or view ([`routines`]; `CREATE TRIGGER`, `CREATE
+//!   PROCEDURE`, `ALTER DOMAIN` and `COMMENT ON` most kinds have no role at all).
 //!
 //! Unchanged tables that a changed one references, or that a re-created view reads, are
 //! stood in for by their columns and keys (see [`context_table`]).
+
+mod routines;
 
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
@@ -506,6 +511,12 @@ impl Reload {
     ) -> Result<Option<Schema>, Error> {
         let scratch = scratch()?;
         let mut client = scratch.connect()?;
+        // As a full load: a function may name what is created after it.
+        client
+            .batch_execute("SET check_function_bodies = off")
+            .map_err(|e| Error::Scratch {
+                message: crate::declare::db_message(&e),
+            })?;
         for step in &self.steps {
             if !settle(&mut client, step.clone()) {
                 return Ok(None);
@@ -581,6 +592,7 @@ fn splice(mut old: Schema, mut scratch: Schema, plan: &Reload) -> Result<Schema,
     if !scratch.unmanaged.is_empty() || plan.tables.iter().any(|t| old.unmanaged.contains_key(t)) {
         return Err(Fallback("an unmanaged object"));
     }
+    routines::splice(&mut old, &scratch, plan)?;
     // Every table in the scratch database is a changed one or a stand-in.
     if scratch
         .tables

@@ -559,9 +559,12 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
     })
 }
 
-/// SQL that puts a session into `sessions[index]` whatever settings it had.
+/// SQL that puts a session into `sessions[index]` whatever settings it had. Function
+/// bodies are not checked unless the file asks for it (as in a restore of `pg_dump`
+/// output): a function may name a table or function declared after it, in any file.
 pub fn enter_session(sessions: &[String], index: usize) -> String {
     let mut sql: String = APPLIED.iter().map(|p| format!("RESET {p};\n")).collect();
+    sql.push_str("SET check_function_bodies = off;\n");
     sql.push_str(sessions.get(index).map_or("", String::as_str));
     sql
 }
@@ -722,6 +725,6 @@ mod tests {
         );
         assert_eq!(sessions, ["", "SET search_path = '';\n"]);
         assert!(enter_session(&sessions, 1)
-            .ends_with("RESET check_function_bodies;\nSET search_path = '';\n"));
+            .ends_with("RESET check_function_bodies;\nSET check_function_bodies = off;\nSET search_path = '';\n"));
     }
 }

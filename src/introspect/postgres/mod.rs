@@ -6,11 +6,16 @@
 //! qualified.
 //!
 //! Left out: system schemas, objects that belong to an extension, and schemadiff's own
-//! bookkeeping tables. Partitioned tables, partitions and foreign tables are recognized and
-//! listed in [`Schema::unmanaged`], never modelled (so never altered).
+//! bookkeeping tables. Partitioned tables, partitions and foreign tables, and every other
+//! kind of object schemadiff does not manage (aggregates, event triggers, operators,
+//! casts, collations, rules, policies, publications, ...: `queries/unmanaged.sql`) are
+//! recognized and listed in [`Schema::unmanaged`], never modelled (so never altered).
 
 pub mod connect;
+mod objects;
 mod rows;
+
+pub use objects::default_multirange;
 
 pub use connect::{connect, ConnectError};
 
@@ -25,6 +30,21 @@ const CONSTRAINTS: &str = include_str!("queries/constraints.sql");
 const INDEXES: &str = include_str!("queries/indexes.sql");
 const ENUMS: &str = include_str!("queries/enums.sql");
 const VIEW_DEPS: &str = include_str!("queries/view_deps.sql");
+const FUNCTIONS: &str = include_str!("queries/functions.sql");
+const TRIGGERS: &str = include_str!("queries/triggers.sql");
+const DOMAINS: &str = include_str!("queries/domains.sql");
+const COMPOSITES: &str = include_str!("queries/composites.sql");
+const RANGES: &str = include_str!("queries/ranges.sql");
+const COMMENTS: &str = include_str!("queries/comments.sql");
+const DEPENDS: &str = include_str!("queries/depends.sql");
+const UNMANAGED: &str = include_str!("queries/unmanaged.sql");
+
+/// Statements [`introspect`] sends, whatever the schema's size: `SET LOCAL search_path`
+/// and the 16 catalog queries.
+pub const STATEMENTS: usize = 17;
+/// Statements [`introspect_pair`] sends over its two connections: the snapshot export,
+/// the helper's `SET TRANSACTION SNAPSHOT` and the 16 catalog queries.
+pub const PAIR_STATEMENTS: usize = 18;
 
 /// Tables schemadiff keeps in the user's database; never part of the user's schema.
 pub const BOOKKEEPING: &[&str] = &["schemadiff_version", "schemadiff_history"];
@@ -50,6 +70,14 @@ struct Rows {
     indexes: Vec<Row>,
     enums: Vec<Row>,
     view_deps: Vec<Row>,
+    functions: Vec<Row>,
+    triggers: Vec<Row>,
+    domains: Vec<Row>,
+    composites: Vec<Row>,
+    ranges: Vec<Row>,
+    comments: Vec<Row>,
+    depends: Vec<Row>,
+    unmanaged: Vec<Row>,
 }
 
 /// Runs `sql` with `only` as `$1` when it takes it.
@@ -86,9 +114,17 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
         indexes: query(&mut tx, INDEXES, only)?,
         enums: query(&mut tx, ENUMS, only)?,
         view_deps: query(&mut tx, VIEW_DEPS, only)?,
+        functions: query(&mut tx, FUNCTIONS, only)?,
+        triggers: query(&mut tx, TRIGGERS, only)?,
+        domains: query(&mut tx, DOMAINS, only)?,
+        composites: query(&mut tx, COMPOSITES, only)?,
+        ranges: query(&mut tx, RANGES, only)?,
+        comments: query(&mut tx, COMMENTS, only)?,
+        depends: query(&mut tx, DEPENDS, only)?,
+        unmanaged: query(&mut tx, UNMANAGED, only)?,
     };
     tx.commit()?;
-    Ok(build(rows, 9))
+    Ok(build(rows, STATEMENTS))
 }
 
 /// As [`introspect`], with the catalog queries split over `client` and a second
@@ -96,7 +132,8 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
 /// (`pg_export_snapshot()`, then `SET TRANSACTION SNAPSHOT` on the helper). On a fresh
 /// connection most of the time is the server deparsing constraints and indexes and
 /// building its caches for each table, work that two backends share out; the helper
-/// reads the indexes, `client` the rest. Ten round trips, whatever the schema's size.
+/// reads the indexes, functions, triggers and dependencies (about half of the time),
+/// `client` the rest. [`PAIR_STATEMENTS`] round trips, whatever the schema's size.
 ///
 /// When the pair fails (a server that refuses to export or import the snapshot, a helper
 /// connected to another database), `client` alone reads the schema as [`introspect`] does.
@@ -123,49 +160,53 @@ fn read_pair(
             &[],
         )?
         .get(1);
-    let (indexes, rest) = std::thread::scope(|scope| {
-        let helper_side = scope.spawn(|| -> Result<Vec<Row>, postgres::Error> {
+    let (helper_rows, rest) = std::thread::scope(|scope| {
+        let helper_side = scope.spawn(|| -> Result<[Vec<Row>; 4], postgres::Error> {
             let mut htx = read_only_snapshot(helper)?;
             // Quoted as a literal: the snapshot id is the server's own text.
             htx.batch_execute(&format!(
                 "SET TRANSACTION SNAPSHOT '{}'; SET LOCAL search_path = ''",
                 snapshot.replace('\'', "''")
             ))?;
-            let rows = query(&mut htx, INDEXES, only)?;
+            let rows = [
+                query(&mut htx, INDEXES, only)?,
+                query(&mut htx, FUNCTIONS, only)?,
+                query(&mut htx, TRIGGERS, only)?,
+                query(&mut htx, DEPENDS, only)?,
+            ];
             htx.commit()?;
             Ok(rows)
         });
         let rest = (|| -> Result<_, postgres::Error> {
-            Ok((
-                query(&mut tx, NAMESPACES, only)?,
-                query(&mut tx, EXTENSIONS, only)?,
-                query(&mut tx, RELATIONS, only)?,
-                query(&mut tx, COLUMNS, only)?,
-                query(&mut tx, CONSTRAINTS, only)?,
-                query(&mut tx, ENUMS, only)?,
-                query(&mut tx, VIEW_DEPS, only)?,
-            ))
+            Ok(Rows {
+                namespaces: query(&mut tx, NAMESPACES, only)?,
+                extensions: query(&mut tx, EXTENSIONS, only)?,
+                relations: query(&mut tx, RELATIONS, only)?,
+                columns: query(&mut tx, COLUMNS, only)?,
+                constraints: query(&mut tx, CONSTRAINTS, only)?,
+                indexes: Vec::new(),
+                enums: query(&mut tx, ENUMS, only)?,
+                view_deps: query(&mut tx, VIEW_DEPS, only)?,
+                functions: Vec::new(),
+                triggers: Vec::new(),
+                domains: query(&mut tx, DOMAINS, only)?,
+                composites: query(&mut tx, COMPOSITES, only)?,
+                ranges: query(&mut tx, RANGES, only)?,
+                comments: query(&mut tx, COMMENTS, only)?,
+                depends: Vec::new(),
+                unmanaged: query(&mut tx, UNMANAGED, only)?,
+            })
         })();
-        let indexes = helper_side
+        let helper_rows = helper_side
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (indexes, rest)
+        (helper_rows, rest)
     });
-    let (namespaces, extensions, relations, columns, constraints, enums, view_deps) = rest?;
-    let indexes = indexes?;
+    let mut rows = rest?;
+    [rows.indexes, rows.functions, rows.triggers, rows.depends] = helper_rows?;
     // The snapshot stays exported until this transaction ends, after the helper's.
     tx.commit()?;
-    let rows = Rows {
-        namespaces,
-        extensions,
-        relations,
-        columns,
-        constraints,
-        indexes,
-        enums,
-        view_deps,
-    };
-    Ok(build(rows, 10))
+    Ok(build(rows, PAIR_STATEMENTS))
 }
 
 /// Builds the schema from the rows of every catalog query.
@@ -179,6 +220,14 @@ fn build(rows: Rows, queries: usize) -> Introspection {
         indexes,
         enums,
         view_deps,
+        functions,
+        triggers,
+        domains,
+        composites,
+        ranges,
+        comments,
+        depends,
+        unmanaged,
     } = rows;
     let mut schema = Schema {
         schemas: namespaces.iter().map(|r| r.get(0)).collect(),
@@ -188,7 +237,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
         let ext = Extension {
             name: row.get(0),
             schema: row.get(1),
-            version: None,
+            version: row.get(2),
         };
         schema.extensions.insert(ext.name.clone(), ext);
     }
@@ -207,5 +256,13 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     for name in BOOKKEEPING {
         schema.tables.retain(|_, t| t.name != *name);
     }
+    objects::add_functions(&functions, &mut schema);
+    objects::add_triggers(&triggers, &mut schema, BOOKKEEPING);
+    objects::add_domains(&domains, &mut schema);
+    objects::add_composites(&composites, &mut schema);
+    objects::add_ranges(&ranges, &mut schema);
+    objects::add_comments(&comments, &mut schema);
+    objects::add_depends(&depends, &mut schema);
+    objects::add_unmanaged(&unmanaged, &mut schema);
     Introspection { schema, queries }
 }
