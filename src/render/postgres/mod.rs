@@ -1,7 +1,7 @@
 //! PostgreSQL scripts that run as printed: `psql -v ON_ERROR_STOP=1 -f script.sql`.
 //!
 //! Layout: a header; statements that cannot or should not run in a transaction first
-//! (marked `-- schemadiff:no-transaction`): session timeouts, `ALTER TYPE … ADD VALUE`
+//! (marked `-- schemadiff:no-transaction`): session settings (timeouts, `check_function_bodies`), `ALTER TYPE … ADD VALUE`
 //! (a label added in a transaction cannot be used before it commits), `CREATE/DROP INDEX
 //! CONCURRENTLY`; then every other step inside one `BEGIN … COMMIT`, so a failure leaves the
 //! database as it was; then, after the commit, `VALIDATE CONSTRAINT` and what waits for it.
@@ -98,7 +98,7 @@ fn under_heading(steps: &str) -> &str {
 fn outside_what(phases: &std::collections::BTreeSet<Phase>) -> String {
     let mut what = Vec::new();
     if phases.contains(&Phase::Preamble) {
-        what.push("session timeouts");
+        what.push("session settings");
     }
     if phases.contains(&Phase::NoTransaction) {
         what.push("new enum labels (committed before the transaction that may use them)");
@@ -324,7 +324,9 @@ fn op_sql(op: &Op) -> OpText {
             alter(t, format!("VALIDATE CONSTRAINT {}", ident(name))),
         ),
         Op::SetTimeout { setting, value } => one(
-            if setting == "lock_timeout" {
+            if setting == "check_function_bodies" {
+                "Function bodies are checked when they run, not when created: a body may name what this script creates later (as pg_dump's output does)".to_string()
+            } else if setting == "lock_timeout" {
                 format!("Every statement below waits at most {value} for a lock, then fails instead of queueing others behind it")
             } else {
                 format!("Every statement below fails if it runs longer than {value}")
