@@ -234,6 +234,17 @@ fn declared<E: Engine>(dev: &E::Dev, dir: &Path) -> Result<crate::model::Schema,
     Ok(E::declare(&files, dev, &[], cache.as_ref())?)
 }
 
+/// snapshots/ declared, with what schemas/ creates and no snapshot holds (an aggregate a
+/// view calls: [`engine::prerequisites`]) loaded beside them.
+fn declared_snapshots<E: Engine>(dev: &E::Dev, p: &Project) -> Result<crate::model::Schema, Error> {
+    let mut files = engine::read_sources(&p.snapshots())?;
+    if let Ok(schemas) = engine::read_sources(&p.schemas()) {
+        files.extend(engine::prerequisites(&schemas));
+    }
+    let cache = engine::Cache::from_env();
+    Ok(E::declare(&files, dev, &[], cache.as_ref())?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
