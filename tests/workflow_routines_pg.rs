@@ -307,3 +307,52 @@ CREATE TABLE t (id integer PRIMARY KEY, v integer CHECK (positive(v)));
         p.ok(&["downgrade", "base"]);
     }
 }
+
+/// An aggregate (reported, not managed) built on a managed function and called by a view,
+/// as pagila's `group_concat`: the user adds it by hand to the first revision, between the
+/// function and the view. The later `generate`, `check` and `verify` load snapshots/, which
+/// cannot hold the aggregate, with the one of schemas/ (docs/real-schemas.md).
+#[test]
+fn an_aggregate_called_by_a_view_is_loaded_with_the_snapshots() {
+    let db = TestDb::create("rt_aggregate");
+    let v1 = "CREATE FUNCTION _cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$SELECT coalesce($1 || ', ', '') || $2$$;
+CREATE AGGREGATE cat(text) (SFUNC = _cat, STYPE = text);
+CREATE TABLE tags (id integer PRIMARY KEY, name text NOT NULL);
+CREATE VIEW tag_list AS SELECT cat(name ORDER BY name) AS names FROM tags;
+";
+    let p = Project::new("pg_wf_rt_aggregate", &db, v1, Cache::Fresh);
+    let gen = p.ok(&["generate", "-m", "one"]);
+    assert!(
+        gen.stderr.contains("aggregate public.cat(text)"),
+        "{}",
+        gen.stderr
+    );
+    let rev = p.revisions().pop().unwrap();
+    let text = std::fs::read_to_string(&rev).unwrap();
+    let (up, down) = text.split_once("-- migrate:down").unwrap();
+    assert!(!up.contains("AGGREGATE"), "{up}");
+    let up = up.replacen(
+        "CREATE VIEW",
+        "CREATE AGGREGATE public.cat(text) (SFUNC = public._cat, STYPE = text);\n\nCREATE VIEW",
+        1,
+    );
+    let down = down.replacen(
+        "DROP FUNCTION",
+        "DROP AGGREGATE public.cat(text);\n\nDROP FUNCTION",
+        1,
+    );
+    std::fs::write(&rev, format!("{up}-- migrate:down{down}")).unwrap();
+    p.ok(&["upgrade", "head"]);
+    p.check_clean();
+    p.generate_nothing();
+
+    p.declare(&(v1.to_string() + "ALTER TABLE tags ADD COLUMN color text;\n"));
+    p.ok(&["generate", "-m", "two"]);
+    p.ok(&["upgrade", "head"]);
+    p.check_clean();
+    p.generate_nothing();
+    let v = p.ok(&["verify"]);
+    assert!(v.stdout.contains("ok"), "{}", v.stdout);
+    p.ok(&["downgrade", "base"]);
+}
