@@ -253,9 +253,10 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
 }
 
 /// The statements of declared files that create objects no snapshot holds (aggregates,
-/// operators, casts …), loaded with snapshots/ so that what uses them loads too.
-pub fn prerequisites(files: &[SourceFile]) -> Vec<SourceFile> {
-    crate::declare::prerequisites(files)
+/// operators, casts …) and `used_by` names, loaded with snapshots/ so that what uses them
+/// loads too.
+pub fn prerequisites(files: &[SourceFile], used_by: &[SourceFile]) -> Vec<SourceFile> {
+    crate::declare::prerequisites(files, used_by)
 }
 
 /// The `-- schemadiff:renamed-from` hints of declared files.

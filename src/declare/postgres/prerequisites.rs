@@ -7,12 +7,18 @@
 use super::super::SourceFile;
 use crate::sqltext::split_pg_statements;
 
-/// The statements of `files` that create unmodelled objects, with the session settings
-/// (`SET search_path …`) they may rely on: one file per declared file that has some, under
-/// the declared file's path, every other statement blanked so that lines and columns stay
-/// those of the declared file. A file that cannot be split gives nothing (its own load
-/// reports the error).
-pub fn prerequisites(files: &[SourceFile]) -> Vec<SourceFile> {
+/// The statements of `files` that create unmodelled objects named in `used_by` (a cast,
+/// which has no name, always), with the session settings (`SET search_path …`) they may
+/// rely on: one file per declared file that has some, under the declared file's path,
+/// every other statement blanked so that lines and columns stay those of the declared file.
+/// An object `used_by` does not name is left out: it may be built on a function only
+/// `files` have. A file that cannot be split gives nothing (its own load reports the error).
+pub fn prerequisites(files: &[SourceFile], used_by: &[SourceFile]) -> Vec<SourceFile> {
+    let used: String = used_by
+        .iter()
+        .map(|f| f.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut out = Vec::new();
     for f in files {
         let Ok(stmts) = split_pg_statements(&f.text) else {
@@ -22,7 +28,8 @@ pub fn prerequisites(files: &[SourceFile]) -> Vec<SourceFile> {
         let mut creates = false;
         for s in &stmts {
             let words = leading_words(&s.text);
-            let create = creates_unmodelled(&words);
+            let create = creates_unmodelled(&words)
+                && created_name(&s.text).is_none_or(|n| names(&used, &n));
             if create || is_setting(&words) {
                 let mut end = s.offset + s.text.len();
                 let rest = &f.text[end..];
@@ -85,6 +92,65 @@ fn creates_unmodelled(words: &[String]) -> bool {
     )
 }
 
+/// The last part of the name a `CREATE` of an unmodelled kind gives, lower-cased and
+/// unquoted; `None` for a cast (no name).
+fn created_name(text: &str) -> Option<String> {
+    const SKIP: [&str; 19] = [
+        "CREATE",
+        "OR",
+        "REPLACE",
+        "DEFAULT",
+        "AGGREGATE",
+        "OPERATOR",
+        "CLASS",
+        "FAMILY",
+        "COLLATION",
+        "CONVERSION",
+        "TEXT",
+        "SEARCH",
+        "IF",
+        "NOT",
+        "EXISTS",
+        "CONFIGURATION",
+        "DICTIONARY",
+        "PARSER",
+        "TEMPLATE",
+    ];
+    let mut rest = text.trim_start();
+    loop {
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '(')
+            .unwrap_or(rest.len());
+        let word = rest[..end].to_ascii_uppercase();
+        if word.is_empty() || word == "CAST" {
+            return None;
+        }
+        if !SKIP.contains(&word.as_str()) {
+            let last = rest[..end].rsplit('.').next().unwrap_or_default();
+            let last = last.trim_matches('"').to_lowercase();
+            return (!last.is_empty()).then_some(last);
+        }
+        rest = rest[end..].trim_start();
+    }
+}
+
+/// Whether `text` (lower-cased) names `name`: as a word for an identifier, anywhere for an
+/// operator's symbol.
+fn names(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    if !name.chars().all(word) {
+        return text.contains(name);
+    }
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back().is_none_or(|c| !word(c));
+        let after = text[i + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !word(c));
+        before && after
+    })
+}
+
 fn is_setting(words: &[String]) -> bool {
     matches!(words.first().map(String::as_str), Some("SET"))
         || words.first().is_some_and(|w| {
@@ -106,7 +172,10 @@ mod tests {
     #[test]
     fn keeps_aggregates_and_settings_in_place_and_blanks_the_rest() {
         let src = "SET search_path = public;\nCREATE TABLE t (x text);\nCREATE AGGREGATE g(text) (\n  SFUNC = f, STYPE = text\n);\nCREATE VIEW v AS SELECT g(x) FROM t;\n";
-        let out = prerequisites(&[file(src)]);
+        let out = prerequisites(
+            &[file(src)],
+            &[file("CREATE VIEW v AS SELECT public.g(x) FROM t")],
+        );
         assert_eq!(out.len(), 1);
         let text = &out[0].text;
         assert_eq!(text.len(), src.len());
@@ -120,8 +189,30 @@ mod tests {
     #[test]
     fn a_file_without_unmodelled_objects_gives_nothing() {
         let src = "SET search_path = public;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE TEXT_T (x int);";
-        assert!(prerequisites(&[file(src)]).is_empty());
+        assert!(prerequisites(&[file(src)], &[file(src)]).is_empty());
         let ops = "create operator === (leftarg = int, rightarg = int, function = int4eq);\ncreate cast (text as int) with inout;";
-        assert_eq!(prerequisites(&[file(ops)])[0].text, ops);
+        let used = file("SELECT 1 === 2");
+        assert_eq!(prerequisites(&[file(ops)], &[used])[0].text, ops);
+    }
+
+    #[test]
+    fn an_object_the_snapshots_do_not_name_is_left_out() {
+        let src = "CREATE AGGREGATE public.\"Cat\"(text) (SFUNC = f, STYPE = text);\nCREATE AGGREGATE dog(text) (SFUNC = g, STYPE = text);\nCREATE COLLATION german (provider = icu, locale = 'de');\nCREATE TEXT SEARCH CONFIGURATION s.fts (COPY = english);";
+        let used = file("SELECT cat(a), catalog(b) COLLATE german, to_tsvector('fts', c)");
+        let out = prerequisites(&[file(src)], &[used]);
+        let text = &out[0].text;
+        assert!(text.contains("\"Cat\""), "{text}");
+        assert!(!text.contains("dog"), "{text}");
+        assert!(text.contains("german"), "{text}");
+        assert!(text.contains("s.fts"), "{text}");
+        assert_eq!(
+            created_name("CREATE OPERATOR public.=== (LEFTARG = int)").as_deref(),
+            Some("===")
+        );
+        assert_eq!(created_name("create cast (a as b) with inout"), None);
+        assert_eq!(
+            created_name("CREATE COLLATION IF NOT EXISTS de (locale = 'de')").as_deref(),
+            Some("de")
+        );
     }
 }
