@@ -252,6 +252,13 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, Error> {
     Ok(crate::declare::read_sources(path)?)
 }
 
+/// The statements of declared files that create objects no snapshot holds (aggregates,
+/// operators, casts …) and `used_by` names, loaded with snapshots/ so that what uses them
+/// loads too.
+pub fn prerequisites(files: &[SourceFile], used_by: &[SourceFile]) -> Vec<SourceFile> {
+    crate::declare::prerequisites(files, used_by)
+}
+
 /// The `-- schemadiff:renamed-from` hints of declared files.
 pub fn rename_hints(files: &[SourceFile]) -> Result<Renames, Error> {
     Ok(crate::declare::rename_hints(files)?)

@@ -15,6 +15,7 @@ mod postgres;
 
 pub use self::postgres::fixpoint::{normalize_live, settle};
 /// What `Schema::unmanaged` says of a declared file's stand-in for a schema only the target has.
+pub use self::postgres::prerequisites::prerequisites;
 pub use self::postgres::EXTERNAL_SCHEMA;
 pub use self::postgres::{
     declare_postgres, declare_postgres_in, drop_scratch_databases, finish_interrupt, load_postgres,

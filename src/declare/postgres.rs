@@ -15,6 +15,7 @@ pub use intake::EXTERNAL_SCHEMA;
 
 pub mod fixpoint;
 pub mod incremental;
+pub mod prerequisites;
 
 use super::error::{Judge, Position};
 use super::{Error, SourceFile};

@@ -5,7 +5,7 @@
 //! database.
 
 use super::config::Project;
-use super::{declared, dev, open, unmanaged, Error, Note};
+use super::{declared, declared_snapshots, dev, open, unmanaged, Error, Note};
 use crate::engine::{self, known_heads, Cache, Direction, Engine};
 use crate::model::Schema;
 use crate::revision::{self, Graph, Revision};
@@ -144,7 +144,7 @@ fn declared_pair<E: Engine>(p: &Project, dev: &E::Dev) -> Result<Pair, Error> {
         }
     }
     let snap = if has_snapshot {
-        declared::<E>(dev, &p.snapshots())?
+        declared_snapshots::<E>(dev, p)?
     } else {
         Schema::default()
     };
@@ -217,10 +217,7 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
         count += 1;
     }
     if revision::snapshot::exists(&p.snapshots()) {
-        let diffs = E::differences(
-            &E::read(&mut scratch)?,
-            &declared::<E>(&dev, &p.snapshots())?,
-        );
+        let diffs = E::differences(&E::read(&mut scratch)?, &declared_snapshots::<E>(&dev, p)?);
         if !diffs.is_empty() {
             let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());
             return Ok(Verified::Failed(format!(

@@ -3,7 +3,10 @@
 //! or nothing.
 
 use super::config::Project;
-use super::{allowed_kinds, blocking, declared, dev, graph, open, unmanaged, Error, Note, Safety};
+use super::{
+    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, unmanaged, Error,
+    Note, Safety,
+};
 use crate::engine::{self, known_heads, Engine, Target};
 use crate::model::{Renames, Schema};
 use crate::plan::Hazard;
@@ -73,7 +76,7 @@ pub fn generate<E: Engine>(
         let before = if a.from_db {
             live_at_head::<E>(p, &g)
         } else if revision::snapshot::exists(&p.snapshots()) {
-            declared::<E>(&dev, &p.snapshots())
+            declared_snapshots::<E>(&dev, p)
         } else {
             Ok(Schema::default())
         };

@@ -234,6 +234,26 @@ fn declared<E: Engine>(dev: &E::Dev, dir: &Path) -> Result<crate::model::Schema,
     Ok(E::declare(&files, dev, &[], cache.as_ref())?)
 }
 
+/// snapshots/ declared, with what schemas/ creates, no snapshot holds and the snapshots
+/// name (an aggregate a view calls: [`engine::prerequisites`]). When that does not load
+/// (such an object built on a function only schemas/ has), snapshots/ alone, whose error
+/// stands when they fail too.
+fn declared_snapshots<E: Engine>(dev: &E::Dev, p: &Project) -> Result<crate::model::Schema, Error> {
+    let files = engine::read_sources(&p.snapshots())?;
+    let cache = engine::Cache::from_env();
+    let prerequisites = match engine::read_sources(&p.schemas()) {
+        Ok(schemas) => engine::prerequisites(&schemas, &files),
+        Err(_) => Vec::new(),
+    };
+    if !prerequisites.is_empty() {
+        let with: Vec<_> = files.iter().cloned().chain(prerequisites).collect();
+        if let Ok(schema) = E::declare(&with, dev, &[], cache.as_ref()) {
+            return Ok(schema);
+        }
+    }
+    Ok(E::declare(&files, dev, &[], cache.as_ref())?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
