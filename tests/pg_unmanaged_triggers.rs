@@ -20,6 +20,7 @@ fn triggers_of_partitioned_and_foreign_tables_are_unmanaged() {
              CREATE TABLE plain (id int PRIMARY KEY);
              CREATE FUNCTION tg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
              CREATE TRIGGER on_m BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION tg();
+             COMMENT ON TRIGGER on_m ON m IS 'goes with its trigger';
              CREATE TRIGGER on_plain BEFORE INSERT ON plain FOR EACH ROW EXECUTE FUNCTION tg();
              CREATE FOREIGN DATA WRAPPER schemadiff_test_fdw;
              CREATE SERVER schemadiff_test_srv FOREIGN DATA WRAPPER schemadiff_test_fdw;
@@ -47,6 +48,7 @@ fn triggers_of_partitioned_and_foreign_tables_are_unmanaged() {
             .map(String::as_str),
         Some("trigger (on a foreign table)")
     );
+    assert!(schema.comments.is_empty(), "{:?}", schema.comments);
     // The partition's clone of on_m is neither a trigger nor an unmanaged object of its own.
     assert!(
         !schema.unmanaged.keys().any(|k| k.contains("m_2024.on_m")),

@@ -178,7 +178,8 @@ pub fn add_ranges(rows: &[Row], schema: &mut Schema) {
     }
 }
 
-/// Reads `comments.sql` rows into [`Schema::comments`].
+/// Reads `comments.sql` rows into [`Schema::comments`] (after [`add_triggers`]: the
+/// comment of an unmanaged trigger is left out with it).
 pub fn add_comments(rows: &[Row], schema: &mut Schema) {
     for row in rows {
         let kind: String = row.get("kind");
@@ -206,11 +207,22 @@ pub fn add_comments(rows: &[Row], schema: &mut Schema) {
                 identity_args: row.get::<_, Option<String>>("args").unwrap_or_default(),
                 procedure: kind == "procedure",
             },
-            "trigger" => CommentTarget::Trigger {
-                schema: ns,
-                table: parent,
-                name,
-            },
+            "trigger" => {
+                // A trigger of a relation schemadiff does not manage is listed as such, its
+                // comment with it: no printed DDL could comment on it.
+                let table = qualified_key(&ns, &parent);
+                if schema
+                    .unmanaged
+                    .contains_key(&unmanaged_trigger_key(&table, &name))
+                {
+                    continue;
+                }
+                CommentTarget::Trigger {
+                    schema: ns,
+                    table: parent,
+                    name,
+                }
+            }
             "domain" => CommentTarget::Domain { schema: ns, name },
             "attribute" => CommentTarget::Attribute {
                 schema: ns,
