@@ -7,7 +7,9 @@
 //! An entry is keyed by a SHA-256 of everything the model depends on: each file's path and
 //! bytes in order, the server's `server_version_num`, host, port and user, template0's
 //! encoding, collation and locale provider (the scratch database is created from it), the
-//! schema filter (`--schema`), and [`FORMAT`] with the crate version. Entries are written to
+//! schema filter (`--schema`), and [`FORMAT`] with the crate version. A PostgreSQL entry
+//! holds the model and, beside it, its [`Dependents`] (which the model's own JSON leaves
+//! out: `inspect --json` does not show them). Entries are written to
 //! a temporary file and renamed; reading one never fails a command: a missing, unreadable
 //! or unparsable entry means the scratch database is used as without a cache.
 
@@ -15,10 +17,12 @@ use super::postgres::declare_postgres_in;
 use super::postgres::incremental;
 use super::{Error, SourceFile};
 use crate::introspect::postgres::connect::connect_config;
-use crate::model::Schema;
+use crate::model::{Dependent, Dependents, Schema};
 use postgres::config::Host;
 use postgres::{Client, Config};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -28,7 +32,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 // 4: PostgreSQL models at the fixed point of the server's print (entries of 3 hold the
 // first print of each expression).
 // 5: SQLite virtual tables in the model (entries of 4 have none).
-pub const FORMAT: &str = "schemadiff catalog cache 5";
+// 6: PostgreSQL entries hold the model's dependents beside it (entries of 5 lose them, and
+// a function re-created from a cached model would be planned without what depends on it).
+pub const FORMAT: &str = "schemadiff catalog cache 6";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -81,13 +87,45 @@ impl Cache {
         self.dir.join(format!("{key}.json"))
     }
 
-    /// The stored model for `key`, else what `miss` computes, then stored.
+    /// The stored SQLite model for `key`, else what `miss` computes, then stored.
     fn get_or<E>(&self, key: &str, miss: impl FnOnce() -> Result<Schema, E>) -> Result<Schema, E> {
         if let Some(schema) = self.get(key) {
             return Ok(schema);
         }
         let schema = miss()?;
         self.put(key, &schema);
+        Ok(schema)
+    }
+
+    /// The stored PostgreSQL model for `key` with its dependents, if there is a readable
+    /// one.
+    pub fn get_model(&self, key: &str) -> Option<Schema> {
+        let entry: PgEntry = self.get(key)?;
+        let mut schema = entry.schema;
+        schema.dependents = Dependents(entry.dependents);
+        Some(schema)
+    }
+
+    /// Stores the PostgreSQL model `schema` with its dependents under `key`.
+    pub fn put_model(&self, key: &str, schema: &Schema) {
+        let entry = PgEntryRef {
+            schema,
+            dependents: &schema.dependents.0,
+        };
+        self.put(key, &entry);
+    }
+
+    /// As [`Cache::get_or`], for a PostgreSQL model (with its dependents).
+    fn get_model_or<E>(
+        &self,
+        key: &str,
+        miss: impl FnOnce() -> Result<Schema, E>,
+    ) -> Result<Schema, E> {
+        if let Some(schema) = self.get_model(key) {
+            return Ok(schema);
+        }
+        let schema = miss()?;
+        self.put_model(key, &schema);
         Ok(schema)
     }
 
@@ -138,6 +176,21 @@ impl Cache {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// A stored PostgreSQL entry: the model, and what depends on each of its functions and
+/// types ([`Schema::dependents`], which the model's JSON skips).
+#[derive(Deserialize)]
+struct PgEntry {
+    schema: Schema,
+    dependents: BTreeMap<String, Vec<Dependent>>,
+}
+
+/// [`PgEntry`] as written, borrowing the model.
+#[derive(Serialize)]
+struct PgEntryRef<'a> {
+    schema: &'a Schema,
+    dependents: &'a BTreeMap<String, Vec<Dependent>>,
 }
 
 /// Entries kept in a cache directory: the newest by write time.
@@ -287,7 +340,7 @@ pub fn declare_postgres_how(
             cache.put(&base_key, &new_base);
         }
     };
-    if let Some(schema) = cache.get(&key) {
+    if let Some(schema) = cache.get_model(&key) {
         if base.as_ref().is_none_or(|b| b.model_key != key) {
             remember(&incremental::classified(files, base.as_ref()));
         }
@@ -306,7 +359,7 @@ pub fn declare_postgres_how(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             };
             let step = cache
-                .get(&b.model_key)
+                .get_model(&b.model_key)
                 .and_then(|old| incremental::declare(&current, scratch, only, &b, old).ok());
             (current, step)
         }),
@@ -317,7 +370,7 @@ pub fn declare_postgres_how(
     };
     // A model with stand-ins depends on the target database, which the key does not name.
     if !super::postgres::leans_on_target(&schema) {
-        cache.put(&key, &schema);
+        cache.put_model(&key, &schema);
         remember(&current);
     }
     Ok((schema, how))
@@ -350,7 +403,7 @@ pub fn cached(
     let Some(id) = reachable_server_id(server)? else {
         return miss();
     };
-    cache.get_or(&key(files, &id, only), miss)
+    cache.get_model_or(&key(files, &id, only), miss)
 }
 
 /// What a SQLite model is computed from: which computation (`what`: declared files,

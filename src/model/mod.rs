@@ -66,7 +66,8 @@ pub struct Schema {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unmanaged: BTreeMap<String, String>,
     /// PostgreSQL: what depends on each function and type, for the planner; never compared
-    /// nor serialized (see [`Dependents`]).
+    /// nor serialized with the schema (the catalog cache stores them beside it; see
+    /// [`Dependents`]).
     #[serde(skip)]
     pub dependents: Dependents,
 }

@@ -252,7 +252,8 @@ pub struct Comment {
 
 /// What depends on an object, from the server's `pg_depend`, for the planner: a function
 /// dropped and created again (its signature changed) takes these with it. Derived facts,
-/// not compared: two [`Dependents`] are always equal, and they are never serialized.
+/// not compared: two [`Dependents`] are always equal, and they are not serialized with the
+/// [`super::Schema`] (the catalog cache stores them beside it).
 #[derive(Debug, Clone, Default)]
 pub struct Dependents(pub BTreeMap<String, Vec<Dependent>>);
 
@@ -273,7 +274,7 @@ impl Dependents {
 }
 
 /// One object that depends on another.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Dependent {
     /// A view or materialized view, by key.
     View(String),

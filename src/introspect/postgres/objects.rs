@@ -31,12 +31,35 @@ pub fn add_functions(rows: &[Row], schema: &mut Schema) {
     }
 }
 
+/// The [`Schema::unmanaged`] key of trigger `name` of relation `table` (`schema.name`).
+pub fn unmanaged_trigger_key(table: &str, name: &str) -> String {
+    format!("trigger {table}.{name}")
+}
+
 /// Reads `triggers.sql` rows: `sql` is `pg_get_triggerdef(oid, false)`, `enabled` the
-/// state when not the default `O`.
+/// state when not the default `O`. A trigger of a relation schemadiff does not manage (a
+/// partitioned or foreign table) goes to [`Schema::unmanaged`]: no printed DDL could create
+/// it on a table the DDL does not create.
 pub fn add_triggers(rows: &[Row], schema: &mut Schema, bookkeeping: &[&str]) {
     for row in rows {
         let table: String = row.get("relname");
         if bookkeeping.contains(&table.as_str()) {
+            continue;
+        }
+        let relkind: String = row.get("relkind");
+        let what = match relkind.as_str() {
+            "p" => Some(
+                "trigger (on a partitioned table; managed with partitioned tables in a later release)",
+            ),
+            "f" => Some("trigger (on a foreign table)"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            let key = qualified_key(&row.get::<_, String>("nspname"), &table);
+            let name: String = row.get("tgname");
+            schema
+                .unmanaged
+                .insert(unmanaged_trigger_key(&key, &name), what.into());
             continue;
         }
         let enabled: String = row.get("enabled");
@@ -155,7 +178,8 @@ pub fn add_ranges(rows: &[Row], schema: &mut Schema) {
     }
 }
 
-/// Reads `comments.sql` rows into [`Schema::comments`].
+/// Reads `comments.sql` rows into [`Schema::comments`] (after [`add_triggers`]: the
+/// comment of an unmanaged trigger is left out with it).
 pub fn add_comments(rows: &[Row], schema: &mut Schema) {
     for row in rows {
         let kind: String = row.get("kind");
@@ -183,11 +207,22 @@ pub fn add_comments(rows: &[Row], schema: &mut Schema) {
                 identity_args: row.get::<_, Option<String>>("args").unwrap_or_default(),
                 procedure: kind == "procedure",
             },
-            "trigger" => CommentTarget::Trigger {
-                schema: ns,
-                table: parent,
-                name,
-            },
+            "trigger" => {
+                // A trigger of a relation schemadiff does not manage is listed as such, its
+                // comment with it: no printed DDL could comment on it.
+                let table = qualified_key(&ns, &parent);
+                if schema
+                    .unmanaged
+                    .contains_key(&unmanaged_trigger_key(&table, &name))
+                {
+                    continue;
+                }
+                CommentTarget::Trigger {
+                    schema: ns,
+                    table: parent,
+                    name,
+                }
+            }
             "domain" => CommentTarget::Domain { schema: ns, name },
             "attribute" => CommentTarget::Attribute {
                 schema: ns,
@@ -225,7 +260,11 @@ pub fn add_depends(rows: &[Row], schema: &mut Schema) {
         }
         let dependent = match kind.as_str() {
             "view" => Dependent::View(key),
-            "trigger" => Dependent::Trigger(trigger_key(&key, &name)),
+            "trigger" => match schema.unmanaged.get(&unmanaged_trigger_key(&key, &name)) {
+                // A trigger of a relation schemadiff does not manage: it cannot make it again.
+                Some(_) => Dependent::Other(unmanaged_trigger_key(&key, &name)),
+                None => Dependent::Trigger(trigger_key(&key, &name)),
+            },
             "constraint" => Dependent::Constraint { table: key, name },
             "default" => Dependent::Default {
                 table: key,

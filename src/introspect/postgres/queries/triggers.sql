@@ -1,14 +1,15 @@
--- Triggers of tables, partitioned tables and views (not internal ones, such as those of
--- foreign keys, nor the clones a partitioned table's trigger makes on its partitions),
--- with the server's CREATE TRIGGER text and the enabled state.
-SELECT n.nspname, c.relname, t.tgname,
+-- Triggers of tables, views, partitioned and foreign tables (not internal ones, such as
+-- those of foreign keys, nor the clones a partitioned table's trigger makes on its
+-- partitions), with the server's CREATE TRIGGER text, the enabled state and the relation's
+-- kind (triggers of partitioned and foreign tables are reported, not managed).
+SELECT n.nspname, c.relname, t.tgname, c.relkind::text AS relkind,
        pg_catalog.pg_get_triggerdef(t.oid, false) AS definition,
        t.tgenabled::text AS enabled
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND t.tgparentid = 0
-  AND c.relkind IN ('r', 'p', 'v')
+  AND c.relkind IN ('r', 'p', 'v', 'f')
   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   AND (cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
