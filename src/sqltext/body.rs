@@ -61,8 +61,10 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c')
 }
 
+/// PostgreSQL's identifier characters (`ident_cont`): ASCII letters and digits, `_`, `$`, and
+/// every non-ASCII character (the scanner takes any byte with the high bit set).
 fn is_ident(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$'
+    c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
 }
 
 /// Collapses `text`; the outer level's words go to `words` when given.
@@ -201,7 +203,8 @@ fn dollar_tag(text: &[char], start: usize) -> Option<usize> {
     if text.get(i).is_some_and(|c| c.is_ascii_digit()) {
         return None; // `$1`: a parameter
     }
-    while i < text.len() && (text[i].is_alphanumeric() || text[i] == '_') {
+    // `dolq_cont`: identifier characters but `$`.
+    while i < text.len() && text[i] != '$' && is_ident(text[i]) {
         i += 1;
     }
     (text.get(i) == Some(&'$')).then_some(i + 1 - start)
@@ -301,6 +304,18 @@ mod tests {
             &open.replace("BEGIN ", "BEGIN  ")
         ));
         assert!(same_function_text(&open, &open));
+    }
+
+    #[test]
+    fn any_non_ascii_character_may_make_a_dollar_tag() {
+        // `$→$` opens a dollar quote for the server (tags take any non-ASCII character), so
+        // its content is verbatim; `→$q$` is one identifier, not a dollar quote.
+        let a = plpgsql("BEGIN RETURN $→$a  b$→$; END;");
+        let b = plpgsql("BEGIN RETURN $→$a b$→$; END;");
+        assert!(!same_function_text(&a, &b));
+        assert!(same_function_text(&a, &a.replace("BEGIN ", "BEGIN\n  ")));
+        let c = plpgsql("BEGIN RETURN \"→$q$\" + →$q$  + 1; END;");
+        assert!(same_function_text(&c, &c.replace("  +", " +")));
     }
 
     #[test]
