@@ -12,7 +12,10 @@ use schemadiff::model::Schema;
 use schemadiff::plan::postgres::plan_postgres;
 use schemadiff::render::postgres::render_script;
 use schemadiff::sqltext::body::same_function_text;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// SplitMix64: the same seed gives the same cases.
 pub struct Gen(pub u64);
@@ -43,8 +46,21 @@ pub fn server() -> postgres::Config {
     crate::pg::server_url().parse().unwrap()
 }
 
-/// `sql` declared through a scratch database.
+/// `sql` declared through a scratch database (once per text and process).
 pub fn declare(sql: &str, what: &str) -> Result<Schema, String> {
+    static DECLARED: Mutex<BTreeMap<String, Schema>> = Mutex::new(BTreeMap::new());
+    if let Some(s) = DECLARED.lock().unwrap().get(sql) {
+        return Ok(s.clone());
+    }
+    let schema = declare_uncached(sql, what)?;
+    DECLARED
+        .lock()
+        .unwrap()
+        .insert(sql.to_string(), schema.clone());
+    Ok(schema)
+}
+
+fn declare_uncached(sql: &str, what: &str) -> Result<Schema, String> {
     let files = [SourceFile {
         path: PathBuf::from("schemas/schema.sql"),
         text: sql.to_string(),
@@ -227,4 +243,28 @@ pub fn declare_matches_live(label: &str, sql: &str) -> Result<(), String> {
 /// `text` as a standard string literal.
 pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Runs `job(i)` for every `i < n` on `threads` threads; the errors, in order of `i`.
+pub fn parallel(
+    n: usize,
+    threads: usize,
+    job: impl Fn(usize) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let errors = Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                if let Err(e) = job(i) {
+                    errors.lock().unwrap().insert(i, e);
+                }
+            });
+        }
+    });
+    errors.into_inner().unwrap().into_values().collect()
 }
