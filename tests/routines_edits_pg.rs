@@ -47,6 +47,20 @@ struct Spec {
     dom_checks: Vec<(&'static str, &'static str)>,
     attrs: Vec<(&'static str, &'static str)>,
     range_subtype: &'static str,
+    /// Options after the volatility of app.f (STRICT, SECURITY DEFINER, SET, COST …).
+    f_options: &'static str,
+    /// The trigger's name, function and arguments.
+    trg_name: &'static str,
+    trg_fn: &'static str,
+    trg_args: &'static str,
+    dom_type: &'static str,
+    /// A CHECK of the domain calling app.f.
+    dom_f_check: bool,
+    /// app.h's result.
+    h_result: &'static str,
+    proc_default: &'static str,
+    /// A column of app.span in a table.
+    range_used: bool,
     /// Comment target (as in COMMENT ON …, `{f}` for the function's signature) → text.
     comments: BTreeMap<&'static str, String>,
 }
@@ -94,6 +108,15 @@ fn base() -> Spec {
         dom_checks: vec![("pos_positive", "VALUE > 0")],
         attrs: vec![("x", "integer"), ("y", "text")],
         range_subtype: "integer",
+        f_options: "",
+        trg_name: "t_touch",
+        trg_fn: "app.touch",
+        trg_args: "",
+        dom_type: "integer",
+        dom_f_check: true,
+        h_result: "TABLE(a integer)",
+        proc_default: "",
+        range_used: false,
         comments,
     }
 }
@@ -105,7 +128,23 @@ impl Spec {
 
     fn sql(&self) -> String {
         let mut out = String::from("CREATE SCHEMA app;\n");
-        let mut dom = String::from("CREATE DOMAIN app.pos AS integer");
+        let p = self.f_param;
+        let value = format!("({p} {})::{}", self.f_expr, self.f_result);
+        let i = self.f_indent;
+        let body = match self.f_language {
+            "sql" => format!("{i}SELECT{i}{value}{i}"),
+            _ => format!("\nBEGIN\n{i}RETURN {value};{i}\nEND\n"),
+        };
+        out.push_str(&format!(
+            "CREATE FUNCTION {}({p} integer) RETURNS {} LANGUAGE {} {} {} AS $${body}$$;\n",
+            "app.f", self.f_result, self.f_language, self.f_volatility, self.f_options
+        ));
+        if self.overload {
+            out.push_str(
+                "CREATE FUNCTION app.f(a text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT a || 'x' $$;\n",
+            );
+        }
+        let mut dom = format!("CREATE DOMAIN app.pos AS {}", self.dom_type);
         if self.dom_not_null {
             dom.push_str(" NOT NULL");
         }
@@ -115,45 +154,49 @@ impl Spec {
         for (name, check) in &self.dom_checks {
             dom.push_str(&format!(" CONSTRAINT {name} CHECK ({check})"));
         }
+        if self.dom_f_check {
+            dom.push_str(" CONSTRAINT pos_f CHECK (app.f(VALUE::integer) > 0)");
+        }
         out.push_str(&dom);
         out.push_str(";\n");
-        let p = self.f_param;
-        let value = format!("({p} {})::{}", self.f_expr, self.f_result);
-        let i = self.f_indent;
-        let body = match self.f_language {
-            "sql" => format!("{i}SELECT{i}{value}{i}"),
-            _ => format!("\nBEGIN\n{i}RETURN {value};{i}\nEND\n"),
-        };
-        out.push_str(&format!(
-            "CREATE FUNCTION {}({p} integer) RETURNS {} LANGUAGE {} {} AS $${body}$$;\n",
-            "app.f", self.f_result, self.f_language, self.f_volatility
-        ));
-        if self.overload {
-            out.push_str(
-                "CREATE FUNCTION app.f(a text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT a || 'x' $$;\n",
-            );
-        }
         out.push_str(
             "CREATE TABLE app.t (id integer PRIMARY KEY, n app.pos, name text, k bigint DEFAULT app.f(1));\n",
         );
         out.push_str("CREATE VIEW app.v AS SELECT id, app.f(id) AS fx FROM app.t;\n");
+        // A BEGIN ATOMIC body depends on app.f and app.t (pg_depend).
+        out.push_str(
+            "CREATE FUNCTION app.g(x integer) RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT app.f(x)::bigint + count(*) FROM app.t; END;\n",
+        );
         out.push_str(&format!(
-            "CREATE PROCEDURE app.p(INOUT n integer) LANGUAGE plpgsql AS $$ BEGIN n := n {}; END $$;\n",
-            self.proc_expr
+            "CREATE FUNCTION app.h() RETURNS {} LANGUAGE sql AS $$ SELECT 1 $$;\n",
+            self.h_result
+                .replace("(a integer, b text)", "(a integer, b text)")
+        ));
+        out.push_str(&format!(
+            "CREATE PROCEDURE app.p(INOUT n integer{}) LANGUAGE plpgsql AS $$ BEGIN n := n {}; END $$;\n",
+            self.proc_default, self.proc_expr
         ));
         out.push_str(&format!(
             "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {} RETURN NEW; END $$;\n",
             self.trg_fn_stmt
         ));
+        if self.trg_fn == "app.touch2" {
+            out.push_str(
+                "CREATE FUNCTION app.touch2() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n",
+            );
+        }
         let when = self
             .trg_when
             .map_or(String::new(), |w| format!(" WHEN ({w})"));
         out.push_str(&format!(
-            "CREATE TRIGGER t_touch {} {} ON app.t FOR EACH ROW{when} EXECUTE FUNCTION app.touch();\n",
-            self.trg_timing, self.trg_events
+            "CREATE TRIGGER {} {} {} ON app.t FOR EACH ROW{when} EXECUTE FUNCTION {}({});\n",
+            self.trg_name, self.trg_timing, self.trg_events, self.trg_fn, self.trg_args
         ));
         if let Some(e) = self.trg_enabled {
-            out.push_str(&format!("ALTER TABLE app.t {e} TRIGGER t_touch;\n"));
+            out.push_str(&format!(
+                "ALTER TABLE app.t {e} TRIGGER {};\n",
+                self.trg_name
+            ));
         }
         let attrs: Vec<String> = self.attrs.iter().map(|(n, t)| format!("{n} {t}")).collect();
         out.push_str(&format!(
@@ -161,12 +204,20 @@ impl Spec {
             attrs.join(", ")
         ));
         out.push_str("CREATE TABLE app.u (id integer, p app.pair);\n");
+        out.push_str(
+            "CREATE FUNCTION app.pf(p app.pair) RETURNS integer LANGUAGE sql AS $$ SELECT (p).x $$;\n",
+        );
         out.push_str(&format!(
             "CREATE TYPE app.span AS RANGE (subtype = {});\n",
             self.range_subtype
         ));
+        if self.range_used {
+            out.push_str("CREATE TABLE app.w (id integer, r app.span);\n");
+        }
         for (target, text) in &self.comments {
-            let target = target.replace("{f}", &self.signature());
+            let target = target
+                .replace("{f}", &self.signature())
+                .replace("t_touch", self.trg_name);
             out.push_str(&format!("COMMENT ON {target} IS {};\n", literal(text)));
         }
         out
@@ -176,15 +227,25 @@ impl Spec {
 type Edit = fn(&mut Spec, &mut Gen);
 
 /// Shapes whose upgrade is refused on purpose, with a text the failure must show.
-const REFUSED: &[(&str, &[&str])] = &[(
-    // PostgreSQL cannot change an attribute's type while a table column stores the type:
-    // the plan says so (hazard) and the script stops.
-    "attribute type",
-    &[
-        "hazard[unsupported-change]",
-        "cannot alter type \"pair\" because column \"u.p\" uses it",
-    ],
-)];
+const REFUSED: &[(&str, &[&str])] = &[
+    (
+        // A domain's base type cannot change while a column uses it: hazard, the script stops.
+        "domain base type",
+        &[
+            "hazard[unsupported-change]",
+            "cannot drop type app.pos because other objects depend on it",
+        ],
+    ),
+    (
+        // PostgreSQL cannot change an attribute's type while a table column stores the type:
+        // the plan says so (hazard) and the script stops.
+        "attribute type",
+        &[
+            "hazard[unsupported-change]",
+            "cannot alter type \"pair\" because column \"u.p\" uses it",
+        ],
+    ),
+];
 
 /// Every edit shape, by name.
 const EDITS: &[(&str, Edit)] = &[
@@ -231,6 +292,33 @@ const EDITS: &[(&str, Edit)] = &[
     ("attribute drop", |s, _| s.attrs.retain(|(n, _)| *n != "y")),
     ("attribute type", |s, _| s.attrs[1].1 = "varchar(10)"),
     ("range subtype", |s, _| s.range_subtype = "bigint"),
+    ("function options", |s, g| {
+        s.f_options = g.pick(&[
+            "STRICT",
+            "SECURITY DEFINER SET search_path = pg_catalog, app",
+            "PARALLEL SAFE COST 5",
+            "LEAKPROOF",
+        ])
+    }),
+    ("RETURNS TABLE columns", |s, _| {
+        s.h_result = "TABLE(a integer, b text)"
+    }),
+    ("RETURNS TABLE to SETOF", |s, _| {
+        s.h_result = "SETOF integer"
+    }),
+    ("procedure parameter default", |s, _| {
+        s.proc_default = " DEFAULT 1"
+    }),
+    ("trigger rename", |s, _| s.trg_name = "t_renamed"),
+    ("trigger function swap", |s, _| s.trg_fn = "app.touch2"),
+    ("trigger arguments", |s, g| {
+        s.trg_args = g.pick(&["'a''b'", "'x', '2'", "'*/ --'"])
+    }),
+    ("domain base type", |s, _| s.dom_type = "bigint"),
+    ("domain CHECK calling a function drop", |s, _| {
+        s.dom_f_check = false
+    }),
+    ("range used by a table", |s, _| s.range_used = true),
     ("comment add", |s, g| {
         let free: Vec<&str> = TARGETS
             .iter()
