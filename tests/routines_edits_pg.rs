@@ -160,9 +160,16 @@ impl Spec {
         out.push_str(&dom);
         out.push_str(";\n");
         out.push_str(
-            "CREATE TABLE app.t (id integer PRIMARY KEY, n app.pos, name text, k bigint DEFAULT app.f(1));\n",
+            "CREATE TABLE app.t (id integer PRIMARY KEY, n app.pos, name text, k bigint DEFAULT app.f(1), CONSTRAINT t_fcheck CHECK (app.f(id) > 0));\n",
         );
         out.push_str("CREATE VIEW app.v AS SELECT id, app.f(id) AS fx FROM app.t;\n");
+        // A trigger on the view (dropped with it when app.f's result changes) and one whose
+        // WHEN calls app.f.
+        out.push_str(
+            "CREATE FUNCTION app.vins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+             CREATE TRIGGER v_ins INSTEAD OF INSERT ON app.v FOR EACH ROW EXECUTE FUNCTION app.vins();\n\
+             COMMENT ON TRIGGER v_ins ON app.v IS 'on the view';\n",
+        );
         // A BEGIN ATOMIC body depends on app.f and app.t (pg_depend).
         out.push_str(
             "CREATE FUNCTION app.g(x integer) RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT app.f(x)::bigint + count(*) FROM app.t; END;\n",
@@ -192,6 +199,9 @@ impl Spec {
             "CREATE TRIGGER {} {} {} ON app.t FOR EACH ROW{when} EXECUTE FUNCTION {}({});\n",
             self.trg_name, self.trg_timing, self.trg_events, self.trg_fn, self.trg_args
         ));
+        out.push_str(
+            "CREATE TRIGGER t_when AFTER UPDATE ON app.t FOR EACH ROW WHEN (app.f(NEW.id) > 0) EXECUTE FUNCTION app.vins();\n",
+        );
         if let Some(e) = self.trg_enabled {
             out.push_str(&format!(
                 "ALTER TABLE app.t {e} TRIGGER {};\n",
