@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod edits;
+
 use crate::pg::{psql, TestDb};
 use postgres::Client;
 use schemadiff::declare::{declare_postgres, normalize_live, SourceFile};

@@ -1,0 +1,432 @@
+//! The edit shapes of tests/routines_edits_pg.rs and tests/routines_edits_hostile_pg.rs: a
+//! base schema of issue 15's kinds (as parameters rendered to SQL), the edits, and one run.
+
+use super::{literal, round_trip, Gen};
+use schemadiff::sqltext::quote_pg_ident;
+use std::collections::BTreeMap;
+
+/// The base schema's parameters; an edit changes one.
+#[derive(Clone)]
+pub struct Spec {
+    f_param: &'static str,
+    f_result: &'static str,
+    f_language: &'static str,
+    f_volatility: &'static str,
+    f_expr: &'static str,
+    /// Extra whitespace in the body (a whitespace-only edit).
+    f_indent: &'static str,
+    overload: bool,
+    proc_expr: &'static str,
+    trg_timing: &'static str,
+    trg_events: &'static str,
+    trg_when: Option<&'static str>,
+    /// `ALTER TABLE … {this} TRIGGER`, when not the default.
+    trg_enabled: Option<&'static str>,
+    trg_fn_stmt: &'static str,
+    dom_not_null: bool,
+    dom_default: Option<&'static str>,
+    dom_checks: Vec<(&'static str, &'static str)>,
+    attrs: Vec<(&'static str, &'static str)>,
+    range_subtype: &'static str,
+    /// Options after the volatility of app.f (STRICT, SECURITY DEFINER, SET, COST …).
+    f_options: &'static str,
+    /// The trigger's name, function and arguments.
+    trg_name: &'static str,
+    trg_fn: &'static str,
+    trg_args: &'static str,
+    dom_type: &'static str,
+    /// A CHECK of the domain calling app.f.
+    dom_f_check: bool,
+    /// app.h's result.
+    h_result: &'static str,
+    proc_default: &'static str,
+    /// A column of app.span in a table.
+    range_used: bool,
+    /// Comment target (as in COMMENT ON …, `{f}` for the function's signature) → text.
+    comments: BTreeMap<&'static str, String>,
+}
+
+/// Every comment target of the base schema.
+pub const TARGETS: &[&str] = &[
+    "SCHEMA app",
+    "FUNCTION {f}",
+    "PROCEDURE app.p(integer)",
+    "TRIGGER t_touch ON app.t",
+    "DOMAIN app.pos",
+    "CONSTRAINT pos_positive ON DOMAIN app.pos",
+    "TYPE app.pair",
+    "COLUMN app.pair.x",
+    "TYPE app.span",
+    "FUNCTION app.touch()",
+];
+
+pub fn base() -> Spec {
+    let mut comments = BTreeMap::new();
+    comments.insert("FUNCTION {f}", "adds one".to_string());
+    comments.insert("DOMAIN app.pos", "positive".to_string());
+    comments.insert("TRIGGER t_touch ON app.t", "it's the toucher".to_string());
+    comments.insert("COLUMN app.pair.x", "first".to_string());
+    comments.insert(
+        "CONSTRAINT pos_positive ON DOMAIN app.pos",
+        "> 0".to_string(),
+    );
+    Spec {
+        f_param: "a",
+        f_result: "integer",
+        f_language: "sql",
+        f_volatility: "IMMUTABLE",
+        f_expr: "+ 1",
+        f_indent: " ",
+        overload: true,
+        proc_expr: "* 2",
+        trg_timing: "BEFORE",
+        trg_events: "INSERT OR UPDATE",
+        trg_when: None,
+        trg_enabled: None,
+        trg_fn_stmt: "NEW.name := coalesce(NEW.name, 'none');",
+        dom_not_null: false,
+        dom_default: Some("1"),
+        dom_checks: vec![("pos_positive", "VALUE > 0")],
+        attrs: vec![("x", "integer"), ("y", "text")],
+        range_subtype: "integer",
+        f_options: "",
+        trg_name: "t_touch",
+        trg_fn: "app.touch",
+        trg_args: "",
+        dom_type: "integer",
+        dom_f_check: true,
+        h_result: "TABLE(a integer)",
+        proc_default: "",
+        range_used: false,
+        comments,
+    }
+}
+
+impl Spec {
+    fn signature(&self) -> String {
+        format!("app.f({} integer)", self.f_param)
+    }
+
+    pub fn sql(&self) -> String {
+        let mut out = String::from("CREATE SCHEMA app;\n");
+        let p = self.f_param;
+        let value = format!("({p} {})::{}", self.f_expr, self.f_result);
+        let i = self.f_indent;
+        let body = match self.f_language {
+            "sql" => format!("{i}SELECT{i}{value}{i}"),
+            _ => format!("\nBEGIN\n{i}RETURN {value};{i}\nEND\n"),
+        };
+        out.push_str(&format!(
+            "CREATE FUNCTION {}({p} integer) RETURNS {} LANGUAGE {} {} {} AS $${body}$$;\n",
+            "app.f", self.f_result, self.f_language, self.f_volatility, self.f_options
+        ));
+        if self.overload {
+            out.push_str(
+                "CREATE FUNCTION app.f(a text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT a || 'x' $$;\n",
+            );
+        }
+        let mut dom = format!("CREATE DOMAIN app.pos AS {}", self.dom_type);
+        if self.dom_not_null {
+            dom.push_str(" NOT NULL");
+        }
+        if let Some(d) = self.dom_default {
+            dom.push_str(&format!(" DEFAULT {d}"));
+        }
+        for (name, check) in &self.dom_checks {
+            dom.push_str(&format!(" CONSTRAINT {name} CHECK ({check})"));
+        }
+        if self.dom_f_check {
+            dom.push_str(" CONSTRAINT pos_f CHECK (app.f(VALUE::integer) > 0)");
+        }
+        out.push_str(&dom);
+        out.push_str(";\n");
+        out.push_str(
+            "CREATE TABLE app.t (id integer PRIMARY KEY, n app.pos, name text, k bigint DEFAULT app.f(1), CONSTRAINT t_fcheck CHECK (app.f(id) > 0));\n",
+        );
+        out.push_str("CREATE VIEW app.v AS SELECT id, app.f(id) AS fx FROM app.t;\n");
+        // A trigger on the view (dropped with it when app.f's result changes) and one whose
+        // WHEN calls app.f.
+        out.push_str(
+            "CREATE FUNCTION app.vins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+             CREATE TRIGGER v_ins INSTEAD OF INSERT ON app.v FOR EACH ROW EXECUTE FUNCTION app.vins();\n\
+             COMMENT ON TRIGGER v_ins ON app.v IS 'on the view';\n",
+        );
+        // A BEGIN ATOMIC body depends on app.f and app.t (pg_depend).
+        out.push_str(
+            "CREATE FUNCTION app.g(x integer) RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT app.f(x)::bigint + count(*) FROM app.t; END;\n",
+        );
+        out.push_str(&format!(
+            "CREATE FUNCTION app.h() RETURNS {} LANGUAGE sql AS $$ SELECT 1 $$;\n",
+            self.h_result
+                .replace("(a integer, b text)", "(a integer, b text)")
+        ));
+        out.push_str(&format!(
+            "CREATE PROCEDURE app.p(INOUT n integer{}) LANGUAGE plpgsql AS $$ BEGIN n := n {}; END $$;\n",
+            self.proc_default, self.proc_expr
+        ));
+        out.push_str(&format!(
+            "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {} RETURN NEW; END $$;\n",
+            self.trg_fn_stmt
+        ));
+        if self.trg_fn == "app.touch2" {
+            out.push_str(
+                "CREATE FUNCTION app.touch2() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n",
+            );
+        }
+        let when = self
+            .trg_when
+            .map_or(String::new(), |w| format!(" WHEN ({w})"));
+        out.push_str(&format!(
+            "CREATE TRIGGER {} {} {} ON app.t FOR EACH ROW{when} EXECUTE FUNCTION {}({});\n",
+            self.trg_name, self.trg_timing, self.trg_events, self.trg_fn, self.trg_args
+        ));
+        out.push_str(
+            "CREATE TRIGGER t_when AFTER UPDATE ON app.t FOR EACH ROW WHEN (app.f(NEW.id) > 0) EXECUTE FUNCTION app.vins();\n",
+        );
+        if let Some(e) = self.trg_enabled {
+            out.push_str(&format!(
+                "ALTER TABLE app.t {e} TRIGGER {};\n",
+                self.trg_name
+            ));
+        }
+        let attrs: Vec<String> = self.attrs.iter().map(|(n, t)| format!("{n} {t}")).collect();
+        out.push_str(&format!(
+            "CREATE TYPE app.pair AS ({});\n",
+            attrs.join(", ")
+        ));
+        out.push_str("CREATE TABLE app.u (id integer, p app.pair);\n");
+        out.push_str(
+            "CREATE FUNCTION app.pf(p app.pair) RETURNS integer LANGUAGE sql AS $$ SELECT (p).x $$;\n",
+        );
+        out.push_str(&format!(
+            "CREATE TYPE app.span AS RANGE (subtype = {});\n",
+            self.range_subtype
+        ));
+        if self.range_used {
+            out.push_str("CREATE TABLE app.w (id integer, r app.span);\n");
+        }
+        for (target, text) in &self.comments {
+            let target = target
+                .replace("{f}", &self.signature())
+                .replace("t_touch", self.trg_name);
+            out.push_str(&format!("COMMENT ON {target} IS {};\n", literal(text)));
+        }
+        out
+    }
+}
+
+pub type Edit = fn(&mut Spec, &mut Gen);
+
+/// Shapes whose upgrade is refused on purpose, with a text the failure must show.
+pub const REFUSED: &[(&str, &[&str])] = &[
+    (
+        // A domain's base type cannot change while a column uses it: hazard, the script stops.
+        "domain base type",
+        &[
+            "hazard[unsupported-change]",
+            "cannot drop type app.pos because other objects depend on it",
+        ],
+    ),
+    (
+        // PostgreSQL cannot change an attribute's type while a table column stores the type:
+        // the plan says so (hazard) and the script stops.
+        "attribute type",
+        &[
+            "hazard[unsupported-change]",
+            "cannot alter type \"pair\" because column \"u.p\" uses it",
+        ],
+    ),
+];
+
+/// Every edit shape, by name.
+pub const EDITS: &[(&str, Edit)] = &[
+    ("function body", |s, _| s.f_expr = "+ 2"),
+    ("function body whitespace only", |s, _| {
+        s.f_indent = "\n\t  "
+    }),
+    ("function volatility", |s, g| {
+        s.f_volatility = g.pick(&["STABLE", "VOLATILE"])
+    }),
+    ("function result type", |s, _| s.f_result = "bigint"),
+    ("function parameter rename", |s, _| s.f_param = "b"),
+    ("function language", |s, _| s.f_language = "plpgsql"),
+    ("drop overload", |s, _| s.overload = false),
+    ("procedure body", |s, _| s.proc_expr = "* 3"),
+    ("trigger timing", |s, _| s.trg_timing = "AFTER"),
+    ("trigger events", |s, g| {
+        s.trg_events = g.pick(&["UPDATE OF name", "INSERT OR UPDATE OF n, name", "INSERT"])
+    }),
+    ("trigger WHEN add", |s, g| {
+        s.trg_when = Some(g.pick(&["NEW.id > 0", "NEW.name IS NOT NULL"]))
+    }),
+    ("trigger enabled", |s, g| {
+        s.trg_enabled = Some(g.pick(&["DISABLE", "ENABLE ALWAYS", "ENABLE REPLICA"]))
+    }),
+    ("trigger function body", |s, _| {
+        s.trg_fn_stmt = "NEW.name := upper(NEW.name);"
+    }),
+    ("domain CHECK add", |s, _| {
+        s.dom_checks.push(("pos_small", "VALUE < 1000"))
+    }),
+    ("domain CHECK drop", |s, _| {
+        s.dom_checks.clear();
+        s.comments
+            .remove("CONSTRAINT pos_positive ON DOMAIN app.pos");
+    }),
+    ("domain CHECK change", |s, _| {
+        s.dom_checks = vec![("pos_positive", "VALUE >= 1")]
+    }),
+    ("domain default change", |s, _| s.dom_default = Some("2")),
+    ("domain default drop", |s, _| s.dom_default = None),
+    ("domain NOT NULL", |s, _| s.dom_not_null = true),
+    ("attribute add", |s, _| s.attrs.push(("z", "numeric(10,2)"))),
+    ("attribute drop", |s, _| s.attrs.retain(|(n, _)| *n != "y")),
+    ("attribute type", |s, _| s.attrs[1].1 = "varchar(10)"),
+    ("range subtype", |s, _| s.range_subtype = "bigint"),
+    ("function options", |s, g| {
+        s.f_options = g.pick(&[
+            "STRICT",
+            "SECURITY DEFINER SET search_path = pg_catalog, app",
+            "PARALLEL SAFE COST 5",
+            "LEAKPROOF",
+        ])
+    }),
+    ("RETURNS TABLE columns", |s, _| {
+        s.h_result = "TABLE(a integer, b text)"
+    }),
+    ("RETURNS TABLE to SETOF", |s, _| {
+        s.h_result = "SETOF integer"
+    }),
+    ("procedure parameter default", |s, _| {
+        s.proc_default = " DEFAULT 1"
+    }),
+    ("trigger rename", |s, _| s.trg_name = "t_renamed"),
+    ("trigger function swap", |s, _| s.trg_fn = "app.touch2"),
+    ("trigger arguments", |s, g| {
+        s.trg_args = g.pick(&["'a''b'", "'x', '2'", "'*/ --'"])
+    }),
+    ("domain base type", |s, _| s.dom_type = "bigint"),
+    ("domain CHECK calling a function drop", |s, _| {
+        s.dom_f_check = false
+    }),
+    ("range used by a table", |s, _| s.range_used = true),
+    ("comment add", |s, g| {
+        let free: Vec<&str> = TARGETS
+            .iter()
+            .copied()
+            .filter(|t| !s.comments.contains_key(t))
+            .collect();
+        if !free.is_empty() {
+            let t = free[g.next(free.len())];
+            s.comments.insert(t, "new: it's \"quoted\" */ --".into());
+        }
+    }),
+    ("comment change", |s, g| {
+        let keys: Vec<&str> = s.comments.keys().copied().collect();
+        if !keys.is_empty() {
+            let t = keys[g.next(keys.len())];
+            s.comments.insert(t, "changed\ntwo lines".into());
+        }
+    }),
+    ("comment remove", |s, g| {
+        let keys: Vec<&str> = s.comments.keys().copied().collect();
+        if !keys.is_empty() {
+            let t = keys[g.next(keys.len())];
+            s.comments.remove(t);
+        }
+    }),
+];
+
+/// Runs `shapes` applied to the base (with hostile names when `hostile`).
+pub fn run(label: &str, shapes: &[&str], seed: u64, hostile: bool) -> Result<(), String> {
+    let base = base();
+    let mut target = base.clone();
+    let mut g = Gen(seed);
+    for shape in shapes {
+        let (_, edit) = EDITS.iter().find(|(n, _)| n == shape).unwrap();
+        edit(&mut target, &mut g);
+    }
+    let rename = |sql: String| if hostile { hostile_names(&sql) } else { sql };
+    let (b, t) = (rename(base.sql()), rename(target.sql()));
+    let refused: Vec<&str> = REFUSED
+        .iter()
+        .filter(|(s, _)| shapes.contains(s))
+        // The server's message names the objects: with hostile names only the hazard.
+        .flat_map(|(_, texts)| {
+            texts
+                .iter()
+                .take(if hostile { 1 } else { texts.len() })
+                .copied()
+        })
+        .collect();
+    let result = round_trip(label, &b, &t);
+    let describe = |e: &str| {
+        format!("shapes {shapes:?} (seed {seed:#x}):\n--- base:\n{b}--- target:\n{t}=> {e}")
+    };
+    match result {
+        Err(e) if !refused.is_empty() => match refused.iter().all(|r| e.contains(r)) {
+            true => Ok(()),
+            false => Err(describe(&format!(
+                "expected a refusal showing {refused:?}: {e}"
+            ))),
+        },
+        Err(e) => Err(describe(&e)),
+        Ok(()) if !refused.is_empty() => Err(describe("expected a refusal, but it applied")),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Shapes from `SCHEMADIFF_PROPS_SHAPES` (comma-separated), to run some alone.
+pub fn only() -> Option<Vec<String>> {
+    std::env::var("SCHEMADIFF_PROPS_SHAPES")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+}
+
+/// Every name of the base that the hostile variant replaces, longest first, and its
+/// replacement (each a quoted identifier or a qualified name).
+fn hostile_map() -> Vec<(&'static str, String)> {
+    const S: &str = "a.\"b\" */ \n-- $$ \\echo pwned\n;DROP TABLE victim; 'é";
+    let n = |s: &str| quote_pg_ident(&format!("{s} \"*/ --\n; 'x' $$ \\q"));
+    let q = |s: &str| format!("{}.{}", quote_pg_ident(S), n(s));
+    let mut map = vec![
+        ("SCHEMA app", format!("SCHEMA {}", quote_pg_ident(S))),
+        ("app.f(", format!("{}(", q("f"))),
+        ("app.pos", q("pos")),
+        ("app.pair", q("pair")),
+        ("app.span", q("span")),
+        ("app.touch2", q("touch2")),
+        ("app.touch", q("touch")),
+        ("app.", format!("{}.", quote_pg_ident(S))),
+        ("t_touch", n("t_touch")),
+        ("t_renamed", n("t_renamed")),
+        ("t_when", n("t_when")),
+        ("t_fcheck", n("t_fcheck")),
+        ("v_ins", n("v_ins")),
+        ("pos_positive", n("pos_positive")),
+        ("pos_small", n("pos_small")),
+        ("pos_f ", format!("{} ", n("pos_f"))),
+    ];
+    map.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    map
+}
+
+/// `sql` with the base's names made hostile (one pass: a replacement is never replaced).
+pub fn hostile_names(sql: &str) -> String {
+    let map = hostile_map();
+    let mut out = String::new();
+    let mut rest = sql;
+    'outer: while !rest.is_empty() {
+        for (from, to) in &map {
+            if let Some(tail) = rest.strip_prefix(from) {
+                out.push_str(to);
+                rest = tail;
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().unwrap();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
