@@ -18,7 +18,12 @@ const THREADS: usize = 3;
 fn every_edit_shape_alone_with_hostile_names() {
     // The renaming reached every name it should.
     let sql = hostile_names(&routines_gen::edits::base().sql());
-    for plain in ["app.", "TRIGGER t_touch", "CONSTRAINT pos_positive", "SCHEMA app"] {
+    for plain in [
+        "app.",
+        "TRIGGER t_touch",
+        "CONSTRAINT pos_positive",
+        "SCHEMA app",
+    ] {
         assert!(!sql.contains(plain), "{plain} left in:\n{sql}");
     }
     let only = only();

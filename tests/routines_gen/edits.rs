@@ -42,6 +42,14 @@ pub struct Spec {
     proc_default: &'static str,
     /// A column of app.span in a table.
     range_used: bool,
+    /// An app.f(bigint) overload too.
+    overload_bigint: bool,
+    /// app.p is a function (same name and arguments) instead of a procedure.
+    proc_is_fn: bool,
+    /// A domain over app.pos.
+    dom2: bool,
+    /// `multirange_type_name` of app.span, when given.
+    multirange: Option<&'static str>,
     /// Comment target (as in COMMENT ON …, `{f}` for the function's signature) → text.
     comments: BTreeMap<&'static str, String>,
 }
@@ -98,6 +106,10 @@ pub fn base() -> Spec {
         h_result: "TABLE(a integer)",
         proc_default: "",
         range_used: false,
+        overload_bigint: false,
+        proc_is_fn: false,
+        dom2: true,
+        multirange: None,
         comments,
     }
 }
@@ -158,12 +170,26 @@ impl Spec {
         out.push_str(&format!(
             "CREATE FUNCTION app.h() RETURNS {} LANGUAGE sql AS $$ SELECT 1 $$;\n",
             self.h_result
-                .replace("(a integer, b text)", "(a integer, b text)")
         ));
-        out.push_str(&format!(
-            "CREATE PROCEDURE app.p(INOUT n integer{}) LANGUAGE plpgsql AS $$ BEGIN n := n {}; END $$;\n",
-            self.proc_default, self.proc_expr
-        ));
+        if self.proc_is_fn {
+            out.push_str(&format!(
+                "CREATE FUNCTION app.p(INOUT n integer{}) LANGUAGE plpgsql AS $$ BEGIN n := n {}; END $$;\n",
+                self.proc_default, self.proc_expr
+            ));
+        } else {
+            out.push_str(&format!(
+                "CREATE PROCEDURE app.p(INOUT n integer{}) LANGUAGE plpgsql AS $$ BEGIN n := n {}; END $$;\n",
+                self.proc_default, self.proc_expr
+            ));
+        }
+        if self.overload_bigint {
+            out.push_str("CREATE FUNCTION app.f(a bigint) RETURNS bigint LANGUAGE sql IMMUTABLE RETURN a - 1;\n");
+        }
+        if self.dom2 {
+            out.push_str(
+                "CREATE DOMAIN app.pos2 AS app.pos CONSTRAINT pos2_even CHECK (VALUE % 2 = 0);\n",
+            );
+        }
         out.push_str(&format!(
             "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {} RETURN NEW; END $$;\n",
             self.trg_fn_stmt
@@ -198,8 +224,11 @@ impl Spec {
         out.push_str(
             "CREATE FUNCTION app.pf(p app.pair) RETURNS integer LANGUAGE sql AS $$ SELECT (p).x $$;\n",
         );
+        let multi = self
+            .multirange
+            .map_or(String::new(), |m| format!(", multirange_type_name = {m}"));
         out.push_str(&format!(
-            "CREATE TYPE app.span AS RANGE (subtype = {});\n",
+            "CREATE TYPE app.span AS RANGE (subtype = {}{multi});\n",
             self.range_subtype
         ));
         if self.range_used {
@@ -219,6 +248,13 @@ pub type Edit = fn(&mut Spec, &mut Gen);
 
 /// Shapes whose upgrade is refused on purpose, with a text the failure must show.
 pub const REFUSED: &[(&str, &[&str])] = &[
+    (
+        "attribute collation",
+        &[
+            "hazard[unsupported-change]",
+            "cannot alter type \"pair\" because column \"u.p\" uses it",
+        ],
+    ),
     (
         // A domain's base type cannot change while a column uses it: hazard, the script stops.
         "domain base type",
@@ -310,6 +346,19 @@ pub const EDITS: &[(&str, Edit)] = &[
         s.dom_f_check = false
     }),
     ("range used by a table", |s, _| s.range_used = true),
+    ("add overload bigint", |s, _| s.overload_bigint = true),
+    ("procedure becomes function", |s, _| {
+        s.proc_is_fn = true;
+        s.comments.remove("PROCEDURE app.p(integer)");
+    }),
+    ("domain over domain drop", |s, _| s.dom2 = false),
+    ("attribute rename", |s, _| s.attrs[1].0 = "yy"),
+    ("attribute collation", |s, _| {
+        s.attrs[1].1 = "text COLLATE \"C\""
+    }),
+    ("range multirange name", |s, _| {
+        s.multirange = Some("app.spans")
+    }),
     ("comment add", |s, g| {
         let free: Vec<&str> = TARGETS
             .iter()
@@ -343,6 +392,15 @@ pub fn run(label: &str, shapes: &[&str], seed: u64, hostile: bool) -> Result<(),
     let mut target = base.clone();
     let mut g = Gen(seed);
     for shape in shapes {
+        if let Some(t) = shape.strip_prefix("comment set: ") {
+            let t = TARGETS.iter().find(|x| **x == t).unwrap();
+            target.comments.insert(t, format!("set on {t}: it's */ --"));
+            continue;
+        }
+        if let Some(t) = shape.strip_prefix("comment drop: ") {
+            target.comments.remove(t);
+            continue;
+        }
         let (_, edit) = EDITS.iter().find(|(n, _)| n == shape).unwrap();
         edit(&mut target, &mut g);
     }
@@ -375,6 +433,36 @@ pub fn run(label: &str, shapes: &[&str], seed: u64, hostile: bool) -> Result<(),
         Ok(()) => Ok(()),
     }
 }
+
+/// Every comment shape: set (add or change) and drop, on every target.
+pub fn comment_shapes() -> Vec<String> {
+    let base = base();
+    let mut out = Vec::new();
+    for t in TARGETS {
+        out.push(format!("comment set: {t}"));
+        if base.comments.contains_key(t) {
+            out.push(format!("comment drop: {t}"));
+        }
+    }
+    out
+}
+
+/// Pairs where an object is created again by one edit and its comment changes by another.
+pub const PAIRS: &[[&str; 2]] = &[
+    ["range subtype", "comment set: TYPE app.span"],
+    ["range multirange name", "comment set: TYPE app.span"],
+    ["function parameter rename", "comment drop: FUNCTION {f}"],
+    ["function result type", "comment set: FUNCTION {f}"],
+    ["trigger timing", "comment drop: TRIGGER t_touch ON app.t"],
+    ["trigger rename", "comment set: TRIGGER t_touch ON app.t"],
+    [
+        "domain CHECK change",
+        "comment drop: CONSTRAINT pos_positive ON DOMAIN app.pos",
+    ],
+    ["attribute rename", "comment set: COLUMN app.pair.x"],
+    ["procedure becomes function", "function result type"],
+    ["add overload bigint", "drop overload"],
+];
 
 /// Shapes from `SCHEMADIFF_PROPS_SHAPES` (comma-separated), to run some alone.
 pub fn only() -> Option<Vec<String>> {
