@@ -54,6 +54,13 @@ pub struct Spec {
     comments: BTreeMap<&'static str, String>,
 }
 
+/// The trigger function's statement: a literal, a dollar quote with a non-ASCII tag, and a
+/// line comment.
+const TRG_FN_STMT: &str = "NEW.name := coalesce(NEW.name, 'none', $→$a b$→$); -- keep\n";
+
+/// Shapes that must give an empty script (whitespace outside literals only).
+pub const NOOP: &[&str] = &["function body whitespace only", "trigger function reindent"];
+
 /// Every comment target of the base schema.
 pub const TARGETS: &[&str] = &[
     "SCHEMA app",
@@ -91,7 +98,7 @@ pub fn base() -> Spec {
         trg_events: "INSERT OR UPDATE",
         trg_when: None,
         trg_enabled: None,
-        trg_fn_stmt: "NEW.name := coalesce(NEW.name, 'none');",
+        trg_fn_stmt: TRG_FN_STMT,
         dom_not_null: false,
         dom_default: Some("1"),
         dom_checks: vec![("pos_positive", "VALUE > 0")],
@@ -298,6 +305,18 @@ pub const EDITS: &[(&str, Edit)] = &[
     ("trigger enabled", |s, g| {
         s.trg_enabled = Some(g.pick(&["DISABLE", "ENABLE ALWAYS", "ENABLE REPLICA"]))
     }),
+    ("trigger function reindent", |s, _| {
+        s.trg_fn_stmt = "NEW.name\t:=  coalesce(NEW.name,\n   'none',   $→$a b$→$);   -- keep\n\n  "
+    }),
+    ("trigger function literal whitespace", |s, _| {
+        s.trg_fn_stmt = "NEW.name := coalesce(NEW.name, 'none ', $→$a b$→$); -- keep\n"
+    }),
+    ("trigger function dollar quote whitespace", |s, _| {
+        s.trg_fn_stmt = "NEW.name := coalesce(NEW.name, 'none', $→$a  b$→$); -- keep\n"
+    }),
+    ("trigger function comment swallows a line", |s, _| {
+        s.trg_fn_stmt = "NEW.name := coalesce(NEW.name, 'none', $→$a b$→$); -- keep "
+    }),
     ("trigger function body", |s, _| {
         s.trg_fn_stmt = "NEW.name := upper(NEW.name);"
     }),
@@ -429,8 +448,15 @@ pub fn run(label: &str, shapes: &[&str], seed: u64, hostile: bool) -> Result<(),
             ))),
         },
         Err(e) => Err(describe(&e)),
-        Ok(()) if !refused.is_empty() => Err(describe("expected a refusal, but it applied")),
-        Ok(()) => Ok(()),
+        Ok(_) if !refused.is_empty() => Err(describe("expected a refusal, but it applied")),
+        Ok(up) => {
+            let noop = shapes.iter().all(|s| NOOP.contains(s));
+            match (noop, up.contains("-- No changes.")) {
+                (true, false) => Err(describe(&format!("expected no changes:\n{up}"))),
+                (false, true) => Err(describe("the edit was not seen: no changes")),
+                _ => Ok(()),
+            }
+        }
     }
 }
 

@@ -167,8 +167,8 @@ fn apply(db: &TestDb, sql: &str, label: &str, step: &str) -> Result<(), String> 
 /// One round trip, from a database built from `base_sql` (the victim table is added to both
 /// sides): introspect == declare(base); the upgrade applies with psql; introspect ==
 /// declare(target); the re-diff is empty; the downgrade applies; introspect == declare(base),
-/// its re-diff is empty; the victim keeps its rows throughout.
-pub fn round_trip(label: &str, base_sql: &str, target_sql: &str) -> Result<(), String> {
+/// its re-diff is empty; the victim keeps its rows throughout. Returns the upgrade script.
+pub fn round_trip(label: &str, base_sql: &str, target_sql: &str) -> Result<String, String> {
     let base_sql = format!("{VICTIM}{base_sql}");
     let target_sql = format!("{VICTIM}{target_sql}");
     let base = declare(&base_sql, "base")?;
@@ -227,7 +227,7 @@ pub fn round_trip(label: &str, base_sql: &str, target_sql: &str) -> Result<(), S
             "re-diff after the downgrade: {again:?}\n--- downgrade:\n{down}"
         ));
     }
-    Ok(())
+    Ok(up)
 }
 
 /// A database built from `sql` (and the victim) reads back as `sql` declared.
