@@ -63,14 +63,21 @@ const HELPERS: &[&str] = &[
 /// generated column, index or view.
 fn schema_sql(forms: &[Form]) -> String {
     let mut out = String::from(
-        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\nCREATE SEQUENCE fixpoint_seq;\n",
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\nCREATE SEQUENCE fixpoint_seq;\n\
+         CREATE FUNCTION fixpoint_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n",
     );
     for (i, f) in forms.iter().enumerate() {
         let t = format!("f{:03}", i + 1);
         let (ty, e) = (&f.ty, &f.expr);
         let mut cols = vec!["id integer".to_string()];
+        if f.kind == "domain" {
+            out.push_str(&format!(
+                "CREATE DOMAIN {t}_d AS {ty} CONSTRAINT {t}_dc CHECK ({e});\n"
+            ));
+        }
         cols.push(match f.kind.as_str() {
             "default" => format!("c {ty} DEFAULT {e}"),
+            "domain" => format!("c {t}_d"),
             _ => format!("c {ty}"),
         });
         cols.extend(HELPERS.iter().map(|h| h.to_string()));
@@ -92,7 +99,16 @@ fn schema_sql(forms: &[Form]) -> String {
             "mview" => {
                 format!("CREATE MATERIALIZED VIEW {t}_v AS SELECT id, {e} AS x FROM {t};\n")
             }
-            "check" | "default" => String::new(),
+            "when" => format!(
+                "CREATE TRIGGER {t}_tr BEFORE UPDATE ON {t} FOR EACH ROW WHEN ({e}) EXECUTE FUNCTION fixpoint_trg();\n"
+            ),
+            "fdefault" => format!(
+                "CREATE FUNCTION {t}_fn(x {ty} DEFAULT {e}) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;\n"
+            ),
+            "atomic" => format!(
+                "CREATE FUNCTION {t}_fn() RETURNS SETOF {ty} LANGUAGE sql STABLE BEGIN ATOMIC SELECT {e} FROM {t}; END;\n"
+            ),
+            "check" | "default" | "domain" => String::new(),
             k if k.starts_with("gen:") => String::new(),
             k => panic!("unknown kind {k}"),
         };
