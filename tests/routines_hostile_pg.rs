@@ -10,12 +10,14 @@
 mod pg;
 mod routines_gen;
 
-use routines_gen::{declare_matches_live, literal, round_trip, Gen};
+use routines_gen::{declare_matches_live, literal, pg_dump_declares_as_live, round_trip, Gen};
 use schemadiff::sqltext::{quote_pg_ident as ident, quote_pg_qualified as qual};
 
 const SEED: u64 = 0x5eed_0015_0002;
 /// Seeded cases, each two schemas of every kind.
 const CASES: usize = 10;
+/// Cases dumped with pg_dump -s.
+const DUMP_CASES: usize = 4;
 
 const PIECES: &[&str] = &[
     "'",
@@ -173,4 +175,26 @@ fn hostile_names_of_every_kind_round_trip() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The output of another tool: `pg_dump -s` of each hostile case, declared through the
+/// intake (which skips psql meta-command lines), equals the database it was dumped from.
+#[test]
+fn pg_dump_of_hostile_names_declares_as_the_database_reads() {
+    let mut failures = Vec::new();
+    for case in 0..DUMP_CASES {
+        let sql = case_sql(SEED, case);
+        if let Err(e) = pg_dump_declares_as_live(&format!("hdump15_{case}"), &sql) {
+            failures.push(format!("case {case} (seed {SEED:#x}):\n{sql}\n=> {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn generated_names_put_a_backslash_at_a_line_start() {
+    // The dump test above is only worth its name if some name or text puts a psql
+    // meta-command at the start of a line.
+    let hit = (0..DUMP_CASES).any(|c| case_sql(SEED, c).contains("\n\\echo"));
+    assert!(hit, "no name or text starts a line with \\echo");
 }

@@ -275,3 +275,27 @@ pub fn parallel(
     });
     errors.into_inner().unwrap().into_values().collect()
 }
+
+/// `pg_dump -s` of a database built from `sql` (and the victim), declared through the
+/// intake, equals the introspection of that database.
+pub fn pg_dump_declares_as_live(label: &str, sql: &str) -> Result<(), String> {
+    let sql = format!("{VICTIM}{sql}");
+    let db = TestDb::create(label);
+    let mut client = db.client();
+    client
+        .batch_execute(&sql)
+        .map_err(|e| format!("build: {e}"))?;
+    let out = std::process::Command::new("pg_dump")
+        .args(["-s", "-d", &db.url()])
+        .output()
+        .expect("pg_dump is required: apt-get install postgresql-client");
+    if !out.status.success() {
+        return Err(format!("pg_dump: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let dump = String::from_utf8(out.stdout).map_err(|e| e.to_string())?;
+    let declared = declare_uncached(&dump, "the pg_dump -s output")
+        .map_err(|e| format!("{e}\n--- dump:\n{dump}"))?;
+    let live = live_as(&mut client, &declared);
+    same_schema(&live, &declared)
+        .map_err(|e| format!("introspect != declare(pg_dump -s): {e}\n--- dump:\n{dump}"))
+}
