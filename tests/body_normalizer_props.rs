@@ -244,7 +244,8 @@ impl Def {
         }
         let mut header: [String; 4] = Default::default();
         for (k, h) in header.iter_mut().enumerate() {
-            let nl = k != 2 && g.next(2) == 0;
+            // The server prints LANGUAGE on a line of its own (after s1).
+            let nl = k == 1 || (k != 2 && g.next(2) == 0);
             *h = g.space(nl);
         }
         other.render(&header)

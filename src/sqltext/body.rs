@@ -38,10 +38,12 @@ pub fn normalize_definition(def: &str) -> Option<String> {
     let chars: Vec<char> = def.chars().collect();
     let mut words = Vec::new();
     collapse(&chars, Body::Verbatim, Some(&mut words))?;
+    // The server prints the language on a line of its own (` LANGUAGE plpgsql`): a function
+    // named `language` or a parameter named so is not it.
     let language = words
         .windows(2)
-        .find(|w| w[0].eq_ignore_ascii_case("LANGUAGE"))
-        .map(|w| w[1].to_ascii_lowercase());
+        .find(|w| w[0].1 && w[0].0.eq_ignore_ascii_case("LANGUAGE"))
+        .map(|w| w[1].0.to_ascii_lowercase());
     let body = match language.as_deref() {
         Some("sql" | "plpgsql") => Body::Normalize,
         _ => Body::Verbatim,
@@ -67,9 +69,15 @@ fn is_ident(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
 }
 
-/// Collapses `text`; the outer level's words go to `words` when given.
-fn collapse(text: &[char], body: Body, mut words: Option<&mut Vec<String>>) -> Option<String> {
+/// Collapses `text`; the outer level's words go to `words` when given, each with whether it
+/// starts a line (only whitespace before it on its line).
+fn collapse(
+    text: &[char],
+    body: Body,
+    mut words: Option<&mut Vec<(String, bool)>>,
+) -> Option<String> {
     let mut out = String::with_capacity(text.len());
+    let mut line_start = true;
     // A line break must survive the next whitespace run (after a `--` comment or a literal).
     let mut keep_newline = false;
     let mut i = 0;
@@ -83,8 +91,10 @@ fn collapse(text: &[char], body: Body, mut words: Option<&mut Vec<String>>) -> O
             let newline = text[start..i].iter().any(|c| matches!(c, '\n' | '\r'));
             out.push(if keep_newline && newline { '\n' } else { ' ' });
             keep_newline = false;
+            line_start |= newline;
             continue;
         }
+        let at_line_start = std::mem::replace(&mut line_start, false);
         keep_newline = false;
         let prev = i.checked_sub(1).map(|p| text[p]);
         match c {
@@ -141,7 +151,7 @@ fn collapse(text: &[char], body: Body, mut words: Option<&mut Vec<String>>) -> O
                 }
                 let word: String = text[start..i].iter().collect();
                 if let Some(words) = words.as_deref_mut() {
-                    words.push(word.clone());
+                    words.push((word.clone(), at_line_start));
                 }
                 out.push_str(&word);
             }
@@ -292,6 +302,24 @@ mod tests {
         assert!(same_function_text(
             &py("return 1"),
             &py("return 1").replace("\n RETURNS", "  RETURNS")
+        ));
+    }
+
+    #[test]
+    fn the_language_is_the_one_on_its_own_line() {
+        // A function named `language` whose parameter is named `sql` is not an SQL function:
+        // its Python body keeps its indentation.
+        let py = |body: &str| {
+            format!("CREATE OR REPLACE FUNCTION public.language(sql integer)\n RETURNS integer\n LANGUAGE plpython3u\nAS $function$\n{body}\n$function$\n")
+        };
+        assert!(!same_function_text(
+            &py("if sql:\n    return 1"),
+            &py("if sql:\n  return 1")
+        ));
+        let sql = py("SELECT  1").replace("plpython3u", "sql");
+        assert!(same_function_text(
+            &sql,
+            &sql.replace("SELECT  1", "SELECT 1")
         ));
     }
 
