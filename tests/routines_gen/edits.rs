@@ -50,6 +50,10 @@ pub struct Spec {
     dom2: bool,
     /// `multirange_type_name` of app.span, when given.
     multirange: Option<&'static str>,
+    /// The type of app.t.name, which a trigger's column list and WHEN and a BEGIN ATOMIC
+    /// body use.
+    name_type: &'static str,
+    names_fn: bool,
     /// Comment target (as in COMMENT ON …, `{f}` for the function's signature) → text.
     comments: BTreeMap<&'static str, String>,
 }
@@ -57,6 +61,14 @@ pub struct Spec {
 /// The trigger function's statement: a literal, a dollar quote with a non-ASCII tag, and a
 /// line comment.
 const TRG_FN_STMT: &str = "NEW.name := coalesce(NEW.name, 'none', $→$a b$→$); -- keep\n";
+
+/// Shapes that fail today (bugs outside the tests, see tests/routines_edits_pg.rs,
+/// `known_failing_edit_shapes`): left out of the other runs.
+pub const KNOWN_BUGS: &[&str] = &[
+    "column type under a trigger and an ATOMIC body",
+    "column type under a trigger",
+    "column drop with its trigger and ATOMIC user",
+];
 
 /// Shapes that must give an empty script (whitespace outside literals only).
 pub const NOOP: &[&str] = &["function body whitespace only", "trigger function reindent"];
@@ -117,6 +129,8 @@ pub fn base() -> Spec {
         proc_is_fn: false,
         dom2: true,
         multirange: None,
+        name_type: "text",
+        names_fn: true,
         comments,
     }
 }
@@ -159,9 +173,18 @@ impl Spec {
         }
         out.push_str(&dom);
         out.push_str(";\n");
-        out.push_str(
-            "CREATE TABLE app.t (id integer PRIMARY KEY, n app.pos, name text, k bigint DEFAULT app.f(1), CONSTRAINT t_fcheck CHECK (app.f(id) > 0));\n",
-        );
+        out.push_str(&format!(
+            "CREATE TABLE app.t (id integer PRIMARY KEY, n app.pos, {}k bigint DEFAULT app.f(1), CONSTRAINT t_fcheck CHECK (app.f(id) > 0));\n",
+            match self.name_type {
+                "" => String::new(),
+                ty => format!("name {ty}, "),
+            }
+        ));
+        if self.names_fn && !self.name_type.is_empty() {
+            out.push_str(
+                "CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql STABLE BEGIN ATOMIC SELECT name FROM app.t; END;\n",
+            );
+        }
         out.push_str("CREATE VIEW app.v AS SELECT id, app.f(id) AS fx FROM app.t;\n");
         // A trigger on the view (dropped with it when app.f's result changes) and one whose
         // WHEN calls app.f.
@@ -213,6 +236,11 @@ impl Spec {
             "CREATE TRIGGER {} {} {} ON app.t FOR EACH ROW{when} EXECUTE FUNCTION {}({});\n",
             self.trg_name, self.trg_timing, self.trg_events, self.trg_fn, self.trg_args
         ));
+        if !self.name_type.is_empty() {
+            out.push_str(
+                "CREATE TRIGGER t_name AFTER UPDATE OF name ON app.t FOR EACH ROW WHEN (NEW.name IS NOT NULL) EXECUTE FUNCTION app.vins();\n",
+            );
+        }
         out.push_str(
             "CREATE TRIGGER t_when AFTER UPDATE ON app.t FOR EACH ROW WHEN (app.f(NEW.id) > 0) EXECUTE FUNCTION app.vins();\n",
         );
@@ -366,6 +394,16 @@ pub const EDITS: &[(&str, Edit)] = &[
     }),
     ("range used by a table", |s, _| s.range_used = true),
     ("add overload bigint", |s, _| s.overload_bigint = true),
+    ("column type under a trigger and an ATOMIC body", |s, _| {
+        s.name_type = "varchar(50)"
+    }),
+    ("column drop with its trigger and ATOMIC user", |s, _| {
+        s.name_type = "";
+    }),
+    ("column type under a trigger", |s, _| {
+        s.name_type = "varchar(50)";
+        s.names_fn = false;
+    }),
     ("procedure becomes function", |s, _| {
         s.proc_is_fn = true;
         s.comments.remove("PROCEDURE app.p(integer)");
