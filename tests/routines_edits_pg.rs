@@ -6,8 +6,8 @@
 //! WHEN and enabled state, a domain's CHECKs, default and NOT NULL, the attributes of the
 //! composite, the range's subtype, and comments (add, change, remove) on every kind.
 //!
-//! Every shape alone first (`every_edit_shape_alone`), then seeded combinations of 2 to 4
-//! (`seeded_edit_combinations`). For each: plan → psql applies → introspect == target
+//! Every shape alone here (`every_edit_shape_alone`); seeded combinations of 2 to 4 in
+//! tests/routines_edits_pairs_pg.rs (run time). For each: plan → psql applies → introspect == target
 //! (function definitions compared as the differ does) → re-diff empty → plan back → psql
 //! applies → introspect == base → re-diff empty (tests/routines_gen/mod.rs, `round_trip`).
 //! A failure lists every failing shape with its base and target files.
@@ -15,14 +15,12 @@
 mod pg;
 mod routines_gen;
 
-use routines_gen::edits::{only, run, EDITS, KNOWN_BUGS, REFUSED};
-use routines_gen::{parallel, Gen};
+use routines_gen::edits::{only, run, EDITS, KNOWN_BUGS};
+use routines_gen::parallel;
 
 const SEED: u64 = 0x5eed_0015_0003;
-/// Seeded combinations of edits.
-const COMBOS: usize = 8;
 /// Round trips run at once.
-const THREADS: usize = 3;
+const THREADS: usize = 4;
 
 #[test]
 fn every_edit_shape_alone() {
@@ -45,38 +43,6 @@ fn every_edit_shape_alone() {
     );
 }
 
-#[test]
-fn seeded_edit_combinations() {
-    let mut g = Gen(SEED);
-    let combos: Vec<Vec<&str>> = (0..COMBOS)
-        .map(|_| {
-            let n = 2 + g.next(3);
-            let mut shapes: Vec<&str> = Vec::new();
-            while shapes.len() < n {
-                let s = EDITS[g.next(EDITS.len())].0;
-                // A refused shape would hide the others.
-                if !shapes.contains(&s)
-                    && !REFUSED.iter().any(|(r, _)| *r == s)
-                    && !KNOWN_BUGS.contains(&s)
-                {
-                    shapes.push(s);
-                }
-            }
-            shapes
-        })
-        .collect();
-    let failures = parallel(COMBOS, THREADS, |case| {
-        let seed = SEED.wrapping_add(case as u64);
-        run(&format!("combo15_{case}"), &combos[case], seed, false)
-    });
-    assert!(
-        failures.is_empty(),
-        "{} failing combinations:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
-}
-
 /// The shapes that fail today, each alone. Minimal reproductions (`schemadiff diff` of the
 /// two files, applied with psql):
 /// - `CREATE TABLE t (id int, name text); CREATE TRIGGER tr AFTER UPDATE OF name ON t FOR EACH
@@ -89,6 +55,10 @@ fn seeded_edit_combinations() {
 /// - the same function dropped in the target together with the type change or the drop of
 ///   the column: `DROP FUNCTION` comes after `ALTER TABLE … ALTER COLUMN … TYPE` / `DROP
 ///   COLUMN` ("… because other objects depend on it").
+/// - `CREATE TYPE span AS RANGE (subtype = integer); CREATE FUNCTION rf(r span) RETURNS
+///   boolean LANGUAGE sql AS $$ SELECT isempty(r) $$;` to the range over bigint (or another
+///   multirange_type_name) without rf: the plan still counts rf as a user (unsupported-change
+///   hazard) and drops it after `DROP TYPE span`, which fails.
 #[test]
 #[ignore = "bugs in the PostgreSQL plan (dependents of a column: triggers, BEGIN ATOMIC bodies), outside this area"]
 fn known_failing_edit_shapes() {
