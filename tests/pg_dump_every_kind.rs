@@ -34,14 +34,9 @@ fn schemas(client: &mut Client) -> BTreeSet<String> {
         .collect()
 }
 
-/// Fixtures left out, and why.
-const LEFT_OUT: &[(&str, &str)] = &[(
-    "trg_on_partitioned_table",
-    // Known bug (main 41a1181; its fixture fails the same way): the trigger on a partitioned
-    // table (unmanaged) is printed without its table, so the print does not load, and
-    // normalize_live then silently keeps every first-print text of the whole database.
-    "the snapshot print of a trigger on an unmanaged (partitioned) table does not load",
-)];
+/// Fixtures left out, and why (none today; `trg_on_partitioned_table` was, until main
+/// 2f56e62 made such triggers unmanaged).
+const LEFT_OUT: &[(&str, &str)] = &[];
 
 /// Loads every fixture's after.sql into schemas of its own; the number loaded and the
 /// names of the skipped ones.
@@ -212,13 +207,12 @@ fn pg_dump_of_every_fixture_declares_as_the_database_reads() {
     }
 }
 
-/// Minimal reproduction of the bug that makes `trg_on_partitioned_table` left out above: in
-/// a database built by psql from a file, a trigger on a partitioned table makes the live
-/// model's print fail to load, so `normalize_live` keeps the first print of every
-/// expression, and an unrelated table's CHECK (which the server prints differently the
-/// second time) shows as a change against the same file declared.
+/// A regression test: in a database built by psql from a file, a trigger on a partitioned
+/// table made the live model's print fail to load (before main 2f56e62), so
+/// `normalize_live` kept the first print of every expression, and an unrelated table's
+/// CHECK (which the server prints differently the second time) showed as a change against
+/// the same file declared.
 #[test]
-#[ignore = "bug outside this area: the snapshot print of a trigger on a partitioned (unmanaged) table does not load; normalize_live then falls back for the whole database"]
 fn a_trigger_on_a_partitioned_table_does_not_stop_normalization() {
     let sql = "
 CREATE TABLE orders (id integer PRIMARY KEY, status varchar(10) CHECK (status IN ('a', 'b')));
