@@ -15,7 +15,7 @@
 mod pg;
 mod routines_gen;
 
-use routines_gen::edits::{only, run, EDITS, KNOWN_BUGS};
+use routines_gen::edits::{only, run, EDITS, KNOWN_BUGS, NOOP, REFUSED};
 use routines_gen::parallel;
 
 const SEED: u64 = 0x5eed_0015_0003;
@@ -24,6 +24,15 @@ const THREADS: usize = 4;
 
 #[test]
 fn every_edit_shape_alone() {
+    // Every shape the lists name exists.
+    let names: Vec<&str> = REFUSED
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(KNOWN_BUGS.iter().copied())
+        .collect();
+    for name in names.iter().chain(NOOP) {
+        assert!(EDITS.iter().any(|(n, _)| n == name), "no edit shape {name}");
+    }
     let only = only();
     let failures = parallel(EDITS.len(), THREADS, |i| {
         let name = EDITS[i].0;

@@ -460,6 +460,13 @@ pub const EDITS: &[(&str, Edit)] = &[
     ("range multirange name", |s, _| {
         s.multirange = Some("app.spans")
     }),
+    (
+        "range multirange name with its function user dropped",
+        |s, _| {
+            s.multirange = Some("app.spans");
+            s.range_fn = false;
+        },
+    ),
     ("comment add", |s, g| {
         let free: Vec<&str> = TARGETS
             .iter()
