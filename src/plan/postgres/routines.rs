@@ -222,15 +222,15 @@ impl Routines {
         }
     }
 
-    /// A function dropped and one created with the same name and number of parameters
-    /// (one each) may be the same function whose parameter names changed, which the server
-    /// takes for the same signature ("function … already exists with same argument
-    /// types"): the old one is dropped, with its dependents, before the new one is created.
+    /// A function dropped and one created with the same name and number of input
+    /// parameters (one each) may be the same function whose parameter names or `OUT`
+    /// parameters changed (the identity arguments name the `OUT` ones too, but the server
+    /// tells functions apart by their input types: "function … already exists with same
+    /// argument types", "cannot change return type of existing function"): the old one is
+    /// dropped, with its dependents, before the new one is created.
     fn pair_signatures(&mut self) {
         let sig = |r: &Routine| match r {
-            Routine::Function(f) => {
-                Some((f.schema.clone(), f.name.clone(), arity(&f.identity_args)))
-            }
+            Routine::Function(f) => Some((f.schema.clone(), f.name.clone(), input_arity(f))),
             _ => None,
         };
         let count = |list: &[Routine], s: &(String, String, usize)| {
@@ -252,7 +252,7 @@ impl Routines {
             };
             let (old, new) = (self.drops.remove(i), self.creates.remove(j));
             let detail = format!(
-                "{} is dropped and {} created in its place (same name and number of parameters: PostgreSQL may take them for the same signature): grants on it are lost, and what depends on it is dropped and made again",
+                "{} is dropped and {} created in its place (same name and number of input parameters: PostgreSQL may take them for the same signature): grants on it are lost, and what depends on it is dropped and made again",
                 old.describe(),
                 new.describe()
             );
@@ -329,30 +329,62 @@ fn row_typed_drops(drops: &mut Vec<Routine>, from: &Schema, to: &Schema) -> Vec<
     }
 }
 
-/// The number of parameters in an identity argument list (commas outside parentheses).
-fn arity(args: &str) -> usize {
+/// The parameters of an argument list (split at commas outside parentheses and quotes),
+/// trimmed.
+pub(crate) fn split_args(args: &str) -> Vec<&str> {
     if args.trim().is_empty() {
-        return 0;
+        return Vec::new();
     }
-    let mut depth = 0i32;
-    let mut n = 1;
-    for c in args.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => n += 1,
+    let (mut depth, mut quoted, mut start) = (0i32, None, 0);
+    let mut out = Vec::new();
+    for (i, c) in args.char_indices() {
+        match (c, quoted) {
+            ('"' | '\'', None) => quoted = Some(c),
+            (q, Some(open)) if q == open => quoted = None,
+            (_, Some(_)) => {}
+            ('(', None) => depth += 1,
+            (')', None) => depth -= 1,
+            (',', None) if depth == 0 => {
+                out.push(args[start..i].trim());
+                start = i + 1;
+            }
             _ => {}
         }
     }
-    n
+    out.push(args[start..].trim());
+    out
+}
+
+/// The number of parameters that tell a function apart: all but its `OUT` ones (a
+/// procedure's `OUT` parameters count).
+fn input_arity(f: &Function) -> usize {
+    split_args(&f.identity_args)
+        .into_iter()
+        .filter(|a| f.procedure || !a.starts_with("OUT "))
+        .count()
 }
 
 /// Whether `CREATE OR REPLACE` can turn `before` into `after`: same result type, same kind,
-/// same parameters (names, modes, defaults).
+/// same parameters (modes, names, types, `OUT` and `TABLE` columns); defaults may change or
+/// be added, not removed ("cannot remove parameter defaults from existing function").
 pub(crate) fn replaceable(before: &Function, after: &Function) -> bool {
     before.result == after.result
         && before.procedure == after.procedure
-        && before.arguments == after.arguments
+        && defaults_only(&before.arguments, &after.arguments)
+}
+
+/// Whether argument list `after` is `before` with default values changed or added only.
+fn defaults_only(before: &str, after: &str) -> bool {
+    let (b, a) = (split_args(before), split_args(after));
+    let split = |arg: &str| match arg.split_once(" DEFAULT ") {
+        Some((head, _)) => (head.to_string(), true),
+        None => (arg.to_string(), false),
+    };
+    b.len() == a.len()
+        && b.iter().zip(&a).all(|(b, a)| {
+            let ((bh, bd), (ah, ad)) = (split(b), split(a));
+            bh == ah && (ad || !bd)
+        })
 }
 
 fn recreate_reason(before: &Function, after: &Function) -> Hazard {

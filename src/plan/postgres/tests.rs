@@ -711,3 +711,5 @@ fn a_domain_check_renamed_default_and_not_null_are_altered_in_place() {
     );
     assert_eq!(codes(&p), ["may-fail-on-existing-rows"]);
 }
+
+mod wave2;
