@@ -7,10 +7,12 @@
 //! Sources: <https://www.postgresql.org/docs/current/sql-alterdomain.html>,
 //! <https://www.postgresql.org/docs/current/sql-altertype.html>.
 
+use super::domain_columns::{columns_of, recreate_in_use};
 use super::routines::{refuse_in_use, uses, Routine, Routines};
 use super::{hazard, AttributeAction, DomainAction, Op, Phase, Steps};
 use crate::model::{CompositeType, Domain, DomainCheck, Function, Schema};
 use crate::plan::{HazardKind, LockOptions};
+use std::collections::BTreeSet;
 
 /// A CHECK's definition without the ` NOT VALID` the server prints after an unvalidated one.
 pub(crate) fn bare_check(definition: &str) -> String {
@@ -33,21 +35,31 @@ pub(crate) fn alter_domain(
     steps: &mut Steps,
     routines: &mut Routines,
     (before, after): (&Domain, &Domain),
-    from: &Schema,
+    (from, to): (&Schema, &Schema),
+    affected: &mut BTreeSet<String>,
     options: &LockOptions,
 ) {
     let users = uses(from, &before.schema, &before.name);
     let key = crate::model::qualified_key(&after.schema, &after.name);
+    let domain = (before, after);
     if before.base_type != after.base_type || before.collation != after.collation {
-        let what = format!("domain {key}");
         let why =
             "PostgreSQL cannot change a domain's base type or collation, nor drop a domain in use";
-        let hazards = refuse_in_use(&what, why, &users);
-        let (old, new) = (
-            Routine::Domain(before.clone()),
-            Routine::Domain(after.clone()),
-        );
-        routines.recreate(old, new, hazards);
+        recreate_in_use(steps, routines, affected, domain, from, to, why);
+        return;
+    }
+    // PostgreSQL checks no array of a domain: it refuses a new CHECK or NOT NULL while an
+    // array column holds the domain ("cannot alter type … because column … uses it").
+    let validates = (after.not_null && !before.not_null)
+        || after.checks.iter().any(|c| {
+            !before
+                .checks
+                .iter()
+                .any(|b| b.definition == c.definition && b.valid >= c.valid)
+        });
+    if validates && columns_of(from, before).iter().any(|u| u.array) {
+        let why = "PostgreSQL cannot add a CHECK or NOT NULL to a domain an array column holds, nor drop a domain in use";
+        recreate_in_use(steps, routines, affected, domain, from, to, why);
         return;
     }
     if before.default != after.default {

@@ -14,6 +14,7 @@
 
 mod caps;
 mod casts;
+mod domain_columns;
 mod domains;
 mod keys;
 mod lock;
@@ -540,7 +541,15 @@ pub fn plan_postgres_for(
             Change::CreateDomain(d) => routines.create(Routine::Domain(d.clone())),
             Change::DropDomain(d) => routines.drop(Routine::Domain(d.clone())),
             Change::AlterDomain { before, after } => {
-                domains::alter_domain(&mut steps, &mut routines, (before, after), from, options)
+                let (sides, schemas) = ((before, after), (from, to));
+                domains::alter_domain(
+                    &mut steps,
+                    &mut routines,
+                    sides,
+                    schemas,
+                    &mut affected,
+                    options,
+                )
             }
             Change::CreateComposite(t) => routines.create(Routine::Composite(t.clone())),
             Change::DropComposite(t) => routines.drop(Routine::Composite(t.clone())),

@@ -120,6 +120,8 @@ pub(crate) struct Routines {
     drops: Vec<Routine>,
     /// Drops that must happen before a re-created function goes (they depend on it).
     early_drops: Vec<Routine>,
+    /// Views (keys) dropped and created again around a re-created routine they use.
+    views: BTreeSet<String>,
 }
 
 impl Routines {
@@ -133,6 +135,11 @@ impl Routines {
 
     pub(crate) fn recreate(&mut self, old: Routine, new: Routine, hazards: Vec<Hazard>) {
         self.recreates.push((old, new, hazards));
+    }
+
+    /// Views `keys` are dropped and created again around the re-created routines.
+    pub(crate) fn recreate_views(&mut self, keys: BTreeSet<String>) {
+        self.views.extend(keys);
     }
 
     /// A function whose definition changed: replaced in place when PostgreSQL allows it.
@@ -161,6 +168,9 @@ impl Routines {
         self.pair_ranges(from);
         self.pair_signatures();
         self.close_over_functions(from, to);
+        for k in std::mem::take(&mut self.views) {
+            recreate_view(views, &k, from, to);
+        }
         for (old, new, hazards) in &mut self.recreates {
             if let (Routine::Function(f), Routine::Function(_)) = (&*old, &*new) {
                 recreate_dependents(steps, views, triggers, f, from, to, hazards);
@@ -575,18 +585,7 @@ fn recreate_dependents(
     let mut refused = Vec::new();
     for d in from.dependents.of(&key) {
         match d {
-            Dependent::View(k) => {
-                if let Some(v) = from.views.get(k) {
-                    if !views.0.iter().any(|o| super::views::view_key(o) == *k) {
-                        views.0.push(v.clone());
-                    }
-                }
-                if let Some(v) = to.views.get(k) {
-                    if !views.1.iter().any(|o| super::views::view_key(o) == *k) {
-                        views.1.push(v.clone());
-                    }
-                }
-            }
+            Dependent::View(k) => recreate_view(views, k, from, to),
             Dependent::Trigger(k) => triggers.recreate(k, from, to),
             Dependent::Constraint { table, name } => constraint(steps, table, name, from, to),
             Dependent::Default { table, column } => default(steps, table, column, from, to),
@@ -619,6 +618,20 @@ fn recreate_dependents(
             refused.join(", ")
         );
         hazards.push(hazard(HazardKind::UnsupportedChange, detail));
+    }
+}
+
+/// View `k` dropped (as `from` has it) and created again (as `to` has it).
+fn recreate_view(views: &mut (Vec<View>, Vec<View>), k: &str, from: &Schema, to: &Schema) {
+    if let Some(v) = from.views.get(k) {
+        if !views.0.iter().any(|o| super::views::view_key(o) == k) {
+            views.0.push(v.clone());
+        }
+    }
+    if let Some(v) = to.views.get(k) {
+        if !views.1.iter().any(|o| super::views::view_key(o) == k) {
+            views.1.push(v.clone());
+        }
     }
 }
 

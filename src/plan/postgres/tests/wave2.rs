@@ -72,3 +72,122 @@ fn a_default_changed_or_added_is_replaced_in_place_and_one_removed_is_recreated(
     let inout = f("a integer, INOUT b integer DEFAULT 1");
     assert!(!replaced(&two, &inout));
 }
+
+/// Domain `pos` as `d`, used by column `x` of table `t` (an array of it when `array`), a
+/// view reading that column, and the server's dependents.
+fn domain_in_use(d: Domain, array: bool) -> S {
+    let ty = if array { "public.pos[]" } else { "public.pos" };
+    S::default()
+        .d(d)
+        .t(table("t", &[("id", "integer"), ("x", ty)]))
+        .v(view("v", "SELECT t.x FROM public.t", &["public.t"]))
+        .deps(
+            "public.pos",
+            vec![Dependent::Other("column public.t.x".into())],
+        )
+}
+
+/// `AlterType` steps as `Phase column type USING`.
+fn moves(p: &Plan) -> Vec<String> {
+    p.steps
+        .iter()
+        .filter_map(|s| match &s.op {
+            Op::AlterType { column, using, .. } => Some(format!(
+                "{:?} {} {} [{using}]",
+                s.phase, column.name, column.ty
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_domain_whose_base_type_changes_moves_its_columns_out_and_back() {
+    let old = domain("pos", "integer", &[], &[]);
+    let new = domain("pos", "bigint", &[], &[]);
+    let p = plan(&domain_in_use(old, false), &domain_in_use(new, false));
+    assert_eq!(
+        moves(&p),
+        [
+            "DropTable x integer [x::integer]",
+            "AlterTable x public.pos []",
+        ]
+    );
+    let order: Vec<String> = steps(&p)
+        .into_iter()
+        .filter(|s| !s.contains("AlterType"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "DropView DropView v",
+            "DropReplacedRoutine DropDomain pos",
+            "CreateReplacedRoutine CreateDomain pos",
+            "CreateView CreateView v",
+        ]
+    );
+    assert_eq!(
+        codes(&p),
+        [
+            "recreates-view",
+            "rewrites-table",
+            "may-fail-on-existing-rows"
+        ]
+    );
+    // Something else using it still stops the script.
+    let old = domain("pos", "integer", &[], &[]);
+    let new = domain("pos", "bigint", &[], &[]);
+    let f = Dependent::Function("public.f(p public.pos)".into());
+    let with_f = |d: Domain| {
+        domain_in_use(d, false).deps(
+            "public.pos",
+            vec![Dependent::Other("column public.t.x".into()), f.clone()],
+        )
+    };
+    let p = plan(&with_f(old), &with_f(new));
+    assert_eq!(codes(&p), ["unsupported-change"]);
+    assert!(moves(&p).is_empty());
+}
+
+#[test]
+fn a_check_added_to_a_domain_an_array_column_holds_recreates_it_around_the_column() {
+    let old = domain("pos", "integer", &[], &[]);
+    let new = domain(
+        "pos",
+        "integer",
+        &[("pos_check", "CHECK ((VALUE > 0))", true)],
+        &[],
+    );
+    let p = plan(
+        &domain_in_use(old.clone(), true),
+        &domain_in_use(new.clone(), true),
+    );
+    assert_eq!(
+        moves(&p),
+        [
+            "DropTable x integer[] [x::integer[]]",
+            "AlterTable x public.pos[] []",
+        ]
+    );
+    assert!(steps(&p).contains(&"CreateReplacedRoutine CreateDomain pos".to_string()));
+    assert_eq!(
+        codes(&p),
+        [
+            "recreates-view",
+            "rewrites-table",
+            "may-fail-on-existing-rows"
+        ]
+    );
+    // Not an array: ALTER DOMAIN in place; dropping the CHECK needs no move either.
+    let p = plan(
+        &domain_in_use(old.clone(), false),
+        &domain_in_use(new.clone(), false),
+    );
+    assert!(moves(&p).is_empty());
+    let p = plan(&domain_in_use(new, true), &domain_in_use(old, true));
+    assert!(moves(&p).is_empty());
+    assert_eq!(
+        steps(&p),
+        ["AlterRoutine AlterDomain pos DropCheck(\"pos_check\")"]
+    );
+}
