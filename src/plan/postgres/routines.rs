@@ -171,9 +171,13 @@ impl Routines {
         for k in std::mem::take(&mut self.views) {
             recreate_view(views, &k, from, to);
         }
+        // The steps making each re-created function's dependents again, by its new key.
+        let mut remade: Vec<(String, std::ops::Range<usize>)> = Vec::new();
         for (old, new, hazards) in &mut self.recreates {
             if let (Routine::Function(f), Routine::Function(_)) = (&*old, &*new) {
+                let start = steps.list.len();
                 recreate_dependents(steps, views, triggers, f, from, to, hazards);
+                remade.push((new.key(), start..steps.list.len()));
             }
         }
         let mut created: Vec<(Routine, bool, bool)> = Vec::new();
@@ -199,7 +203,8 @@ impl Routines {
             drop_hazards,
         );
         order_drops(steps, self.drops, Phase::DropRoutine, BTreeMap::new());
-        order_creates(steps, created, from, to);
+        let phase_of = order_creates(steps, created, from, to);
+        remake_after(steps, &remade, &phase_of);
     }
 
     /// A range type dropped and created under the same key is one changed range type:
@@ -497,14 +502,49 @@ fn create_phase(r: &Routine, recreated: bool, from: &Schema, to: &Schema) -> Pha
     }
 }
 
+/// A re-created function created late (after the new tables or views whose row type it
+/// takes: [`Phase::CreateLateRoutine`], [`Phase::CreateAfterViews`]) has its dependents
+/// (constraints, defaults, indexes, domain CHECKs) made again after it, in its phase,
+/// rather than in their own earlier phases.
+fn remake_after(
+    steps: &mut Steps,
+    remade: &[(String, std::ops::Range<usize>)],
+    phase_of: &BTreeMap<String, Phase>,
+) {
+    let mut moved: BTreeMap<usize, Phase> = BTreeMap::new();
+    for (key, range) in remade {
+        let Some(&late) = phase_of.get(key) else {
+            continue;
+        };
+        if late < Phase::CreateLateRoutine {
+            continue;
+        }
+        for i in range.clone() {
+            let p = steps.list[i].phase;
+            if p > Phase::CreateReplacedRoutine && p < late {
+                moved.insert(i, late);
+            }
+        }
+    }
+    let mut again = Vec::new();
+    for (&i, &late) in moved.iter().rev() {
+        let mut step = steps.list.remove(i);
+        step.phase = late;
+        again.push(step);
+    }
+    again.reverse();
+    steps.list.extend(again);
+}
+
 /// Creates (`(routine, re-created, replaced in place)`) in dependency order; each in the
 /// phase [`create_phase`] gives it, or a later one when something it needs goes there.
+/// Returns the phase of each, by key.
 fn order_creates(
     steps: &mut Steps,
     created: Vec<(Routine, bool, bool)>,
     from: &Schema,
     to: &Schema,
-) {
+) -> BTreeMap<String, Phase> {
     let edges: Vec<(String, String)> = created
         .iter()
         .flat_map(|(r, _, _)| {
@@ -531,6 +571,10 @@ fn order_creates(
             steps.push(phase, op);
         }
     }
+    phase_of
+        .into_iter()
+        .map(|(k, p)| (k.to_string(), p))
+        .collect()
 }
 
 /// Drops in reverse dependency order (over `from`'s `depends_on`), with their hazards.

@@ -191,3 +191,25 @@ fn a_check_added_to_a_domain_an_array_column_holds_recreates_it_around_the_colum
         ["AlterRoutine AlterDomain pos DropCheck(\"pos_check\")"]
     );
 }
+
+#[test]
+fn a_recreated_function_created_after_a_new_table_has_its_dependents_made_after_it() {
+    let (before, mut after) = recreated_function();
+    // The new f takes the row type of a table this plan creates: created late.
+    let key = "public.f(x integer)";
+    let f = after.0.functions.get_mut(key).unwrap();
+    f.depends_on = vec!["public.n".into()];
+    let after = after.t(table("n", &[("a", "integer")]));
+    let p = plan(&before, &after);
+    let s = steps(&p);
+    let at = |step: &str| s.iter().position(|x| x == step).unwrap();
+    let create = at("CreateLateRoutine CreateFunction public.f(x integer)");
+    assert!(at("CreateLateRoutine SetDefault x Some(\"public.f(1)\")") > create);
+    assert!(at("CreateLateRoutine AddConstraint t_x_check") > create);
+    assert!(at("CreateView CreateView v") > create);
+    // The drops stay before the function's drop.
+    assert!(
+        at("DropConstraint DropConstraint t_x_check")
+            < at("DropReplacedRoutine DropFunction public.f(x integer)")
+    );
+}
