@@ -307,6 +307,9 @@ pub enum Phase {
     /// Triggers dropped before the views and tables they may read go (and before their
     /// functions are dropped).
     DropTrigger,
+    /// Routines that take the row type of a view being dropped: `DROP VIEW` refuses while
+    /// they exist.
+    DropViewRowTypeRoutine,
     DropView,
     /// Routines that take the row type of a table being dropped: `DROP TABLE` refuses while
     /// they exist; after the views that may call them.

@@ -194,7 +194,18 @@ impl Routines {
             replaced_drops.push(old);
             created.push((new, true, false));
         }
-        let row_typed = row_typed_drops(&mut self.drops, from, to);
+        let views_gone: BTreeSet<String> = (from.views.keys())
+            .filter(|k| !to.views.contains_key(*k))
+            .cloned()
+            .collect();
+        let tables_gone: BTreeSet<String> = (from.tables.keys())
+            .filter(|k| !to.tables.contains_key(*k))
+            .cloned()
+            .collect();
+        let view_typed = row_typed_drops(&mut self.drops, views_gone);
+        let view_phase = Phase::DropViewRowTypeRoutine;
+        order_drops(steps, view_typed, view_phase, BTreeMap::new());
+        let row_typed = row_typed_drops(&mut self.drops, tables_gone);
         order_drops(steps, row_typed, Phase::DropRowTypeRoutine, BTreeMap::new());
         order_drops(
             steps,
@@ -320,16 +331,10 @@ impl Routines {
     }
 }
 
-/// Takes out of `drops` the routines that take the row type of a table the plan drops (and
-/// those that need them): `DROP TABLE` refuses while a function's signature names its row
-/// type, so they go before it.
-fn row_typed_drops(drops: &mut Vec<Routine>, from: &Schema, to: &Schema) -> Vec<Routine> {
-    let mut early: BTreeSet<String> = from
-        .tables
-        .keys()
-        .filter(|k| !to.tables.contains_key(*k))
-        .cloned()
-        .collect();
+/// Takes out of `drops` the routines that take the row type of a table or view the plan
+/// drops (keys in `early`), and those that need them: `DROP TABLE` and `DROP VIEW` refuse
+/// while a function's signature names its row type, so they go before it.
+fn row_typed_drops(drops: &mut Vec<Routine>, mut early: BTreeSet<String>) -> Vec<Routine> {
     let mut out = Vec::new();
     loop {
         let (now, rest): (Vec<Routine>, Vec<Routine>) = std::mem::take(drops)

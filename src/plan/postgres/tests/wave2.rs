@@ -213,3 +213,19 @@ fn a_recreated_function_created_after_a_new_table_has_its_dependents_made_after_
             < at("DropReplacedRoutine DropFunction public.f(x integer)")
     );
 }
+
+#[test]
+fn a_function_taking_a_dropped_views_row_type_is_dropped_before_the_view() {
+    let v = view("v", "SELECT 1 AS a", &[]);
+    let f = function("f", "r public.v", "integer", &["public.v"]);
+    let g = function("g", "x integer", "integer", &["public.f(r public.v)"]);
+    let p = plan(&S::default().v(v).f(f).f(g), &S::default());
+    assert_eq!(
+        steps(&p),
+        [
+            "DropViewRowTypeRoutine DropFunction public.g(x integer)",
+            "DropViewRowTypeRoutine DropFunction public.f(r public.v)",
+            "DropView DropView v",
+        ]
+    );
+}
