@@ -753,16 +753,28 @@ fn default(steps: &mut Steps, key: &str, column: &str, from: &Schema, to: &Schem
     }
 }
 
-/// An index calling the function: dropped, and built again as `to` has it.
+/// An index calling the function (on a table or a materialized view): dropped, and built
+/// again as `to` has it. (A view dropped and created again brings its indexes: the plan
+/// then leaves these steps out.)
 fn index(steps: &mut Steps, key: &str, name: &str, from: &Schema, to: &Schema) {
-    if let Some(t) = table(from, key).filter(|t| t.indexes.contains_key(name)) {
+    let on_table = |s: &Schema| {
+        let t = table(s, key)?;
+        Some((t.schema.clone(), t.indexes.get(name)?.clone()))
+    };
+    let on_view = |s: &Schema| {
+        let v = s.views.get(key)?;
+        Some((v.schema.clone(), v.indexes.get(name)?.clone()))
+    };
+    if let Some((schema, _)) = on_table(from).or_else(|| on_view(from)) {
         let op = Op::DropIndex {
-            schema: t.schema.clone().unwrap_or_default(),
+            schema: schema.unwrap_or_default(),
             name: name.to_string(),
         };
         push_once(steps, Phase::DropIndex, op);
     }
-    if let Some(i) = table(to, key).and_then(|t| t.indexes.get(name)) {
-        push_once(steps, Phase::CreateIndex, Op::CreateIndex(i.clone()));
+    if let Some((_, i)) = on_table(to) {
+        push_once(steps, Phase::CreateIndex, Op::CreateIndex(i));
+    } else if let Some((_, i)) = on_view(to) {
+        push_once(steps, Phase::CreateViewIndex, Op::CreateIndex(i));
     }
 }

@@ -229,3 +229,45 @@ fn a_function_taking_a_dropped_views_row_type_is_dropped_before_the_view() {
         ]
     );
 }
+
+#[test]
+fn an_index_of_a_materialized_view_calling_a_recreated_function_is_rebuilt_around_it() {
+    let index = Index {
+        name: "mv_idx".into(),
+        table: "public.mv".into(),
+        unique: false,
+        columns: Vec::new(),
+        predicate: None,
+        definition: Some("CREATE INDEX mv_idx ON public.mv USING btree (public.f(a))".into()),
+    };
+    let mut mv = view("mv", "SELECT 1 AS a", &[]);
+    mv.materialized = true;
+    mv.indexes.insert("mv_idx".into(), index);
+    let key = "public.f(x integer)";
+    let dependents = vec![Dependent::Index {
+        table: "public.mv".into(),
+        name: "mv_idx".into(),
+    }];
+    let before = S::default()
+        .f(function("f", "x integer", "integer", &[]))
+        .v(mv.clone())
+        .deps(key, dependents);
+    let after = S::default()
+        .f(function("f", "x integer", "bigint", &[]))
+        .v(mv);
+    let p = plan(&before, &after);
+    let s: Vec<String> = steps(&p)
+        .into_iter()
+        .map(|s| s.chars().take(60).collect())
+        .collect();
+    assert_eq!(
+        s,
+        [
+            "Preamble SetTimeout check_function_bodies=off",
+            "DropIndex DropIndex DropIndex { schema: \"public\", name: \"mv_",
+            "DropReplacedRoutine DropFunction public.f(x integer)",
+            "CreateReplacedRoutine CreateFunction public.f(x integer)",
+            "CreateViewIndex CreateIndex CreateIndex(Index { name: \"mv_id",
+        ]
+    );
+}
