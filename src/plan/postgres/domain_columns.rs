@@ -134,15 +134,16 @@ fn move_column(
         };
         steps.push(Phase::DropTable, op);
     }
+    let base_ty = format!("{}{suffix}", before.base_type);
     let base = Column {
-        ty: format!("{}{suffix}", before.base_type),
+        ty: base_ty.clone(),
         default: None,
         ..u.column.clone()
     };
     let quoted = quote_pg_ident(&u.column.name);
     let op = Op::AlterType {
         table: name.clone(),
-        using: format!("{quoted}::{}", base.ty),
+        using: format!("{quoted}::{base_ty}"),
         column: base,
     };
     steps.push(Phase::DropTable, op);
@@ -155,20 +156,20 @@ fn move_column(
         // Dropped, or given another type by the table's own change (from the base type).
         return;
     };
-    let ty = quote_pg_qualified(&after.schema, &after.name);
+    let ty = format!("{}{suffix}", quote_pg_qualified(&after.schema, &after.name));
     let mut hazards = vec![hazard(
         HazardKind::RewritesTable,
         format!(
-            "moves {} to {} and back to domain {ty} around the domain's re-creation: checks (and may rewrite) every row, under an ACCESS EXCLUSIVE lock on {key}",
+            "moves {} to {} and back to {ty} around the domain's re-creation: checks (and may rewrite) every row, under an ACCESS EXCLUSIVE lock on {key}",
             u.describe(),
-            base_type_text(before, suffix)
+            base_ty
         ),
     )];
     if let Some(why) = narrower(before, after) {
         hazards.push(hazard(
             HazardKind::MayFailOnExistingRows,
             format!(
-                "converting {} back to domain {ty} fails if a value violates {why} (an assignment cast: a value too long is refused, not cut; a base type the old one has no assignment cast to fails outright)",
+                "converting {} back to {ty} fails if a value violates {why} (an assignment cast: a value too long is refused, not cut; a base type the old one has no assignment cast to fails outright)",
                 u.describe()
             ),
         ));
@@ -193,10 +194,6 @@ fn move_column(
         };
         steps.push(Phase::AlterTable, op);
     }
-}
-
-fn base_type_text(d: &Domain, suffix: &str) -> String {
-    format!("{}{suffix}", d.base_type)
 }
 
 /// What the re-created domain checks that the old one did not: its new base type, new
