@@ -53,7 +53,6 @@ pub(crate) fn columns_of<'a>(schema: &'a Schema, d: &Domain) -> Vec<Use<'a>> {
 /// Plans domain `before` dropped and created again as `after` (`why`: what `ALTER DOMAIN`
 /// cannot do): its columns moved out and back around it when they are all that use it
 /// (views over them are re-created), else refused as before.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn recreate_in_use(
     steps: &mut Steps,
     routines: &mut Routines,
@@ -122,6 +121,9 @@ fn move_column(
     to: &Schema,
 ) {
     let key = u.table.key();
+    if !to.tables.contains_key(&key) {
+        return; // dropped with its table, before the domain
+    }
     let name = TableName::of(u.table);
     let suffix = if u.array { "[]" } else { "" };
     affected.insert(key.clone());

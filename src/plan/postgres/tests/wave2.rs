@@ -271,3 +271,15 @@ fn an_index_of_a_materialized_view_calling_a_recreated_function_is_rebuilt_aroun
         ]
     );
 }
+
+#[test]
+fn a_column_whose_table_goes_is_not_moved() {
+    let old = domain("pos", "integer", &[], &[]);
+    let new = domain("pos", "bigint", &[], &[]);
+    let p = plan(&domain_in_use(old, false), &S::default().d(new));
+    assert!(moves(&p).is_empty());
+    assert!(codes(&p).iter().all(|c| *c != "unsupported-change"));
+    let s = steps(&p);
+    let at = |step: &str| s.iter().position(|x| x == step).unwrap();
+    assert!(at("DropTable DropTable t") < at("DropReplacedRoutine DropDomain pos"));
+}
