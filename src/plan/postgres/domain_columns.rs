@@ -13,8 +13,8 @@
 
 use super::routines::{describe, refuse_in_use, Routine, Routines};
 use super::{hazard, Op, Phase, Steps, TableName};
-use crate::model::{qualified_key, Column, Dependent, Domain, Schema, Table};
-use crate::plan::HazardKind;
+use crate::model::{qualified_key, Column, CompositeType, Dependent, Domain, Schema, Table};
+use crate::plan::{Hazard, HazardKind};
 use crate::sqltext::{quote_pg_ident, quote_pg_qualified};
 use std::collections::BTreeSet;
 
@@ -33,7 +33,12 @@ impl Use<'_> {
 
 /// The table columns of `schema` whose type is domain `d` or an array of it.
 pub(crate) fn columns_of<'a>(schema: &'a Schema, d: &Domain) -> Vec<Use<'a>> {
-    let ty = quote_pg_qualified(&d.schema, &d.name);
+    columns_of_type(schema, &d.schema, &d.name)
+}
+
+/// The table columns of `schema` whose type is `ns.name` or an array of it.
+fn columns_of_type<'a>(schema: &'a Schema, ns: &str, name: &str) -> Vec<Use<'a>> {
+    let ty = quote_pg_qualified(ns, name);
     let array = format!("{ty}[]");
     let mut out = Vec::new();
     for table in schema.tables.values() {
@@ -224,4 +229,85 @@ fn narrower(before: &Domain, after: &Domain) -> Option<String> {
         what.push("NOT NULL".to_string());
     }
     (!what.is_empty()).then(|| what.join(" or "))
+}
+
+/// Moves the table columns of composite type `t` (and arrays of it) to `text` before its
+/// attributes change type (`ALTER TYPE … ALTER ATTRIBUTE … TYPE` refuses while a column
+/// stores the type) and back after (`USING c::type`: each value's text read as the new
+/// type), views over them re-created. Returns the hazards of the moves; none when no column
+/// stores the type.
+pub(crate) fn move_composite_columns(
+    steps: &mut Steps,
+    affected: &mut BTreeSet<String>,
+    t: &CompositeType,
+    to: &Schema,
+    from: &Schema,
+) -> Vec<Hazard> {
+    let ty = quote_pg_qualified(&t.schema, &t.name);
+    let mut hazards = Vec::new();
+    for u in columns_of_type(from, &t.schema, &t.name) {
+        let key = u.table.key();
+        if !to.tables.contains_key(&key) {
+            continue;
+        }
+        let name = TableName::of(u.table);
+        let suffix = if u.array { "[]" } else { "" };
+        let quoted = quote_pg_ident(&u.column.name);
+        affected.insert(key.clone());
+        steps.column_changes(&key, &u.column.name);
+        if u.column.default.is_some() {
+            let op = Op::SetDefault {
+                table: name.clone(),
+                column: u.column.name.clone(),
+                default: None,
+            };
+            steps.push(Phase::DropTable, op);
+        }
+        let out = Column {
+            ty: format!("text{suffix}"),
+            default: None,
+            collation: None,
+            ..u.column.clone()
+        };
+        let op = Op::AlterType {
+            table: name.clone(),
+            using: format!("{quoted}::text{suffix}"),
+            column: out,
+        };
+        steps.push(Phase::DropTable, op);
+        let target = (to.tables.get(&key))
+            .and_then(|t| t.column(&u.column.name))
+            .filter(|c| c.ty == u.column.ty);
+        let Some(target) = target else {
+            continue;
+        };
+        let detail = format!(
+            "moves {} to text{suffix} and back to {ty}{suffix} around the change of its attributes' types: rewrites {key} twice under an ACCESS EXCLUSIVE lock",
+            u.describe()
+        );
+        hazards.push(hazard(HazardKind::RewritesTable, detail));
+        let detail = format!(
+            "converting {} back to {ty}{suffix} fails if a stored attribute value does not read as its new type",
+            u.describe()
+        );
+        hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+        let op = Op::AlterType {
+            table: name.clone(),
+            using: format!("{quoted}::{ty}{suffix}"),
+            column: Column {
+                default: None,
+                ..target.clone()
+            },
+        };
+        steps.push(Phase::AlterTable, op);
+        if let (Some(_), Some(d)) = (&u.column.default, &target.default) {
+            let op = Op::SetDefault {
+                table: name,
+                column: u.column.name.clone(),
+                default: Some(d.clone()),
+            };
+            steps.push(Phase::AlterTable, op);
+        }
+    }
+    hazards
 }

@@ -7,7 +7,7 @@
 //! Sources: <https://www.postgresql.org/docs/current/sql-alterdomain.html>,
 //! <https://www.postgresql.org/docs/current/sql-altertype.html>.
 
-use super::domain_columns::{columns_of, recreate_in_use};
+use super::domain_columns::{columns_of, move_composite_columns, recreate_in_use};
 use super::routines::{refuse_in_use, uses, Routine, Routines};
 use super::{hazard, AttributeAction, DomainAction, Op, Phase, Steps};
 use crate::model::{CompositeType, Domain, DomainCheck, Function, Schema};
@@ -246,7 +246,8 @@ pub(crate) fn alter_composite(
     steps: &mut Steps,
     routines: &mut Routines,
     (before, after): (&CompositeType, &CompositeType),
-    from: &Schema,
+    (from, to): (&Schema, &Schema),
+    affected: &mut BTreeSet<String>,
 ) {
     let users = uses(from, &before.schema, &before.name);
     let key = crate::model::qualified_key(&after.schema, &after.name);
@@ -306,9 +307,28 @@ pub(crate) fn alter_composite(
             hazards,
         );
     }
+    // Attributes changing type while table columns store the type: the columns go to text
+    // and back around the change (after the views over them are dropped).
+    let retyped = after.attributes.iter().any(|a| {
+        (before.attributes.iter())
+            .any(|b| b.name == a.name && (b.ty != a.ty || b.collation != a.collation))
+    });
+    let stored = !columns.is_empty() && retyped && only_columns(from, before);
+    let mut moved = Vec::new();
+    if stored {
+        moved = move_composite_columns(steps, affected, after, to, from);
+    }
     for a in &after.attributes {
         match before.attributes.iter().find(|b| b.name == a.name) {
             Some(b) if b == a => {}
+            Some(_) if stored => {
+                let action = op(AttributeAction::AlterType(a.clone()));
+                steps.risky(
+                    Phase::DropReplacedRoutine,
+                    action,
+                    std::mem::take(&mut moved),
+                );
+            }
             Some(_) => {
                 let mut hazards = Vec::new();
                 if !columns.is_empty() {
@@ -328,4 +348,15 @@ pub(crate) fn alter_composite(
             None => steps.push(Phase::AlterRoutine, op(AttributeAction::Add(a.clone()))),
         }
     }
+}
+
+/// Whether what uses composite type `t` (its server-listed dependents) is only columns of
+/// tables and views: another type or domain nesting it blocks `ALTER ATTRIBUTE … TYPE` too.
+fn only_columns(from: &Schema, t: &CompositeType) -> bool {
+    let key = crate::model::qualified_key(&t.schema, &t.name);
+    from.dependents.of(&key).iter().all(|d| match d {
+        crate::model::Dependent::Other(text) => text.starts_with("column "),
+        crate::model::Dependent::View(_) | crate::model::Dependent::Function(_) => true,
+        _ => false,
+    })
 }

@@ -557,7 +557,8 @@ pub fn plan_postgres_for(
             Change::CreateComposite(t) => routines.create(Routine::Composite(t.clone())),
             Change::DropComposite(t) => routines.drop(Routine::Composite(t.clone())),
             Change::AlterComposite { before, after } => {
-                domains::alter_composite(&mut steps, &mut routines, (before, after), from)
+                let (sides, schemas) = ((before, after), (from, to));
+                domains::alter_composite(&mut steps, &mut routines, sides, schemas, &mut affected)
             }
             Change::CreateRange(r) => routines.create(Routine::Range(r.clone())),
             Change::DropRange(r) => routines.drop(Routine::Range(r.clone())),

@@ -283,3 +283,48 @@ fn a_column_whose_table_goes_is_not_moved() {
     let at = |step: &str| s.iter().position(|x| x == step).unwrap();
     assert!(at("DropTable DropTable t") < at("DropReplacedRoutine DropDomain pos"));
 }
+
+#[test]
+fn an_attribute_type_change_of_a_stored_composite_moves_its_columns_through_text() {
+    let before = composite(&[("a", "integer"), ("b", "text")]);
+    let after = composite(&[("a", "bigint"), ("b", "text")]);
+    let used = |t: CompositeType| {
+        S::default()
+            .c(t)
+            .t(table("t", &[("p", "public.pair"), ("ps", "public.pair[]")]))
+            .deps(
+                "public.pair",
+                vec![Dependent::Other("column public.t.p".into())],
+            )
+    };
+    let p = plan(&used(before.clone()), &used(after.clone()));
+    assert_eq!(
+        moves(&p),
+        [
+            "DropTable p text [p::text]",
+            "DropTable ps text[] [ps::text[]]",
+            "AlterTable p public.pair [p::public.pair]",
+            "AlterTable ps public.pair[] [ps::public.pair[]]",
+        ]
+    );
+    let alter = p
+        .steps
+        .iter()
+        .position(|s| matches!(s.op, Op::AlterComposite { .. }))
+        .unwrap();
+    assert_eq!(p.steps[alter].phase, Phase::DropReplacedRoutine);
+    assert!(!codes(&p).contains(&"unsupported-change"));
+    // Nested in another type: still refused.
+    let nested = |t: CompositeType| {
+        used(t).deps(
+            "public.pair",
+            vec![
+                Dependent::Other("column public.t.p".into()),
+                Dependent::Type("public.outer".into()),
+            ],
+        )
+    };
+    let p = plan(&nested(before), &nested(after));
+    assert!(moves(&p).is_empty());
+    assert_eq!(codes(&p), ["unsupported-change"]);
+}
