@@ -7,10 +7,12 @@
 //! Sources: <https://www.postgresql.org/docs/current/sql-alterdomain.html>,
 //! <https://www.postgresql.org/docs/current/sql-altertype.html>.
 
+use super::domain_columns::{columns_of, move_composite_columns, recreate_in_use};
 use super::routines::{refuse_in_use, uses, Routine, Routines};
 use super::{hazard, AttributeAction, DomainAction, Op, Phase, Steps};
 use crate::model::{CompositeType, Domain, DomainCheck, Function, Schema};
 use crate::plan::{HazardKind, LockOptions};
+use std::collections::BTreeSet;
 
 /// A CHECK's definition without the ` NOT VALID` the server prints after an unvalidated one.
 pub(crate) fn bare_check(definition: &str) -> String {
@@ -33,21 +35,31 @@ pub(crate) fn alter_domain(
     steps: &mut Steps,
     routines: &mut Routines,
     (before, after): (&Domain, &Domain),
-    from: &Schema,
+    (from, to): (&Schema, &Schema),
+    affected: &mut BTreeSet<String>,
     options: &LockOptions,
 ) {
     let users = uses(from, &before.schema, &before.name);
     let key = crate::model::qualified_key(&after.schema, &after.name);
+    let domain = (before, after);
     if before.base_type != after.base_type || before.collation != after.collation {
-        let what = format!("domain {key}");
         let why =
             "PostgreSQL cannot change a domain's base type or collation, nor drop a domain in use";
-        let hazards = refuse_in_use(&what, why, &users);
-        let (old, new) = (
-            Routine::Domain(before.clone()),
-            Routine::Domain(after.clone()),
-        );
-        routines.recreate(old, new, hazards);
+        recreate_in_use(steps, routines, affected, domain, from, to, why);
+        return;
+    }
+    // PostgreSQL checks no array of a domain: it refuses a new CHECK or NOT NULL while an
+    // array column holds the domain ("cannot alter type … because column … uses it").
+    let validates = (after.not_null && !before.not_null)
+        || after.checks.iter().any(|c| {
+            !before
+                .checks
+                .iter()
+                .any(|b| b.definition == c.definition && b.valid >= c.valid)
+        });
+    if validates && columns_of(from, before).iter().any(|u| u.array) {
+        let why = "PostgreSQL cannot add a CHECK or NOT NULL to a domain an array column holds, nor drop a domain in use";
+        recreate_in_use(steps, routines, affected, domain, from, to, why);
         return;
     }
     if before.default != after.default {
@@ -234,7 +246,8 @@ pub(crate) fn alter_composite(
     steps: &mut Steps,
     routines: &mut Routines,
     (before, after): (&CompositeType, &CompositeType),
-    from: &Schema,
+    (from, to): (&Schema, &Schema),
+    affected: &mut BTreeSet<String>,
 ) {
     let users = uses(from, &before.schema, &before.name);
     let key = crate::model::qualified_key(&after.schema, &after.name);
@@ -294,9 +307,28 @@ pub(crate) fn alter_composite(
             hazards,
         );
     }
+    // Attributes changing type while table columns store the type: the columns go to text
+    // and back around the change (after the views over them are dropped).
+    let retyped = after.attributes.iter().any(|a| {
+        (before.attributes.iter())
+            .any(|b| b.name == a.name && (b.ty != a.ty || b.collation != a.collation))
+    });
+    let stored = !columns.is_empty() && retyped && only_columns(from, before);
+    let mut moved = Vec::new();
+    if stored {
+        moved = move_composite_columns(steps, affected, after, to, from);
+    }
     for a in &after.attributes {
         match before.attributes.iter().find(|b| b.name == a.name) {
             Some(b) if b == a => {}
+            Some(_) if stored => {
+                let action = op(AttributeAction::AlterType(a.clone()));
+                steps.risky(
+                    Phase::DropReplacedRoutine,
+                    action,
+                    std::mem::take(&mut moved),
+                );
+            }
             Some(_) => {
                 let mut hazards = Vec::new();
                 if !columns.is_empty() {
@@ -316,4 +348,15 @@ pub(crate) fn alter_composite(
             None => steps.push(Phase::AlterRoutine, op(AttributeAction::Add(a.clone()))),
         }
     }
+}
+
+/// Whether what uses composite type `t` (its server-listed dependents) is only columns of
+/// tables and views: another type or domain nesting it blocks `ALTER ATTRIBUTE … TYPE` too.
+fn only_columns(from: &Schema, t: &CompositeType) -> bool {
+    let key = crate::model::qualified_key(&t.schema, &t.name);
+    from.dependents.of(&key).iter().all(|d| match d {
+        crate::model::Dependent::Other(text) => text.starts_with("column "),
+        crate::model::Dependent::View(_) | crate::model::Dependent::Function(_) => true,
+        _ => false,
+    })
 }

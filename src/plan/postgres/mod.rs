@@ -14,6 +14,7 @@
 
 mod caps;
 mod casts;
+mod domain_columns;
 mod domains;
 mod keys;
 mod lock;
@@ -306,6 +307,9 @@ pub enum Phase {
     /// Triggers dropped before the views and tables they may read go (and before their
     /// functions are dropped).
     DropTrigger,
+    /// Routines that take the row type of a view being dropped: `DROP VIEW` refuses while
+    /// they exist.
+    DropViewRowTypeRoutine,
     DropView,
     /// Routines that take the row type of a table being dropped: `DROP TABLE` refuses while
     /// they exist; after the views that may call them.
@@ -540,12 +544,21 @@ pub fn plan_postgres_for(
             Change::CreateDomain(d) => routines.create(Routine::Domain(d.clone())),
             Change::DropDomain(d) => routines.drop(Routine::Domain(d.clone())),
             Change::AlterDomain { before, after } => {
-                domains::alter_domain(&mut steps, &mut routines, (before, after), from, options)
+                let (sides, schemas) = ((before, after), (from, to));
+                domains::alter_domain(
+                    &mut steps,
+                    &mut routines,
+                    sides,
+                    schemas,
+                    &mut affected,
+                    options,
+                )
             }
             Change::CreateComposite(t) => routines.create(Routine::Composite(t.clone())),
             Change::DropComposite(t) => routines.drop(Routine::Composite(t.clone())),
             Change::AlterComposite { before, after } => {
-                domains::alter_composite(&mut steps, &mut routines, (before, after), from)
+                let (sides, schemas) = ((before, after), (from, to));
+                domains::alter_composite(&mut steps, &mut routines, sides, schemas, &mut affected)
             }
             Change::CreateRange(r) => routines.create(Routine::Range(r.clone())),
             Change::DropRange(r) => routines.drop(Routine::Range(r.clone())),

@@ -120,6 +120,8 @@ pub(crate) struct Routines {
     drops: Vec<Routine>,
     /// Drops that must happen before a re-created function goes (they depend on it).
     early_drops: Vec<Routine>,
+    /// Views (keys) dropped and created again around a re-created routine they use.
+    views: BTreeSet<String>,
 }
 
 impl Routines {
@@ -133,6 +135,11 @@ impl Routines {
 
     pub(crate) fn recreate(&mut self, old: Routine, new: Routine, hazards: Vec<Hazard>) {
         self.recreates.push((old, new, hazards));
+    }
+
+    /// Views `keys` are dropped and created again around the re-created routines.
+    pub(crate) fn recreate_views(&mut self, keys: BTreeSet<String>) {
+        self.views.extend(keys);
     }
 
     /// A function whose definition changed: replaced in place when PostgreSQL allows it.
@@ -161,9 +168,16 @@ impl Routines {
         self.pair_ranges(from);
         self.pair_signatures();
         self.close_over_functions(from, to);
+        for k in std::mem::take(&mut self.views) {
+            recreate_view(views, &k, from, to);
+        }
+        // The steps making each re-created function's dependents again, by its new key.
+        let mut remade: Vec<(String, std::ops::Range<usize>)> = Vec::new();
         for (old, new, hazards) in &mut self.recreates {
             if let (Routine::Function(f), Routine::Function(_)) = (&*old, &*new) {
+                let start = steps.list.len();
                 recreate_dependents(steps, views, triggers, f, from, to, hazards);
+                remade.push((new.key(), start..steps.list.len()));
             }
         }
         let mut created: Vec<(Routine, bool, bool)> = Vec::new();
@@ -180,7 +194,18 @@ impl Routines {
             replaced_drops.push(old);
             created.push((new, true, false));
         }
-        let row_typed = row_typed_drops(&mut self.drops, from, to);
+        let views_gone: BTreeSet<String> = (from.views.keys())
+            .filter(|k| !to.views.contains_key(*k))
+            .cloned()
+            .collect();
+        let tables_gone: BTreeSet<String> = (from.tables.keys())
+            .filter(|k| !to.tables.contains_key(*k))
+            .cloned()
+            .collect();
+        let view_typed = row_typed_drops(&mut self.drops, views_gone);
+        let view_phase = Phase::DropViewRowTypeRoutine;
+        order_drops(steps, view_typed, view_phase, BTreeMap::new());
+        let row_typed = row_typed_drops(&mut self.drops, tables_gone);
         order_drops(steps, row_typed, Phase::DropRowTypeRoutine, BTreeMap::new());
         order_drops(
             steps,
@@ -189,7 +214,8 @@ impl Routines {
             drop_hazards,
         );
         order_drops(steps, self.drops, Phase::DropRoutine, BTreeMap::new());
-        order_creates(steps, created, from, to);
+        let phase_of = order_creates(steps, created, from, to);
+        remake_after(steps, &remade, &phase_of);
     }
 
     /// A range type dropped and created under the same key is one changed range type:
@@ -222,15 +248,15 @@ impl Routines {
         }
     }
 
-    /// A function dropped and one created with the same name and number of parameters
-    /// (one each) may be the same function whose parameter names changed, which the server
-    /// takes for the same signature ("function … already exists with same argument
-    /// types"): the old one is dropped, with its dependents, before the new one is created.
+    /// A function dropped and one created with the same name and number of input
+    /// parameters (one each) may be the same function whose parameter names or `OUT`
+    /// parameters changed (the identity arguments name the `OUT` ones too, but the server
+    /// tells functions apart by their input types: "function … already exists with same
+    /// argument types", "cannot change return type of existing function"): the old one is
+    /// dropped, with its dependents, before the new one is created.
     fn pair_signatures(&mut self) {
         let sig = |r: &Routine| match r {
-            Routine::Function(f) => {
-                Some((f.schema.clone(), f.name.clone(), arity(&f.identity_args)))
-            }
+            Routine::Function(f) => Some((f.schema.clone(), f.name.clone(), input_arity(f))),
             _ => None,
         };
         let count = |list: &[Routine], s: &(String, String, usize)| {
@@ -252,7 +278,7 @@ impl Routines {
             };
             let (old, new) = (self.drops.remove(i), self.creates.remove(j));
             let detail = format!(
-                "{} is dropped and {} created in its place (same name and number of parameters: PostgreSQL may take them for the same signature): grants on it are lost, and what depends on it is dropped and made again",
+                "{} is dropped and {} created in its place (same name and number of input parameters: PostgreSQL may take them for the same signature): grants on it are lost, and what depends on it is dropped and made again",
                 old.describe(),
                 new.describe()
             );
@@ -305,16 +331,10 @@ impl Routines {
     }
 }
 
-/// Takes out of `drops` the routines that take the row type of a table the plan drops (and
-/// those that need them): `DROP TABLE` refuses while a function's signature names its row
-/// type, so they go before it.
-fn row_typed_drops(drops: &mut Vec<Routine>, from: &Schema, to: &Schema) -> Vec<Routine> {
-    let mut early: BTreeSet<String> = from
-        .tables
-        .keys()
-        .filter(|k| !to.tables.contains_key(*k))
-        .cloned()
-        .collect();
+/// Takes out of `drops` the routines that take the row type of a table or view the plan
+/// drops (keys in `early`), and those that need them: `DROP TABLE` and `DROP VIEW` refuse
+/// while a function's signature names its row type, so they go before it.
+fn row_typed_drops(drops: &mut Vec<Routine>, mut early: BTreeSet<String>) -> Vec<Routine> {
     let mut out = Vec::new();
     loop {
         let (now, rest): (Vec<Routine>, Vec<Routine>) = std::mem::take(drops)
@@ -329,30 +349,62 @@ fn row_typed_drops(drops: &mut Vec<Routine>, from: &Schema, to: &Schema) -> Vec<
     }
 }
 
-/// The number of parameters in an identity argument list (commas outside parentheses).
-fn arity(args: &str) -> usize {
+/// The parameters of an argument list (split at commas outside parentheses and quotes),
+/// trimmed.
+pub(crate) fn split_args(args: &str) -> Vec<&str> {
     if args.trim().is_empty() {
-        return 0;
+        return Vec::new();
     }
-    let mut depth = 0i32;
-    let mut n = 1;
-    for c in args.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => n += 1,
+    let (mut depth, mut quoted, mut start) = (0i32, None, 0);
+    let mut out = Vec::new();
+    for (i, c) in args.char_indices() {
+        match (c, quoted) {
+            ('"' | '\'', None) => quoted = Some(c),
+            (q, Some(open)) if q == open => quoted = None,
+            (_, Some(_)) => {}
+            ('(', None) => depth += 1,
+            (')', None) => depth -= 1,
+            (',', None) if depth == 0 => {
+                out.push(args[start..i].trim());
+                start = i + 1;
+            }
             _ => {}
         }
     }
-    n
+    out.push(args[start..].trim());
+    out
+}
+
+/// The number of parameters that tell a function apart: all but its `OUT` ones (a
+/// procedure's `OUT` parameters count).
+fn input_arity(f: &Function) -> usize {
+    split_args(&f.identity_args)
+        .into_iter()
+        .filter(|a| f.procedure || !a.starts_with("OUT "))
+        .count()
 }
 
 /// Whether `CREATE OR REPLACE` can turn `before` into `after`: same result type, same kind,
-/// same parameters (names, modes, defaults).
+/// same parameters (modes, names, types, `OUT` and `TABLE` columns); defaults may change or
+/// be added, not removed ("cannot remove parameter defaults from existing function").
 pub(crate) fn replaceable(before: &Function, after: &Function) -> bool {
     before.result == after.result
         && before.procedure == after.procedure
-        && before.arguments == after.arguments
+        && defaults_only(&before.arguments, &after.arguments)
+}
+
+/// Whether argument list `after` is `before` with default values changed or added only.
+fn defaults_only(before: &str, after: &str) -> bool {
+    let (b, a) = (split_args(before), split_args(after));
+    let split = |arg: &str| match arg.split_once(" DEFAULT ") {
+        Some((head, _)) => (head.to_string(), true),
+        None => (arg.to_string(), false),
+    };
+    b.len() == a.len()
+        && b.iter().zip(&a).all(|(b, a)| {
+            let ((bh, bd), (ah, ad)) = (split(b), split(a));
+            bh == ah && (ad || !bd)
+        })
 }
 
 fn recreate_reason(before: &Function, after: &Function) -> Hazard {
@@ -455,14 +507,49 @@ fn create_phase(r: &Routine, recreated: bool, from: &Schema, to: &Schema) -> Pha
     }
 }
 
+/// A re-created function created late (after the new tables or views whose row type it
+/// takes: [`Phase::CreateLateRoutine`], [`Phase::CreateAfterViews`]) has its dependents
+/// (constraints, defaults, indexes, domain CHECKs) made again after it, in its phase,
+/// rather than in their own earlier phases.
+fn remake_after(
+    steps: &mut Steps,
+    remade: &[(String, std::ops::Range<usize>)],
+    phase_of: &BTreeMap<String, Phase>,
+) {
+    let mut moved: BTreeMap<usize, Phase> = BTreeMap::new();
+    for (key, range) in remade {
+        let Some(&late) = phase_of.get(key) else {
+            continue;
+        };
+        if late < Phase::CreateLateRoutine {
+            continue;
+        }
+        for i in range.clone() {
+            let p = steps.list[i].phase;
+            if p > Phase::CreateReplacedRoutine && p < late {
+                moved.insert(i, late);
+            }
+        }
+    }
+    let mut again = Vec::new();
+    for (&i, &late) in moved.iter().rev() {
+        let mut step = steps.list.remove(i);
+        step.phase = late;
+        again.push(step);
+    }
+    again.reverse();
+    steps.list.extend(again);
+}
+
 /// Creates (`(routine, re-created, replaced in place)`) in dependency order; each in the
 /// phase [`create_phase`] gives it, or a later one when something it needs goes there.
+/// Returns the phase of each, by key.
 fn order_creates(
     steps: &mut Steps,
     created: Vec<(Routine, bool, bool)>,
     from: &Schema,
     to: &Schema,
-) {
+) -> BTreeMap<String, Phase> {
     let edges: Vec<(String, String)> = created
         .iter()
         .flat_map(|(r, _, _)| {
@@ -489,6 +576,10 @@ fn order_creates(
             steps.push(phase, op);
         }
     }
+    phase_of
+        .into_iter()
+        .map(|(k, p)| (k.to_string(), p))
+        .collect()
 }
 
 /// Drops in reverse dependency order (over `from`'s `depends_on`), with their hazards.
@@ -543,18 +634,7 @@ fn recreate_dependents(
     let mut refused = Vec::new();
     for d in from.dependents.of(&key) {
         match d {
-            Dependent::View(k) => {
-                if let Some(v) = from.views.get(k) {
-                    if !views.0.iter().any(|o| super::views::view_key(o) == *k) {
-                        views.0.push(v.clone());
-                    }
-                }
-                if let Some(v) = to.views.get(k) {
-                    if !views.1.iter().any(|o| super::views::view_key(o) == *k) {
-                        views.1.push(v.clone());
-                    }
-                }
-            }
+            Dependent::View(k) => recreate_view(views, k, from, to),
             Dependent::Trigger(k) => triggers.recreate(k, from, to),
             Dependent::Constraint { table, name } => constraint(steps, table, name, from, to),
             Dependent::Default { table, column } => default(steps, table, column, from, to),
@@ -587,6 +667,20 @@ fn recreate_dependents(
             refused.join(", ")
         );
         hazards.push(hazard(HazardKind::UnsupportedChange, detail));
+    }
+}
+
+/// View `k` dropped (as `from` has it) and created again (as `to` has it).
+fn recreate_view(views: &mut (Vec<View>, Vec<View>), k: &str, from: &Schema, to: &Schema) {
+    if let Some(v) = from.views.get(k) {
+        if !views.0.iter().any(|o| super::views::view_key(o) == k) {
+            views.0.push(v.clone());
+        }
+    }
+    if let Some(v) = to.views.get(k) {
+        if !views.1.iter().any(|o| super::views::view_key(o) == k) {
+            views.1.push(v.clone());
+        }
     }
 }
 
@@ -659,16 +753,28 @@ fn default(steps: &mut Steps, key: &str, column: &str, from: &Schema, to: &Schem
     }
 }
 
-/// An index calling the function: dropped, and built again as `to` has it.
+/// An index calling the function (on a table or a materialized view): dropped, and built
+/// again as `to` has it. (A view dropped and created again brings its indexes: the plan
+/// then leaves these steps out.)
 fn index(steps: &mut Steps, key: &str, name: &str, from: &Schema, to: &Schema) {
-    if let Some(t) = table(from, key).filter(|t| t.indexes.contains_key(name)) {
+    let on_table = |s: &Schema| {
+        let t = table(s, key)?;
+        Some((t.schema.clone(), t.indexes.get(name)?.clone()))
+    };
+    let on_view = |s: &Schema| {
+        let v = s.views.get(key)?;
+        Some((v.schema.clone(), v.indexes.get(name)?.clone()))
+    };
+    if let Some((schema, _)) = on_table(from).or_else(|| on_view(from)) {
         let op = Op::DropIndex {
-            schema: t.schema.clone().unwrap_or_default(),
+            schema: schema.unwrap_or_default(),
             name: name.to_string(),
         };
         push_once(steps, Phase::DropIndex, op);
     }
-    if let Some(i) = table(to, key).and_then(|t| t.indexes.get(name)) {
-        push_once(steps, Phase::CreateIndex, Op::CreateIndex(i.clone()));
+    if let Some((_, i)) = on_table(to) {
+        push_once(steps, Phase::CreateIndex, Op::CreateIndex(i));
+    } else if let Some((_, i)) = on_view(to) {
+        push_once(steps, Phase::CreateViewIndex, Op::CreateIndex(i));
     }
 }

@@ -169,7 +169,7 @@ fn lost(key: &str, new: &View, to: &Schema) -> Hazard {
         _ => format!("{} come back, but ", back.join(" and ")),
     };
     let detail = format!(
-        "view {key} is dropped and created again: {restored}grants on it and INSTEAD OF triggers or rules it may have are lost (schemadiff does not model them); grant or create them again after the script"
+        "view {key} is dropped and created again: {restored}grants on it and rules it may have are lost (schemadiff does not model them); grant or create them again after the script"
     );
     hazard(HazardKind::RecreatesView, detail)
 }
