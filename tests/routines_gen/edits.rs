@@ -243,12 +243,21 @@ impl Spec {
                 "CREATE FUNCTION app.touch2() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n",
             );
         }
+        // Without column `name` (dropped), the trigger's column list and WHEN name `id`.
+        let no_name = |t: &str| match self.name_type {
+            "" => t.replace("name", "id"),
+            _ => t.to_string(),
+        };
         let when = self
             .trg_when
-            .map_or(String::new(), |w| format!(" WHEN ({w})"));
+            .map_or(String::new(), |w| format!(" WHEN ({})", no_name(w)));
         out.push_str(&format!(
             "CREATE TRIGGER {} {} {} ON app.t FOR EACH ROW{when} EXECUTE FUNCTION {}({});\n",
-            self.trg_name, self.trg_timing, self.trg_events, self.trg_fn, self.trg_args
+            self.trg_name,
+            self.trg_timing,
+            no_name(self.trg_events),
+            self.trg_fn,
+            self.trg_args
         ));
         if !self.name_type.is_empty() {
             out.push_str(
