@@ -570,6 +570,7 @@ pub fn plan_postgres_for(
     table::create_tables(&mut steps, &created_tables);
     table::drop_tables(&mut steps, &dropped_tables, &likely);
     views::comment_only(&mut steps, &mut views);
+    triggers.column_users(&steps.changed_columns, from, to);
     routines.finish(&mut steps, &mut views, &mut triggers, from, to);
     views::dependent_views(&mut views, &affected, &steps.changed_columns, from, to);
     let back: BTreeSet<String> = views.1.iter().map(views::view_key).collect();

@@ -26,6 +26,8 @@ use crate::plan::order::dependency_order;
 use crate::plan::{Hazard, HazardKind};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod column_users;
+
 /// An object of the kinds planned here.
 #[derive(Debug, Clone)]
 pub(crate) enum Routine {
@@ -122,6 +124,9 @@ pub(crate) struct Routines {
     early_drops: Vec<Routine>,
     /// Views (keys) dropped and created again around a re-created routine they use.
     views: BTreeSet<String>,
+    /// Re-created functions created after the tables are altered (their body names a
+    /// column the plan changes).
+    late: BTreeSet<String>,
 }
 
 impl Routines {
@@ -167,6 +172,7 @@ impl Routines {
     ) {
         self.pair_ranges(from);
         self.pair_signatures();
+        self.column_users(&steps.changed_columns, from, to);
         self.close_over_functions(from, to);
         for k in std::mem::take(&mut self.views) {
             recreate_view(views, &k, from, to);
@@ -214,38 +220,8 @@ impl Routines {
             drop_hazards,
         );
         order_drops(steps, self.drops, Phase::DropRoutine, BTreeMap::new());
-        let phase_of = order_creates(steps, created, from, to);
+        let phase_of = order_creates(steps, created, &self.late, from, to);
         remake_after(steps, &remade, &phase_of);
-    }
-
-    /// A range type dropped and created under the same key is one changed range type:
-    /// dropped and created again, which fails while something uses it.
-    fn pair_ranges(&mut self, from: &Schema) {
-        let created: BTreeSet<String> = self
-            .creates
-            .iter()
-            .filter(|r| matches!(r, Routine::Range(_)))
-            .map(Routine::key)
-            .collect();
-        let (pairs, rest): (Vec<Routine>, Vec<Routine>) = std::mem::take(&mut self.drops)
-            .into_iter()
-            .partition(|r| matches!(r, Routine::Range(_)) && created.contains(&r.key()));
-        self.drops = rest;
-        for old in pairs {
-            let key = old.key();
-            let Some(i) = self.creates.iter().position(|r| r.key() == key) else {
-                continue;
-            };
-            let new = self.creates.remove(i);
-            let Routine::Range(r) = &old else { continue };
-            let users = uses(from, &r.schema, &r.name);
-            let hazards = refuse_in_use(
-                &old.describe(),
-                "PostgreSQL cannot alter a range type, and cannot drop one in use",
-                &users,
-            );
-            self.recreates.push((old, new, hazards));
-        }
     }
 
     /// A function dropped and one created with the same name and number of input
@@ -547,6 +523,7 @@ fn remake_after(
 fn order_creates(
     steps: &mut Steps,
     created: Vec<(Routine, bool, bool)>,
+    late: &BTreeSet<String>,
     from: &Schema,
     to: &Schema,
 ) -> BTreeMap<String, Phase> {
@@ -566,6 +543,9 @@ fn order_creates(
             continue;
         };
         let mut phase = create_phase(r, *recreated, from, to);
+        if late.contains(key) {
+            phase = phase.max(Phase::CreateLateRoutine);
+        }
         for d in r.depends_on() {
             if let Some(p) = phase_of.get(d.as_str()) {
                 phase = phase.max(*p);

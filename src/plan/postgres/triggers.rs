@@ -50,6 +50,32 @@ impl Triggers {
         }
     }
 
+    /// Triggers on a table whose columns are retyped or dropped (`changed`, see
+    /// [`super::Steps::changed_columns`]) and whose definition names one of them (`UPDATE
+    /// OF` list, `WHEN`): dropped before and created again after (when `to` keeps them), as
+    /// the server refuses the change while they exist ("cannot alter type of a column used
+    /// in a trigger definition"). A textual check: `pg_depend` facts do not say which
+    /// columns a trigger names.
+    pub(crate) fn column_users(
+        &mut self,
+        changed: &BTreeMap<String, Option<BTreeSet<String>>>,
+        from: &Schema,
+        to: &Schema,
+    ) {
+        for (k, t) in &from.triggers {
+            let Some(Some(columns)) = changed.get(&t.table) else {
+                continue;
+            };
+            let head = ["EXECUTE FUNCTION", "EXECUTE PROCEDURE"]
+                .iter()
+                .find_map(|w| t.sql.rfind(w).map(|i| &t.sql[..i]))
+                .unwrap_or(&t.sql);
+            if super::views::reads_any(head, columns) {
+                self.recreate(k, from, to);
+            }
+        }
+    }
+
     /// Plans the triggers. `gone` holds the tables and views the plan drops (for good or to
     /// create again), `back` the views it creates again.
     pub(crate) fn plan(
