@@ -45,7 +45,7 @@ impl Engine for Postgres {
     const LOCK_OPTIONS: bool = true;
     type Caps = LockOptions;
     type Op = Op;
-    type Dev = postgres::Config;
+    type Dev = connect::Config;
     type Db = Db;
 
     /// The project's `[postgres]`, then the flags; timeouts must be valid.
@@ -167,14 +167,14 @@ impl Engine for Postgres {
         crate::apply::postgres::offline_revision(out, running, sql, heads);
     }
 
-    fn dev<X: From<Error>>(url: UrlOf<'_, X>) -> Result<postgres::Config, X> {
+    fn dev<X: From<Error>>(url: UrlOf<'_, X>) -> Result<connect::Config, X> {
         let server = url_of(&url()?);
         Ok(connect::config(&server).map_err(Error::from)?)
     }
 
     fn declare(
         files: &[SourceFile],
-        dev: &postgres::Config,
+        dev: &connect::Config,
         only: &[String],
         cache: Option<&Cache>,
     ) -> Result<Schema, Error> {
@@ -188,18 +188,21 @@ impl Engine for Postgres {
     }
 
     fn open(url: &str, lock_timeout: Duration, _create: bool) -> Result<Db, Error> {
-        let client = catalog::connect(&url_of(url))?;
+        let config = connect::config(&url_of(url))?;
+        let client = connect::connect_config(&config)?;
+        let runner = Runner::new(client, lock_timeout).with_cancel(cancel_with(&config));
         Ok(Db {
-            runner: Box::new(Runner::new(client, lock_timeout)),
+            runner: Box::new(runner),
             _scratch: None,
         })
     }
 
-    fn scratch(dev: &postgres::Config) -> Result<Db, Error> {
+    fn scratch(dev: &connect::Config) -> Result<Db, Error> {
         let db = ScratchDb::create(dev)?;
         let client = db.connect()?;
+        let runner = Runner::new(client, Duration::from_secs(5)).with_cancel(cancel_with(dev));
         Ok(Db {
-            runner: Box::new(Runner::new(client, Duration::from_secs(5))),
+            runner: Box::new(runner),
             _scratch: Some(Box::new(db)),
         })
     }
@@ -219,7 +222,7 @@ impl Engine for Postgres {
     /// The server prints some expressions differently once it reads its own print back;
     /// see [`crate::declare::normalize_live`].
     fn normalize_live(
-        dev: &postgres::Config,
+        dev: &connect::Config,
         live: Schema,
         other: &Schema,
         cache: Option<&Cache>,
@@ -239,7 +242,7 @@ impl Engine for Postgres {
     /// From the catalog cache when the same revision texts were replayed on the same server
     /// before, else replayed into a scratch database on the dev server (and stored).
     fn replay(
-        dev: &postgres::Config,
+        dev: &connect::Config,
         revs: &[&Revision],
         _: &Graph,
         cache: Option<&Cache>,
@@ -257,6 +260,17 @@ impl Engine for Postgres {
             replay_into_scratch(dev, revs)
         })?)
     }
+}
+
+/// Cancel requests over the TLS settings of `config`.
+fn cancel_with(config: &connect::Config) -> crate::apply::postgres::CancelWith {
+    let tls = connect::cancel_tls(config);
+    std::sync::Arc::new(move |token: &postgres::CancelToken| {
+        let _ = match &tls {
+            Some(tls) => token.cancel_query(tls.clone()),
+            None => token.cancel_query(postgres::NoTls),
+        };
+    })
 }
 
 /// Reads a live database's schema: two backends share the server's work; if a second
@@ -281,7 +295,7 @@ pub fn read_database(url: &str, only: &[String]) -> Result<Schema, Error> {
 const REPLAY_BATCH: usize = 200;
 
 fn replay_into_scratch(
-    server: &postgres::Config,
+    server: &connect::Config,
     revs: &[&Revision],
 ) -> Result<Schema, crate::declare::Error> {
     use crate::declare::Error as DeclareError;
