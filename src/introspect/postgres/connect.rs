@@ -236,12 +236,15 @@ fn hint_for(message: &str, config: &Config, host: &str, port: u16, database: &st
     if message.contains("no encryption") {
         format!("the server accepts only encrypted connections here: add sslmode=require to the URL (postgresql://…@{host}:{port}/{database}?sslmode=require) or set PGSSLMODE=require; sslmode=verify-full with sslrootcert=CA.pem also checks the server's certificate")
     } else if message.contains("not valid for name") || message.contains("NotValidForName") {
-        format!("the server's certificate does not name `{host}`: connect with a host name it lists (the URL's host), or use sslmode=verify-ca to check only that a trusted CA signed it")
+        format!("the server's certificate does not name `{host}`: connect with a host name that the certificate lists, or use sslmode=verify-ca to check only that a trusted CA signed it")
     } else if message.contains("UnknownIssuer") || message.contains("BadSignature") {
         format!("the server's certificate is not signed by a CA in sslrootcert={root}: point sslrootcert (or PGSSLROOTCERT) at the CA certificate that signed it")
     } else if message.contains("does not support TLS") {
         format!("the server at {host}:{port} has TLS turned off (ssl = off): use sslmode=prefer or sslmode=disable, or turn ssl on in its postgresql.conf")
-    } else if message.contains("CertificateRequired") || message.contains("certificate required") {
+    } else if message.contains("CertificateRequired")
+        || message.contains("certificate required")
+        || message.contains("client certificate")
+    {
         "the server asks for a client certificate: give sslcert=PATH and sslkey=PATH in the URL (or PGSSLCERT and PGSSLKEY)".into()
     } else if message.contains("handshake") || message.contains("certificate") {
         "TLS failed: check sslmode, sslrootcert, sslcert and sslkey (see the connection page of the docs); sslmode=require encrypts without checking the certificate".into()
