@@ -169,7 +169,7 @@ impl TlsCluster {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("certs")).unwrap();
         let as_postgres = is_root();
-        let mut cluster = TlsCluster {
+        let cluster = TlsCluster {
             dir,
             port: free_port(),
             bin,
