@@ -262,6 +262,36 @@ impl Engine for Postgres {
     }
 }
 
+/// `postgresql://user@host:port/database` (the server only with `server`), with
+/// `?sslmode=MODE` when the URL or `PGSSLMODE` asks for one: what `url` connects to once
+/// libpq's environment fills its gaps. Never a password.
+pub fn describe_url(url: &str, server: bool) -> String {
+    let Ok(config) = connect::config(&url_of(url)) else {
+        return redact(url);
+    };
+    let (host, port, database) = connect::describe(&config);
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let user = config
+        .get_user()
+        .map(|u| format!("{u}@"))
+        .unwrap_or_default();
+    let database = if server {
+        String::new()
+    } else {
+        format!("/{database}")
+    };
+    let mode = if config.tls.mode_given {
+        format!("?sslmode={}", config.tls.mode.name())
+    } else {
+        String::new()
+    };
+    format!("postgresql://{user}{host}:{port}{database}{mode}")
+}
+
 /// Cancel requests over the TLS settings of `config`.
 fn cancel_with(config: &connect::Config) -> crate::apply::postgres::CancelWith {
     let tls = connect::cancel_tls(config);
