@@ -233,7 +233,9 @@ fn hint_for(message: &str, config: &Config, host: &str, port: u16, database: &st
         .root_cert
         .as_ref()
         .map_or_else(|| "?".into(), |p| p.display().to_string());
-    if message.contains("no encryption") {
+    if message.contains("sslrootcert=PATH") {
+        "managed services publish their CA certificate (a PEM file): download it and pass sslrootcert=PATH; or sslmode=require to encrypt without checking the server".into()
+    } else if message.contains("no encryption") {
         format!("the server accepts only encrypted connections here: add sslmode=require to the URL (postgresql://…@{host}:{port}/{database}?sslmode=require) or set PGSSLMODE=require; sslmode=verify-full with sslrootcert=CA.pem also checks the server's certificate")
     } else if message.contains("not valid for name") || message.contains("NotValidForName") {
         format!("the server's certificate does not name `{host}`: connect with a host name that the certificate lists, or use sslmode=verify-ca to check only that a trusted CA signed it")
@@ -247,7 +249,7 @@ fn hint_for(message: &str, config: &Config, host: &str, port: u16, database: &st
     {
         "the server asks for a client certificate: give sslcert=PATH and sslkey=PATH in the URL (or PGSSLCERT and PGSSLKEY)".into()
     } else if message.contains("handshake") || message.contains("certificate") {
-        "TLS failed: check sslmode, sslrootcert, sslcert and sslkey (see the connection page of the docs); sslmode=require encrypts without checking the certificate".into()
+        "TLS failed: check sslmode, sslrootcert, sslcert and sslkey; sslmode=require encrypts without checking the certificate".into()
     } else if message.contains("refused") || message.contains("timed out") {
         format!("is the server running and listening on {host}:{port}? Try `pg_isready -h {host} -p {port}`; on Debian start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`")
     } else if message.starts_with("role") && message.contains("does not exist") {
