@@ -86,6 +86,17 @@ fn tls_only_server() {
     connects(&h, &c.url("postgres", "127.0.0.1", "sslmode=allow"), &[]);
     connects(&h, &c.url("postgres", "127.0.0.1", "sslmode=prefer"), &[]);
 
+    // No TLS over a Unix socket, whatever sslmode says (as libpq).
+    connects(
+        &h,
+        &format!(
+            "postgresql:///postgres?host={}&port={}&user=postgres&sslmode=verify-full",
+            c.dir.display(),
+            c.port
+        ),
+        &[],
+    );
+
     // Plain is refused by the server, and the message says what to do.
     refused(
         &h,

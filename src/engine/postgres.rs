@@ -270,10 +270,18 @@ pub fn describe_url(url: &str, server: bool) -> String {
         return redact(url);
     };
     let (host, port, database) = connect::describe(&config);
-    let host = if host.contains(':') {
-        format!("[{host}]")
+    let mut query = Vec::new();
+    // A Unix socket directory goes in the query, as libpq writes it.
+    let authority = if host.starts_with('/') {
+        query.push(format!("host={host}"));
+        if port != 5432 {
+            query.push(format!("port={port}"));
+        }
+        String::new()
+    } else if host.contains(':') {
+        format!("[{host}]:{port}")
     } else {
-        host
+        format!("{host}:{port}")
     };
     let user = config
         .get_user()
@@ -284,12 +292,48 @@ pub fn describe_url(url: &str, server: bool) -> String {
     } else {
         format!("/{database}")
     };
-    let mode = if config.tls.mode_given {
-        format!("?sslmode={}", config.tls.mode.name())
-    } else {
+    if config.tls.mode_given {
+        query.push(format!("sslmode={}", config.tls.mode.name()));
+    }
+    let query = if query.is_empty() {
         String::new()
+    } else {
+        format!("?{}", query.join("&"))
     };
-    format!("postgresql://{user}{host}:{port}{database}{mode}")
+    format!("postgresql://{user}{authority}{database}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_url;
+
+    #[test]
+    fn describes_a_url_without_its_password() {
+        for (url, server, want) in [
+            (
+                "postgresql+psycopg2://app:s3cret@db.example:6543/shop?sslmode=verify-full&sslrootcert=/ca.pem",
+                false,
+                "postgresql://app@db.example:6543/shop?sslmode=verify-full",
+            ),
+            (
+                "postgres://app:s3cret@db.example/shop",
+                true,
+                "postgresql://app@db.example:5432",
+            ),
+            (
+                "postgresql://app@[::1]:5433/shop",
+                false,
+                "postgresql://app@[::1]:5433/shop",
+            ),
+            (
+                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
+                false,
+                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
+            ),
+        ] {
+            assert_eq!(describe_url(url, server), want, "{url}");
+        }
+    }
 }
 
 /// Cancel requests over the TLS settings of `config`.

@@ -239,9 +239,10 @@ where
     type TlsConnect = Connect;
     type Error = io::Error;
 
+    /// The driver asks for a connector before it knows whether TLS is used (also for a
+    /// Unix socket, with an empty name): a name that is not one fails only a handshake.
     fn make_tls_connect(&mut self, domain: &str) -> io::Result<Connect> {
-        let name = ServerName::try_from(domain.to_string())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let name = ServerName::try_from(domain.to_string()).map_err(|e| e.to_string());
         Ok(Connect {
             connector: tokio_rustls::TlsConnector::from(self.config.clone()),
             name,
@@ -252,7 +253,7 @@ where
 /// One handshake.
 pub struct Connect {
     connector: tokio_rustls::TlsConnector,
-    name: ServerName<'static>,
+    name: Result<ServerName<'static>, String>,
 }
 
 type Handshake<S> = Pin<Box<dyn Future<Output = io::Result<Stream<S>>> + Send>>;
@@ -266,8 +267,18 @@ where
     type Future = Handshake<S>;
 
     fn connect(self, stream: S) -> Handshake<S> {
-        let connect = self.connector.connect(self.name, stream);
-        Box::pin(async move { connect.await.map(Stream) })
+        match self.name {
+            Ok(name) => {
+                let connect = self.connector.connect(name, stream);
+                Box::pin(async move { connect.await.map(Stream) })
+            }
+            Err(e) => Box::pin(async move {
+                Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("no host name for TLS: {e}"),
+                ))
+            }),
+        }
     }
 }
 
