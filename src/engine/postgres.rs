@@ -303,39 +303,6 @@ pub fn describe_url(url: &str, server: bool) -> String {
     format!("postgresql://{user}{authority}{database}{query}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::describe_url;
-
-    #[test]
-    fn describes_a_url_without_its_password() {
-        for (url, server, want) in [
-            (
-                "postgresql+psycopg2://app:s3cret@db.example:6543/shop?sslmode=verify-full&sslrootcert=/ca.pem",
-                false,
-                "postgresql://app@db.example:6543/shop?sslmode=verify-full",
-            ),
-            (
-                "postgres://app:s3cret@db.example/shop",
-                true,
-                "postgresql://app@db.example:5432",
-            ),
-            (
-                "postgresql://app@[::1]:5433/shop",
-                false,
-                "postgresql://app@[::1]:5433/shop",
-            ),
-            (
-                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
-                false,
-                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
-            ),
-        ] {
-            assert_eq!(describe_url(url, server), want, "{url}");
-        }
-    }
-}
-
 /// Cancel requests over the TLS settings of `config`.
 fn cancel_with(config: &connect::Config) -> crate::apply::postgres::CancelWith {
     let tls = connect::cancel_tls(config);
@@ -415,4 +382,37 @@ fn replay_into_scratch(
     drop(client);
     drop(db);
     Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_url;
+
+    #[test]
+    fn describes_a_url_without_its_password() {
+        for (url, server, want) in [
+            (
+                "postgresql+psycopg2://app:s3cret@db.example:6543/shop?sslmode=verify-full&sslrootcert=/ca.pem",
+                false,
+                "postgresql://app@db.example:6543/shop?sslmode=verify-full",
+            ),
+            (
+                "postgres://app:s3cret@db.example/shop",
+                true,
+                "postgresql://app@db.example:5432",
+            ),
+            (
+                "postgresql://app@[::1]:5433/shop",
+                false,
+                "postgresql://app@[::1]:5433/shop",
+            ),
+            (
+                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
+                false,
+                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
+            ),
+        ] {
+            assert_eq!(describe_url(url, server), want, "{url}");
+        }
+    }
 }
