@@ -205,6 +205,14 @@ pub fn describe_source(url: &str) -> Option<String> {
     }
 }
 
+/// The server of `--dev-url` (scratch databases go there) as the "Using …" line prints it.
+pub fn describe_dev_server(url: &str) -> Option<String> {
+    match engine::Database::from_url(url)? {
+        Ok(db) => Some(db.describe(true)),
+        Err(_) => None,
+    }
+}
+
 /// The project's database as the "Using …" line prints it; with `dev_server`, the server
 /// its scratch databases go to instead (`None` for SQLite, which needs none). `None` when
 /// the project or its URL cannot be read (the command then reports that).

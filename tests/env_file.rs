@@ -184,6 +184,42 @@ fn dotenv_of_the_config_directory_and_libpq_variables() {
 }
 
 #[test]
+fn diff_names_its_databases_and_dev_server() {
+    let dir = project("diff");
+    std::fs::write(dir.join("a.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    let r = run(
+        &dir,
+        &["diff", "--from", "sqlite:///app.db", "--to", "a.sql"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(using_lines(&r), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Using sqlite:///app.db"), "{}", r.stderr);
+    // The dev server's line comes before the connection (to a closed port here).
+    let r = run(
+        &dir,
+        &[
+            "inspect",
+            "a.sql",
+            "--dialect",
+            "postgres",
+            "--dev-url",
+            "postgresql://app:hunter2@127.0.0.1:1/x",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("Using postgresql://app@127.0.0.1:1 for scratch databases"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn json_stdout_stays_clean() {
     let dir = project("json");
     std::fs::write(dir.join(".env"), "DATABASE_URL=sqlite:///app.db\n").unwrap();

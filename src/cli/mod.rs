@@ -108,8 +108,16 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         Command::Diff(a) => [&a.from, &a.to]
             .into_iter()
             .filter_map(|s| crate::describe_source(s))
+            .chain(scratch(
+                a.dev_url.as_deref().and_then(crate::describe_dev_server),
+            ))
             .collect(),
-        Command::Inspect(a) => crate::describe_source(&a.source).into_iter().collect(),
+        Command::Inspect(a) => crate::describe_source(&a.source)
+            .into_iter()
+            .chain(scratch(
+                a.dev_url.as_deref().and_then(crate::describe_dev_server),
+            ))
+            .collect(),
         _ => Vec::new(),
     }
 }
