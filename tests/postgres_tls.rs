@@ -8,6 +8,7 @@ mod pg_tls;
 use pg_tls::TlsCluster;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 const LIBPQ_VARS: [&str; 12] = [
     "PGHOST",
@@ -281,6 +282,74 @@ fn project_over_verify_full() {
         String::from_utf8_lossy(&o.stdout)
     );
     ok(&["downgrade", "base"]);
+
+    // Ctrl-C during a statement: the cancel request must go over TLS too (the server refuses
+    // a plain one), so the run stops at once instead of waiting for the statement.
+    ok(&["generate", "--empty", "-m", "slow"]);
+    let slow = std::fs::read_dir(dir.join("migrations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("_slow.sql"))
+        .expect("the slow revision");
+    let text = std::fs::read_to_string(&slow).unwrap();
+    std::fs::write(
+        &slow,
+        text.replacen(
+            "-- migrate:up\n",
+            "-- migrate:up\nSELECT pg_sleep(60);\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemadiff"));
+    for v in LIBPQ_VARS {
+        cmd.env_remove(v);
+    }
+    let mut child = cmd
+        .args(["upgrade", "head"])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("DATABASE_URL", &url)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.psql(sleeping) != "1" {
+        assert!(
+            Instant::now() < deadline,
+            "the slow statement never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        if sent.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("still running 30 s after SIGINT: the cancel request did not reach the server");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(10),
+        "exit took {:?}: {err}",
+        sent.elapsed()
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(c.psql(sleeping), "0", "the statement still runs: {err}");
     // The same project with the host the certificate does not name fails at connect.
     let wrong = url.replace("@localhost:", "@127.0.0.1:");
     let o = schemadiff(&dir, &[("DATABASE_URL", &wrong)], &["upgrade", "head"]);

@@ -276,18 +276,21 @@ impl TlsCluster {
         format!("postgresql://{user}@{host}:{}/postgres{q}", self.port)
     }
 
-    /// Runs SQL as the superuser over the cluster's Unix socket.
-    pub fn psql(&self, sql: &str) {
-        run(
+    /// Runs SQL as the superuser over the cluster's Unix socket; returns its output
+    /// (unaligned, tuples only).
+    pub fn psql(&self, sql: &str) -> String {
+        let (dir, port) = (self.dir.display().to_string(), self.port.to_string());
+        let out = run(
             Command::new("psql").args([
                 "-X",
                 "-q",
+                "-At",
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-h",
-                &self.dir.display().to_string(),
+                &dir,
                 "-p",
-                &self.port.to_string(),
+                &port,
                 "-U",
                 "postgres",
                 "-d",
@@ -297,6 +300,7 @@ impl TlsCluster {
             ]),
             "psql on the TLS cluster",
         );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }
 
