@@ -176,6 +176,25 @@ fn tls_only_server() {
         &[("PGSSLMODE", "require")],
         &["no encryption"],
     );
+    // sslrootcert=system: the system's bundle (SSL_CERT_FILE first), verify-full by default.
+    connects(
+        &h,
+        &c.url("postgres", "localhost", "sslrootcert=system"),
+        &[("SSL_CERT_FILE", &ca)],
+    );
+    refused(
+        &h,
+        &c.url("postgres", "127.0.0.1", "sslrootcert=system"),
+        &[("SSL_CERT_FILE", &ca)],
+        &["not valid for name"],
+    );
+    refused(
+        &h,
+        &c.url("postgres", "localhost", "sslrootcert=system"),
+        &[("SSL_CERT_FILE", &other)],
+        &["UnknownIssuer"],
+    );
+
     // libpq's default root certificate, ~/.postgresql/root.crt.
     let dot = h.join(".postgresql");
     std::fs::create_dir_all(&dot).unwrap();

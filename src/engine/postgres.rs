@@ -263,7 +263,8 @@ impl Engine for Postgres {
 }
 
 /// `postgresql://user@host:port/database` (the server only with `server`), with
-/// `?sslmode=MODE` when the URL or `PGSSLMODE` asks for one: what `url` connects to once
+/// `?sslmode=MODE` when the URL or `PGSSLMODE` asks for one (or `sslrootcert=system` implies
+/// verify-full): what `url` connects to once
 /// libpq's environment fills its gaps. Never a password.
 pub fn describe_url(url: &str, server: bool) -> String {
     let Ok(config) = connect::config(&url_of(url)) else {
@@ -292,7 +293,7 @@ pub fn describe_url(url: &str, server: bool) -> String {
     } else {
         format!("/{database}")
     };
-    if config.tls.mode_given {
+    if config.tls.mode_given || config.tls.mode != connect::SslMode::Prefer {
         query.push(format!("sslmode={}", config.tls.mode.name()));
     }
     let query = if query.is_empty() {

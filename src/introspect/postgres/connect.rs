@@ -123,7 +123,11 @@ pub fn config_with(
         }
     }
     if driver.get_connect_timeout().is_none() {
-        driver.connect_timeout(std::time::Duration::from_secs(10));
+        let seconds = var("PGCONNECT_TIMEOUT")
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&s| s > 0)
+            .unwrap_or(10);
+        driver.connect_timeout(std::time::Duration::from_secs(seconds));
     }
     let tls = params::tls(&given, env, home).map_err(|message| {
         let (host, port, database) = describe(&driver);
@@ -280,6 +284,7 @@ mod tests {
                     "PGDATABASE" => "shop",
                     "PGPASSWORD" => "s3cret",
                     "PGSSLMODE" => "require",
+                    "PGCONNECT_TIMEOUT" => "3",
                     _ => return None,
                 }
                 .to_string(),
@@ -293,6 +298,10 @@ mod tests {
         assert_eq!(c.get_user(), Some("app"));
         assert_eq!(c.get_password(), Some(&b"s3cret"[..]));
         assert_eq!(c.tls.mode, SslMode::Require);
+        assert_eq!(
+            c.get_connect_timeout(),
+            Some(&std::time::Duration::from_secs(3))
+        );
         let c = config_with("postgresql://u:pw@h:1/d?sslmode=disable", &env, None).unwrap();
         assert_eq!(describe(&c), ("h".to_string(), 1, "d".to_string()));
         assert_eq!(c.get_password(), Some(&b"pw"[..]));

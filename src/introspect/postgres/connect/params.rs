@@ -139,6 +139,7 @@ pub fn tls(
         url.clone().or_else(|| env(var)).filter(|v| !v.is_empty())
     };
     let mode_text = pick(&given.sslmode, "PGSSLMODE");
+    let system = pick(&given.sslrootcert, "PGSSLROOTCERT").as_deref() == Some("system");
     let mode = match &mode_text {
         Some(m) => SslMode::parse(m).ok_or_else(|| {
             format!(
@@ -146,8 +147,17 @@ pub fn tls(
                 SslMode::NAMES.join(", ")
             )
         })?,
+        // As libpq 16: the system's CAs mean any server a CA vouches for, so the host name
+        // must be checked.
+        None if system => SslMode::VerifyFull,
         None => SslMode::Prefer,
     };
+    if system && mode != SslMode::VerifyFull {
+        return Err(format!(
+            "weak sslmode `{}` may not be used with sslrootcert=system: use sslmode=verify-full",
+            mode.name()
+        ));
+    }
     let default_file = |name: &str| {
         home.map(|h| h.join(".postgresql").join(name))
             .filter(|p| p.is_file())
@@ -277,6 +287,21 @@ mod tests {
         );
         let e = tls(&extract("postgresql://h/db?sslmode=verify"), &no_env, None).unwrap_err();
         assert!(e.contains("verify-full"), "{e}");
+        // sslrootcert=system: verify-full by default, weaker modes refused (libpq 16).
+        let t = tls(
+            &extract("postgresql://h/db?sslrootcert=system"),
+            &no_env,
+            None,
+        )
+        .unwrap();
+        assert_eq!((t.mode, t.mode_given), (SslMode::VerifyFull, false));
+        let e = tls(
+            &extract("postgresql://h/db?sslrootcert=system&sslmode=require"),
+            &no_env,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("weak sslmode `require`"), "{e}");
     }
 
     #[test]
