@@ -46,15 +46,14 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
             .map(str::trim_start)
             .unwrap_or(line);
         let Some((key, rest)) = line.split_once('=') else {
+            // A bare name declares a variable without a value (python-dotenv): nothing to set.
+            if is_name(line) {
+                continue;
+            }
             return Err((number, format!("no `=` in `{}`", short(line))));
         };
         let key = key.trim();
-        if key.is_empty()
-            || key.starts_with(|c: char| c.is_ascii_digit())
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
+        if !is_name(key) {
             return Err((number, format!("`{}` is not a variable name", short(key))));
         }
         let rest = rest.trim_start();
@@ -89,6 +88,14 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
         out.push((key.to_string(), value));
     }
     Ok(out)
+}
+
+fn is_name(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with(|c: char| c.is_ascii_digit())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 /// The value inside `quote`s at the start of `body` (after the opening quote) and the text
@@ -179,7 +186,8 @@ mod tests {
                     EMPTY=\n\
                     MULTI=\"first\n\
                     second\"\n\
-                    dotted.key=1\n";
+                    dotted.key=1\n\
+                    BARE_NAME\n";
         let want: Vec<(String, String)> = [
             ("DATABASE_URL", "postgresql://u:p@db/app?sslmode=require"),
             ("PGSSLMODE", "verify-full"),
