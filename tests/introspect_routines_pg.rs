@@ -87,7 +87,7 @@ fn files(text: &str) -> Vec<SourceFile> {
     }]
 }
 
-fn server() -> postgres::Config {
+fn server() -> schemadiff::introspect::postgres::connect::Config {
     pg::server_url().parse().unwrap()
 }
 
