@@ -438,6 +438,10 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         without_rowid,
         schema,
         comment,
+        // Row-level security is compared on its own (see `diff_row_security`).
+        row_security: _,
+        force_row_security: _,
+        policies: _,
     } = a;
     *name == b.name
         && columns.len() == b.columns.len()

@@ -410,6 +410,9 @@ pub(crate) struct Steps {
     /// dropped or retyped), with those columns; `None` for a change that concerns every
     /// view of the table (a rename). See [`views::dependent_views`].
     pub(crate) changed_columns: BTreeMap<String, Option<BTreeSet<String>>>,
+    /// Policies (table key, name) dropped and created again around a re-created function
+    /// they call.
+    pub(crate) recreated_policies: BTreeSet<(String, String)>,
 }
 
 impl Steps {
