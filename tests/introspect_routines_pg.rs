@@ -302,7 +302,10 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
         },
         Dependent::Domain("app.posint".into()),
         Dependent::Function("app.tab()".into()),
-        Dependent::Other("policy app.t.p".into()),
+        Dependent::Policy {
+            table: "app.t".into(),
+            name: "p".into(),
+        },
     ] {
         assert!(add_deps.contains(&d), "{d:?} missing in {add_deps:?}");
     }
@@ -324,12 +327,22 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     assert!(posint_deps.contains(&Dependent::Function("app.usepair(p app.pair)".into())));
     assert!(posint_deps.contains(&Dependent::Other("column app.u.p".into())));
 
+    // Row-level security of a plain table is managed, no longer listed.
+    let t = &schema.tables["app.t"];
+    assert!(t.row_security && !t.force_row_security);
+    let p = &t.policies["p"];
+    assert_eq!(p.using.as_deref(), Some("(app.add(id, 0) > 0)"));
+    assert_eq!(p.roles, ["PUBLIC"]);
+    assert!(p.permissive && p.with_check.is_none());
+    assert!(!schema
+        .unmanaged
+        .keys()
+        .any(|k| k.contains("app.t.p") || k.ends_with("security app.t")));
+
     // Nothing silent.
     for (key, what) in [
         ("aggregate app.mysum(integer)", "aggregate"),
         ("event trigger schemadiff_test_evt", "event trigger"),
-        ("policy app.t.p", "policy"),
-        ("row-level security app.t", "row-level security (enabled)"),
         ("rule app.u.r", "rule"),
         ("publication schemadiff_test_pub", "publication"),
         ("unlogged app.scratch", "unlogged table"),
@@ -381,7 +394,7 @@ fn objects_of_extensions_stay_out_and_versions_are_read() {
     assert!(schema.dependents.0.is_empty(), "{:?}", schema.dependents);
 }
 
-/// `n` tables, each with a function, a trigger calling it, and a CHECK calling it.
+/// `n` tables, each with a function, a trigger calling it, a CHECK and a policy calling it.
 fn tables_with_routines(n: usize) -> Vec<String> {
     let mut out = Vec::new();
     for i in 0..n {
@@ -392,7 +405,9 @@ fn tables_with_routines(n: usize) -> Vec<String> {
 CREATE TABLE t{i} (id int PRIMARY KEY, n int CHECK (f{i}(n) > 0));
 CREATE FUNCTION trg{i}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER t{i}_trg BEFORE INSERT ON t{i} FOR EACH ROW EXECUTE FUNCTION trg{i}();
-COMMENT ON FUNCTION f{i}(int) IS 'f';"
+COMMENT ON FUNCTION f{i}(int) IS 'f';
+ALTER TABLE t{i} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY t{i}_p ON t{i} FOR SELECT USING (f{i}(n) > 0);"
         )
         .unwrap();
         out.push(sql);
@@ -413,6 +428,14 @@ fn the_same_number_of_statements_for_10_and_2000_tables_with_functions_and_trigg
         assert_eq!(read.schema.functions.len(), 2 * n);
         assert_eq!(read.schema.triggers.len(), n);
         assert_eq!(read.schema.comments.len(), n);
+        let policies = read
+            .schema
+            .tables
+            .values()
+            .map(|t| t.policies.len())
+            .sum::<usize>();
+        assert_eq!(policies, n);
+        assert!(read.schema.tables.values().all(|t| t.row_security));
         assert_eq!(read.queries, pgi::STATEMENTS, "{n} tables");
         let pair = introspect_pair(&mut client, &mut db.client(), &[]).unwrap();
         assert_eq!(pair.schema, read.schema);
@@ -422,8 +445,8 @@ fn the_same_number_of_statements_for_10_and_2000_tables_with_functions_and_trigg
             "{n} tables, two connections"
         );
     }
-    assert_eq!(pgi::STATEMENTS, 17);
-    assert_eq!(pgi::PAIR_STATEMENTS, 18);
+    assert_eq!(pgi::STATEMENTS, 18);
+    assert_eq!(pgi::PAIR_STATEMENTS, 19);
 }
 
 /// Forms whose first print, loaded again, prints differently: `IN` lists on `varchar` in a
