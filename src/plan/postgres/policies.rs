@@ -107,6 +107,9 @@ impl Policies {
         for key in column_users(&steps.changed_columns, from) {
             self.recreate(&key, from, to);
         }
+        for key in self.reading(gone, from) {
+            self.recreate(&key, from, to);
+        }
         for (key, (table, p)) in &self.drops {
             if !gone.contains(&key.0) {
                 let op = Op::DropPolicy {
@@ -137,6 +140,56 @@ impl Policies {
     }
 }
 
+impl Policies {
+    /// Altered policies whose current expressions read a table or view the plan drops
+    /// (`gone`): `ALTER POLICY` would come after the drop, which the server refuses while
+    /// the policy reads it, so they are dropped before and created again. A textual check
+    /// for the relation's qualified name, as the server prints it (with an empty
+    /// `search_path`); a false match only costs a drop and a create.
+    fn reading(&self, gone: &BTreeSet<String>, from: &Schema) -> Vec<Key> {
+        let names: Vec<String> = gone
+            .iter()
+            .filter_map(|k| {
+                let t = from
+                    .tables
+                    .get(k)
+                    .map(|t| (t.schema.clone(), t.name.clone()));
+                let v = || {
+                    from.views
+                        .get(k)
+                        .map(|v| (v.schema.clone(), v.name.clone()))
+                };
+                let (schema, name) = t.or_else(v)?;
+                Some(crate::sqltext::quote_pg_qualified(
+                    schema.as_deref().unwrap_or_default(),
+                    &name,
+                ))
+            })
+            .collect();
+        self.alters
+            .iter()
+            .filter(|(_, (_, before, _))| {
+                let texts = [&before.using, &before.with_check];
+                texts
+                    .into_iter()
+                    .flatten()
+                    .any(|e| names.iter().any(|n| names_relation(e, n)))
+            })
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}
+
+/// Whether `expr` holds `name` (a quoted qualified name) not as part of a longer name.
+fn names_relation(expr: &str, name: &str) -> bool {
+    let part = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '"' || c == '.';
+    expr.match_indices(name).any(|(i, m)| {
+        let before = expr[..i].chars().next_back();
+        let after = expr[i + m.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(part)
+    })
+}
+
 /// Policies of `from` whose expressions name a column of their table that the plan drops
 /// or retypes (`changed`, see [`super::Steps::changed_columns`]). A textual check, as for
 /// triggers: `pg_depend` facts do not say which columns a policy names.
@@ -158,4 +211,28 @@ fn column_users(changed: &BTreeMap<String, Option<BTreeSet<String>>>, from: &Sch
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_relation;
+
+    #[test]
+    fn a_relation_name_is_found_whole() {
+        let e = "(team_id IN ( SELECT m.team_id FROM public.members m))";
+        assert!(names_relation(e, "public.members"));
+        assert!(!names_relation(e, "public.member"));
+        assert!(!names_relation(
+            "(x IN ( SELECT 1 FROM public.members_old))",
+            "public.members"
+        ));
+        assert!(!names_relation(
+            "(x IN ( SELECT 1 FROM xpublic.members))",
+            "public.members"
+        ));
+        assert!(names_relation(
+            "(EXISTS ( SELECT 1 FROM \"a b\".\"c\"\"d\" x))",
+            "\"a b\".\"c\"\"d\""
+        ));
+    }
 }
