@@ -332,7 +332,7 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     assert!(t.row_security && !t.force_row_security);
     let p = &t.policies["p"];
     assert_eq!(p.using.as_deref(), Some("(app.add(id, 0) > 0)"));
-    assert_eq!(p.roles, ["PUBLIC"]);
+    assert_eq!(p.roles, ["public"]);
     assert!(p.permissive && p.with_check.is_none());
     assert!(!schema
         .unmanaged

@@ -95,7 +95,7 @@ mod tests {
             name: name.into(),
             permissive: true,
             command: PolicyCommand::All,
-            roles: vec!["PUBLIC".into()],
+            roles: vec![crate::model::PUBLIC_ROLE.into()],
             using: using.map(str::to_string),
             with_check: None,
         }

@@ -41,8 +41,10 @@ impl PolicyCommand {
     }
 }
 
-/// The role list entry that stands for every role (`polroles` holding 0).
-pub const PUBLIC_ROLE: &str = "PUBLIC";
+/// The role list entry that stands for every role (`polroles` holding 0): `public` in
+/// lower case, a name no role can have ("role name \"public\" is reserved"), so a role
+/// named `"PUBLIC"` stays apart from it.
+pub const PUBLIC_ROLE: &str = "public";
 
 /// A policy on a table, keyed by its name in [`crate::model::Table::policies`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,8 @@
 //! switches, for the render arms of their operations and for the canonical printer
 //! ([`super::ddl`]).
 //!
-//! Names go through the one quoting function (a role list's `PUBLIC` is the keyword); the
+//! Names go through the one quoting function (a role list's [`PUBLIC_ROLE`] is the keyword
+//! `PUBLIC`; a role named `"PUBLIC"` is quoted); the
 //! expressions are the server's `pg_get_expr` text, written as they are inside the
 //! parentheses `USING` and `WITH CHECK` require (as `pg_dump` does).
 
@@ -124,4 +125,43 @@ pub(super) fn row_security(t: &TableName, enable: Option<bool>, force: Option<bo
         format!("Row-level security of {} is {}", t.name, what.join(" and ")),
         switches_sql(t, enable, force),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PolicyCommand;
+
+    #[test]
+    fn public_is_the_keyword_and_every_other_role_a_quoted_name() {
+        let list = |r: &[&str]| roles(&r.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(list(&[PUBLIC_ROLE]), "PUBLIC");
+        assert_eq!(list(&["PUBLIC", "app"]), "\"PUBLIC\", app");
+        assert_eq!(list(&["a\"b c", "select"]), "\"a\"\"b c\", \"select\"");
+        assert_eq!(list(&[]), "PUBLIC");
+    }
+
+    #[test]
+    fn every_clause_is_spelled_out() {
+        let t = TableName {
+            schema: "s x".into(),
+            name: "t\"".into(),
+        };
+        let p = Policy {
+            name: "p;".into(),
+            permissive: false,
+            command: PolicyCommand::Update,
+            roles: vec!["app".into()],
+            using: Some("(a > 0)".into()),
+            with_check: Some("b".into()),
+        };
+        assert_eq!(
+            create_policy_sql(&t, &p),
+            "CREATE POLICY \"p;\" ON \"s x\".\"t\"\"\" AS RESTRICTIVE FOR UPDATE TO app USING ((a > 0)) WITH CHECK (b)"
+        );
+        assert_eq!(
+            switches_sql(&t, Some(false), Some(true)),
+            "ALTER TABLE \"s x\".\"t\"\"\" DISABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY"
+        );
+    }
 }

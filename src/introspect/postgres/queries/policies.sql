@@ -1,8 +1,8 @@
 -- Row-level security policies of tables, one row each: the table, the policy's name,
 -- permissive or restrictive, the command (`*`, `r`, `a`, `w`, `d`), the role names
--- (`PUBLIC` for 0; sorted by the reader) and the server's text of `USING` and `WITH CHECK`.
+-- (`public`, a name no role can have, for 0; sorted by the reader) and the server's text of `USING` and `WITH CHECK`.
 SELECT n.nspname, c.relname, p.polname, p.polpermissive, p.polcmd::text AS polcmd,
-       ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(r.oid)::text END
+       ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r.oid)::text END
              FROM pg_catalog.unnest(p.polroles) AS r(oid)) AS roles,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using_expr,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
