@@ -59,7 +59,7 @@ fn a_policy_is_taken_down_and_back_up_around_its_function_recreated() {
     };
     let from = S::default()
         .f(old.clone())
-        .t(t("integer", &[p.clone()]))
+        .t(t("integer", std::slice::from_ref(&p)))
         .deps(&old.key(), vec![dep]);
     let to = S::default().f(new).t(t("integer", &[p]));
     let got = plan(&from, &to);
