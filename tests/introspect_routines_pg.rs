@@ -50,6 +50,8 @@ CREATE TRIGGER v_ins INSTEAD OF INSERT ON app.v FOR EACH ROW EXECUTE FUNCTION ap
 CREATE TABLE app.pt (id int, x int) PARTITION BY RANGE (id);
 CREATE TABLE app.pt1 PARTITION OF app.pt FOR VALUES FROM (0) TO (10);
 CREATE TRIGGER pt_trg AFTER INSERT ON app.pt FOR EACH ROW EXECUTE FUNCTION app.stmt();
+ALTER TABLE app.pt ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pt_p ON app.pt USING (x > 0);
 CREATE DOMAIN app.posint AS integer NOT NULL DEFAULT 1 CONSTRAINT pos CHECK (VALUE > 0) CONSTRAINT small CHECK (VALUE < app.add(1000, 1));
 ALTER DOMAIN app.posint ADD CONSTRAINT notten CHECK (VALUE <> 10) NOT VALID;
 COMMENT ON DOMAIN app.posint IS 'positive';
@@ -192,6 +194,16 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     // unmanaged, like its table.
     assert!(!schema.triggers.contains_key("app.pt.pt_trg"));
     assert!(schema.unmanaged.contains_key("trigger app.pt.pt_trg"));
+    // A policy of a partitioned table stays reported, as the table is. (Its switch is not
+    // listed: unmanaged.sql leaves out objects with an internal dependency, which a
+    // partitioned table has; so it was before issue 16.)
+    assert_eq!(
+        schema
+            .unmanaged
+            .get("policy app.pt.pt_p")
+            .map(String::as_str),
+        Some("policy")
+    );
     assert!(!schema.unmanaged.keys().any(|k| k.contains("pt1.pt_trg")));
     assert_eq!(schema.triggers.len(), 5, "{:?}", schema.triggers.keys());
 
