@@ -64,7 +64,9 @@ const HELPERS: &[&str] = &[
 fn schema_sql(forms: &[Form]) -> String {
     let mut out = String::from(
         "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\nCREATE SEQUENCE fixpoint_seq;\n\
-         CREATE FUNCTION fixpoint_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n",
+         CREATE FUNCTION fixpoint_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+         CREATE SCHEMA auth;\n\
+         CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;\n",
     );
     for (i, f) in forms.iter().enumerate() {
         let t = format!("f{:03}", i + 1);
@@ -107,6 +109,12 @@ fn schema_sql(forms: &[Form]) -> String {
             ),
             "atomic" => format!(
                 "CREATE FUNCTION {t}_fn() RETURNS SETOF {ty} LANGUAGE sql STABLE BEGIN ATOMIC SELECT {e} FROM {t}; END;\n"
+            ),
+            "using" => format!(
+                "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;\nCREATE POLICY {t}_p ON {t} USING ({e});\n"
+            ),
+            "wcheck" => format!(
+                "CREATE POLICY {t}_p ON {t} AS RESTRICTIVE FOR INSERT WITH CHECK ({e});\n"
             ),
             "check" | "default" | "domain" => String::new(),
             k if k.starts_with("gen:") => String::new(),

@@ -58,10 +58,29 @@ fn main() -> std::process::ExitCode {
         "postgres",
         80,
         || {
-            pg::admin();
+            test_roles(&mut pg::admin());
         },
         run_case,
     )
+}
+
+/// Roles the policy fixtures (`rls_*`) name: roles are cluster-wide, so they are created
+/// once here (kept between runs; a concurrent run creating them too is fine), never by a
+/// fixture's before.sql.
+const TEST_ROLES: &[&str] = &[
+    "schemadiff_reader",
+    "schemadiff_writer",
+    "schemadiff odd\"role",
+];
+
+fn test_roles(admin: &mut Client) {
+    for role in TEST_ROLES {
+        let sql = format!(
+            "DO $$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+            quote_pg_ident(role)
+        );
+        admin.batch_execute(&sql).expect("create a test role");
+    }
 }
 
 fn declared(path: &Path) -> Schema {

@@ -450,6 +450,7 @@ fn expected_comments(o: &Objects) -> Vec<String> {
         }
         CommentTarget::Function { .. } => "pg_proc false",
         CommentTarget::Trigger { .. } => "pg_trigger false",
+        CommentTarget::Policy { .. } => "pg_policy false",
         CommentTarget::Domain { .. } | CommentTarget::Type { .. } => "pg_type false",
     };
     let mut out: Vec<String> = o

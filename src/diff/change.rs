@@ -7,7 +7,7 @@
 //! renames from `RenameTable` only.
 
 use crate::model::{
-    CommentTarget, CompositeType, Domain, EnumType, Extension, Function, Index, RangeType,
+    CommentTarget, CompositeType, Domain, EnumType, Extension, Function, Index, Policy, RangeType,
     Sequence, Table, Trigger, View, VirtualTable,
 };
 
@@ -88,6 +88,38 @@ pub enum Change {
     /// alter a range type's definition).
     CreateRange(RangeType),
     DropRange(RangeType),
+    /// PostgreSQL: a table's row-level security switches change (`ENABLE`/`DISABLE`,
+    /// `FORCE`/`NO FORCE`); `Some` for each that changes, to its new value. Also for a
+    /// new table whose switches are on.
+    RowSecurity {
+        schema: String,
+        table: String,
+        enable: Option<bool>,
+        force: Option<bool>,
+    },
+    /// PostgreSQL: a policy is new on a table (also on a new table), or is created again
+    /// after a [`Change::DropPolicy`] because its command, kind (permissive or
+    /// restrictive) changed or an expression was removed, which `ALTER POLICY` cannot do.
+    CreatePolicy {
+        schema: String,
+        table: String,
+        policy: Policy,
+    },
+    /// PostgreSQL: a policy is gone from a table that stays (or is dropped to be created
+    /// again). A dropped table takes its policies with it: no change for them.
+    DropPolicy {
+        schema: String,
+        table: String,
+        policy: Policy,
+    },
+    /// PostgreSQL: same name, command and kind; other roles, `USING` or `WITH CHECK`
+    /// (`ALTER POLICY`).
+    AlterPolicy {
+        schema: String,
+        table: String,
+        before: Policy,
+        after: Policy,
+    },
     /// PostgreSQL: a comment set, changed or removed on an object kept in
     /// [`crate::model::Schema::comments`]. Objects created or dropped carry theirs along:
     /// this is for objects on both sides, and for new objects' comments.
@@ -192,6 +224,40 @@ impl Change {
             Change::DropRange(r) => {
                 format!("range type {}.{} is gone or changed", r.schema, r.name)
             }
+            Change::RowSecurity {
+                schema,
+                table,
+                enable,
+                force,
+            } => {
+                let mut what = Vec::new();
+                if let Some(e) = enable {
+                    what.push(if *e { "enabled" } else { "disabled" });
+                }
+                if let Some(f) = force {
+                    what.push(if *f { "forced" } else { "no longer forced" });
+                }
+                format!(
+                    "row-level security of table {schema}.{table} is {}",
+                    what.join(" and ")
+                )
+            }
+            Change::CreatePolicy {
+                schema,
+                table,
+                policy,
+            } => format!("policy {} on {schema}.{table} is new", policy.name),
+            Change::DropPolicy {
+                schema,
+                table,
+                policy,
+            } => format!("policy {} on {schema}.{table} is gone", policy.name),
+            Change::AlterPolicy {
+                schema,
+                table,
+                after,
+                ..
+            } => format!("policy {} on {schema}.{table} changed", after.name),
             Change::Comment { on, after, .. } => match after {
                 Some(_) => format!("comment on {} is new or changed", on.key()),
                 None => format!("comment on {} is gone", on.key()),

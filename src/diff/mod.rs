@@ -8,6 +8,7 @@
 //! with the one encoding of table renames.
 
 mod change;
+mod policies;
 pub mod postgres;
 pub(crate) mod routines;
 pub mod sqlite;
@@ -251,6 +252,7 @@ fn diff_tables(
             _ => {
                 changes.push(Change::CreateTable(table.clone()));
                 changes.extend(table.indexes.values().cloned().map(Change::CreateIndex));
+                policies::diff_row_security(None, table, changes);
             }
         }
     }
@@ -357,6 +359,7 @@ fn diff_table(
         Change::DropIndex,
         Change::CreateIndex,
     );
+    policies::diff_row_security(Some(before), after, out);
     let same = if rules.column_order_matters {
         same_definition(before, after)
     } else {
@@ -438,6 +441,10 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         without_rowid,
         schema,
         comment,
+        // Row-level security is compared on its own (see `diff_row_security`).
+        row_security: _,
+        force_row_security: _,
+        policies: _,
     } = a;
     *name == b.name
         && columns.len() == b.columns.len()

@@ -165,6 +165,14 @@ pub(crate) fn exists(schema: &Schema, target: &CommentTarget) -> bool {
         CommentTarget::Sequence { schema: ns, name } => {
             schema.sequences.contains_key(&qualified_key(ns, name))
         }
+        CommentTarget::Policy {
+            schema: ns,
+            table,
+            name,
+        } => schema
+            .tables
+            .get(&qualified_key(ns, table))
+            .is_some_and(|t| t.policies.contains_key(name)),
         CommentTarget::Function {
             schema: ns,
             name,

@@ -11,7 +11,7 @@ pub mod postgres;
 mod renames;
 pub use postgres::{
     function_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
-    Dependents, Domain, DomainCheck, Function, RangeType,
+    Dependents, Domain, DomainCheck, Function, Policy, PolicyCommand, RangeType, PUBLIC_ROLE,
 };
 pub use renames::{RenameError, Renames};
 
@@ -151,6 +151,15 @@ pub struct Table {
     pub without_rowid: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// PostgreSQL: `ENABLE ROW LEVEL SECURITY` (`relrowsecurity`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_security: bool,
+    /// PostgreSQL: `FORCE ROW LEVEL SECURITY` (`relforcerowsecurity`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_row_security: bool,
+    /// PostgreSQL: row-level security policies, keyed by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, Policy>,
 }
 
 /// A column. `ty` is the declared type, upper-cased with whitespace collapsed ("" when none).

@@ -6,8 +6,10 @@
 //! `format_type`, `regproc` output) read with an empty `search_path`, so names are
 //! qualified and two schemas that mean the same thing print the same.
 
+mod policy;
 mod relation;
 
+pub use policy::{Policy, PolicyCommand, PUBLIC_ROLE};
 pub use relation::trigger_relation;
 
 use serde::{Deserialize, Serialize};
@@ -180,6 +182,12 @@ pub enum CommentTarget {
         table: String,
         name: String,
     },
+    /// A row-level security policy of a table.
+    Policy {
+        schema: String,
+        table: String,
+        name: String,
+    },
     Domain {
         schema: String,
         name: String,
@@ -229,6 +237,11 @@ impl CommentTarget {
                 table,
                 name,
             } => format!("trigger {schema}.{table}.{name}"),
+            CommentTarget::Policy {
+                schema,
+                table,
+                name,
+            } => format!("policy {schema}.{table}.{name}"),
             CommentTarget::Domain { schema, name } => format!("domain {schema}.{name}"),
             CommentTarget::DomainConstraint {
                 schema,
@@ -280,6 +293,8 @@ pub enum Dependent {
     View(String),
     /// A trigger, by [`trigger_key`].
     Trigger(String),
+    /// A row-level security policy, by table key and name.
+    Policy { table: String, name: String },
     /// A table constraint (CHECK, or anything else whose expression names it).
     Constraint { table: String, name: String },
     /// A column default.

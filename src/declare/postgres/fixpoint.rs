@@ -18,7 +18,8 @@
 //!   probe (a column added to the same table, a view of the same kind in the same schema)
 //!   inside a transaction that is rolled back, and the probe's print replaces the text;
 //! - functions with a `BEGIN ATOMIC`/`RETURN` body, triggers with a `WHEN`, domains'
-//!   CHECKs and defaults: issued again in place ([`routines`]).
+//!   CHECKs and defaults, policies' `USING` and `WITH CHECK` (`ALTER POLICY`): issued again
+//!   in place ([`routines`]).
 //!
 //! Only the objects whose text changed in a pass are issued in the next one; after
 //! [`MAX_PASSES`] passes the objects still changing are reported ([`Error::NotConverging`]).
@@ -66,6 +67,8 @@ enum Obj {
     DomainCheck(String, String),
     /// A domain's default: domain key.
     DomainDefault(String),
+    /// A row-level security policy's `USING` and `WITH CHECK`: table key, policy name.
+    Policy(String, String),
 }
 
 impl Obj {

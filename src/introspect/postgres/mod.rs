@@ -8,7 +8,7 @@
 //! Left out: system schemas, objects that belong to an extension, and schemadiff's own
 //! bookkeeping tables. Partitioned tables, partitions and foreign tables, and every other
 //! kind of object schemadiff does not manage (aggregates, event triggers, operators,
-//! casts, collations, rules, policies, publications, ...: `queries/unmanaged.sql`) are
+//! casts, collations, rules, policies of partitioned tables, publications, ...: `queries/unmanaged.sql`) are
 //! recognized and listed in [`Schema::unmanaged`], never modelled (so never altered).
 
 pub mod connect;
@@ -32,6 +32,7 @@ const ENUMS: &str = include_str!("queries/enums.sql");
 const VIEW_DEPS: &str = include_str!("queries/view_deps.sql");
 const FUNCTIONS: &str = include_str!("queries/functions.sql");
 const TRIGGERS: &str = include_str!("queries/triggers.sql");
+const POLICIES: &str = include_str!("queries/policies.sql");
 const DOMAINS: &str = include_str!("queries/domains.sql");
 const COMPOSITES: &str = include_str!("queries/composites.sql");
 const RANGES: &str = include_str!("queries/ranges.sql");
@@ -40,11 +41,11 @@ const DEPENDS: &str = include_str!("queries/depends.sql");
 const UNMANAGED: &str = include_str!("queries/unmanaged.sql");
 
 /// Statements [`introspect`] sends, whatever the schema's size: `SET LOCAL search_path`
-/// and the 16 catalog queries.
-pub const STATEMENTS: usize = 17;
+/// and the 17 catalog queries.
+pub const STATEMENTS: usize = 18;
 /// Statements [`introspect_pair`] sends over its two connections: the snapshot export,
-/// the helper's `SET TRANSACTION SNAPSHOT` and the 16 catalog queries.
-pub const PAIR_STATEMENTS: usize = 18;
+/// the helper's `SET TRANSACTION SNAPSHOT` and the 17 catalog queries.
+pub const PAIR_STATEMENTS: usize = 19;
 
 /// Tables schemadiff keeps in the user's database; never part of the user's schema.
 pub const BOOKKEEPING: &[&str] = &["schemadiff_version", "schemadiff_history"];
@@ -72,6 +73,7 @@ struct Rows {
     view_deps: Vec<Row>,
     functions: Vec<Row>,
     triggers: Vec<Row>,
+    policies: Vec<Row>,
     domains: Vec<Row>,
     composites: Vec<Row>,
     ranges: Vec<Row>,
@@ -116,6 +118,7 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
         view_deps: query(&mut tx, VIEW_DEPS, only)?,
         functions: query(&mut tx, FUNCTIONS, only)?,
         triggers: query(&mut tx, TRIGGERS, only)?,
+        policies: query(&mut tx, POLICIES, only)?,
         domains: query(&mut tx, DOMAINS, only)?,
         composites: query(&mut tx, COMPOSITES, only)?,
         ranges: query(&mut tx, RANGES, only)?,
@@ -189,6 +192,7 @@ fn read_pair(
                 view_deps: query(&mut tx, VIEW_DEPS, only)?,
                 functions: Vec::new(),
                 triggers: Vec::new(),
+                policies: query(&mut tx, POLICIES, only)?,
                 domains: query(&mut tx, DOMAINS, only)?,
                 composites: query(&mut tx, COMPOSITES, only)?,
                 ranges: query(&mut tx, RANGES, only)?,
@@ -222,6 +226,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
         view_deps,
         functions,
         triggers,
+        policies,
         domains,
         composites,
         ranges,
@@ -258,6 +263,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     }
     objects::add_functions(&functions, &mut schema);
     objects::add_triggers(&triggers, &mut schema, BOOKKEEPING);
+    objects::add_policies(&policies, &mut schema);
     objects::add_domains(&domains, &mut schema);
     objects::add_composites(&composites, &mut schema);
     objects::add_ranges(&ranges, &mut schema);

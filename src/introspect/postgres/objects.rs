@@ -3,7 +3,7 @@
 
 use crate::model::{
     qualified_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
-    Domain, DomainCheck, Function, RangeType, Schema, Trigger,
+    Domain, DomainCheck, Function, Policy, PolicyCommand, RangeType, Schema, Trigger,
 };
 use postgres::Row;
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,6 +72,39 @@ pub fn add_triggers(rows: &[Row], schema: &mut Schema, bookkeeping: &[&str]) {
         schema
             .triggers
             .insert(trigger_key(&trigger.table, &trigger.name), trigger);
+    }
+}
+
+/// Reads `policies.sql` rows into their tables. Policies of a relation schemadiff does not
+/// manage (a partitioned table, a partition) are listed by `unmanaged.sql` instead.
+pub fn add_policies(rows: &[Row], schema: &mut Schema) {
+    for row in rows {
+        let key = qualified_key(
+            &row.get::<_, String>("nspname"),
+            &row.get::<_, String>("relname"),
+        );
+        let Some(table) = schema.tables.get_mut(&key) else {
+            continue;
+        };
+        let polcmd: String = row.get("polcmd");
+        let Some(command) = PolicyCommand::from_polcmd(&polcmd) else {
+            schema.unmanaged.insert(
+                format!("policy {key}.{}", row.get::<_, String>("polname")),
+                format!("policy (command {polcmd})"),
+            );
+            continue;
+        };
+        let mut roles: Vec<String> = row.get("roles");
+        roles.sort();
+        let policy = Policy {
+            name: row.get("polname"),
+            permissive: row.get("polpermissive"),
+            command,
+            roles,
+            using: row.get("using_expr"),
+            with_check: row.get("check_expr"),
+        };
+        table.policies.insert(policy.name.clone(), policy);
     }
 }
 
@@ -224,6 +257,11 @@ pub fn add_comments(rows: &[Row], schema: &mut Schema) {
                 }
             }
             "domain" => CommentTarget::Domain { schema: ns, name },
+            "policy" => CommentTarget::Policy {
+                schema: ns,
+                table: parent,
+                name,
+            },
             "attribute" => CommentTarget::Attribute {
                 schema: ns,
                 ty: parent,
@@ -294,6 +332,7 @@ pub fn add_depends(rows: &[Row], triggers: &[Row], schema: &mut Schema) {
                 column: name,
             },
             "index" => Dependent::Index { table: key, name },
+            "policy" => Dependent::Policy { table: key, name },
             "domain" => Dependent::Domain(key),
             "function" => Dependent::Function(key),
             "type" => Dependent::Type(key),

@@ -51,6 +51,8 @@ impl Relations {
                         schema: Some(ns),
                         name,
                         comment,
+                        row_security: row.get("relrowsecurity"),
+                        force_row_security: row.get("relforcerowsecurity"),
                         ..Table::default()
                     };
                     schema.tables.insert(key.clone(), table);

@@ -18,6 +18,7 @@ mod domain_columns;
 mod domains;
 mod keys;
 mod lock;
+mod policies;
 mod routines;
 mod table;
 #[cfg(test)]
@@ -34,7 +35,7 @@ use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
 use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
-    Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,
+    Function, Index, Policy, RangeType, Schema, Sequence, Table, Trigger, View,
 };
 use routines::{Routine, Routines};
 use std::collections::{BTreeMap, BTreeSet};
@@ -280,6 +281,30 @@ pub enum Op {
     },
     CreateRange(RangeType),
     DropRange(RangeType),
+    /// `CREATE POLICY name ON table AS … FOR … TO … USING (…) WITH CHECK (…)`.
+    CreatePolicy {
+        table: TableName,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: TableName,
+        name: String,
+    },
+    /// `ALTER POLICY name ON table` with what changes (`Some`): roles, `USING`, `WITH CHECK`.
+    AlterPolicy {
+        table: TableName,
+        name: String,
+        roles: Option<Vec<String>>,
+        using: Option<String>,
+        with_check: Option<String>,
+    },
+    /// `ALTER TABLE … ENABLE|DISABLE ROW LEVEL SECURITY, [NO] FORCE ROW LEVEL SECURITY`,
+    /// for each switch that is `Some`.
+    RowSecurity {
+        table: TableName,
+        enable: Option<bool>,
+        force: Option<bool>,
+    },
 }
 
 /// Execution order of the kinds of steps.
@@ -304,6 +329,9 @@ pub enum Phase {
     /// `ALTER DOMAIN` and `ALTER TYPE … ATTRIBUTE`, once what their new CHECKs call exists.
     AlterRoutine,
     CreateSequence,
+    /// Policies dropped before the functions they call, the tables they read and the
+    /// columns they name go.
+    DropPolicy,
     /// Triggers dropped before the views and tables they may read go (and before their
     /// functions are dropped).
     DropTrigger,
@@ -347,6 +375,10 @@ pub enum Phase {
     CreateTrigger,
     /// `ALTER TABLE … ENABLE|DISABLE TRIGGER`, after the trigger exists.
     EnableTrigger,
+    /// Policies created and altered, once their tables, columns and functions exist.
+    CreatePolicy,
+    /// `ENABLE`/`FORCE ROW LEVEL SECURITY`, after every other change to the tables.
+    RowSecurity,
     Comment,
     /// Functions, domains, composite and range types dropped, after everything that used
     /// them (reverse dependency order), before the enum types and sequences they may use.
@@ -410,6 +442,9 @@ pub(crate) struct Steps {
     /// dropped or retyped), with those columns; `None` for a change that concerns every
     /// view of the table (a rename). See [`views::dependent_views`].
     pub(crate) changed_columns: BTreeMap<String, Option<BTreeSet<String>>>,
+    /// Policies (table key, name) dropped and created again around a re-created function
+    /// they call.
+    pub(crate) recreated_policies: BTreeSet<(String, String)>,
 }
 
 impl Steps {
@@ -488,6 +523,7 @@ pub fn plan_postgres_for(
     let mut views = (Vec::new(), Vec::new());
     let mut routines = Routines::default();
     let mut triggers = Triggers::default();
+    let mut policies = policies::Policies::default();
     let mut comments = Vec::new();
     let renamed_indexes = index_renames(changes, from);
     for r in &renamed_indexes {
@@ -563,6 +599,10 @@ pub fn plan_postgres_for(
             Change::CreateRange(r) => routines.create(Routine::Range(r.clone())),
             Change::DropRange(r) => routines.drop(Routine::Range(r.clone())),
             Change::Comment { .. } => comments.push(change),
+            Change::RowSecurity { .. }
+            | Change::CreatePolicy { .. }
+            | Change::DropPolicy { .. }
+            | Change::AlterPolicy { .. } => policies.add(change),
             // SQLite's: PostgreSQL schemas hold no virtual tables.
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
@@ -578,6 +618,7 @@ pub fn plan_postgres_for(
         .chain(dropped_tables.iter().map(|t| t.key()))
         .collect();
     triggers.plan(&mut steps, &gone, &back, from, to);
+    policies.plan(&mut steps, &gone, from, to);
     views::comments_with_creates(&mut steps, &views.1);
     // A view created again brings its indexes; its own index changes are then moot.
     // A view dropped takes its indexes with it.

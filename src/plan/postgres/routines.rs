@@ -450,6 +450,7 @@ pub(crate) fn describe(d: &Dependent) -> String {
     match d {
         Dependent::View(k) => format!("view {k}"),
         Dependent::Trigger(k) => format!("trigger {k}"),
+        Dependent::Policy { table, name } => format!("policy {name} of {table}"),
         Dependent::Constraint { table, name } => format!("constraint {name} of {table}"),
         Dependent::Default { table, column } => format!("the default of column {table}.{column}"),
         Dependent::Generated { table, column } => format!("generated column {table}.{column}"),
@@ -616,6 +617,15 @@ fn recreate_dependents(
         match d {
             Dependent::View(k) => recreate_view(views, k, from, to),
             Dependent::Trigger(k) => triggers.recreate(k, from, to),
+            // A policy of a table schemadiff does not manage cannot be made again.
+            Dependent::Policy { table, name } if from.tables.contains_key(table) => {
+                let policy = (table.clone(), name.clone());
+                steps.recreated_policies.insert(policy);
+            }
+            Dependent::Policy { .. } => {
+                refused.push(describe(d));
+                continue;
+            }
             Dependent::Constraint { table, name } => constraint(steps, table, name, from, to),
             Dependent::Default { table, column } => default(steps, table, column, from, to),
             Dependent::Index { table, name } => index(steps, table, name, from, to),

@@ -168,6 +168,12 @@ fn created_keys(op: &Op, to: &Schema) -> Vec<String> {
         }
         .key()],
         Op::CreateTrigger(t) => vec![format!("trigger {}", key(t))],
+        Op::CreatePolicy { table, policy } => vec![CommentTarget::Policy {
+            schema: table.schema.clone(),
+            table: table.name.clone(),
+            name: policy.name.clone(),
+        }
+        .key()],
         Op::AddConstraint { table, name, .. } => vec![constraint(table, name)],
         Op::CreateIndex(i) | Op::CreateIndexConcurrently(i) => {
             let schema = to

@@ -4,6 +4,7 @@ use super::objects::{
     comment_target, composite_sql, domain_statements, function_definition, range_sql,
     trigger_not_default, trigger_state_sql,
 };
+use super::policy::{create_policy_sql, switches_sql};
 use crate::model::{Column, CommentTarget, Schema, SequenceOptions, Table, Trigger, View};
 use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 use std::collections::BTreeSet;
@@ -344,6 +345,11 @@ fn table_comment_targets(t: &Table) -> Vec<CommentTarget> {
         schema: schema.clone(),
         name: n.clone(),
     }));
+    out.extend(t.policies.keys().map(|n| CommentTarget::Policy {
+        schema: schema.clone(),
+        table: t.name.clone(),
+        name: n.clone(),
+    }));
     out
 }
 
@@ -486,14 +492,38 @@ pub fn table_ddl(s: &Schema, t: &Table) -> String {
             &c.comment,
         );
     }
+    // A policy's comment follows the policy (below).
     for target in table_comment_targets(t) {
-        comment_on(&mut out, s, target);
+        if !matches!(target, CommentTarget::Policy { .. }) {
+            comment_on(&mut out, s, target);
+        }
     }
     let schema = t.schema.as_deref().unwrap_or_default();
     for trigger in triggers_on(s, &key) {
         trigger_ddl(&mut out, s, schema, &t.name, trigger);
     }
+    row_security_ddl(&mut out, s, t);
     join(out)
+}
+
+/// A table's row-level security: its switches when on, its policies by name, each with
+/// its comment.
+fn row_security_ddl(out: &mut Vec<String>, s: &Schema, t: &Table) {
+    let at = crate::plan::postgres::TableName::of(t);
+    let enable = t.row_security.then_some(true);
+    let force = t.force_row_security.then_some(true);
+    if enable.is_some() || force.is_some() {
+        out.push(format!("{};", switches_sql(&at, enable, force)));
+    }
+    for p in t.policies.values() {
+        out.push(format!("{};", create_policy_sql(&at, p)));
+        let target = CommentTarget::Policy {
+            schema: at.schema.clone(),
+            table: at.name.clone(),
+            name: p.name.clone(),
+        };
+        comment_on(out, s, target);
+    }
 }
 
 /// Views in dependency order, with their comments.

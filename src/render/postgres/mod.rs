@@ -8,6 +8,7 @@
 
 mod ddl;
 mod objects;
+mod policy;
 
 pub use ddl::{
     create_table, functions_ddl, other_ddl, schema_ddl, table_ddl, types_ddl, views_ddl,
@@ -370,5 +371,9 @@ fn op_sql(op: &Op) -> OpText {
         Op::AlterComposite { schema, name, action } => objects::alter_composite(schema, name, action),
         Op::CreateRange(r) => objects::create_range(r),
         Op::DropRange(r) => objects::drop_range(r),
+        Op::CreatePolicy { table: t, policy } => policy::create_policy(t, policy),
+        Op::DropPolicy { table: t, name } => policy::drop_policy(t, name),
+        Op::AlterPolicy { table: t, name, roles, using, with_check } => policy::alter_policy(t, name, roles, using, with_check),
+        Op::RowSecurity { table: t, enable, force } => policy::row_security(t, *enable, *force),
     }
 }

@@ -367,6 +367,11 @@ pub(super) fn comment_target(t: &CommentTarget) -> String {
             table,
             name,
         } => format!("TRIGGER {} ON {}", ident(name), qual(schema, table)),
+        CommentTarget::Policy {
+            schema,
+            table,
+            name,
+        } => format!("POLICY {} ON {}", ident(name), qual(schema, table)),
         CommentTarget::Domain { schema, name } => format!("DOMAIN {}", qual(schema, name)),
         CommentTarget::DomainConstraint {
             schema,

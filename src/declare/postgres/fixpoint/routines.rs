@@ -1,5 +1,6 @@
-//! The fixed point for the texts of functions, triggers and domains: a `BEGIN ATOMIC` or
-//! `RETURN` body, a trigger's `WHEN`, a domain's CHECKs and default are printed from a
+//! The fixed point for the texts of functions, triggers, domains and policies: a `BEGIN
+//! ATOMIC` or `RETURN` body, a trigger's `WHEN`, a domain's CHECKs and default, a policy's
+//! `USING` and `WITH CHECK` (set again with `ALTER POLICY`) are printed from a
 //! parse tree like any expression (`v IN ('a','b')` on a `varchar` prints as an array of
 //! casts that prints differently once loaded again). Each is issued again in place:
 //! `CREATE OR REPLACE` for a function, drop and create for a trigger, drop and add for a
@@ -46,6 +47,26 @@ pub fn texts(schema: &Schema, out: &mut BTreeMap<Obj, String>) {
             out.insert(Obj::DomainDefault(key.clone()), default.clone());
         }
     }
+    for (key, t) in &schema.tables {
+        for p in t.policies.values() {
+            if let Some(text) = policy_text(p) {
+                out.insert(Obj::Policy(key.clone(), p.name.clone()), text);
+            }
+        }
+    }
+}
+
+/// A policy's expressions as `ALTER POLICY` sets them: ` USING (…) WITH CHECK (…)`, those
+/// it has; `None` when it has neither.
+fn policy_text(p: &crate::model::Policy) -> Option<String> {
+    let mut out = String::new();
+    if let Some(u) = &p.using {
+        out.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(c) = &p.with_check {
+        out.push_str(&format!(" WITH CHECK ({c})"));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// What an object is, for a message.
@@ -55,6 +76,7 @@ pub fn describe(obj: &Obj) -> Option<String> {
         Obj::Trigger(t) => format!("trigger {t}"),
         Obj::DomainCheck(d, c) => format!("constraint {c} of domain {d}"),
         Obj::DomainDefault(d) => format!("the default of domain {d}"),
+        Obj::Policy(t, p) => format!("policy {p} of {t}"),
         _ => return None,
     })
 }
@@ -85,6 +107,14 @@ pub fn reissue(schema: &Schema, obj: &Obj, text: &str) -> Option<String> {
             format!(
                 "ALTER DOMAIN {} SET DEFAULT {text}",
                 quote_pg_qualified(&d.schema, &d.name)
+            )
+        }
+        Obj::Policy(key, name) => {
+            let (ns, rel) = relation(schema, key)?;
+            format!(
+                "ALTER POLICY {} ON {}{text}",
+                quote_pg_ident(name),
+                quote_pg_qualified(&ns, &rel)
             )
         }
         _ => return None,
@@ -128,6 +158,21 @@ pub fn with_texts_of(live: &mut Schema, settled: &Schema) {
         }
         if d.default.is_some() && o.default.is_some() {
             d.default = o.default.clone();
+        }
+    }
+    for (key, t) in live.tables.iter_mut() {
+        let Some(o) = settled.tables.get(key) else {
+            continue;
+        };
+        for (name, p) in t.policies.iter_mut() {
+            if let Some(op) = o.policies.get(name) {
+                if p.using.is_some() == op.using.is_some()
+                    && p.with_check.is_some() == op.with_check.is_some()
+                {
+                    p.using = op.using.clone();
+                    p.with_check = op.with_check.clone();
+                }
+            }
         }
     }
 }

@@ -42,7 +42,8 @@ pub(super) fn splice(old: &mut Schema, scratch: &Schema, plan: &Reload) -> Resul
             Dependent::Constraint { table, .. }
             | Dependent::Default { table, .. }
             | Dependent::Generated { table, .. }
-            | Dependent::Index { table, .. } => touched(table),
+            | Dependent::Index { table, .. }
+            | Dependent::Policy { table, .. } => touched(table),
             Dependent::Other(what) => plan.tables.iter().any(|t| {
                 what == &format!("table {t}") || what.starts_with(&format!("column {t}."))
             }),

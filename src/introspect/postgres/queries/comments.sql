@@ -1,5 +1,5 @@
 -- Comments on the objects whose model has no comment of its own: schemas, indexes,
--- sequences, table and domain constraints, functions and procedures, triggers, domains,
+-- sequences, table and domain constraints, functions and procedures, triggers, policies, domains,
 -- composite and range types, attributes of composite types. One row each: the kind, the
 -- schema, the name of the table/type/domain it belongs to (if any), its name, for a
 -- function its identity arguments, and the text. (Tables, views, columns and enum types
@@ -62,6 +62,14 @@ WITH d AS (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE d.classoid = 'pg_catalog.pg_trigger'::regclass
       AND NOT tg.tgisinternal AND tg.tgparentid = 0
+    UNION ALL
+    SELECT 'policy', n.nspname, c.relname, pol.polname, NULL, d.description,
+           'pg_catalog.pg_class'::regclass, pol.polrelid
+    FROM d JOIN pg_catalog.pg_policy pol ON pol.oid = d.objoid
+    JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE d.classoid = 'pg_catalog.pg_policy'::regclass AND c.relkind = 'r'
+      AND NOT c.relispartition
     UNION ALL
     SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, n.nspname, NULL,
            t.typname, NULL, d.description, 0::oid, 0::oid

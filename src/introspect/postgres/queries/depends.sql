@@ -4,8 +4,8 @@
 -- view's row type or the relation itself; on the other side what refers to it. Each
 -- side comes as a kind and a key (`schema.name`, a function as
 -- `schema.name(identity arguments)`), with the object's name for the parts of a table
--- (constraints, defaults, generated columns, indexes, triggers, columns); what schemadiff
--- does not manage (aggregates, rules, policies, event triggers, casts, operators) as kind
+-- (constraints, defaults, generated columns, indexes, triggers, policies, columns); what schemadiff
+-- does not manage (aggregates, rules, event triggers, casts, operators) as kind
 -- `other` keyed as in unmanaged.sql. A relation is only listed as what a function or a
 -- type needs. Left out: objects of extensions, the parts of a type (a range's
 -- constructors, an array or multirange type), and a trigger's own function (triggers.sql
@@ -141,8 +141,7 @@ WITH dep AS (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE r.classid = 'pg_catalog.pg_rewrite'::regclass
     UNION ALL
-    SELECT r.rkind, r.rkey, 'other', 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname,
-           NULL
+    SELECT r.rkind, r.rkey, 'policy', n.nspname || '.' || c.relname, p.polname::text
     FROM r JOIN pg_catalog.pg_policy p ON p.oid = r.objid
     JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -2,6 +2,7 @@
 -- Sequences carry their parameters and, for serial columns, the owning column; identity
 -- sequences are left out (they belong to their column).
 SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind::text, c.relispartition,
+       c.relrowsecurity, c.relforcerowsecurity,
        d.description AS comment,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef,
        pg_catalog.format_type(s.seqtypid, NULL) AS seqtype,

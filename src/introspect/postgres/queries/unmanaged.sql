@@ -75,13 +75,15 @@ WITH ext AS (
            'policy ' || n.nspname || '.' || c.relname || '.' || p.polname, 'policy'
     FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    -- Those of plain tables are managed (policies.sql).
+    WHERE c.relkind <> 'r' OR c.relispartition
     UNION ALL
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'row-level security ' || n.nspname || '.' || c.relname,
            CASE WHEN c.relforcerowsecurity THEN 'row-level security (enabled, forced)'
                 ELSE 'row-level security (enabled)' END
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relrowsecurity
+    WHERE c.relrowsecurity AND (c.relkind <> 'r' OR c.relispartition)
     UNION ALL
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'unlogged ' || n.nspname || '.' || c.relname, 'unlogged table'
