@@ -143,7 +143,20 @@ pub fn check(
     strict: bool,
     notes: &dyn Fn(Note),
 ) -> Result<Vec<Problem>, Error> {
-    let (p, g) = usecase::migrate::project_and_graph(cfg)?;
+    check_managed(cfg, strict, None, notes)
+}
+
+/// `check` with `--manage`: the privilege kinds compared, overriding `[postgres] manage`.
+pub fn check_managed(
+    cfg: Option<&Path>,
+    strict: bool,
+    manage: Option<Vec<model::postgres::privileges::Managed>>,
+    notes: &dyn Fn(Note),
+) -> Result<Vec<Problem>, Error> {
+    let (mut p, g) = usecase::migrate::project_and_graph(cfg)?;
+    if manage.is_some() {
+        p.config.postgres.manage = manage;
+    }
     match p.dialect() {
         Dialect::Sqlite => usecase::check::check::<Sqlite>(&p, &g, strict, notes),
         Dialect::Postgres => usecase::check::check::<Postgres>(&p, &g, strict, notes),

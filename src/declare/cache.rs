@@ -34,7 +34,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 // 5: SQLite virtual tables in the model (entries of 4 have none).
 // 6: PostgreSQL entries hold the model's dependents beside it (entries of 5 lose them, and
 // a function re-created from a cached model would be planned without what depends on it).
-pub const FORMAT: &str = "schemadiff catalog cache 6";
+// 7: PostgreSQL models hold privileges, default privileges and owners (entries of 6 have
+// none, and a declared GRANT would be lost).
+pub const FORMAT: &str = "schemadiff catalog cache 7";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);

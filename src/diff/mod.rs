@@ -9,6 +9,7 @@
 
 mod change;
 pub mod postgres;
+pub(crate) mod privileges;
 pub(crate) mod routines;
 pub mod sqlite;
 
@@ -166,6 +167,8 @@ pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Cha
     if kinds.routines {
         routines::diff_comments(from, to, &mut changes);
     }
+    // Empty on an engine without privileges (and wherever they are not managed).
+    privileges::diff_privileges(from, to, &mut changes);
     Changeset { changes }
 }
 

@@ -70,6 +70,14 @@ pub struct Schema {
     /// [`Dependents`]).
     #[serde(skip)]
     pub dependents: Dependents,
+    /// PostgreSQL privileges, default privileges and owners, each kind only when managed
+    /// (see [`postgres::privileges`]).
+    #[serde(default, skip_serializing_if = "postgres::privileges::Acl::is_empty")]
+    pub acl: postgres::privileges::Acl,
+    /// The roles of the server the schema was read from and the role that read it; never
+    /// compared nor serialized.
+    #[serde(skip)]
+    pub environment: postgres::privileges::Environment,
 }
 
 /// Returns the key of a PostgreSQL object in a [`Schema`] map: `schema.name`.

@@ -6,6 +6,7 @@
 //! `format_type`, `regproc` output) read with an empty `search_path`, so names are
 //! qualified and two schemas that mean the same thing print the same.
 
+pub mod privileges;
 mod relation;
 
 pub use relation::trigger_relation;

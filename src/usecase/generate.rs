@@ -4,8 +4,8 @@
 
 use super::config::Project;
 use super::{
-    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, unmanaged, Error,
-    Note, Safety,
+    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, privileges, unmanaged,
+    Error, Note, Safety,
 };
 use crate::engine::{self, known_heads, Engine, Target};
 use crate::model::{Renames, Schema};
@@ -91,6 +91,19 @@ pub fn generate<E: Engine>(
         false => before,
     };
     E::baseline(&mut before);
+    let mut after = after;
+    let managed = privileges::managed(&p.config.postgres, &a.safety.flags);
+    privileges::declared_side(
+        &mut after,
+        &managed,
+        a.from_db.then_some(&p.config.postgres),
+    );
+    if a.from_db {
+        privileges::live_side(&mut before, &managed);
+        privileges::check_roles(&after, &before)?;
+    } else {
+        privileges::declared_side(&mut before, &managed, None);
+    }
     unmanaged::note_all(&[&before, &after], notes);
     // Objects of schemas/ no revision would create: `--strict` stops here even when there
     // is nothing else to write (an `--empty` revision is written by hand, so it may hold

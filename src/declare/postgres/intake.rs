@@ -138,7 +138,7 @@ pub fn advice(e: &postgres::Error) -> Option<String> {
     if *db.code() == SqlState::UNDEFINED_OBJECT {
         let role = quoted("role \"")?;
         return Some(format!(
-            "roles are cluster-wide and not declared in files: create role {role} on the server where declared DDL is loaded (the postgresql:// side, or --dev-url / dev_url in schemadiff.toml), e.g. `CREATE ROLE {role} NOLOGIN;`, or drop the statement that names it"
+            "roles are cluster-wide and not declared in files: create role {role} on the server where declared DDL is loaded (the postgresql:// side, or --dev-url / dev_url in schemadiff.toml), e.g. `CREATE ROLE {role} NOLOGIN;`, or drop the statement that names it; a target where the role has another name maps it in schemadiff.toml under [postgres.roles] (e.g. `app = \"app_staging\"`), and declared files keep the declared name"
         ));
     }
     None

@@ -13,6 +13,7 @@
 
 pub mod connect;
 mod objects;
+mod privileges;
 mod rows;
 
 pub use objects::default_multirange;
@@ -38,13 +39,14 @@ const RANGES: &str = include_str!("queries/ranges.sql");
 const COMMENTS: &str = include_str!("queries/comments.sql");
 const DEPENDS: &str = include_str!("queries/depends.sql");
 const UNMANAGED: &str = include_str!("queries/unmanaged.sql");
+const PRIVILEGES: &str = include_str!("queries/privileges.sql");
 
 /// Statements [`introspect`] sends, whatever the schema's size: `SET LOCAL search_path`
-/// and the 16 catalog queries.
-pub const STATEMENTS: usize = 17;
+/// and the 17 catalog queries.
+pub const STATEMENTS: usize = 18;
 /// Statements [`introspect_pair`] sends over its two connections: the snapshot export,
-/// the helper's `SET TRANSACTION SNAPSHOT` and the 16 catalog queries.
-pub const PAIR_STATEMENTS: usize = 18;
+/// the helper's `SET TRANSACTION SNAPSHOT` and the 17 catalog queries.
+pub const PAIR_STATEMENTS: usize = 19;
 
 /// Tables schemadiff keeps in the user's database; never part of the user's schema.
 pub const BOOKKEEPING: &[&str] = &["schemadiff_version", "schemadiff_history"];
@@ -78,6 +80,7 @@ struct Rows {
     comments: Vec<Row>,
     depends: Vec<Row>,
     unmanaged: Vec<Row>,
+    privileges: Vec<Row>,
 }
 
 /// Runs `sql` with `only` as `$1` when it takes it.
@@ -122,6 +125,7 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
         comments: query(&mut tx, COMMENTS, only)?,
         depends: query(&mut tx, DEPENDS, only)?,
         unmanaged: query(&mut tx, UNMANAGED, only)?,
+        privileges: query(&mut tx, PRIVILEGES, only)?,
     };
     tx.commit()?;
     Ok(build(rows, STATEMENTS))
@@ -195,6 +199,7 @@ fn read_pair(
                 comments: query(&mut tx, COMMENTS, only)?,
                 depends: Vec::new(),
                 unmanaged: query(&mut tx, UNMANAGED, only)?,
+                privileges: query(&mut tx, PRIVILEGES, only)?,
             })
         })();
         let helper_rows = helper_side
@@ -228,6 +233,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
         comments,
         depends,
         unmanaged,
+        privileges,
     } = rows;
     let mut schema = Schema {
         schemas: namespaces.iter().map(|r| r.get(0)).collect(),
@@ -264,5 +270,6 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     objects::add_comments(&comments, &mut schema);
     objects::add_depends(&depends, &mut schema);
     objects::add_unmanaged(&unmanaged, &mut schema);
+    privileges::add_privileges(&privileges, &mut schema);
     Introspection { schema, queries }
 }

@@ -18,6 +18,7 @@ mod domain_columns;
 mod domains;
 mod keys;
 mod lock;
+mod privileges;
 mod routines;
 mod table;
 #[cfg(test)]
@@ -28,10 +29,12 @@ mod views;
 
 pub use caps::Caps;
 pub use lock::valid_timeout;
+pub use privileges::transitions as privileges_transitions;
 
 use super::rename::{likely_renames, Pairing, RenameRule};
 use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
+use crate::model::postgres::privileges::{AclTarget, DefaultKind};
 use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
     Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,
@@ -280,6 +283,34 @@ pub enum Op {
     },
     CreateRange(RangeType),
     DropRange(RangeType),
+    /// `GRANT` / `REVOKE` on an object, one statement per grantee and kind of change.
+    Grant {
+        on: AclTarget,
+        changes: Vec<AclChange>,
+    },
+    /// `ALTER DEFAULT PRIVILEGES FOR ROLE role [IN SCHEMA schema] GRANT|REVOKE … ON kind`.
+    DefaultPrivileges {
+        role: String,
+        schema: Option<String>,
+        on: DefaultKind,
+        changes: Vec<AclChange>,
+    },
+    /// `ALTER … OWNER TO role`.
+    Owner {
+        on: AclTarget,
+        role: String,
+    },
+}
+
+/// One privilege given or taken: `GRANT privilege … TO grantee [WITH GRANT OPTION]`
+/// (`grant`), `REVOKE [GRANT OPTION FOR] privilege … FROM grantee`; `grantee` `None` is
+/// `PUBLIC`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AclChange {
+    pub grant: bool,
+    pub grant_option: bool,
+    pub grantee: Option<String>,
+    pub privilege: String,
 }
 
 /// Execution order of the kinds of steps.
@@ -296,6 +327,8 @@ pub enum Phase {
     Rename,
     CreateSchema,
     CreateExtension,
+    /// `ALTER DEFAULT PRIVILEGES`, before the objects they apply to are created.
+    DefaultPrivileges,
     CreateEnum,
     /// Functions, domains, composite and range types that need no table or view: tables'
     /// defaults, CHECKs, indexes and generated columns may call or use them. In dependency
@@ -348,6 +381,11 @@ pub enum Phase {
     /// `ALTER TABLE … ENABLE|DISABLE TRIGGER`, after the trigger exists.
     EnableTrigger,
     Comment,
+    /// `ALTER … OWNER TO`, once every object exists.
+    Owner,
+    /// `GRANT` / `REVOKE` on objects, once they exist (created ones included), before
+    /// anything is dropped (a drop takes its privileges along).
+    Grant,
     /// Functions, domains, composite and range types dropped, after everything that used
     /// them (reverse dependency order), before the enum types and sequences they may use.
     DropRoutine,
@@ -563,6 +601,9 @@ pub fn plan_postgres_for(
             Change::CreateRange(r) => routines.create(Routine::Range(r.clone())),
             Change::DropRange(r) => routines.drop(Routine::Range(r.clone())),
             Change::Comment { .. } => comments.push(change),
+            // Planned once every create is known (`privileges::plan`).
+            Change::Privileges { .. } | Change::DefaultPrivileges { .. } | Change::Owner { .. } => {
+            }
             // SQLite's: PostgreSQL schemas hold no virtual tables.
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
@@ -598,6 +639,7 @@ pub fn plan_postgres_for(
     }
     keys::follow_keys(&mut steps, from, to);
     triggers::comments(&mut steps, &comments, to);
+    privileges::plan(&mut steps, changes, from, to, options);
     bodies_unchecked(&mut steps);
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);
