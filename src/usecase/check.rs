@@ -32,6 +32,8 @@ pub fn check<E: Engine>(
 ) -> Result<Vec<Problem>, Error> {
     let mut problems = Vec::new();
     let dev = dev::<E>(p)?;
+    let managed = privileges::managed(&p.config.postgres, &Default::default());
+    privileges::before_declaring(&managed);
 
     // The declared side (snapshots/, schemas/) is read on a second thread while the live
     // database and the replay of its revisions are read here: on a large schema each is a
@@ -46,7 +48,6 @@ pub fn check<E: Engine>(
     });
     let mut declared_models = declared_side?;
     let (applied, mut live_models) = live_side?;
-    let managed = privileges::managed(&p.config.postgres, &Default::default());
     if let Some((snap, wanted)) = &mut declared_models {
         privileges::declared_side(snap, &managed, None);
         privileges::declared_side(wanted, &managed, None);

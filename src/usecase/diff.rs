@@ -92,6 +92,8 @@ pub fn diff<E: Engine>(
         .as_deref()
         .map(url_text)
         .or_else(|| from.server_url().or(to.server_url()).map(str::to_string));
+    let managed = privileges::managed(&target.options, &target.flags);
+    privileges::before_declaring(&managed);
     let cache = Cache::from_env();
     let load = |s: &Source| s.load_as::<E>(dev.as_deref(), &req.schema, cache.as_ref());
     let mut before = load(from)?;
@@ -109,7 +111,6 @@ pub fn diff<E: Engine>(
         }
     }
     // Privileges: only the managed kinds; declared roles renamed for a live side.
-    let managed = privileges::managed(&target.options, &target.flags);
     let live = matches!(from, Source::Database(_)) || matches!(to, Source::Database(_));
     for (source, schema) in [(from, &mut before), (to, &mut after)] {
         match source {

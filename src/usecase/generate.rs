@@ -71,6 +71,8 @@ pub fn generate<E: Engine>(
     let g = graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let dev = dev::<E>(p)?;
+    let managed = privileges::managed(&p.config.postgres, &a.safety.flags);
+    privileges::before_declaring(&managed);
     let (before, after) = std::thread::scope(|s| {
         let after = s.spawn(|| declared::<E>(&dev, &p.schemas()));
         let before = if a.from_db {
@@ -92,7 +94,6 @@ pub fn generate<E: Engine>(
     };
     E::baseline(&mut before);
     let mut after = after;
-    let managed = privileges::managed(&p.config.postgres, &a.safety.flags);
     privileges::declared_side(
         &mut after,
         &managed,

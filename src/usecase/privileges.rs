@@ -21,6 +21,14 @@ pub fn managed(config: &LockOptions, flags: &LockOptions) -> Vec<Managed> {
         .unwrap_or_default()
 }
 
+/// Before anything is declared: with ownership managed, declared `ALTER … OWNER TO` runs in
+/// the scratch database (it is skipped otherwise).
+pub fn before_declaring(managed: &[Managed]) {
+    if managed.contains(&Managed::Ownership) {
+        crate::declare::run_owner_statements();
+    }
+}
+
 /// What [`Schema::unmanaged`] says of declared privileges that are not compared.
 fn unmanaged_what(kind: Managed, statement: &str) -> String {
     format!(
