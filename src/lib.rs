@@ -32,6 +32,7 @@ pub use usecase::{config, source};
 pub use engine::{
     disable_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions, ScratchDropped,
 };
+pub use model::privileges::Managed;
 pub use plan::Hazard;
 pub use sqltext::comment::Printable;
 pub use usecase::{Error, Note, Safety};
@@ -150,7 +151,7 @@ pub fn check(
 pub fn check_managed(
     cfg: Option<&Path>,
     strict: bool,
-    manage: Option<Vec<model::postgres::privileges::Managed>>,
+    manage: Option<Vec<Managed>>,
     notes: &dyn Fn(Note),
 ) -> Result<Vec<Problem>, Error> {
     let (mut p, g) = usecase::migrate::project_and_graph(cfg)?;

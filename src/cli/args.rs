@@ -236,22 +236,22 @@ pub struct ManageArgs {
 
 /// One `--manage` value: a kind, or `none`.
 fn manage_value(text: &str) -> Result<String, String> {
-    use crate::model::postgres::privileges::Managed;
+    use crate::Managed;
     if text == "none" || Managed::from_name(text).is_some() {
         return Ok(text.to_string());
     }
     let names: Vec<&str> = Managed::ALL.iter().map(|m| m.name()).collect();
     Err(format!(
         "unknown kind `{}`; the kinds are {}, or none",
-        crate::sqltext::comment::Printable(text),
+        crate::Printable(text),
         names.join(", ")
     ))
 }
 
 impl ManageArgs {
     /// The kinds `--manage` names (`Some(empty)` for `none`), `None` when not given.
-    pub fn managed(&self) -> Option<Vec<crate::model::postgres::privileges::Managed>> {
-        use crate::model::postgres::privileges::Managed;
+    pub fn managed(&self) -> Option<Vec<crate::Managed>> {
+        use crate::Managed;
         self.manage.as_ref().map(|v| {
             let mut out: Vec<Managed> = v.iter().filter_map(|t| Managed::from_name(t)).collect();
             out.sort();

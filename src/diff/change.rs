@@ -6,7 +6,7 @@
 //! the new name's). So `before.name == after.name` in every `AlterTable`, and the planners read
 //! renames from `RenameTable` only.
 
-use crate::model::postgres::privileges::{AclDiff, AclTarget, DefaultPrivileges};
+use crate::model::privileges::{AclDiff, AclTarget, DefaultPrivileges};
 use crate::model::{
     CommentTarget, CompositeType, Domain, EnumType, Extension, Function, Index, RangeType,
     Sequence, Table, Trigger, View, VirtualTable,

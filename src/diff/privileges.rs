@@ -5,7 +5,7 @@
 //! created, and its owner with the role that creates it.
 
 use super::Change;
-use crate::model::postgres::privileges::AclTarget;
+use crate::model::privileges::AclTarget;
 use crate::model::{function_key, qualified_key, Schema};
 use std::collections::BTreeSet;
 
@@ -27,7 +27,7 @@ pub(super) fn diff_privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>)
     let keys: BTreeSet<&String> = a.defaults.keys().chain(b.defaults.keys()).collect();
     for key in keys {
         let (before, after) = (a.defaults.get(key), b.defaults.get(key));
-        let kept = |d: &crate::model::postgres::privileges::DefaultPrivileges| {
+        let kept = |d: &crate::model::privileges::DefaultPrivileges| {
             d.schema.as_ref().is_none_or(|s| to.schemas.contains(s))
         };
         if before != after && after.or(before).is_some_and(kept) {
@@ -96,7 +96,7 @@ pub(crate) fn exists(schema: &Schema, on: &AclTarget) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::postgres::privileges::{AclDiff, AclItem, Privileges, RelKind};
+    use crate::model::privileges::{AclDiff, AclItem, Privileges, RelKind};
     use crate::model::Table;
 
     fn with_grant(grantee: Option<&str>) -> Schema {

@@ -9,6 +9,7 @@
 
 pub mod postgres;
 mod renames;
+pub use postgres::privileges;
 pub use postgres::{
     function_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
     Dependents, Domain, DomainCheck, Function, RangeType,

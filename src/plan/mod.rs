@@ -124,7 +124,7 @@ pub struct LockOptions {
     pub statement_timeout: Option<String>,
     /// `manage = [...]`: the privilege kinds compared (none when absent). Not a lock
     /// option: it lives in `[postgres]` beside them.
-    pub manage: Option<Vec<crate::model::postgres::privileges::Managed>>,
+    pub manage: Option<Vec<crate::model::privileges::Managed>>,
     /// `[postgres.roles]`: a role a declared file names → its name on this target.
     pub roles: std::collections::BTreeMap<String, String>,
 }
@@ -144,7 +144,7 @@ impl LockOptions {
     }
 
     /// The privilege kinds compared.
-    pub fn managed(&self) -> &[crate::model::postgres::privileges::Managed] {
+    pub fn managed(&self) -> &[crate::model::privileges::Managed] {
         self.manage.as_deref().unwrap_or_default()
     }
 }

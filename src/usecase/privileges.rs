@@ -9,7 +9,7 @@
 
 use super::Error;
 use crate::engine::LockOptions;
-use crate::model::postgres::privileges::{self, AclTarget, Managed};
+use crate::model::privileges::{self, AclTarget, Managed};
 use crate::model::Schema;
 
 /// The kinds compared: `--manage` when given, else the project's `manage`.
@@ -25,7 +25,7 @@ pub fn managed(config: &LockOptions, flags: &LockOptions) -> Vec<Managed> {
 /// the scratch database (it is skipped otherwise).
 pub fn before_declaring(managed: &[Managed]) {
     if managed.contains(&Managed::Ownership) {
-        crate::declare::run_owner_statements();
+        crate::engine::run_owner_statements();
     }
 }
 
@@ -109,7 +109,7 @@ pub fn check_roles(declared: &Schema, live: &Schema) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::postgres::privileges::{AclDiff, AclItem, Privileges};
+    use crate::model::privileges::{AclDiff, AclItem, Privileges};
 
     fn declared_with_grant(to: &str) -> Schema {
         let mut s = Schema::default();

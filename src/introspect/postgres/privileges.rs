@@ -2,7 +2,7 @@
 //! [`Schema::environment`]: privileges and owners of the objects the model holds (others,
 //! such as an extension's, are dropped here), default privileges, the server's roles.
 
-use crate::model::postgres::privileges::{
+use crate::model::privileges::{
     privilege_keyword, AclItem, AclTarget, DefaultKind, DefaultPrivileges, Owner, Privileges,
     RelKind,
 };

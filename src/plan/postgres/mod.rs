@@ -34,7 +34,7 @@ pub use privileges::transitions as privileges_transitions;
 use super::rename::{likely_renames, Pairing, RenameRule};
 use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
-use crate::model::postgres::privileges::{AclTarget, DefaultKind};
+use crate::model::privileges::{AclTarget, DefaultKind};
 use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
     Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,

@@ -3,7 +3,7 @@
 //! An object the script creates (new, or dropped and created again: a view whose columns
 //! change, a function whose signature changes) gets the built-in default privileges plus
 //! the default privileges of the role that creates it (the role that read the target, see
-//! [`crate::model::postgres::privileges::Environment`]), global and in its schema. Only the
+//! [`crate::model::privileges::Environment`]), global and in its schema. Only the
 //! difference between that and the target's privileges is granted or revoked, so a table
 //! created under `ALTER DEFAULT PRIVILEGES … GRANT SELECT ON TABLES TO app` is its `CREATE
 //! TABLE` alone, and a re-created function gets its grants back. An object on both sides
@@ -13,7 +13,7 @@
 
 use super::{AclChange, Op, Phase, Steps};
 use crate::diff::{Change, Changeset};
-use crate::model::postgres::privileges::{AclDiff, AclItem, AclTarget, Managed, RelKind};
+use crate::model::privileges::{AclDiff, AclItem, AclTarget, Managed, RelKind};
 use crate::model::Schema;
 use crate::plan::LockOptions;
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,7 +60,7 @@ pub(crate) fn plan(
                 let acl = |x: &Option<_>| {
                     x.as_ref().map_or(
                         empty.clone(),
-                        |d: &crate::model::postgres::privileges::DefaultPrivileges| d.acl.clone(),
+                        |d: &crate::model::privileges::DefaultPrivileges| d.acl.clone(),
                     )
                 };
                 let changes = transitions(&acl(before), &acl(after));

@@ -2,7 +2,7 @@
 //! canonical DDL (snapshots, `inspect`). Every name goes through the quoting functions;
 //! privileges are the static keywords of [`privilege_keyword`] (anything else is left out).
 
-use crate::model::postgres::privileges::{privilege_keyword, AclTarget, DefaultKind, RelKind};
+use crate::model::privileges::{privilege_keyword, AclTarget, DefaultKind, RelKind};
 use crate::model::Schema;
 use crate::plan::postgres::privileges_transitions as transitions;
 use crate::plan::postgres::{AclChange, Op};
