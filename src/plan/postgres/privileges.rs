@@ -13,7 +13,7 @@
 
 use super::{AclChange, Op, Phase, Steps};
 use crate::diff::{Change, Changeset};
-use crate::model::privileges::{AclDiff, AclItem, AclTarget, Managed, RelKind};
+use crate::model::privileges::{AclDiff, AclItem, AclTarget, DefaultPrivileges, Managed, RelKind};
 use crate::model::Schema;
 use crate::plan::LockOptions;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +33,15 @@ pub(crate) fn plan(
         .find(|u| !u.is_empty())
         .cloned()
         .unwrap_or_default();
-    let created = created(steps);
+    // What the plan creates matters only when privileges or owners are compared.
+    let compared = managed.contains(&Managed::Privileges)
+        || managed.contains(&Managed::Ownership)
+        || (changes.changes.iter())
+            .any(|c| matches!(c, Change::Privileges { .. } | Change::Owner { .. }));
+    let created = match compared {
+        true => created(steps),
+        false => Vec::new(),
+    };
     let created_keys: BTreeSet<String> = created.iter().map(AclTarget::key).collect();
     // Columns go with their relation.
     let is_created = |on: &AclTarget| match on {
@@ -53,15 +61,11 @@ pub(crate) fn plan(
                 grant(steps, on, transitions(before, after));
             }
             Change::DefaultPrivileges { before, after } => {
-                let (Some(d), empty) = (after.as_ref().or(before.as_ref()), AclDiff::default())
-                else {
+                let Some(d) = after.as_ref().or(before.as_ref()) else {
                     continue;
                 };
-                let acl = |x: &Option<_>| {
-                    x.as_ref().map_or(
-                        empty.clone(),
-                        |d: &crate::model::privileges::DefaultPrivileges| d.acl.clone(),
-                    )
+                let acl = |x: &Option<DefaultPrivileges>| {
+                    x.as_ref().map(|d| d.acl.clone()).unwrap_or_default()
                 };
                 let changes = transitions(&acl(before), &acl(after));
                 if !changes.is_empty() {
@@ -137,6 +141,7 @@ fn grant(steps: &mut Steps, on: &AclTarget, changes: Vec<AclChange>) {
 /// What the plan creates (or creates again), as privilege targets.
 fn created(steps: &Steps) -> Vec<AclTarget> {
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for s in &steps.list {
         let on = match &s.op {
             Op::CreateSchema(name) => AclTarget::Schema { name: name.clone() },
@@ -169,7 +174,7 @@ fn created(steps: &Steps) -> Vec<AclTarget> {
             Op::CreateDomain(d) => type_target(&d.schema, &d.name, true),
             _ => continue,
         };
-        if !out.contains(&on) {
+        if seen.insert(on.key()) {
             out.push(on);
         }
     }
