@@ -275,6 +275,12 @@ pub fn rename_hints(files: &[SourceFile]) -> Result<Renames, Error> {
     Ok(crate::declare::rename_hints(files)?)
 }
 
+/// Ownership is managed: declared `ALTER … OWNER TO` runs in the scratch database from now
+/// on (it is skipped otherwise).
+pub fn run_owner_statements() {
+    crate::declare::run_owner_statements();
+}
+
 /// `--no-cache`: no catalog cache for the rest of the run.
 pub fn disable_cache() {
     crate::declare::cache::disable();

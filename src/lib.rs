@@ -32,6 +32,7 @@ pub use usecase::{config, source};
 pub use engine::{
     disable_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions, ScratchDropped,
 };
+pub use model::privileges::Managed;
 pub use plan::Hazard;
 pub use sqltext::comment::Printable;
 pub use usecase::{Error, Note, Safety};
@@ -143,7 +144,20 @@ pub fn check(
     strict: bool,
     notes: &dyn Fn(Note),
 ) -> Result<Vec<Problem>, Error> {
-    let (p, g) = usecase::migrate::project_and_graph(cfg)?;
+    check_managed(cfg, strict, None, notes)
+}
+
+/// `check` with `--manage`: the privilege kinds compared, overriding `[postgres] manage`.
+pub fn check_managed(
+    cfg: Option<&Path>,
+    strict: bool,
+    manage: Option<Vec<Managed>>,
+    notes: &dyn Fn(Note),
+) -> Result<Vec<Problem>, Error> {
+    let (mut p, g) = usecase::migrate::project_and_graph(cfg)?;
+    if manage.is_some() {
+        p.config.postgres.manage = manage;
+    }
     match p.dialect() {
         Dialect::Sqlite => usecase::check::check::<Sqlite>(&p, &g, strict, notes),
         Dialect::Postgres => usecase::check::check::<Postgres>(&p, &g, strict, notes),

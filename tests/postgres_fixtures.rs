@@ -16,6 +16,7 @@ use schemadiff::declare::{
 };
 use schemadiff::diff::{self, diff, Renames};
 use schemadiff::introspect::postgres::introspect;
+use schemadiff::model::postgres::privileges;
 use schemadiff::model::{Schema, Table};
 use schemadiff::plan::postgres::plan_postgres_with;
 use schemadiff::plan::LockOptions;
@@ -46,9 +47,14 @@ struct Case {
     /// `--rename` hints for the upgrade (the downgrade uses their inverse).
     #[serde(default)]
     renames: Vec<String>,
-    /// Lock-aware options for both scripts (`[options]`, as `[postgres]` in schemadiff.toml).
+    /// Lock-aware options for both scripts (`[options]`, as `[postgres]` in schemadiff.toml),
+    /// also the privilege kinds compared (`manage`) and the role mapping (`[options.roles]`).
     #[serde(default)]
     options: LockOptions,
+    /// Words the upgrade script must not hold (e.g. `GRANT` for a table created under
+    /// default privileges).
+    #[serde(default)]
+    up_lacks: Vec<String>,
 }
 
 /// Runs every case as a test of its own, each in a database of its own
@@ -59,18 +65,26 @@ fn main() -> std::process::ExitCode {
         80,
         || {
             test_roles(&mut pg::admin());
+            // Declared files load as psql runs them, `ALTER … OWNER TO` included (what
+            // the CLI does when ownership is managed; the cases that do not manage it
+            // compare no owner).
+            schemadiff::declare::run_owner_statements();
         },
         run_case,
     )
 }
 
-/// Roles the policy fixtures (`rls_*`) name: roles are cluster-wide, so they are created
-/// once here (kept between runs; a concurrent run creating them too is fine), never by a
-/// fixture's before.sql.
+/// Roles the policy (`rls_*`) and privilege (`priv_*`) fixtures name: roles are
+/// cluster-wide, so they are created once here if missing (kept between runs; a concurrent
+/// run creating them too is fine), never by a fixture's before.sql, and never dropped
+/// (cases run in parallel).
 const TEST_ROLES: &[&str] = &[
     "schemadiff_reader",
     "schemadiff_writer",
     "schemadiff odd\"role",
+    "schemadiff_app",
+    "schemadiff_ro",
+    "schemadiff_owner",
 ];
 
 fn test_roles(admin: &mut Client) {
@@ -81,6 +95,22 @@ fn test_roles(admin: &mut Client) {
         );
         admin.batch_execute(&sql).expect("create a test role");
     }
+}
+
+/// A declared model as the CLI compares it: the privilege kinds the case manages, its
+/// roles renamed as `[options.roles]` says.
+fn declared_as_compared(schema: &Schema, options: &LockOptions) -> Schema {
+    let mut s = schema.clone();
+    privileges::scope(&mut s.acl, options.managed());
+    privileges::map_roles(&mut s.acl, &options.roles);
+    schemadiff::model::map_policy_roles(&mut s.tables, &options.roles);
+    s
+}
+
+/// A live model as the CLI compares it: the privilege kinds the case manages.
+fn live_as_compared(mut schema: Schema, options: &LockOptions) -> Schema {
+    privileges::scope(&mut schema.acl, options.managed());
+    schema
 }
 
 fn declared(path: &Path) -> Schema {
@@ -355,13 +385,15 @@ fn run_case(dir: &Path, name: &str) {
         );
     }
     assert_declare_matches_live(name, &dir.join("after.sql"), &after);
+    let before = declared_as_compared(&before, &case.options);
+    let after = declared_as_compared(&after, &case.options);
     let db = TestDb::create(name);
     let mut client = db.client();
     client
         .batch_execute(&read(&dir.join("before.sql")))
         .expect("before.sql");
     client.batch_execute(&case.seed).expect("seed");
-    let start = live_as(&mut client, &before);
+    let start = live_as_compared(live_as(&mut client, &before), &case.options);
     assert_eq!(
         as_differ(&start),
         as_differ(&before),
@@ -394,6 +426,12 @@ fn run_case(dir: &Path, name: &str) {
         insta::assert_snapshot!(format!("{name}__up"), up);
         insta::assert_snapshot!(format!("{name}__down"), down);
     });
+    for word in &case.up_lacks {
+        assert!(
+            !up.contains(word.as_str()),
+            "the upgrade holds `{word}`:\n{up}"
+        );
+    }
     if let Some(expected) = &case.hazards {
         assert_eq!(&hazards, expected, "hazards of the upgrade");
     }
@@ -405,7 +443,7 @@ fn run_case(dir: &Path, name: &str) {
         assert!(!ok, "the upgrade should have failed with `{text}`");
         assert!(err.contains(text.as_str()), "expected `{text}` in: {err}");
         assert_eq!(
-            live_as(&mut client, &start),
+            live_as_compared(live_as(&mut client, &start), &case.options),
             start,
             "a failed upgrade changed the schema"
         );
@@ -417,7 +455,7 @@ fn run_case(dir: &Path, name: &str) {
         return;
     }
     assert!(ok, "upgrade failed:\n{err}\n{up}");
-    let upgraded = live_as(&mut client, &after);
+    let upgraded = live_as_compared(live_as(&mut client, &after), &case.options);
     if case.column_order_differs {
         assert_eq!(
             as_differ(&by_name(&upgraded)),
@@ -457,7 +495,7 @@ fn run_case(dir: &Path, name: &str) {
     std::fs::write(&down_path, &down).unwrap();
     let (ok, err) = psql(&db.url(), &down_path);
     assert!(ok, "downgrade failed:\n{err}\n{down}");
-    let downgraded = live_as(&mut client, &before);
+    let downgraded = live_as_compared(live_as(&mut client, &before), &case.options);
     assert_eq!(
         as_differ(&downgraded),
         as_differ(&before),

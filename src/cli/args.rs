@@ -72,6 +72,8 @@ pub struct CheckArgs {
     /// Also a problem: schemas/ holds objects schemadiff does not manage (no revision would create them)
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub manage: ManageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +228,43 @@ pub struct SafetyArgs {
     /// PostgreSQL: SET statement_timeout before the script's statements, e.g. 15min
     #[arg(long, value_name = "DURATION")]
     pub statement_timeout: Option<String>,
+    #[command(flatten)]
+    pub manage: ManageArgs,
+}
+
+/// `--manage`, shared by `diff`, `generate` and `check`.
+#[derive(Debug, Args)]
+pub struct ManageArgs {
+    /// PostgreSQL: compare these privilege kinds, overriding [postgres] manage: privileges, default-privileges, ownership, or none (comma-separated)
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = manage_value)]
+    pub manage: Option<Vec<String>>,
+}
+
+/// One `--manage` value: a kind, or `none`.
+fn manage_value(text: &str) -> Result<String, String> {
+    use crate::Managed;
+    if text == "none" || Managed::from_name(text).is_some() {
+        return Ok(text.to_string());
+    }
+    let names: Vec<&str> = Managed::ALL.iter().map(|m| m.name()).collect();
+    Err(format!(
+        "unknown kind `{}`; the kinds are {}, or none",
+        crate::Printable(text),
+        names.join(", ")
+    ))
+}
+
+impl ManageArgs {
+    /// The kinds `--manage` names (`Some(empty)` for `none`), `None` when not given.
+    pub fn managed(&self) -> Option<Vec<crate::Managed>> {
+        use crate::Managed;
+        self.manage.as_ref().map(|v| {
+            let mut out: Vec<Managed> = v.iter().filter_map(|t| Managed::from_name(t)).collect();
+            out.sort();
+            out.dedup();
+            out
+        })
+    }
 }
 
 /// `--strict`'s help: the blocking hazard codes come from the hazard table.
@@ -248,6 +287,8 @@ impl SafetyArgs {
                 not_valid: self.not_valid,
                 lock_timeout: self.lock_timeout.clone(),
                 statement_timeout: self.statement_timeout.clone(),
+                manage: self.manage.managed(),
+                roles: Default::default(),
             },
         }
     }

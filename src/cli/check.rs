@@ -8,7 +8,7 @@ use crate::Printable;
 use std::path::Path;
 
 pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
-    let problems = crate::check(cfg, a.strict, &print_note)?;
+    let problems = crate::check_managed(cfg, a.strict, a.manage.managed(), &print_note)?;
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(
             &serde_json::json!({ "clean": problems.is_empty(), "problems": problems }),

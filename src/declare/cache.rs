@@ -36,7 +36,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 // a function re-created from a cached model would be planned without what depends on it).
 // 7: PostgreSQL tables hold their row-level security switches and policies (entries of 6
 // list them as unmanaged, and a diff against one would drop every policy).
-pub const FORMAT: &str = "schemadiff catalog cache 7";
+// 8: PostgreSQL models hold privileges, default privileges and owners (entries of 7 have
+// none, and a declared GRANT would be lost).
+pub const FORMAT: &str = "schemadiff catalog cache 8";
 
 static DISABLED: AtomicBool = AtomicBool::new(false);
 static TMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -105,6 +107,7 @@ impl Cache {
         let entry: PgEntry = self.get(key)?;
         let mut schema = entry.schema;
         schema.dependents = Dependents(entry.dependents);
+        schema.environment.user = entry.user;
         Some(schema)
     }
 
@@ -113,6 +116,7 @@ impl Cache {
         let entry = PgEntryRef {
             schema,
             dependents: &schema.dependents.0,
+            user: &schema.environment.user,
         };
         self.put(key, &entry);
     }
@@ -186,6 +190,9 @@ impl Cache {
 struct PgEntry {
     schema: Schema,
     dependents: BTreeMap<String, Vec<Dependent>>,
+    /// The role that loaded the model (what a new object's default privileges follow).
+    #[serde(default)]
+    user: String,
 }
 
 /// [`PgEntry`] as written, borrowing the model.
@@ -193,6 +200,7 @@ struct PgEntry {
 struct PgEntryRef<'a> {
     schema: &'a Schema,
     dependents: &'a BTreeMap<String, Vec<Dependent>>,
+    user: &'a str,
 }
 
 /// Entries kept in a cache directory: the newest by write time.
@@ -281,6 +289,9 @@ pub fn key(files: &[SourceFile], server: &ServerId, only: &[String]) -> String {
     h.field(b"settings");
     for s in &server.settings {
         h.field(s.as_deref().unwrap_or("\0null").as_bytes());
+    }
+    if crate::declare::postgres::intake::runs_owner_statements() {
+        h.field(b"owners");
     }
     h.field(b"only");
     for name in only {

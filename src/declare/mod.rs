@@ -13,6 +13,12 @@ mod error;
 mod hints;
 mod postgres;
 
+/// Ownership is managed: `ALTER … OWNER TO` in declared files runs in the scratch database
+/// from now on instead of being skipped (for the rest of the process).
+pub fn run_owner_statements() {
+    postgres::intake::run_owner_statements();
+}
+
 pub use self::postgres::fixpoint::{normalize_live, settle};
 /// What `Schema::unmanaged` says of a declared file's stand-in for a schema only the target has.
 pub use self::postgres::prerequisites::prerequisites;

@@ -9,7 +9,7 @@
 //! with its file, line and column. What is run, skipped or kept as a session setting
 //! (pg_dump output) is [`intake`]'s.
 
-mod intake;
+pub(crate) mod intake;
 
 pub use intake::EXTERNAL_SCHEMA;
 

@@ -6,6 +6,7 @@
 //! the new name's). So `before.name == after.name` in every `AlterTable`, and the planners read
 //! renames from `RenameTable` only.
 
+use crate::model::privileges::{AclDiff, AclTarget, DefaultPrivileges};
 use crate::model::{
     CommentTarget, CompositeType, Domain, EnumType, Extension, Function, Index, Policy, RangeType,
     Sequence, Table, Trigger, View, VirtualTable,
@@ -127,6 +128,25 @@ pub enum Change {
         on: CommentTarget,
         before: Option<String>,
         after: Option<String>,
+    },
+    /// PostgreSQL: the privileges of an object of the target differ (each side as the
+    /// difference from the built-in default). For a new object the planner compares the
+    /// target's with what the object gets when created.
+    Privileges {
+        on: AclTarget,
+        before: AclDiff,
+        after: AclDiff,
+    },
+    /// PostgreSQL: default privileges (`ALTER DEFAULT PRIVILEGES`) set, changed or gone.
+    DefaultPrivileges {
+        before: Option<DefaultPrivileges>,
+        after: Option<DefaultPrivileges>,
+    },
+    /// PostgreSQL: an object on both sides has another owner.
+    Owner {
+        on: AclTarget,
+        before: String,
+        after: String,
     },
 }
 
@@ -262,6 +282,15 @@ impl Change {
                 Some(_) => format!("comment on {} is new or changed", on.key()),
                 None => format!("comment on {} is gone", on.key()),
             },
+            Change::Privileges { on, .. } => format!("privileges on {} changed", on.key()),
+            Change::DefaultPrivileges { before, after } => match (before, after) {
+                (_, Some(d)) => format!("default privileges {} are new or changed", d.key()),
+                (Some(d), None) => format!("default privileges {} are gone", d.key()),
+                (None, None) => "default privileges".into(),
+            },
+            Change::Owner { on, after, .. } => {
+                format!("owner of {} is now {after}", on.key())
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 mod change;
 mod policies;
 pub mod postgres;
+pub(crate) mod privileges;
 pub(crate) mod routines;
 pub mod sqlite;
 
@@ -167,6 +168,8 @@ pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Cha
     if kinds.routines {
         routines::diff_comments(from, to, &mut changes);
     }
+    // Empty on an engine without privileges (and wherever they are not managed).
+    privileges::diff_privileges(from, to, &mut changes);
     Changeset { changes }
 }
 

@@ -59,6 +59,9 @@ impl Engine for Postgres {
         if f.statement_timeout.is_some() {
             o.statement_timeout = f.statement_timeout.clone();
         }
+        if f.manage.is_some() {
+            o.manage = f.manage.clone();
+        }
         for (name, value) in [
             ("lock_timeout", &o.lock_timeout),
             ("statement_timeout", &o.statement_timeout),

@@ -9,9 +9,11 @@
 
 pub mod postgres;
 mod renames;
+pub use postgres::privileges;
 pub use postgres::{
-    function_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
-    Dependents, Domain, DomainCheck, Function, Policy, PolicyCommand, RangeType, PUBLIC_ROLE,
+    function_key, map_policy_roles, policy_roles, trigger_key, Attribute, Comment, CommentTarget,
+    CompositeType, Dependent, Dependents, Domain, DomainCheck, Function, Policy, PolicyCommand,
+    RangeType, PUBLIC_ROLE,
 };
 pub use renames::{RenameError, Renames};
 
@@ -70,6 +72,14 @@ pub struct Schema {
     /// [`Dependents`]).
     #[serde(skip)]
     pub dependents: Dependents,
+    /// PostgreSQL privileges, default privileges and owners, each kind only when managed
+    /// (see [`postgres::privileges`]).
+    #[serde(default, skip_serializing_if = "postgres::privileges::Acl::is_empty")]
+    pub acl: postgres::privileges::Acl,
+    /// The roles of the server the schema was read from and the role that read it; never
+    /// compared nor serialized.
+    #[serde(skip)]
+    pub environment: postgres::privileges::Environment,
 }
 
 /// Returns the key of a PostgreSQL object in a [`Schema`] map: `schema.name`.

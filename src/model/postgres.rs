@@ -7,9 +7,10 @@
 //! qualified and two schemas that mean the same thing print the same.
 
 mod policy;
+pub mod privileges;
 mod relation;
 
-pub use policy::{Policy, PolicyCommand, PUBLIC_ROLE};
+pub use policy::{map_policy_roles, policy_roles, Policy, PolicyCommand, PUBLIC_ROLE};
 pub use relation::trigger_relation;
 
 use serde::{Deserialize, Serialize};

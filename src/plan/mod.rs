@@ -122,12 +122,30 @@ pub struct LockOptions {
     pub lock_timeout: Option<String>,
     /// `SET statement_timeout` before every statement, e.g. `15min`.
     pub statement_timeout: Option<String>,
+    /// `manage = [...]`: the privilege kinds compared (none when absent). Not a lock
+    /// option: it lives in `[postgres]` beside them.
+    pub manage: Option<Vec<crate::model::privileges::Managed>>,
+    /// `[postgres.roles]`: a role a declared file names → its name on this target.
+    pub roles: std::collections::BTreeMap<String, String>,
 }
 
 impl LockOptions {
-    /// Reports whether any option asks for something (the default asks for nothing).
+    /// Reports whether any lock option asks for something (the default asks for nothing).
     pub fn any(&self) -> bool {
-        *self != LockOptions::default()
+        let locks = |o: &LockOptions| {
+            (
+                o.concurrent_indexes,
+                o.not_valid,
+                o.lock_timeout.clone(),
+                o.statement_timeout.clone(),
+            )
+        };
+        locks(self) != locks(&LockOptions::default())
+    }
+
+    /// The privilege kinds compared.
+    pub fn managed(&self) -> &[crate::model::privileges::Managed] {
+        self.manage.as_deref().unwrap_or_default()
     }
 }
 

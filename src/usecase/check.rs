@@ -5,7 +5,7 @@
 //! database.
 
 use super::config::Project;
-use super::{declared, declared_snapshots, dev, open, unmanaged, Error, Note};
+use super::{declared, declared_snapshots, dev, open, privileges, unmanaged, Error, Note};
 use crate::engine::{self, known_heads, Cache, Direction, Engine};
 use crate::model::Schema;
 use crate::revision::{self, Graph, Revision};
@@ -32,6 +32,8 @@ pub fn check<E: Engine>(
 ) -> Result<Vec<Problem>, Error> {
     let mut problems = Vec::new();
     let dev = dev::<E>(p)?;
+    let managed = privileges::managed(&p.config.postgres, &Default::default());
+    privileges::before_declaring(&managed);
 
     // The declared side (snapshots/, schemas/) is read on a second thread while the live
     // database and the replay of its revisions are read here: on a large schema each is a
@@ -44,8 +46,17 @@ pub fn check<E: Engine>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (declared_side, live_side)
     });
-    let declared_models = declared_side?;
-    let (applied, live_models) = live_side?;
+    let mut declared_models = declared_side?;
+    let (applied, mut live_models) = live_side?;
+    if let Some((snap, wanted)) = &mut declared_models {
+        privileges::declared_side(snap, &managed, None);
+        privileges::declared_side(wanted, &managed, None);
+    }
+    if let Some((expected, live)) = &mut live_models {
+        privileges::replayed_side(expected, &managed, &p.config.postgres);
+        privileges::live_side(live, &managed);
+        privileges::check_roles(expected, live)?;
+    }
 
     // Every model read (a pair is `None` only on SQLite's cache shortcuts, and SQLite has
     // no unmanaged objects); invalid indexes are a problem of their own below.
@@ -217,7 +228,11 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
         count += 1;
     }
     if revision::snapshot::exists(&p.snapshots()) {
-        let diffs = E::differences(&E::read(&mut scratch)?, &declared_snapshots::<E>(&dev, p)?);
+        let managed = privileges::managed(&p.config.postgres, &Default::default());
+        let (mut replayed, mut snap) = (E::read(&mut scratch)?, declared_snapshots::<E>(&dev, p)?);
+        privileges::live_side(&mut replayed, &managed);
+        privileges::live_side(&mut snap, &managed);
+        let diffs = E::differences(&replayed, &snap);
         if !diffs.is_empty() {
             let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());
             return Ok(Verified::Failed(format!(

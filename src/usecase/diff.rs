@@ -3,7 +3,7 @@
 
 use super::config::Project;
 use super::source::{redact, Source};
-use super::{allowed_kinds, unmanaged, Error, Note, Safety};
+use super::{allowed_kinds, privileges, unmanaged, Error, Note, Safety};
 use crate::engine::{self, Cache, Dialect, Engine, Target};
 use crate::model::Renames;
 use crate::plan::Hazard;
@@ -92,6 +92,8 @@ pub fn diff<E: Engine>(
         .as_deref()
         .map(url_text)
         .or_else(|| from.server_url().or(to.server_url()).map(str::to_string));
+    let managed = privileges::managed(&target.options, &target.flags);
+    privileges::before_declaring(&managed);
     let cache = Cache::from_env();
     let load = |s: &Source| s.load_as::<E>(dev.as_deref(), &req.schema, cache.as_ref());
     let mut before = load(from)?;
@@ -107,6 +109,21 @@ pub fn diff<E: Engine>(
         if to.server_url().is_some() {
             after = E::normalize_live(&server, after, &before, cache.as_ref());
         }
+    }
+    // Privileges: only the managed kinds; declared roles renamed for a live side.
+    let live = matches!(from, Source::Database(_)) || matches!(to, Source::Database(_));
+    for (source, schema) in [(from, &mut before), (to, &mut after)] {
+        match source {
+            Source::Files(_) => {
+                privileges::declared_side(schema, &managed, live.then_some(&target.options))
+            }
+            Source::Database(_) => privileges::live_side(schema, &managed),
+        }
+    }
+    match (from, to) {
+        (Source::Files(_), Source::Database(_)) => privileges::check_roles(&before, &after)?,
+        (Source::Database(_), Source::Files(_)) => privileges::check_roles(&after, &before)?,
+        _ => {}
     }
     unmanaged::note_all(&[&before, &after], notes);
     // What the declared side(s) hold that no script would create or drop: `--strict` fails.
@@ -179,7 +196,9 @@ pub fn prepare_inspect(req: &InspectRequest) -> Result<(Source, Dialect), Error>
 /// `inspect`: the schema as canonical DDL of `E`, or as JSON.
 pub fn inspect<E: Engine>(req: &InspectRequest, src: &Source) -> Result<String, Error> {
     let cache = Cache::from_env();
-    let schema = src.load_as::<E>(req.dev_url.as_deref(), &req.schema, cache.as_ref())?;
+    let mut schema = src.load_as::<E>(req.dev_url.as_deref(), &req.schema, cache.as_ref())?;
+    // Privileges are compared only when a project manages them; `inspect` shows none.
+    schema.acl = Default::default();
     Ok(if req.json {
         engine::json(&schema)
     } else {

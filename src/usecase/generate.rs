@@ -4,8 +4,8 @@
 
 use super::config::Project;
 use super::{
-    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, unmanaged, Error,
-    Note, Safety,
+    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, privileges, unmanaged,
+    Error, Note, Safety,
 };
 use crate::engine::{self, known_heads, Engine, Target};
 use crate::model::{Renames, Schema};
@@ -71,6 +71,8 @@ pub fn generate<E: Engine>(
     let g = graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
     let dev = dev::<E>(p)?;
+    let managed = privileges::managed(&p.config.postgres, &a.safety.flags);
+    privileges::before_declaring(&managed);
     let (before, after) = std::thread::scope(|s| {
         let after = s.spawn(|| declared::<E>(&dev, &p.schemas()));
         let before = if a.from_db {
@@ -91,6 +93,18 @@ pub fn generate<E: Engine>(
         false => before,
     };
     E::baseline(&mut before);
+    let mut after = after;
+    privileges::declared_side(
+        &mut after,
+        &managed,
+        a.from_db.then_some(&p.config.postgres),
+    );
+    if a.from_db {
+        privileges::live_side(&mut before, &managed);
+        privileges::check_roles(&after, &before)?;
+    } else {
+        privileges::declared_side(&mut before, &managed, None);
+    }
     unmanaged::note_all(&[&before, &after], notes);
     // Objects of schemas/ no revision would create: `--strict` stops here even when there
     // is nothing else to write (an `--empty` revision is written by hand, so it may hold

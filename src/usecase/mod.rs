@@ -11,6 +11,7 @@ pub mod dotenv;
 pub mod generate;
 pub mod history;
 pub mod migrate;
+pub mod privileges;
 pub mod source;
 pub mod unmanaged;
 
@@ -145,6 +146,19 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Interrupted(#[from] crate::publish::Interrupted),
+
+    #[error("{} named in declared files {} not exist on the target database: {}", if roles.len() == 1 { "a role" } else { "roles" }, if roles.len() == 1 { "does" } else { "do" }, roles_text(roles))]
+    #[diagnostic(help("roles belong to the environment and no script creates one: map each declared name to the target's under [postgres.roles] in schemadiff.toml (e.g. app = \"app_staging\"), or create the role on the target (CREATE ROLE … NOLOGIN)"))]
+    MissingRoles { roles: Vec<String> },
+}
+
+/// Role names quoted as SQL names and escaped for the terminal, joined with `, `.
+fn roles_text(roles: &[String]) -> String {
+    let names: Vec<String> = roles
+        .iter()
+        .map(|r| Printable(&crate::sqltext::quote_pg_ident(r)).to_string())
+        .collect();
+    names.join(", ")
 }
 
 impl From<crate::model::RenameError> for Error {

@@ -23,6 +23,7 @@
 //! Unchanged tables that a changed one references, or that a re-created view reads, are
 //! stood in for by their columns and keys (see [`context_table`]).
 
+mod acl;
 mod routines;
 
 use crate::declare::cache::ServerId;
@@ -624,6 +625,7 @@ fn splice(mut old: Schema, mut scratch: Schema, plan: &Reload) -> Result<Schema,
     let owned = |s: &crate::model::Sequence, tables: &BTreeSet<String>| {
         s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t))
     };
+    acl::splice(&mut old, &scratch, plan);
     let old_part = names_of(&old, plan);
     let new_part = names_of(&scratch, plan);
     for t in &plan.tables {

@@ -138,7 +138,7 @@ pub fn advice(e: &postgres::Error) -> Option<String> {
     if *db.code() == SqlState::UNDEFINED_OBJECT {
         let role = quoted("role \"")?;
         return Some(format!(
-            "roles are cluster-wide and not declared in files: create role {role} on the server where declared DDL is loaded (the postgresql:// side, or --dev-url / dev_url in schemadiff.toml), e.g. `CREATE ROLE {role} NOLOGIN;`, or drop the statement that names it"
+            "roles are cluster-wide and not declared in files: create role {role} on the server where declared DDL is loaded (the postgresql:// side, or --dev-url / dev_url in schemadiff.toml), e.g. `CREATE ROLE {role} NOLOGIN;`, or drop the statement that names it; a target where the role has another name maps it in schemadiff.toml under [postgres.roles] (e.g. `app = \"app_staging\"`), and declared files keep the declared name"
         ));
     }
     None
@@ -323,6 +323,21 @@ pub enum Treatment {
 /// Why `COPY … FROM stdin` is refused.
 pub const COPY_REFUSED: &str = "COPY … FROM stdin loads table data, which a schema file does not hold: dump the schema only (pg_dump -s)";
 
+/// Whether `ALTER … OWNER TO` statements run in the scratch database (ownership managed:
+/// `[postgres] manage = ["ownership"]`) instead of being skipped. Process-wide, set once by
+/// the use case before anything is declared; part of the catalog cache key.
+static RUN_OWNERS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs `ALTER … OWNER TO` in the scratch database from now on (ownership is managed).
+pub fn run_owner_statements() {
+    RUN_OWNERS.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether [`run_owner_statements`] was called.
+pub fn runs_owner_statements() -> bool {
+    RUN_OWNERS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Tells what loading does with `text`, one statement.
 pub fn treatment(text: &str) -> Treatment {
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
@@ -369,7 +384,9 @@ pub fn treatment(text: &str) -> Treatment {
             _ => Treatment::SkipSetting,
         },
         Some(Keyword::SELECT) => set_config(&t).map_or(Treatment::Run, |p| setting(Some(p))),
-        Some(Keyword::ALTER) if changes_owner_only(&t) => Treatment::SkipOwner,
+        Some(Keyword::ALTER) if changes_owner_only(&t) && !runs_owner_statements() => {
+            Treatment::SkipOwner
+        }
         _ => Treatment::Run,
     }
 }

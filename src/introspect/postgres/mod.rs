@@ -13,6 +13,7 @@
 
 pub mod connect;
 mod objects;
+mod privileges;
 mod rows;
 
 pub use objects::default_multirange;
@@ -39,6 +40,7 @@ const RANGES: &str = include_str!("queries/ranges.sql");
 const COMMENTS: &str = include_str!("queries/comments.sql");
 const DEPENDS: &str = include_str!("queries/depends.sql");
 const UNMANAGED: &str = include_str!("queries/unmanaged.sql");
+const PRIVILEGES: &str = include_str!("queries/privileges.sql");
 
 /// Statements [`introspect`] sends, whatever the schema's size: `SET LOCAL search_path`
 /// and the 17 catalog queries.
@@ -80,6 +82,7 @@ struct Rows {
     comments: Vec<Row>,
     depends: Vec<Row>,
     unmanaged: Vec<Row>,
+    privileges: Vec<Row>,
 }
 
 /// Runs `sql` with `only` as `$1` when it takes it.
@@ -125,6 +128,7 @@ pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection,
         comments: query(&mut tx, COMMENTS, only)?,
         depends: query(&mut tx, DEPENDS, only)?,
         unmanaged: query(&mut tx, UNMANAGED, only)?,
+        privileges: query(&mut tx, PRIVILEGES, only)?,
     };
     tx.commit()?;
     Ok(build(rows, STATEMENTS))
@@ -199,6 +203,7 @@ fn read_pair(
                 comments: query(&mut tx, COMMENTS, only)?,
                 depends: Vec::new(),
                 unmanaged: query(&mut tx, UNMANAGED, only)?,
+                privileges: query(&mut tx, PRIVILEGES, only)?,
             })
         })();
         let helper_rows = helper_side
@@ -233,6 +238,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
         comments,
         depends,
         unmanaged,
+        privileges,
     } = rows;
     let mut schema = Schema {
         schemas: namespaces.iter().map(|r| r.get(0)).collect(),
@@ -270,5 +276,6 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     objects::add_comments(&comments, &mut schema);
     objects::add_depends(&depends, &triggers, &mut schema);
     objects::add_unmanaged(&unmanaged, &mut schema);
+    privileges::add_privileges(&privileges, &mut schema);
     Introspection { schema, queries }
 }

@@ -19,6 +19,7 @@ mod domains;
 mod keys;
 mod lock;
 mod policies;
+mod privileges;
 mod routines;
 mod table;
 #[cfg(test)]
@@ -29,10 +30,12 @@ mod views;
 
 pub use caps::Caps;
 pub use lock::valid_timeout;
+pub use privileges::transitions as privileges_transitions;
 
 use super::rename::{likely_renames, Pairing, RenameRule};
 use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
+use crate::model::privileges::{AclTarget, DefaultKind};
 use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
     Function, Index, Policy, RangeType, Schema, Sequence, Table, Trigger, View,
@@ -305,6 +308,34 @@ pub enum Op {
         enable: Option<bool>,
         force: Option<bool>,
     },
+    /// `GRANT` / `REVOKE` on an object, one statement per grantee and kind of change.
+    Grant {
+        on: AclTarget,
+        changes: Vec<AclChange>,
+    },
+    /// `ALTER DEFAULT PRIVILEGES FOR ROLE role [IN SCHEMA schema] GRANT|REVOKE … ON kind`.
+    DefaultPrivileges {
+        role: String,
+        schema: Option<String>,
+        on: DefaultKind,
+        changes: Vec<AclChange>,
+    },
+    /// `ALTER … OWNER TO role`.
+    Owner {
+        on: AclTarget,
+        role: String,
+    },
+}
+
+/// One privilege given or taken: `GRANT privilege … TO grantee [WITH GRANT OPTION]`
+/// (`grant`), `REVOKE [GRANT OPTION FOR] privilege … FROM grantee`; `grantee` `None` is
+/// `PUBLIC`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AclChange {
+    pub grant: bool,
+    pub grant_option: bool,
+    pub grantee: Option<String>,
+    pub privilege: String,
 }
 
 /// Execution order of the kinds of steps.
@@ -321,6 +352,8 @@ pub enum Phase {
     Rename,
     CreateSchema,
     CreateExtension,
+    /// `ALTER DEFAULT PRIVILEGES`, before the objects they apply to are created.
+    DefaultPrivileges,
     CreateEnum,
     /// Functions, domains, composite and range types that need no table or view: tables'
     /// defaults, CHECKs, indexes and generated columns may call or use them. In dependency
@@ -380,6 +413,11 @@ pub enum Phase {
     /// `ENABLE`/`FORCE ROW LEVEL SECURITY`, after every other change to the tables.
     RowSecurity,
     Comment,
+    /// `ALTER … OWNER TO`, once every object exists.
+    Owner,
+    /// `GRANT` / `REVOKE` on objects, once they exist (created ones included), before
+    /// anything is dropped (a drop takes its privileges along).
+    Grant,
     /// Functions, domains, composite and range types dropped, after everything that used
     /// them (reverse dependency order), before the enum types and sequences they may use.
     DropRoutine,
@@ -603,6 +641,9 @@ pub fn plan_postgres_for(
             | Change::CreatePolicy { .. }
             | Change::DropPolicy { .. }
             | Change::AlterPolicy { .. } => policies.add(change),
+            // Planned once every create is known (`privileges::plan`).
+            Change::Privileges { .. } | Change::DefaultPrivileges { .. } | Change::Owner { .. } => {
+            }
             // SQLite's: PostgreSQL schemas hold no virtual tables.
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
@@ -639,6 +680,7 @@ pub fn plan_postgres_for(
     }
     keys::follow_keys(&mut steps, from, to);
     triggers::comments(&mut steps, &comments, to);
+    privileges::plan(&mut steps, changes, from, to, options);
     bodies_unchecked(&mut steps);
     let mut out = lock::apply(steps.list, options, from, &affected);
     out.sort_by_key(|s| s.phase);

@@ -585,6 +585,7 @@ pub fn schema_ddl(s: &Schema) -> String {
     parts.push(views_ddl(s));
     parts.push(stage(Stage::AfterViews));
     parts.push(other_ddl(s));
+    parts.push(super::privileges_ddl(s));
     for (key, what) in &s.unmanaged {
         parts.push(crate::sqltext::comment::line(&format!(
             "not managed by schemadiff: {key} ({what})"

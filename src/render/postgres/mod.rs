@@ -9,6 +9,9 @@
 mod ddl;
 mod objects;
 mod policy;
+mod privileges;
+
+pub use privileges::privileges_ddl;
 
 pub use ddl::{
     create_table, functions_ddl, other_ddl, schema_ddl, table_ddl, types_ddl, views_ddl,
@@ -360,6 +363,9 @@ fn op_sql(op: &Op) -> OpText {
         Op::CreateFunction(f) => objects::create_function(f),
         Op::ReplaceFunction(f) => objects::replace_function(f),
         Op::DropFunction(f) => objects::drop_function(f),
+        Op::Grant { .. } | Op::DefaultPrivileges { .. } | Op::Owner { .. } => {
+            privileges::op_sql(op).unwrap_or_default()
+        }
         Op::CreateTrigger(t) => objects::create_trigger(t),
         Op::DropTrigger(t) => objects::drop_trigger(t),
         Op::EnableTrigger(t) => objects::enable_trigger(t),

@@ -4,12 +4,15 @@
 //! indexes, comments and triggers), `_views.sql` (views with their indexes, comments and
 //! triggers), and `_other.sql` for what has no such home (triggers on a relation the
 //! schema does not hold, comments on an object it does not hold; absent when the model is
-//! whole). The files are loaded together, in any order, by the declare path, which
+//! whole), and `~privileges.sql` for privileges, owners and default privileges when they
+//! are managed (it sorts last). The files are loaded together, in any order, by the declare path, which
 //! retries a statement that names an object a later file creates.
 
 use super::{file_stem, short_hash, MAX_STEM};
 use crate::model::Schema;
-use crate::render::postgres::{functions_ddl, other_ddl, table_ddl, types_ddl, views_ddl};
+use crate::render::postgres::{
+    functions_ddl, other_ddl, privileges_ddl, table_ddl, types_ddl, views_ddl,
+};
 use std::collections::BTreeMap;
 
 /// Returns the PostgreSQL snapshot files for `schema`: file name → content.
@@ -20,6 +23,9 @@ pub fn files(schema: &Schema) -> BTreeMap<String, String> {
         ("_functions.sql", functions_ddl(schema)),
         ("_views.sql", views_ddl(schema)),
         ("_other.sql", other_ddl(schema)),
+        // Sorts after every table's file: objects are created before default privileges
+        // are set (their privileges are written against the built-in default).
+        ("~privileges.sql", privileges_ddl(schema)),
     ] {
         if !text.is_empty() {
             out.insert(name.to_string(), text);

@@ -112,28 +112,13 @@ WITH ext AS (
     JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
     WHERE NOT c.relispartition AND c.relkind IN ('r', 'p', 'f')
     UNION ALL
+    -- Privileges of tables, views, sequences, functions, types and schemas, and default
+    -- privileges, are modelled (privileges.sql); those of partitioned and foreign tables
+    -- are not.
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'privileges ' || n.nspname || '.' || c.relname, 'privileges (non-default ACL)'
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-    UNION ALL
-    SELECT 'pg_catalog.pg_proc'::regclass, p.oid, n.nspname,
-           'privileges ' || n.nspname || '.' || p.proname || '('
-           || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
-           'privileges (non-default ACL)'
-    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE p.proacl IS NOT NULL
-    UNION ALL
-    SELECT 'pg_catalog.pg_type'::regclass, t.oid, n.nspname,
-           'privileges ' || n.nspname || '.' || t.typname, 'privileges (non-default ACL)'
-    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-    WHERE t.typacl IS NOT NULL
-    UNION ALL
-    SELECT 'pg_catalog.pg_default_acl'::regclass, a.oid, COALESCE(n.nspname, ''),
-           'default privileges ' || pg_catalog.pg_get_userbyid(a.defaclrole)
-           || COALESCE(' in ' || n.nspname, '') || ' on ' || a.defaclobjtype::text,
-           'default privileges'
-    FROM pg_catalog.pg_default_acl a LEFT JOIN pg_catalog.pg_namespace n ON n.oid = a.defaclnamespace
+    WHERE c.relacl IS NOT NULL AND c.relkind IN ('p', 'f')
 )
 SELECT o.key, o.what FROM objs o
 WHERE o.objid >= 16384
