@@ -438,8 +438,14 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         without_rowid,
         schema,
         comment,
+        partition_by,
+        partition_of,
+        inherits,
     } = a;
     *name == b.name
+        && *partition_by == b.partition_by
+        && *partition_of == b.partition_of
+        && *inherits == b.inherits
         && columns.len() == b.columns.len()
         && columns
             .iter()

@@ -11,7 +11,7 @@ pub mod postgres;
 mod renames;
 pub use postgres::{
     function_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
-    Dependents, Domain, DomainCheck, Function, RangeType,
+    Dependents, Domain, DomainCheck, Function, PartitionOf, RangeType, TableRef,
 };
 pub use renames::{RenameError, Renames};
 
@@ -151,6 +151,19 @@ pub struct Table {
     pub without_rowid: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// PostgreSQL: a partitioned table's key as the server prints it (`pg_get_partkeydef`),
+    /// e.g. `RANGE (created_at)`, `LIST (lower(region))`, `HASH (id)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// PostgreSQL: the parent and bound of a partition. A partition's columns, and the
+    /// constraints, indexes and triggers it has from its parent, are the parent's: not in
+    /// this table's lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
+    /// PostgreSQL: the parents of a table declared `INHERITS (…)`, in order. The columns it
+    /// inherits (declared again in the child or not) are the parents', not in `columns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<TableRef>,
 }
 
 /// A column. `ty` is the declared type, upper-cased with whitespace collapsed ("" when none).

@@ -6,8 +6,10 @@
 //! `format_type`, `regproc` output) read with an empty `search_path`, so names are
 //! qualified and two schemas that mean the same thing print the same.
 
+mod partition;
 mod relation;
 
+pub use partition::{PartitionOf, TableRef};
 pub use relation::trigger_relation;
 
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,8 @@
 //! qualified.
 //!
 //! Left out: system schemas, objects that belong to an extension, and schemadiff's own
-//! bookkeeping tables. Partitioned tables, partitions and foreign tables, and every other
+//! bookkeeping tables. Partitioned tables, partitions and inheritance children are tables
+//! (what they take from their parent is the parent's). Foreign tables, and every other
 //! kind of object schemadiff does not manage (aggregates, event triggers, operators,
 //! casts, collations, rules, policies, publications, ...: `queries/unmanaged.sql`) are
 //! recognized and listed in [`Schema::unmanaged`], never modelled (so never altered).

@@ -18,6 +18,7 @@ mod domain_columns;
 mod domains;
 mod keys;
 mod lock;
+mod partition;
 mod routines;
 mod table;
 #[cfg(test)]
@@ -34,7 +35,7 @@ use super::{Hazard, HazardKind, LockOptions, Planned, Section};
 use crate::diff::{Change, Changeset, Renamed};
 use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
-    Function, Index, RangeType, Schema, Sequence, Table, Trigger, View,
+    Function, Index, PartitionOf, RangeType, Schema, Sequence, Table, TableRef, Trigger, View,
 };
 use routines::{Routine, Routines};
 use std::collections::{BTreeMap, BTreeSet};
@@ -280,6 +281,33 @@ pub enum Op {
     },
     CreateRange(RangeType),
     DropRange(RangeType),
+    /// `ALTER TABLE parent ATTACH PARTITION table FOR VALUES …`.
+    AttachPartition {
+        table: TableName,
+        partition: PartitionOf,
+    },
+    /// `ALTER TABLE parent DETACH PARTITION table [CONCURRENTLY]` (concurrently: outside
+    /// the transaction).
+    DetachPartition {
+        table: TableName,
+        parent: TableRef,
+        concurrently: bool,
+    },
+    /// `ALTER TABLE table INHERIT parent`.
+    Inherit {
+        table: TableName,
+        parent: TableRef,
+    },
+    /// `ALTER TABLE table NO INHERIT parent`.
+    NoInherit {
+        table: TableName,
+        parent: TableRef,
+    },
+    /// A change schemadiff refuses to carry out (a table's partitioning scheme): a statement
+    /// that stops the script with `reason`, before anything else runs.
+    Refuse {
+        reason: String,
+    },
 }
 
 /// Execution order of the kinds of steps.
@@ -292,6 +320,8 @@ pub enum Phase {
     /// Lock-aware index changes on tables the transaction leaves alone, outside it.
     DropIndexConcurrently,
     CreateIndexConcurrently,
+    /// `DETACH PARTITION … CONCURRENTLY`, which cannot run in a transaction block.
+    DetachConcurrently,
     /// Hinted table renames (and what is named after them), before anything names them.
     Rename,
     CreateSchema,
@@ -317,6 +347,8 @@ pub enum Phase {
     DropForeignKey,
     DropIndex,
     DropConstraint,
+    /// Partitions detached and parents no longer inherited, before a parent is dropped.
+    DetachPartition,
     DropTable,
     /// Functions (domains, types) dropped to be created again, once their dependents are
     /// gone (views, triggers, constraints, defaults and indexes drop in the phases above).
@@ -327,6 +359,8 @@ pub enum Phase {
     RecreateEnum,
     CreateTable,
     AlterTable,
+    /// Partitions attached and parents inherited, once both tables have their columns.
+    AttachPartition,
     /// Columns moved onto the re-created enum type; the old type dropped.
     ConvertEnum,
     AddConstraint,
@@ -369,7 +403,8 @@ impl super::Op for Op {
             Phase::Preamble
             | Phase::NoTransaction
             | Phase::DropIndexConcurrently
-            | Phase::CreateIndexConcurrently => Section::BeforeTransaction,
+            | Phase::CreateIndexConcurrently
+            | Phase::DetachConcurrently => Section::BeforeTransaction,
             Phase::AfterCommit => Section::AfterCommit,
             _ => Section::InTransaction,
         }
@@ -380,11 +415,15 @@ impl super::Op for Op {
 pub type Plan = super::Plan<Op>;
 
 /// PostgreSQL's likely-rename rule: a column with the same type and nullability; a table
-/// in the same schema with the same column names and types, when it is the only such one.
+/// in the same schema with the same column names and types, when it is the only such one
+/// (partitions are never paired).
 const RENAMES: RenameRule = RenameRule {
     same_column: |old, new| new.ty == old.ty && new.not_null == old.not_null,
+    // Partitions hold no columns of their own: any two would look alike.
     same_table: |old, new| {
-        old.schema == new.schema
+        old.partition_of.is_none()
+            && new.partition_of.is_none()
+            && old.schema == new.schema
             && old.columns.len() == new.columns.len()
             && old
                 .columns
@@ -530,7 +569,10 @@ pub fn plan_postgres_for(
             }
             Change::CreateTable(t) => created_tables.push(t),
             Change::DropTable(t) => dropped_tables.push(t),
-            Change::AlterTable(tc) => table::alter(&mut steps, tc, &mut affected, &likely),
+            Change::AlterTable(tc) => {
+                let tc = partition::alter(&mut steps, tc, (from, to), options);
+                table::alter(&mut steps, &tc, &mut affected, &likely)
+            }
             Change::CreateIndex(i) => create_index(&mut steps, i, from),
             Change::DropIndex(i) => drop_index(&mut steps, i, from),
             Change::CreateView(v) => views.1.push(v.clone()),
@@ -567,7 +609,7 @@ pub fn plan_postgres_for(
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
     }
-    table::create_tables(&mut steps, &created_tables);
+    table::create_tables(&mut steps, &created_tables, from);
     table::drop_tables(&mut steps, &dropped_tables, &likely);
     views::comment_only(&mut steps, &mut views);
     triggers.column_users(&steps.changed_columns, from, to);

@@ -710,3 +710,5 @@ fn a_domain_check_renamed_default_and_not_null_are_altered_in_place() {
 mod wave2;
 
 mod wave3;
+
+mod partitions;

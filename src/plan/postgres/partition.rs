@@ -1,0 +1,195 @@
+//! A table's place in a partition or inheritance tree: `ATTACH`/`DETACH PARTITION`,
+//! `INHERIT`/`NO INHERIT`, and the refusal to change how a table is partitioned (a data
+//! migration). What a table takes from a parent is the parent's in the model, so a table
+//! leaving a parent gains it as its own (the server makes it local) and a table joining one
+//! stops having it: [`alter`] returns the change the column and constraint ALTERs are then
+//! planned from.
+
+use super::{hazard, Op, Phase, Steps, TableName};
+use crate::diff::TableChange;
+use crate::model::{PartitionOf, Schema, Table, TableRef};
+use crate::plan::{HazardKind, LockOptions};
+
+/// The parents of `t`: its partition parent, then the tables it inherits.
+fn parents(t: &Table) -> Vec<TableRef> {
+    (t.partition_of.iter().map(|p| p.parent.clone()))
+        .chain(t.inherits.iter().cloned())
+        .collect()
+}
+
+/// Whether partitioned table `parent` has a `DEFAULT` partition in `schema`.
+pub(crate) fn has_default_partition(schema: &Schema, parent: &str) -> bool {
+    schema.tables.values().any(|t| {
+        t.partition_of
+            .as_ref()
+            .is_some_and(|p| p.parent.key() == parent && p.bound == "DEFAULT")
+    })
+}
+
+/// Plans the partition and inheritance changes of `tc`; returns `tc` as the column and
+/// constraint ALTERs see it.
+pub(super) fn alter(
+    steps: &mut Steps,
+    tc: &TableChange,
+    (from, to): (&Schema, &Schema),
+    options: &LockOptions,
+) -> TableChange {
+    let (before, after) = (&tc.before, &tc.after);
+    let name = TableName::of(after);
+    let key = after.key();
+    if before.partition_by != after.partition_by {
+        refuse(steps, &key, before, after);
+    }
+    let detach = |steps: &mut Steps, parent: &TableRef, concurrently: bool| {
+        let op = Op::DetachPartition {
+            table: name.clone(),
+            parent: parent.clone(),
+            concurrently,
+        };
+        let phase = match concurrently {
+            true => Phase::DetachConcurrently,
+            false => Phase::DetachPartition,
+        };
+        steps.push(phase, op);
+    };
+    match (&before.partition_of, &after.partition_of) {
+        (Some(a), Some(b)) if a == b => {}
+        (Some(a), None) => {
+            // Not allowed with a DEFAULT partition, nor inside a transaction block.
+            let concurrently =
+                options.concurrent_indexes && !has_default_partition(from, &a.parent.key());
+            detach(steps, &a.parent, concurrently);
+        }
+        (None, Some(b)) => attach(steps, &name, b, from),
+        (Some(a), Some(b)) => {
+            detach(steps, &a.parent, false);
+            attach(steps, &name, b, from);
+        }
+        (None, None) => {}
+    }
+    for p in before
+        .inherits
+        .iter()
+        .filter(|p| !after.inherits.contains(p))
+    {
+        let op = Op::NoInherit {
+            table: name.clone(),
+            parent: p.clone(),
+        };
+        steps.push(Phase::DetachPartition, op);
+    }
+    for p in after
+        .inherits
+        .iter()
+        .filter(|p| !before.inherits.contains(p))
+    {
+        let op = Op::Inherit {
+            table: name.clone(),
+            parent: p.clone(),
+        };
+        steps.push(Phase::AttachPartition, op);
+    }
+    adjusted(tc, from, to)
+}
+
+/// `ATTACH PARTITION`: the server scans the table for rows outside the bound (and a
+/// `DEFAULT` partition for rows inside it).
+fn attach(steps: &mut Steps, name: &TableName, p: &PartitionOf, from: &Schema) {
+    let key = crate::model::qualified_key(&name.schema, &name.name);
+    let parent = p.parent.key();
+    let mut detail = format!(
+        "attaching {key} to {parent} ({}) fails if a row of {key} lies outside the bound",
+        p.bound
+    );
+    if has_default_partition(from, &parent) {
+        detail.push_str(&format!(
+            ", or if a row of {parent}'s DEFAULT partition lies inside it"
+        ));
+    }
+    let lock = format!(
+        "scans {key} to check its rows against the bound while it holds a lock that blocks writes to it"
+    );
+    let op = Op::AttachPartition {
+        table: name.clone(),
+        partition: p.clone(),
+    };
+    let hazards = vec![
+        hazard(HazardKind::MayFailOnExistingRows, detail),
+        hazard(HazardKind::LocksTable, lock),
+    ];
+    steps.risky(Phase::AttachPartition, op, hazards);
+}
+
+/// A changed partitioning scheme: refused, with why and what to do instead.
+fn refuse(steps: &mut Steps, key: &str, before: &Table, after: &Table) {
+    let scheme = |t: &Table| match &t.partition_by {
+        Some(p) => format!("PARTITION BY {p}"),
+        None => "not partitioned".to_string(),
+    };
+    let reason = format!(
+        "schemadiff does not change how table {key} is partitioned ({} -> {}): that moves every row into other tables, a data migration; create the new table beside it, copy the rows, then swap the names, in a revision of its own",
+        scheme(before),
+        scheme(after)
+    );
+    let op = Op::Refuse {
+        reason: reason.clone(),
+    };
+    let hazards = vec![hazard(HazardKind::UnsupportedChange, reason)];
+    steps.risky(Phase::Preamble, op, hazards);
+}
+
+/// `tc` with what the table gains from parents it leaves (the server makes their columns,
+/// CHECKs and a partition's foreign keys its own) and without what it loses to parents it
+/// joins (its columns and CHECKs that the parent has are merged into the parent's).
+fn adjusted(tc: &TableChange, from: &Schema, to: &Schema) -> TableChange {
+    let (old, new) = (parents(&tc.before), parents(&tc.after));
+    if old == new {
+        return tc.clone();
+    }
+    let mut out = tc.clone();
+    let left = old.iter().filter(|p| !new.contains(p));
+    for parent in left.filter_map(|p| from.tables.get(&p.key())) {
+        let partition = tc.before.partition_of.is_some();
+        for c in &parent.columns {
+            if tc.after.column(&c.name).is_some() && out.before.column(&c.name).is_none() {
+                out.before.columns.push(c.clone());
+            }
+        }
+        for c in &parent.checks {
+            if !out.before.checks.iter().any(|x| x.name == c.name) {
+                out.before.checks.push(c.clone());
+            }
+        }
+        if partition {
+            for f in &parent.foreign_keys {
+                if !out.before.foreign_keys.iter().any(|x| x.name == f.name) {
+                    out.before.foreign_keys.push(f.clone());
+                }
+            }
+        }
+    }
+    let joined: Vec<&Table> = (new.iter().filter(|p| !old.contains(p)))
+        .filter_map(|p| to.tables.get(&p.key()))
+        .collect();
+    for parent in &joined {
+        out.before.checks.retain(|c| !parent.checks.contains(c));
+        if tc.after.partition_of.is_some() {
+            out.before
+                .foreign_keys
+                .retain(|f| !parent.foreign_keys.contains(f));
+        }
+    }
+    out.before.checks.sort();
+    out.before.foreign_keys.sort();
+    for (col, source) in &mut out.sources {
+        if source.is_none() && out.before.column(col).is_some() {
+            *source = Some(col.clone());
+        }
+    }
+    let inherited = |c: &String| joined.iter().any(|p| p.column(c).is_some());
+    out.dropped.retain(|c| !inherited(c));
+    out.before
+        .columns
+        .retain(|c| tc.after.column(&c.name).is_some() || !inherited(&c.name));
+    out
+}
