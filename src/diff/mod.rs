@@ -441,6 +441,7 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         partition_by,
         partition_of,
         inherits,
+        inherited: _,
     } = a;
     *name == b.name
         && *partition_by == b.partition_by

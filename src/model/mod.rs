@@ -11,7 +11,7 @@ pub mod postgres;
 mod renames;
 pub use postgres::{
     function_key, trigger_key, Attribute, Comment, CommentTarget, CompositeType, Dependent,
-    Dependents, Domain, DomainCheck, Function, PartitionOf, RangeType, TableRef,
+    Dependents, Domain, DomainCheck, Function, Inherited, PartitionOf, RangeType, TableRef,
 };
 pub use renames::{RenameError, Renames};
 
@@ -164,6 +164,10 @@ pub struct Table {
     /// inherits (declared again in the child or not) are the parents', not in `columns`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inherits: Vec<TableRef>,
+    /// PostgreSQL: a partition's copies of its parent's keys and indexes, by the names the
+    /// server gave them; never compared (see [`Inherited`]).
+    #[serde(default, skip_serializing_if = "Inherited::is_empty")]
+    pub inherited: Inherited,
 }
 
 /// A column. `ty` is the declared type, upper-cased with whitespace collapsed ("" when none).

@@ -9,7 +9,7 @@
 mod partition;
 mod relation;
 
-pub use partition::{PartitionOf, TableRef};
+pub use partition::{Inherited, PartitionOf, TableRef};
 pub use relation::trigger_relation;
 
 use serde::{Deserialize, Serialize};

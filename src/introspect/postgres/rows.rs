@@ -160,6 +160,11 @@ impl Relations {
             };
             let name: String = row.get("conname");
             let definition: String = row.get("definition");
+            // A partition's copy of its parent's key: the parent's, kept by name only.
+            if row.get::<_, bool>("inherited") {
+                table.inherited.constraints.push((name, definition));
+                continue;
+            }
             match row.get::<_, String>("contype").as_str() {
                 "p" => {
                     table.primary_key = Some(PrimaryKey {
@@ -219,6 +224,11 @@ impl Relations {
                 continue;
             };
             let index = index(row, table, parts);
+            // A partition's copy of its parent's index: the parent's, kept by name only.
+            if row.get::<_, bool>("inherited") {
+                table.inherited.indexes.push(index);
+                continue;
+            }
             if !row.get::<_, bool>("indisvalid") {
                 let ns = table.schema.clone().unwrap_or_default();
                 invalid.push(qualified_key(&ns, &index.name));

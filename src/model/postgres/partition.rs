@@ -32,3 +32,31 @@ pub struct PartitionOf {
     /// (modulus 3, remainder 0)` or `DEFAULT`.
     pub bound: String,
 }
+
+/// What a partition has from its parent under names of its own: the primary key, unique
+/// and exclusion constraints (`(name, definition)`) and the indexes the server made for it
+/// from the parent's. Not part of the partition's definition (they are the parent's, and
+/// two [`Inherited`] are always equal), but what the partition keeps as its own when it is
+/// detached, which the planner needs to know by name. Serialized, so that a cached model
+/// keeps it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inherited {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<crate::model::Index>,
+}
+
+impl Inherited {
+    pub fn is_empty(&self) -> bool {
+        self.constraints.is_empty() && self.indexes.is_empty()
+    }
+}
+
+impl PartialEq for Inherited {
+    fn eq(&self, _: &Inherited) -> bool {
+        true
+    }
+}
+
+impl Eq for Inherited {}

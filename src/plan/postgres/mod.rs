@@ -532,6 +532,10 @@ pub fn plan_postgres_for(
     for r in &renamed_indexes {
         steps.push(Phase::Rename, Op::RenameIndex(r.clone()));
     }
+    let moves = partition::IndexMoves::new(changes, to);
+    for r in &moves.renames {
+        steps.push(Phase::AlterTable, Op::RenameIndex(r.clone()));
+    }
     let paired = |change: &Change| match change {
         Change::DropIndex(i) => renamed_indexes.iter().any(|r| r.from == i.name),
         Change::CreateIndex(i) => renamed_indexes.iter().any(|r| r.to == i.name),
@@ -548,6 +552,7 @@ pub fn plan_postgres_for(
             Change::RenameSequence(r) => steps.push(Phase::Rename, Op::RenameSequence(r.clone())),
             Change::RenameEnum(r) => steps.push(Phase::Rename, Op::RenameType(r.clone())),
             Change::CreateIndex(_) | Change::DropIndex(_) if paired(change) => {}
+            Change::CreateIndex(_) | Change::DropIndex(_) if moves.moot(change) => {}
             Change::CreateSchema(s) => steps.push(Phase::CreateSchema, Op::CreateSchema(s.clone())),
             Change::DropSchema(s) => steps.push(Phase::DropSchema, Op::DropSchema(s.clone())),
             Change::CreateExtension(e) => {
@@ -610,7 +615,7 @@ pub fn plan_postgres_for(
         }
     }
     table::create_tables(&mut steps, &created_tables, from);
-    table::drop_tables(&mut steps, &dropped_tables, &likely);
+    table::drop_tables(&mut steps, &dropped_tables, &likely, from);
     views::comment_only(&mut steps, &mut views);
     triggers.column_users(&steps.changed_columns, from, to);
     routines.finish(&mut steps, &mut views, &mut triggers, from, to);

@@ -6,9 +6,10 @@
 //! planned from.
 
 use super::{hazard, Op, Phase, Steps, TableName};
-use crate::diff::TableChange;
-use crate::model::{PartitionOf, Schema, Table, TableRef};
+use crate::diff::{Change, Changeset, Renamed, TableChange};
+use crate::model::{Check, Index, PartitionOf, PrimaryKey, Schema, Table, TableRef, Unique};
 use crate::plan::{HazardKind, LockOptions};
+use std::collections::BTreeSet;
 
 /// The parents of `t`: its partition parent, then the tables it inherits.
 fn parents(t: &Table) -> Vec<TableRef> {
@@ -24,6 +25,23 @@ pub(crate) fn has_default_partition(schema: &Schema, parent: &str) -> bool {
             .as_ref()
             .is_some_and(|p| p.parent.key() == parent && p.bound == "DEFAULT")
     })
+}
+
+/// Whether a foreign key of `schema` references partitioned table `key` or a table it is a
+/// partition of.
+pub(crate) fn referenced(schema: &Schema, key: &str) -> bool {
+    let mut chain = vec![key.to_string()];
+    let mut at = key.to_string();
+    while let Some(p) = (schema.tables.get(&at)).and_then(|t| t.partition_of.as_ref()) {
+        at = p.parent.key();
+        if chain.contains(&at) {
+            break;
+        }
+        chain.push(at.clone());
+    }
+    (schema.tables.values())
+        .flat_map(|t| &t.foreign_keys)
+        .any(|f| chain.contains(&f.ref_table))
 }
 
 /// Plans the partition and inheritance changes of `tc`; returns `tc` as the column and
@@ -147,6 +165,31 @@ fn adjusted(tc: &TableChange, from: &Schema, to: &Schema) -> TableChange {
         return tc.clone();
     }
     let mut out = tc.clone();
+    if leaves_partition(tc) {
+        // Its copies of the parent's keys become its own, under the names they have.
+        for (name, def) in &tc.before.inherited.constraints {
+            if def.starts_with("PRIMARY KEY") {
+                out.before.primary_key = Some(PrimaryKey {
+                    name: Some(name.clone()),
+                    definition: Some(def.clone()),
+                    ..PrimaryKey::default()
+                });
+            } else if def.starts_with("UNIQUE") {
+                out.before.uniques.push(Unique {
+                    name: Some(name.clone()),
+                    definition: Some(def.clone()),
+                    ..Unique::default()
+                });
+            } else {
+                out.before.checks.push(Check {
+                    name: Some(name.clone()),
+                    expr: def.clone(),
+                    definition: Some(def.clone()),
+                });
+            }
+        }
+        out.before.uniques.sort();
+    }
     let left = old.iter().filter(|p| !new.contains(p));
     for parent in left.filter_map(|p| from.tables.get(&p.key())) {
         let partition = tc.before.partition_of.is_some();
@@ -173,6 +216,17 @@ fn adjusted(tc: &TableChange, from: &Schema, to: &Schema) -> TableChange {
         .collect();
     for parent in &joined {
         out.before.checks.retain(|c| !parent.checks.contains(c));
+        // ATTACH adopts a key the table already has with the parent's definition.
+        if tc.after.partition_of.is_some() {
+            let def = |pk: &Option<PrimaryKey>| pk.as_ref().and_then(|k| k.definition.clone());
+            if def(&out.before.primary_key).is_some()
+                && def(&out.before.primary_key) == def(&parent.primary_key)
+            {
+                out.before.primary_key = None;
+            }
+            (out.before.uniques)
+                .retain(|u| !parent.uniques.iter().any(|p| p.definition == u.definition));
+        }
         if tc.after.partition_of.is_some() {
             out.before
                 .foreign_keys
@@ -192,4 +246,94 @@ fn adjusted(tc: &TableChange, from: &Schema, to: &Schema) -> TableChange {
         .columns
         .retain(|c| tc.after.column(&c.name).is_some() || !inherited(&c.name));
     out
+}
+
+/// Whether `tc`'s table stops being a partition of the parent it had.
+fn leaves_partition(tc: &TableChange) -> bool {
+    let parent = |t: &Table| t.partition_of.as_ref().map(|p| p.parent.clone());
+    parent(&tc.before).is_some() && parent(&tc.before) != parent(&tc.after)
+}
+
+/// Whether `tc`'s table becomes a partition of a parent it did not have.
+fn joins_partition(tc: &TableChange) -> bool {
+    let parent = |t: &Table| t.partition_of.as_ref().map(|p| p.parent.clone());
+    parent(&tc.after).is_some() && parent(&tc.before) != parent(&tc.after)
+}
+
+/// An index's definition after its table: what two indexes of the same shape share
+/// whatever their names and tables (`USING btree (a)`, with `INCLUDE` and predicate).
+fn shape(i: &Index) -> Option<(bool, String)> {
+    let (_, rest) = i.definition.as_deref()?.split_once(" ON ")?;
+    let (_, shape) = rest.split_once(" USING ")?;
+    Some((i.unique, shape.to_string()))
+}
+
+/// Index changes that attach and detach make moot: a detached partition keeps its copies
+/// of the parent's indexes (a declared one of the same shape is that copy, renamed when its
+/// name differs), and ATTACH adopts an index of the parent's shape the table already has.
+#[derive(Default)]
+pub(super) struct IndexMoves {
+    skip: BTreeSet<(bool, String, String)>,
+    pub(super) renames: Vec<Renamed>,
+}
+
+impl IndexMoves {
+    pub(super) fn new(changes: &Changeset, to: &Schema) -> IndexMoves {
+        let mut out = IndexMoves::default();
+        let tables: Vec<&TableChange> = (changes.changes.iter())
+            .filter_map(|c| match c {
+                Change::AlterTable(tc) => Some(&**tc),
+                _ => None,
+            })
+            .collect();
+        for c in &changes.changes {
+            match c {
+                Change::CreateIndex(i) => {
+                    let copy = (tables.iter())
+                        .filter(|tc| tc.after.key() == i.table && leaves_partition(tc))
+                        .flat_map(|tc| &tc.before.inherited.indexes)
+                        .find(|x| shape(x).is_some() && shape(x) == shape(i));
+                    if let Some(copy) = copy {
+                        out.skip.insert((true, i.table.clone(), i.name.clone()));
+                        if copy.name != i.name {
+                            let schema = tables
+                                .iter()
+                                .find(|tc| tc.after.key() == i.table)
+                                .and_then(|tc| tc.after.schema.clone())
+                                .unwrap_or_default();
+                            out.renames.push(Renamed {
+                                schema,
+                                from: copy.name.clone(),
+                                to: i.name.clone(),
+                            });
+                        }
+                    }
+                }
+                Change::DropIndex(i) => {
+                    let adopted = (tables.iter())
+                        .filter(|tc| tc.after.key() == i.table && joins_partition(tc))
+                        .filter_map(|tc| tc.after.partition_of.as_ref())
+                        .filter_map(|p| to.tables.get(&p.parent.key()))
+                        .flat_map(|parent| parent.indexes.values())
+                        .any(|x| shape(x).is_some() && shape(x) == shape(i));
+                    if adopted {
+                        out.skip.insert((false, i.table.clone(), i.name.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Whether `change` is an index change attach or detach makes moot.
+    pub(super) fn moot(&self, change: &Change) -> bool {
+        match change {
+            Change::CreateIndex(i) => {
+                (self.skip).contains(&(true, i.table.clone(), i.name.clone()))
+            }
+            Change::DropIndex(i) => (self.skip).contains(&(false, i.table.clone(), i.name.clone())),
+            _ => false,
+        }
+    }
 }

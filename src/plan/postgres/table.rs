@@ -85,7 +85,17 @@ pub(crate) fn not_valid(c: &crate::model::Check) -> bool {
 
 /// Drops tables children first; foreign keys inside a cycle of dropped tables go first.
 /// A drop that looks like a rename (`likely`) says so.
-pub fn drop_tables(steps: &mut Steps, tables: &[&Table], likely: &[LikelyRename]) {
+///
+/// A partition of a table that stays, under a partitioned table some foreign key
+/// references, is detached first: the server refuses to drop it while the key's copy on it
+/// exists ("other objects depend on it"); detaching removes that copy (and fails if one of
+/// its rows is referenced).
+pub fn drop_tables(
+    steps: &mut Steps,
+    tables: &[&Table],
+    likely: &[LikelyRename],
+    from: &crate::model::Schema,
+) {
     let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
     let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     let e = edges(tables);
@@ -116,6 +126,17 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], likely: &[LikelyRename]
                     twin.key(), t.name, twin.name, t.name
                 );
                 hz.push(hazard(HazardKind::LikelyRename, detail));
+            }
+            if let Some(p) = t.partition_of.as_ref().filter(|p| {
+                !by_key.contains_key(&p.parent.key())
+                    && super::partition::referenced(from, &p.parent.key())
+            }) {
+                let op = Op::DetachPartition {
+                    table: TableName::of(t),
+                    parent: p.parent.clone(),
+                    concurrently: false,
+                };
+                steps.push(Phase::DetachPartition, op);
             }
             steps.risky(Phase::DropTable, Op::DropTable((*t).clone()), hz);
         }
