@@ -13,6 +13,7 @@
 //! recognized and listed in [`Schema::unmanaged`], never modelled (so never altered).
 
 pub mod connect;
+mod inherited;
 mod objects;
 mod rows;
 
@@ -245,6 +246,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     let mut rels = rows::Relations::read(&relations, &mut schema);
     rels.add_columns(&columns, &mut schema);
     rels.add_constraints(&constraints, &mut schema);
+    inherited::report(&rels.inherited, &mut schema);
     // Indexes a failed concurrent build left INVALID are compared as usual and listed here.
     for key in rels.add_indexes(&indexes, &mut schema) {
         schema.unmanaged.insert(key, INVALID_INDEX.into());

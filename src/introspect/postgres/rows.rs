@@ -27,6 +27,9 @@ struct Attr {
 pub struct Relations {
     by_oid: BTreeMap<i64, Rel>,
     attrs: BTreeMap<i64, Vec<Attr>>,
+    /// Columns tables inherit, by table key: the parent's, read to see whether the table
+    /// sets another default or NOT NULL on them ([`super::inherited::report`]).
+    pub inherited: Vec<(String, Column)>,
 }
 
 impl Relations {
@@ -98,6 +101,7 @@ impl Relations {
         Relations {
             by_oid,
             attrs: BTreeMap::new(),
+            inherited: Vec::new(),
         }
     }
 
@@ -120,6 +124,9 @@ impl Relations {
             });
             // A column a table inherits (every column of a partition) is its parent's.
             if row.get::<_, i32>("inhcount") > 0 {
+                if let Some(Rel::Table(key)) = self.by_oid.get(&relid) {
+                    self.inherited.push((key.clone(), column(row)));
+                }
                 continue;
             }
             if let Some(table) = self.table(schema, relid) {

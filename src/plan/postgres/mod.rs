@@ -344,11 +344,12 @@ pub enum Phase {
     /// Routines that take the row type of a table being dropped: `DROP TABLE` refuses while
     /// they exist; after the views that may call them.
     DropRowTypeRoutine,
+    /// Partitions detached and parents no longer inherited, before what the table keeps of
+    /// its parent as its own may be dropped, and before a parent is dropped.
+    DetachPartition,
     DropForeignKey,
     DropIndex,
     DropConstraint,
-    /// Partitions detached and parents no longer inherited, before a parent is dropped.
-    DetachPartition,
     DropTable,
     /// Functions (domains, types) dropped to be created again, once their dependents are
     /// gone (views, triggers, constraints, defaults and indexes drop in the phases above).

@@ -96,6 +96,7 @@ pub(super) fn alter(
         };
         steps.push(Phase::DetachPartition, op);
     }
+    joined_checks(steps, tc, to);
     for p in after
         .inherits
         .iter()
@@ -108,6 +109,43 @@ pub(super) fn alter(
         steps.push(Phase::AttachPartition, op);
     }
     adjusted(tc, from, to)
+}
+
+/// The CHECKs of the parents `tc`'s table joins that it lacks (by name), added before
+/// `ATTACH PARTITION` or `INHERIT`, which require them ("child table is missing
+/// constraint"); the server then merges them into the parent's.
+fn joined_checks(steps: &mut Steps, tc: &TableChange, to: &Schema) {
+    let (old, new) = (parents(&tc.before), parents(&tc.after));
+    let name = TableName::of(&tc.after);
+    let key = tc.after.key();
+    let joined = (new.iter().filter(|p| !old.contains(p))).filter_map(|p| to.tables.get(&p.key()));
+    for parent in joined {
+        for c in &parent.checks {
+            if tc.before.checks.iter().any(|x| x.name == c.name) {
+                continue;
+            }
+            let (n, def) = (
+                c.name.clone().unwrap_or_default(),
+                c.definition.clone().unwrap_or_default(),
+            );
+            let detail = format!(
+                "adding constraint {n} to {key} (its parent's, which it must have to join it) checks every existing row and fails if one violates it"
+            );
+            let hazards = vec![
+                hazard(HazardKind::MayFailOnExistingRows, detail),
+                hazard(
+                    HazardKind::LocksTable,
+                    super::table::lock_detail(&n, &def, &key),
+                ),
+            ];
+            let op = Op::AddConstraint {
+                table: name.clone(),
+                name: n,
+                definition: def,
+            };
+            steps.risky(Phase::AlterTable, op, hazards);
+        }
+    }
 }
 
 /// `ATTACH PARTITION`: the server scans the table for rows outside the bound (and a

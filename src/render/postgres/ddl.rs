@@ -113,10 +113,11 @@ pub fn create_table(t: &Table) -> String {
             format!(" INHERITS ({})", parents.join(", "))
         }
     };
-    format!(
-        "CREATE TABLE {name} (\n    {}\n){inherits}{by}",
-        lines.join(",\n    ")
-    )
+    let list = match lines.is_empty() {
+        true => "()".to_string(),
+        false => format!("(\n    {}\n)", lines.join(",\n    ")),
+    };
+    format!("CREATE TABLE {name} {list}{inherits}{by}")
 }
 
 /// `COMMENT ON … IS …;` when there is a comment.
