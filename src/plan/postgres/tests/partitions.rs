@@ -184,3 +184,37 @@ fn inheritance_changes_are_no_inherit_and_inherit_without_column_changes() {
     assert_eq!(p.steps.len(), 1, "{:?}", steps(&p));
     assert!(matches!(&p.steps[0].op, Op::Inherit { .. }));
 }
+
+#[test]
+fn a_renamed_parent_keeps_its_partitions_and_children() {
+    let from = schema(vec![
+        parent("events", "RANGE (at)"),
+        partition("events_a", "events", JAN),
+    ]);
+    let mut to = schema(vec![
+        parent("log", "RANGE (at)"),
+        partition("events_a", "log", JAN),
+    ]);
+    let child = Table {
+        inherits: vec![TableRef {
+            schema: "public".into(),
+            name: "events".into(),
+        }],
+        ..table("c", &[])
+    };
+    let mut from = from;
+    from.tables.insert(child.key(), child.clone());
+    let moved = Table {
+        inherits: vec![TableRef {
+            schema: "public".into(),
+            name: "log".into(),
+        }],
+        ..child
+    };
+    to.tables.insert(moved.key(), moved);
+    let renames = Renames::parse(&["events=log".to_string()]).unwrap();
+    let changes = diff(&RULES, &from, &to, &renames);
+    let p = plan_postgres_with(&changes, &from, &to, &LockOptions::default());
+    assert_eq!(p.steps.len(), 1, "{:?}", steps(&p));
+    assert!(matches!(&p.steps[0].op, Op::RenameTable(r) if r.to == "log"));
+}
