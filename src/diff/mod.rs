@@ -97,7 +97,7 @@ impl Kinds {
 }
 
 /// Returns the changes that turn `from` into `to` under the engine's `rules`, reading table
-/// and column renames from `renames`. Recognized but unmanaged objects (partitioned tables)
+/// and column renames from `renames`. Recognized but unmanaged objects (aggregates, foreign tables)
 /// are not compared.
 pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
     let (prepared, mut changes) = match rules.prepare {

@@ -61,7 +61,7 @@ pub struct Schema {
     /// composite and range types and attributes), keyed by [`CommentTarget::key`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub comments: BTreeMap<String, Comment>,
-    /// Objects recognized but not managed (e.g. partitioned tables), key → what they are.
+    /// Objects recognized but not managed (e.g. aggregates, foreign tables), key → what they are.
     /// The differ ignores them; the CLI reports them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unmanaged: BTreeMap<String, String>,
