@@ -4,7 +4,8 @@
 //! has five columns, a two-column primary key, a CHECK, an index and a foreign key to a
 //! small lookup table; each partition a list bound. Times, medians over `iters` runs:
 //! `introspect` on a warm connection, and `diff` + `plan` + `render` of the live schema
-//! against a copy with one column added per table (plain) or per parent (partitioned).
+//! against itself and against a copy with one column added per table (plain) or per parent
+//! (partitioned: one change, not one per partition).
 
 use super::{fmt_dur, BenchDb, BoxError, DB_PREFIX};
 use postgres::Config;
@@ -69,6 +70,9 @@ fn with_a_column(s: &Schema) -> Schema {
 
 struct Side {
     introspect: Duration,
+    /// The live schema against itself.
+    same: Duration,
+    /// Against the copy with a column added.
     diff: Duration,
     statements: usize,
     steps: usize,
@@ -95,26 +99,32 @@ fn measure(
         intro.push(t0.elapsed());
         assert_eq!(read.schema, first.schema);
     }
-    let target = with_a_column(&first.schema);
-    let mut times = Vec::new();
-    let mut steps = 0;
-    for _ in 0..iters {
-        let t0 = Instant::now();
-        let changes = diff(
-            &diff::postgres::RULES,
-            &first.schema,
-            &target,
-            &Renames::default(),
-        );
-        let plan = plan_postgres(&changes, &first.schema, &target);
-        let script = render_script(&plan, "bench");
-        times.push(t0.elapsed());
-        steps = plan.steps.len();
-        std::hint::black_box(script);
-    }
+    let run = |target: &Schema| {
+        let mut times = Vec::new();
+        let mut steps = 0;
+        for _ in 0..iters {
+            let t0 = Instant::now();
+            let changes = diff(
+                &diff::postgres::RULES,
+                &first.schema,
+                target,
+                &Renames::default(),
+            );
+            let plan = plan_postgres(&changes, &first.schema, target);
+            let script = render_script(&plan, "bench");
+            times.push(t0.elapsed());
+            steps = plan.steps.len();
+            std::hint::black_box(script);
+        }
+        (median(times), steps)
+    };
+    let (same, none) = run(&first.schema.clone());
+    assert_eq!(none, 0, "the live schema against itself plans nothing");
+    let (diff, steps) = run(&with_a_column(&first.schema));
     Ok(Side {
         introspect: median(intro),
-        diff: median(times),
+        same,
+        diff,
         statements: first.queries,
         steps,
     })
@@ -146,7 +156,13 @@ pub fn run(server: &Config, url: &str, iters: usize) -> Result<(), BoxError> {
         ratio(part.introspect, plain.introspect)
     );
     println!(
-        "  diff + plan + render       plain {:>10}   partitions {:>10}   ratio {:.2}x  ({} vs {} steps)",
+        "  diff + plan + render, same plain {:>10}   partitions {:>10}   ratio {:.2}x",
+        fmt_dur(plain.same),
+        fmt_dur(part.same),
+        ratio(part.same, plain.same)
+    );
+    println!(
+        "  diff + plan + render, +col plain {:>10}   partitions {:>10}   ratio {:.2}x  ({} vs {} steps)",
         fmt_dur(plain.diff),
         fmt_dur(part.diff),
         ratio(part.diff, plain.diff),
