@@ -80,7 +80,10 @@ pub fn apply(
                 table,
                 name,
                 definition,
+                // A parent's CHECK added so that the table may join it (`AlterTable`) must be
+                // valid: ATTACH and INHERIT refuse a NOT VALID one.
             } if o.not_valid
+                && s.phase != Phase::AlterTable
                 && from.tables.contains_key(&key(&table))
                 && (definition.starts_with("CHECK")
                     || (definition.starts_with("FOREIGN KEY")

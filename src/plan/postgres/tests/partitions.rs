@@ -218,3 +218,44 @@ fn a_renamed_parent_keeps_its_partitions_and_children() {
     assert_eq!(p.steps.len(), 1, "{:?}", steps(&p));
     assert!(matches!(&p.steps[0].op, Op::RenameTable(r) if r.to == "log"));
 }
+
+#[test]
+fn a_table_joining_a_parent_gets_its_checks_first_and_valid_even_under_not_valid() {
+    let check = Check {
+        name: Some("events_id_check".into()),
+        expr: "CHECK ((id > 0))".into(),
+        definition: Some("CHECK ((id > 0))".into()),
+    };
+    let mut events = parent("events", "RANGE (at)");
+    events.checks.push(check.clone());
+    let alone = table("events_a", &[("id", "integer"), ("at", "date")]);
+    let from = schema(vec![events.clone(), alone]);
+    let to = schema(vec![events, partition("events_a", "events", JAN)]);
+    let options = LockOptions {
+        not_valid: true,
+        ..LockOptions::default()
+    };
+    let p = plan_with(&from, &to, &options);
+    let ops: Vec<&Op> = p.steps.iter().map(|s| &s.op).collect();
+    assert!(
+        matches!(
+            ops[..],
+            [Op::AddConstraint { definition, .. }, Op::AttachPartition { .. }]
+                if definition == "CHECK ((id > 0))"
+        ),
+        "{:?}",
+        steps(&p)
+    );
+    // Detached again, the CHECK is the table's own: a standalone declaration without it
+    // drops it, after the detach.
+    let p = plan_with(&to, &from, &LockOptions::default());
+    let ops: Vec<&Op> = p.steps.iter().map(|s| &s.op).collect();
+    assert!(
+        matches!(
+            ops[..],
+            [Op::DetachPartition { .. }, Op::DropConstraint { name, .. }] if name == "events_id_check"
+        ),
+        "{:?}",
+        steps(&p)
+    );
+}
