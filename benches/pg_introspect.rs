@@ -35,12 +35,13 @@
 #[path = "common/pg_partitions.rs"]
 mod partitions;
 
-use postgres::{Client, Config, IsolationLevel, NoTls};
+use postgres::{Client, IsolationLevel, NoTls};
 use schemadiff::declare::{
     declare_postgres, declare_postgres_cached, load_postgres, read_sources, Cache, ScratchDb,
     SourceFile,
 };
 use schemadiff::diff::{self, diff, Renames};
+use schemadiff::introspect::postgres::connect::{self as pgconnect, Config};
 use schemadiff::introspect::postgres::{introspect, introspect_pair};
 use schemadiff::model::Schema;
 use schemadiff::plan::postgres::plan_postgres;
@@ -68,7 +69,7 @@ fn main() -> Result<(), BoxError> {
         .collect();
     let server_url = std::env::var("SCHEMADIFF_TEST_PG")
         .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into());
-    let server: Config = server_url.parse()?;
+    let server: Config = pgconnect::config(&server_url)?;
     drop_on_interrupt(server.clone());
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_schemadiff"));
     let version: String = server

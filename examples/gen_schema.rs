@@ -31,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(&args[2]);
     std::fs::create_dir_all(&out)?;
     let mut model = generate(n, dialect);
+    // `BENCH_PG_ROUTINES=1`: a trigger function and a trigger per table, as the benchmark.
+    model.routines = std::env::var_os("BENCH_PG_ROUTINES").is_some_and(|v| v == "1");
     std::fs::write(out.join("schema.sql"), model.sql())?;
     std::fs::write(out.join("schema.load.sql"), model.load_sql())?;
     // The first 500, 1,000, … tables, for a project history of one revision per 500 tables:

@@ -107,6 +107,17 @@ impl Database {
         sqlite::is_database_file(path, len).then(|| Database::Sqlite(Some(path.to_path_buf())))
     }
 
+    /// The database for the line a command prints before it uses one: engine, user, host,
+    /// port and database (`sqlite:///path` for SQLite), never a password. With `server`,
+    /// only the server (a PostgreSQL dev server holding scratch databases).
+    pub fn describe(&self, server: bool) -> String {
+        match self {
+            Database::Postgres(url) => postgres::describe_url(url, server),
+            Database::Sqlite(Some(path)) => format!("sqlite:///{}", path.display()),
+            Database::Sqlite(None) => "sqlite:///:memory:".into(),
+        }
+    }
+
     /// The engine this database fixes.
     pub fn dialect(&self) -> Dialect {
         match self {

@@ -187,4 +187,54 @@ pub fn merge(cfg: Option<&Path>, revisions: &[String], message: &str) -> Result<
     usecase::generate::merge(&usecase::project(cfg)?, revisions, message)
 }
 
+/// Loads an env file into the process environment (variables already set win): `env_file`
+/// (`--env-file`, which must exist), else `.env` in `dir` when there is one. Call it first,
+/// before anything reads the environment. Returns the names it set.
+pub fn load_env(env_file: Option<&Path>, dir: &Path) -> Result<Vec<String>, Error> {
+    Ok(match env_file {
+        Some(path) => usecase::dotenv::load(path, true)?,
+        None => usecase::dotenv::load(&dir.join(usecase::dotenv::FILE), false)?,
+    })
+}
+
+/// The database `url` names, as the "Using …" line prints it (`None` for a file source).
+pub fn describe_source(url: &str) -> Option<String> {
+    match engine::Database::from_url(url)? {
+        Ok(db) => Some(db.describe(false)),
+        Err(_) => None,
+    }
+}
+
+/// The server of `--dev-url` (scratch databases go there) as the "Using …" line prints it.
+pub fn describe_dev_server(url: &str) -> Option<String> {
+    match engine::Database::from_url(url)? {
+        Ok(db) => Some(db.describe(true)),
+        Err(_) => None,
+    }
+}
+
+/// The project's database as the "Using …" line prints it; with `dev_server`, the server
+/// its scratch databases go to instead (`None` for SQLite, which needs none). `None` when
+/// the project or its URL cannot be read (the command then reports that).
+pub fn describe_project_database(cfg: Option<&Path>, dev_server: bool) -> Option<String> {
+    let p = usecase::project(cfg).ok()?;
+    let url = if dev_server {
+        if p.dialect() != Dialect::Postgres {
+            return None;
+        }
+        p.dev_url().ok()?
+    } else {
+        p.database_url().ok()?
+    };
+    match engine::Database::from_url(&url)? {
+        Ok(db) => Some(db.describe(dev_server)),
+        Err(_) => None,
+    }
+}
+
+/// The engine a database URL names (`init` without `--dialect` takes `DATABASE_URL`'s).
+pub fn dialect_of_url(url: &str) -> Option<Dialect> {
+    Some(engine::Database::from_url(url)?.ok()?.dialect())
+}
+
 pub mod cli;

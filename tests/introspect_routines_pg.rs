@@ -42,6 +42,7 @@ CREATE FUNCTION app.stmt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN N
 CREATE TRIGGER t_trans AFTER UPDATE ON app.t REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION app.stmt();
 CREATE CONSTRAINT TRIGGER t_con AFTER INSERT ON app.t DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.stmt();
 CREATE TRIGGER t_off AFTER DELETE ON app.t FOR EACH ROW EXECUTE FUNCTION app.stmt();
+CREATE TRIGGER t_when AFTER UPDATE ON app.t FOR EACH ROW WHEN (app.add(OLD.qty, 1) > 0) EXECUTE FUNCTION app.stmt();
 ALTER TABLE app.t DISABLE TRIGGER t_off;
 COMMENT ON TRIGGER t_touch ON app.t IS 'touches';
 CREATE VIEW app.v AS SELECT id, name, app.add(id, 1) AS n FROM app.t;
@@ -86,7 +87,7 @@ fn files(text: &str) -> Vec<SourceFile> {
     }]
 }
 
-fn server() -> postgres::Config {
+fn server() -> schemadiff::introspect::postgres::connect::Config {
     pg::server_url().parse().unwrap()
 }
 
@@ -193,7 +194,7 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     assert!(schema.triggers.contains_key("app.pt.pt_trg"));
     assert!(!schema.unmanaged.keys().any(|k| k.contains("pt_trg")));
     assert!(!schema.triggers.keys().any(|k| k.contains("pt1.pt_trg")));
-    assert_eq!(schema.triggers.len(), 6, "{:?}", schema.triggers.keys());
+    assert_eq!(schema.triggers.len(), 7, "{:?}", schema.triggers.keys());
 
     // Domains.
     let posint = &schema.domains["app.posint"];
@@ -303,6 +304,9 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
         Dependent::Domain("app.posint".into()),
         Dependent::Function("app.tab()".into()),
         Dependent::Other("policy app.t.p".into()),
+        // What a trigger's WHEN condition calls (depends.sql), besides its own function
+        // (triggers.sql).
+        Dependent::Trigger("app.t.t_when".into()),
     ] {
         assert!(add_deps.contains(&d), "{d:?} missing in {add_deps:?}");
     }
@@ -313,6 +317,7 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
             Dependent::Trigger("app.t.t_con".into()),
             Dependent::Trigger("app.t.t_off".into()),
             Dependent::Trigger("app.t.t_trans".into()),
+            Dependent::Trigger("app.t.t_when".into()),
         ]
     );
     assert_eq!(

@@ -121,7 +121,8 @@ fn stored_and_incrementally_reloaded_models_keep_their_dependents() {
     use schemadiff::declare::cache::{declare_postgres_how, Cache, Obtained};
     use schemadiff::declare::declare_postgres_in;
     let _ = pg::admin();
-    let server: postgres::Config = pg::server_url().parse().unwrap();
+    let server: schemadiff::introspect::postgres::connect::Config =
+        pg::server_url().parse().unwrap();
     let cache = Cache::at(common::temp_dir("pg_cache_dependents_lib").join("cache"));
     let full = |text: &str| declare_postgres_in(&file(text), &server, &[]).unwrap();
     let expected = full(V1);

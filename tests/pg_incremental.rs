@@ -14,9 +14,9 @@ use schemadiff::declare::{declare_postgres_in, SourceFile};
 use schemadiff::model::Schema;
 use std::path::PathBuf;
 
-fn server() -> postgres::Config {
+fn server() -> schemadiff::introspect::postgres::connect::Config {
     let _ = pg::admin(); // fails saying how to start the server
-    pg::server_url().parse().unwrap()
+    schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap()
 }
 
 fn file(text: &str) -> Vec<SourceFile> {

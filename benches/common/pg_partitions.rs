@@ -8,8 +8,8 @@
 //! (partitioned: one change, not one per partition).
 
 use super::{fmt_dur, BenchDb, BoxError, DB_PREFIX};
-use postgres::Config;
 use schemadiff::diff::{self, diff, Renames};
+use schemadiff::introspect::postgres::connect::Config;
 use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::{Column, Schema};
 use schemadiff::plan::postgres::plan_postgres;

@@ -30,7 +30,12 @@ const POLL: Duration = Duration::from_millis(100);
 pub struct Postgres {
     client: Client,
     lock_timeout: Duration,
+    cancel: CancelWith,
 }
+
+/// Sends a cancel request for a connection: over the connection's TLS settings (a server
+/// that accepts only TLS refuses a plain one).
+pub type CancelWith = std::sync::Arc<dyn Fn(&postgres::CancelToken) + Send + Sync>;
 
 fn db(e: postgres::Error) -> Error {
     Error::Database(crate::pg_error::db_message(&e))
@@ -41,7 +46,16 @@ impl Postgres {
         Postgres {
             client,
             lock_timeout,
+            cancel: std::sync::Arc::new(|token: &postgres::CancelToken| {
+                let _ = token.cancel_query(NoTls);
+            }),
         }
+    }
+
+    /// Cancel requests go through `cancel` (the TLS connector of the connection).
+    pub fn with_cancel(mut self, cancel: CancelWith) -> Postgres {
+        self.cancel = cancel;
+        self
     }
 
     pub fn client(&mut self) -> &mut Client {
@@ -284,9 +298,8 @@ impl Adapter for Postgres {
 
     fn canceller(&self) -> Canceller {
         let token = self.client.cancel_token();
-        std::sync::Arc::new(move || {
-            let _ = token.cancel_query(NoTls);
-        })
+        let cancel = self.cancel.clone();
+        std::sync::Arc::new(move || cancel(&token))
     }
 
     fn statements(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {

@@ -20,6 +20,12 @@ pub struct Cli {
     /// Skip the catalog cache: normalize declared DDL and replays, and parse SQLite catalogs, every time (also SCHEMADIFF_NO_CACHE=1)
     #[arg(long, global = true, display_order = 900)]
     pub no_cache: bool,
+    /// Read variables (DATABASE_URL, PGSSLMODE, PGPASSWORD, …) from this file instead of .env beside schemadiff.toml; set variables win
+    #[arg(long, global = true, value_name = "PATH", display_order = 901)]
+    pub env_file: Option<std::path::PathBuf>,
+    /// Do not print the "Using DATABASE" line
+    #[arg(short, long, global = true, display_order = 902)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -73,9 +79,9 @@ pub struct InitArgs {
     /// Directory to initialise
     #[arg(default_value = ".")]
     pub dir: std::path::PathBuf,
-    /// Database engine of the project
-    #[arg(long, value_enum, default_value = "sqlite")]
-    pub dialect: Dialect,
+    /// Database engine of the project (default: DATABASE_URL's, else sqlite)
+    #[arg(long, value_enum)]
+    pub dialect: Option<Dialect>,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ use crate::usecase::diff::{DiffRequest, InspectRequest};
 use crate::usecase::unmanaged::{Class, NAMED_AT_MOST};
 use crate::{Direction, Hazard, Note, Printable};
 use std::io::Write;
+use std::path::Path;
 
 /// What a successful command tells the shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +47,28 @@ pub fn finish_interrupt() {
     crate::finish_interrupt();
 }
 
-/// Runs one parsed command line.
+/// Runs one parsed command line: loads `.env` (or `--env-file`), prints the "Using …" line
+/// of a command that uses a database (unless `--quiet`), then runs the command.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     let cfg = cli.config.as_deref();
     if cli.no_cache {
         crate::disable_cache();
+    }
+    let dir = match (&cli.command, cfg) {
+        (_, Some(path)) => path.parent().unwrap_or(Path::new("")).to_path_buf(),
+        (Command::Init(a), None) => a.dir.clone(),
+        _ => ".".into(),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        dir
+    };
+    crate::load_env(cli.env_file.as_deref(), &dir)?;
+    if !cli.quiet {
+        for used in databases_used(&cli.command, cfg) {
+            eprintln!("Using {}", Printable(&used));
+        }
     }
     match cli.command {
         Command::Diff(args) => run_diff(args, cfg),
@@ -68,6 +86,39 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Merge(a) => workflow::merge(cfg, a),
         Command::Check(a) => check::check(cfg, a),
         Command::Verify => check::verify(cfg),
+    }
+}
+
+/// What the command connects to or opens, as the "Using …" lines name it: the project's
+/// database, or for a command that only loads DDL into scratch databases the PostgreSQL
+/// server they go to; the URL sources of `diff` and `inspect`.
+fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
+    let project = |dev_server: bool| crate::describe_project_database(cfg, dev_server);
+    let scratch = |d: Option<String>| d.map(|d| format!("{d} for scratch databases"));
+    match command {
+        Command::Upgrade(a) | Command::Downgrade(a) if !a.sql => {
+            project(false).into_iter().collect()
+        }
+        Command::Current | Command::Stamp(_) | Command::Check(_) => {
+            project(false).into_iter().collect()
+        }
+        Command::Generate(a) if a.from_db => project(false).into_iter().collect(),
+        Command::Generate(a) if !a.empty => scratch(project(true)).into_iter().collect(),
+        Command::Verify => scratch(project(true)).into_iter().collect(),
+        Command::Diff(a) => [&a.from, &a.to]
+            .into_iter()
+            .filter_map(|s| crate::describe_source(s))
+            .chain(scratch(
+                a.dev_url.as_deref().and_then(crate::describe_dev_server),
+            ))
+            .collect(),
+        Command::Inspect(a) => crate::describe_source(&a.source)
+            .into_iter()
+            .chain(scratch(
+                a.dev_url.as_deref().and_then(crate::describe_dev_server),
+            ))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

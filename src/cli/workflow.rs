@@ -9,7 +9,18 @@ use crate::{Direction, Printable};
 use std::path::Path;
 
 pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
-    for path in crate::init(&a.dir, a.dialect)? {
+    let from_env = std::env::var("DATABASE_URL")
+        .ok()
+        .and_then(|u| crate::dialect_of_url(&u));
+    let dialect = match (a.dialect, from_env) {
+        (Some(d), _) => d,
+        (None, Some(d)) => {
+            eprintln!("  Dialect {} (from DATABASE_URL)", d.name());
+            d
+        }
+        (None, None) => crate::Dialect::DEFAULT,
+    };
+    for path in crate::init(&a.dir, dialect)? {
         eprintln!("  Creating {}", path.display());
     }
     eprintln!("Edit schemas/, then run `schemadiff generate -m \"first revision\"`.");

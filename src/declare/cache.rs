@@ -16,10 +16,10 @@
 use super::postgres::declare_postgres_in;
 use super::postgres::incremental;
 use super::{Error, SourceFile};
-use crate::introspect::postgres::connect::connect_config;
+use crate::introspect::postgres::connect::{connect_config, Config};
 use crate::model::{Dependent, Dependents, Schema};
 use postgres::config::Host;
-use postgres::{Client, Config};
+use postgres::Client;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

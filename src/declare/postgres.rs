@@ -19,12 +19,13 @@ pub mod prerequisites;
 
 use super::error::{Judge, Position};
 use super::{Error, SourceFile};
-use crate::introspect::postgres::{self as pg, connect::connect_config};
+use crate::introspect::postgres::connect::{connect_config, Config};
+use crate::introspect::postgres::{self as pg};
 use crate::model::Schema;
 use crate::pg_error::db_message;
 use crate::sqltext::{quote_pg_ident, Statement};
 use postgres::error::{ErrorPosition, SqlState};
-use postgres::{Client, Config};
+use postgres::Client;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 

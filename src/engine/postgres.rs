@@ -45,7 +45,7 @@ impl Engine for Postgres {
     const LOCK_OPTIONS: bool = true;
     type Caps = LockOptions;
     type Op = Op;
-    type Dev = postgres::Config;
+    type Dev = connect::Config;
     type Db = Db;
 
     /// The project's `[postgres]`, then the flags; timeouts must be valid.
@@ -167,14 +167,14 @@ impl Engine for Postgres {
         crate::apply::postgres::offline_revision(out, running, sql, heads);
     }
 
-    fn dev<X: From<Error>>(url: UrlOf<'_, X>) -> Result<postgres::Config, X> {
+    fn dev<X: From<Error>>(url: UrlOf<'_, X>) -> Result<connect::Config, X> {
         let server = url_of(&url()?);
         Ok(connect::config(&server).map_err(Error::from)?)
     }
 
     fn declare(
         files: &[SourceFile],
-        dev: &postgres::Config,
+        dev: &connect::Config,
         only: &[String],
         cache: Option<&Cache>,
     ) -> Result<Schema, Error> {
@@ -188,18 +188,21 @@ impl Engine for Postgres {
     }
 
     fn open(url: &str, lock_timeout: Duration, _create: bool) -> Result<Db, Error> {
-        let client = catalog::connect(&url_of(url))?;
+        let config = connect::config(&url_of(url))?;
+        let client = connect::connect_config(&config)?;
+        let runner = Runner::new(client, lock_timeout).with_cancel(cancel_with(&config));
         Ok(Db {
-            runner: Box::new(Runner::new(client, lock_timeout)),
+            runner: Box::new(runner),
             _scratch: None,
         })
     }
 
-    fn scratch(dev: &postgres::Config) -> Result<Db, Error> {
+    fn scratch(dev: &connect::Config) -> Result<Db, Error> {
         let db = ScratchDb::create(dev)?;
         let client = db.connect()?;
+        let runner = Runner::new(client, Duration::from_secs(5)).with_cancel(cancel_with(dev));
         Ok(Db {
-            runner: Box::new(Runner::new(client, Duration::from_secs(5))),
+            runner: Box::new(runner),
             _scratch: Some(Box::new(db)),
         })
     }
@@ -219,7 +222,7 @@ impl Engine for Postgres {
     /// The server prints some expressions differently once it reads its own print back;
     /// see [`crate::declare::normalize_live`].
     fn normalize_live(
-        dev: &postgres::Config,
+        dev: &connect::Config,
         live: Schema,
         other: &Schema,
         cache: Option<&Cache>,
@@ -239,7 +242,7 @@ impl Engine for Postgres {
     /// From the catalog cache when the same revision texts were replayed on the same server
     /// before, else replayed into a scratch database on the dev server (and stored).
     fn replay(
-        dev: &postgres::Config,
+        dev: &connect::Config,
         revs: &[&Revision],
         _: &Graph,
         cache: Option<&Cache>,
@@ -257,6 +260,59 @@ impl Engine for Postgres {
             replay_into_scratch(dev, revs)
         })?)
     }
+}
+
+/// `postgresql://user@host:port/database` (the server only with `server`), with
+/// `?sslmode=MODE` when the URL or `PGSSLMODE` asks for one (or `sslrootcert=system` implies
+/// verify-full): what `url` connects to once
+/// libpq's environment fills its gaps. Never a password.
+pub fn describe_url(url: &str, server: bool) -> String {
+    let Ok(config) = connect::config(&url_of(url)) else {
+        return redact(url);
+    };
+    let (host, port, database) = connect::describe(&config);
+    let mut query = Vec::new();
+    // A Unix socket directory goes in the query, as libpq writes it.
+    let authority = if host.starts_with('/') {
+        query.push(format!("host={host}"));
+        if port != 5432 {
+            query.push(format!("port={port}"));
+        }
+        String::new()
+    } else if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let user = config
+        .get_user()
+        .map(|u| format!("{u}@"))
+        .unwrap_or_default();
+    let database = if server {
+        String::new()
+    } else {
+        format!("/{database}")
+    };
+    if config.tls.mode_given || config.tls.mode != connect::SslMode::Prefer {
+        query.push(format!("sslmode={}", config.tls.mode.name()));
+    }
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
+    format!("postgresql://{user}{authority}{database}{query}")
+}
+
+/// Cancel requests over the TLS settings of `config`.
+fn cancel_with(config: &connect::Config) -> crate::apply::postgres::CancelWith {
+    let tls = connect::cancel_tls(config);
+    std::sync::Arc::new(move |token: &postgres::CancelToken| {
+        let _ = match &tls {
+            Some(tls) => token.cancel_query(tls.clone()),
+            None => token.cancel_query(postgres::NoTls),
+        };
+    })
 }
 
 /// Reads a live database's schema: two backends share the server's work; if a second
@@ -281,7 +337,7 @@ pub fn read_database(url: &str, only: &[String]) -> Result<Schema, Error> {
 const REPLAY_BATCH: usize = 200;
 
 fn replay_into_scratch(
-    server: &postgres::Config,
+    server: &connect::Config,
     revs: &[&Revision],
 ) -> Result<Schema, crate::declare::Error> {
     use crate::declare::Error as DeclareError;
@@ -327,4 +383,37 @@ fn replay_into_scratch(
     drop(client);
     drop(db);
     Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_url;
+
+    #[test]
+    fn describes_a_url_without_its_password() {
+        for (url, server, want) in [
+            (
+                "postgresql+psycopg2://app:s3cret@db.example:6543/shop?sslmode=verify-full&sslrootcert=/ca.pem",
+                false,
+                "postgresql://app@db.example:6543/shop?sslmode=verify-full",
+            ),
+            (
+                "postgres://app:s3cret@db.example/shop",
+                true,
+                "postgresql://app@db.example:5432",
+            ),
+            (
+                "postgresql://app@[::1]:5433/shop",
+                false,
+                "postgresql://app@[::1]:5433/shop",
+            ),
+            (
+                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
+                false,
+                "postgresql://app@/shop?host=/run/pg&port=5499&sslmode=require",
+            ),
+        ] {
+            assert_eq!(describe_url(url, server), want, "{url}");
+        }
+    }
 }

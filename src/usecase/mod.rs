@@ -7,6 +7,7 @@
 pub mod check;
 pub mod config;
 pub mod diff;
+pub mod dotenv;
 pub mod generate;
 pub mod history;
 pub mod migrate;
@@ -85,6 +86,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Revision(#[from] revision::Error),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Env(#[from] dotenv::Error),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -44,7 +44,7 @@ impl Gen {
 pub const VICTIM: &str = "CREATE TABLE public.victim (x integer);\n";
 const VICTIM_ROWS: &str = "INSERT INTO public.victim VALUES (1), (2), (3);";
 
-pub fn server() -> postgres::Config {
+pub fn server() -> schemadiff::introspect::postgres::connect::Config {
     crate::pg::server_url().parse().unwrap()
 }
 

@@ -522,7 +522,7 @@ pub fn normalize_live(
     live: Schema,
     other: &Schema,
     print: impl FnOnce(&Schema) -> BTreeMap<String, String>,
-    server: &postgres::Config,
+    server: &crate::introspect::postgres::connect::Config,
     cache: Option<&super::super::Cache>,
 ) -> Schema {
     let theirs = texts(other);

@@ -265,7 +265,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     objects::add_composites(&composites, &mut schema);
     objects::add_ranges(&ranges, &mut schema);
     objects::add_comments(&comments, &mut schema);
-    objects::add_depends(&depends, &mut schema);
+    objects::add_depends(&depends, &triggers, &mut schema);
     objects::add_unmanaged(&unmanaged, &mut schema);
     Introspection { schema, queries }
 }

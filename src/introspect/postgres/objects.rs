@@ -238,17 +238,36 @@ pub fn add_comments(rows: &[Row], schema: &mut Schema) {
 }
 
 /// Reads `depends.sql` rows: the `depends_on` of functions, domains, composite and range
-/// types, and [`Schema::dependents`] of every user function and type.
-pub fn add_depends(rows: &[Row], schema: &mut Schema) {
+/// types, and [`Schema::dependents`] of every user function and type. `triggers` are the
+/// `triggers.sql` rows, which name each trigger's own function (depends.sql leaves that
+/// dependency out: it is one entry per trigger, most of the query's work otherwise).
+pub fn add_depends(rows: &[Row], triggers: &[Row], schema: &mut Schema) {
     let mut needs: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     let mut dependents: BTreeMap<String, BTreeSet<Dependent>> = BTreeMap::new();
-    for row in rows {
-        let rkind: String = row.get("rkind");
-        let rkey: String = row.get("rkey");
-        let kind: String = row.get("kind");
-        let key: String = row.get("key");
+    let depends = rows.iter().map(|row| {
         let name: Option<String> = row.get("name");
-        let name = name.unwrap_or_default();
+        (
+            row.get::<_, String>("rkind"),
+            row.get::<_, String>("rkey"),
+            row.get::<_, String>("kind"),
+            row.get::<_, String>("key"),
+            name.unwrap_or_default(),
+        )
+    });
+    let trigger_functions = triggers.iter().filter_map(|row| {
+        let function: Option<String> = row.get("function");
+        Some((
+            "function".to_string(),
+            function?,
+            "trigger".to_string(),
+            qualified_key(
+                &row.get::<_, String>("nspname"),
+                &row.get::<_, String>("relname"),
+            ),
+            row.get::<_, String>("tgname"),
+        ))
+    });
+    for (rkind, rkey, kind, key, name) in depends.chain(trigger_functions) {
         needs
             .entry((kind.clone(), key.clone()))
             .or_default()

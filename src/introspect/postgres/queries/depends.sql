@@ -7,40 +7,81 @@
 -- (constraints, defaults, generated columns, indexes, triggers, columns); what schemadiff
 -- does not manage (aggregates, rules, policies, event triggers, casts, operators) as kind
 -- `other` keyed as in unmanaged.sql. A relation is only listed as what a function or a
--- type needs. Left out: objects of extensions and
--- the parts of a type (a range's constructors, an array or multirange type).
+-- type needs. Left out: objects of extensions, the parts of a type (a range's
+-- constructors, an array or multirange type), and a trigger's own function (triggers.sql
+-- names it; see `objects::add_depends`).
+--
+-- Cost: the entries are read from the side that has few of them. What refers to functions
+-- and types through the index on what is referred to; what functions and triggers refer to
+-- through the index on the referrer. Never all entries referring to relations: every
+-- constraint, default, index and sequence of every table refers to its table.
 WITH dep AS (
+    -- What refers to a user function or type: the server's index on what is referred to
+    -- (refclassid, refobjid) reads these entries only.
     SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid
     FROM pg_catalog.pg_depend d
     WHERE d.deptype = 'n' AND d.refobjid >= 16384
-      AND d.refclassid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass,
-                           'pg_catalog.pg_class'::regclass)
+      AND d.refclassid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
       AND d.classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass,
                         'pg_catalog.pg_class'::regclass, 'pg_catalog.pg_rewrite'::regclass,
-                        'pg_catalog.pg_trigger'::regclass, 'pg_catalog.pg_constraint'::regclass,
+                        'pg_catalog.pg_constraint'::regclass,
                         'pg_catalog.pg_attrdef'::regclass, 'pg_catalog.pg_policy'::regclass,
                         'pg_catalog.pg_event_trigger'::regclass, 'pg_catalog.pg_cast'::regclass,
                         'pg_catalog.pg_operator'::regclass)
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                      WHERE e.classid = d.refclassid AND e.objid = d.refobjid
+    UNION ALL
+    -- What a trigger's WHEN condition calls. A trigger's own function comes with
+    -- triggers.sql: it is most of a schema's entries here, one per trigger.
+    SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid
+    FROM pg_catalog.pg_trigger t
+    -- (OFFSET 0 keeps the conditions on what is referred to outside, so that the server
+    -- reads the trigger's few entries, not every entry referring to a function.)
+    CROSS JOIN LATERAL (
+        SELECT e.classid, e.objid, e.objsubid, e.refclassid, e.refobjid, e.deptype
+        FROM pg_catalog.pg_depend e
+        WHERE e.classid = 'pg_catalog.pg_trigger'::regclass AND e.objid = t.oid
+        OFFSET 0) d
+    WHERE t.tgqual IS NOT NULL AND NOT t.tgisinternal AND t.tgparentid = 0
+      AND d.deptype = 'n' AND d.refobjid >= 16384 AND d.refobjid <> t.tgfoid
+      AND d.refclassid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
+    UNION ALL
+    -- A relation a function needs: only a `BEGIN ATOMIC` body names relations (a function's
+    -- row-type arguments and results refer to the type). Read from the function's side,
+    -- not from every relation's: a relation is referred to by its constraints, defaults,
+    -- indexes and sequences, tens of entries per table that this query does not want.
+    SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid
+    FROM pg_catalog.pg_proc p
+    CROSS JOIN LATERAL (
+        SELECT e.classid, e.objid, e.objsubid, e.refclassid, e.refobjid, e.deptype
+        FROM pg_catalog.pg_depend e
+        WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid
+        OFFSET 0) d
+    WHERE p.prosqlbody IS NOT NULL AND p.oid >= 16384
+      AND d.deptype = 'n' AND d.refobjid >= 16384
+      AND d.refclassid = 'pg_catalog.pg_class'::regclass
+), dep_user AS (
+    SELECT dep.* FROM dep
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                      WHERE e.classid = dep.refclassid AND e.objid = dep.refobjid
                         AND e.deptype = 'e')
-      AND NOT (d.classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
+      AND NOT (dep.classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
                AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                           WHERE e.classid = d.classid AND e.objid = d.objid
+                           WHERE e.classid = dep.classid AND e.objid = dep.objid
                              AND e.deptype IN ('e', 'i')))
 ), ref AS (
     SELECT dep.classid, dep.objid, dep.objsubid, 'function'::text AS rkind,
+           -- A trigger function takes no arguments: no need to ask the server.
            n.nspname || '.' || p.proname || '('
-           || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS rkey,
+           || CASE WHEN p.prorettype = 'pg_catalog.trigger'::regtype THEN ''
+                   ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END || ')' AS rkey,
            n.nspname AS rschema
-    FROM dep JOIN pg_catalog.pg_proc p ON p.oid = dep.refobjid
+    FROM dep_user dep JOIN pg_catalog.pg_proc p ON p.oid = dep.refobjid
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE dep.refclassid = 'pg_catalog.pg_proc'::regclass AND p.prokind IN ('f', 'p')
     UNION ALL
     SELECT dep.classid, dep.objid, dep.objsubid,
            CASE WHEN rc.relkind IN ('r', 'p', 'v', 'm', 'f') THEN 'relation' ELSE 'type' END,
            n.nspname || '.' || t.typname, n.nspname
-    FROM dep JOIN pg_catalog.pg_type t0 ON t0.oid = dep.refobjid
+    FROM dep_user dep JOIN pg_catalog.pg_type t0 ON t0.oid = dep.refobjid
     LEFT JOIN pg_catalog.pg_type te ON te.typarray = t0.oid
     LEFT JOIN pg_catalog.pg_range mr ON mr.rngmultitypid = t0.oid
     JOIN pg_catalog.pg_type t ON t.oid = COALESCE(te.oid, mr.rngtypid, t0.oid)
@@ -51,7 +92,7 @@ WITH dep AS (
     UNION ALL
     SELECT dep.classid, dep.objid, dep.objsubid, 'relation', n.nspname || '.' || rc.relname,
            n.nspname
-    FROM dep JOIN pg_catalog.pg_class rc ON rc.oid = dep.refobjid
+    FROM dep_user dep JOIN pg_catalog.pg_class rc ON rc.oid = dep.refobjid
     JOIN pg_catalog.pg_namespace n ON n.oid = rc.relnamespace
     WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass
       AND dep.classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass,
