@@ -20,7 +20,9 @@
 //!    emptied before each run) and with the entry in place.
 //!
 //! Run: `cargo bench --bench pg_introspect`. Environment: `BENCH_PG_ROUTINES=1` (a trigger
-//! function and a trigger per table), `BENCH_PG_SIZES` (default
+//! function and a trigger per table), `BENCH_PG_PARTITIONS=1` (instead of the sizes: 2,000
+//! partitions under 20 parents against 2,000 plain tables, see `common/pg_partitions.rs`),
+//! `BENCH_PG_SIZES` (default
 //! `100,500,2000`), `BENCH_ITERS` (default 9; declare and the CLI run `min(5, BENCH_ITERS)`
 //! times), `SCHEMADIFF_TEST_PG` (default `postgresql://postgres@127.0.0.1:5432/postgres`; a
 //! user that may create databases). Every database it creates is named
@@ -28,6 +30,10 @@
 //! of that name already exists it stops, and it never drops a database it did not create.
 //! Checked on the way: live vs its own DDL plans nothing, the CLI prints the script the
 //! in-process pipeline renders, and `introspect` sends as many statements at every size.
+
+// BENCH_PG_PARTITIONS=1: benches/common/pg_partitions.rs.
+#[path = "common/pg_partitions.rs"]
+mod partitions;
 
 use postgres::{Client, IsolationLevel, NoTls};
 use schemadiff::declare::{
@@ -73,6 +79,9 @@ fn main() -> Result<(), BoxError> {
     println!("schemadiff PostgreSQL benchmark: {version}");
     println!("{iters} iterations (declare and the CLI: {runs}); medians [min .. max]");
 
+    if std::env::var_os("BENCH_PG_PARTITIONS").is_some_and(|v| v == "1") {
+        return partitions::run(&server, &server_url, iters);
+    }
     let mut results = Vec::new();
     for n in sizes {
         let ctx = Ctx {

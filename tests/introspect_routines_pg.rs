@@ -191,22 +191,12 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     assert!(schema.triggers["app.v.v_ins"]
         .sql
         .contains("INSTEAD OF INSERT ON app.v"));
-    // A partitioned table's own trigger (not its clone on the partition) is listed as
-    // unmanaged, like its table.
-    assert!(!schema.triggers.contains_key("app.pt.pt_trg"));
-    assert!(schema.unmanaged.contains_key("trigger app.pt.pt_trg"));
-    // A policy of a partitioned table stays reported, as the table is. (Its switch is not
-    // listed: unmanaged.sql leaves out objects with an internal dependency, which a
-    // partitioned table has; so it was before issue 16.)
-    assert_eq!(
-        schema
-            .unmanaged
-            .get("policy app.pt.pt_p")
-            .map(String::as_str),
-        Some("policy")
-    );
-    assert!(!schema.unmanaged.keys().any(|k| k.contains("pt1.pt_trg")));
-    assert_eq!(schema.triggers.len(), 6, "{:?}", schema.triggers.keys());
+    // A partitioned table's own trigger is managed since issue 16; its clone on the
+    // partition is not an object of its own.
+    assert!(schema.triggers.contains_key("app.pt.pt_trg"));
+    assert!(!schema.unmanaged.keys().any(|k| k.contains("pt_trg")));
+    assert!(!schema.triggers.keys().any(|k| k.contains("pt1.pt_trg")));
+    assert_eq!(schema.triggers.len(), 7, "{:?}", schema.triggers.keys());
 
     // Domains.
     let posint = &schema.domains["app.posint"];
@@ -328,11 +318,11 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     assert_eq!(
         schema.dependents.of("app.stmt()"),
         [
+            Dependent::Trigger("app.pt.pt_trg".into()),
             Dependent::Trigger("app.t.t_con".into()),
             Dependent::Trigger("app.t.t_off".into()),
             Dependent::Trigger("app.t.t_trans".into()),
             Dependent::Trigger("app.t.t_when".into()),
-            Dependent::Other("trigger app.pt.pt_trg".into()),
         ]
     );
     assert_eq!(

@@ -470,3 +470,48 @@ fn a_dump_with_data_is_refused_at_its_first_copy_instead_of_waiting_for_rows() {
         r.stderr
     );
 }
+
+/// Partitioned tables and inheritance as `pg_dump -s` prints them: each partition created
+/// on its own and attached (`ALTER TABLE ONLY … ATTACH PARTITION`), the parent's indexes
+/// `ON ONLY` with each partition's index attached (`ALTER INDEX … ATTACH PARTITION`), the
+/// partitions' columns and CHECKs local to them: declared, it is the database it came from.
+#[test]
+fn a_pg_dump_of_partitioned_tables_and_inheritance_equals_its_database() {
+    let db = TestDb::create("dump_part");
+    db.client()
+        .batch_execute(
+            "CREATE TABLE customers (id int PRIMARY KEY);
+             CREATE TABLE orders (
+               id bigint NOT NULL, customer_id int NOT NULL REFERENCES customers (id),
+               placed_on date NOT NULL, total numeric NOT NULL DEFAULT 0 CHECK (total >= 0),
+               PRIMARY KEY (id, placed_on)
+             ) PARTITION BY RANGE (placed_on);
+             CREATE INDEX orders_customer ON orders (customer_id);
+             CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')
+               PARTITION BY HASH (id);
+             CREATE TABLE orders_2025_0 PARTITION OF orders_2025 FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+             CREATE TABLE orders_2025_1 PARTITION OF orders_2025 FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+             CREATE TABLE orders_rest PARTITION OF orders DEFAULT;
+             CREATE TABLE refunds (id int PRIMARY KEY, order_id bigint NOT NULL, placed_on date NOT NULL,
+               FOREIGN KEY (order_id, placed_on) REFERENCES orders (id, placed_on));
+             CREATE TABLE vehicles (id int NOT NULL, name text NOT NULL CHECK (name <> ''));
+             CREATE TABLE cars (seats smallint NOT NULL DEFAULT 4) INHERITS (vehicles);
+             CREATE TABLE trucks (name text NOT NULL, payload int) INHERITS (vehicles);",
+        )
+        .unwrap();
+    let dir = common::temp_dir("pg_dump_part");
+    let path = dump(&db, &dir);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for needle in ["ATTACH PARTITION", "ON ONLY", "INHERITS"] {
+        assert!(text.contains(needle), "{needle} not in the dump:\n{text}");
+    }
+    let file = path.to_str().unwrap();
+    let url = db.url();
+    for (from, to) in [(url.as_str(), file), (file, url.as_str())] {
+        let r = sd(&dir, &["diff", "--from", from, "--to", to, "--exit-code"]);
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("No changes"), "{}", r.stdout);
+        assert!(!r.stderr.contains("not managed"), "{}", r.stderr);
+    }
+}

@@ -1,7 +1,9 @@
-//! Triggers of relations schemadiff does not manage (partitioned and foreign tables) are
-//! listed in `Schema::unmanaged`, not in `Schema::triggers`: the canonical DDL does not
-//! create their tables, so it cannot create them either. What depends on their function
-//! names them as unmanaged objects, which the planner refuses to make again.
+//! Triggers of relations schemadiff does not manage (foreign tables) are listed in
+//! `Schema::unmanaged`, not in `Schema::triggers`: the canonical DDL does not create their
+//! tables, so it cannot create them either. What depends on their function names them as
+//! unmanaged objects, which the planner refuses to make again. A partitioned table's
+//! trigger is managed like any other (issue 16); its clones on the partitions are not
+//! objects of their own.
 
 mod pg;
 
@@ -10,7 +12,7 @@ use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::{function_key, Dependent};
 
 #[test]
-fn triggers_of_partitioned_and_foreign_tables_are_unmanaged() {
+fn triggers_of_foreign_tables_are_unmanaged_and_of_partitioned_tables_managed() {
     let db = TestDb::create("unmanaged_triggers");
     let mut client = db.client();
     client
@@ -30,16 +32,11 @@ fn triggers_of_partitioned_and_foreign_tables_are_unmanaged() {
         .unwrap();
     let schema = introspect(&mut client, &[]).unwrap().schema;
     let triggers: Vec<&String> = schema.triggers.keys().collect();
-    assert_eq!(triggers.len(), 1, "{triggers:?}");
-    assert_eq!(schema.triggers.values().next().unwrap().name, "on_plain");
-    assert_eq!(
-        schema
-            .unmanaged
-            .get("trigger public.m.on_m")
-            .map(String::as_str),
-        Some(
-            "trigger (on a partitioned table; managed with partitioned tables in a later release)"
-        )
+    assert_eq!(triggers, ["public.m.on_m", "public.plain.on_plain"]);
+    assert!(
+        !schema.unmanaged.keys().any(|k| k.contains("on_m")),
+        "{:?}",
+        schema.unmanaged
     );
     assert_eq!(
         schema
@@ -48,16 +45,17 @@ fn triggers_of_partitioned_and_foreign_tables_are_unmanaged() {
             .map(String::as_str),
         Some("trigger (on a foreign table)")
     );
-    assert!(schema.comments.is_empty(), "{:?}", schema.comments);
-    // The partition's clone of on_m is neither a trigger nor an unmanaged object of its own.
-    assert!(
-        !schema.unmanaged.keys().any(|k| k.contains("m_2024.on_m")),
-        "{:?}",
-        schema.unmanaged
-    );
+    // The managed trigger's comment is kept with the other comments.
+    let comments: Vec<&String> = schema.comments.keys().collect();
+    assert_eq!(comments, ["trigger public.m.on_m"]);
     let deps = schema.dependents.of(&function_key("public", "tg", ""));
     assert!(
-        deps.contains(&Dependent::Other("trigger public.m.on_m".into())),
+        deps.contains(&Dependent::Trigger("public.m.on_m".into())),
+        "{deps:?}"
+    );
+    // The partition's clone of on_m is neither a trigger nor a dependent of its own.
+    assert!(
+        !deps.iter().any(|d| format!("{d:?}").contains("m_2024")),
         "{deps:?}"
     );
     assert!(

@@ -222,13 +222,14 @@ fn script(
     (render_script(&plan, title), hazards)
 }
 
-/// Every row of every table, as text, sorted.
+/// Every row of every table, as text, sorted; a table's own rows only (`ONLY`: a
+/// partitioned or inheritance parent's partitions and children count as themselves).
 fn data(client: &mut Client, schema: &Schema) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for table in schema.tables.values() {
         let q = quote_pg_qualified(table.schema.as_deref().unwrap(), &table.name);
         let rows = client
-            .query(&format!("SELECT t::text FROM {q} t ORDER BY 1"), &[])
+            .query(&format!("SELECT t::text FROM ONLY {q} t ORDER BY 1"), &[])
             .unwrap();
         out.insert(table.key(), rows.iter().map(|r| r.get(0)).collect());
     }
@@ -263,7 +264,7 @@ fn values_of(client: &mut Client, table: &Table, cols: &[String]) -> Vec<Vec<Opt
         list.join(", ")
     };
     let rows = client
-        .query(&format!("SELECT {select} FROM {q}"), &[])
+        .query(&format!("SELECT {select} FROM ONLY {q}"), &[])
         .unwrap();
     let mut out: Vec<Vec<Option<String>>> = rows
         .iter()

@@ -3,8 +3,9 @@
 //! kind when there are many), make `--strict` fail when the declared files hold one, and are
 //! never dropped. Through the binary, on the real PostgreSQL server.
 //!
-//! Partitioned tables reach `Schema::unmanaged` through the relations query; the tests named
-//! `…aggregate…` need the introspection of the other unmanaged kinds (issue 15 item 1).
+//! The unmanaged objects here are aggregates (partitioned tables, the example before issue
+//! 16, are managed now); the tests named `…aggregate…` need the introspection of the other
+//! unmanaged kinds (issue 15 item 1).
 
 mod common;
 mod pg;
@@ -23,9 +24,12 @@ fn ok(dir: &Path, args: &[&str]) -> Run {
 
 const TABLE: &str = "CREATE TABLE t (id int PRIMARY KEY, v text);\n";
 
-const PARTITIONED: &str = "CREATE TABLE events (id int, at date NOT NULL) PARTITION BY RANGE (at);
-CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+/// Two objects schemadiff does not manage.
+const TWO_UNMANAGED: &str = "CREATE AGGREGATE events(int) (SFUNC = int4pl, STYPE = int);
+CREATE AGGREGATE events_2026(int) (SFUNC = int4pl, STYPE = int);
 ";
+const EVENTS: &str = "aggregate public.events(integer)";
+const EVENTS_2026: &str = "aggregate public.events_2026(integer)";
 
 const AGGREGATE: &str = "CREATE AGGREGATE my_sum(int) (SFUNC = int4pl, STYPE = int);\n";
 
@@ -55,8 +59,11 @@ fn files(dir: &Path) -> usize {
 fn exists(db: &TestDb, name: &str) -> bool {
     db.client()
         .query_one(
-            "SELECT to_regclass($1) IS NOT NULL",
-            &[&format!("public.{name}")],
+            "SELECT to_regclass($1) IS NOT NULL OR to_regprocedure($2) IS NOT NULL",
+            &[
+                &format!("public.{name}"),
+                &format!("public.{name}(integer)"),
+            ],
         )
         .unwrap()
         .get(0)
@@ -66,36 +73,33 @@ fn exists(db: &TestDb, name: &str) -> bool {
 fn inspect_lists_unmanaged_objects_in_text_and_json() {
     let db = TestDb::create("unm_inspect");
     db.client()
-        .batch_execute(&format!("{TABLE}{PARTITIONED}"))
+        .batch_execute(&format!("{TABLE}{TWO_UNMANAGED}"))
         .unwrap();
     let dir = common::temp_dir("unm_inspect");
     let text = ok(&dir, &["inspect", &db.url()]);
     assert!(
         text.stdout
-            .contains("-- not managed by schemadiff: public.events (partitioned table)"),
+            .contains("-- not managed by schemadiff: aggregate public.events(integer) (aggregate)"),
         "{}",
         text.stdout
     );
     assert!(
         text.stdout.contains(
-            "-- not managed by schemadiff: public.events_2026 (partition of public.events)"
+            "-- not managed by schemadiff: aggregate public.events_2026(integer) (aggregate)"
         ),
         "{}",
         text.stdout
     );
     let json = ok(&dir, &["inspect", "--format", "json", &db.url()]);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(json["unmanaged"]["public.events"], "partitioned table");
-    assert_eq!(
-        json["unmanaged"]["public.events_2026"],
-        "partition of public.events"
-    );
+    assert_eq!(json["unmanaged"][EVENTS], "aggregate");
+    assert_eq!(json["unmanaged"][EVENTS_2026], "aggregate");
 }
 
 #[test]
 fn generate_strict_refuses_declared_unmanaged_objects_and_writes_nothing() {
     let db = TestDb::create("unm_strict");
-    let dir = project("unm_strict", &db, &format!("{TABLE}{PARTITIONED}"));
+    let dir = project("unm_strict", &db, &format!("{TABLE}{TWO_UNMANAGED}"));
     let strict = sd(&dir, &["generate", "--strict", "-m", "first"]);
     assert_eq!(strict.code, 1, "{}", strict.stderr);
     assert_eq!(files(&dir.join("migrations")), 0, "{}", strict.stderr);
@@ -103,7 +107,7 @@ fn generate_strict_refuses_declared_unmanaged_objects_and_writes_nothing() {
     let flat = strict.flat_stderr();
     assert!(
         flat.contains("--strict: 2 object(s) in schemas/ are not managed by schemadiff")
-            && flat.contains("- public.events (partitioned table)")
+            && flat.contains("- aggregate public.events(integer) (aggregate)")
             && flat.contains("would not reach the database")
             && flat.contains("Create them outside schemadiff")
             && flat.contains("nothing written"),
@@ -111,24 +115,14 @@ fn generate_strict_refuses_declared_unmanaged_objects_and_writes_nothing() {
         strict.stderr
     );
     // Each object is warned once, though both sides were read.
-    assert_eq!(
-        warnings(&strict.stderr, "public.events"),
-        1,
-        "{}",
-        strict.stderr
-    );
+    assert_eq!(warnings(&strict.stderr, EVENTS), 1, "{}", strict.stderr);
 
     // Without --strict: the revision is written (without them), with the warnings.
     let written = ok(&dir, &["generate", "-m", "first"]);
     assert_eq!(files(&dir.join("migrations")), 1, "{}", written.stderr);
+    assert_eq!(warnings(&written.stderr, EVENTS), 1, "{}", written.stderr);
     assert_eq!(
-        warnings(&written.stderr, "public.events"),
-        1,
-        "{}",
-        written.stderr
-    );
-    assert_eq!(
-        warnings(&written.stderr, "public.events_2026"),
+        warnings(&written.stderr, EVENTS_2026),
         1,
         "{}",
         written.stderr
@@ -141,12 +135,7 @@ fn generate_strict_refuses_declared_unmanaged_objects_and_writes_nothing() {
     let again = sd(&dir, &["generate", "--strict", "-m", "again"]);
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert_eq!(files(&dir.join("migrations")), 1);
-    assert_eq!(
-        warnings(&again.stderr, "public.events"),
-        1,
-        "{}",
-        again.stderr
-    );
+    assert_eq!(warnings(&again.stderr, EVENTS), 1, "{}", again.stderr);
     // An --empty revision is written by hand (it may create them): not blocked.
     ok(&dir, &["generate", "--strict", "--empty", "-m", "by hand"]);
     assert_eq!(files(&dir.join("migrations")), 2);
@@ -155,21 +144,16 @@ fn generate_strict_refuses_declared_unmanaged_objects_and_writes_nothing() {
 #[test]
 fn diff_and_check_warn_and_their_strict_fails_on_declared_unmanaged_objects() {
     let db = TestDb::create("unm_diff");
-    let dir = project("unm_diff", &db, &format!("{TABLE}{PARTITIONED}"));
+    let dir = project("unm_diff", &db, &format!("{TABLE}{TWO_UNMANAGED}"));
     ok(&dir, &["generate", "-m", "first"]);
     ok(&dir, &["upgrade", "head"]);
     // Created by hand, as the --strict message says: both sides have them now, and each
     // is warned once.
-    db.client().batch_execute(PARTITIONED).unwrap();
+    db.client().batch_execute(TWO_UNMANAGED).unwrap();
 
     let url = db.url();
     let diff = ok(&dir, &["diff", "--from", &url, "--to", "schemas/"]);
-    assert_eq!(
-        warnings(&diff.stderr, "public.events"),
-        1,
-        "{}",
-        diff.stderr
-    );
+    assert_eq!(warnings(&diff.stderr, EVENTS), 1, "{}", diff.stderr);
     assert!(diff.stdout.contains("-- No changes."), "{}", diff.stdout);
     let strict = sd(
         &dir,
@@ -185,12 +169,7 @@ fn diff_and_check_warn_and_their_strict_fails_on_declared_unmanaged_objects() {
     );
 
     let check = ok(&dir, &["check"]);
-    assert_eq!(
-        warnings(&check.stderr, "public.events"),
-        1,
-        "{}",
-        check.stderr
-    );
+    assert_eq!(warnings(&check.stderr, EVENTS), 1, "{}", check.stderr);
     assert!(check.stdout.contains("clean"), "{}", check.stdout);
     let strict = sd(&dir, &["check", "--strict"]);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
@@ -198,7 +177,7 @@ fn diff_and_check_warn_and_their_strict_fails_on_declared_unmanaged_objects() {
         strict.stdout.contains("[unmanaged-declared]")
             && strict
                 .stdout
-                .contains("- public.events (partitioned table)"),
+                .contains("- aggregate public.events(integer) (aggregate)"),
         "{}",
         strict.stdout
     );
@@ -213,15 +192,10 @@ fn a_live_only_unmanaged_object_is_warned_never_dropped_and_does_not_fail_strict
     let dir = project("unm_live", &db, TABLE);
     ok(&dir, &["generate", "-m", "first"]);
     ok(&dir, &["upgrade", "head"]);
-    db.client().batch_execute(PARTITIONED).unwrap();
+    db.client().batch_execute(TWO_UNMANAGED).unwrap();
 
     let check = ok(&dir, &["check", "--strict"]);
-    assert_eq!(
-        warnings(&check.stderr, "public.events"),
-        1,
-        "{}",
-        check.stderr
-    );
+    assert_eq!(warnings(&check.stderr, EVENTS), 1, "{}", check.stderr);
     assert!(check.stdout.contains("clean"), "{}", check.stdout);
 
     let url = db.url();
@@ -237,17 +211,12 @@ fn a_live_only_unmanaged_object_is_warned_never_dropped_and_does_not_fail_strict
             "schemas/",
         ],
     );
-    assert_eq!(
-        warnings(&diff.stderr, "public.events"),
-        1,
-        "{}",
-        diff.stderr
-    );
+    assert_eq!(warnings(&diff.stderr, EVENTS), 1, "{}", diff.stderr);
     assert!(!diff.stdout.contains("DROP"), "{}", diff.stdout);
 
     let gen = ok(&dir, &["generate", "--strict", "--from-db", "-m", "none"]);
     assert!(gen.stderr.contains("No changes detected"), "{}", gen.stderr);
-    assert_eq!(warnings(&gen.stderr, "public.events"), 1, "{}", gen.stderr);
+    assert_eq!(warnings(&gen.stderr, EVENTS), 1, "{}", gen.stderr);
 
     // A change elsewhere: the revision neither drops nor touches it.
     std::fs::write(
@@ -267,7 +236,7 @@ fn many_unmanaged_objects_are_counted_per_kind() {
     let mut sql = String::new();
     for i in 0..25 {
         sql.push_str(&format!(
-            "CREATE TABLE p{i} (id int, k int) PARTITION BY LIST (k);\n"
+            "CREATE AGGREGATE p{i}(int) (SFUNC = int4pl, STYPE = int);\n"
         ));
     }
     db.client().batch_execute(&sql).unwrap();
@@ -282,7 +251,7 @@ fn many_unmanaged_objects_are_counted_per_kind() {
     assert_eq!(lines.len(), 1, "{}", diff.stderr);
     assert!(
         lines[0].contains("25 objects are not managed")
-            && lines[0].contains(": partitioned table (25);")
+            && lines[0].contains(": aggregate (25);")
             && lines[0].contains("`schemadiff inspect` lists them all"),
         "{}",
         diff.stderr

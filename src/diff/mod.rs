@@ -99,7 +99,7 @@ impl Kinds {
 }
 
 /// Returns the changes that turn `from` into `to` under the engine's `rules`, reading table
-/// and column renames from `renames`. Recognized but unmanaged objects (partitioned tables)
+/// and column renames from `renames`. Recognized but unmanaged objects (aggregates, foreign tables)
 /// are not compared.
 pub fn diff(rules: &Rules, from: &Schema, to: &Schema, renames: &Renames) -> Changeset {
     let (prepared, mut changes) = match rules.prepare {
@@ -448,8 +448,15 @@ fn same_definition(a: &Table, b: &Table) -> bool {
         row_security: _,
         force_row_security: _,
         policies: _,
+        partition_by,
+        partition_of,
+        inherits,
+        inherited: _,
     } = a;
     *name == b.name
+        && *partition_by == b.partition_by
+        && *partition_of == b.partition_of
+        && *inherits == b.inherits
         && columns.len() == b.columns.len()
         && columns
             .iter()

@@ -199,6 +199,11 @@ fn rename_table(schema: &mut Schema, table: &Table, new: &str) {
     }
     schema.tables.insert(new_key.clone(), t);
     for t in schema.tables.values_mut() {
+        // Partitions and inheritance children name their parent by oid: they follow it.
+        let parents = (t.partition_of.iter_mut().map(|p| &mut p.parent)).chain(&mut t.inherits);
+        for parent in parents.filter(|p| p.key() == old_key) {
+            parent.name = new.to_string();
+        }
         for fk in &mut t.foreign_keys {
             if fk.ref_table == old_key {
                 fk.ref_table = new_key.clone();

@@ -12,8 +12,8 @@ mod renames;
 pub use postgres::privileges;
 pub use postgres::{
     function_key, map_policy_roles, policy_roles, trigger_key, Attribute, Comment, CommentTarget,
-    CompositeType, Dependent, Dependents, Domain, DomainCheck, Function, Policy, PolicyCommand,
-    RangeType, PUBLIC_ROLE,
+    CompositeType, Dependent, Dependents, Domain, DomainCheck, Function, Inherited, PartitionOf,
+    Policy, PolicyCommand, RangeType, TableRef, PUBLIC_ROLE,
 };
 pub use renames::{RenameError, Renames};
 
@@ -63,7 +63,7 @@ pub struct Schema {
     /// composite and range types and attributes), keyed by [`CommentTarget::key`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub comments: BTreeMap<String, Comment>,
-    /// Objects recognized but not managed (e.g. partitioned tables), key → what they are.
+    /// Objects recognized but not managed (e.g. aggregates, foreign tables), key → what they are.
     /// The differ ignores them; the CLI reports them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unmanaged: BTreeMap<String, String>,
@@ -170,6 +170,23 @@ pub struct Table {
     /// PostgreSQL: row-level security policies, keyed by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policies: BTreeMap<String, Policy>,
+    /// PostgreSQL: a partitioned table's key as the server prints it (`pg_get_partkeydef`),
+    /// e.g. `RANGE (created_at)`, `LIST (lower(region))`, `HASH (id)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// PostgreSQL: the parent and bound of a partition. A partition's columns, and the
+    /// constraints, indexes and triggers it has from its parent, are the parent's: not in
+    /// this table's lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
+    /// PostgreSQL: the parents of a table declared `INHERITS (…)`, in order. The columns it
+    /// inherits (declared again in the child or not) are the parents', not in `columns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<TableRef>,
+    /// PostgreSQL: a partition's copies of its parent's keys and indexes, by the names the
+    /// server gave them; never compared (see [`Inherited`]).
+    #[serde(default, skip_serializing_if = "Inherited::is_empty")]
+    pub inherited: Inherited,
 }
 
 /// A column. `ty` is the declared type, upper-cased with whitespace collapsed ("" when none).

@@ -6,10 +6,12 @@
 //! `format_type`, `regproc` output) read with an empty `search_path`, so names are
 //! qualified and two schemas that mean the same thing print the same.
 
+mod partition;
 mod policy;
 pub mod privileges;
 mod relation;
 
+pub use partition::{Inherited, PartitionOf, TableRef};
 pub use policy::{map_policy_roles, policy_roles, Policy, PolicyCommand, PUBLIC_ROLE};
 pub use relation::trigger_relation;
 

@@ -1,5 +1,5 @@
 //! Nothing silent: the objects a schema recognizes but schemadiff does not manage
-//! ([`Schema::unmanaged`]: partitioned tables, aggregates, policies …) are warned about by
+//! ([`Schema::unmanaged`]: aggregates, policies, foreign tables …) are warned about by
 //! `diff`, `generate` and `check`, each once, and make `--strict` fail when the declared
 //! files hold one: no revision would create it, so it would never reach the database.
 

@@ -6,12 +6,14 @@
 //! qualified.
 //!
 //! Left out: system schemas, objects that belong to an extension, and schemadiff's own
-//! bookkeeping tables. Partitioned tables, partitions and foreign tables, and every other
+//! bookkeeping tables. Partitioned tables, partitions and inheritance children are tables
+//! (what they take from their parent is the parent's). Foreign tables, and every other
 //! kind of object schemadiff does not manage (aggregates, event triggers, operators,
 //! casts, collations, rules, policies of partitioned tables, publications, ...: `queries/unmanaged.sql`) are
 //! recognized and listed in [`Schema::unmanaged`], never modelled (so never altered).
 
 pub mod connect;
+mod inherited;
 mod objects;
 mod privileges;
 mod rows;
@@ -255,6 +257,7 @@ fn build(rows: Rows, queries: usize) -> Introspection {
     let mut rels = rows::Relations::read(&relations, &mut schema);
     rels.add_columns(&columns, &mut schema);
     rels.add_constraints(&constraints, &mut schema);
+    inherited::report(&rels.inherited, &mut schema);
     // Indexes a failed concurrent build left INVALID are compared as usual and listed here.
     for key in rels.add_indexes(&indexes, &mut schema) {
         schema.unmanaged.insert(key, INVALID_INDEX.into());

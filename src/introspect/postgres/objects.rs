@@ -38,8 +38,9 @@ pub fn unmanaged_trigger_key(table: &str, name: &str) -> String {
 
 /// Reads `triggers.sql` rows: `sql` is `pg_get_triggerdef(oid, false)`, `enabled` the
 /// state when not the default `O`. A trigger of a relation schemadiff does not manage (a
-/// partitioned or foreign table) goes to [`Schema::unmanaged`]: no printed DDL could create
-/// it on a table the DDL does not create.
+/// foreign table) goes to [`Schema::unmanaged`]: no printed DDL could create it on a table
+/// the DDL does not create. A partitioned table's trigger is managed; the clones it makes
+/// on the partitions are not read (`tgparentid`).
 pub fn add_triggers(rows: &[Row], schema: &mut Schema, bookkeeping: &[&str]) {
     for row in rows {
         let table: String = row.get("relname");
@@ -48,9 +49,6 @@ pub fn add_triggers(rows: &[Row], schema: &mut Schema, bookkeeping: &[&str]) {
         }
         let relkind: String = row.get("relkind");
         let what = match relkind.as_str() {
-            "p" => Some(
-                "trigger (on a partitioned table; managed with partitioned tables in a later release)",
-            ),
             "f" => Some("trigger (on a foreign table)"),
             _ => None,
         };

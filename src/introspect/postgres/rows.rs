@@ -2,7 +2,8 @@
 
 use crate::model::{
     qualified_key, Check, Column, EnumType, FkAction, ForeignKey, Generated, Identity, Index,
-    IndexPart, PrimaryKey, Schema, Sequence, SequenceOptions, Table, Unique, View,
+    IndexPart, PartitionOf, PrimaryKey, Schema, Sequence, SequenceOptions, Table, TableRef, Unique,
+    View,
 };
 use crate::sqltext::quote_pg_qualified;
 use postgres::Row;
@@ -26,6 +27,9 @@ struct Attr {
 pub struct Relations {
     by_oid: BTreeMap<i64, Rel>,
     attrs: BTreeMap<i64, Vec<Attr>>,
+    /// Columns tables inherit, by table key: the parent's, read to see whether the table
+    /// sets another default or NOT NULL on them ([`super::inherited::report`]).
+    pub inherited: Vec<(String, Column)>,
 }
 
 impl Relations {
@@ -40,23 +44,26 @@ impl Relations {
             let key = qualified_key(&ns, &name);
             let comment: Option<String> = row.get("comment");
             let rel = match (kind.as_str(), row.get::<_, bool>("relispartition")) {
-                (_, true) => {
-                    let parent: Option<String> = row.get("parent");
-                    let what = format!("partition of {}", parent.unwrap_or_default());
-                    schema.unmanaged.insert(key, what);
-                    Rel::Other
-                }
-                ("r", _) => {
+                ("r" | "p", _) => {
                     let table = Table {
                         schema: Some(ns),
                         name,
                         comment,
                         row_security: row.get("relrowsecurity"),
                         force_row_security: row.get("relforcerowsecurity"),
+                        partition_by: row.get("partkey"),
+                        partition_of: partition_of(row),
+                        inherits: inherits(row),
                         ..Table::default()
                     };
                     schema.tables.insert(key.clone(), table);
                     Rel::Table(key)
+                }
+                (_, true) => {
+                    let parent: Option<String> = row.get("parent");
+                    let what = format!("foreign partition of {}", parent.unwrap_or_default());
+                    schema.unmanaged.insert(key, what);
+                    Rel::Other
                 }
                 ("v" | "m", _) => {
                     let materialized = kind == "m";
@@ -86,10 +93,6 @@ impl Relations {
                     }
                     Rel::Other
                 }
-                ("p", _) => {
-                    schema.unmanaged.insert(key, "partitioned table".into());
-                    Rel::Other
-                }
                 _ => {
                     schema.unmanaged.insert(key, "foreign table".into());
                     Rel::Other
@@ -100,6 +103,7 @@ impl Relations {
         Relations {
             by_oid,
             attrs: BTreeMap::new(),
+            inherited: Vec::new(),
         }
     }
 
@@ -120,6 +124,13 @@ impl Relations {
                 name: row.get("attname"),
                 quoted: row.get("quoted"),
             });
+            // A column a table inherits (every column of a partition) is its parent's.
+            if row.get::<_, i32>("inhcount") > 0 {
+                if let Some(Rel::Table(key)) = self.by_oid.get(&relid) {
+                    self.inherited.push((key.clone(), column(row)));
+                }
+                continue;
+            }
             if let Some(table) = self.table(schema, relid) {
                 table.columns.push(column(row));
             }
@@ -158,6 +169,11 @@ impl Relations {
             };
             let name: String = row.get("conname");
             let definition: String = row.get("definition");
+            // A partition's copy of its parent's key: the parent's, kept by name only.
+            if row.get::<_, bool>("inherited") {
+                table.inherited.constraints.push((name, definition));
+                continue;
+            }
             match row.get::<_, String>("contype").as_str() {
                 "p" => {
                     table.primary_key = Some(PrimaryKey {
@@ -217,6 +233,11 @@ impl Relations {
                 continue;
             };
             let index = index(row, table, parts);
+            // A partition's copy of its parent's index: the parent's, kept by name only.
+            if row.get::<_, bool>("inherited") {
+                table.inherited.indexes.push(index);
+                continue;
+            }
             if !row.get::<_, bool>("indisvalid") {
                 let ns = table.schema.clone().unwrap_or_default();
                 invalid.push(qualified_key(&ns, &index.name));
@@ -266,6 +287,30 @@ impl Relations {
             }
         }
     }
+}
+
+/// The parent and bound of a partition (a `relations.sql` row).
+fn partition_of(row: &Row) -> Option<PartitionOf> {
+    let bound: Option<String> = row.get("partbound");
+    let schema: Option<String> = row.get("parent_schema");
+    let name: Option<String> = row.get("parent_name");
+    Some(PartitionOf {
+        parent: TableRef {
+            schema: schema?,
+            name: name?,
+        },
+        bound: bound?,
+    })
+}
+
+/// The parents of an inheritance child, in order (a `relations.sql` row).
+fn inherits(row: &Row) -> Vec<TableRef> {
+    let schemas: Option<Vec<String>> = row.get("inh_schemas");
+    let names: Option<Vec<String>> = row.get("inh_names");
+    (schemas.unwrap_or_default().into_iter())
+        .zip(names.unwrap_or_default())
+        .map(|(schema, name)| TableRef { schema, name })
+        .collect()
 }
 
 fn column(row: &Row) -> Column {
@@ -356,13 +401,36 @@ fn foreign_key(
 
 fn index(row: &Row, table: &Table, columns: Vec<IndexPart>) -> Index {
     let ns = table.schema.clone().unwrap_or_default();
+    let name: String = row.get("name");
+    let unique: bool = row.get("indisunique");
+    let mut definition: String = row.get("definition");
+    if table.partition_by.is_some() {
+        definition = whole_tree(&definition, &name, unique);
+    }
     Index {
-        name: row.get("name"),
+        name,
         table: qualified_key(&ns, &table.name),
-        unique: row.get("indisunique"),
+        unique,
         columns,
         predicate: row.get("predicate"),
-        definition: Some(row.get("definition")),
+        definition: Some(definition),
+    }
+}
+
+/// The `CREATE INDEX` of a partitioned table's index as it is declared: the server prints
+/// `ON ONLY table` (the form `pg_dump` uses to attach the partitions' indexes one by one),
+/// which run alone builds no index on the partitions and leaves the parent's INVALID. The
+/// head of the text is the server's own (`CREATE [UNIQUE] INDEX name ON ONLY `, the name
+/// quoted as the server quotes it), so it is replaced only when it is exactly that.
+fn whole_tree(definition: &str, name: &str, unique: bool) -> String {
+    let head = format!(
+        "CREATE {}INDEX {} ON ",
+        if unique { "UNIQUE " } else { "" },
+        crate::sqltext::quote_pg_ident(name)
+    );
+    match definition.strip_prefix(&format!("{head}ONLY ")) {
+        Some(rest) => format!("{head}{rest}"),
+        None => definition.to_string(),
     }
 }
 

@@ -61,9 +61,11 @@ pub fn apply(
         .collect();
     for s in steps {
         match s.op {
+            // `CREATE INDEX CONCURRENTLY` is not allowed on a partitioned table.
             Op::CreateIndex(i)
                 if concurrent
                     && from.tables.contains_key(&i.table)
+                    && !partitioned(from, &i.table)
                     && !affected.contains(&i.table) =>
             {
                 out.push(create_concurrently(i));
@@ -78,9 +80,14 @@ pub fn apply(
                 table,
                 name,
                 definition,
+                // A parent's CHECK added so that the table may join it (`AlterTable`) must be
+                // valid: ATTACH and INHERIT refuse a NOT VALID one.
             } if o.not_valid
+                && s.phase != Phase::AlterTable
                 && from.tables.contains_key(&key(&table))
-                && (definition.starts_with("CHECK") || definition.starts_with("FOREIGN KEY"))
+                && (definition.starts_with("CHECK")
+                    || (definition.starts_with("FOREIGN KEY")
+                        && !partitioned(from, &key(&table))))
                 && !definition.ends_with("NOT VALID") =>
             {
                 not_valid(&mut out, s.phase, table, name, definition);
@@ -96,6 +103,14 @@ pub fn apply(
         }
     }
     out
+}
+
+/// Whether table `key` of `from` is partitioned: PostgreSQL 15 builds and drops its
+/// indexes only in the plain form, and refuses a `NOT VALID` foreign key on it.
+fn partitioned(from: &Schema, key: &str) -> bool {
+    from.tables
+        .get(key)
+        .is_some_and(|t| t.partition_by.is_some())
 }
 
 fn step(phase: Phase, op: Op, hazards: Vec<Hazard>) -> Planned<Op> {
@@ -141,7 +156,7 @@ fn droppable(from: &Schema, affected: &BTreeSet<String>, schema: &str, name: &st
     else {
         return false;
     };
-    if affected.contains(&table.key()) {
+    if affected.contains(&table.key()) || table.partition_by.is_some() {
         return false;
     }
     let unique = table.indexes.get(name).is_some_and(|i| i.unique);

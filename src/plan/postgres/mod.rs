@@ -20,6 +20,7 @@ mod keys;
 mod lock;
 mod policies;
 mod privileges;
+mod partition;
 mod routines;
 mod table;
 #[cfg(test)]
@@ -38,7 +39,8 @@ use crate::diff::{Change, Changeset, Renamed};
 use crate::model::privileges::{AclTarget, DefaultKind};
 use crate::model::{
     Attribute, Column, CommentTarget, CompositeType, Domain, EnumType, Extension, ForeignKey,
-    Function, Index, Policy, RangeType, Schema, Sequence, Table, Trigger, View,
+    Function, Index, PartitionOf, Policy, RangeType, Schema, Sequence, Table, TableRef, Trigger,
+    View,
 };
 use routines::{Routine, Routines};
 use std::collections::{BTreeMap, BTreeSet};
@@ -325,6 +327,33 @@ pub enum Op {
         on: AclTarget,
         role: String,
     },
+    /// `ALTER TABLE parent ATTACH PARTITION table FOR VALUES …`.
+    AttachPartition {
+        table: TableName,
+        partition: PartitionOf,
+    },
+    /// `ALTER TABLE parent DETACH PARTITION table [CONCURRENTLY]` (concurrently: outside
+    /// the transaction).
+    DetachPartition {
+        table: TableName,
+        parent: TableRef,
+        concurrently: bool,
+    },
+    /// `ALTER TABLE table INHERIT parent`.
+    Inherit {
+        table: TableName,
+        parent: TableRef,
+    },
+    /// `ALTER TABLE table NO INHERIT parent`.
+    NoInherit {
+        table: TableName,
+        parent: TableRef,
+    },
+    /// A change schemadiff refuses to carry out (a table's partitioning scheme): a statement
+    /// that stops the script with `reason`, before anything else runs.
+    Refuse {
+        reason: String,
+    },
 }
 
 /// One privilege given or taken: `GRANT privilege … TO grantee [WITH GRANT OPTION]`
@@ -348,6 +377,8 @@ pub enum Phase {
     /// Lock-aware index changes on tables the transaction leaves alone, outside it.
     DropIndexConcurrently,
     CreateIndexConcurrently,
+    /// `DETACH PARTITION … CONCURRENTLY`, which cannot run in a transaction block.
+    DetachConcurrently,
     /// Hinted table renames (and what is named after them), before anything names them.
     Rename,
     CreateSchema,
@@ -375,6 +406,9 @@ pub enum Phase {
     /// Routines that take the row type of a table being dropped: `DROP TABLE` refuses while
     /// they exist; after the views that may call them.
     DropRowTypeRoutine,
+    /// Partitions detached and parents no longer inherited, before what the table keeps of
+    /// its parent as its own may be dropped, and before a parent is dropped.
+    DetachPartition,
     DropForeignKey,
     DropIndex,
     DropConstraint,
@@ -388,6 +422,8 @@ pub enum Phase {
     RecreateEnum,
     CreateTable,
     AlterTable,
+    /// Partitions attached and parents inherited, once both tables have their columns.
+    AttachPartition,
     /// Columns moved onto the re-created enum type; the old type dropped.
     ConvertEnum,
     AddConstraint,
@@ -439,7 +475,8 @@ impl super::Op for Op {
             Phase::Preamble
             | Phase::NoTransaction
             | Phase::DropIndexConcurrently
-            | Phase::CreateIndexConcurrently => Section::BeforeTransaction,
+            | Phase::CreateIndexConcurrently
+            | Phase::DetachConcurrently => Section::BeforeTransaction,
             Phase::AfterCommit => Section::AfterCommit,
             _ => Section::InTransaction,
         }
@@ -450,11 +487,15 @@ impl super::Op for Op {
 pub type Plan = super::Plan<Op>;
 
 /// PostgreSQL's likely-rename rule: a column with the same type and nullability; a table
-/// in the same schema with the same column names and types, when it is the only such one.
+/// in the same schema with the same column names and types, when it is the only such one
+/// (partitions are never paired).
 const RENAMES: RenameRule = RenameRule {
     same_column: |old, new| new.ty == old.ty && new.not_null == old.not_null,
+    // Partitions hold no columns of their own: any two would look alike.
     same_table: |old, new| {
-        old.schema == new.schema
+        old.partition_of.is_none()
+            && new.partition_of.is_none()
+            && old.schema == new.schema
             && old.columns.len() == new.columns.len()
             && old
                 .columns
@@ -567,6 +608,10 @@ pub fn plan_postgres_for(
     for r in &renamed_indexes {
         steps.push(Phase::Rename, Op::RenameIndex(r.clone()));
     }
+    let moves = partition::IndexMoves::new(changes, to);
+    for r in &moves.renames {
+        steps.push(Phase::AlterTable, Op::RenameIndex(r.clone()));
+    }
     let paired = |change: &Change| match change {
         Change::DropIndex(i) => renamed_indexes.iter().any(|r| r.from == i.name),
         Change::CreateIndex(i) => renamed_indexes.iter().any(|r| r.to == i.name),
@@ -583,6 +628,7 @@ pub fn plan_postgres_for(
             Change::RenameSequence(r) => steps.push(Phase::Rename, Op::RenameSequence(r.clone())),
             Change::RenameEnum(r) => steps.push(Phase::Rename, Op::RenameType(r.clone())),
             Change::CreateIndex(_) | Change::DropIndex(_) if paired(change) => {}
+            Change::CreateIndex(_) | Change::DropIndex(_) if moves.moot(change) => {}
             Change::CreateSchema(s) => steps.push(Phase::CreateSchema, Op::CreateSchema(s.clone())),
             Change::DropSchema(s) => steps.push(Phase::DropSchema, Op::DropSchema(s.clone())),
             Change::CreateExtension(e) => {
@@ -604,7 +650,10 @@ pub fn plan_postgres_for(
             }
             Change::CreateTable(t) => created_tables.push(t),
             Change::DropTable(t) => dropped_tables.push(t),
-            Change::AlterTable(tc) => table::alter(&mut steps, tc, &mut affected, &likely),
+            Change::AlterTable(tc) => {
+                let tc = partition::alter(&mut steps, tc, (from, to), options);
+                table::alter(&mut steps, &tc, &mut affected, &likely)
+            }
             Change::CreateIndex(i) => create_index(&mut steps, i, from),
             Change::DropIndex(i) => drop_index(&mut steps, i, from),
             Change::CreateView(v) => views.1.push(v.clone()),
@@ -648,8 +697,8 @@ pub fn plan_postgres_for(
             Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => {}
         }
     }
-    table::create_tables(&mut steps, &created_tables);
-    table::drop_tables(&mut steps, &dropped_tables, &likely);
+    table::create_tables(&mut steps, &created_tables, from);
+    table::drop_tables(&mut steps, &dropped_tables, &likely, from);
     views::comment_only(&mut steps, &mut views);
     triggers.column_users(&steps.changed_columns, from, to);
     routines.finish(&mut steps, &mut views, &mut triggers, from, to);

@@ -9,19 +9,26 @@ use crate::plan::rename::{self, LikelyRename};
 use crate::plan::HazardKind;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// `(parent, child)` pairs: referenced tables, partitioned tables and inheritance parents
+/// before the tables that need them.
 fn edges(tables: &[&Table]) -> Vec<(String, String)> {
     tables
         .iter()
         .flat_map(|t| {
-            t.foreign_keys
-                .iter()
-                .map(|f| (f.ref_table.clone(), t.key()))
+            let parents = (t.partition_of.iter().map(|p| p.parent.key()))
+                .chain(t.inherits.iter().map(|p| p.key()));
+            (t.foreign_keys.iter().map(|f| f.ref_table.clone()))
+                .chain(parents)
+                .map(|p| (p, t.key()))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
 
 /// Creates tables parents first, then their foreign keys, sequence ownership and comments.
-pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
+/// A partition of an existing table with a `DEFAULT` partition (in `from`) may fail: the
+/// server moves no rows out of the default partition.
+pub fn create_tables(steps: &mut Steps, tables: &[&Table], from: &crate::model::Schema) {
     let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
     let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     for key in dependency_order(&keys, &edges(tables)) {
@@ -34,7 +41,19 @@ pub fn create_tables(steps: &mut Steps, tables: &[&Table]) {
         // CREATE TABLE ignores NOT VALID: such a CHECK is added after, as it is declared.
         let (later, now): (Vec<_>, Vec<_>) = bare.checks.into_iter().partition(not_valid);
         bare.checks = now;
-        steps.push(Phase::CreateTable, Op::CreateTable(bare));
+        let mut hazards = Vec::new();
+        if let Some(p) = &t.partition_of {
+            let parent = p.parent.key();
+            if super::partition::has_default_partition(from, &parent) {
+                let detail = format!(
+                    "creating partition {} of {parent} fails if a row of {parent}'s DEFAULT partition lies inside its bound ({}): move those rows first",
+                    t.key(),
+                    p.bound
+                );
+                hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+            }
+        }
+        steps.risky(Phase::CreateTable, Op::CreateTable(bare), hazards);
         let name = TableName::of(t);
         for c in later {
             let op = Op::AddConstraint {
@@ -66,7 +85,17 @@ pub(crate) fn not_valid(c: &crate::model::Check) -> bool {
 
 /// Drops tables children first; foreign keys inside a cycle of dropped tables go first.
 /// A drop that looks like a rename (`likely`) says so.
-pub fn drop_tables(steps: &mut Steps, tables: &[&Table], likely: &[LikelyRename]) {
+///
+/// A partition of a table that stays, under a partitioned table some foreign key
+/// references, is detached first: the server refuses to drop it while the key's copy on it
+/// exists ("other objects depend on it"); detaching removes that copy (and fails if one of
+/// its rows is referenced).
+pub fn drop_tables(
+    steps: &mut Steps,
+    tables: &[&Table],
+    likely: &[LikelyRename],
+    from: &crate::model::Schema,
+) {
     let by_key: BTreeMap<String, &Table> = tables.iter().map(|t| (t.key(), *t)).collect();
     let keys: BTreeSet<String> = by_key.keys().cloned().collect();
     let e = edges(tables);
@@ -97,6 +126,17 @@ pub fn drop_tables(steps: &mut Steps, tables: &[&Table], likely: &[LikelyRename]
                     twin.key(), t.name, twin.name, t.name
                 );
                 hz.push(hazard(HazardKind::LikelyRename, detail));
+            }
+            if let Some(p) = t.partition_of.as_ref().filter(|p| {
+                !by_key.contains_key(&p.parent.key())
+                    && super::partition::referenced(from, &p.parent.key())
+            }) {
+                let op = Op::DetachPartition {
+                    table: TableName::of(t),
+                    parent: p.parent.clone(),
+                    concurrently: false,
+                };
+                steps.push(Phase::DetachPartition, op);
             }
             steps.risky(Phase::DropTable, Op::DropTable((*t).clone()), hz);
         }

@@ -711,3 +711,5 @@ mod wave2;
 
 mod rls;
 mod wave3;
+
+mod partitions;

@@ -88,11 +88,37 @@ pub fn create_table(t: &Table) -> String {
             def.unwrap_or_default()
         ));
     }
-    format!(
-        "CREATE TABLE {} (\n    {}\n)",
-        qual(t.schema.as_deref().unwrap_or("public"), &t.name),
-        lines.join(",\n    ")
-    )
+    let name = qual(t.schema.as_deref().unwrap_or("public"), &t.name);
+    let by = match &t.partition_by {
+        Some(key) => format!(" PARTITION BY {key}"),
+        None => String::new(),
+    };
+    if let Some(p) = &t.partition_of {
+        // A partition's columns are its parent's; only its own constraints are listed.
+        let list = match lines.is_empty() {
+            true => String::new(),
+            false => format!(" (\n    {}\n)", lines.join(",\n    ")),
+        };
+        let parent = qual(&p.parent.schema, &p.parent.name);
+        return format!(
+            "CREATE TABLE {name} PARTITION OF {parent}{list} {}{by}",
+            p.bound
+        );
+    }
+    let inherits = match t.inherits.is_empty() {
+        true => String::new(),
+        false => {
+            let parents: Vec<String> = (t.inherits.iter())
+                .map(|p| qual(&p.schema, &p.name))
+                .collect();
+            format!(" INHERITS ({})", parents.join(", "))
+        }
+    };
+    let list = match lines.is_empty() {
+        true => "()".to_string(),
+        false => format!("(\n    {}\n)", lines.join(",\n    ")),
+    };
+    format!("CREATE TABLE {name} {list}{inherits}{by}")
 }
 
 /// `COMMENT ON … IS …;` when there is a comment.
@@ -580,7 +606,7 @@ pub fn schema_ddl(s: &Schema) -> String {
     let mut head = Vec::new();
     namespaces_to_sequences(&mut head, s);
     let mut parts = vec![join(head), stage(Stage::Types)];
-    parts.extend(s.tables.values().map(|t| table_ddl(s, t)));
+    parts.extend(parents_first(s).into_iter().map(|t| table_ddl(s, t)));
     parts.push(stage(Stage::AfterTables));
     parts.push(views_ddl(s));
     parts.push(stage(Stage::AfterViews));
@@ -593,6 +619,33 @@ pub fn schema_ddl(s: &Schema) -> String {
     }
     parts.retain(|p| !p.is_empty());
     parts.join("\n")
+}
+
+/// The tables of `s` by key, each partitioned table and inheritance parent before the
+/// tables that name it (deterministic: key order otherwise).
+fn parents_first(s: &Schema) -> Vec<&Table> {
+    let mut out: Vec<&Table> = Vec::new();
+    let mut done = BTreeSet::new();
+    fn visit<'a>(
+        s: &'a Schema,
+        t: &'a Table,
+        done: &mut BTreeSet<String>,
+        out: &mut Vec<&'a Table>,
+    ) {
+        if !done.insert(t.key()) {
+            return;
+        }
+        let parents = (t.partition_of.iter().map(|p| p.parent.key()))
+            .chain(t.inherits.iter().map(|p| p.key()));
+        for parent in parents.filter_map(|k| s.tables.get(&k)) {
+            visit(s, parent, done, out);
+        }
+        out.push(t);
+    }
+    for t in s.tables.values() {
+        visit(s, t, &mut done, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]

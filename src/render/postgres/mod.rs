@@ -381,5 +381,36 @@ fn op_sql(op: &Op) -> OpText {
         Op::DropPolicy { table: t, name } => policy::drop_policy(t, name),
         Op::AlterPolicy { table: t, name, roles, using, with_check } => policy::alter_policy(t, name, roles, using, with_check),
         Op::RowSecurity { table: t, enable, force } => policy::row_security(t, *enable, *force),
+        Op::AttachPartition { table: t, partition: p } => one(
+            format!("{}.{} becomes a partition of {} ({})", t.schema, t.name, p.parent.key(), p.bound),
+            format!(
+                "ALTER TABLE {} ATTACH PARTITION {} {}",
+                qual(&p.parent.schema, &p.parent.name),
+                table(t),
+                p.bound
+            ),
+        ),
+        Op::DetachPartition { table: t, parent, concurrently } => one(
+            format!("{}.{} is no longer a partition of {} (it keeps its rows)", t.schema, t.name, parent.key()),
+            format!(
+                "ALTER TABLE {} DETACH PARTITION {}{}",
+                qual(&parent.schema, &parent.name),
+                table(t),
+                if *concurrently { " CONCURRENTLY" } else { "" }
+            ),
+        ),
+        Op::Inherit { table: t, parent } => one(
+            format!("{}.{} inherits {}", t.schema, t.name, parent.key()),
+            alter(t, format!("INHERIT {}", qual(&parent.schema, &parent.name))),
+        ),
+        Op::NoInherit { table: t, parent } => one(
+            format!("{}.{} no longer inherits {} (it keeps the columns as its own)", t.schema, t.name, parent.key()),
+            alter(t, format!("NO INHERIT {}", qual(&parent.schema, &parent.name))),
+        ),
+        Op::Refuse { reason } => {
+            // The reason is a literal inside a literal: the DO body is itself quoted.
+            let body = format!("BEGIN RAISE EXCEPTION USING MESSAGE = {}; END", quote_literal(reason));
+            one(format!("Refused: {reason}"), format!("DO {}", quote_literal(&body)))
+        }
     }
 }

@@ -1,7 +1,9 @@
 -- Columns of ordinary tables, views and materialized views, in attnum order, with the name
 -- as the server quotes it (constraint and index keys refer to columns by attnum and are
 -- resolved from these rows). Identity columns carry their sequence's parameters.
-SELECT a.attrelid::int8 AS relid, a.attnum, a.attname,
+-- Partitioned tables and partitions too: a column a table inherits (attinhcount > 0) is
+-- read for the keys but is its parent's (see Relations::add_columns).
+SELECT a.attrelid::int8 AS relid, a.attnum, a.attname, a.attinhcount::int4 AS inhcount,
        pg_catalog.quote_ident(a.attname) AS quoted,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull,
@@ -26,7 +28,7 @@ LEFT JOIN pg_catalog.pg_depend dep ON a.attidentity <> ''
      AND dep.classid = 'pg_catalog.pg_class'::regclass
 LEFT JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
 WHERE a.attnum > 0 AND NOT a.attisdropped
-  AND c.relkind IN ('r', 'v', 'm') AND NOT c.relispartition
+  AND c.relkind IN ('r', 'p', 'v', 'm')
   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   AND (cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))
 ORDER BY a.attrelid, a.attnum

@@ -1,4 +1,6 @@
 -- Tables, views, materialized views, sequences and partitioned/foreign tables, one row each.
+-- A partitioned table carries its key, a partition its parent and bound, an inheritance
+-- child its parents in inhseqno order (schemas and names, two arrays).
 -- Sequences carry their parameters and, for serial columns, the owning column; identity
 -- sequences are left out (they belong to their column).
 SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind::text, c.relispartition,
@@ -9,7 +11,19 @@ SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind::text, c.relispartiti
        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        owner_n.nspname AS owner_schema, owner_c.relname AS owner_table, owner_a.attname AS owner_column,
        (dep.deptype = 'i') AS identity_seq,
-       CASE WHEN c.relispartition THEN pg_catalog.format('%I.%I', pn.nspname, pc.relname) END AS parent
+       CASE WHEN c.relispartition THEN pg_catalog.format('%I.%I', pn.nspname, pc.relname) END AS parent,
+       pn.nspname AS parent_schema, pc.relname AS parent_name,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound,
+       CASE WHEN NOT c.relispartition AND c.relkind IN ('r', 'p')
+            THEN ARRAY(SELECT ipn.nspname FROM pg_catalog.pg_inherits ii
+                       JOIN pg_catalog.pg_class ipc ON ipc.oid = ii.inhparent
+                       JOIN pg_catalog.pg_namespace ipn ON ipn.oid = ipc.relnamespace
+                       WHERE ii.inhrelid = c.oid ORDER BY ii.inhseqno)::text[] END AS inh_schemas,
+       CASE WHEN NOT c.relispartition AND c.relkind IN ('r', 'p')
+            THEN ARRAY(SELECT ipc.relname FROM pg_catalog.pg_inherits ii
+                       JOIN pg_catalog.pg_class ipc ON ipc.oid = ii.inhparent
+                       WHERE ii.inhrelid = c.oid ORDER BY ii.inhseqno)::text[] END AS inh_names
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 -- A join rather than obj_description(), which runs a query per row.

@@ -1,8 +1,8 @@
 -- Every user object of a kind schemadiff sees but does not manage, one row each: a stable,
 -- readable key (the kind and the qualified name) and what it is. Objects an extension
 -- owns, parts of other objects (a range type's casts to its multirange) and built-in ones
--- (oid below FirstNormalObjectId, 16384) are left out. Partitions, partitioned and
--- foreign tables come from relations.sql. Objects of no schema (event triggers, casts,
+-- (oid below FirstNormalObjectId, 16384) are left out. Foreign tables (and foreign
+-- partitions) come from relations.sql. Objects of no schema (event triggers, casts,
 -- publications, subscriptions, foreign data wrappers and servers, languages) are listed
 -- whatever the schema filter.
 WITH ext AS (
@@ -105,12 +105,12 @@ WITH ext AS (
     UNION ALL
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'inheritance ' || n.nspname || '.' || c.relname,
-           'table inheritance: inherits ' || pn.nspname || '.' || pc.relname
+           'table inheritance: foreign table inherits ' || pn.nspname || '.' || pc.relname
     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
     JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-    WHERE NOT c.relispartition AND c.relkind IN ('r', 'p', 'f')
+    WHERE NOT c.relispartition AND c.relkind = 'f'
     UNION ALL
     -- Privileges of tables, views, sequences, functions, types and schemas, and default
     -- privileges, are modelled (privileges.sql); those of partitioned and foreign tables

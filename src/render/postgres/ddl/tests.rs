@@ -232,3 +232,53 @@ fn snapshot_files_hold_each_object_once_where_a_reviewer_looks_for_it() {
         s.functions.len()
     );
 }
+
+#[test]
+fn partitions_and_children_print_after_their_parents_with_every_name_quoted() {
+    use crate::model::{PartitionOf, TableRef};
+    let parent = TableRef {
+        schema: "a\"b".into(),
+        name: "Z parent".into(),
+    };
+    let mut s = Schema::default();
+    let p = Table {
+        schema: Some("a\"b".into()),
+        name: "Z parent".into(),
+        partition_by: Some("RANGE (x)".into()),
+        ..table("unused")
+    };
+    let part = Table {
+        schema: Some("app".into()),
+        name: "a part".into(),
+        columns: Vec::new(),
+        partition_of: Some(PartitionOf {
+            parent: parent.clone(),
+            bound: "DEFAULT".into(),
+        }),
+        ..table("unused")
+    };
+    let child = Table {
+        columns: Vec::new(),
+        inherits: vec![parent],
+        ..table("b_child")
+    };
+    for t in [p, part, child] {
+        s.tables.insert(t.key(), t);
+    }
+    let ddl = schema_ddl(&s);
+    let at = |needle: &str| {
+        ddl.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {ddl}"))
+    };
+    assert!(at("CREATE TABLE \"a\"\"b\".\"Z parent\" (") < at("CREATE TABLE app.\"a part\""));
+    assert!(at("CREATE TABLE \"a\"\"b\".\"Z parent\" (") < at("CREATE TABLE app.b_child"));
+    assert!(ddl.contains("\n) PARTITION BY RANGE (x);"), "{ddl}");
+    assert!(
+        ddl.contains("CREATE TABLE app.\"a part\" PARTITION OF \"a\"\"b\".\"Z parent\" DEFAULT;"),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("CREATE TABLE app.b_child () INHERITS (\"a\"\"b\".\"Z parent\");"),
+        "{ddl}"
+    );
+}
