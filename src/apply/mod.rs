@@ -132,8 +132,13 @@ pub trait Adapter {
     fn ensure_tables(&mut self) -> Result<(), Error>;
     /// Returns the applied heads (the version table).
     fn heads(&mut self) -> Result<Vec<String>, Error>;
+    /// Returns the history table's rows `(revision, checksum, direction)` in the order
+    /// they were written (none when nothing is applied).
+    fn history_rows(&mut self) -> Result<Vec<(String, String, String)>, Error>;
     /// Returns the recorded checksum of each applied revision.
-    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error>;
+    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+        Ok(fold_history(self.history_rows()?))
+    }
     /// Runs one section (the caller holds the lock, or owns the database) unless `skip`
     /// says, on the heads read in its transaction, that it is not needed; records the new
     /// heads and a history row in the same transaction. Returns whether it ran.
@@ -229,33 +234,62 @@ pub fn fold_history(
     out
 }
 
+/// The revisions history rows `(revision, checksum, direction)` leave applied, in the
+/// order they last came up (an upgrade or a stamp; a downgrade forgets one): the path
+/// `upgrade` took, which `downgrade -N` goes back along.
+pub fn applied_order(rows: impl IntoIterator<Item = (String, String, String)>) -> Vec<String> {
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for (n, (rev, _, dir)) in rows.into_iter().enumerate() {
+        match dir.as_str() {
+            "down" => drop(at.remove(&rev)),
+            "up" | "stamp" => drop(at.insert(rev, n)),
+            _ => {}
+        }
+    }
+    let mut order: Vec<(usize, String)> = at.into_iter().map(|(rev, n)| (n, rev)).collect();
+    order.sort();
+    order.into_iter().map(|(_, rev)| rev).collect()
+}
+
 /// Refuses to run when an applied revision's file changed, unless accepted.
 pub fn verify_checksums(
     engine: &mut dyn Adapter,
     graph: &Graph,
     accept: &[String],
 ) -> Result<(), Error> {
+    for edit in edited(engine, graph)? {
+        let Error::Edited { id, current, .. } = &edit else {
+            continue;
+        };
+        if accept.iter().any(|a| id.starts_with(a.as_str())) {
+            engine.accept(id, current)?;
+            continue;
+        }
+        return Err(edit);
+    }
+    Ok(())
+}
+
+/// The applied revisions whose file changed since they ran (or since an edit was
+/// accepted), each as the [`Error::Edited`] `upgrade` refuses with, by id. Reads only: `check` and `verify` report these, `upgrade` refuses on them.
+pub fn edited(engine: &mut dyn Adapter, graph: &Graph) -> Result<Vec<Error>, Error> {
     let heads = engine.heads()?;
     let applied = graph.closure(heads.iter().map(String::as_str));
+    let mut out = Vec::new();
     for (id, recorded) in engine.checksums()? {
         let Some(rev) = graph.get(&id).filter(|_| applied.contains(&id)) else {
             continue;
         };
-        if rev.checksum == recorded {
-            continue;
+        if rev.checksum != recorded {
+            out.push(Error::Edited {
+                path: rev.path.clone(),
+                recorded,
+                current: rev.checksum.clone(),
+                id,
+            });
         }
-        if accept.iter().any(|a| id.starts_with(a.as_str())) {
-            engine.accept(&id, &rev.checksum)?;
-            continue;
-        }
-        return Err(Error::Edited {
-            id,
-            path: rev.path.clone(),
-            recorded,
-            current: rev.checksum.clone(),
-        });
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Called before each revision runs with (n, total, revision), for progress output.
@@ -305,7 +339,13 @@ fn migrate_held(
     let current = known_heads(&mut *held, graph)?;
     let path = match plan.dir {
         Direction::Up => graph.upgrade_path(&current, plan.target)?,
-        Direction::Down => graph.downgrade_path(&current, plan.target)?,
+        Direction::Down => {
+            let order = match plan.target {
+                Target::Relative(_) => applied_order(held.history_rows()?),
+                _ => Vec::new(),
+            };
+            graph.downgrade_path(&current, plan.target, &order)?
+        }
     };
     for rev in &path {
         refuse_transaction_control(&*held, rev, plan.dir)?;

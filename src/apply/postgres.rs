@@ -18,7 +18,6 @@ use crate::sqltext::{
     quote_pg_ident, quote_pg_qualified, split_pg_statements, SplitError, Statement,
 };
 use postgres::{Client, NoTls};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// The advisory lock key: the bytes of "schemadiff" folded into an i64.
@@ -342,9 +341,9 @@ impl Adapter for Postgres {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+    fn history_rows(&mut self) -> Result<Vec<(String, String, String)>, Error> {
         if self.heads()?.is_empty() {
-            return Ok(BTreeMap::new());
+            return Ok(Vec::new());
         }
         let rows = self
             .client
@@ -355,9 +354,10 @@ impl Adapter for Postgres {
                 &[],
             )
             .map_err(db)?;
-        Ok(super::fold_history(
-            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))),
-        ))
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
     }
 
     fn run(

@@ -16,7 +16,6 @@ use crate::render::sqlite::needs_foreign_keys_off;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{split_statements, SplitError, Statement};
 use rusqlite::Connection;
-use std::collections::BTreeMap;
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -219,10 +218,10 @@ impl Adapter for Sqlite {
         rows.collect::<Result<_, _>>().map_err(db)
     }
 
-    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+    fn history_rows(&mut self) -> Result<Vec<(String, String, String)>, Error> {
         let heads = self.heads()?;
         if heads.is_empty() {
-            return Ok(BTreeMap::new());
+            return Ok(Vec::new());
         }
         let mut stmt = self
             .conn
@@ -235,7 +234,7 @@ impl Adapter for Sqlite {
             .map_err(db)?
             .collect::<Result<Vec<(String, String, String)>, _>>()
             .map_err(db)?;
-        Ok(super::fold_history(rows))
+        Ok(rows)
     }
 
     fn run(

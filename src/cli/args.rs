@@ -40,6 +40,8 @@ pub enum Command {
     Init(InitArgs),
     /// Write a new revision from snapshots/ (the schema at head) to schemas/
     Generate(GenerateArgs),
+    /// Alembic's spelling: `revision -m MSG` is `generate --empty -m MSG`, `revision --autogenerate -m MSG` is `generate -m MSG`
+    Revision(RevisionArgs),
     /// Apply revisions up to TARGET (default head)
     Upgrade(MoveArgs),
     /// Undo revisions down to TARGET (base, a revision, -N)
@@ -95,8 +97,20 @@ pub struct GenerateArgs {
     /// Compare schemas/ with the live database (which must be at head) instead of snapshots/
     #[arg(long)]
     pub from_db: bool,
+    /// The new revision's id instead of a random one (1 to 64 ASCII letters, digits or `_`)
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// Write the changes from snapshots/ to schemas/ (`generate`); without it the revision is empty (`generate --empty`)
+    #[arg(long)]
+    pub autogenerate: bool,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -142,8 +156,11 @@ pub struct MergeArgs {
     /// What the merge is for
     #[arg(short, long)]
     pub message: String,
-    /// The heads to join (default: all heads)
+    /// The heads to join: revision ids, or `heads` (the default: all heads)
     pub revisions: Vec<String>,
+    /// The new revision's id instead of a random one (1 to 64 ASCII letters, digits or `_`)
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -250,5 +267,14 @@ impl SafetyArgs {
                 statement_timeout: self.statement_timeout.clone(),
             },
         }
+    }
+}
+
+impl RevisionArgs {
+    /// The `generate` this `revision` stands for: empty unless `--autogenerate`.
+    pub fn into_generate(self) -> GenerateArgs {
+        let mut g = self.generate;
+        g.empty |= !self.autogenerate;
+        g
     }
 }

@@ -75,6 +75,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Inspect(args) => run_inspect(args),
         Command::Init(a) => workflow::init(a),
         Command::Generate(a) => workflow::generate(cfg, a),
+        Command::Revision(a) => workflow::generate(cfg, a.into_generate()),
         Command::Upgrade(a) => workflow::upgrade(cfg, a, Direction::Up),
         Command::Downgrade(a) => workflow::upgrade(cfg, a, Direction::Down),
         Command::Current => workflow::current(cfg),
@@ -104,7 +105,16 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         }
         Command::Generate(a) if a.from_db => project(false).into_iter().collect(),
         Command::Generate(a) if !a.empty => scratch(project(true)).into_iter().collect(),
-        Command::Verify => scratch(project(true)).into_iter().collect(),
+        Command::Revision(a) if a.autogenerate && a.generate.from_db => {
+            project(false).into_iter().collect()
+        }
+        Command::Revision(a) if a.autogenerate && !a.generate.empty => {
+            scratch(project(true)).into_iter().collect()
+        }
+        Command::Verify => project(false)
+            .into_iter()
+            .chain(scratch(project(true)))
+            .collect(),
         Command::Diff(a) => [&a.from, &a.to]
             .into_iter()
             .filter_map(|s| crate::describe_source(s))

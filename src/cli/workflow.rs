@@ -32,6 +32,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         message: a.message.clone(),
         from_db: a.from_db,
         empty: a.empty,
+        rev_id: a.rev_id.clone(),
         safety: a.safety.safety(),
     };
     match crate::generate(cfg, &req, &print_note)? {
@@ -169,7 +170,7 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
 }
 
 pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
-    let path = crate::merge(cfg, &a.revisions, &a.message)?;
+    let path = crate::merge(cfg, &a.revisions, &a.message, a.rev_id.as_deref())?;
     eprintln!("  Generating {} ... done", path.display());
     Ok(Outcome::Clean)
 }

@@ -124,6 +124,16 @@ pub enum Error {
     #[diagnostic(help("`schemadiff history` lists the revisions; stamp one of them by its id"))]
     StampTarget { target: String },
 
+    #[error("--rev-id `{}` is not a revision id: use 1 to 64 ASCII letters, digits or `_`, other than head, heads and base", Printable(id))]
+    #[diagnostic(help(
+        "e.g. `--rev-id 0001_create_users`, or leave --rev-id out for a random id"
+    ))]
+    BadRevId { id: String },
+
+    #[error("--rev-id {id}: revision {id} already exists ({})", Printable(&path.display().to_string()))]
+    #[diagnostic(help("choose another id, or leave --rev-id out for a random one"))]
+    RevIdTaken { id: String, path: PathBuf },
+
     #[error("merge needs at least two heads; there is nothing to merge")]
     #[diagnostic(help("`schemadiff heads` lists the heads; merge when there are two or more"))]
     NothingToMerge,
