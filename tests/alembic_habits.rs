@@ -99,6 +99,51 @@ fn run_suggested(dir: &Path, text: &str) -> Run {
     ok(dir, &args)
 }
 
+/// Every `` `schemadiff …` `` command in `text`, each as [`suggested`] reads it.
+fn all_suggested(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("`schemadiff ") {
+        out.push(suggested(&rest[at..]));
+        let after = &rest[at + 1..];
+        rest = &after[after.find('`').map_or(after.len(), |e| e + 1)..];
+    }
+    out
+}
+
+/// Writes revision `id` on `parent` that creates table `table`.
+fn branch(dir: &Path, id: &str, parent: &str, table: &str) {
+    let text = schemadiff::revision::render(
+        id,
+        &[parent.to_string()],
+        &format!("add {table}"),
+        "2026-11-21T00:00:00Z",
+        &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY);\n"),
+        &format!("DROP TABLE {table};\n"),
+    );
+    let name = format!("20261121_000000_{id}_add_{table}.sql");
+    std::fs::write(dir.join("migrations").join(name), text).unwrap();
+}
+
+/// A project at v1 (applied) with two branches on it, `aaaaaaaaaaaa` (table ta) and
+/// `bbbbbbbbbbbb` (table tb), neither applied; returns v1's id.
+fn two_branches(name: &str) -> (PathBuf, String) {
+    let dir = project(name);
+    ok(&dir, &["generate", "-m", "v1"]);
+    ok(&dir, &["upgrade"]);
+    let v1 = id_of(&rev_file(&dir, "v1"));
+    branch(&dir, "aaaaaaaaaaaa", &v1, "ta");
+    branch(&dir, "bbbbbbbbbbbb", &v1, "tb");
+    (dir, v1)
+}
+
+fn tables(dir: &Path) -> Vec<String> {
+    common::sqlite_strings(
+        &dir.join("app.db"),
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('ta', 'tb') ORDER BY 1",
+    )
+}
+
 #[test]
 fn check_and_verify_report_an_edited_applied_revision_as_upgrade_does() {
     let dir = project("ah-edited");
@@ -176,4 +221,182 @@ fn verify_without_a_database_says_it_did_not_compare_applied_revisions() {
     assert!(!r.stderr.contains("was not read"), "{}", r.stderr);
     let _ = Connection::open(dir.join("app.db")).unwrap();
     assert_eq!(heads(&dir).len(), 1);
+}
+
+#[test]
+fn revision_is_generate_in_alembics_spelling_with_rev_id() {
+    let dir = project("ah-revision");
+    let help = ok(&dir, &["--help"]).stdout;
+    assert!(help.contains("revision"), "{help}");
+    let help = ok(&dir, &["revision", "--help"]).stdout;
+    assert!(
+        help.contains("--autogenerate") && help.contains("--rev-id"),
+        "{help}"
+    );
+
+    // revision --autogenerate -m = generate -m: the changes of schemas/.
+    ok(
+        &dir,
+        &[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "v1",
+            "--rev-id",
+            "0001_v1",
+        ],
+    );
+    let v1 = rev_file(&dir, "v1");
+    let text = read(&v1);
+    assert!(
+        text.contains("-- id: 0001_v1\n") && text.contains("CREATE TABLE"),
+        "{text}"
+    );
+    assert!(v1
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("_0001_v1_"));
+
+    // revision -m = generate --empty -m: empty sections, on the head.
+    ok(&dir, &["revision", "-m", "by hand", "--rev-id", "0002"]);
+    let text = read(&rev_file(&dir, "by hand"));
+    assert!(
+        text.contains("-- id: 0002\n") && text.contains("-- parents: 0001_v1\n"),
+        "{text}"
+    );
+    let (up, down) = text.split_once("-- migrate:down").unwrap();
+    let statements = |s: &str| {
+        s.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("--"))
+            .count()
+    };
+    assert_eq!((statements(up), statements(down)), (0, 0), "{text}");
+    ok(&dir, &["upgrade"]);
+    assert_eq!(heads(&dir), ["0002"]);
+
+    // An id already used names its file; a bad or reserved id is refused; nothing written.
+    let before = revisions(&dir).len();
+    let r = sd(&dir, &["revision", "-m", "again", "--rev-id", "0001_v1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let file = v1.file_name().unwrap().to_str().unwrap();
+    assert!(r.flat_stderr().contains(file), "{}", r.stderr);
+    for bad in ["a-b", "head", "heads", "base", ""] {
+        let r = sd(&dir, &["generate", "--empty", "-m", "bad", "--rev-id", bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert!(
+            r.flat_stderr().contains("is not a revision id"),
+            "{bad}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(revisions(&dir).len(), before);
+}
+
+#[test]
+fn merge_heads_and_the_fixes_check_suggests_for_two_heads_work() {
+    let (dir, _) = two_branches("ah-merge-heads");
+    // upgrade head with two heads: its suggestion runs as printed.
+    let r = sd(&dir, &["upgrade", "head"]);
+    assert_eq!(r.code, 2);
+    let flat = r.flat_stderr();
+    assert!(
+        flat.contains("`schemadiff merge -m \"merge heads\" heads`"),
+        "{flat}"
+    );
+    let r = sd(&dir, &["check"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let fix = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("fix:") && l.contains("merge"))
+        .unwrap();
+    let fixes = all_suggested(fix);
+    assert_eq!(
+        fixes,
+        [
+            vec!["merge", "-m", "merge heads", "heads"],
+            vec!["upgrade", "head"],
+            vec!["upgrade", "heads"],
+        ],
+        "{fix}"
+    );
+    // Second way, on a copy: upgrade heads applies both branches, and check is clean.
+    let copy = temp_dir("ah-merge-heads-copy");
+    for sub in ["schemas", "migrations", "snapshots"] {
+        std::fs::create_dir_all(copy.join(sub)).unwrap();
+        for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, copy.join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    for f in ["schemadiff.toml", "app.db"] {
+        std::fs::copy(dir.join(f), copy.join(f)).unwrap();
+    }
+    let args: Vec<&str> = fixes[2].iter().map(String::as_str).collect();
+    ok(&copy, &args);
+    assert_eq!(sd(&copy, &["check"]).code, 0);
+
+    // First way: merge heads (Alembic's spelling), then upgrade head.
+    run_suggested(&dir, fix);
+    let merge = rev_file(&dir, "merge heads");
+    assert!(
+        read(&merge).contains("-- parents: aaaaaaaaaaaa bbbbbbbbbbbb\n"),
+        "{}",
+        read(&merge)
+    );
+    let r = sd(&dir, &["check"]);
+    assert_eq!(r.code, 1);
+    let fix = r.stdout.lines().find(|l| l.contains("fix:")).unwrap();
+    assert_eq!(all_suggested(fix), [vec!["upgrade", "head"]], "{fix}");
+    run_suggested(&dir, fix);
+    assert_eq!(sd(&dir, &["check"]).code, 0);
+    assert_eq!(tables(&dir), ["ta", "tb"]);
+
+    // merge --rev-id; merge heads with one head has nothing to merge.
+    branch(&dir, "cccccccccccc", &id_of(&merge), "tc");
+    branch(&dir, "dddddddddddd", &id_of(&merge), "td");
+    ok(&dir, &["merge", "-m", "second", "heads", "--rev-id", "m2"]);
+    assert!(read(&rev_file(&dir, "second")).contains("-- id: m2\n"));
+    assert_eq!(sd(&dir, &["merge", "-m", "none", "heads"]).code, 2);
+}
+
+#[test]
+fn downgrade_minus_one_after_a_merge_goes_back_along_the_path_upgrade_took() {
+    let (dir, v1) = two_branches("ah-down-merge");
+    ok(&dir, &["merge", "-m", "join", "--rev-id", "mmmmmmmmmmmm"]);
+    // b first, then a and the merge: going back undoes the merge, then a, then b.
+    ok(&dir, &["upgrade", "bbbbbbbbbbbb"]);
+    ok(&dir, &["upgrade", "head"]);
+    assert_eq!(heads(&dir), ["mmmmmmmmmmmm"]);
+    let r = ok(&dir, &["downgrade", "-1"]);
+    assert!(r.stderr.contains("mmmmmmmmmmmm"), "{}", r.stderr);
+    assert_eq!(heads(&dir), ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
+    ok(&dir, &["downgrade", "-1"]);
+    assert_eq!(heads(&dir), ["bbbbbbbbbbbb"]);
+    assert_eq!(tables(&dir), ["tb"]);
+    ok(&dir, &["upgrade", "head"]);
+    // -2 in one go: the merge, then a (applied last again).
+    ok(&dir, &["downgrade", "-2"]);
+    assert_eq!(heads(&dir), ["bbbbbbbbbbbb"]);
+    ok(&dir, &["downgrade", "-1"]);
+    assert_eq!(heads(&dir), [v1]);
+
+    // Stamped at both heads, nothing says which came last: the error names the revision
+    // that undoes each, and that command works. (Without the merge, there are two heads.)
+    std::fs::remove_file(rev_file(&dir, "join")).unwrap();
+    ok(&dir, &["upgrade", "heads"]);
+    ok(&dir, &["stamp", "heads"]);
+    let r = sd(&dir, &["downgrade", "-1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let flat = r.flat_stderr();
+    assert!(
+        flat.contains("`schemadiff downgrade bbbbbbbbbbbb` undoes aaaaaaaaaaaa")
+            && flat.contains("`schemadiff downgrade aaaaaaaaaaaa` undoes bbbbbbbbbbbb"),
+        "{flat}"
+    );
+    run_suggested(&dir, &flat);
+    assert_eq!(heads(&dir), ["bbbbbbbbbbbb"]);
+    assert_eq!(tables(&dir), ["tb"]);
 }

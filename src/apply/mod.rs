@@ -234,21 +234,30 @@ pub fn fold_history(
     out
 }
 
-/// The revisions history rows `(revision, checksum, direction)` leave applied, in the
-/// order they last came up (an upgrade or a stamp; a downgrade forgets one): the path
-/// `upgrade` took, which `downgrade -N` goes back along.
-pub fn applied_order(rows: impl IntoIterator<Item = (String, String, String)>) -> Vec<String> {
+/// When each revision that history rows `(revision, checksum, direction)` leave applied
+/// last came up (an upgrade or a stamp; a downgrade forgets one), as a rank: the path
+/// `upgrade` took, which `downgrade -N` goes back along. The heads one stamp wrote (its
+/// rows are consecutive) share a rank: nothing ran, so none came up after the others.
+pub fn applied_order(
+    rows: impl IntoIterator<Item = (String, String, String)>,
+) -> BTreeMap<String, usize> {
     let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    let mut stamp_started: Option<usize> = None;
     for (n, (rev, _, dir)) in rows.into_iter().enumerate() {
+        let rank = match dir.as_str() {
+            "stamp" => *stamp_started.get_or_insert(n),
+            _ => {
+                stamp_started = None;
+                n
+            }
+        };
         match dir.as_str() {
             "down" => drop(at.remove(&rev)),
-            "up" | "stamp" => drop(at.insert(rev, n)),
+            "up" | "stamp" => drop(at.insert(rev, rank)),
             _ => {}
         }
     }
-    let mut order: Vec<(usize, String)> = at.into_iter().map(|(rev, n)| (n, rev)).collect();
-    order.sort();
-    order.into_iter().map(|(_, rev)| rev).collect()
+    at
 }
 
 /// Refuses to run when an applied revision's file changed, unless accepted.
@@ -342,7 +351,7 @@ fn migrate_held(
         Direction::Down => {
             let order = match plan.target {
                 Target::Relative(_) => applied_order(held.history_rows()?),
-                _ => Vec::new(),
+                _ => BTreeMap::new(),
             };
             graph.downgrade_path(&current, plan.target, &order)?
         }
@@ -448,4 +457,42 @@ pub fn next_heads(graph: &Graph, heads: &[String], rev: &Revision, dir: Directio
         }
     }
     graph.heads_of(&applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(list: &[(&str, &str)]) -> Vec<(String, String, String)> {
+        list.iter()
+            .map(|(rev, dir)| (rev.to_string(), "sum".to_string(), dir.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn applied_order_ranks_the_last_time_each_revision_came_up() {
+        let order = applied_order(rows(&[
+            ("a", "up"),
+            ("c", "up"),
+            ("d", "up"),
+            ("c", "down"),
+            ("c", "up"),
+            ("d", "accept-edit"),
+        ]));
+        assert!(
+            order["a"] < order["d"] && order["d"] < order["c"],
+            "{order:?}"
+        );
+        // One stamp's heads share a rank; a later run ranks above them.
+        let order = applied_order(rows(&[
+            ("c", "stamp"),
+            ("d", "stamp"),
+            ("e", "up"),
+            ("d", "down"),
+        ]));
+        assert_eq!(order.get("d"), None);
+        assert!(order["c"] < order["e"], "{order:?}");
+        let order = applied_order(rows(&[("a", "up"), ("c", "stamp"), ("d", "stamp")]));
+        assert_eq!(order["c"], order["d"]);
+    }
 }

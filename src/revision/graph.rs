@@ -220,14 +220,14 @@ impl Graph {
 
     /// The revisions to undo, in order, to come down to `target` from the `current` heads.
     /// `-N` undoes, N times, the head of what is applied: when there are several (after a
-    /// merge was undone, or branches were upgraded apart), the one `applied` (the applied
-    /// revisions, the one that came up last at the end) names last, the path `upgrade`
-    /// took; when it does not tell, an error says which revision to name instead.
+    /// merge was undone, or branches were upgraded apart), the one that came up last
+    /// (`applied_order`: revision → rank, from the history table), going back along the
+    /// path `upgrade` took; when it does not tell, an error says which revision to name.
     pub fn downgrade_path(
         &self,
         current: &[String],
         target: &Target,
-        applied_order: &[String],
+        applied_order: &BTreeMap<String, usize>,
     ) -> Result<Vec<&Revision>, Error> {
         let applied = self.closure(current.iter().map(String::as_str));
         let keep: BTreeSet<String> = match target {
@@ -254,7 +254,7 @@ impl Graph {
         &self,
         mut applied: BTreeSet<String>,
         n: u64,
-        applied_order: &[String],
+        applied_order: &BTreeMap<String, usize>,
     ) -> Result<Vec<&Revision>, Error> {
         let mut out = Vec::new();
         for _ in 0..n {
@@ -328,12 +328,18 @@ impl Graph {
     }
 }
 
-/// Of `heads`, the one `applied_order` names last, if it names each of them.
-fn last_applied(heads: &[String], applied_order: &[String]) -> Option<String> {
-    let at = |h: &String| applied_order.iter().position(|a| a == h);
-    let positions: Option<Vec<usize>> = heads.iter().map(at).collect();
-    let last = positions?.into_iter().max()?;
-    applied_order.get(last).cloned()
+/// Of `heads`, the one that came up last, if `applied_order` ranks each and one ranks
+/// above the others.
+fn last_applied(heads: &[String], applied_order: &BTreeMap<String, usize>) -> Option<String> {
+    let mut ranked: Vec<(usize, &String)> = heads
+        .iter()
+        .map(|h| applied_order.get(h).map(|n| (*n, h)))
+        .collect::<Option<_>>()?;
+    ranked.sort();
+    match ranked.as_slice() {
+        [.., (a, _), (b, last)] if a < b => Some((*last).clone()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -386,13 +392,13 @@ mod tests {
             ["a", "b"]
         );
         let down = ids(g
-            .downgrade_path(&["m".into()], &Target::Rev("b".into()), &[])
+            .downgrade_path(&["m".into()], &Target::Rev("b".into()), &BTreeMap::new())
             .unwrap());
         assert_eq!(down.first(), Some(&"m"));
         assert_eq!(down.len(), 3);
         assert_eq!(
             ids(g
-                .downgrade_path(&["c".into()], &Target::Relative(-1), &[])
+                .downgrade_path(&["c".into()], &Target::Relative(-1), &BTreeMap::new())
                 .unwrap()),
             ["c"]
         );
@@ -408,7 +414,13 @@ mod tests {
     fn minus_n_across_a_merge_follows_the_order_revisions_were_applied() {
         let g = graph();
         let m = ["m".to_string()];
-        let order = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let order = |ids: &[&str]| -> BTreeMap<String, usize> {
+            ids.iter()
+                .enumerate()
+                .map(|(n, s)| (s.to_string(), n))
+                .collect()
+        };
+        let none = BTreeMap::new();
         // d came up after c: -2 undoes the merge, then d.
         let down = g.downgrade_path(
             &m,
@@ -424,11 +436,11 @@ mod tests {
         assert_eq!(ids(down.unwrap()), ["m", "c", "d", "b"]);
         // The order unknown (stamped): -1 undoes the merge, -2 names the way out.
         assert_eq!(
-            ids(g.downgrade_path(&m, &Target::Relative(-1), &[]).unwrap()),
+            ids(g.downgrade_path(&m, &Target::Relative(-1), &none).unwrap()),
             ["m"]
         );
         let err = g
-            .downgrade_path(&m, &Target::Relative(-2), &[])
+            .downgrade_path(&m, &Target::Relative(-2), &none)
             .unwrap_err()
             .to_string();
         assert!(
@@ -436,6 +448,12 @@ mod tests {
                 && err.contains("`schemadiff downgrade c` undoes d"),
             "{err}"
         );
+        // c and d stamped together: neither came up last.
+        let tied: BTreeMap<String, usize> = [("c".to_string(), 3), ("d".to_string(), 3)].into();
+        let heads = ["c".to_string(), "d".to_string()];
+        assert!(g
+            .downgrade_path(&heads, &Target::Relative(-1), &tied)
+            .is_err());
         let too_far = g.downgrade_path(&m, &Target::Relative(-6), &order_cd);
         assert!(too_far.unwrap_err().to_string().contains("base reached"));
     }

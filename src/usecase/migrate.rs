@@ -134,7 +134,7 @@ pub(super) fn offline_range<'g>(
     };
     let path = match dir {
         Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
-        Direction::Down => g.downgrade_path(&from, &Target::parse(&to), &[])?,
+        Direction::Down => g.downgrade_path(&from, &Target::parse(&to), &Default::default())?,
     };
     Ok((from, path))
 }
