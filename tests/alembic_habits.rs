@@ -400,3 +400,47 @@ fn downgrade_minus_one_after_a_merge_goes_back_along_the_path_upgrade_took() {
     assert_eq!(heads(&dir), ["bbbbbbbbbbbb"]);
     assert_eq!(tables(&dir), ["tb"]);
 }
+
+#[test]
+fn history_indicates_current_and_verbose_upgrade_prints_statements_and_times() {
+    let dir = project("ah-history-i");
+    ok(&dir, &["generate", "-m", "v1"]);
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    let v1 = id_of(&rev_file(&dir, "v1"));
+    let v2 = id_of(&rev_file(&dir, "v2"));
+
+    // -v: each statement as it runs and the time per revision, on stderr; -q keeps them
+    // but drops the "Using" line.
+    let r = ok(&dir, &["upgrade", &v1, "-v", "-q"]);
+    assert!(!r.stderr.contains("Using "), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("    CREATE TABLE") && r.stderr.contains(&format!("up {v1} ran in ")),
+        "{}",
+        r.stderr
+    );
+    let quiet = ok(&dir, &["upgrade"]);
+    assert!(
+        !quiet.stderr.contains("CREATE TABLE") && !quiet.stderr.contains("ran in"),
+        "{}",
+        quiet.stderr
+    );
+    let r = ok(&dir, &["downgrade", "-1", "--verbose"]);
+    assert!(
+        r.stderr.contains("    DROP TABLE") && r.stderr.contains(&format!("down {v2} ran in ")),
+        "{}",
+        r.stderr
+    );
+
+    // history -i marks the revision the database is at.
+    let h = ok(&dir, &["history", "-i"]).stdout;
+    assert!(h.contains(&format!("-> {v1} (current), v1")), "{h}");
+    assert!(h.contains(&format!("-> {v2} (head), v2")), "{h}");
+    ok(&dir, &["upgrade"]);
+    let h = ok(&dir, &["history", "--indicate-current"]).stdout;
+    assert!(h.contains(&format!("-> {v2} (head) (current), v2")), "{h}");
+    assert!(!h.contains(&format!("-> {v1} (current)")), "{h}");
+    // Without -i the database is not read.
+    let h = ok(&dir, &["history"]).stdout;
+    assert!(!h.contains("(current)"), "{h}");
+}

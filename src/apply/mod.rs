@@ -141,13 +141,15 @@ pub trait Adapter {
     }
     /// Runs one section (the caller holds the lock, or owns the database) unless `skip`
     /// says, on the heads read in its transaction, that it is not needed; records the new
-    /// heads and a history row in the same transaction. Returns whether it ran.
+    /// heads and a history row in the same transaction; tells `each` every statement's
+    /// text just before it runs. Returns whether it ran.
     fn run(
         &mut self,
         rev: &Revision,
         dir: Direction,
         graph: &Graph,
         skip: &dyn Fn(&[String]) -> bool,
+        each: &dyn Fn(&str),
     ) -> Result<bool, Error>;
     /// Sets the heads without running anything (the caller holds the lock).
     fn stamp(&mut self, heads: &[String]) -> Result<(), Error>;
@@ -313,6 +315,10 @@ pub struct Request<'a> {
     pub progress: Progress<'a>,
     /// Called once when another runner holds the lock.
     pub waiting: &'a dyn Fn(),
+    /// Called with each statement's text just before it runs.
+    pub statement: &'a dyn Fn(&str),
+    /// Called after each revision ran, with how long it took.
+    pub ran: &'a dyn Fn(&Revision, std::time::Duration),
 }
 
 /// Moves the database to the target (up or down); returns the revisions that ran. The
@@ -377,7 +383,9 @@ fn migrate_held(
                 .contains(&rev.id);
             applied == (plan.dir == Direction::Up)
         };
-        if held.run(rev, plan.dir, graph, &settled)? {
+        let started = std::time::Instant::now();
+        if held.run(rev, plan.dir, graph, &settled, plan.statement)? {
+            (plan.ran)(rev, started.elapsed());
             ran.push(rev.id.clone());
         }
     }

@@ -79,7 +79,7 @@ impl Sqlite {
 
     /// Runs the statements of a section in the open transaction; a failure lists the ones
     /// that ran before it (rolled back with it).
-    fn execute_section(&self, rev: &Revision, sql: &str) -> Result<(), Error> {
+    fn execute_section(&self, rev: &Revision, sql: &str, each: &dyn Fn(&str)) -> Result<(), Error> {
         let section_line = section_offset(rev, sql);
         let stmts = split_statements(sql).map_err(|e| {
             let at = Ran {
@@ -94,6 +94,7 @@ impl Sqlite {
             let result = if interrupt::interrupted() {
                 Err("not run: interrupted before it".to_string())
             } else {
+                each(&stmt.text);
                 self.conn.execute_batch(&stmt.text).map_err(|e| match e {
                     rusqlite::Error::SqlInputError { msg, .. } => msg,
                     other => other.to_string(),
@@ -243,6 +244,7 @@ impl Adapter for Sqlite {
         dir: Direction,
         graph: &Graph,
         skip: &dyn Fn(&[String]) -> bool,
+        each: &dyn Fn(&str),
     ) -> Result<bool, Error> {
         let sql = match dir {
             Direction::Up => &rev.up,
@@ -264,7 +266,7 @@ impl Adapter for Sqlite {
             if skip(&heads) {
                 return Ok(false);
             }
-            self.execute_section(rev, sql)?;
+            self.execute_section(rev, sql, each)?;
             self.write_heads(&next_heads(graph, &heads, rev, dir))?;
             self.record(
                 &rev.id,

@@ -124,6 +124,9 @@ pub struct MoveArgs {
     /// Accept the edited file of an applied revision (records its new checksum)
     #[arg(long, value_name = "REV")]
     pub accept_edited: Vec<String>,
+    /// Print each statement as it runs, and the time each revision took (on stderr)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +137,9 @@ pub struct HistoryArgs {
     /// Only the revisions after FROM up to TO (`base:head`, `ID:head`, `base:ID`), as Alembic's -r
     #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
     pub range: Option<String>,
+    /// Mark the revision(s) the database is at with (current); reads the database
+    #[arg(short = 'i', long)]
+    pub indicate_current: bool,
 }
 
 #[derive(Debug, Args)]

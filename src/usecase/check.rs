@@ -283,7 +283,7 @@ fn replay_up_and_down<E: Engine>(p: &Project, g: &Graph) -> Result<Result<usize,
     let mut count = 0;
     for rev in g.ordered() {
         before_each.insert(rev.id.clone(), E::read(&mut scratch)?);
-        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false) {
+        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false, &|_| {}) {
             return Ok(Err(format!(
                 "the upgrade of {} ({}) fails: {e}",
                 rev.id,
@@ -303,7 +303,7 @@ fn replay_up_and_down<E: Engine>(p: &Project, g: &Graph) -> Result<Result<usize,
         }
     }
     for rev in g.ordered().rev() {
-        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false) {
+        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false, &|_| {}) {
             return Ok(Err(format!(
                 "the downgrade of {} ({}) fails: {e}",
                 rev.id,

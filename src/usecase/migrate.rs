@@ -18,6 +18,8 @@ pub struct MoveRequest {
     pub sql: bool,
     /// `--accept-edited`: revisions whose new checksum is accepted.
     pub accept: Vec<String>,
+    /// `--verbose`: note each statement as it runs and each revision's time.
+    pub verbose: bool,
 }
 
 /// What `upgrade`/`downgrade` did.
@@ -60,12 +62,28 @@ pub fn upgrade<E: Engine>(
         })
     };
     let waiting = || waiting(p, notes);
+    let statement = |text: &str| {
+        if a.verbose {
+            notes(Note::Statement(text));
+        }
+    };
+    let ran = |rev: &revision::Revision, took: std::time::Duration| {
+        if a.verbose {
+            notes(Note::Ran {
+                dir,
+                id: &rev.id,
+                millis: took.as_millis(),
+            });
+        }
+    };
     let request = Request {
         target: &target,
         dir,
         accept: &a.accept,
         progress: &progress,
         waiting: &waiting,
+        statement: &statement,
+        ran: &ran,
     };
     let ran = engine::migrate(E::adapter(&mut db), g, &request)?;
     Ok(Moved::Ran {

@@ -54,6 +54,14 @@ pub enum Note<'a> {
     },
     /// Another run holds the migration lock; this one waits up to `seconds`.
     Waiting { seconds: u64 },
+    /// `--verbose`: a statement about to run.
+    Statement(&'a str),
+    /// `--verbose`: a revision ran, in `millis`.
+    Ran {
+        dir: Direction,
+        id: &'a str,
+        millis: u128,
+    },
 }
 
 /// The hazard and rename options of `diff` and `generate`.
