@@ -444,3 +444,113 @@ fn history_indicates_current_and_verbose_upgrade_prints_statements_and_times() {
     let h = ok(&dir, &["history"]).stdout;
     assert!(!h.contains("(current)"), "{h}");
 }
+
+#[test]
+fn a_missing_revision_suggests_stamp_purge_which_works() {
+    let dir = project("ah-missing-rev");
+    ok(&dir, &["generate", "-m", "v1"]);
+    ok(&dir, &["upgrade"]);
+    // The database records a revision no file has (a branch deleted, a file lost).
+    Connection::open(dir.join("app.db"))
+        .unwrap()
+        .execute(
+            "UPDATE schemadiff_version SET version_num = 'deadbeef0000'",
+            [],
+        )
+        .unwrap();
+    for cmd in [&["upgrade"][..], &["current"], &["stamp", "head"]] {
+        let r = sd(&dir, cmd);
+        assert_eq!(r.code, 2, "{cmd:?}: {}", r.stderr);
+        let flat = r.flat_stderr();
+        assert!(
+            flat.contains("deadbeef0000") && flat.contains("`schemadiff stamp --purge head`"),
+            "{cmd:?}: {flat}"
+        );
+    }
+    let r = sd(&dir, &["upgrade"]);
+    run_suggested(&dir, &r.flat_stderr());
+    assert_eq!(heads(&dir), [id_of(&rev_file(&dir, "v1"))]);
+    assert_eq!(sd(&dir, &["check"]).code, 0);
+}
+
+#[test]
+fn a_missing_or_empty_migrations_dir_beside_snapshots_is_an_error_naming_both() {
+    let dir = project("ah-no-migrations");
+    ok(&dir, &["generate", "-m", "v1"]);
+    for (how, remove) in [("empty", false), ("missing", true)] {
+        for f in revisions(&dir) {
+            std::fs::remove_file(f).unwrap();
+        }
+        if remove {
+            std::fs::remove_dir(dir.join("migrations")).unwrap();
+        }
+        for cmd in [
+            &["history"][..],
+            &["heads"],
+            &["generate", "-m", "again"],
+            &["check"],
+        ] {
+            let r = sd(&dir, cmd);
+            assert_eq!(r.code, 2, "{how} {cmd:?}: {}\n{}", r.stdout, r.stderr);
+            let flat = r.flat_stderr();
+            assert!(
+                flat.contains("migrations holds no revision")
+                    && flat.contains("snapshots holds the schema"),
+                "{how} {cmd:?}: {flat}"
+            );
+        }
+        assert!(!dir.join("migrations").exists() || revisions(&dir).is_empty());
+        if remove {
+            std::fs::create_dir(dir.join("migrations")).unwrap();
+        }
+    }
+    // A new project (both empty) is fine.
+    let fresh = temp_dir("ah-no-migrations-fresh");
+    ok(&fresh, &["init"]);
+    assert_eq!(ok(&fresh, &["history"]).stdout, "");
+}
+
+#[test]
+fn upgrading_a_hand_built_database_says_to_stamp_it_and_that_works() {
+    let dir = project("ah-hand-built");
+    ok(&dir, &["generate", "-m", "v1"]);
+    let conn = Connection::open(dir.join("app.db")).unwrap();
+    schemadiff::declare::load_sqlite(
+        &conn,
+        &schemadiff::declare::read_sources(&root().join("schemas/v1")).unwrap(),
+    )
+    .unwrap();
+    drop(conn);
+    let r = sd(&dir, &["upgrade"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let flat = r.flat_stderr();
+    assert!(
+        flat.contains("already exists")
+            && flat.contains("built without schemadiff")
+            && flat.contains("`schemadiff stamp head`")
+            && !flat.contains("fix the statement in the revision file"),
+        "{flat}"
+    );
+    run_suggested(&dir, &flat);
+    ok(&dir, &["upgrade"]);
+    assert_eq!(sd(&dir, &["check"]).code, 0);
+    // A failure on a database schemadiff built keeps the usual advice.
+    set_schema(&dir, "v2");
+    ok(&dir, &["generate", "-m", "v2"]);
+    let v2 = rev_file(&dir, "v2");
+    std::fs::write(
+        &v2,
+        read(&v2).replace(
+            "-- migrate:down",
+            "INSERT INTO nowhere VALUES (1);\n-- migrate:down",
+        ),
+    )
+    .unwrap();
+    let r = sd(&dir, &["upgrade"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        !r.flat_stderr().contains("built without schemadiff"),
+        "{}",
+        r.stderr
+    );
+}

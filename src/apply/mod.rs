@@ -78,7 +78,7 @@ pub enum Error {
     },
     #[error("the database records revision {}, which no file in the migrations directory has", crate::sqltext::comment::Printable(.0))]
     #[diagnostic(help(
-        "restore the revision file, or `stamp` the database to a revision that exists"
+        "restore the revision file (from version control); or, if the database holds the schema of the head, mark it so with `schemadiff stamp --purge head` (of an older revision: `schemadiff stamp --purge REV`): without --purge, stamp refuses as this does"
     ))]
     UnknownApplied(String),
     #[error("another schemadiff holds the migration lock and did not finish within {seconds} s")]

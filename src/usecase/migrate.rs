@@ -85,11 +85,27 @@ pub fn upgrade<E: Engine>(
         statement: &statement,
         ran: &ran,
     };
-    let ran = engine::migrate(E::adapter(&mut db), g, &request)?;
+    let hand_built = a.dir == Direction::Up && hand_built::<E>(&mut db, g);
+    let ran = match engine::migrate(E::adapter(&mut db), g, &request) {
+        Err(failure @ engine::ApplyError::Statement(_)) if hand_built => {
+            return Err(Error::HandBuilt {
+                failure: Box::new(failure),
+            })
+        }
+        ran => ran?,
+    };
     Ok(Moved::Ran {
         ran,
         target: target_text,
     })
+}
+
+/// Whether the database holds tables but records no revision (built by hand, or by
+/// another tool): a failed first revision there is most likely one that `stamp` should
+/// have marked as applied.
+fn hand_built<E: Engine>(db: &mut E::Db, g: &Graph) -> bool {
+    let at_base = known_heads(E::adapter(db), g).is_ok_and(|h| h.is_empty());
+    at_base && E::read(db).is_ok_and(|s| !s.tables.is_empty())
 }
 
 /// Notes that another run holds the migration lock and how long this one waits for it.
