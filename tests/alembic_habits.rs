@@ -554,3 +554,36 @@ fn upgrading_a_hand_built_database_says_to_stamp_it_and_that_works() {
         r.stderr
     );
 }
+
+#[test]
+fn upgrade_and_downgrade_help_list_only_the_targets_they_accept() {
+    let dir = project("ah-move-help");
+    let target_line = |cmd: &str| -> String {
+        let help = ok(&dir, &[cmd, "--help"]).stdout;
+        help.lines()
+            .find(|l| l.trim_start().starts_with("[TARGET]"))
+            .unwrap_or_else(|| panic!("{help}"))
+            .to_string()
+    };
+    let down = target_line("downgrade");
+    assert!(down.contains("base") && down.contains("-N"), "{down}");
+    assert!(!down.contains("head,") && !down.contains("+N"), "{down}");
+    let up = target_line("upgrade");
+    assert!(up.contains("heads") && up.contains("+N"), "{up}");
+    assert!(!up.contains("base") && !up.contains("-N"), "{up}");
+    // What each refuses is what its help leaves out, and what it lists works.
+    ok(&dir, &["generate", "-m", "v1"]);
+    for (cmd, target) in [
+        ("downgrade", "head"),
+        ("downgrade", "+1"),
+        ("upgrade", "base"),
+        ("upgrade", "-1"),
+    ] {
+        let r = sd(&dir, &[cmd, target]);
+        assert_eq!(r.code, 2, "{cmd} {target}: {}", r.stderr);
+    }
+    ok(&dir, &["upgrade", "+1"]);
+    ok(&dir, &["downgrade", "-1"]);
+    ok(&dir, &["upgrade", "heads"]);
+    ok(&dir, &["downgrade", "base"]);
+}

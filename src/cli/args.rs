@@ -45,6 +45,7 @@ pub enum Command {
     /// Apply revisions up to TARGET (default head)
     Upgrade(MoveArgs),
     /// Undo revisions down to TARGET (base, a revision, -N)
+    #[command(mut_arg("target", |a| a.help("base, a revision id or prefix (it and its ancestors stay), -N [default: -1]; with --sql FROM:TO, e.g. head:base")))]
     Downgrade(MoveArgs),
     /// Show the revision(s) the database is at
     Current,
@@ -115,7 +116,7 @@ pub struct RevisionArgs {
 
 #[derive(Debug, Args)]
 pub struct MoveArgs {
-    /// head, heads, base, a revision id or prefix, +N, -N; with --sql also FROM:TO
+    /// head, heads, a revision id or prefix, +N [default: head]; with --sql also FROM:TO
     #[arg(allow_hyphen_values = true)]
     pub target: Option<String>,
     /// Print the SQL instead of running it (offline: no database needed)
