@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use crate::apply::{
-    known_heads, migrate, next_heads, stamp, Adapter, Direction, Error as ApplyError, Progress,
-    Request,
+    edited, known_heads, migrate, next_heads, stamp, Adapter, Direction, Error as ApplyError,
+    Progress, Request,
 };
 pub use crate::declare::EXTERNAL_SCHEMA;
 pub use crate::declare::{Cache, ScratchDropped, SourceFile};

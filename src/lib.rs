@@ -196,9 +196,14 @@ pub fn show(cfg: Option<&Path>, rev: &str) -> Result<usecase::history::Shown, Er
     usecase::history::show(&usecase::project(cfg)?, rev)
 }
 
-/// `merge`: a revision that joins heads; returns its path.
-pub fn merge(cfg: Option<&Path>, revisions: &[String], message: &str) -> Result<PathBuf, Error> {
-    usecase::generate::merge(&usecase::project(cfg)?, revisions, message)
+/// `merge`: a revision that joins heads (`heads`: all of them); returns its path.
+pub fn merge(
+    cfg: Option<&Path>,
+    revisions: &[String],
+    message: &str,
+    rev_id: Option<&str>,
+) -> Result<PathBuf, Error> {
+    usecase::generate::merge(&usecase::project(cfg)?, revisions, message, rev_id)
 }
 
 /// Loads an env file into the process environment (variables already set win): `env_file`

@@ -278,6 +278,8 @@ fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Adapter) {
         accept: &[],
         progress: &|_, _, _| {},
         waiting: &|| {},
+        statement: &|_| {},
+        ran: &|_, _| {},
     };
     let err = migrate(engine, &graph, &request).unwrap_err();
     assert!(matches!(err, Error::Statement(_)), "{err}");

@@ -78,7 +78,7 @@ pub enum Error {
     },
     #[error("the database records revision {}, which no file in the migrations directory has", crate::sqltext::comment::Printable(.0))]
     #[diagnostic(help(
-        "restore the revision file, or `stamp` the database to a revision that exists"
+        "restore the revision file (from version control); or, if the database holds the schema of the head, mark it so with `schemadiff stamp --purge head` (of an older revision: `schemadiff stamp --purge REV`): without --purge, stamp refuses as this does"
     ))]
     UnknownApplied(String),
     #[error("another schemadiff holds the migration lock and did not finish within {seconds} s")]
@@ -132,17 +132,24 @@ pub trait Adapter {
     fn ensure_tables(&mut self) -> Result<(), Error>;
     /// Returns the applied heads (the version table).
     fn heads(&mut self) -> Result<Vec<String>, Error>;
+    /// Returns the history table's rows `(revision, checksum, direction)` in the order
+    /// they were written (none when nothing is applied).
+    fn history_rows(&mut self) -> Result<Vec<(String, String, String)>, Error>;
     /// Returns the recorded checksum of each applied revision.
-    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error>;
+    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+        Ok(fold_history(self.history_rows()?))
+    }
     /// Runs one section (the caller holds the lock, or owns the database) unless `skip`
     /// says, on the heads read in its transaction, that it is not needed; records the new
-    /// heads and a history row in the same transaction. Returns whether it ran.
+    /// heads and a history row in the same transaction; tells `each` every statement's
+    /// text just before it runs. Returns whether it ran.
     fn run(
         &mut self,
         rev: &Revision,
         dir: Direction,
         graph: &Graph,
         skip: &dyn Fn(&[String]) -> bool,
+        each: &dyn Fn(&str),
     ) -> Result<bool, Error>;
     /// Sets the heads without running anything (the caller holds the lock).
     fn stamp(&mut self, heads: &[String]) -> Result<(), Error>;
@@ -229,33 +236,71 @@ pub fn fold_history(
     out
 }
 
+/// When each revision that history rows `(revision, checksum, direction)` leave applied
+/// last came up (an upgrade or a stamp; a downgrade forgets one), as a rank: the path
+/// `upgrade` took, which `downgrade -N` goes back along. The heads one stamp wrote (its
+/// rows are consecutive) share a rank: nothing ran, so none came up after the others.
+pub fn applied_order(
+    rows: impl IntoIterator<Item = (String, String, String)>,
+) -> BTreeMap<String, usize> {
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    let mut stamp_started: Option<usize> = None;
+    for (n, (rev, _, dir)) in rows.into_iter().enumerate() {
+        let rank = match dir.as_str() {
+            "stamp" => *stamp_started.get_or_insert(n),
+            _ => {
+                stamp_started = None;
+                n
+            }
+        };
+        match dir.as_str() {
+            "down" => drop(at.remove(&rev)),
+            "up" | "stamp" => drop(at.insert(rev, rank)),
+            _ => {}
+        }
+    }
+    at
+}
+
 /// Refuses to run when an applied revision's file changed, unless accepted.
 pub fn verify_checksums(
     engine: &mut dyn Adapter,
     graph: &Graph,
     accept: &[String],
 ) -> Result<(), Error> {
+    for edit in edited(engine, graph)? {
+        let Error::Edited { id, current, .. } = &edit else {
+            continue;
+        };
+        if accept.iter().any(|a| id.starts_with(a.as_str())) {
+            engine.accept(id, current)?;
+            continue;
+        }
+        return Err(edit);
+    }
+    Ok(())
+}
+
+/// The applied revisions whose file changed since they ran (or since an edit was
+/// accepted), each as the [`Error::Edited`] `upgrade` refuses with, by id. Reads only: `check` and `verify` report these, `upgrade` refuses on them.
+pub fn edited(engine: &mut dyn Adapter, graph: &Graph) -> Result<Vec<Error>, Error> {
     let heads = engine.heads()?;
     let applied = graph.closure(heads.iter().map(String::as_str));
+    let mut out = Vec::new();
     for (id, recorded) in engine.checksums()? {
         let Some(rev) = graph.get(&id).filter(|_| applied.contains(&id)) else {
             continue;
         };
-        if rev.checksum == recorded {
-            continue;
+        if rev.checksum != recorded {
+            out.push(Error::Edited {
+                path: rev.path.clone(),
+                recorded,
+                current: rev.checksum.clone(),
+                id,
+            });
         }
-        if accept.iter().any(|a| id.starts_with(a.as_str())) {
-            engine.accept(&id, &rev.checksum)?;
-            continue;
-        }
-        return Err(Error::Edited {
-            id,
-            path: rev.path.clone(),
-            recorded,
-            current: rev.checksum.clone(),
-        });
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Called before each revision runs with (n, total, revision), for progress output.
@@ -270,6 +315,10 @@ pub struct Request<'a> {
     pub progress: Progress<'a>,
     /// Called once when another runner holds the lock.
     pub waiting: &'a dyn Fn(),
+    /// Called with each statement's text just before it runs.
+    pub statement: &'a dyn Fn(&str),
+    /// Called after each revision ran, with how long it took.
+    pub ran: &'a dyn Fn(&Revision, std::time::Duration),
 }
 
 /// Moves the database to the target (up or down); returns the revisions that ran. The
@@ -305,7 +354,13 @@ fn migrate_held(
     let current = known_heads(&mut *held, graph)?;
     let path = match plan.dir {
         Direction::Up => graph.upgrade_path(&current, plan.target)?,
-        Direction::Down => graph.downgrade_path(&current, plan.target)?,
+        Direction::Down => {
+            let order = match plan.target {
+                Target::Relative(_) => applied_order(held.history_rows()?),
+                _ => BTreeMap::new(),
+            };
+            graph.downgrade_path(&current, plan.target, &order)?
+        }
     };
     for rev in &path {
         refuse_transaction_control(&*held, rev, plan.dir)?;
@@ -328,7 +383,9 @@ fn migrate_held(
                 .contains(&rev.id);
             applied == (plan.dir == Direction::Up)
         };
-        if held.run(rev, plan.dir, graph, &settled)? {
+        let started = std::time::Instant::now();
+        if held.run(rev, plan.dir, graph, &settled, plan.statement)? {
+            (plan.ran)(rev, started.elapsed());
             ran.push(rev.id.clone());
         }
     }
@@ -408,4 +465,42 @@ pub fn next_heads(graph: &Graph, heads: &[String], rev: &Revision, dir: Directio
         }
     }
     graph.heads_of(&applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(list: &[(&str, &str)]) -> Vec<(String, String, String)> {
+        list.iter()
+            .map(|(rev, dir)| (rev.to_string(), "sum".to_string(), dir.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn applied_order_ranks_the_last_time_each_revision_came_up() {
+        let order = applied_order(rows(&[
+            ("a", "up"),
+            ("c", "up"),
+            ("d", "up"),
+            ("c", "down"),
+            ("c", "up"),
+            ("d", "accept-edit"),
+        ]));
+        assert!(
+            order["a"] < order["d"] && order["d"] < order["c"],
+            "{order:?}"
+        );
+        // One stamp's heads share a rank; a later run ranks above them.
+        let order = applied_order(rows(&[
+            ("c", "stamp"),
+            ("d", "stamp"),
+            ("e", "up"),
+            ("d", "down"),
+        ]));
+        assert_eq!(order.get("d"), None);
+        assert!(order["c"] < order["e"], "{order:?}");
+        let order = applied_order(rows(&[("a", "up"), ("c", "stamp"), ("d", "stamp")]));
+        assert_eq!(order["c"], order["d"]);
+    }
 }

@@ -18,7 +18,6 @@ use crate::sqltext::{
     quote_pg_ident, quote_pg_qualified, split_pg_statements, SplitError, Statement,
 };
 use postgres::{Client, NoTls};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// The advisory lock key: the bytes of "schemadiff" folded into an i64.
@@ -100,6 +99,7 @@ impl Postgres {
         dir: Direction,
         graph: &Graph,
         heads: &[String],
+        each: &dyn Fn(&str),
     ) -> Result<(), Error> {
         let started = Instant::now();
         let section_line = section_offset(rev, sql);
@@ -112,13 +112,14 @@ impl Postgres {
         })?;
         self.refuse_invalid_indexes(rev, &parts.before)?;
         let mut failure = Failure::new(rev, Ran::default(), String::new());
-        if let Err(at) = self.execute_before(&parts, section_line, &mut failure) {
+        if let Err(at) = self.execute_before(&parts, section_line, &mut failure, each) {
             failure.outside = true;
             return Err(failed(failure, at));
         }
         let mut tx = self.client.transaction().map_err(db)?;
         for s in &parts.inside {
             let at = Ran::of(s, section_line);
+            each(&s.text);
             if let Err(message) = run_one(&mut tx, &s.text) {
                 drop(tx); // rolls back, and waits for it
                 return Err(failed(failure, (at, message)));
@@ -132,6 +133,7 @@ impl Postgres {
         let mut after = Failure::new(rev, Ran::default(), String::new());
         for s in &parts.after {
             after.at = Ran::of(s, section_line);
+            each(&s.text);
             if let Err(message) = run_one(&mut self.client, &s.text) {
                 after.message = message;
                 return Err(Error::AfterCommit(Box::new(after)));
@@ -148,9 +150,11 @@ impl Postgres {
         parts: &Parts,
         section_line: u64,
         done: &mut Failure,
+        each: &dyn Fn(&str),
     ) -> Result<(), (Ran, String)> {
         for s in &parts.before {
             let at = Ran::of(s, section_line);
+            each(&s.text);
             if let Err(mut message) = run_one(&mut self.client, &s.text) {
                 let left: Vec<String> = self
                     .invalid_indexes()
@@ -342,9 +346,9 @@ impl Adapter for Postgres {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+    fn history_rows(&mut self) -> Result<Vec<(String, String, String)>, Error> {
         if self.heads()?.is_empty() {
-            return Ok(BTreeMap::new());
+            return Ok(Vec::new());
         }
         let rows = self
             .client
@@ -355,9 +359,10 @@ impl Adapter for Postgres {
                 &[],
             )
             .map_err(db)?;
-        Ok(super::fold_history(
-            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))),
-        ))
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
     }
 
     fn run(
@@ -366,6 +371,7 @@ impl Adapter for Postgres {
         dir: Direction,
         graph: &Graph,
         skip: &dyn Fn(&[String]) -> bool,
+        each: &dyn Fn(&str),
     ) -> Result<bool, Error> {
         let sql = match dir {
             Direction::Up => rev.up.clone(),
@@ -375,7 +381,7 @@ impl Adapter for Postgres {
         if skip(&heads) {
             return Ok(false);
         }
-        let result = self.execute(rev, &sql, dir, graph, &heads);
+        let result = self.execute(rev, &sql, dir, graph, &heads, each);
         // A revision's own `SET lock_timeout` (from the [postgres] options) must not hold
         // for the next one: back to what the database, role or connection set.
         let _ = self

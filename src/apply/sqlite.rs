@@ -16,7 +16,6 @@ use crate::render::sqlite::needs_foreign_keys_off;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{split_statements, SplitError, Statement};
 use rusqlite::Connection;
-use std::collections::BTreeMap;
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -80,7 +79,7 @@ impl Sqlite {
 
     /// Runs the statements of a section in the open transaction; a failure lists the ones
     /// that ran before it (rolled back with it).
-    fn execute_section(&self, rev: &Revision, sql: &str) -> Result<(), Error> {
+    fn execute_section(&self, rev: &Revision, sql: &str, each: &dyn Fn(&str)) -> Result<(), Error> {
         let section_line = section_offset(rev, sql);
         let stmts = split_statements(sql).map_err(|e| {
             let at = Ran {
@@ -95,6 +94,7 @@ impl Sqlite {
             let result = if interrupt::interrupted() {
                 Err("not run: interrupted before it".to_string())
             } else {
+                each(&stmt.text);
                 self.conn.execute_batch(&stmt.text).map_err(|e| match e {
                     rusqlite::Error::SqlInputError { msg, .. } => msg,
                     other => other.to_string(),
@@ -219,10 +219,10 @@ impl Adapter for Sqlite {
         rows.collect::<Result<_, _>>().map_err(db)
     }
 
-    fn checksums(&mut self) -> Result<BTreeMap<String, String>, Error> {
+    fn history_rows(&mut self) -> Result<Vec<(String, String, String)>, Error> {
         let heads = self.heads()?;
         if heads.is_empty() {
-            return Ok(BTreeMap::new());
+            return Ok(Vec::new());
         }
         let mut stmt = self
             .conn
@@ -235,7 +235,7 @@ impl Adapter for Sqlite {
             .map_err(db)?
             .collect::<Result<Vec<(String, String, String)>, _>>()
             .map_err(db)?;
-        Ok(super::fold_history(rows))
+        Ok(rows)
     }
 
     fn run(
@@ -244,6 +244,7 @@ impl Adapter for Sqlite {
         dir: Direction,
         graph: &Graph,
         skip: &dyn Fn(&[String]) -> bool,
+        each: &dyn Fn(&str),
     ) -> Result<bool, Error> {
         let sql = match dir {
             Direction::Up => &rev.up,
@@ -265,7 +266,7 @@ impl Adapter for Sqlite {
             if skip(&heads) {
                 return Ok(false);
             }
-            self.execute_section(rev, sql)?;
+            self.execute_section(rev, sql, each)?;
             self.write_heads(&next_heads(graph, &heads, rev, dir))?;
             self.record(
                 &rev.id,

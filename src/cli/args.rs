@@ -40,9 +40,12 @@ pub enum Command {
     Init(InitArgs),
     /// Write a new revision from snapshots/ (the schema at head) to schemas/
     Generate(GenerateArgs),
+    /// Alembic's spelling: `revision -m MSG` is `generate --empty -m MSG`, `revision --autogenerate -m MSG` is `generate -m MSG`
+    Revision(RevisionArgs),
     /// Apply revisions up to TARGET (default head)
     Upgrade(MoveArgs),
     /// Undo revisions down to TARGET (base, a revision, -N)
+    #[command(mut_arg("target", |a| a.help("base, a revision id or prefix (it and its ancestors stay), -N [default: -1]; with --sql FROM:TO, e.g. head:base")))]
     Downgrade(MoveArgs),
     /// Show the revision(s) the database is at
     Current,
@@ -97,13 +100,25 @@ pub struct GenerateArgs {
     /// Compare schemas/ with the live database (which must be at head) instead of snapshots/
     #[arg(long)]
     pub from_db: bool,
+    /// The new revision's id instead of a random one (1 to 64 ASCII letters, digits or `_`)
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
     #[command(flatten)]
     pub safety: SafetyArgs,
 }
 
 #[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// Write the changes from snapshots/ to schemas/ (`generate`); without it the revision is empty (`generate --empty`)
+    #[arg(long)]
+    pub autogenerate: bool,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct MoveArgs {
-    /// head, heads, base, a revision id or prefix, +N, -N; with --sql also FROM:TO
+    /// head, heads, a revision id or prefix, +N [default: head]; with --sql also FROM:TO
     #[arg(allow_hyphen_values = true)]
     pub target: Option<String>,
     /// Print the SQL instead of running it (offline: no database needed)
@@ -112,6 +127,9 @@ pub struct MoveArgs {
     /// Accept the edited file of an applied revision (records its new checksum)
     #[arg(long, value_name = "REV")]
     pub accept_edited: Vec<String>,
+    /// Print each statement as it runs, and the time each revision took (on stderr)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +140,9 @@ pub struct HistoryArgs {
     /// Only the revisions after FROM up to TO (`base:head`, `ID:head`, `base:ID`), as Alembic's -r
     #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
     pub range: Option<String>,
+    /// Mark the revision(s) the database is at with (current); reads the database
+    #[arg(short = 'i', long)]
+    pub indicate_current: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,8 +165,11 @@ pub struct MergeArgs {
     /// What the merge is for
     #[arg(short, long)]
     pub message: String,
-    /// The heads to join (default: all heads)
+    /// The heads to join: revision ids, or `heads` (the default: all heads)
     pub revisions: Vec<String>,
+    /// The new revision's id instead of a random one (1 to 64 ASCII letters, digits or `_`)
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -291,5 +315,14 @@ impl SafetyArgs {
                 roles: Default::default(),
             },
         }
+    }
+}
+
+impl RevisionArgs {
+    /// The `generate` this `revision` stands for: empty unless `--autogenerate`.
+    pub fn into_generate(self) -> GenerateArgs {
+        let mut g = self.generate;
+        g.empty |= !self.autogenerate;
+        g
     }
 }

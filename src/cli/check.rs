@@ -32,7 +32,11 @@ fn report(problems: &[Problem]) -> String {
     for p in problems {
         // Summaries and details name tables and revisions: escaped for the terminal.
         let summary = Printable(&p.summary);
-        out.push_str(&format!("\n[{}] {summary}\n  fix: {}\n", p.kind, p.fix));
+        out.push_str(&format!(
+            "\n[{}] {summary}\n  fix: {}\n",
+            p.kind,
+            Printable(&p.fix)
+        ));
         for d in &p.details {
             out.push_str(&format!("  - {}\n", Printable(d)));
         }
@@ -45,8 +49,14 @@ fn report(problems: &[Problem]) -> String {
 /// state before its upgrade exactly. Names the first revision that does not do what it says.
 pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
     match crate::verify(cfg)? {
-        Verified::Ok(count) => {
+        Verified::Ok { count, unread } => {
             write_stdout(&format!("schemadiff verify: ok ({count} revision(s) up to head and back down to base; head matches snapshots/)\n"))?;
+            if let Some(reason) = unread {
+                eprintln!(
+                    "schemadiff: note: the project's database was not read, so its applied revisions were not compared with their files: {}",
+                    Printable(&reason)
+                );
+            }
             Ok(Outcome::Clean)
         }
         Verified::Failed(message) => {

@@ -75,10 +75,11 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Inspect(args) => run_inspect(args),
         Command::Init(a) => workflow::init(a),
         Command::Generate(a) => workflow::generate(cfg, a),
+        Command::Revision(a) => workflow::generate(cfg, a.into_generate()),
         Command::Upgrade(a) => workflow::upgrade(cfg, a, Direction::Up),
         Command::Downgrade(a) => workflow::upgrade(cfg, a, Direction::Down),
         Command::Current => workflow::current(cfg),
-        Command::History(a) => workflow::history(cfg, a.verbose, a.range.as_deref()),
+        Command::History(a) => workflow::history(cfg, &a),
         Command::Heads => workflow::heads(cfg),
         Command::Branches => workflow::branches(cfg),
         Command::Show(a) => workflow::show(cfg, &a.revision),
@@ -102,9 +103,19 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         Command::Current | Command::Stamp(_) | Command::Check(_) => {
             project(false).into_iter().collect()
         }
+        Command::History(a) if a.indicate_current => project(false).into_iter().collect(),
         Command::Generate(a) if a.from_db => project(false).into_iter().collect(),
         Command::Generate(a) if !a.empty => scratch(project(true)).into_iter().collect(),
-        Command::Verify => scratch(project(true)).into_iter().collect(),
+        Command::Revision(a) if a.autogenerate && a.generate.from_db => {
+            project(false).into_iter().collect()
+        }
+        Command::Revision(a) if a.autogenerate && !a.generate.empty => {
+            scratch(project(true)).into_iter().collect()
+        }
+        Command::Verify => project(false)
+            .into_iter()
+            .chain(scratch(project(true)))
+            .collect(),
         Command::Diff(a) => [&a.from, &a.to]
             .into_iter()
             .filter_map(|s| crate::describe_source(s))
@@ -208,6 +219,14 @@ pub(crate) fn print_note(note: Note) {
                 Direction::Up => announce("upgrade", n, total, &parents, id, message),
                 Direction::Down => announce("downgrade", n, total, id, &parents, message),
             }
+        }
+        Note::Statement(text) => {
+            for line in text.lines() {
+                eprintln!("    {}", Printable(line));
+            }
+        }
+        Note::Ran { dir, id, millis } => {
+            eprintln!("  {} {} ran in {millis} ms", dir.as_str(), Printable(id))
         }
         Note::Waiting { seconds } => eprintln!(
             "Waiting for the migration lock: another schemadiff run holds it (up to lock_timeout_seconds = {seconds} s)"

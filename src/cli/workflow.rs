@@ -32,6 +32,7 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         message: a.message.clone(),
         from_db: a.from_db,
         empty: a.empty,
+        rev_id: a.rev_id.clone(),
         safety: a.safety.safety(),
     };
     match crate::generate(cfg, &req, &print_note)? {
@@ -60,6 +61,7 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
         dir,
         sql: a.sql,
         accept: a.accept_edited,
+        verbose: a.verbose,
     };
     match crate::upgrade(cfg, &req, &print_note)? {
         Moved::Script(script) => write_stdout(&script)?,
@@ -86,21 +88,31 @@ pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-pub fn history(cfg: Option<&Path>, verbose: bool, range: Option<&str>) -> Result<Outcome, Error> {
+pub fn history(cfg: Option<&Path>, a: &args::HistoryArgs) -> Result<Outcome, Error> {
     let mut out = String::new();
-    for r in crate::history(cfg, range)? {
+    let entries = crate::history(cfg, a.range.as_deref())?;
+    // -i: the revisions the database is at (read after the files, so a broken history is
+    // reported before the database is opened).
+    let current = match a.indicate_current {
+        true => crate::current(cfg)?.0,
+        false => Vec::new(),
+    };
+    for r in entries {
         let parents = if r.parents.is_empty() {
             "<base>".to_string()
         } else {
             r.parents.join(", ")
         };
-        let mark = if r.head { " (head)" } else { "" };
+        let mut mark = if r.head { " (head)" } else { "" }.to_string();
+        if current.contains(&r.id) {
+            mark.push_str(" (current)");
+        }
         out.push_str(&format!(
             "{parents} -> {}{mark}, {}\n",
             r.id,
             Printable(&r.message)
         ));
-        if verbose {
+        if a.verbose {
             out.push_str(&format!(
                 "    file: {}\n    created: {}\n",
                 Printable(&r.path.display().to_string()),
@@ -169,7 +181,7 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
 }
 
 pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
-    let path = crate::merge(cfg, &a.revisions, &a.message)?;
+    let path = crate::merge(cfg, &a.revisions, &a.message, a.rev_id.as_deref())?;
     eprintln!("  Generating {} ... done", path.display());
     Ok(Outcome::Clean)
 }

@@ -238,7 +238,7 @@ impl Engine for Sqlite {
             let mut scratch = Self::scratch(&())?;
             scratch.ensure_tables()?;
             for rev in revs {
-                scratch.run(rev, super::Direction::Up, graph, &|_| false)?;
+                scratch.run(rev, super::Direction::Up, graph, &|_| false, &|_| {})?;
             }
             Self::read(&mut scratch)
         })

@@ -219,33 +219,22 @@ impl Graph {
     }
 
     /// The revisions to undo, in order, to come down to `target` from the `current` heads.
+    /// `-N` undoes, N times, the head of what is applied: when there are several (after a
+    /// merge was undone, or branches were upgraded apart), the one that came up last
+    /// (`applied_order`: revision → rank, from the history table), going back along the
+    /// path `upgrade` took; when it does not tell, an error says which revision to name.
     pub fn downgrade_path(
         &self,
         current: &[String],
         target: &Target,
+        applied_order: &BTreeMap<String, usize>,
     ) -> Result<Vec<&Revision>, Error> {
         let applied = self.closure(current.iter().map(String::as_str));
         let keep: BTreeSet<String> = match target {
             Target::Base => BTreeSet::new(),
             Target::Rev(r) => self.closure([self.resolve(r)?]),
             Target::Relative(n) if *n < 0 => {
-                let mut at = self.single(current)?;
-                for _ in 0..n.unsigned_abs() {
-                    let id = at.ok_or_else(|| {
-                        Error::Relative(format!("cannot go {n}: base reached first"))
-                    })?;
-                    let r = &self.revs[&id];
-                    at = match r.parents.as_slice() {
-                        [] => None,
-                        [p] => Some(p.clone()),
-                        _ => {
-                            return Err(Error::Relative(format!(
-                                "{n} crosses merge {id}; name a revision instead"
-                            )))
-                        }
-                    };
-                }
-                self.closure(at.as_deref())
+                return self.steps_down(applied, n.unsigned_abs(), applied_order)
             }
             _ => {
                 return Err(Error::Relative(
@@ -258,6 +247,56 @@ impl Graph {
             .rev()
             .filter(|r| applied.contains(&r.id) && !keep.contains(&r.id))
             .collect())
+    }
+
+    /// `-n`: the heads undone one at a time, each the last applied of the heads then.
+    fn steps_down(
+        &self,
+        mut applied: BTreeSet<String>,
+        n: u64,
+        applied_order: &BTreeMap<String, usize>,
+    ) -> Result<Vec<&Revision>, Error> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let heads = self.heads_of(&applied);
+            let undo = match heads.as_slice() {
+                [] => {
+                    return Err(Error::Relative(format!(
+                        "cannot go -{n}: base reached first"
+                    )))
+                }
+                [one] => one.clone(),
+                many => match last_applied(many, applied_order) {
+                    Some(last) => last,
+                    None => return Err(self.ambiguous_step(many, &applied, n)),
+                },
+            };
+            applied.remove(&undo);
+            out.push(&self.revs[&undo]);
+        }
+        Ok(out)
+    }
+
+    /// `-n` from several heads whose order the history table does not record: for each
+    /// head, the revision to name to undo just it.
+    fn ambiguous_step(&self, heads: &[String], applied: &BTreeSet<String>, n: u64) -> Error {
+        let ways: Vec<String> = heads
+            .iter()
+            .map(|h| {
+                let mut rest = applied.clone();
+                rest.remove(h);
+                match self.heads_of(&rest).as_slice() {
+                    [] => format!("`schemadiff downgrade base` undoes {h}"),
+                    [one] => format!("`schemadiff downgrade {one}` undoes {h}"),
+                    _ => format!("no single revision undoes just {h}"),
+                }
+            })
+            .collect();
+        Error::Relative(format!(
+            "-{n} is ambiguous: the database is at {}, and its history table does not record which was applied last; name the revision to go down to: {}",
+            heads.join(", "),
+            ways.join("; ")
+        ))
     }
 
     fn single(&self, current: &[String]) -> Result<Option<String>, Error> {
@@ -286,6 +325,20 @@ impl Graph {
                 "the history branches here; name a revision".into(),
             )),
         }
+    }
+}
+
+/// Of `heads`, the one that came up last, if `applied_order` ranks each and one ranks
+/// above the others.
+fn last_applied(heads: &[String], applied_order: &BTreeMap<String, usize>) -> Option<String> {
+    let mut ranked: Vec<(usize, &String)> = heads
+        .iter()
+        .map(|h| applied_order.get(h).map(|n| (*n, h)))
+        .collect::<Option<_>>()?;
+    ranked.sort();
+    match ranked.as_slice() {
+        [.., (a, _), (b, last)] if a < b => Some((*last).clone()),
+        _ => None,
     }
 }
 
@@ -339,13 +392,13 @@ mod tests {
             ["a", "b"]
         );
         let down = ids(g
-            .downgrade_path(&["m".into()], &Target::Rev("b".into()))
+            .downgrade_path(&["m".into()], &Target::Rev("b".into()), &BTreeMap::new())
             .unwrap());
         assert_eq!(down.first(), Some(&"m"));
         assert_eq!(down.len(), 3);
         assert_eq!(
             ids(g
-                .downgrade_path(&["c".into()], &Target::Relative(-1))
+                .downgrade_path(&["c".into()], &Target::Relative(-1), &BTreeMap::new())
                 .unwrap()),
             ["c"]
         );
@@ -355,6 +408,54 @@ mod tests {
         );
         let applied = g.closure(["c"]);
         assert_eq!(g.heads_of(&applied), ["c"]);
+    }
+
+    #[test]
+    fn minus_n_across_a_merge_follows_the_order_revisions_were_applied() {
+        let g = graph();
+        let m = ["m".to_string()];
+        let order = |ids: &[&str]| -> BTreeMap<String, usize> {
+            ids.iter()
+                .enumerate()
+                .map(|(n, s)| (s.to_string(), n))
+                .collect()
+        };
+        let none = BTreeMap::new();
+        // d came up after c: -2 undoes the merge, then d.
+        let down = g.downgrade_path(
+            &m,
+            &Target::Relative(-2),
+            &order(&["a", "b", "c", "d", "m"]),
+        );
+        assert_eq!(ids(down.unwrap()), ["m", "d"]);
+        // c came up after d: -2 undoes the merge, then c; -4 ends at a.
+        let order_cd = order(&["a", "b", "d", "c", "m"]);
+        let down = g.downgrade_path(&m, &Target::Relative(-2), &order_cd);
+        assert_eq!(ids(down.unwrap()), ["m", "c"]);
+        let down = g.downgrade_path(&m, &Target::Relative(-4), &order_cd);
+        assert_eq!(ids(down.unwrap()), ["m", "c", "d", "b"]);
+        // The order unknown (stamped): -1 undoes the merge, -2 names the way out.
+        assert_eq!(
+            ids(g.downgrade_path(&m, &Target::Relative(-1), &none).unwrap()),
+            ["m"]
+        );
+        let err = g
+            .downgrade_path(&m, &Target::Relative(-2), &none)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`schemadiff downgrade d` undoes c")
+                && err.contains("`schemadiff downgrade c` undoes d"),
+            "{err}"
+        );
+        // c and d stamped together: neither came up last.
+        let tied: BTreeMap<String, usize> = [("c".to_string(), 3), ("d".to_string(), 3)].into();
+        let heads = ["c".to_string(), "d".to_string()];
+        assert!(g
+            .downgrade_path(&heads, &Target::Relative(-1), &tied)
+            .is_err());
+        let too_far = g.downgrade_path(&m, &Target::Relative(-6), &order_cd);
+        assert!(too_far.unwrap_err().to_string().contains("base reached"));
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub enum Error {
     #[error("`{prefix}` is ambiguous: it matches {}", ids.join(", "))]
     Ambiguous { prefix: String, ids: Vec<String> },
     #[error("there are several heads ({}); `head` is ambiguous", heads.join(", "))]
-    #[diagnostic(help("merge them with `schemadiff merge -m MSG {}`, or name one head", heads.join(" ")))]
+    #[diagnostic(help("merge them with `schemadiff merge -m \"merge heads\" heads`, or name one head ({})", heads.join(", ")))]
     MultipleHeads { heads: Vec<String> },
     #[error("{0}")]
     Relative(String),

@@ -17,7 +17,7 @@ use std::path::Path;
 pub struct Problem {
     pub kind: &'static str,
     pub summary: String,
-    pub fix: &'static str,
+    pub fix: String,
     pub details: Vec<String>,
 }
 
@@ -47,7 +47,7 @@ pub fn check<E: Engine>(
         (declared_side, live_side)
     });
     let mut declared_models = declared_side?;
-    let (applied, mut live_models) = live_side?;
+    let (applied, edited, mut live_models) = live_side?;
     if let Some((snap, wanted)) = &mut declared_models {
         privileges::declared_side(snap, &managed, None);
         privileges::declared_side(wanted, &managed, None);
@@ -56,6 +56,9 @@ pub fn check<E: Engine>(
         privileges::replayed_side(expected, &managed, &p.config.postgres);
         privileges::live_side(live, &managed);
         privileges::check_roles(expected, live)?;
+    }
+    if !edited.is_empty() {
+        problems.push(edited_problem(&edited));
     }
 
     // Every model read (a pair is `None` only on SQLite's cache shortcuts, and SQLite has
@@ -76,7 +79,7 @@ pub fn check<E: Engine>(
         problems.push(Problem {
             kind: "unrevisioned-changes",
             summary: "schemas/ has changes that no revision holds".into(),
-            fix: "run `schemadiff generate -m MSG`",
+            fix: "run `schemadiff generate -m MSG`".into(),
             details: pending,
         });
     }
@@ -90,7 +93,10 @@ pub fn check<E: Engine>(
                 list(&applied),
                 list(&head)
             ),
-            fix: "run `schemadiff upgrade head`",
+            fix: match head.len() {
+                1 => "run `schemadiff upgrade head`".into(),
+                _ => "the history has several heads: join them with `schemadiff merge -m \"merge heads\" heads`, then run `schemadiff upgrade head`; or run `schemadiff upgrade heads` to apply every branch as it is".into(),
+            },
             details: Vec::new(),
         });
     }
@@ -101,8 +107,13 @@ pub fn check<E: Engine>(
     if !drift.is_empty() {
         problems.push(Problem {
             kind: "drift",
-            summary: format!("the database differs from what its applied revisions ({}) produce", list(&applied)),
-            fix: "find who changed it; then revert the change, or capture it in a revision and stamp",
+            summary: format!(
+                "the database differs from what its applied revisions ({}) produce",
+                list(&applied)
+            ),
+            fix:
+                "find who changed it; then revert the change, or capture it in a revision and stamp"
+                    .into(),
             details: drift,
         });
     }
@@ -117,7 +128,7 @@ pub fn check<E: Engine>(
         problems.push(Problem {
             kind: "invalid-index",
             summary: "indexes left INVALID by a failed concurrent build (they are not used, but slow every write)".into(),
-            fix: "run `DROP INDEX CONCURRENTLY` on each, fix what made the build fail, then re-run the revision's statement or `schemadiff upgrade`",
+            fix: "run `DROP INDEX CONCURRENTLY` on each, fix what made the build fail, then re-run the revision's statement or `schemadiff upgrade`".into(),
             details: invalid,
         });
     }
@@ -130,7 +141,7 @@ pub fn check<E: Engine>(
         problems.push(Problem {
             kind: "unmanaged-declared",
             summary: "schemas/ holds objects schemadiff does not manage: no revision creates, alters or drops them, so they would not reach the database".into(),
-            fix: "create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of schemas/, or wait until schemadiff supports them",
+            fix: "create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of schemas/, or wait until schemadiff supports them".into(),
             details: not_delivered,
         });
     }
@@ -162,25 +173,52 @@ fn declared_pair<E: Engine>(p: &Project, dev: &E::Dev) -> Result<Pair, Error> {
     Ok(Some((snap, declared::<E>(dev, &p.schemas())?)))
 }
 
-/// The live database's applied heads, then the schema they produce and its live schema.
+/// The live database's applied heads, the applied revisions edited since they ran, then
+/// the schema the heads produce and its live schema.
 fn live_pair<E: Engine>(
     p: &Project,
     g: &Graph,
     dev: &E::Dev,
-) -> Result<(Vec<String>, Pair), Error> {
+) -> Result<(Vec<String>, Vec<engine::ApplyError>, Pair), Error> {
     let mut db = open::<E>(p, false)?;
     let applied = known_heads(E::adapter(&mut db), g)?;
+    let edited = engine::edited(E::adapter(&mut db), g)?;
     let revs = applied_revisions(g, &applied);
     let cache = Cache::from_env();
     if let Some(cache) = &cache {
         if E::replay_matches(&mut db, &revs, cache) {
-            return Ok((applied, None));
+            return Ok((applied, edited, None));
         }
     }
     let expected = E::replay(dev, &revs, g, cache.as_ref())?;
     let live = E::read_live(&mut db, cache.as_ref())?;
     let live = E::normalize_live(dev, live, &expected, cache.as_ref());
-    Ok((applied, Some((expected, live))))
+    Ok((applied, edited, Some((expected, live))))
+}
+
+/// Applied revisions edited since they ran: `upgrade` refuses to run until each file is
+/// reverted or its edit accepted, so `check` fails on them in `upgrade`'s words.
+fn edited_problem(edited: &[engine::ApplyError]) -> Problem {
+    let ids: Vec<&str> = edited
+        .iter()
+        .filter_map(|e| match e {
+            engine::ApplyError::Edited { id, .. } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let accept: Vec<String> = ids
+        .iter()
+        .map(|id| format!("--accept-edited {id}"))
+        .collect();
+    Problem {
+        kind: "edited-revision",
+        summary: "applied revisions were edited after they ran: `schemadiff upgrade` refuses to run".into(),
+        fix: format!(
+            "applied revisions must not be edited: revert the file, or accept the edit deliberately with `schemadiff upgrade {}`",
+            accept.join(" ")
+        ),
+        details: edited.iter().map(|e| e.to_string()).collect(),
+    }
 }
 
 /// The revisions `heads` stand for, in order.
@@ -201,16 +239,53 @@ fn list(ids: &[String]) -> String {
 /// What `verify` found.
 #[derive(Debug)]
 pub enum Verified {
-    /// Every revision (this many) up to head and back down to base.
-    Ok(usize),
-    /// The first revision that does not do what it says.
+    /// Every revision (this many) up to head and back down to base; `unread` says why the
+    /// project's database was not read (its applied revisions not compared with their
+    /// files), `None` when it was and they match.
+    Ok {
+        count: usize,
+        unread: Option<String>,
+    },
+    /// The first revision that does not do what it says, or the applied revisions edited
+    /// since they ran (in `upgrade`'s words).
     Failed(String),
 }
 
-/// `verify` on engine `E`: every revision up from base to head in a scratch database, the
-/// result compared with `snapshots/`, then every revision down again, each downgrade
-/// required to restore the state before its upgrade exactly.
+/// `verify` on engine `E`: first the applied revisions of the project's database (when it
+/// can be opened; read only) compared with their files, as `upgrade` does before it runs;
+/// then every revision up from base to head in a scratch database, the result compared
+/// with `snapshots/`, then every revision down again, each downgrade required to restore
+/// the state before its upgrade exactly.
 pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
+    let unread = match applied_edits::<E>(p, g) {
+        Ok(edited) if !edited.is_empty() => {
+            let problem = edited_problem(&edited);
+            return Ok(Verified::Failed(format!(
+                "{}\n  - {}\n  fix: {}",
+                problem.summary,
+                problem.details.join("\n  - "),
+                problem.fix
+            )));
+        }
+        Ok(_) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    let count = replay_up_and_down::<E>(p, g)?;
+    Ok(match count {
+        Ok(count) => Verified::Ok { count, unread },
+        Err(failed) => Verified::Failed(failed),
+    })
+}
+
+/// The applied revisions of the project's database edited since they ran; an error when
+/// the database cannot be opened (none configured, a SQLite file that does not exist).
+fn applied_edits<E: Engine>(p: &Project, g: &Graph) -> Result<Vec<engine::ApplyError>, Error> {
+    let mut db = open::<E>(p, false)?;
+    Ok(engine::edited(E::adapter(&mut db), g)?)
+}
+
+/// `verify`'s replay: the number of revisions, or what the first wrong one does.
+fn replay_up_and_down<E: Engine>(p: &Project, g: &Graph) -> Result<Result<usize, String>, Error> {
     let dev = dev::<E>(p)?;
     let mut scratch = E::scratch(&dev)?;
     E::adapter(&mut scratch).ensure_tables()?;
@@ -218,8 +293,8 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
     let mut count = 0;
     for rev in g.ordered() {
         before_each.insert(rev.id.clone(), E::read(&mut scratch)?);
-        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false) {
-            return Ok(Verified::Failed(format!(
+        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false, &|_| {}) {
+            return Ok(Err(format!(
                 "the upgrade of {} ({}) fails: {e}",
                 rev.id,
                 rev.path.display()
@@ -235,15 +310,15 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
         let diffs = E::differences(&replayed, &snap);
         if !diffs.is_empty() {
             let head = list(&g.heads().iter().map(|s| s.to_string()).collect::<Vec<_>>());
-            return Ok(Verified::Failed(format!(
+            return Ok(Err(format!(
                 "the revisions up to {head} do not produce snapshots/:\n  - {}",
                 diffs.join("\n  - ")
             )));
         }
     }
     for rev in g.ordered().rev() {
-        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false) {
-            return Ok(Verified::Failed(format!(
+        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false, &|_| {}) {
+            return Ok(Err(format!(
                 "the downgrade of {} ({}) fails: {e}",
                 rev.id,
                 rev.path.display()
@@ -251,7 +326,7 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
         }
         let diffs = E::differences(&before_each[&rev.id], &E::read(&mut scratch)?);
         if !diffs.is_empty() {
-            return Ok(Verified::Failed(format!(
+            return Ok(Err(format!(
                 "the downgrade of {} ({}) does not restore the schema before it:\n  - {}",
                 rev.id,
                 rev.path.display(),
@@ -259,5 +334,5 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
             )));
         }
     }
-    Ok(Verified::Ok(count))
+    Ok(Ok(count))
 }

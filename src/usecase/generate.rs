@@ -23,6 +23,8 @@ pub struct GenerateRequest {
     pub from_db: bool,
     /// `--empty`: write the revision even without changes, with empty sections.
     pub empty: bool,
+    /// `--rev-id`: the new revision's id (default: a random one).
+    pub rev_id: Option<String>,
     pub safety: Safety,
 }
 
@@ -70,6 +72,7 @@ pub fn generate<E: Engine>(
     }
     let g = graph(p)?;
     let parents: Vec<String> = g.head()?.map(str::to_string).into_iter().collect();
+    let id = new_id(&g, a.rev_id.as_deref(), &[&a.message, &parents.join(" ")])?;
     let dev = dev::<E>(p)?;
     let managed = privileges::managed(&p.config.postgres, &a.safety.flags);
     privileges::before_declaring(&managed);
@@ -146,7 +149,7 @@ pub fn generate<E: Engine>(
         (E::section(&up), E::section(&down))
     };
     let snapshot = E::snapshot(&after);
-    let written = write_revision(p, &parents, &a.message, &up_sql, &down_sql, &snapshot);
+    let written = write_revision(p, &id, &parents, &a.message, &up_sql, &down_sql, &snapshot);
     // Freeing the models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.
     std::mem::forget((before, after, up, down));
@@ -191,6 +194,7 @@ fn strict_blocks(
 /// error the previous snapshot files are put back (see [`crate::publish`]).
 fn write_revision(
     p: &Project,
+    id: &str,
     parents: &[String],
     message: &str,
     up_sql: &str,
@@ -198,28 +202,50 @@ fn write_revision(
     snapshot: &BTreeMap<String, String>,
 ) -> Result<PathBuf, Error> {
     let (created, stamp) = revision::utc_now();
-    let seed = format!(
-        "{created}{:?}{}{}",
-        std::time::SystemTime::now(),
-        message,
-        parents.join(" ")
-    );
-    let id = revision::checksum(&seed)[..12].to_string();
-    let text = revision::render(&id, parents, message, &created, up_sql, down_sql);
+    let text = revision::render(id, parents, message, &created, up_sql, down_sql);
     let dir = p.migrations();
     crate::publish::create_dir(&dir)?;
-    let path = dir.join(revision::file_name(&stamp, &id, message));
+    let path = dir.join(revision::file_name(&stamp, id, message));
     let (mut writes, stale) = revision::snapshot::changes(&p.snapshots(), snapshot)?;
     writes.push((path.clone(), text.into_bytes()));
     crate::publish::publish(&writes, &stale, &crate::publish::RealFs)?;
     Ok(path)
 }
 
-/// `merge`: a revision with no statements whose parents are `revisions` (default: every
-/// head); each must be a head.
-pub fn merge(p: &Project, revisions: &[String], message: &str) -> Result<PathBuf, Error> {
+/// The new revision's id: `rev_id` (`--rev-id`) when given, which must be a valid id no
+/// revision has; else 12 hex digits of a hash over the time and `seed`.
+fn new_id(g: &Graph, rev_id: Option<&str>, seed: &[&str]) -> Result<String, Error> {
+    let Some(id) = rev_id else {
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), seed.join("\n"));
+        return Ok(revision::checksum(&seed)[..12].to_string());
+    };
+    let reserved = matches!(
+        revision::Target::parse(id),
+        revision::Target::Head | revision::Target::Heads | revision::Target::Base
+    );
+    if !revision::valid_id(id) || reserved {
+        return Err(Error::BadRevId { id: id.to_string() });
+    }
+    if let Some(taken) = g.get(id) {
+        return Err(Error::RevIdTaken {
+            id: id.to_string(),
+            path: taken.path.clone(),
+        });
+    }
+    Ok(id.to_string())
+}
+
+/// `merge`: a revision with no statements whose parents are `revisions` (default, or
+/// `heads`: every head); each must be a head.
+pub fn merge(
+    p: &Project,
+    revisions: &[String],
+    message: &str,
+    rev_id: Option<&str>,
+) -> Result<PathBuf, Error> {
     let g = graph(p)?;
-    let parents: Vec<String> = if revisions.is_empty() {
+    let all_heads = revisions.is_empty() || revisions == ["heads"];
+    let parents: Vec<String> = if all_heads {
         g.heads().iter().map(|s| s.to_string()).collect()
     } else {
         revisions
@@ -237,13 +263,8 @@ pub fn merge(p: &Project, revisions: &[String], message: &str) -> Result<PathBuf
             heads: tips.iter().map(|t| t.to_string()).collect(),
         });
     }
+    let id = new_id(&g, rev_id, &[message, &parents.join(" ")])?;
     let (created, stamp) = revision::utc_now();
-    let id = revision::checksum(&format!(
-        "{created}{:?}{}",
-        std::time::SystemTime::now(),
-        parents.join(" ")
-    ))[..12]
-        .to_string();
     let text = revision::render(&id, &parents, message, &created, "", "");
     let path = p
         .migrations()

@@ -18,6 +18,8 @@ pub struct MoveRequest {
     pub sql: bool,
     /// `--accept-edited`: revisions whose new checksum is accepted.
     pub accept: Vec<String>,
+    /// `--verbose`: note each statement as it runs and each revision's time.
+    pub verbose: bool,
 }
 
 /// What `upgrade`/`downgrade` did.
@@ -60,18 +62,50 @@ pub fn upgrade<E: Engine>(
         })
     };
     let waiting = || waiting(p, notes);
+    let statement = |text: &str| {
+        if a.verbose {
+            notes(Note::Statement(text));
+        }
+    };
+    let ran = |rev: &revision::Revision, took: std::time::Duration| {
+        if a.verbose {
+            notes(Note::Ran {
+                dir,
+                id: &rev.id,
+                millis: took.as_millis(),
+            });
+        }
+    };
     let request = Request {
         target: &target,
         dir,
         accept: &a.accept,
         progress: &progress,
         waiting: &waiting,
+        statement: &statement,
+        ran: &ran,
     };
-    let ran = engine::migrate(E::adapter(&mut db), g, &request)?;
+    let hand_built = a.dir == Direction::Up && hand_built::<E>(&mut db, g);
+    let ran = match engine::migrate(E::adapter(&mut db), g, &request) {
+        Err(failure @ engine::ApplyError::Statement(_)) if hand_built => {
+            return Err(Error::HandBuilt {
+                failure: Box::new(failure),
+            })
+        }
+        ran => ran?,
+    };
     Ok(Moved::Ran {
         ran,
         target: target_text,
     })
+}
+
+/// Whether the database holds tables but records no revision (built by hand, or by
+/// another tool): a failed first revision there is most likely one that `stamp` should
+/// have marked as applied.
+fn hand_built<E: Engine>(db: &mut E::Db, g: &Graph) -> bool {
+    let at_base = known_heads(E::adapter(db), g).is_ok_and(|h| h.is_empty());
+    at_base && E::read(db).is_ok_and(|s| !s.tables.is_empty())
 }
 
 /// Notes that another run holds the migration lock and how long this one waits for it.
@@ -134,7 +168,7 @@ pub(super) fn offline_range<'g>(
     };
     let path = match dir {
         Direction::Up => g.upgrade_path(&from, &Target::parse(&to))?,
-        Direction::Down => g.downgrade_path(&from, &Target::parse(&to))?,
+        Direction::Down => g.downgrade_path(&from, &Target::parse(&to), &Default::default())?,
     };
     Ok((from, path))
 }

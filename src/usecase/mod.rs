@@ -55,6 +55,14 @@ pub enum Note<'a> {
     },
     /// Another run holds the migration lock; this one waits up to `seconds`.
     Waiting { seconds: u64 },
+    /// `--verbose`: a statement about to run.
+    Statement(&'a str),
+    /// `--verbose`: a revision ran, in `millis`.
+    Ran {
+        dir: Direction,
+        id: &'a str,
+        millis: u128,
+    },
 }
 
 /// The hazard and rename options of `diff` and `generate`.
@@ -124,6 +132,27 @@ pub enum Error {
     )]
     #[diagnostic(help("`schemadiff history` lists the revisions; stamp one of them by its id"))]
     StampTarget { target: String },
+
+    #[error("--rev-id `{}` is not a revision id: use 1 to 64 ASCII letters, digits or `_`, other than head, heads and base", Printable(id))]
+    #[diagnostic(help(
+        "e.g. `--rev-id 0001_create_users`, or leave --rev-id out for a random id"
+    ))]
+    BadRevId { id: String },
+
+    #[error("--rev-id {id}: revision {id} already exists ({})", Printable(&path.display().to_string()))]
+    #[diagnostic(help("choose another id, or leave --rev-id out for a random one"))]
+    RevIdTaken { id: String, path: PathBuf },
+
+    #[error("{} holds no revision, but {} holds the schema at a head: the revisions that built it are missing", Printable(&migrations.display().to_string()), Printable(&snapshots.display().to_string()))]
+    #[diagnostic(help("restore {} from version control (e.g. `git checkout -- {}`); to start the history over instead, empty {} too", Printable(&migrations.display().to_string()), Printable(&migrations.display().to_string()), Printable(&snapshots.display().to_string())))]
+    NoMigrations {
+        migrations: PathBuf,
+        snapshots: PathBuf,
+    },
+
+    #[error("{failure}")]
+    #[diagnostic(help("the database has tables but no revision recorded: it was built without schemadiff. If it holds the schema of the head, mark it so with `schemadiff stamp head` (of an older revision: `schemadiff stamp REV`), then run `schemadiff upgrade`; nothing ran"))]
+    HandBuilt { failure: Box<engine::ApplyError> },
 
     #[error("merge needs at least two heads; there is nothing to merge")]
     #[diagnostic(help("`schemadiff heads` lists the heads; merge when there are two or more"))]
@@ -209,9 +238,18 @@ pub fn project(cli_config: Option<&Path>) -> Result<Project, Error> {
     Ok(p)
 }
 
-/// The project's revision graph.
+/// The project's revision graph. No revision beside a non-empty snapshots/ is an error:
+/// migrations/ was deleted or moved (`history` would print nothing, `generate` would
+/// write a second first revision).
 pub fn graph(p: &Project) -> Result<Graph, Error> {
-    Ok(Graph::new(revision::load_dir(&p.migrations())?)?)
+    let revisions = revision::load_dir(&p.migrations())?;
+    if revisions.is_empty() && revision::snapshot::exists(&p.snapshots()) {
+        return Err(Error::NoMigrations {
+            migrations: p.migrations(),
+            snapshots: p.snapshots(),
+        });
+    }
+    Ok(Graph::new(revisions)?)
 }
 
 /// Parses `--allow` values and the project's `[safety] allow`.

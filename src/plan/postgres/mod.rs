@@ -18,9 +18,9 @@ mod domain_columns;
 mod domains;
 mod keys;
 mod lock;
+mod partition;
 mod policies;
 mod privileges;
-mod partition;
 mod routines;
 mod table;
 #[cfg(test)]
