@@ -349,6 +349,13 @@ pub enum Op {
         table: TableName,
         parent: TableRef,
     },
+    /// After `DETACH PARTITION … CONCURRENTLY`: drops the CHECK the server added to the
+    /// detached table (a copy of its old bound, under a name the server chooses), that is
+    /// the newest CHECK not named in `keep` (the table's own and its parent's).
+    DropDetachedBoundCheck {
+        table: TableName,
+        keep: Vec<String>,
+    },
     /// A change schemadiff refuses to carry out (a table's partitioning scheme): a statement
     /// that stops the script with `reason`, before anything else runs.
     Refuse {

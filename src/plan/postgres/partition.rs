@@ -69,6 +69,24 @@ pub(super) fn alter(
             false => Phase::DetachPartition,
         };
         steps.push(phase, op);
+        if concurrently {
+            // The server adds a CHECK copying the old bound, which the declared table does
+            // not have: dropped first thing in the transaction, so that the next diff is
+            // empty. Its name is the server's choice; every other CHECK's is known.
+            let parent_checks = from.tables.get(&parent.key()).map(|p| &p.checks);
+            let mut keep: Vec<String> = (before.checks.iter())
+                .chain(parent_checks.into_iter().flatten())
+                .filter_map(|c| c.name.clone())
+                .chain(before.inherited.constraints.iter().map(|(n, _)| n.clone()))
+                .collect();
+            keep.sort();
+            keep.dedup();
+            let op = Op::DropDetachedBoundCheck {
+                table: name.clone(),
+                keep,
+            };
+            steps.push(Phase::DetachPartition, op);
+        }
     };
     match (&before.partition_of, &after.partition_of) {
         (Some(a), Some(b)) if a == b => {}

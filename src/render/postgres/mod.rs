@@ -112,6 +112,9 @@ fn outside_what(phases: &std::collections::BTreeSet<Phase>) -> String {
     {
         what.push("index changes made CONCURRENTLY, without blocking writes");
     }
+    if phases.contains(&Phase::DetachConcurrently) {
+        what.push("partitions detached CONCURRENTLY, without blocking queries on the parent");
+    }
     format!("{}.", what.join("; "))
 }
 
@@ -407,6 +410,19 @@ fn op_sql(op: &Op) -> OpText {
             format!("{}.{} no longer inherits {} (it keeps the columns as its own)", t.schema, t.name, parent.key()),
             alter(t, format!("NO INHERIT {}", qual(&parent.schema, &parent.name))),
         ),
+        Op::DropDetachedBoundCheck { table: t, keep } => {
+            // Names stay inside literals; the DO body is itself a literal.
+            let keep: Vec<String> = keep.iter().map(|k| quote_literal(k)).collect();
+            let target = quote_literal(&table(t));
+            let body = format!(
+                "DECLARE c name; BEGIN SELECT conname INTO c FROM pg_catalog.pg_constraint WHERE conrelid = {target}::regclass AND contype = 'c' AND NOT (conname = ANY (ARRAY[{}]::name[])) ORDER BY oid DESC LIMIT 1; IF c IS NOT NULL THEN EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', {target}, c); END IF; END",
+                keep.join(", ")
+            );
+            one(
+                format!("{}.{}: the CHECK that DETACH … CONCURRENTLY added (a copy of the old bound, named by the server) is dropped", t.schema, t.name),
+                format!("DO {}", quote_literal(&body)),
+            )
+        }
         Op::Refuse { reason } => {
             // The reason is a literal inside a literal: the DO body is itself quoted.
             let body = format!("BEGIN RAISE EXCEPTION USING MESSAGE = {}; END", quote_literal(reason));

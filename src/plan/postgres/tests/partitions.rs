@@ -90,8 +90,14 @@ fn a_detach_is_concurrent_under_the_option_outside_the_transaction_unless_a_defa
         ..LockOptions::default()
     };
     let p = plan_with(&from, &to, &options);
-    // The columns come from the parent: no ADD COLUMN.
-    assert_eq!(p.steps.len(), 1, "{:?}", steps(&p));
+    // The columns come from the parent: no ADD COLUMN. The CHECK the server adds to the
+    // detached table is dropped in the transaction.
+    assert_eq!(p.steps.len(), 2, "{:?}", steps(&p));
+    assert!(matches!(
+        &p.steps[1].op,
+        Op::DropDetachedBoundCheck { keep, .. } if keep.is_empty()
+    ));
+    assert_eq!(p.steps[1].phase, Phase::DetachPartition);
     assert!(matches!(
         &p.steps[0].op,
         Op::DetachPartition {
