@@ -194,6 +194,9 @@ fn every_kind_is_read_and_declared_files_read_the_same() {
     // A partitioned table's own trigger is managed since issue 16; its clone on the
     // partition is not an object of its own.
     assert!(schema.triggers.contains_key("app.pt.pt_trg"));
+    // So is its policy (and row-level security) since partitioned tables are managed.
+    assert!(schema.tables["app.pt"].policies.contains_key("pt_p"));
+    assert!(!schema.unmanaged.keys().any(|k| k.contains("pt_p")));
     assert!(!schema.unmanaged.keys().any(|k| k.contains("pt_trg")));
     assert!(!schema.triggers.keys().any(|k| k.contains("pt1.pt_trg")));
     assert_eq!(schema.triggers.len(), 7, "{:?}", schema.triggers.keys());

@@ -126,7 +126,7 @@ fn target(
             AclTarget::Schema { name }
         }
         "relation" => match extra? {
-            "r" if schema.tables.contains_key(&key) => AclTarget::Relation {
+            "r" | "p" if schema.tables.contains_key(&key) => AclTarget::Relation {
                 schema: ns,
                 name,
                 relkind: RelKind::Table,

@@ -11,7 +11,7 @@ WITH objs AS (
            CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char" AS defkind
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'v', 'm', 'S')
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
       AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
       AND (cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))
     UNION ALL
@@ -21,7 +21,7 @@ WITH objs AS (
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
-      AND c.relkind IN ('r', 'v', 'm')
+      AND c.relkind IN ('r', 'p', 'v', 'm')
       AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
       AND (cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))
     UNION ALL

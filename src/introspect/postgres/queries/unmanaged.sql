@@ -75,15 +75,15 @@ WITH ext AS (
            'policy ' || n.nspname || '.' || c.relname || '.' || p.polname, 'policy'
     FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    -- Those of plain tables are managed (policies.sql).
-    WHERE c.relkind <> 'r' OR c.relispartition
+    -- Those of tables, partitioned tables and partitions are managed (policies.sql).
+    WHERE c.relkind NOT IN ('r', 'p')
     UNION ALL
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'row-level security ' || n.nspname || '.' || c.relname,
            CASE WHEN c.relforcerowsecurity THEN 'row-level security (enabled, forced)'
                 ELSE 'row-level security (enabled)' END
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relrowsecurity AND (c.relkind <> 'r' OR c.relispartition)
+    WHERE c.relrowsecurity AND c.relkind NOT IN ('r', 'p')
     UNION ALL
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'unlogged ' || n.nspname || '.' || c.relname, 'unlogged table'
@@ -113,12 +113,12 @@ WITH ext AS (
     WHERE NOT c.relispartition AND c.relkind = 'f'
     UNION ALL
     -- Privileges of tables, views, sequences, functions, types and schemas, and default
-    -- privileges, are modelled (privileges.sql); those of partitioned and foreign tables
+    -- privileges, are modelled (privileges.sql), partitioned tables' too; those of foreign tables
     -- are not.
     SELECT 'pg_catalog.pg_class'::regclass, c.oid, n.nspname,
            'privileges ' || n.nspname || '.' || c.relname, 'privileges (non-default ACL)'
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relacl IS NOT NULL AND c.relkind IN ('p', 'f')
+    WHERE c.relacl IS NOT NULL AND c.relkind = 'f'
 )
 SELECT o.key, o.what FROM objs o
 WHERE o.objid >= 16384
