@@ -321,3 +321,49 @@ fn an_unknown_manage_value_in_the_project_names_the_valid_ones() {
         assert!(flat.contains(needle), "{needle} not in:\n{}", r.stderr);
     }
 }
+
+#[test]
+fn a_policy_role_is_mapped_and_a_missing_one_is_named_whatever_manage_says() {
+    ensure_roles();
+    let db = TestDb::create("priv_policy_roles");
+    let missing = format!("schemadiff_t{}_gone", std::process::id());
+    let dir = common::temp_dir("pg_priv_policy_roles");
+    let config = |to: &str| {
+        // Privileges not managed: policies are, and their roles are mapped all the same.
+        format!("dialect = \"postgres\"\n[postgres.roles]\nschemadiff_app = \"{to}\"\n")
+    };
+    std::fs::write(
+        dir.join("s.sql"),
+        "CREATE TABLE t (id int, owner text);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY mine ON t FOR SELECT TO schemadiff_app USING (owner = current_user);\n",
+    )
+    .unwrap();
+    let diff = |dir: &Path| {
+        let args = [
+            "diff",
+            "--config",
+            "schemadiff.toml",
+            "--from",
+            &db.url(),
+            "--to",
+            "s.sql",
+        ];
+        sd(dir, &args)
+    };
+    std::fs::write(dir.join("schemadiff.toml"), config("schemadiff_ro")).unwrap();
+    let r = diff(&dir);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("TO schemadiff_ro USING"), "{}", r.stdout);
+    assert!(!r.stdout.contains("schemadiff_app"), "{}", r.stdout);
+    std::fs::write(dir.join("schemadiff.toml"), config(&missing)).unwrap();
+    let r = diff(&dir);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let flat = r.flat_stderr();
+    for needle in [
+        missing.as_str(),
+        "does not exist on the target",
+        "[postgres.roles]",
+    ] {
+        assert!(flat.contains(needle), "{needle} not in:\n{}", r.stderr);
+    }
+}
