@@ -150,6 +150,18 @@ fn seed_workflow_on_postgres() {
     // --sql for the whole range, applied by psql to an empty database, gives the same schema.
     let other = TestDb::create("wf_offline");
     let sql = ok(&dir, &["upgrade", "head", "--sql"]).stdout;
+    // It keeps what each step says above it (what it does, its hazards), as SQLite's does,
+    // but not the no-transaction markers (it writes BEGIN/COMMIT itself).
+    let mut said = 0;
+    for entry in std::fs::read_dir(dir.join("migrations")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines().filter(|l| l.starts_with("-- New table ")) {
+            assert!(sql.contains(&format!("{line}\n")), "{line} not in:\n{sql}");
+            said += 1;
+        }
+    }
+    assert!(said >= 2, "no step comments in the revisions:\n{sql}");
+    assert!(!sql.contains("schemadiff:no-transaction"), "{sql}");
     std::fs::write(dir.join("offline.sql"), &sql).unwrap();
     let (psql_ok, err) = pg::psql(&other.url(), &dir.join("offline.sql"));
     assert!(psql_ok, "{err}\n{sql}");

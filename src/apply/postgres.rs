@@ -281,6 +281,30 @@ pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
     Ok(parts)
 }
 
+/// The `--` comment lines before each statement of `sql`, by the statement's offset (the
+/// no-transaction markers left out); statements without any are not listed.
+fn comment_lines(sql: &str) -> std::collections::BTreeMap<usize, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(statements) = split_pg_statements(sql) else {
+        return out;
+    };
+    let mut prev_end = 0;
+    for s in statements {
+        let gap = &sql[prev_end.min(s.offset)..s.offset];
+        prev_end = s.offset + s.text.len();
+        let lines: String = gap
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("--") && *l != NO_TRANSACTION)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if !lines.is_empty() {
+            out.insert(s.offset, lines);
+        }
+    }
+    out
+}
+
 impl Adapter for Postgres {
     fn try_lock(&mut self) -> Result<bool, Error> {
         let row = self
@@ -419,8 +443,16 @@ pub fn offline_header() -> String {
 pub fn offline_revision(out: &mut String, running: &str, sql: &str, heads: &[String]) {
     let (before, inside, after) = match split_section(sql) {
         Ok(parts) => {
+            // Each statement under the comment lines above it in the revision (what it
+            // does, its hazards), as SQLite's `--sql` prints them; not the markers.
+            let lead = comment_lines(sql);
             let text = |v: &[Statement]| -> String {
-                v.iter().map(|s| format!("{};\n", s.text)).collect()
+                v.iter()
+                    .map(|s| match lead.get(&s.offset) {
+                        Some(c) => format!("\n{c}{};\n", s.text),
+                        None => format!("{};\n", s.text),
+                    })
+                    .collect()
             };
             (text(&parts.before), text(&parts.inside), text(&parts.after))
         }
