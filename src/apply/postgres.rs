@@ -15,7 +15,7 @@ use super::{
 use crate::render::postgres::NO_TRANSACTION;
 use crate::revision::{Graph, Revision};
 use crate::sqltext::{
-    quote_pg_ident, quote_pg_qualified, split_pg_statements, SplitError, Statement,
+    comment, quote_pg_ident, quote_pg_qualified, split_pg_statements, SplitError, Statement,
 };
 use postgres::{Client, NoTls};
 use std::time::{Duration, Instant};
@@ -281,7 +281,7 @@ pub fn split_section(sql: &str) -> Result<Parts, SplitError> {
     Ok(parts)
 }
 
-/// The `--` comment lines before each statement of `sql`, by the statement's offset (the
+/// The comment lines before each statement of `sql`, by the statement's offset (the
 /// no-transaction markers left out); statements without any are not listed.
 fn comment_lines(sql: &str) -> std::collections::BTreeMap<usize, String> {
     let mut out = std::collections::BTreeMap::new();
@@ -292,11 +292,13 @@ fn comment_lines(sql: &str) -> std::collections::BTreeMap<usize, String> {
     for s in statements {
         let gap = &sql[prev_end.min(s.offset)..s.offset];
         prev_end = s.offset + s.text.len();
+        // Printed again through the one comment sanitizer: a line stays one line.
         let lines: String = gap
             .lines()
             .map(str::trim)
-            .filter(|l| l.starts_with("--") && *l != NO_TRANSACTION)
-            .map(|l| format!("{l}\n"))
+            .filter(|l| *l != NO_TRANSACTION)
+            .filter_map(|l| l.strip_prefix('-')?.strip_prefix('-'))
+            .map(|t| comment::line(&comment::unescape(t.strip_prefix(' ').unwrap_or(t))))
             .collect();
         if !lines.is_empty() {
             out.insert(s.offset, lines);
