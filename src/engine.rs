@@ -25,6 +25,7 @@ pub use crate::apply::{
     edited, known_heads, migrate, next_heads, stamp, Adapter, Direction, Error as ApplyError,
     Progress, Request,
 };
+pub use crate::apply::{Failure, Ran};
 pub use crate::declare::EXTERNAL_SCHEMA;
 pub use crate::declare::{Cache, ScratchDropped, SourceFile};
 pub use crate::introspect::postgres::INVALID_INDEX;

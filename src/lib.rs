@@ -17,6 +17,7 @@ pub mod introspect;
 pub mod model;
 pub mod pg_error;
 pub mod plan;
+pub mod progress;
 pub mod publish;
 pub mod redact;
 pub mod render;
@@ -34,6 +35,7 @@ pub use engine::{
 };
 pub use model::privileges::Managed;
 pub use plan::Hazard;
+pub use progress::{with as with_progress, Progress, Task};
 pub use sqltext::comment::Printable;
 pub use usecase::{Error, Note, Safety};
 

@@ -277,6 +277,7 @@ fn failing_run(dir: &Path, engine: &mut dyn schemadiff::apply::Adapter) {
         dir: Direction::Up,
         accept: &[],
         progress: &|_, _, _| {},
+        planned: &|_, _| {},
         waiting: &|| {},
         statement: &|_| {},
         ran: &|_, _| {},

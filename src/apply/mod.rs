@@ -313,6 +313,9 @@ pub struct Request<'a> {
     /// Revision ids (or prefixes) whose edited files are accepted.
     pub accept: &'a [String],
     pub progress: Progress<'a>,
+    /// Called once, under the lock, before anything runs: the heads the run starts from
+    /// and the number of revisions it will run.
+    pub planned: &'a dyn Fn(&[String], usize),
     /// Called once when another runner holds the lock.
     pub waiting: &'a dyn Fn(),
     /// Called with each statement's text just before it runs.
@@ -362,6 +365,7 @@ fn migrate_held(
             graph.downgrade_path(&current, plan.target, &order)?
         }
     };
+    (plan.planned)(&current, path.len());
     for rev in &path {
         refuse_transaction_control(&*held, rev, plan.dir)?;
     }

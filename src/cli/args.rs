@@ -48,13 +48,13 @@ pub enum Command {
     #[command(mut_arg("target", |a| a.help("base, a revision id or prefix (it and its ancestors stay), -N [default: -1]; with --sql FROM:TO, e.g. head:base")))]
     Downgrade(MoveArgs),
     /// Show the revision(s) the database is at
-    Current,
+    Current(OutputArgs),
     /// List revisions, newest first
     History(HistoryArgs),
     /// List the head revisions
-    Heads,
+    Heads(OutputArgs),
     /// List revisions where the history branches (more than one child)
-    Branches,
+    Branches(OutputArgs),
     /// Print one revision: header and both sections
     Show(ShowArgs),
     /// Mark the database as being at TARGET without running anything
@@ -64,7 +64,28 @@ pub enum Command {
     /// Exit 1 when schemas/ has unrevisioned changes, the database is not at head, or it drifted
     Check(CheckArgs),
     /// Replay every revision up and down in a scratch database; exit 1 naming the first that is wrong
-    Verify,
+    Verify(OutputArgs),
+}
+
+/// `--format`, for the commands whose report CI may read.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output: text, or json (one JSON document on stdout, described in docs/json.md; on an error also a JSON error object, with exit code 2)
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub format: Output,
+}
+
+/// What `--format` of the revision commands chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+impl OutputArgs {
+    pub fn json(&self) -> bool {
+        self.format == Output::Json
+    }
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +151,8 @@ pub struct MoveArgs {
     /// Print each statement as it runs, and the time each revision took (on stderr)
     #[arg(short, long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -143,12 +166,16 @@ pub struct HistoryArgs {
     /// Mark the revision(s) the database is at with (current); reads the database
     #[arg(short = 'i', long)]
     pub indicate_current: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A revision id or unique prefix, or head
     pub revision: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +185,8 @@ pub struct StampArgs {
     /// Erase the version table first, even when it records revisions no file has
     #[arg(long)]
     pub purge: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +199,8 @@ pub struct MergeArgs {
     /// The new revision's id instead of a random one (1 to 64 ASCII letters, digits or `_`)
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,7 @@
 //! for `check`); exit 1 when the project and its database disagree, or a revision does
 //! not do what it says.
 
-use super::{args, print_note, write_stdout, Error, Outcome};
+use super::{args, json, print_note, write_stdout, Error, Outcome};
 use crate::usecase::check::{Problem, Verified};
 use crate::Printable;
 use std::path::Path;
@@ -47,9 +47,14 @@ fn report(problems: &[Problem]) -> String {
 /// `verify`: every revision up from base to head in a scratch database, the result compared
 /// with `snapshots/`, then every revision down again, each downgrade required to restore the
 /// state before its upgrade exactly. Names the first revision that does not do what it says.
-pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
-    match crate::verify(cfg)? {
-        Verified::Ok { count, unread } => {
+pub fn verify(cfg: Option<&Path>, json: bool) -> Result<Outcome, Error> {
+    let started = std::time::Instant::now();
+    let verified = json::or_error(json, crate::verify(cfg).map_err(Error::from))?;
+    if json {
+        return verify_json(verified, started.elapsed().as_millis());
+    }
+    match verified {
+        Verified::Ok { count, unread, .. } => {
             write_stdout(&format!("schemadiff verify: ok ({count} revision(s) up to head and back down to base; head matches snapshots/)\n"))?;
             if let Some(reason) = unread {
                 eprintln!(
@@ -59,9 +64,25 @@ pub fn verify(cfg: Option<&Path>) -> Result<Outcome, Error> {
             }
             Ok(Outcome::Clean)
         }
-        Verified::Failed(message) => {
+        Verified::Failed { message, .. } => {
             write_stdout(&format!("schemadiff verify: FAILED\n{message}\n"))?;
             Ok(Outcome::Changes)
         }
     }
+}
+
+/// `verify --format json`: exit 1 when a revision is wrong, as in text mode.
+fn verify_json(verified: Verified, millis: u128) -> Result<Outcome, Error> {
+    let (ok, steps, problems, database_not_read) = match verified {
+        Verified::Ok { unread, steps, .. } => (true, steps, Vec::new(), unread),
+        Verified::Failed { message, steps } => (false, steps, vec![message], None),
+    };
+    json::print(&json::VerifyDoc {
+        ok,
+        steps: steps.iter().map(json::VerifyStep::of).collect(),
+        problems,
+        database_not_read,
+        duration_ms: millis,
+    })?;
+    Ok(if ok { Outcome::Clean } else { Outcome::Changes })
 }

@@ -4,6 +4,8 @@
 
 mod args;
 mod check;
+mod json;
+mod progress;
 mod workflow;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
@@ -31,6 +33,10 @@ pub enum Error {
 
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+
+    #[error("--format json cannot be used with --sql: --sql prints a SQL script, not a report")]
+    #[diagnostic(help("drop --format json to print the script, or drop --sql to run the revisions and get the JSON report of the run"))]
+    JsonSql,
 }
 
 /// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
@@ -70,7 +76,18 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             eprintln!("Using {}", Printable(&used));
         }
     }
-    match cli.command {
+    // The progress line, on a terminal only (nothing changes in pipes and CI logs).
+    use std::io::IsTerminal;
+    if !cli.quiet && std::io::stderr().is_terminal() {
+        let line = std::rc::Rc::new(progress::Line::new(std::io::stderr()));
+        return crate::with_progress(line, || dispatch(cli.command, cfg));
+    }
+    dispatch(cli.command, cfg)
+}
+
+/// Runs the command.
+fn dispatch(command: Command, cfg: Option<&Path>) -> Result<Outcome, Error> {
+    match command {
         Command::Diff(args) => run_diff(args, cfg),
         Command::Inspect(args) => run_inspect(args),
         Command::Init(a) => workflow::init(a),
@@ -78,15 +95,15 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Revision(a) => workflow::generate(cfg, a.into_generate()),
         Command::Upgrade(a) => workflow::upgrade(cfg, a, Direction::Up),
         Command::Downgrade(a) => workflow::upgrade(cfg, a, Direction::Down),
-        Command::Current => workflow::current(cfg),
+        Command::Current(o) => workflow::current(cfg, o.json()),
         Command::History(a) => workflow::history(cfg, &a),
-        Command::Heads => workflow::heads(cfg),
-        Command::Branches => workflow::branches(cfg),
-        Command::Show(a) => workflow::show(cfg, &a.revision),
+        Command::Heads(o) => workflow::heads(cfg, o.json()),
+        Command::Branches(o) => workflow::branches(cfg, o.json()),
+        Command::Show(a) => workflow::show(cfg, &a.revision, a.output.json()),
         Command::Stamp(a) => workflow::stamp(cfg, a),
         Command::Merge(a) => workflow::merge(cfg, a),
         Command::Check(a) => check::check(cfg, a),
-        Command::Verify => check::verify(cfg),
+        Command::Verify(o) => check::verify(cfg, o.json()),
     }
 }
 
@@ -100,7 +117,7 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         Command::Upgrade(a) | Command::Downgrade(a) if !a.sql => {
             project(false).into_iter().collect()
         }
-        Command::Current | Command::Stamp(_) | Command::Check(_) => {
+        Command::Current(_) | Command::Stamp(_) | Command::Check(_) => {
             project(false).into_iter().collect()
         }
         Command::History(a) if a.indicate_current => project(false).into_iter().collect(),
@@ -112,7 +129,7 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         Command::Revision(a) if a.autogenerate && !a.generate.empty => {
             scratch(project(true)).into_iter().collect()
         }
-        Command::Verify => project(false)
+        Command::Verify(_) => project(false)
             .into_iter()
             .chain(scratch(project(true)))
             .collect(),
@@ -228,6 +245,8 @@ pub(crate) fn print_note(note: Note) {
         Note::Ran { dir, id, millis } => {
             eprintln!("  {} {} ran in {millis} ms", dir.as_str(), Printable(id))
         }
+        // Kept by `--format json` (cli/json.rs); nothing to print.
+        Note::Planned { .. } | Note::Finished { .. } | Note::Settled { .. } => {}
         Note::Waiting { seconds } => eprintln!(
             "Waiting for the migration lock: another schemadiff run holds it (up to lock_timeout_seconds = {seconds} s)"
         ),

@@ -2,7 +2,7 @@
 //! downgrade, current, history, heads, branches, show, stamp, merge: their use cases'
 //! results, printed.
 
-use super::{args, print_note, report_unmanaged, write_stdout, Error, Outcome};
+use super::{args, json, print_note, report_unmanaged, write_stdout, Error, Outcome};
 use crate::usecase::generate::{GenerateRequest, Generated};
 use crate::usecase::migrate::{MoveRequest, Moved};
 use crate::{Direction, Printable};
@@ -56,6 +56,10 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
 }
 
 pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<Outcome, Error> {
+    let json = a.output.json();
+    if json && a.sql {
+        return json::or_error(json, Err(Error::JsonSql));
+    }
     let req = MoveRequest {
         target: a.target,
         dir,
@@ -63,6 +67,9 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
         accept: a.accept_edited,
         verbose: a.verbose,
     };
+    if json {
+        return upgrade_json(cfg, &req);
+    }
     match crate::upgrade(cfg, &req, &print_note)? {
         Moved::Script(script) => write_stdout(&script)?,
         Moved::Ran { ran, target } if ran.is_empty() => {
@@ -73,8 +80,40 @@ pub fn upgrade(cfg: Option<&Path>, a: args::MoveArgs, dir: Direction) -> Result<
     Ok(Outcome::Clean)
 }
 
-pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
-    let (heads, tips) = crate::current(cfg)?;
+/// `upgrade`/`downgrade --format json`: the run's document, also when it fails.
+fn upgrade_json(cfg: Option<&Path>, req: &MoveRequest) -> Result<Outcome, Error> {
+    let log = json::MoveLog::default();
+    let notes = |note: crate::Note| {
+        log.record(&note);
+        print_note(note);
+    };
+    let started = std::time::Instant::now();
+    let result = crate::upgrade(cfg, req, &notes).map_err(Error::from);
+    let target = crate::usecase::migrate::target_text(req);
+    let millis = started.elapsed().as_millis();
+    json::print(&log.doc(req.dir, target, millis, result.as_ref().err()))?;
+    match result? {
+        Moved::Ran { ran, target } if ran.is_empty() => eprintln!("Nothing to do for {target}"),
+        _ => {}
+    }
+    Ok(Outcome::Clean)
+}
+
+pub fn current(cfg: Option<&Path>, json: bool) -> Result<Outcome, Error> {
+    let (heads, tips) = json::or_error(json, crate::current(cfg).map_err(Error::from))?;
+    if json {
+        json::print(&json::CurrentDoc {
+            current: heads
+                .iter()
+                .map(|h| json::CurrentRev {
+                    id: h.clone(),
+                    is_head: tips.contains(h),
+                })
+                .collect(),
+            heads: tips,
+        })?;
+        return Ok(Outcome::Clean);
+    }
     let mut out = if heads.is_empty() {
         "<base> (no revision applied)\n".to_string()
     } else {
@@ -89,14 +128,38 @@ pub fn current(cfg: Option<&Path>) -> Result<Outcome, Error> {
 }
 
 pub fn history(cfg: Option<&Path>, a: &args::HistoryArgs) -> Result<Outcome, Error> {
-    let mut out = String::new();
-    let entries = crate::history(cfg, a.range.as_deref())?;
-    // -i: the revisions the database is at (read after the files, so a broken history is
-    // reported before the database is opened).
-    let current = match a.indicate_current {
-        true => crate::current(cfg)?.0,
-        false => Vec::new(),
+    let json = a.output.json();
+    let read = || -> Result<_, crate::Error> {
+        let entries = crate::history(cfg, a.range.as_deref())?;
+        // -i: the revisions the database is at (read after the files, so a broken history
+        // is reported before the database is opened).
+        let current = match a.indicate_current {
+            true => crate::current(cfg)?.0,
+            false => Vec::new(),
+        };
+        Ok((entries, current))
     };
+    let (entries, current) = json::or_error(json, read().map_err(Error::from))?;
+    if json {
+        let revisions = entries
+            .into_iter()
+            .map(|r| json::HistoryRev {
+                is_current: a.indicate_current.then(|| current.contains(&r.id)),
+                is_mergepoint: r.parents.len() > 1,
+                id: r.id,
+                parents: r.parents,
+                message: r.message,
+                created: r.created,
+                path: r.path.display().to_string(),
+                is_head: r.head,
+                is_branchpoint: r.branchpoint,
+                hazards: r.hazards,
+            })
+            .collect();
+        json::print(&json::HistoryDoc { revisions })?;
+        return Ok(Outcome::Clean);
+    }
+    let mut out = String::new();
     for r in entries {
         let parents = if r.parents.is_empty() {
             "<base>".to_string()
@@ -127,9 +190,22 @@ pub fn history(cfg: Option<&Path>, a: &args::HistoryArgs) -> Result<Outcome, Err
     Ok(Outcome::Clean)
 }
 
-pub fn branches(cfg: Option<&Path>) -> Result<Outcome, Error> {
+pub fn branches(cfg: Option<&Path>, json: bool) -> Result<Outcome, Error> {
+    let branches = json::or_error(json, crate::branches(cfg).map_err(Error::from))?;
+    if json {
+        let branches = branches
+            .into_iter()
+            .map(|b| json::BranchRev {
+                id: b.id,
+                message: b.message,
+                children: b.children,
+            })
+            .collect();
+        json::print(&json::BranchesDoc { branches })?;
+        return Ok(Outcome::Clean);
+    }
     let mut out = String::new();
-    for b in crate::branches(cfg)? {
+    for b in branches {
         out.push_str(&format!(
             "{} (branchpoint), {}\n    -> {}\n",
             b.id,
@@ -141,8 +217,21 @@ pub fn branches(cfg: Option<&Path>) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-pub fn show(cfg: Option<&Path>, rev: &str) -> Result<Outcome, Error> {
-    let r = crate::show(cfg, rev)?;
+pub fn show(cfg: Option<&Path>, rev: &str, json: bool) -> Result<Outcome, Error> {
+    let r = json::or_error(json, crate::show(cfg, rev).map_err(Error::from))?;
+    if json {
+        json::print(&json::ShowDoc {
+            id: r.id,
+            parents: r.parents,
+            message: r.message,
+            created: r.created,
+            path: r.path.display().to_string(),
+            checksum: r.checksum,
+            upgrade: r.up,
+            downgrade: r.down,
+        })?;
+        return Ok(Outcome::Clean);
+    }
     let text = std::fs::read_to_string(&r.path).map_err(Error::Output)?;
     write_stdout(&format!(
         "Rev: {}\nParent: {}\nPath: {}\nChecksum: {}\n\n{text}",
@@ -158,17 +247,26 @@ pub fn show(cfg: Option<&Path>, rev: &str) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-pub fn heads(cfg: Option<&Path>) -> Result<Outcome, Error> {
-    let out: String = crate::heads(cfg)?
-        .iter()
-        .map(|h| format!("{h} (head)\n"))
-        .collect();
+pub fn heads(cfg: Option<&Path>, json: bool) -> Result<Outcome, Error> {
+    let heads = json::or_error(json, crate::heads(cfg).map_err(Error::from))?;
+    if json {
+        json::print(&json::HeadsDoc { heads })?;
+        return Ok(Outcome::Clean);
+    }
+    let out: String = heads.iter().map(|h| format!("{h} (head)\n")).collect();
     write_stdout(&out)?;
     Ok(Outcome::Clean)
 }
 
 pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
-    let heads = crate::stamp(cfg, &a.target, a.purge, &print_note)?;
+    let json = a.output.json();
+    let heads = crate::stamp(cfg, &a.target, a.purge, &print_note).map_err(Error::from);
+    let heads = json::or_error(json, heads)?;
+    if json {
+        json::print(&json::StampDoc {
+            heads: heads.clone(),
+        })?;
+    }
     eprintln!(
         "Stamped: {}",
         if heads.is_empty() {
@@ -181,7 +279,14 @@ pub fn stamp(cfg: Option<&Path>, a: args::StampArgs) -> Result<Outcome, Error> {
 }
 
 pub fn merge(cfg: Option<&Path>, a: args::MergeArgs) -> Result<Outcome, Error> {
-    let path = crate::merge(cfg, &a.revisions, &a.message, a.rev_id.as_deref())?;
+    let json = a.output.json();
+    let path = crate::merge(cfg, &a.revisions, &a.message, a.rev_id.as_deref());
+    let path = json::or_error(json, path.map_err(Error::from))?;
+    if json {
+        json::print(&json::MergeDoc {
+            path: path.display().to_string(),
+        })?;
+    }
     eprintln!("  Generating {} ... done", path.display());
     Ok(Outcome::Clean)
 }

@@ -234,15 +234,21 @@ fn execute_until_settled(
     conn: &Connection,
     mut pending: Vec<(&SourceFile, Statement)>,
 ) -> Result<(), Error> {
+    use crate::progress::{report, Task};
+    let (total, mut done) = (pending.len(), 0);
     loop {
         let before = pending.len();
         let mut failed = Vec::new();
         for (file, stmt) in pending {
             if conn.execute_batch(&stmt.text).is_err() {
                 failed.push((file, stmt));
+            } else {
+                done += 1;
+                report(Task::Load, done, total);
             }
         }
         if failed.is_empty() {
+            crate::progress::finish();
             return Ok(());
         }
         if failed.len() == before {

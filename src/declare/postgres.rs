@@ -190,6 +190,7 @@ fn load(
     stand_in: &mut dyn FnMut(&str) -> bool,
 ) -> Result<Vec<String>, Error> {
     let (pending, sessions) = statements(files)?;
+    let (total, mut done) = (pending.len(), 0);
     let mut slow = Vec::new();
     for chunk in pending.chunks(BATCH) {
         let mut batch = String::new();
@@ -201,9 +202,11 @@ fn load(
             }
             batch.push_str(&format!("{};\n", s.text));
         }
-        if client.batch_execute(&batch).is_err() {
-            slow.extend(chunk.iter().cloned());
+        match client.batch_execute(&batch) {
+            Ok(()) => done += chunk.len(),
+            Err(_) => slow.extend(chunk.iter().cloned()),
         }
+        crate::progress::report(crate::progress::Task::Load, done, total);
     }
     let mut stand_ins = Vec::new();
     if !slow.is_empty() {
@@ -216,6 +219,8 @@ fn load(
             Some(format!("CREATE SCHEMA {}", quote_pg_ident(&name)))
         })?;
     }
+    crate::progress::report(crate::progress::Task::Load, total, total);
+    crate::progress::finish();
     leave_session(client)?;
     Ok(stand_ins)
 }

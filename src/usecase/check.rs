@@ -8,9 +8,11 @@ use super::config::Project;
 use super::{declared, declared_snapshots, dev, open, privileges, unmanaged, Error, Note};
 use crate::engine::{self, known_heads, Cache, Direction, Engine};
 use crate::model::Schema;
+use crate::progress::Task;
 use crate::revision::{self, Graph, Revision};
 use serde::Serialize;
 use std::path::Path;
+use std::time::Instant;
 
 /// One disagreement `check` found.
 #[derive(Debug, Serialize)]
@@ -245,10 +247,21 @@ pub enum Verified {
     Ok {
         count: usize,
         unread: Option<String>,
+        steps: Vec<Step>,
     },
     /// The first revision that does not do what it says, or the applied revisions edited
-    /// since they ran (in `upgrade`'s words).
-    Failed(String),
+    /// since they ran (in `upgrade`'s words); `steps` are the runs up to it.
+    Failed { message: String, steps: Vec<Step> },
+}
+
+/// One revision run by `verify`'s replay, in the order they ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub id: String,
+    pub dir: Direction,
+    /// Whether it ran and (down) restored the schema before its upgrade.
+    pub ok: bool,
+    pub millis: u128,
 }
 
 /// `verify` on engine `E`: first the applied revisions of the project's database (when it
@@ -260,20 +273,30 @@ pub fn verify<E: Engine>(p: &Project, g: &Graph) -> Result<Verified, Error> {
     let unread = match applied_edits::<E>(p, g) {
         Ok(edited) if !edited.is_empty() => {
             let problem = edited_problem(&edited);
-            return Ok(Verified::Failed(format!(
+            let message = format!(
                 "{}\n  - {}\n  fix: {}",
                 problem.summary,
                 problem.details.join("\n  - "),
                 problem.fix
-            )));
+            );
+            return Ok(Verified::Failed {
+                message,
+                steps: Vec::new(),
+            });
         }
         Ok(_) => None,
         Err(e) => Some(e.to_string()),
     };
-    let count = replay_up_and_down::<E>(p, g)?;
-    Ok(match count {
-        Ok(count) => Verified::Ok { count, unread },
-        Err(failed) => Verified::Failed(failed),
+    let mut steps = Vec::new();
+    let count = replay_up_and_down::<E>(p, g, &mut steps);
+    crate::progress::finish();
+    Ok(match count? {
+        Ok(count) => Verified::Ok {
+            count,
+            unread,
+            steps,
+        },
+        Err(message) => Verified::Failed { message, steps },
     })
 }
 
@@ -285,15 +308,34 @@ fn applied_edits<E: Engine>(p: &Project, g: &Graph) -> Result<Vec<engine::ApplyE
 }
 
 /// `verify`'s replay: the number of revisions, or what the first wrong one does.
-fn replay_up_and_down<E: Engine>(p: &Project, g: &Graph) -> Result<Result<usize, String>, Error> {
+/// Each revision run is pushed to `steps`, and its count reported as
+/// [`crate::progress::Task::Replay`].
+fn replay_up_and_down<E: Engine>(
+    p: &Project,
+    g: &Graph,
+    steps: &mut Vec<Step>,
+) -> Result<Result<usize, String>, Error> {
     let dev = dev::<E>(p)?;
     let mut scratch = E::scratch(&dev)?;
     E::adapter(&mut scratch).ensure_tables()?;
     let mut before_each = std::collections::BTreeMap::new();
     let mut count = 0;
+    let total = 2 * g.ordered().count();
+    let mut step = |rev: &Revision, dir: Direction, ok: bool, started: Instant| {
+        steps.push(Step {
+            id: rev.id.clone(),
+            dir,
+            ok,
+            millis: started.elapsed().as_millis(),
+        });
+        crate::progress::report(Task::Replay, steps.len(), total);
+    };
     for rev in g.ordered() {
         before_each.insert(rev.id.clone(), E::read(&mut scratch)?);
-        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false, &|_| {}) {
+        let started = Instant::now();
+        let run = E::adapter(&mut scratch).run(rev, Direction::Up, g, &|_| false, &|_| {});
+        step(rev, Direction::Up, run.is_ok(), started);
+        if let Err(e) = run {
             return Ok(Err(format!(
                 "the upgrade of {} ({}) fails: {e}",
                 rev.id,
@@ -317,7 +359,10 @@ fn replay_up_and_down<E: Engine>(p: &Project, g: &Graph) -> Result<Result<usize,
         }
     }
     for rev in g.ordered().rev() {
-        if let Err(e) = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false, &|_| {}) {
+        let started = Instant::now();
+        let run = E::adapter(&mut scratch).run(rev, Direction::Down, g, &|_| false, &|_| {});
+        if let Err(e) = run {
+            step(rev, Direction::Down, false, started);
             return Ok(Err(format!(
                 "the downgrade of {} ({}) fails: {e}",
                 rev.id,
@@ -325,6 +370,7 @@ fn replay_up_and_down<E: Engine>(p: &Project, g: &Graph) -> Result<Result<usize,
             )));
         }
         let diffs = E::differences(&before_each[&rev.id], &E::read(&mut scratch)?);
+        step(rev, Direction::Down, diffs.is_empty(), started);
         if !diffs.is_empty() {
             return Ok(Err(format!(
                 "the downgrade of {} ({}) does not restore the schema before it:\n  - {}",

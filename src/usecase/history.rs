@@ -16,6 +16,8 @@ pub struct Entry {
     pub message: String,
     /// Whether it is a head.
     pub head: bool,
+    /// Whether more than one revision has it as a parent.
+    pub branchpoint: bool,
     pub path: PathBuf,
     pub created: String,
     /// The hazard lines of its upgrade section, unescaped, as written.
@@ -47,6 +49,7 @@ pub fn history(p: &Project, range: Option<&str>) -> Result<Vec<Entry>, Error> {
             parents: r.parents.clone(),
             message: r.message.clone(),
             head: tips.contains(&r.id.as_str()),
+            branchpoint: g.ordered().filter(|c| c.parents.contains(&r.id)).count() > 1,
             path: r.path.clone(),
             created: r.created.clone(),
             // Read back as written (a hand-edited line is escaped again when shown).
@@ -103,6 +106,11 @@ pub struct Shown {
     pub parents: Vec<String>,
     pub path: PathBuf,
     pub checksum: String,
+    pub message: String,
+    pub created: String,
+    /// The upgrade and downgrade sections, as written.
+    pub up: String,
+    pub down: String,
 }
 
 /// The revision `rev` names (`head`, an id or its prefix).
@@ -120,5 +128,9 @@ pub fn show(p: &Project, rev: &str) -> Result<Shown, Error> {
         parents: r.parents.clone(),
         path: r.path.clone(),
         checksum: r.checksum.clone(),
+        message: r.message.clone(),
+        created: r.created.clone(),
+        up: r.up.clone(),
+        down: r.down.clone(),
     })
 }

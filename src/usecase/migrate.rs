@@ -32,7 +32,7 @@ pub enum Moved {
 }
 
 /// The target text, with the direction's default.
-fn target_text(a: &MoveRequest) -> String {
+pub fn target_text(a: &MoveRequest) -> String {
     let default = if a.dir == Direction::Up { "head" } else { "-1" };
     a.target.clone().unwrap_or_else(|| default.into())
 }
@@ -51,7 +51,14 @@ pub fn upgrade<E: Engine>(
     let mut db = open::<E>(p, true)?;
     let target = Target::parse(&target_text);
     let dir = a.dir;
+    let task = match dir {
+        Direction::Up => crate::progress::Task::Upgrade,
+        Direction::Down => crate::progress::Task::Downgrade,
+    };
+    // Statements of the revision under way, counted for `Note::Finished`.
+    let statements = std::cell::Cell::new(0usize);
     let progress = |n: usize, total: usize, rev: &revision::Revision| {
+        statements.set(0);
         notes(Note::Running {
             dir,
             n,
@@ -59,15 +66,25 @@ pub fn upgrade<E: Engine>(
             id: &rev.id,
             parents: &rev.parents,
             message: &rev.message,
-        })
+        });
+        crate::progress::report(task, n, total);
     };
+    let planned = |from: &[String], total: usize| notes(Note::Planned { dir, from, total });
     let waiting = || waiting(p, notes);
     let statement = |text: &str| {
+        statements.set(statements.get() + 1);
         if a.verbose {
             notes(Note::Statement(text));
         }
     };
     let ran = |rev: &revision::Revision, took: std::time::Duration| {
+        notes(Note::Finished {
+            dir,
+            id: &rev.id,
+            message: &rev.message,
+            statements: statements.get(),
+            millis: took.as_millis(),
+        });
         if a.verbose {
             notes(Note::Ran {
                 dir,
@@ -81,12 +98,19 @@ pub fn upgrade<E: Engine>(
         dir,
         accept: &a.accept,
         progress: &progress,
+        planned: &planned,
         waiting: &waiting,
         statement: &statement,
         ran: &ran,
     };
     let hand_built = a.dir == Direction::Up && hand_built::<E>(&mut db, g);
-    let ran = match engine::migrate(E::adapter(&mut db), g, &request) {
+    let result = engine::migrate(E::adapter(&mut db), g, &request);
+    crate::progress::finish();
+    // Where the database stands now, also after a failure (what stayed applied).
+    if let Ok(heads) = known_heads(E::adapter(&mut db), g) {
+        notes(Note::Settled { heads: &heads });
+    }
+    let ran = match result {
         Err(failure @ engine::ApplyError::Statement(_)) if hand_built => {
             return Err(Error::HandBuilt {
                 failure: Box::new(failure),

@@ -63,6 +63,24 @@ pub enum Note<'a> {
         id: &'a str,
         millis: u128,
     },
+    /// `upgrade`/`downgrade`, under the lock before anything runs: the heads the database
+    /// is at and the number of revisions to run.
+    Planned {
+        dir: Direction,
+        from: &'a [String],
+        total: usize,
+    },
+    /// `upgrade`/`downgrade`: a revision ran and committed (every run, not only
+    /// `--verbose`): its `statements` and how long it took.
+    Finished {
+        dir: Direction,
+        id: &'a str,
+        message: &'a str,
+        statements: usize,
+        millis: u128,
+    },
+    /// `upgrade`/`downgrade` ended (also after a failure): the heads the database is at.
+    Settled { heads: &'a [String] },
 }
 
 /// The hazard and rename options of `diff` and `generate`.
@@ -179,6 +197,22 @@ pub enum Error {
     #[error("{} named in declared files {} not exist on the target database: {}", if roles.len() == 1 { "a role" } else { "roles" }, if roles.len() == 1 { "does" } else { "do" }, roles_text(roles))]
     #[diagnostic(help("roles belong to the environment and no script creates one: map each declared name to the target's under [postgres.roles] in schemadiff.toml (e.g. app = \"app_staging\"), or create the role on the target (CREATE ROLE … NOLOGIN)"))]
     MissingRoles { roles: Vec<String> },
+}
+
+impl Error {
+    /// Where an `upgrade`/`downgrade` failed and what of the revision stays applied, when a
+    /// statement of a revision failed (or was interrupted).
+    pub fn failure(&self) -> Option<&engine::Failure> {
+        use engine::ApplyError as A;
+        match self {
+            Error::Apply(A::Statement(f) | A::Interrupted(f) | A::AfterCommit(f)) => Some(f),
+            Error::HandBuilt { failure } => match &**failure {
+                A::Statement(f) | A::Interrupted(f) | A::AfterCommit(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// Role names quoted as SQL names and escaped for the terminal, joined with `, `.
