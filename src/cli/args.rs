@@ -23,7 +23,7 @@ pub struct Cli {
     /// Read variables (DATABASE_URL, PGSSLMODE, PGPASSWORD, …) from this file instead of .env beside schemadiff.toml; set variables win
     #[arg(long, global = true, value_name = "PATH", display_order = 901)]
     pub env_file: Option<std::path::PathBuf>,
-    /// Do not print the "Using DATABASE" line
+    /// Do not print the "Using DATABASE" line, nor the progress line of a long step on a terminal
     #[arg(short, long, global = true, display_order = 902)]
     pub quiet: bool,
     #[command(subcommand)]

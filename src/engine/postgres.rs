@@ -346,7 +346,7 @@ fn replay_into_scratch(
     use crate::declare::Error as DeclareError;
     let db = ScratchDb::create(server)?;
     let mut client = db.connect()?;
-    for rev in revs {
+    for (n, rev) in revs.iter().enumerate() {
         let fail = |statement: &str, message: String| DeclareError::Scratch {
             message: format!(
                 "replaying revision {} ({}): `{}`: {message}",
@@ -377,7 +377,9 @@ fn replay_into_scratch(
                 .map_err(|e| fail(&s.text, db_message(&e)))?;
         }
         let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+        crate::progress::report(crate::progress::Task::Replay, n + 1, revs.len());
     }
+    crate::progress::finish();
     let schema = catalog::introspect(&mut client, &[])
         .map_err(|e| DeclareError::Scratch {
             message: db_message(&e),

@@ -237,9 +237,11 @@ impl Engine for Sqlite {
         cache::sqlite_cached(&replay_inputs(revs), cache, || {
             let mut scratch = Self::scratch(&())?;
             scratch.ensure_tables()?;
-            for rev in revs {
+            for (n, rev) in revs.iter().enumerate() {
                 scratch.run(rev, super::Direction::Up, graph, &|_| false, &|_| {})?;
+                crate::progress::report(crate::progress::Task::Replay, n + 1, revs.len());
             }
+            crate::progress::finish();
             Self::read(&mut scratch)
         })
     }
