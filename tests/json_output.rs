@@ -315,6 +315,18 @@ fn docs_json_lists_exactly_the_fields_of_each_command() {
     ];
     ok(&dir, &["upgrade", "heads"]);
     outputs.push(("current", vec![run(&dir, &["current"])]));
+    let fresh = temp_dir("json-docs-generate");
+    ok(&fresh, &["init"]);
+    std::fs::write(
+        fresh.join("schemas/schema.sql"),
+        "CREATE TABLE g (id INTEGER);\n",
+    )
+    .unwrap();
+    let generated = run(&fresh, &["generate", "-m", "g"]);
+    outputs.push((
+        "generate",
+        vec![generated, run(&fresh, &["generate", "-m", "none"])],
+    ));
     outputs.push(("merge", vec![run(&dir, &["merge", "-m", "join"])]));
     let error_doc = serde_json::json!({ "error": failed["error"].clone() });
     outputs.push(("errors", vec![run(&dir, &["show", "nope"]), error_doc]));
@@ -332,11 +344,11 @@ fn docs_json_lists_exactly_the_fields_of_each_command() {
         let listed = documented
             .get(section)
             .unwrap_or_else(|| panic!("docs/json.md has no section for {section}"));
-        // Statements that stay applied exist on PostgreSQL only (no-transaction): the
-        // PostgreSQL test checks their fields.
+        // Statements that stay applied (no-transaction) and unmanaged objects exist on
+        // PostgreSQL only: tests/json_output_pg.rs checks their fields.
         let listed: BTreeSet<String> = listed
             .iter()
-            .filter(|f| !f.starts_with("error.stays_applied[]"))
+            .filter(|f| !f.starts_with("error.stays_applied[]") && !f.starts_with("unmanaged[]"))
             .cloned()
             .collect();
         let undocumented: Vec<_> = printed.difference(&listed).collect();
@@ -432,4 +444,29 @@ fn no_progress_line_when_stderr_is_not_a_terminal() {
             assert!(!r.stderr.contains(mark), "{mark:?} in {:?}", r.stderr);
         }
     }
+}
+
+#[test]
+fn generate_json_says_what_it_wrote() {
+    let dir = temp_dir("json-generate");
+    ok(&dir, &["init"]);
+    std::fs::write(
+        dir.join("schemas/schema.sql"),
+        "CREATE TABLE g (id INTEGER);\n",
+    )
+    .unwrap();
+    let written = json(&ok(
+        &dir,
+        &["generate", "-m", "g", "--rev-id", "g1", "--format", "json"],
+    ));
+    assert_eq!(written["result"], "written");
+    let path = written["path"].as_str().unwrap();
+    assert!(
+        path.ends_with("_g1_g.sql") && dir.join(path).exists(),
+        "{written}"
+    );
+    assert_eq!(written["blocking_hazards"], 0);
+    let none = json(&ok(&dir, &["generate", "-m", "again", "--format", "json"]));
+    assert_eq!(none["result"], "no_changes");
+    assert_eq!(none["path"], Value::Null);
 }

@@ -108,3 +108,38 @@ fn postgres_json_reports_runs_and_what_stays_applied() {
     );
     assert_eq!(col(&e["rolled_back"], "line"), [line_of("CREATE TABLE x")]);
 }
+
+#[test]
+fn postgres_generate_json_names_the_unmanaged_objects_strict_refuses() {
+    let db = TestDb::create("json_generate");
+    let dir = project("json-pg-generate", &db);
+    std::fs::write(
+        dir.join("schemas/schema.sql"),
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE AGGREGATE my_sum(int) (SFUNC = int4pl, STYPE = int);\n",
+    )
+    .unwrap();
+    let r = sd(
+        &dir,
+        &["generate", "--strict", "-m", "first", "--format", "json"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc = json(&r);
+    assert_eq!(doc["result"], "blocked");
+    assert_eq!(doc["path"], Value::Null);
+    let unmanaged = doc["unmanaged"].as_array().unwrap();
+    assert_eq!(unmanaged.len(), 1, "{doc}");
+    assert!(
+        unmanaged[0]["key"].as_str().unwrap().contains("my_sum"),
+        "{doc}"
+    );
+    assert!(
+        unmanaged[0]["what"].as_str().unwrap().contains("aggregate"),
+        "{doc}"
+    );
+    let written = json(&ok(&dir, &["generate", "-m", "first", "--format", "json"]));
+    assert_eq!(written["result"], "written");
+    assert!(
+        dir.join(written["path"].as_str().unwrap()).exists(),
+        "{written}"
+    );
+}

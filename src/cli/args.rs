@@ -126,6 +126,8 @@ pub struct GenerateArgs {
     pub rev_id: Option<String>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

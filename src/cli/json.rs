@@ -7,6 +7,7 @@
 
 use super::{write_stdout, Error};
 use crate::usecase::check::Step;
+use crate::usecase::generate::Generated;
 use crate::{Direction, Note};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -158,6 +159,45 @@ pub struct ShowDoc {
 #[derive(Serialize)]
 pub struct StampDoc {
     pub heads: Vec<String>,
+}
+
+/// `generate` (and `revision`).
+#[derive(Serialize)]
+pub struct GenerateDoc {
+    pub result: &'static str,
+    pub path: Option<String>,
+    pub blocking_hazards: usize,
+    pub unmanaged: Vec<Unmanaged>,
+}
+
+#[derive(Serialize)]
+pub struct Unmanaged {
+    pub key: String,
+    pub what: String,
+}
+
+impl GenerateDoc {
+    pub fn of(g: &Generated) -> GenerateDoc {
+        let (result, path, blocking_hazards, unmanaged) = match g {
+            Generated::NoChanges => ("no_changes", None, 0, &[][..]),
+            Generated::Blocked { hazards, unmanaged } => {
+                ("blocked", None, *hazards, &unmanaged[..])
+            }
+            Generated::Written(p) => ("written", Some(p.display().to_string()), 0, &[][..]),
+        };
+        GenerateDoc {
+            result,
+            path,
+            blocking_hazards,
+            unmanaged: unmanaged
+                .iter()
+                .map(|(key, what)| Unmanaged {
+                    key: key.clone(),
+                    what: what.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `merge`.

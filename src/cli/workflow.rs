@@ -35,7 +35,12 @@ pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Er
         rev_id: a.rev_id.clone(),
         safety: a.safety.safety(),
     };
-    match crate::generate(cfg, &req, &print_note)? {
+    let generated = crate::generate(cfg, &req, &print_note).map_err(Error::from);
+    let generated = json::or_error(a.output.json(), generated)?;
+    if a.output.json() {
+        json::print(&json::GenerateDoc::of(&generated))?;
+    }
+    match generated {
         Generated::NoChanges => {
             eprintln!("No changes detected");
             Ok(Outcome::Clean)
