@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod completions;
 mod workflow;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
@@ -31,6 +32,13 @@ pub enum Error {
 
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+
+    #[error("cannot write the man pages into {}: {error}", Printable(&dir.display().to_string()))]
+    #[diagnostic(help("give --dir a directory you can write to (it is created if missing)"))]
+    ManPages {
+        dir: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
@@ -87,6 +95,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Merge(a) => workflow::merge(cfg, a),
         Command::Check(a) => check::check(cfg, a),
         Command::Verify => check::verify(cfg),
+        Command::Completions(a) => completions::completions(&a),
+        Command::Man(a) => completions::man(&a),
     }
 }
 
@@ -100,6 +110,7 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         Command::Upgrade(a) | Command::Downgrade(a) if !a.sql => {
             project(false).into_iter().collect()
         }
+        Command::Check(a) if a.offline => scratch(project(true)).into_iter().collect(),
         Command::Current | Command::Stamp(_) | Command::Check(_) => {
             project(false).into_iter().collect()
         }
