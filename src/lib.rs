@@ -166,6 +166,25 @@ pub fn check_managed(
     }
 }
 
+/// `check --offline`: only the changes in `schemas/` that no revision holds (and with
+/// `strict` the objects there schemadiff does not manage); the project's database is not
+/// opened.
+pub fn check_offline(
+    cfg: Option<&Path>,
+    strict: bool,
+    manage: Option<Vec<Managed>>,
+    notes: &dyn Fn(Note),
+) -> Result<Vec<Problem>, Error> {
+    let (mut p, _) = usecase::migrate::project_and_graph(cfg)?;
+    if manage.is_some() {
+        p.config.postgres.manage = manage;
+    }
+    match p.dialect() {
+        Dialect::Sqlite => usecase::offline::check::<Sqlite>(&p, strict, notes),
+        Dialect::Postgres => usecase::offline::check::<Postgres>(&p, strict, notes),
+    }
+}
+
 /// `verify`: every revision up and back down in a scratch database.
 pub fn verify(cfg: Option<&Path>) -> Result<Verified, Error> {
     let (p, g) = usecase::migrate::project_and_graph(cfg)?;

@@ -65,6 +65,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Replay every revision up and down in a scratch database; exit 1 naming the first that is wrong
     Verify(OutputArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the man page schemadiff(1), or write it and one page per subcommand with --dir
+    Man(ManArgs),
 }
 
 /// `--format`, for the commands whose report CI may read.
@@ -89,6 +93,20 @@ impl OutputArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write schemadiff.1 and schemadiff-COMMAND.1 for each subcommand into this directory instead of printing schemadiff.1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Report format: text or json
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
@@ -96,6 +114,9 @@ pub struct CheckArgs {
     /// Also a problem: schemas/ holds objects schemadiff does not manage (no revision would create them)
     #[arg(long)]
     pub strict: bool,
+    /// Only look for changes in schemas/ that no revision holds (against snapshots/), without opening the database (for pre-commit hooks; PostgreSQL still loads the DDL on the dev server)
+    #[arg(long)]
+    pub offline: bool,
     #[command(flatten)]
     pub manage: ManageArgs,
 }

@@ -8,13 +8,17 @@ use crate::Printable;
 use std::path::Path;
 
 pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
-    let problems = crate::check_managed(cfg, a.strict, a.manage.managed(), &print_note)?;
+    let problems = if a.offline {
+        crate::check_offline(cfg, a.strict, a.manage.managed(), &print_note)?
+    } else {
+        crate::check_managed(cfg, a.strict, a.manage.managed(), &print_note)?
+    };
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(
             &serde_json::json!({ "clean": problems.is_empty(), "problems": problems }),
         )
         .unwrap_or_default(),
-        _ => report(&problems),
+        _ => report(&problems, a.offline),
     };
     write_stdout(&text)?;
     Ok(if problems.is_empty() {
@@ -24,7 +28,10 @@ pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
     })
 }
 
-fn report(problems: &[Problem]) -> String {
+fn report(problems: &[Problem], offline: bool) -> String {
+    if problems.is_empty() && offline {
+        return "schemadiff check: clean (schemas/ is revisioned; --offline: the database was not read)\n".into();
+    }
     if problems.is_empty() {
         return "schemadiff check: clean (schemas/ is revisioned, the database is at head and matches its revisions)\n".into();
     }

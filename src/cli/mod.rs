@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod completions;
 mod json;
 mod progress;
 mod workflow;
@@ -37,6 +38,13 @@ pub enum Error {
     #[error("--format json cannot be used with --sql: --sql prints a SQL script, not a report")]
     #[diagnostic(help("drop --format json to print the script, or drop --sql to run the revisions and get the JSON report of the run"))]
     JsonSql,
+
+    #[error("cannot write the man pages into {}: {error}", Printable(&dir.display().to_string()))]
+    #[diagnostic(help("give --dir a directory you can write to (it is created if missing)"))]
+    ManPages {
+        dir: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
@@ -104,6 +112,8 @@ fn dispatch(command: Command, cfg: Option<&Path>) -> Result<Outcome, Error> {
         Command::Merge(a) => workflow::merge(cfg, a),
         Command::Check(a) => check::check(cfg, a),
         Command::Verify(o) => check::verify(cfg, o.json()),
+        Command::Completions(a) => completions::completions(&a),
+        Command::Man(a) => completions::man(&a),
     }
 }
 
@@ -117,6 +127,7 @@ fn databases_used(command: &Command, cfg: Option<&Path>) -> Vec<String> {
         Command::Upgrade(a) | Command::Downgrade(a) if !a.sql => {
             project(false).into_iter().collect()
         }
+        Command::Check(a) if a.offline => scratch(project(true)).into_iter().collect(),
         Command::Current(_) | Command::Stamp(_) | Command::Check(_) => {
             project(false).into_iter().collect()
         }

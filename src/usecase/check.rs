@@ -154,10 +154,10 @@ pub fn check<E: Engine>(
 }
 
 /// Two models to compare; `None` when they are known to be the same without reading them.
-type Pair = Option<(Schema, Schema)>;
+pub(super) type Pair = Option<(Schema, Schema)>;
 
 /// snapshots/ (empty when there is none yet) and schemas/, declared.
-fn declared_pair<E: Engine>(p: &Project, dev: &E::Dev) -> Result<Pair, Error> {
+pub(super) fn declared_pair<E: Engine>(p: &Project, dev: &E::Dev) -> Result<Pair, Error> {
     let has_snapshot = revision::snapshot::exists(&p.snapshots());
     if let (Some(cache), true) = (Cache::from_env(), has_snapshot) {
         let read = |dir: &Path| engine::read_sources(dir).ok();

@@ -11,6 +11,7 @@ pub mod dotenv;
 pub mod generate;
 pub mod history;
 pub mod migrate;
+pub mod offline;
 pub mod privileges;
 pub mod source;
 pub mod unmanaged;
