@@ -25,8 +25,8 @@ use crate::introspect::postgres::{self as pg};
 use crate::model::Schema;
 use crate::pg_error::db_message;
 use crate::sqltext::{quote_pg_ident, Statement};
-use postgres::error::{ErrorPosition, SqlState};
 use parallel::LoadOptions;
+use postgres::error::{ErrorPosition, SqlState};
 use postgres::Client;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -286,8 +286,8 @@ fn load(
             Some(format!("CREATE SCHEMA {}", quote_pg_ident(&name)))
         })?;
     }
-    let order_dependent =
-        plan.is_some() && parallel::order_dependent(client).map_err(|e| Error::Scratch {
+    let order_dependent = plan.is_some()
+        && parallel::order_dependent(client).map_err(|e| Error::Scratch {
             message: db_message(&e),
         })?;
     leave_session(client)?;

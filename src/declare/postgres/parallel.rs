@@ -19,7 +19,8 @@
 //! load, which reports a real error at its file position.
 //!
 //! What would make the order matter keeps the whole load serial ([`plan`] says `None`):
-//! anything that is not sorted into a phase (renames, drops, `DO` blocks, …), a table made
+//! anything that is not sorted into a phase (renames, drops, `DO` blocks, default privileges,
+//! grants `ON ALL TABLES`, …), a table made
 //! from another one (`INHERITS`, `PARTITION`, `LIKE`, `OF`, `AS`), and a view or function
 //! written before a statement that adds, drops or retypes a column (`SELECT *` is expanded
 //! when the view is created). Names that PostgreSQL chooses (`t_c_key`, `t_id_seq`, …) depend
@@ -276,22 +277,31 @@ fn role(text: &str) -> Role {
                 | Keyword::INDEX
                 | Keyword::POLICY
                 | Keyword::PROCEDURE
-                | Keyword::EXTENSION
-                | Keyword::DEFAULT,
+                | Keyword::EXTENSION,
             ),
         ) => {
-            if has_rename_or_schema(&t) || top_level(&t).iter().any(|(_, w)| {
-                matches!(keyword(w), Some(Keyword::ATTACH | Keyword::DEPENDS))
-            }) {
+            if has_rename_or_schema(&t)
+                || top_level(&t)
+                    .iter()
+                    .any(|(_, w)| matches!(keyword(w), Some(Keyword::ATTACH | Keyword::DEPENDS)))
+            {
                 Role::Serial
             } else {
                 Role::Postlude
             }
         }
         (Some(Keyword::COMMENT), Some(Keyword::ON)) => comment_role(&t),
+        // `ON ALL TABLES IN SCHEMA` grants on what exists at that point of the files.
+        (Some(Keyword::GRANT | Keyword::REVOKE), _) if on_all(&t) => Role::Serial,
         (Some(Keyword::GRANT | Keyword::REVOKE | Keyword::SELECT), _) => Role::Postlude,
         _ => Role::Serial,
     }
+}
+
+/// `GRANT … ON ALL TABLES|SEQUENCES|FUNCTIONS|… IN SCHEMA`.
+fn on_all(t: &[Token]) -> bool {
+    t.windows(2)
+        .any(|w| keyword(&w[0]) == Some(Keyword::ON) && keyword(&w[1]) == Some(Keyword::ALL))
 }
 
 fn has_rename_or_schema(t: &[Token]) -> bool {
@@ -311,9 +321,7 @@ fn create_role(t: &[Token]) -> Role {
     }
     match kw(i) {
         Some(Keyword::TABLE) => create_table_role(t, i + 1),
-        Some(Keyword::UNLOGGED) if kw(i + 1) == Some(Keyword::TABLE) => {
-            create_table_role(t, i + 2)
-        }
+        Some(Keyword::UNLOGGED) if kw(i + 1) == Some(Keyword::TABLE) => create_table_role(t, i + 2),
         Some(Keyword::UNIQUE) if kw(i + 1) == Some(Keyword::INDEX) => create_index_role(t),
         Some(Keyword::INDEX) => create_index_role(t),
         Some(
@@ -545,28 +553,46 @@ mod tests {
         let cases = [
             ("CREATE SCHEMA app", Role::Prelude),
             ("CREATE TYPE mood AS ENUM ('a')", Role::Prelude),
-            ("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1'", Role::Prelude),
+            (
+                "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1'",
+                Role::Prelude,
+            ),
             ("CREATE SEQUENCE s", Role::Prelude),
             (
                 "CREATE TABLE app.\"T\" (id int PRIMARY KEY, p int REFERENCES app.parent (id))",
                 group("T", &["parent"], false),
             ),
-            ("CREATE UNLOGGED TABLE IF NOT EXISTS Foo (id int)", group("foo", &[], false)),
+            (
+                "CREATE UNLOGGED TABLE IF NOT EXISTS Foo (id int)",
+                group("foo", &[], false),
+            ),
             ("CREATE TABLE c (LIKE p)", Role::Serial),
-            ("CREATE TABLE c (a int CHECK (a::text LIKE 'x%'))", group("c", &[], false)),
+            (
+                "CREATE TABLE c (a int CHECK (a::text LIKE 'x%'))",
+                group("c", &[], false),
+            ),
             ("CREATE TABLE c () INHERITS (p)", Role::Serial),
-            ("CREATE TABLE c PARTITION OF p FOR VALUES IN (1)", Role::Serial),
+            (
+                "CREATE TABLE c PARTITION OF p FOR VALUES IN (1)",
+                Role::Serial,
+            ),
             ("CREATE TABLE p (a int) PARTITION BY LIST (a)", Role::Serial),
             ("CREATE TABLE c OF some_type", Role::Serial),
             ("CREATE TABLE c AS SELECT 1", Role::Serial),
             ("CREATE TEMP TABLE c (a int)", Role::Serial),
-            ("CREATE UNIQUE INDEX i ON ONLY public.t USING btree (a)", group("t", &[], false)),
+            (
+                "CREATE UNIQUE INDEX i ON ONLY public.t USING btree (a)",
+                group("t", &[], false),
+            ),
             ("CREATE INDEX ON t ((lower(a)))", group("t", &[], false)),
             (
                 "ALTER TABLE ONLY public.t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u(id)",
                 group("t", &["u"], false),
             ),
-            ("ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", group("t", &[], false)),
+            (
+                "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1",
+                group("t", &[], false),
+            ),
             ("ALTER TABLE t ADD COLUMN b int", group("t", &[], true)),
             ("ALTER TABLE t ADD b int", group("t", &[], true)),
             ("ALTER TABLE t DROP COLUMN b", group("t", &[], true)),
@@ -575,14 +601,31 @@ mod tests {
             ("ALTER TABLE t RENAME COLUMN a TO b", Role::Serial),
             ("ALTER TABLE t SET SCHEMA s", Role::Serial),
             ("ALTER TABLE t INHERIT p", Role::Serial),
-            ("ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)", Role::Serial),
-            ("COMMENT ON COLUMN public.t.a IS 'x'", group("t", &[], false)),
+            (
+                "ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)",
+                Role::Serial,
+            ),
+            (
+                "COMMENT ON COLUMN public.t.a IS 'x'",
+                group("t", &[], false),
+            ),
             ("COMMENT ON TABLE t IS 'x'", group("t", &[], false)),
             ("COMMENT ON INDEX i IS 'x'", Role::Postlude),
             ("CREATE VIEW v AS SELECT * FROM t", Role::Postlude),
             ("CREATE OR REPLACE VIEW v AS SELECT 1", Role::Postlude),
-            ("CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()", Role::Postlude),
+            (
+                "CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
+                Role::Postlude,
+            ),
             ("GRANT SELECT ON t TO r", Role::Postlude),
+            (
+                "GRANT SELECT ON ALL TABLES IN SCHEMA app TO r",
+                Role::Serial,
+            ),
+            (
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO r",
+                Role::Serial,
+            ),
             ("ALTER SEQUENCE s OWNED BY t.id", Role::Postlude),
             ("ALTER SEQUENCE s RENAME TO s2", Role::Serial),
             ("ALTER TYPE mood ADD VALUE 'b'", Role::Prelude),
@@ -599,7 +642,9 @@ mod tests {
     #[test]
     fn captures() {
         assert!(captures_columns("CREATE VIEW v AS SELECT * FROM t"));
-        assert!(captures_columns("CREATE OR REPLACE TEMP VIEW v AS SELECT 1"));
+        assert!(captures_columns(
+            "CREATE OR REPLACE TEMP VIEW v AS SELECT 1"
+        ));
         assert!(captures_columns("CREATE MATERIALIZED VIEW v AS SELECT 1"));
         assert!(captures_columns("CREATE FUNCTION f() RETURNS int RETURN 1"));
         assert!(!captures_columns("CREATE TABLE t (a int)"));
