@@ -98,15 +98,19 @@ fn with_filler(sql: &str) -> String {
 
 #[test]
 fn a_name_two_tables_want_goes_where_the_serial_load_puts_it() {
-    // Serially `a_b` gets `a_b_c_key` and `a` gets `a_b_c_key1`; in parallel, `a` starts
-    // while `a_b` waits for `y`, and would take `a_b_c_key`.
-    let sql = with_filler(
-        "CREATE TABLE y (id int PRIMARY KEY);
-         CREATE TABLE a_b (c int UNIQUE, y int REFERENCES y);
-         CREATE TABLE a (b_c int UNIQUE);
+    // Serially `a` gets `a_b_c_key` and `a_b` gets `a_b_c_key1`; in parallel, `a_b` starts
+    // while `a` waits for `z` (slow: many indexes), and would take `a_b_c_key`.
+    let mut sql = String::from("CREATE TABLE z (id int PRIMARY KEY");
+    for i in 0..40 {
+        sql.push_str(&format!(", c{i} int UNIQUE"));
+    }
+    sql.push_str(");\n");
+    sql.push_str(
+        "CREATE TABLE a (b_c int UNIQUE, z int REFERENCES z);
+         CREATE TABLE a_b (c int UNIQUE);
          ",
     );
-    let files = file("names.sql", &sql);
+    let files = file("names.sql", &with_filler(&sql));
     assert!(loads_in_parallel(&files, PARALLEL).unwrap());
     same_model(&server(), &files);
 }
