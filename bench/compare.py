@@ -97,6 +97,22 @@ def timed(cmd, cwd=None, env=None, ok=(0,), capture=False):
     return seconds, rss, (p.stdout.decode() if capture else "")
 
 
+def psql_load(n, schema):
+    """The server's own work, as reference: `psql -f schema.sql` (the declared file itself,
+    autocommit) into an empty database, with synchronous_commit=off. Creating and dropping
+    that database are not timed."""
+    name = f"{PREFIX}psqlref_{n}"
+    create_db(name)
+    try:
+        env = dict(os.environ, PGOPTIONS="-c synchronous_commit=off -c client_min_messages=warning")
+        sec, rss, _ = timed(["psql", f"{PG}/{name}", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema)], env=env)
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if name in created:
+            created.remove(name)
+    return sec, rss
+
+
 def record(rec):
     with open(OUT / "results.jsonl", "a") as f:
         f.write(json.dumps(rec) + "\n")
@@ -109,6 +125,23 @@ def one_table_edit(text):
     at = starts[min(99, len(starts) - 1)]
     lines.insert(at + 1, "  bench_extra_col text,")
     return "\n".join(lines)
+
+
+def edit_files(d, schema, changed):
+    """The two edited schemas `generate` is timed after: (one-table edit, 5 % edit).
+
+    Hook for the seeded random edit generator (issue 18, item 2): when gen_schema writes
+    `edit1.sql` (one table edited) and `edit5.sql` (5 % of the tables edited, shapes drawn
+    at random from its list, seeded) next to schema.sql, those are used. Until then: one
+    column added to the 100th table (`one_table_edit`) and changed.sql (the generator's
+    deterministic 5 % edit plus 1 % of the tables replaced)."""
+    one, five = d / "edit1.sql", d / "edit5.sql"
+    if not one.exists():
+        one = d / "one_edit.sql"
+        one.write_text(one_table_edit(schema.read_text()))
+    if not five.exists():
+        five = changed
+    return one, five
 
 
 def run(engine, n, runs):
@@ -171,7 +204,7 @@ def run_inner(engine, n, runs):
     pristine = d / "project"
     penv = dict(env, DATABASE_URL=urls["check"])
     checkproj = d / "check_project"
-    if want("sd_generate") or want("sd_check") or want("sd_generate_edit"):
+    if any(want(t) for t in ["sd_generate", "sd_check", "sd_generate_edit", "sd_check_cold", "sd_check_behind"]):
         subprocess.run([SD, "init", str(pristine), "--dialect", dialect], check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # One revision per 500 tables (history_*.sql), then the rest: PostgreSQL cannot replay
@@ -184,8 +217,27 @@ def run_inner(engine, n, runs):
         subprocess.run([SD, "stamp", "head"], cwd=checkproj, check=True, env=penv, stdout=subprocess.DEVNULL)
     work = d / "work"
 
-    one_edit = d / "one_edit.sql"
-    one_edit.write_text(one_table_edit(schema.read_text()))
+    # One revision behind: a project with one more revision (the one-table edit) on top of
+    # the check project's head, and a database at that head (a copy of live, or of the
+    # check file), stamped there: `check` reports the pending revision.
+    behindproj = d / "behind_project"
+    behind_env = None
+    if want("sd_check_behind"):
+        if engine == "pg":
+            create_db(f"{PREFIX}behind_{n}", template=f"{PREFIX}live_{n}")
+            behind_url = f"{PG}/{PREFIX}behind_{n}"
+        else:
+            shutil.copy(d / "live.db", d / "behind.db")
+            behind_url = f"sqlite:///{d / 'behind.db'}"
+        behind_env = dict(env, DATABASE_URL=behind_url)
+        shutil.copytree(pristine, behindproj)
+        subprocess.run([SD, "stamp", "head"], cwd=behindproj, check=True, env=behind_env, stdout=subprocess.DEVNULL)
+        one, _ = edit_files(d, schema, changed)
+        shutil.copy(one, behindproj / "schemas" / "schema.sql")
+        subprocess.run([SD, "generate", "-m", "one_table_edit"], cwd=behindproj, check=True, env=behind_env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    one_edit, five_edit = edit_files(d, schema, changed)
 
     def fresh_work(target=changed):
         if work.exists():
@@ -235,6 +287,13 @@ def run_inner(engine, n, runs):
             shutil.rmtree(run_cache)
         shutil.copytree(edit_cache, run_cache)
 
+    # `check` cold: a fresh, empty SCHEMADIFF_CACHE_DIR every run (what CI sees on a new
+    # runner), at head and one revision behind (exit 1: a revision is pending).
+    cold_cache = d / "cold_cache"
+    measures.append(("sd_check_cold", lambda: ([SD, "check"], checkproj, dict(penv, SCHEMADIFF_CACHE_DIR=str(cold_cache)), (0,))))
+    if behind_env is not None:
+        measures.append(("sd_check_behind", lambda: ([SD, "check"], behindproj,
+                                                     dict(behind_env, SCHEMADIFF_CACHE_DIR=str(cold_cache)), (1,))))
     measures = [m for m in measures if want(m[0])]
 
     def alembic():
@@ -267,9 +326,12 @@ def run_inner(engine, n, runs):
                 builds.reverse()
             for tag, binary in builds:
                 if name.startswith("sd_generate"):
-                    fresh_work(one_edit if name == "sd_generate_edit1" else changed)
+                    fresh_work(one_edit if name == "sd_generate_edit1" else five_edit)
                 if name.startswith("sd_generate_edit"):
                     fresh_edit_cache()
+                if name.startswith("sd_check_") and not name.endswith("cache"):
+                    if cold_cache.exists():
+                        shutil.rmtree(cold_cache)
                 cmd, cwd, e, ok = mk()
                 cmd = [binary if c == SD else c for c in cmd]
                 sec, rss, _ = timed(cmd, cwd=cwd, env=e, ok=ok)
@@ -279,6 +341,9 @@ def run_inner(engine, n, runs):
             sec, rss, diffs, proc = alembic()
             record({"engine": engine, "n": n, "tool": "alembic_check", "run": r, "seconds": sec, "rss_kb": rss,
                     "load": la, "diffs": diffs, "process_seconds": proc})
+        if engine == "pg" and want("psql_load"):
+            sec, rss = psql_load(n, schema)
+            record({"engine": engine, "n": n, "tool": "psql_load", "run": r, "seconds": sec, "rss_kb": rss, "load": la})
         if engine == "pg" and want("migra"):
             cmd = [f"{VENV_MIGRA}/bin/migra", "--unsafe", urls["live"], urls["target"]]
             sec, rss, _ = timed(cmd, ok=(0, 2))
@@ -311,6 +376,9 @@ LABELS = [
     ("sd_generate_edit", "schemadiff `generate` right after the edit (cache from before it)"),
     ("sd_generate_edit1", "schemadiff `generate` right after adding one column to one table"),
     ("sd_check", "schemadiff `check` (live database at head)"),
+    ("sd_check_cold", "schemadiff `check` at head, cold (fresh empty cache directory)"),
+    ("sd_check_behind", "schemadiff `check` one revision behind, cold (fresh empty cache directory)"),
+    ("psql_load", "`psql -f schema.sql` into an empty database (synchronous_commit=off): the load reference"),
     ("alembic_check", "Alembic: reflect live + `compare_metadata` (what `alembic check` does)"),
     ("migra", "migra `--unsafe` live → target"),
 ]
@@ -395,6 +463,7 @@ def report():
                          if (engine, n, alt) in med and (engine, n, t) in med else "–" for n in ns]
                 if any(c != "–" for c in cells):
                     lines.append(f"| {alt} / sd_generate {label} | " + " | ".join(cells) + " |")
+        lines += issue18_lines(engine, ns, med)
         lines.append("\nPeak resident memory (GNU time `%M`, median, MiB):\n")
         lines.append("| process | " + " | ".join(f"{n:,}" for n in ns) + " |")
         lines.append("|---|" + "---|" * len(ns))
@@ -422,6 +491,39 @@ def report():
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     plot(med)
+
+
+def issue18_lines(engine, ns, med):
+    """The load reference and the growth: psql's load of schema.sql against the cold live
+    `diff`, Alembic against the warm one, and median(5,000) / median(500) for every row."""
+    lines = []
+    pairs = [("psql_load", "sd_diff_live_nocache", "cold live `diff` (`--no-cache`) / psql load (target ≤ 1.0×)", True),
+             ("alembic_check", "sd_diff_live_cache", "Alembic / warm live `diff` (target ≥ 20×)", False)]
+    rows = []
+    for a_t, b_t, label, sd_over_ref in pairs:
+        cells = []
+        for n in ns:
+            a, b = med.get((engine, n, a_t)), med.get((engine, n, b_t))
+            cells.append((f"{b / a:.2f}×" if sd_over_ref else f"{a / b:.1f}×") if a and b else "–")
+        if any(c != "–" for c in cells):
+            rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    if rows:
+        lines.append("\nIssue 18 targets (2,000 tables; every size shown):\n")
+        lines.append("| ratio | " + " | ".join(f"{n:,}" for n in ns) + " |")
+        lines.append("|---|" + "---|" * len(ns))
+        lines += rows
+    lo, hi = min(ns), max(ns)
+    if lo != hi:
+        tools = sorted({k[2] for k in med if k[0] == engine and (engine, lo, k[2]) in med and (engine, hi, k[2]) in med})
+        if tools:
+            lines.append(f"\nGrowth {lo:,} → {hi:,} tables ({hi / lo:.0f}× the tables; target ≤ 11× for every schemadiff row):\n")
+            lines.append(f"| row | {lo:,} | {hi:,} | growth |")
+            lines.append("|---|---|---|---|")
+            for t in tools:
+                a, b = med[(engine, lo, t)], med[(engine, hi, t)]
+                flag = " (over 11×)" if t.startswith("sd_") and b / a > 11 else ""
+                lines.append(f"| {t} | {fmt(a)} | {fmt(b)} | {b / a:.1f}×{flag} |")
+    return lines
 
 
 def ab_report(times):

@@ -2,21 +2,21 @@
 # schemadiff side by side with what users would run instead (Alembic's compare, migra),
 # and the cost curve over schema size. See docs/performance.md.
 #
-#   bench/compare.sh                      # everything: both engines, 100/500/2000/5000 tables
+#   bench/compare.sh                      # everything: both engines, 500/2000/5000 tables
 #   SIZES=100,500 ENGINES=sqlite bench/compare.sh
 #   SCHEMADIFF=/path/to/schemadiff bench/compare.sh   # time another build (default: builds this tree)
 #   SCHEMADIFF_B=/path/to/other/schemadiff bench/compare.sh   # A/B: also time a second build in
 #                                         # the same rounds (alternating order); the report adds B / A
 #
-# Environment: SIZES (default 100,500,2000,5000), ENGINES (pg,sqlite), RUNS (runs per size,
-# default "100:3,500:3,2000:3,5000:1"), PG_SERVER (postgresql://postgres@127.0.0.1:5432, a
+# Environment: SIZES (default 500,2000,5000), ENGINES (pg,sqlite), RUNS (runs per size,
+# default "100:3,500:3,2000:3,5000:1"), ONLY (rows to run, see docs/performance.md), PG_SERVER (postgresql://postgres@127.0.0.1:5432, a
 # user that may create databases), OUT (bench/out/compare), SCHEMADIFF, SKIP_BUILD=1.
-# Creates databases schemadiff_bench_cmp_{live,target,check}_N and drops them at the end,
+# Creates databases schemadiff_bench_cmp_{live,target,check,behind,psqlref}_N and drops them at the end,
 # also on error or Ctrl-C. Python tools live in throwaway venvs under bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SIZES=${SIZES:-100,500,2000,5000}
+SIZES=${SIZES:-500,2000,5000}
 ENGINES=${ENGINES:-pg,sqlite}
 RUNS=${RUNS:-100:3,500:3,2000:3,5000:1}
 export PG_SERVER=${PG_SERVER:-postgresql://postgres@127.0.0.1:5432}

@@ -27,6 +27,8 @@ pub use self::postgres::{
     declare_postgres, declare_postgres_in, drop_scratch_databases, finish_interrupt, load_postgres,
     ScratchDb, ScratchDropped,
 };
+/// Loading a large declared schema on several connections.
+pub use self::postgres::{declare_postgres_with, loads_in_parallel, parallel::LoadOptions};
 
 /// Re-exported for the CLI and source loading, which format server errors too.
 pub use crate::pg_error::db_message;

@@ -15,6 +15,7 @@ pub use intake::EXTERNAL_SCHEMA;
 
 pub mod fixpoint;
 pub mod incremental;
+pub mod parallel;
 pub mod prerequisites;
 
 use super::error::{Judge, Position};
@@ -24,10 +25,12 @@ use crate::introspect::postgres::{self as pg};
 use crate::model::Schema;
 use crate::pg_error::db_message;
 use crate::sqltext::{quote_pg_ident, Statement};
+use parallel::LoadOptions;
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::Client;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -98,6 +101,11 @@ impl ScratchDb {
         if let Ok(mut active) = ACTIVE.lock() {
             active.push((server.clone(), name.clone()));
         }
+        // Throwaway: a commit in it need not wait for its WAL to reach the disk (each table
+        // of a parallel load commits on its own). Loads as well without.
+        let _ = admin.batch_execute(&format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        ));
         let mut config = server.clone();
         config.dbname(&name);
         Ok(ScratchDb {
@@ -144,28 +152,52 @@ pub fn declare_postgres_in(
     server: &Config,
     only: &[String],
 ) -> Result<Schema, Error> {
-    let mut scratch = ScratchDb::create(server)?;
-    let mut client = scratch.connect()?;
-    let admin = &mut scratch.admin;
-    let stand_ins = load(&mut client, files, &mut |s| {
-        intake::target_has_schema(admin, s)
-    })?;
-    let read = match scratch.connect() {
-        Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
-        Err(_) => pg::introspect(&mut client, only),
+    declare_postgres_with(files, server, only, LoadOptions::from_env())
+}
+
+/// As [`declare_postgres_in`], loading as `options` says (several connections for a large
+/// schema, see [`parallel`]). The model is the serial load's: when a parallel load may have
+/// named something differently, the files are loaded again, serially.
+pub fn declare_postgres_with(
+    files: &[SourceFile],
+    server: &Config,
+    only: &[String],
+    mut options: LoadOptions,
+) -> Result<Schema, Error> {
+    loop {
+        let mut scratch = ScratchDb::create(server)?;
+        let mut client = scratch.connect()?;
+        let config = scratch.config.clone();
+        let connect = move || {
+            connect_config(&config).map_err(|e| Error::Scratch {
+                message: e.to_string(),
+            })
+        };
+        let admin = &mut scratch.admin;
+        let loaded = load(&mut client, Some(&connect), files, options, &mut |s| {
+            intake::target_has_schema(admin, s)
+        })?;
+        if loaded.order_dependent {
+            options = LoadOptions::SERIAL;
+            continue;
+        }
+        let read = match scratch.connect() {
+            Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
+            Err(_) => pg::introspect(&mut client, only),
+        }
+        .map_err(|e| Error::Scratch {
+            message: db_message(&e),
+        })?;
+        let mut schema = fixpoint::settle(&mut client, read.schema, only)?;
+        drop(client);
+        for s in loaded.stand_ins {
+            schema.schemas.remove(&s);
+            schema
+                .unmanaged
+                .insert(s, intake::EXTERNAL_SCHEMA.to_string());
+        }
+        return Ok(schema);
     }
-    .map_err(|e| Error::Scratch {
-        message: db_message(&e),
-    })?;
-    let mut schema = fixpoint::settle(&mut client, read.schema, only)?;
-    drop(client);
-    for s in stand_ins {
-        schema.schemas.remove(&s);
-        schema
-            .unmanaged
-            .insert(s, intake::EXTERNAL_SCHEMA.to_string());
-    }
-    Ok(schema)
 }
 
 /// Whether `schema` (declared) has stand-ins for schemas of the database the scratch
@@ -177,36 +209,74 @@ pub(super) fn leans_on_target(schema: &Schema) -> bool {
         .any(|what| what == intake::EXTERNAL_SCHEMA)
 }
 
-/// Runs the statements of `files` on `client` (an empty database).
+/// Runs the statements of `files` on `client` (an empty database), on this one connection.
 pub fn load_postgres(client: &mut Client, files: &[SourceFile]) -> Result<(), Error> {
-    load(client, files, &mut |_| false).map(drop)
+    load(client, None, files, LoadOptions::SERIAL, &mut |_| false).map(drop)
+}
+
+/// Whether `files` would be loaded on several connections with `options` (the plan alone;
+/// a load may still go serial afterwards, see [`declare_postgres_with`]).
+pub fn loads_in_parallel(files: &[SourceFile], options: LoadOptions) -> Result<bool, Error> {
+    let (pending, _) = statements(files)?;
+    Ok(parallel::plan(&pending, options).is_some())
+}
+
+/// Opens another connection to the database being loaded.
+type Connect<'a> = &'a (dyn Fn() -> Result<Client, Error> + Sync);
+
+/// What [`load`] did.
+struct Loaded {
+    /// Schemas created as stand-ins.
+    stand_ins: Vec<String>,
+    /// A parallel load left a name PostgreSQL chose that may depend on the order: load
+    /// again, serially.
+    order_dependent: bool,
 }
 
 /// As [`load_postgres`]; a schema the files use but do not create is created as a stand-in
-/// when `stand_in` says the target has it. Returns the stand-ins.
+/// when `stand_in` says the target has it. With `connect` and a large schema, tables are
+/// loaded on several connections ([`parallel`]).
 fn load(
     client: &mut Client,
+    connect: Option<Connect<'_>>,
     files: &[SourceFile],
+    options: LoadOptions,
     stand_in: &mut dyn FnMut(&str) -> bool,
-) -> Result<Vec<String>, Error> {
+) -> Result<Loaded, Error> {
     let (pending, sessions) = statements(files)?;
     let (total, mut done) = (pending.len(), 0);
+    let plan = connect.and_then(|c| Some((c, parallel::plan(&pending, options)?)));
     let mut slow = Vec::new();
-    for chunk in pending.chunks(BATCH) {
-        let mut batch = String::new();
-        let mut session = None;
-        for (_, s, i) in chunk {
-            if session != Some(*i) {
-                batch.push_str(&intake::enter_session(&sessions, *i));
-                session = Some(*i);
+    match &plan {
+        None => {
+            for chunk in pending.chunks(BATCH) {
+                let batch = batch_text(chunk, &sessions);
+                match client.batch_execute(&batch) {
+                    Ok(()) => done += chunk.len(),
+                    Err(_) => slow.extend(chunk.iter().cloned()),
+                }
+                crate::progress::report(crate::progress::Task::Load, done, total);
             }
-            batch.push_str(&format!("{};\n", s.text));
         }
-        match client.batch_execute(&batch) {
-            Ok(()) => done += chunk.len(),
-            Err(_) => slow.extend(chunk.iter().cloned()),
+        Some((connect, plan)) => {
+            let mut failed = run_alone_on_failure(client, &pending, &plan.prelude, &sessions);
+            failed.extend(run_groups(
+                client,
+                *connect,
+                &pending,
+                &plan.groups,
+                &sessions,
+                options.connections,
+            ));
+            failed.extend(run_alone_on_failure(
+                client,
+                &pending,
+                &plan.postlude,
+                &sessions,
+            ));
+            let failed: BTreeSet<usize> = failed.into_iter().collect();
+            slow.extend(failed.into_iter().map(|i| pending[i].clone()));
         }
-        crate::progress::report(crate::progress::Task::Load, done, total);
     }
     let mut stand_ins = Vec::new();
     if !slow.is_empty() {
@@ -221,8 +291,150 @@ fn load(
     }
     crate::progress::report(crate::progress::Task::Load, total, total);
     crate::progress::finish();
+    let order_dependent = plan.is_some()
+        && parallel::order_dependent(client).map_err(|e| Error::Scratch {
+            message: db_message(&e),
+        })?;
     leave_session(client)?;
-    Ok(stand_ins)
+    Ok(Loaded {
+        stand_ins,
+        order_dependent,
+    })
+}
+
+/// One multi-statement query of `items`, each under its session settings.
+fn batch_text<'a>(items: impl IntoIterator<Item = &'a Pending<'a>>, sessions: &[String]) -> String {
+    let mut batch = String::new();
+    let mut session = None;
+    for (_, s, i) in items {
+        if session != Some(*i) {
+            batch.push_str(&intake::enter_session(sessions, *i));
+            session = Some(*i);
+        }
+        batch.push_str(&s.text);
+        batch.push_str(";\n");
+    }
+    batch
+}
+
+/// Runs the statements `which` of `pending` in batches; those of a batch the server refuses
+/// are run one by one. Returns the ones refused alone.
+fn run_alone_on_failure(
+    client: &mut Client,
+    pending: &[Pending<'_>],
+    which: &[usize],
+    sessions: &[String],
+) -> Vec<usize> {
+    let mut failed = Vec::new();
+    for chunk in which.chunks(BATCH) {
+        if client
+            .batch_execute(&batch_text(chunk.iter().map(|&i| &pending[i]), sessions))
+            .is_ok()
+        {
+            continue;
+        }
+        for &i in chunk {
+            if client
+                .batch_execute(&batch_text([&pending[i]], sessions))
+                .is_err()
+            {
+                failed.push(i);
+            }
+        }
+    }
+    failed
+}
+
+/// Which groups may start, which run, which failed.
+struct Board {
+    /// Per group: groups it waits for that have not committed.
+    waiting: Vec<usize>,
+    ready: BTreeSet<usize>,
+    running: usize,
+    committed: Vec<bool>,
+}
+
+/// Runs the table groups of a [`parallel::Plan`] on `client` and `connections - 1` more
+/// connections; returns the statements of the groups that failed or never could start.
+fn run_groups(
+    client: &mut Client,
+    connect: Connect<'_>,
+    pending: &[Pending<'_>],
+    groups: &[parallel::Group],
+    sessions: &[String],
+    connections: usize,
+) -> Vec<usize> {
+    let mut dependents = vec![Vec::new(); groups.len()];
+    for (g, group) in groups.iter().enumerate() {
+        for &d in &group.after {
+            dependents[d].push(g);
+        }
+    }
+    let waiting: Vec<usize> = groups.iter().map(|g| g.after.len()).collect();
+    let board = Mutex::new(Board {
+        ready: (0..groups.len()).filter(|&g| waiting[g] == 0).collect(),
+        waiting,
+        running: 0,
+        committed: vec![false; groups.len()],
+    });
+    let wake = Condvar::new();
+    let work = |client: &mut Client| loop {
+        let next = {
+            let Ok(mut b) = board.lock() else { return };
+            loop {
+                if let Some(g) = b.ready.pop_first() {
+                    b.running += 1;
+                    break Some(g);
+                }
+                if b.running == 0 {
+                    break None;
+                }
+                b = match wake.wait(b) {
+                    Ok(b) => b,
+                    Err(_) => return,
+                };
+            }
+        };
+        let Some(g) = next else {
+            wake.notify_all();
+            return;
+        };
+        let text = batch_text(groups[g].statements.iter().map(|&i| &pending[i]), sessions);
+        let ok = client.batch_execute(&text).is_ok();
+        let Ok(mut b) = board.lock() else { return };
+        b.running -= 1;
+        if ok {
+            b.committed[g] = true;
+            for &d in &dependents[g] {
+                b.waiting[d] -= 1;
+                if b.waiting[d] == 0 {
+                    b.ready.insert(d);
+                }
+            }
+        }
+        drop(b);
+        wake.notify_all();
+    };
+    std::thread::scope(|s| {
+        for _ in 1..connections.min(groups.len()) {
+            s.spawn(|| {
+                if let Ok(mut extra) = connect() {
+                    work(&mut extra);
+                }
+            });
+        }
+        work(client);
+    });
+    let committed = board
+        .into_inner()
+        .map(|b| b.committed)
+        .unwrap_or_else(|_| vec![false; groups.len()]);
+    groups
+        .iter()
+        .zip(committed)
+        .filter(|(_, ok)| !ok)
+        .flat_map(|(g, _)| g.statements.iter().copied())
+        .collect()
 }
 
 /// Back to the server's settings, for the read-back.
@@ -240,7 +452,7 @@ const BATCH: usize = 200;
 
 /// A statement to run, with its file and its session settings (an index into the list of
 /// settings [`statements`] returns).
-type Pending<'a> = (&'a SourceFile, Statement, usize);
+pub(crate) type Pending<'a> = (&'a SourceFile, Statement, usize);
 
 fn statements(files: &[SourceFile]) -> Result<(Vec<Pending<'_>>, Vec<String>), Error> {
     let mut out = Vec::new();

@@ -96,8 +96,17 @@ pub fn diff<E: Engine>(
     privileges::before_declaring(&managed);
     let cache = Cache::from_env();
     let load = |s: &Source| s.load_as::<E>(dev.as_deref(), &req.schema, cache.as_ref());
-    let mut before = load(from)?;
-    let mut after = load(to)?;
+    // Both sides at once: a live introspection runs while declared files load.
+    let (before, after) = std::thread::scope(|scope| {
+        let from_side = scope.spawn(|| load(from));
+        let after = load(to);
+        let before = from_side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (before, after)
+    });
+    let mut before = before?;
+    let mut after = after?;
     // A live side is compared at the fixed point of the server's print, as declared DDL is.
     if let Some(Ok(server)) = dev
         .as_ref()

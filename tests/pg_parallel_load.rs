@@ -1,0 +1,154 @@
+//! A declared schema loaded on several connections gives exactly the model the serial load
+//! gives (docs/decisions.md, "Parallel scratch load"): on the fixture corpus, on a generated
+//! schema, and where the order of creation would show (names PostgreSQL chooses, a view's
+//! `*`, inheritance), which must make the load serial again.
+
+mod common;
+mod pg;
+
+#[path = "../benches/common/schema_gen.rs"]
+mod schema_gen;
+
+use schemadiff::declare::{declare_postgres_with, loads_in_parallel, LoadOptions, SourceFile};
+use schemadiff::introspect::postgres::connect::Config;
+use std::path::PathBuf;
+
+fn server() -> Config {
+    let _ = pg::admin(); // fails saying how to start the server
+    schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap()
+}
+
+/// Three connections, whatever the number of tables.
+const PARALLEL: LoadOptions = LoadOptions {
+    connections: 3,
+    min_groups: 0,
+};
+
+fn file(name: &str, text: &str) -> Vec<SourceFile> {
+    vec![SourceFile {
+        path: PathBuf::from(name),
+        text: text.to_string(),
+    }]
+}
+
+/// Declares `files` serially and in parallel; they must give the same model.
+fn same_model(server: &Config, files: &[SourceFile]) {
+    let serial = declare_postgres_with(files, server, &[], LoadOptions::SERIAL);
+    let parallel = declare_postgres_with(files, server, &[], PARALLEL);
+    match (serial, parallel) {
+        (Ok(a), Ok(b)) => assert!(
+            a == b,
+            "{}: the parallel load's model differs from the serial one:\nserial: {a:#?}\nparallel: {b:#?}",
+            files[0].path.display()
+        ),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!(
+            "{}: serial {:?}, parallel {:?}",
+            files[0].path.display(),
+            a.map(|_| "ok"),
+            b.map(|_| "ok")
+        ),
+    }
+}
+
+#[test]
+fn fixture_corpus_loads_alike_serially_and_in_parallel() {
+    let server = server();
+    let mut parallel = 0;
+    for case in common::cases("postgres") {
+        for side in ["before.sql", "after.sql"] {
+            let path = case.join(side);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let files = vec![SourceFile { path, text }];
+            // A file the plan keeps serial is loaded the same way both times.
+            if !loads_in_parallel(&files, PARALLEL).unwrap_or(false) {
+                continue;
+            }
+            parallel += 1;
+            same_model(&server, &files);
+        }
+    }
+    // About 80 of the 770 files have two tables or more and nothing that keeps them serial.
+    assert!(
+        parallel >= 40,
+        "only {parallel} fixture files load in parallel"
+    );
+}
+
+#[test]
+fn generated_schema_loads_alike_serially_and_in_parallel() {
+    let model = schema_gen::generate(300, schema_gen::Dialect::Postgres);
+    let files = file("schema.sql", &model.sql());
+    assert!(loads_in_parallel(&files, LoadOptions::DEFAULT).unwrap());
+    same_model(&server(), &files);
+}
+
+/// Filler tables, so that the plan has groups to spread.
+fn with_filler(sql: &str) -> String {
+    let mut s = sql.to_string();
+    for i in 0..6 {
+        s.push_str(&format!(
+            "CREATE TABLE filler{i} (id int PRIMARY KEY, v text UNIQUE);\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn a_name_two_tables_want_goes_where_the_serial_load_puts_it() {
+    // Serially `a` gets `a_b_c_key` and `a_b` gets `a_b_c_key1`; in parallel, `a_b` starts
+    // while `a` waits for `z` (slow: many indexes), and would take `a_b_c_key`.
+    let mut sql = String::from("CREATE TABLE z (id int PRIMARY KEY");
+    for i in 0..40 {
+        sql.push_str(&format!(", c{i} int UNIQUE"));
+    }
+    sql.push_str(");\n");
+    sql.push_str(
+        "CREATE TABLE a (b_c int UNIQUE, z int REFERENCES z);
+         CREATE TABLE a_b (c int UNIQUE);
+         ",
+    );
+    let files = file("names.sql", &with_filler(&sql));
+    assert!(loads_in_parallel(&files, PARALLEL).unwrap());
+    same_model(&server(), &files);
+}
+
+#[test]
+fn a_view_written_before_a_column_is_added_sees_the_table_as_then() {
+    let sql = with_filler(
+        "CREATE TABLE t (a int);
+         CREATE VIEW v AS SELECT * FROM t;
+         ALTER TABLE t ADD COLUMN b int;
+         ",
+    );
+    let files = file("view.sql", &sql);
+    assert!(!loads_in_parallel(&files, PARALLEL).unwrap());
+    same_model(&server(), &files);
+}
+
+#[test]
+fn an_inheriting_table_keeps_the_serial_column_order() {
+    let sql = with_filler(
+        "CREATE TABLE p (a int);
+         CREATE TABLE c (x int) INHERITS (p);
+         ALTER TABLE p ADD COLUMN b int;
+         ",
+    );
+    let files = file("inherits.sql", &sql);
+    assert!(!loads_in_parallel(&files, PARALLEL).unwrap());
+    same_model(&server(), &files);
+}
+
+#[test]
+fn an_error_is_reported_at_the_same_place() {
+    let sql = with_filler(
+        "CREATE TABLE t (a int REFERENCES nowhere (id));
+         CREATE TABLE u (a int);
+         ",
+    );
+    let files = file("error.sql", &sql);
+    assert!(loads_in_parallel(&files, PARALLEL).unwrap());
+    same_model(&server(), &files);
+}
