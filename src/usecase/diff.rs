@@ -4,7 +4,7 @@
 use super::config::Project;
 use super::source::{redact, Source};
 use super::{allowed_kinds, privileges, unmanaged, Error, Note, Safety};
-use crate::engine::{self, Cache, Dialect, Engine, Target};
+use crate::engine::{self, Cache, DevUrl, Dialect, Engine, Target};
 use crate::model::Renames;
 use crate::plan::Hazard;
 use std::path::Path;
@@ -87,22 +87,27 @@ pub fn diff<E: Engine>(
         flags: req.safety.flags.clone(),
     };
     let caps = E::caps(&target, &Renames::parse(&req.safety.rename)?)?;
-    let dev = req
-        .dev_url
-        .as_deref()
-        .map(url_text)
-        .or_else(|| from.server_url().or(to.server_url()).map(str::to_string));
+    let dev_url = match (
+        req.dev_url.as_deref(),
+        from.server_url().or(to.server_url()),
+    ) {
+        (Some(u), _) => DevUrl::Given(url_text(u)),
+        (None, Some(u)) => DevUrl::Target(u.to_string()),
+        (None, None) => DevUrl::None,
+    };
     let managed = privileges::managed(&target.options, &target.flags);
     privileges::before_declaring(&managed);
     let cache = Cache::from_env();
-    let load = |s: &Source| s.load_as::<E>(dev.as_deref(), &req.schema, cache.as_ref());
-    let mut before = load(from)?;
-    let mut after = load(to)?;
+    // One dev server (or throwaway cluster) for both sides.
+    let mut dev = None;
+    let mut before = from.load_with::<E>(&mut dev, &dev_url, &req.schema, cache.as_ref())?;
+    let mut after = to.load_with::<E>(&mut dev, &dev_url, &req.schema, cache.as_ref())?;
+    let live_side = from.server_url().is_some() || to.server_url().is_some();
+    if dev.is_none() && live_side && dev_url != DevUrl::None {
+        dev = E::dev(&|| Ok::<_, engine::Error>(dev_url.clone())).ok();
+    }
     // A live side is compared at the fixed point of the server's print, as declared DDL is.
-    if let Some(Ok(server)) = dev
-        .as_ref()
-        .map(|u| E::dev(&|| Ok::<_, engine::Error>(u.clone())))
-    {
+    if let Some(server) = dev.as_ref().filter(|_| live_side) {
         if from.server_url().is_some() {
             before = E::normalize_live(&server, before, &after, cache.as_ref());
         }
@@ -196,7 +201,11 @@ pub fn prepare_inspect(req: &InspectRequest) -> Result<(Source, Dialect), Error>
 /// `inspect`: the schema as canonical DDL of `E`, or as JSON.
 pub fn inspect<E: Engine>(req: &InspectRequest, src: &Source) -> Result<String, Error> {
     let cache = Cache::from_env();
-    let mut schema = src.load_as::<E>(req.dev_url.as_deref(), &req.schema, cache.as_ref())?;
+    let dev_url = match req.dev_url.as_deref() {
+        Some(u) => DevUrl::Given(url_text(u)),
+        None => DevUrl::None,
+    };
+    let mut schema = src.load_as::<E>(&dev_url, &req.schema, cache.as_ref())?;
     // Privileges are compared only when a project manages them; `inspect` shows none.
     schema.acl = Default::default();
     Ok(if req.json {
