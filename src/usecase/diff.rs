@@ -109,10 +109,10 @@ pub fn diff<E: Engine>(
     // A live side is compared at the fixed point of the server's print, as declared DDL is.
     if let Some(server) = dev.as_ref().filter(|_| live_side) {
         if from.server_url().is_some() {
-            before = E::normalize_live(&server, before, &after, cache.as_ref());
+            before = E::normalize_live(server, before, &after, cache.as_ref());
         }
         if to.server_url().is_some() {
-            after = E::normalize_live(&server, after, &before, cache.as_ref());
+            after = E::normalize_live(server, after, &before, cache.as_ref());
         }
     }
     // Privileges: only the managed kinds; declared roles renamed for a live side.

@@ -8,7 +8,7 @@
 //! Binaries: `SCHEMADIFF_PG_BIN`, else `/usr/lib/postgresql/MAJOR/bin` of the target's major
 //! version when known, else `pg_config --bindir`, the newest `/usr/lib/postgresql/*/bin`,
 //! then `PATH`. `initdb` refuses to run as root: as root the tools run as the `postgres`
-//! user through `runuser`. `SCHEMADIFF_NO_THROWAWAY=1` forbids the cluster.
+//! user through `setpriv`. `SCHEMADIFF_NO_THROWAWAY=1` forbids the cluster.
 
 use super::super::Error;
 use crate::introspect::postgres::connect::{connect_config, Config};
@@ -111,7 +111,8 @@ pub fn for_target(config: Config) -> Result<DevServer, Error> {
 struct Stopper {
     root: PathBuf,
     bin: PathBuf,
-    as_postgres: bool,
+    /// As root: the `postgres` user's uid and gid, to run the tools as.
+    as_postgres: Option<(u32, u32)>,
 }
 
 impl Stopper {
@@ -121,9 +122,13 @@ impl Stopper {
 
     fn tool(&self, name: &str) -> Command {
         let exe = self.bin.join(name);
-        let mut cmd = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(exe);
+        let mut cmd = if let Some((uid, gid)) = self.as_postgres {
+            // setpriv stops reading its own options at the command.
+            let mut c = Command::new("setpriv");
+            c.arg(format!("--reuid={uid}"))
+                .arg(format!("--regid={gid}"))
+                .arg("--clear-groups")
+                .arg(exe);
             c
         } else {
             Command::new(exe)
@@ -172,8 +177,7 @@ impl Cluster {
     fn start(major: Option<u32>, why: &str) -> Result<Cluster, Error> {
         let bin = find_bin(major)?;
         let version = bin_major(&bin);
-        let as_postgres = running_as_root();
-        let owner = if as_postgres {
+        let owner = if running_as_root() {
             Some(postgres_user()?)
         } else {
             None
@@ -185,7 +189,7 @@ impl Cluster {
         let stopper = Stopper {
             root: root.clone(),
             bin,
-            as_postgres,
+            as_postgres: owner,
         };
         if let Ok(mut active) = ACTIVE.lock() {
             active.push(stopper.clone());
@@ -331,7 +335,7 @@ fn installed() -> Vec<(u32, PathBuf)> {
         })
         .filter(|(_, bin)| usable(bin))
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found
 }
 
