@@ -20,6 +20,8 @@ use crate::revision::Graph;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod describe;
+
 /// The `database_url` that `init` writes.
 pub const EXAMPLE_URL: &str = "postgresql://localhost/app";
 
@@ -122,9 +124,21 @@ impl Engine for Postgres {
         &crate::diff::postgres::RULES
     }
 
+    /// A changed table's line names what changed in it (as SQLite's does).
     fn differences(from: &Schema, to: &Schema) -> Vec<String> {
         let changes = Self::diff(from, to, &Renames::default());
-        changes.changes.iter().map(|c| c.summary()).collect()
+        changes
+            .changes
+            .iter()
+            .map(|c| match c {
+                crate::diff::Change::AlterTable(tc) => format!(
+                    "table {}: {}",
+                    tc.after.key(),
+                    describe::table_change(tc).join("; ")
+                ),
+                other => other.summary(),
+            })
+            .collect()
     }
 
     fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &LockOptions) -> Plan {
