@@ -158,7 +158,19 @@ pub struct Target {
 }
 
 /// A lazily computed URL (the dev server's, or the project's database's).
-pub type UrlOf<'a, X> = &'a dyn Fn() -> Result<String, X>;
+pub type UrlOf<'a, X> = &'a dyn Fn() -> Result<DevUrl, X>;
+
+/// Where declared DDL may be normalized, as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevUrl {
+    /// `--dev-url` or `dev_url`: used as it is.
+    Given(String),
+    /// The target's server (no dev URL): used unless its role may not create databases,
+    /// then a throwaway cluster.
+    Target(String),
+    /// No server at all: a throwaway cluster.
+    None,
+}
 
 /// One engine: each stage's child for it, behind one interface. Pure methods first, then
 /// I/O. Nothing outside `engine/` and the use cases calls a stage's engine child.
@@ -285,6 +297,11 @@ pub fn run_owner_statements() {
 /// `--no-cache`: no catalog cache for the rest of the run.
 pub fn disable_cache() {
     crate::declare::cache::disable();
+}
+
+/// `--quiet`: no "Using a throwaway PostgreSQL cluster …" line.
+pub fn quiet_throwaway(quiet: bool) {
+    crate::declare::cluster::set_quiet(quiet);
 }
 
 /// Handles Ctrl-C: a run under way is asked to cancel its statement, roll back and report,

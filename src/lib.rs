@@ -30,6 +30,7 @@ pub mod usecase;
 /// The project file and source parsing, still reachable at their former paths.
 pub use usecase::{config, source};
 
+pub use engine::quiet_throwaway;
 pub use engine::{
     disable_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions, ScratchDropped,
 };
@@ -49,11 +50,13 @@ use usecase::generate::{GenerateRequest, Generated};
 use usecase::migrate::{MoveRequest, Moved};
 
 impl source::Source {
-    /// Loads the schema; file sources are read as `dialect`'s DDL (without a dev server).
+    /// Loads the schema; file sources are read as `dialect`'s DDL (PostgreSQL's normalized
+    /// in a throwaway cluster: no dev server is given).
     pub fn load(&self, dialect: Dialect) -> Result<Schema, source::Error> {
+        let none = engine::DevUrl::None;
         match dialect {
-            Dialect::Sqlite => self.load_as::<Sqlite>(None, &[], None),
-            Dialect::Postgres => self.load_as::<Postgres>(None, &[], None),
+            Dialect::Sqlite => self.load_as::<Sqlite>(&none, &[], None),
+            Dialect::Postgres => self.load_as::<Postgres>(&none, &[], None),
         }
     }
 }

@@ -412,7 +412,15 @@ fn a_role_without_createdb_is_told_to_grant_it_or_use_a_dev_url() {
     let as_role = format!("{scheme}://{}@{host_db}", role.0);
     let dir = common::temp_dir("pg_dump_nocreatedb");
     std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id int);\n").unwrap();
-    let r = sd(&dir, &["diff", "--from", &as_role, "--to", "s.sql"]);
+    // (Without SCHEMADIFF_NO_THROWAWAY a throwaway cluster stands in: tests/pg_throwaway.rs.)
+    let r = common::run_env(
+        &dir,
+        &["diff", "--from", &as_role, "--to", "s.sql"],
+        &[
+            ("SCHEMADIFF_NO_THROWAWAY", std::path::Path::new("1")),
+            ("SCHEMADIFF_CACHE_DIR", &common::cache_dir()),
+        ],
+    );
     assert_eq!(r.code, 2, "{}", r.stdout);
     let flat = r.flat_stderr();
     for needle in [

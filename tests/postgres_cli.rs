@@ -229,7 +229,12 @@ fn declared_files_need_a_server_when_neither_side_is_a_url() {
     std::fs::write(dir.join("a.sql"), "CREATE TABLE t (id int);").unwrap();
     let f = dir.join("a.sql");
     let f = f.to_str().unwrap();
-    let r = schemadiff(&["diff", "--from", f, "--to", f, "--dialect", "postgres"]);
+    // With the throwaway cluster forbidden (it is tested in tests/pg_throwaway.rs).
+    let r = common::run_env(
+        std::path::Path::new("."),
+        &["diff", "--from", f, "--to", f, "--dialect", "postgres"],
+        &[("SCHEMADIFF_NO_THROWAWAY", std::path::Path::new("1"))],
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--dev-url"), "{}", r.stderr);
     let url = pg::server_url();

@@ -254,7 +254,7 @@ pub struct DiffArgs {
     /// Version of the SQLite that will run the script (decides native DROP/RENAME COLUMN)
     #[arg(long, value_name = "X.Y.Z")]
     pub sqlite_version: Option<String>,
-    /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized [default: the server of the postgresql:// side]
+    /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized [default: the server of the postgresql:// side; with none, or when its user may not create databases, a throwaway cluster from the installed PostgreSQL binaries]
     #[arg(long, value_name = "URL")]
     pub dev_url: Option<String>,
     /// PostgreSQL: compare only this schema (namespace); repeatable [default: every non-system schema]
@@ -273,7 +273,7 @@ pub struct InspectArgs {
     /// Dialect of a .sql source [default: sqlite]
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
-    /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized
+    /// PostgreSQL server where declared DDL is loaded into a scratch database to be normalized [default: a throwaway cluster from the installed PostgreSQL binaries]
     #[arg(long, value_name = "URL")]
     pub dev_url: Option<String>,
     /// PostgreSQL: compare only this schema (namespace); repeatable [default: every non-system schema]

@@ -79,6 +79,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         dir
     };
     crate::load_env(cli.env_file.as_deref(), &dir)?;
+    crate::quiet_throwaway(cli.quiet);
     if !cli.quiet {
         for used in databases_used(&cli.command, cfg) {
             eprintln!("Using {}", Printable(&used));

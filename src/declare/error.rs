@@ -200,6 +200,20 @@ pub enum Error {
     #[diagnostic(help("declared PostgreSQL DDL is normalized by loading it into a temporary database on the same server (or --dev-url); the user needs CREATEDB on that server"))]
     Scratch { message: String },
 
+    #[error("declared PostgreSQL DDL needs a PostgreSQL server to normalize it, none is given, and no PostgreSQL server binaries (initdb, pg_ctl) were found to start a throwaway cluster (looked in {searched})")]
+    #[diagnostic(
+        code(schemadiff::ddl::no_pg_binaries),
+        help("pass --dev-url postgresql://user@host/db (dev_url = \"postgresql://…\" in schemadiff.toml for generate, check and the other workflow commands): a scratch database is created there and dropped; or install the PostgreSQL server binaries (e.g. `apt-get install postgresql`) or point SCHEMADIFF_PG_BIN at the directory holding initdb and pg_ctl")
+    )]
+    NoPgBinaries { searched: String },
+
+    #[error("cannot start a throwaway PostgreSQL cluster ({step}): {message}")]
+    #[diagnostic(
+        code(schemadiff::ddl::throwaway),
+        help("pass --dev-url postgresql://user@host/db (dev_url = \"postgresql://…\" in schemadiff.toml for generate, check and the other workflow commands) to normalize declared DDL on a server of your own instead")
+    )]
+    Throwaway { step: String, message: String },
+
     #[error("the server's print of {} still changes after {passes} passes of loading it again and reading it back", objects.join(", "))]
     #[diagnostic(help("declared PostgreSQL expressions are normalized to the text that loads and prints as itself (docs/decisions.md, \"Fixed-point normalization\"); write these expressions the way the server prints them, and report the case"))]
     NotConverging { passes: usize, objects: Vec<String> },

@@ -19,6 +19,7 @@ pub fn run_owner_statements() {
     postgres::intake::run_owner_statements();
 }
 
+pub use self::postgres::cluster;
 pub use self::postgres::fixpoint::{normalize_live, settle};
 /// What `Schema::unmanaged` says of a declared file's stand-in for a schema only the target has.
 pub use self::postgres::prerequisites::prerequisites;

@@ -13,6 +13,7 @@ pub(crate) mod intake;
 
 pub use intake::EXTERNAL_SCHEMA;
 
+pub mod cluster;
 pub mod fixpoint;
 pub mod incremental;
 pub mod parallel;
@@ -54,7 +55,7 @@ pub struct ScratchDropped {
     _held: Option<MutexGuard<'static, ()>>,
 }
 
-/// Drops every live scratch database, for a Ctrl-C handler that then ends the process (the
+/// Drops every live scratch database (and stops every throwaway cluster), for a Ctrl-C handler that then ends the process (the
 /// program's, in `main.rs`; a library user keeps its own signal handling). Keep the
 /// returned value until exit: a main thread that sees the interruption then waits in
 /// [`finish_interrupt`] instead of exiting first with the error the dropped connection
@@ -68,6 +69,7 @@ pub fn drop_scratch_databases() -> ScratchDropped {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
+    cluster::stop_all();
     ScratchDropped { _held: held }
 }
 

@@ -3,10 +3,11 @@
 //! replayed there too.
 
 use super::{
-    Adapter, Cache, Database, Dialect, Engine, Error, LockOptions, Revision, SourceFile, Target,
-    UrlOf,
+    Adapter, Cache, Database, DevUrl, Dialect, Engine, Error, LockOptions, Revision, SourceFile,
+    Target, UrlOf,
 };
 use crate::apply::postgres::{split_section, Postgres as Runner};
+use crate::declare::cluster::{self, DevServer};
 use crate::declare::{cache, db_message, ScratchDb};
 use crate::diff::Changeset;
 use crate::introspect::postgres::{self as catalog, connect};
@@ -18,6 +19,8 @@ use crate::render::RenderedStep;
 use crate::revision::Graph;
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+mod describe;
 
 /// The `database_url` that `init` writes.
 pub const EXAMPLE_URL: &str = "postgresql://localhost/app";
@@ -45,7 +48,7 @@ impl Engine for Postgres {
     const LOCK_OPTIONS: bool = true;
     type Caps = LockOptions;
     type Op = Op;
-    type Dev = connect::Config;
+    type Dev = DevServer;
     type Db = Db;
 
     /// The project's `[postgres]`, then the flags; timeouts must be valid.
@@ -121,9 +124,21 @@ impl Engine for Postgres {
         &crate::diff::postgres::RULES
     }
 
+    /// A changed table's line names what changed in it (as SQLite's does).
     fn differences(from: &Schema, to: &Schema) -> Vec<String> {
         let changes = Self::diff(from, to, &Renames::default());
-        changes.changes.iter().map(|c| c.summary()).collect()
+        changes
+            .changes
+            .iter()
+            .map(|c| match c {
+                crate::diff::Change::AlterTable(tc) => format!(
+                    "table {}: {}",
+                    tc.after.key(),
+                    describe::table_change(tc).join("; ")
+                ),
+                other => other.summary(),
+            })
+            .collect()
     }
 
     fn plan(changes: &Changeset, from: &Schema, to: &Schema, caps: &LockOptions) -> Plan {
@@ -170,14 +185,24 @@ impl Engine for Postgres {
         crate::apply::postgres::offline_revision(out, running, sql, heads);
     }
 
-    fn dev<X: From<Error>>(url: UrlOf<'_, X>) -> Result<connect::Config, X> {
-        let server = url_of(&url()?);
-        Ok(connect::config(&server).map_err(Error::from)?)
+    /// The dev URL; else the target's server, or a throwaway cluster when its role may not
+    /// create databases; else (no server at all) a throwaway cluster. `SCHEMADIFF_NO_THROWAWAY`
+    /// forbids the cluster.
+    fn dev<X: From<Error>>(url: UrlOf<'_, X>) -> Result<DevServer, X> {
+        let config = |u: &str| connect::config(&url_of(u)).map_err(Error::from);
+        Ok(match url()? {
+            DevUrl::Given(u) => DevServer::at(config(&u)?),
+            DevUrl::Target(u) => cluster::for_target(config(&u)?).map_err(Error::from)?,
+            DevUrl::None if !cluster::allowed() => return Err(Error::NoDevServer.into()),
+            DevUrl::None => {
+                DevServer::throwaway(None, "no dev URL and no database URL").map_err(Error::from)?
+            }
+        })
     }
 
     fn declare(
         files: &[SourceFile],
-        dev: &connect::Config,
+        dev: &DevServer,
         only: &[String],
         cache: Option<&Cache>,
     ) -> Result<Schema, Error> {
@@ -200,7 +225,7 @@ impl Engine for Postgres {
         })
     }
 
-    fn scratch(dev: &connect::Config) -> Result<Db, Error> {
+    fn scratch(dev: &DevServer) -> Result<Db, Error> {
         let db = ScratchDb::create(dev)?;
         let client = db.connect()?;
         let runner = Runner::new(client, Duration::from_secs(5)).with_cancel(cancel_with(dev));
@@ -225,7 +250,7 @@ impl Engine for Postgres {
     /// The server prints some expressions differently once it reads its own print back;
     /// see [`crate::declare::normalize_live`].
     fn normalize_live(
-        dev: &connect::Config,
+        dev: &DevServer,
         live: Schema,
         other: &Schema,
         cache: Option<&Cache>,
@@ -245,7 +270,7 @@ impl Engine for Postgres {
     /// From the catalog cache when the same revision texts were replayed on the same server
     /// before, else replayed into a scratch database on the dev server (and stored).
     fn replay(
-        dev: &connect::Config,
+        dev: &DevServer,
         revs: &[&Revision],
         _: &Graph,
         cache: Option<&Cache>,

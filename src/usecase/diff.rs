@@ -4,7 +4,7 @@
 use super::config::Project;
 use super::source::{redact, Source};
 use super::{allowed_kinds, privileges, unmanaged, Error, Note, Safety};
-use crate::engine::{self, Cache, Dialect, Engine, Target};
+use crate::engine::{self, Cache, DevUrl, Dialect, Engine, Target};
 use crate::model::Renames;
 use crate::plan::Hazard;
 use std::path::Path;
@@ -87,36 +87,54 @@ pub fn diff<E: Engine>(
         flags: req.safety.flags.clone(),
     };
     let caps = E::caps(&target, &Renames::parse(&req.safety.rename)?)?;
-    let dev = req
-        .dev_url
-        .as_deref()
-        .map(url_text)
-        .or_else(|| from.server_url().or(to.server_url()).map(str::to_string));
+    let dev_url = match (
+        req.dev_url.as_deref(),
+        from.server_url().or(to.server_url()),
+    ) {
+        (Some(u), _) => DevUrl::Given(url_text(u)),
+        (None, Some(u)) => DevUrl::Target(u.to_string()),
+        (None, None) => DevUrl::None,
+    };
     let managed = privileges::managed(&target.options, &target.flags);
     privileges::before_declaring(&managed);
     let cache = Cache::from_env();
-    let load = |s: &Source| s.load_as::<E>(dev.as_deref(), &req.schema, cache.as_ref());
-    // Both sides at once: a live introspection runs while declared files load.
-    let (before, after) = std::thread::scope(|scope| {
-        let from_side = scope.spawn(|| load(from));
-        let after = load(to);
-        let before = from_side
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    // One dev server (or throwaway cluster) for both sides. A live side is read on a second
+    // thread while the other side loads.
+    let mut dev = None;
+    let is_db = |s: &Source| matches!(s, Source::Database(_));
+    let (mut before, mut after) = if is_db(from) || is_db(to) {
+        let (db, files) = if is_db(from) { (from, to) } else { (to, from) };
+        let (live, declared) = std::thread::scope(|scope| {
+            let live =
+                scope.spawn(|| db.load_with::<E>(&mut None, &dev_url, &req.schema, cache.as_ref()));
+            let declared = files.load_with::<E>(&mut dev, &dev_url, &req.schema, cache.as_ref());
+            let live = live
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (live, declared)
+        });
+        let (live, declared) = (live?, declared?);
+        if is_db(from) {
+            (live, declared)
+        } else {
+            (declared, live)
+        }
+    } else {
+        let before = from.load_with::<E>(&mut dev, &dev_url, &req.schema, cache.as_ref())?;
+        let after = to.load_with::<E>(&mut dev, &dev_url, &req.schema, cache.as_ref())?;
         (before, after)
-    });
-    let mut before = before?;
-    let mut after = after?;
+    };
+    let live_side = from.server_url().is_some() || to.server_url().is_some();
+    if dev.is_none() && live_side && dev_url != DevUrl::None {
+        dev = E::dev(&|| Ok::<_, engine::Error>(dev_url.clone())).ok();
+    }
     // A live side is compared at the fixed point of the server's print, as declared DDL is.
-    if let Some(Ok(server)) = dev
-        .as_ref()
-        .map(|u| E::dev(&|| Ok::<_, engine::Error>(u.clone())))
-    {
+    if let Some(server) = dev.as_ref().filter(|_| live_side) {
         if from.server_url().is_some() {
-            before = E::normalize_live(&server, before, &after, cache.as_ref());
+            before = E::normalize_live(server, before, &after, cache.as_ref());
         }
         if to.server_url().is_some() {
-            after = E::normalize_live(&server, after, &before, cache.as_ref());
+            after = E::normalize_live(server, after, &before, cache.as_ref());
         }
     }
     // Privileges: only the managed kinds; declared roles renamed for a live side.
@@ -205,7 +223,11 @@ pub fn prepare_inspect(req: &InspectRequest) -> Result<(Source, Dialect), Error>
 /// `inspect`: the schema as canonical DDL of `E`, or as JSON.
 pub fn inspect<E: Engine>(req: &InspectRequest, src: &Source) -> Result<String, Error> {
     let cache = Cache::from_env();
-    let mut schema = src.load_as::<E>(req.dev_url.as_deref(), &req.schema, cache.as_ref())?;
+    let dev_url = match req.dev_url.as_deref() {
+        Some(u) => DevUrl::Given(url_text(u)),
+        None => DevUrl::None,
+    };
+    let mut schema = src.load_as::<E>(&dev_url, &req.schema, cache.as_ref())?;
     // Privileges are compared only when a project manages them; `inspect` shows none.
     schema.acl = Default::default();
     Ok(if req.json {

@@ -314,9 +314,16 @@ fn open<E: Engine>(p: &Project, create: bool) -> Result<E::Db, Error> {
     Ok(E::open(&p.database_url()?, p.lock_timeout(), create)?)
 }
 
-/// Where the project's declared DDL is normalized.
+/// Where the project's declared DDL is normalized: `dev_url`, else the server of the
+/// database URL, else (none) a throwaway cluster.
 fn dev<E: Engine>(p: &Project) -> Result<E::Dev, Error> {
-    E::dev(&|| Ok::<_, Error>(p.dev_url()?))
+    E::dev(&|| {
+        Ok::<_, Error>(match (&p.config.dev_url, p.database_url()) {
+            (Some(u), _) => engine::DevUrl::Given(u.clone()),
+            (None, Ok(u)) => engine::DevUrl::Target(u),
+            (None, Err(_)) => engine::DevUrl::None,
+        })
+    })
 }
 
 /// Declares the `.sql` files of `dir` on the project's engine.

@@ -4,7 +4,7 @@
 //! SQLite itself may add are the `-wal`/`-shm` companions of a WAL-mode database, as for
 //! any reader.
 
-use crate::engine::{read_sources, rename_hints, Cache, Database, Engine};
+use crate::engine::{read_sources, rename_hints, Cache, Database, DevUrl, Engine};
 pub use crate::engine::{Dialect, Error};
 use crate::model::{Renames, Schema};
 pub use crate::redact::redact;
@@ -71,20 +71,36 @@ impl Source {
     }
 
     /// Loads the schema: a database by its own engine, declared files as `E`'s DDL (on
-    /// PostgreSQL normalized on the server `dev_url`). On PostgreSQL only the schemas
+    /// PostgreSQL normalized on the server `dev_url`, or a throwaway cluster). On PostgreSQL only the schemas
     /// (namespaces) in `only` are read (all when empty); through the catalog `cache` when
     /// one is given.
     pub fn load_as<E: Engine>(
         &self,
-        dev_url: Option<&str>,
+        dev_url: &DevUrl,
+        only: &[String],
+        cache: Option<&Cache>,
+    ) -> Result<Schema, Error> {
+        self.load_with::<E>(&mut None, dev_url, only, cache)
+    }
+
+    /// As [`Source::load_as`], with the dev server in `dev`: made from `dev_url` the first
+    /// time declared files need it, then kept there for the next source.
+    pub fn load_with<E: Engine>(
+        &self,
+        dev: &mut Option<E::Dev>,
+        dev_url: &DevUrl,
         only: &[String],
         cache: Option<&Cache>,
     ) -> Result<Schema, Error> {
         match self {
             Source::Database(db) => db.read(only, cache),
             Source::Files(path) => {
-                let dev = E::dev(&|| dev_url.map(str::to_string).ok_or(Error::NoDevServer))?;
-                E::declare(&read_sources(path)?, &dev, only, cache)
+                let files = read_sources(path)?;
+                let dev = match dev {
+                    Some(d) => d,
+                    None => dev.insert(E::dev(&|| Ok::<_, Error>(dev_url.clone()))?),
+                };
+                E::declare(&files, dev, only, cache)
             }
         }
     }

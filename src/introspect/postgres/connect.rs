@@ -46,6 +46,28 @@ impl std::ops::DerefMut for Config {
     }
 }
 
+impl Config {
+    /// A server on the Unix socket in directory `dir` (no TLS: none over a socket).
+    pub fn unix_socket(dir: &Path, port: u16, user: &str, dbname: &str) -> Config {
+        let mut driver = postgres::Config::new();
+        driver
+            .host_path(dir)
+            .port(port)
+            .user(user)
+            .dbname(dbname)
+            .ssl_mode(DriverSslMode::Disable)
+            .connect_timeout(std::time::Duration::from_secs(10));
+        let tls = Tls {
+            mode: SslMode::Disable,
+            mode_given: false,
+            root_cert: None,
+            cert: None,
+            key: None,
+        };
+        Config { driver, tls }
+    }
+}
+
 impl std::str::FromStr for Config {
     type Err = ConnectError;
     /// [`config`]: the URL, with libpq's environment for what it leaves out.

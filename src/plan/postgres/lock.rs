@@ -90,7 +90,11 @@ pub fn apply(
                         && !partitioned(from, &key(&table))))
                 && !definition.ends_with("NOT VALID") =>
             {
-                not_valid(&mut out, s.phase, table, name, definition);
+                let may_fail = s
+                    .hazards
+                    .iter()
+                    .any(|h| h.kind == HazardKind::MayFailOnExistingRows);
+                not_valid(&mut out, s.phase, table, name, definition, may_fail);
             }
             Op::SetNotNull {
                 table,
@@ -176,6 +180,7 @@ fn not_valid(
     table: TableName,
     name: String,
     def: String,
+    may_fail: bool,
 ) {
     let detail = format!(
         "validating {name} on {} fails if a row violates it; the constraint then stays NOT VALID (new rows are checked, old ones not)",
@@ -188,7 +193,10 @@ fn not_valid(
     };
     out.push(step(phase, add, Vec::new()));
     let validate = Op::ValidateConstraint { table, name };
-    let hazards = vec![hazard(HazardKind::MayFailOnExistingRows, detail)];
+    let hazards = match may_fail {
+        true => vec![hazard(HazardKind::MayFailOnExistingRows, detail)],
+        false => Vec::new(),
+    };
     out.push(step(Phase::AfterCommit, validate, hazards));
 }
 
@@ -212,6 +220,7 @@ fn not_null_by_check(out: &mut Vec<Planned<Op>>, table: TableName, column: Strin
         table.clone(),
         name.clone(),
         format!("CHECK ({quoted} IS NOT NULL)"),
+        true,
     );
     let set = Op::SetNotNull {
         table: table.clone(),

@@ -216,7 +216,7 @@ pub fn alter(
             Some(before) => alter_column(steps, &name, before, after, affected, &key),
         }
     }
-    constraints(steps, &tc.before, &tc.after);
+    constraints(steps, &tc.before, &tc.after, &null_columns(tc));
     comments(steps, &tc.after, Some(&tc.before));
 }
 
@@ -411,8 +411,50 @@ fn alter_column(
     }
 }
 
+/// Columns the change adds that hold NULL in every existing row once added: no column of
+/// `before` carries data into them, nullable, no default, not identity, not generated.
+fn null_columns(tc: &TableChange) -> BTreeSet<String> {
+    tc.sources
+        .iter()
+        .filter(|(_, source)| source.is_none())
+        .filter_map(|(name, _)| tc.after.column(name))
+        .filter(|c| {
+            !c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none()
+        })
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// Whether adding constraint `name` (`def`) to existing rows cannot fail because of the
+/// columns in `nulls` (NULL in every existing row): a foreign key with one of its columns
+/// NULL is not checked (MATCH SIMPLE; MATCH FULL needs them all NULL), and NULLs are
+/// distinct in a UNIQUE constraint (not with NULLS NOT DISTINCT). A CHECK may be false on
+/// NULL (`x IS NOT NULL`, `coalesce(x, 0) > 0`) and a PRIMARY KEY sets NOT NULL: both may fail.
+fn cannot_fail(after: &Table, name: &str, def: &str, nulls: &BTreeSet<String>) -> bool {
+    let null = |c: &String| nulls.contains(c);
+    let named = |n: &Option<String>| n.as_deref() == Some(name);
+    if def.starts_with("FOREIGN KEY") {
+        let Some(fk) = after.foreign_keys.iter().find(|f| named(&f.name)) else {
+            return false;
+        };
+        return if def.contains("MATCH FULL") {
+            !fk.columns.is_empty() && fk.columns.iter().all(null)
+        } else {
+            fk.columns.iter().any(null)
+        };
+    }
+    if def.starts_with("UNIQUE") && !def.contains("NULLS NOT DISTINCT") {
+        return after
+            .uniques
+            .iter()
+            .find(|u| named(&u.name))
+            .is_some_and(|u| u.columns.iter().any(null));
+    }
+    false
+}
+
 /// Constraint drops and adds, compared by name and the server's definition text.
-fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
+fn constraints(steps: &mut Steps, before: &Table, after: &Table, nulls: &BTreeSet<String>) {
     let name = TableName::of(after);
     let key = after.key();
     let plain = |t: &Table| -> Vec<(String, String)> {
@@ -504,10 +546,12 @@ fn constraints(steps: &mut Steps, before: &Table, after: &Table) {
             if !old.contains(&(n.clone(), def.clone())) {
                 let mut hazards = Vec::new();
                 if !def.ends_with("NOT VALID") {
-                    let detail = format!(
-                        "adding constraint {n} to {key} checks every existing row and fails if one violates it"
-                    );
-                    hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+                    if !cannot_fail(after, n, def, nulls) {
+                        let detail = format!(
+                            "adding constraint {n} to {key} checks every existing row and fails if one violates it"
+                        );
+                        hazards.push(hazard(HazardKind::MayFailOnExistingRows, detail));
+                    }
                     hazards.push(hazard(HazardKind::LocksTable, lock_detail(n, def, &key)));
                 }
                 let op = Op::AddConstraint {
