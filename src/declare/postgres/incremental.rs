@@ -24,18 +24,19 @@
 //! stood in for by their columns and keys (see [`context_table`]).
 
 mod acl;
+mod classify;
+mod names;
 mod routines;
 
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;
-use crate::model::{qualified_key, Schema, Table};
+use crate::model::{Schema, Table};
 use crate::sqltext::{quote_pg_ident, quote_pg_qualified, split_pg_statements};
+use classify::{creates_table, creates_view, names_in, referenced_tables, role};
+use names::{all_names, foreign_keys_hold, names_agree, names_of};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a statement is about.
@@ -141,197 +142,6 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
             .collect(),
         model_key: model_key.to_string(),
     })
-}
-
-/// The words of a statement: unquoted words (keyword and lower-cased text, as PostgreSQL
-/// folds them), quoted identifiers, and `.` marks.
-#[derive(Debug, Clone, PartialEq)]
-enum Word {
-    Kw(Keyword, String),
-    Quoted(String),
-    Dot,
-    Other,
-}
-
-fn words(text: &str) -> Option<Vec<Word>> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
-        .tokenize()
-        .ok()?;
-    Some(
-        tokens
-            .into_iter()
-            .filter(|t| !matches!(t, Token::Whitespace(_)))
-            .map(|t| match t {
-                Token::Word(w) if w.quote_style.is_none() => {
-                    Word::Kw(w.keyword, w.value.to_lowercase())
-                }
-                Token::Word(w) if w.quote_style == Some('"') => Word::Quoted(w.value),
-                Token::Period => Word::Dot,
-                _ => Word::Other,
-            })
-            .collect(),
-    )
-}
-
-fn is_kw(w: Option<&Word>, k: Keyword) -> bool {
-    matches!(w, Some(Word::Kw(kw, _)) if *kw == k)
-}
-
-fn ident(w: Option<&Word>) -> Option<String> {
-    match w? {
-        Word::Kw(_, v) => Some(v.clone()),
-        Word::Quoted(v) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-/// Reads `[schema.]name` at `*i` (unqualified means `public`), advancing `*i`.
-fn qualified(ws: &[Word], i: &mut usize) -> Option<String> {
-    let first = ident(ws.get(*i))?;
-    if ws.get(*i + 1) == Some(&Word::Dot) {
-        let second = ident(ws.get(*i + 2))?;
-        *i += 3;
-        return Some(qualified_key(&first, &second));
-    }
-    *i += 1;
-    Some(qualified_key("public", &first))
-}
-
-/// Skips the keywords `ks` in order where present.
-fn skip(ws: &[Word], i: &mut usize, ks: &[Keyword]) {
-    for k in ks {
-        if is_kw(ws.get(*i), *k) {
-            *i += 1;
-        }
-    }
-}
-
-/// What `text` is about; `None` for statements this module does not know.
-fn role(text: &str) -> Option<Role> {
-    use Keyword as K;
-    let ws = words(text)?;
-    let mut i = 1;
-    match ws.first()? {
-        Word::Kw(K::CREATE, _) => {
-            skip(&ws, &mut i, &[K::OR, K::REPLACE, K::UNLOGGED]);
-            if is_kw(ws.get(i), K::TABLE) {
-                i += 1;
-                skip(&ws, &mut i, &[K::IF, K::NOT, K::EXISTS]);
-                let key = qualified(&ws, &mut i)?;
-                // Partitions and inheritance children are not managed the same way.
-                let special = ws
-                    .iter()
-                    .any(|w| matches!(w, Word::Kw(K::PARTITION | K::INHERITS, _)));
-                return (!special).then_some(Role::Table(key));
-            }
-            skip(&ws, &mut i, &[K::UNIQUE]);
-            if is_kw(ws.get(i), K::INDEX) {
-                let on = ws.iter().position(|w| is_kw(Some(w), K::ON))?;
-                let mut j = on + 1;
-                skip(&ws, &mut j, &[K::ONLY]);
-                return Some(Role::Table(qualified(&ws, &mut j)?));
-            }
-            skip(&ws, &mut i, &[K::MATERIALIZED]);
-            if is_kw(ws.get(i), K::VIEW) {
-                i += 1;
-                skip(&ws, &mut i, &[K::IF, K::NOT, K::EXISTS]);
-                return Some(Role::View(qualified(&ws, &mut i)?));
-            }
-            let other = [
-                K::SCHEMA,
-                K::TYPE,
-                K::EXTENSION,
-                K::SEQUENCE,
-                K::DOMAIN,
-                K::FUNCTION,
-                K::COLLATION,
-            ];
-            other
-                .iter()
-                .any(|k| is_kw(ws.get(i), *k))
-                .then_some(Role::Other)
-        }
-        Word::Kw(K::ALTER, _) if is_kw(ws.get(1), K::TABLE) => {
-            i = 2;
-            skip(&ws, &mut i, &[K::IF, K::EXISTS, K::ONLY]);
-            Some(Role::Table(qualified(&ws, &mut i)?))
-        }
-        Word::Kw(K::COMMENT, _) if is_kw(ws.get(1), K::ON) => comment_role(&ws),
-        _ => None,
-    }
-}
-
-/// What a `COMMENT ON` statement is about.
-fn comment_role(ws: &[Word]) -> Option<Role> {
-    use Keyword as K;
-    let mut i = 3;
-    match ws.get(2)? {
-        Word::Kw(K::TABLE, _) => Some(Role::Table(qualified(ws, &mut i)?)),
-        Word::Kw(K::VIEW, _) => Some(Role::View(qualified(ws, &mut i)?)),
-        Word::Kw(K::COLUMN, _) => {
-            // [schema.]table.column
-            let a = ident(ws.get(3))?;
-            if ws.get(4) != Some(&Word::Dot) {
-                return None;
-            }
-            let b = ident(ws.get(5))?;
-            match (ws.get(6), ident(ws.get(7))) {
-                (Some(Word::Dot), Some(_)) => Some(Role::Table(qualified_key(&a, &b))),
-                _ => Some(Role::Table(qualified_key("public", &a))),
-            }
-        }
-        Word::Kw(K::SCHEMA | K::TYPE | K::EXTENSION | K::SEQUENCE | K::DOMAIN, _) => {
-            Some(Role::Other)
-        }
-        _ => None,
-    }
-}
-
-/// Whether `text` is a `CREATE TABLE`.
-fn creates_table(text: &str) -> bool {
-    let ws = words(text).unwrap_or_default();
-    let mut i = 1;
-    skip(&ws, &mut i, &[Keyword::UNLOGGED]);
-    is_kw(ws.first(), Keyword::CREATE) && is_kw(ws.get(i), Keyword::TABLE)
-}
-
-/// Whether `text` creates a view: `Some(true)` for a materialized one, `None` when it does
-/// not create one.
-fn creates_view(text: &str) -> Option<bool> {
-    let ws = words(text).unwrap_or_default();
-    let mut i = 1;
-    skip(&ws, &mut i, &[Keyword::OR, Keyword::REPLACE]);
-    let materialized = is_kw(ws.get(i), Keyword::MATERIALIZED);
-    if materialized {
-        i += 1;
-    }
-    (is_kw(ws.first(), Keyword::CREATE) && is_kw(ws.get(i), Keyword::VIEW)).then_some(materialized)
-}
-
-/// The keys of the tables named after `REFERENCES` in `text`.
-fn referenced_tables(text: &str) -> Option<BTreeSet<String>> {
-    let ws = words(text)?;
-    let mut out = BTreeSet::new();
-    for (n, w) in ws.iter().enumerate() {
-        if is_kw(Some(w), Keyword::REFERENCES) {
-            let mut i = n + 1;
-            out.insert(qualified(&ws, &mut i)?);
-        }
-    }
-    Some(out)
-}
-
-/// Every name in `text` as a key: `a.b` as it is, a lone `a` as `public.a`.
-fn names_in(text: &str) -> BTreeSet<String> {
-    let ws = words(text).unwrap_or_default();
-    let mut out = BTreeSet::new();
-    for i in 0..ws.len() {
-        let mut j = i;
-        if let Some(key) = qualified(&ws, &mut j) {
-            out.insert(key);
-        }
-    }
-    out
 }
 
 /// The model of `files` from the model of an earlier version of them (`base` and `old`),
@@ -585,8 +395,6 @@ fn context_table(t: &Table) -> Vec<String> {
     out
 }
 
-type Names = BTreeSet<(String, String)>;
-
 /// `old` with the reloaded tables and views taken from `scratch`, if the names, foreign
 /// keys and views' reads check out.
 fn splice(mut old: Schema, mut scratch: Schema, plan: &Reload) -> Result<Schema, Fallback> {
@@ -667,133 +475,4 @@ fn splice(mut old: Schema, mut scratch: Schema, plan: &Reload) -> Result<Schema,
         ));
     }
     Ok(old)
-}
-
-/// Per schema, the names PostgreSQL chose or checked for the reloaded tables and views of
-/// `schema`: table, view, index, constraint and owned sequence names.
-fn names_of(schema: &Schema, plan: &Reload) -> Names {
-    let mut out = BTreeSet::new();
-    for key in &plan.tables {
-        if let Some(t) = schema.tables.get(key) {
-            table_names(t, &mut out);
-        }
-    }
-    for key in &plan.views {
-        if let Some(v) = schema.views.get(key) {
-            out.insert((v.schema.clone().unwrap_or_default(), v.name.clone()));
-        }
-    }
-    for s in schema.sequences.values() {
-        if s.owned_by
-            .as_ref()
-            .is_some_and(|(t, _)| plan.tables.contains(t))
-        {
-            out.insert((s.schema.clone(), s.name.clone()));
-        }
-    }
-    out
-}
-
-fn table_names(t: &Table, out: &mut Names) {
-    let schema = t.schema.clone().unwrap_or_default();
-    let mut add = |n: &str| {
-        out.insert((schema.clone(), n.to_string()));
-    };
-    add(&t.name);
-    t.indexes.keys().for_each(|n| add(n));
-    let constraint_names = t
-        .primary_key
-        .iter()
-        .map(|c| &c.name)
-        .chain(t.uniques.iter().map(|c| &c.name))
-        .chain(t.checks.iter().map(|c| &c.name))
-        .chain(t.foreign_keys.iter().map(|c| &c.name));
-    constraint_names.flatten().for_each(|n| add(n));
-}
-
-/// Every name in `schema`, per namespace: tables and theirs, views and their indexes,
-/// sequences, enums.
-fn all_names(schema: &Schema) -> Names {
-    let mut out = BTreeSet::new();
-    for t in schema.tables.values() {
-        table_names(t, &mut out);
-    }
-    for v in schema.views.values() {
-        let s = v.schema.clone().unwrap_or_default();
-        out.insert((s.clone(), v.name.clone()));
-        for n in v.indexes.keys() {
-            out.insert((s.clone(), n.clone()));
-        }
-    }
-    for s in schema.sequences.values() {
-        out.insert((s.schema.clone(), s.name.clone()));
-    }
-    for e in schema.enums.values() {
-        out.insert((e.schema.clone(), e.name.clone()));
-    }
-    out
-}
-
-/// A name without its trailing digits, when it has some (and something before them).
-fn stem((schema, name): &(String, String)) -> Option<(String, String)> {
-    let t = name.trim_end_matches(|c: char| c.is_ascii_digit());
-    (t.len() < name.len() && !t.is_empty()).then(|| (schema.clone(), t.to_string()))
-}
-
-/// Whether a full load would have given the reloaded objects the same names: none of
-/// their new names is taken by another object, and no name of theirs (before or after) is
-/// a numbered variant of another object's name or the other way round (`x1` beside `x`).
-fn names_agree(old_part: &Names, new_part: &Names, rest: &Names) -> bool {
-    let part: BTreeSet<&(String, String)> = old_part.iter().chain(new_part).collect();
-    let numbered_near = |n: &(String, String), others: &dyn Fn(&(String, String)) -> bool| {
-        stem(n).is_some_and(|s| others(&s))
-    };
-    let in_part = |x: &(String, String)| part.contains(x);
-    let in_any = |x: &(String, String)| part.contains(x) || rest.contains(x);
-    !new_part.iter().any(|n| rest.contains(n))
-        && !part.iter().any(|n| numbered_near(n, &in_any))
-        && !rest.iter().any(|n| numbered_near(n, &in_part))
-}
-
-/// Whether every foreign key of an unchanged table that points at a reloaded table still
-/// finds its columns, with the types they had (`old_types`), under a primary key, unique
-/// constraint or unique index of exactly those columns that is not deferrable. (A full
-/// load would refuse the rest; let it say so.)
-fn foreign_keys_hold(
-    schema: &Schema,
-    reloaded: &BTreeSet<String>,
-    old_types: &BTreeMap<(String, String), String>,
-) -> bool {
-    schema
-        .tables
-        .iter()
-        .filter(|(k, _)| !reloaded.contains(*k))
-        .flat_map(|(_, t)| &t.foreign_keys)
-        .filter(|fk| reloaded.contains(&fk.ref_table))
-        .all(|fk| {
-            let Some(target) = schema.tables.get(&fk.ref_table) else {
-                return false;
-            };
-            let wanted: BTreeSet<&String> = fk.ref_columns.iter().collect();
-            let immediate =
-                |def: &Option<String>| !def.as_deref().unwrap_or("").contains("DEFERRABLE");
-            let keyed = target
-                .primary_key
-                .iter()
-                .map(|k| (&k.columns, &k.definition))
-                .chain(target.uniques.iter().map(|u| (&u.columns, &u.definition)))
-                .any(|(cols, def)| {
-                    immediate(def) && cols.iter().collect::<BTreeSet<_>>() == wanted
-                })
-                || target.indexes.values().any(|i| {
-                    i.unique
-                        && i.predicate.is_none()
-                        && i.columns.iter().map(|p| &p.expr).collect::<BTreeSet<_>>() == wanted
-                });
-            let same_types = fk.ref_columns.iter().all(|c| {
-                let before = old_types.get(&(fk.ref_table.clone(), c.clone()));
-                target.column(c).is_some_and(|col| Some(&col.ty) == before)
-            });
-            keyed && same_types
-        })
 }
