@@ -30,7 +30,8 @@ pub mod usecase;
 pub use usecase::{config, source};
 
 pub use engine::{
-    disable_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions, ScratchDropped,
+    disable_cache, explain_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions,
+    ScratchDropped,
 };
 pub use model::privileges::Managed;
 pub use plan::Hazard;

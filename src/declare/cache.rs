@@ -48,6 +48,22 @@ pub fn disable() {
     DISABLED.store(true, Ordering::SeqCst);
 }
 
+/// Where the lines saying how a model was obtained go (`generate --verbose`); none by
+/// default.
+static EXPLAIN: std::sync::Mutex<Option<fn(&str)>> = std::sync::Mutex::new(None);
+
+/// Sends a line for each model obtained through the cache after an edit to `sink`: what
+/// was reloaded, or why everything was loaded again.
+pub fn explain_to(sink: fn(&str)) {
+    *EXPLAIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(sink);
+}
+
+fn explain(line: &str) {
+    if let Some(sink) = *EXPLAIN.lock().unwrap_or_else(|e| e.into_inner()) {
+        sink(line);
+    }
+}
+
 /// A directory of cache entries.
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -357,10 +373,24 @@ pub fn declare_postgres_how(
         if base.as_ref().is_none_or(|b| b.model_key != key) {
             remember(&incremental::classified(files, base.as_ref()));
         }
+        explain(&format!(
+            "{}: read from the cache",
+            files
+                .first()
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default()
+        ));
         return Ok((schema, Obtained::Stored));
     }
+    let place = files.first().map(|f| f.path.display().to_string());
+    let place = place.unwrap_or_default();
     let (current, step) = match base {
-        None => (incremental::classified(files, None), None),
+        None => {
+            explain(&format!(
+                "{place}: loading every statement: no earlier version of these files in the cache"
+            ));
+            (incremental::classified(files, None), None)
+        }
         // The scratch database is created while the stored model is read and the
         // statements are compared (a fifth of a second each on a large schema).
         Some(b) => std::thread::scope(|s| {
@@ -371,9 +401,24 @@ pub fn declare_postgres_how(
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             };
-            let step = cache
-                .get_model(&b.model_key)
-                .and_then(|old| incremental::declare(&current, scratch, only, &b, old).ok());
+            let step = match cache.get_model(&b.model_key) {
+                Some(old) => incremental::declare(&current, scratch, only, &b, old),
+                None => Err(incremental::Fallback {
+                    reason: "the model of the earlier version is no longer in the cache",
+                    object: None,
+                    at: None,
+                }),
+            };
+            let step = match step {
+                Ok((schema, note)) => {
+                    explain(&format!("{place}: {note}"));
+                    Some(schema)
+                }
+                Err(why) => {
+                    explain(&format!("{place}: reloading everything: {why}"));
+                    None
+                }
+            };
             (current, step)
         }),
     };

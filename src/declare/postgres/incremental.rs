@@ -25,18 +25,20 @@
 
 mod acl;
 mod classify;
+mod comments;
 mod names;
 mod routines;
+mod splice;
 
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;
-use crate::model::{Schema, Table};
+use crate::model::{qualified_key, Schema, Table};
 use crate::sqltext::{quote_pg_ident, quote_pg_qualified, split_pg_statements};
 use classify::{creates_table, creates_view, names_in, referenced_tables, role};
-use names::{all_names, foreign_keys_hold, names_agree, names_of};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use splice::splice;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a statement is about.
@@ -46,6 +48,11 @@ pub enum Role {
     Table(String),
     /// Creates or comments on the view with this key.
     View(String),
+    /// Creates an enum type with this key, adds or renames its labels, or comments on it.
+    Enum(String),
+    /// Alters or comments on the index with this key (schema and name): about its table or
+    /// materialized view, told when the statements are compared.
+    Index(String),
     /// Schemas, types, extensions, sequences, functions and the like: not about one table.
     Other,
 }
@@ -59,15 +66,70 @@ pub struct Base {
     pub model_key: String,
 }
 
-/// Why the model is loaded in full instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fallback(pub &'static str);
+/// Why the model is loaded in full instead: the reason, and the object or statement that
+/// made it necessary with its place (`file:line`) when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub reason: &'static str,
+    pub object: Option<String>,
+    pub at: Option<String>,
+}
+
+impl Fallback {
+    fn new(reason: &'static str) -> Fallback {
+        Fallback {
+            reason,
+            object: None,
+            at: None,
+        }
+    }
+
+    /// The same reason, about `object`.
+    fn about(mut self, object: impl Into<String>) -> Fallback {
+        self.object = Some(object.into());
+        self
+    }
+
+    /// The same reason, about the statement `c` (its first words and its place).
+    fn statement(mut self, c: &Current) -> Fallback {
+        self.object = Some(head(&c.text));
+        self.at = Some(c.at.clone());
+        self
+    }
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.reason)?;
+        match (&self.object, &self.at) {
+            (Some(o), Some(at)) => write!(f, " ({o} at {at})"),
+            (Some(o), None) => write!(f, " ({o})"),
+            (None, Some(at)) => write!(f, " (at {at})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// The first words of a statement on one line, to name it in a message.
+fn head(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().take(8).collect();
+    let mut out = words.join(" ");
+    if out.chars().count() > 72 {
+        out = out.chars().take(72).collect();
+    }
+    if text.split_whitespace().nth(8).is_some() || out.len() < words.join(" ").len() {
+        out.push_str(" …");
+    }
+    out
+}
 
 /// One statement of the current files.
 struct Current {
     hash: String,
     role: Role,
     text: String,
+    /// `file:line`.
+    at: String,
 }
 
 /// The key under which the base of `files` is kept: the same place (one file's path, or
@@ -94,31 +156,41 @@ pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> Str
 }
 
 /// The files' statements, each with its role (taken from `known` for a text seen before);
-/// `None` when one has no role.
-fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Option<Vec<Current>> {
+/// a [`Fallback`] naming the first that has none.
+fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Result<Vec<Current>, Fallback> {
     let mut out = Vec::new();
     for file in files {
-        for s in split_pg_statements(&file.text).ok()? {
+        let path = file.path.display().to_string();
+        let split = split_pg_statements(&file.text).map_err(|_| {
+            Fallback::new("a file that does not split into statements").about(&path)
+        })?;
+        for s in split {
+            let at = format!("{path}:{}", s.line);
             let hash: String = Sha256::digest(s.text.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
             let role = match known.get(hash.as_str()) {
                 Some(role) => (*role).clone(),
-                None => role(&s.text)?,
+                None => role(&s.text).ok_or_else(|| Fallback {
+                    reason: "a statement of a kind the reload does not handle",
+                    object: Some(head(&s.text)),
+                    at: Some(at.clone()),
+                })?,
             };
             out.push(Current {
                 hash,
                 role,
                 text: s.text,
+                at,
             });
         }
     }
-    Some(out)
+    Ok(out)
 }
 
 /// The statements of `files` classified, reusing the roles `base` knows.
-pub struct Classified(Option<Vec<Current>>);
+pub struct Classified(Result<Vec<Current>, Fallback>);
 
 /// Classifies the statements of `files`.
 pub fn classified(files: &[SourceFile], base: Option<&Base>) -> Classified {
@@ -136,7 +208,8 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
     Some(Base {
         statements: current
             .0
-            .as_ref()?
+            .as_ref()
+            .ok()?
             .iter()
             .map(|c| (c.hash.clone(), c.role.clone()))
             .collect(),
@@ -145,50 +218,134 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
 }
 
 /// The model of `files` from the model of an earlier version of them (`base` and `old`),
-/// reloading only the tables and views whose statements changed; a [`Fallback`] when that
-/// cannot be vouched for (see the module documentation) and everything must be loaded.
+/// reloading only the tables and views whose statements changed, with a line saying what
+/// was reloaded; a [`Fallback`] when that cannot be vouched for (see the module
+/// documentation) and everything must be loaded.
 pub fn declare(
     current: &Classified,
     scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
     only: &[String],
     base: &Base,
     old: Schema,
-) -> Result<Schema, Fallback> {
-    let current = current
-        .0
-        .as_deref()
-        .ok_or(Fallback("a statement of a kind not handled"))?;
-    let delta = Delta::between(&base.statements, current)
-        .ok_or(Fallback("a statement not about one table or view changed"))?;
-    if delta.tables.is_empty() && delta.views.is_empty() {
+) -> Result<(Schema, String), Fallback> {
+    let current = current.0.as_ref().map_err(Clone::clone)?;
+    let places = Places::new(current, &old);
+    let delta = Delta::between(&base.statements, current, &places)?;
+    if delta.tables.is_empty() && delta.views.is_empty() && delta.enums.is_empty() {
         // The same statements in the same order (only comments or spacing between them
         // changed) give the same model.
         return match delta.same_order {
-            true => Ok(old),
-            false => Err(Fallback("statements moved")),
+            true => Ok((
+                old,
+                "nothing to reload: only comments or spacing changed".into(),
+            )),
+            false => Err(Fallback::new(
+                "statements moved (their order can name objects)",
+            )),
         };
     }
     // Reloading a quarter of the tables is not much faster than reloading them all.
     if delta.tables.len() * 4 > old.tables.len().max(8) {
-        return Err(Fallback("too many tables changed"));
+        return Err(
+            Fallback::new("more than a quarter of the tables changed").about(format!(
+                "{} of {}",
+                delta.tables.len(),
+                old.tables.len()
+            )),
+        );
     }
-    let plan = Reload::plan(current, &delta, &old)?;
+    let plan = Reload::plan(current, &delta, &old, &places)?;
     let scratch = plan
         .load(scratch, only)
-        .map_err(|_| Fallback("no scratch database"))?
-        .ok_or(Fallback("the server refused a statement"))?;
-    splice(old, scratch, &plan)
+        .map_err(|e| Fallback::new("no scratch database").about(e.to_string()))??;
+    let note = format!(
+        "reloaded {} of {} tables, {} views and {} enum types; the rest from the cache",
+        plan.tables.len(),
+        old.tables.len(),
+        plan.views.len(),
+        delta.enums.len()
+    );
+    splice(old, scratch, &plan, &delta.enums).map(|s| (s, note))
 }
 
-/// Tables and views whose statements were added or removed.
+/// Where the statements about an index or a relation go: the table or view an index name
+/// belongs to, and which relation keys are views.
+struct Places {
+    indexes: BTreeMap<String, Role>,
+    views: BTreeSet<String>,
+}
+
+impl Places {
+    fn new(current: &[Current], old: &Schema) -> Places {
+        let mut indexes = BTreeMap::new();
+        let mut views: BTreeSet<String> = old.views.keys().cloned().collect();
+        for (key, t) in &old.tables {
+            let schema = t.schema.as_deref().unwrap_or("public");
+            let constraints = (t.primary_key.iter().map(|k| &k.name))
+                .chain(t.uniques.iter().map(|u| &u.name))
+                .flatten();
+            for name in t.indexes.keys().chain(constraints) {
+                indexes.insert(qualified_key(schema, name), Role::Table(key.clone()));
+            }
+        }
+        for (key, v) in &old.views {
+            let schema = v.schema.as_deref().unwrap_or("public");
+            for name in v.indexes.keys() {
+                indexes.insert(qualified_key(schema, name), Role::View(key.clone()));
+            }
+        }
+        for c in current {
+            match &c.role {
+                Role::View(v) if creates_view(&c.text).is_some() => {
+                    views.insert(v.clone());
+                }
+                Role::Table(t) => {
+                    if let Some(name) = classify::created_index(&c.text) {
+                        let schema = t.split_once('.').map_or("public", |(s, _)| s);
+                        indexes.insert(qualified_key(schema, &name), Role::Table(t.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let places = Places { indexes, views };
+        let indexes = (places.indexes.iter())
+            .map(|(k, r)| (k.clone(), places.place_known(r)))
+            .collect();
+        Places { indexes, ..places }
+    }
+
+    /// `Table(k)` of a view as `View(k)`.
+    fn place_known(&self, role: &Role) -> Role {
+        match role {
+            Role::Table(k) if self.views.contains(k) => Role::View(k.clone()),
+            r => r.clone(),
+        }
+    }
+
+    /// The relation a statement of `role` is about; `None` for an index not found.
+    fn place(&self, role: &Role) -> Option<Role> {
+        match role {
+            Role::Index(k) => self.indexes.get(k).cloned(),
+            r => Some(self.place_known(r)),
+        }
+    }
+}
+
+/// Tables, views and enum types whose statements were added or removed.
 struct Delta {
     tables: BTreeSet<String>,
     views: BTreeSet<String>,
+    enums: BTreeSet<String>,
     same_order: bool,
 }
 
 impl Delta {
-    fn between(before: &[(String, Role)], after: &[Current]) -> Option<Delta> {
+    fn between(
+        before: &[(String, Role)],
+        after: &[Current],
+        places: &Places,
+    ) -> Result<Delta, Fallback> {
         let mut count: BTreeMap<(&str, &Role), i64> = BTreeMap::new();
         for (hash, role) in before {
             *count.entry((hash, role)).or_default() -= 1;
@@ -196,29 +353,39 @@ impl Delta {
         for c in after {
             *count.entry((&c.hash, &c.role)).or_default() += 1;
         }
-        let mut tables = BTreeSet::new();
-        let mut views = BTreeSet::new();
-        for ((_, role), n) in count {
+        let mut delta = Delta {
+            tables: BTreeSet::new(),
+            views: BTreeSet::new(),
+            enums: BTreeSet::new(),
+            same_order: before.len() == after.len()
+                && before.iter().zip(after).all(|((h, _), c)| *h == c.hash),
+        };
+        for ((hash, role), n) in count {
             if n == 0 {
                 continue;
             }
-            match role {
-                Role::Table(key) => {
-                    tables.insert(key.clone());
+            let statement = || after.iter().find(|c| c.hash == hash);
+            let about = |f: Fallback| match statement() {
+                Some(c) => f.statement(c),
+                None => f.about("a statement removed"),
+            };
+            match places.place(role) {
+                Some(Role::Table(key)) => delta.tables.insert(key),
+                Some(Role::View(key)) => delta.views.insert(key),
+                Some(Role::Enum(key)) => delta.enums.insert(key),
+                Some(Role::Other) => {
+                    return Err(about(Fallback::new(
+                        "a statement not about one table, view or enum type changed",
+                    )))
                 }
-                Role::View(key) => {
-                    views.insert(key.clone());
+                Some(Role::Index(_)) | None => {
+                    return Err(about(Fallback::new(
+                        "a statement about an index whose table is not known changed",
+                    )))
                 }
-                Role::Other => return None,
-            }
+            };
         }
-        let same_order =
-            before.len() == after.len() && before.iter().zip(after).all(|((h, _), c)| *h == c.hash);
-        Some(Delta {
-            tables,
-            views,
-            same_order,
-        })
+        Ok(delta)
     }
 }
 
@@ -238,28 +405,21 @@ struct Reload {
 }
 
 impl Reload {
-    fn plan(current: &[Current], delta: &Delta, old: &Schema) -> Result<Reload, Fallback> {
+    fn plan(
+        current: &[Current],
+        delta: &Delta,
+        old: &Schema,
+        places: &Places,
+    ) -> Result<Reload, Fallback> {
         let tables = &delta.tables;
-        // An index or comment on a view is about a view, whatever its keyword said.
-        if tables.iter().any(|t| old.views.contains_key(t)) {
-            return Err(Fallback("a view's index or comment changed"));
-        }
-        let mut views = delta.views.clone();
-        for (key, view) in &old.views {
-            if view
-                .depends_on
-                .iter()
-                .any(|d| tables.contains(d) || delta.views.contains(d))
-            {
-                views.insert(key.clone());
-            }
-        }
+        let views = view_closure(old, delta)?;
         let mut context: BTreeSet<String> = BTreeSet::new();
         for view in views.iter().filter_map(|v| old.views.get(v)) {
-            if view.materialized || view.depends_on.iter().any(|d| old.views.contains_key(d)) {
-                return Err(Fallback("a materialized view or a view of views changed"));
-            }
-            context.extend(view.depends_on.iter().cloned());
+            let tables_read = view
+                .depends_on
+                .iter()
+                .filter(|d| !old.views.contains_key(*d));
+            context.extend(tables_read.cloned());
         }
         let mut other = Vec::new();
         let mut changed = Vec::new();
@@ -267,20 +427,26 @@ impl Reload {
         let mut created_views = BTreeSet::new();
         let mut view_steps = Vec::new();
         for c in current {
-            match &c.role {
-                Role::Other => other.push(c.text.clone()),
-                Role::Table(t) if tables.contains(t) => {
+            let place = places.place(&c.role).ok_or_else(|| {
+                Fallback::new("a statement about an index whose table is not known").statement(c)
+            })?;
+            match place {
+                Role::Other | Role::Enum(_) => other.push(c.text.clone()),
+                Role::Table(t) if tables.contains(&t) => {
                     if creates_table(&c.text) {
                         created.insert(t.clone());
                     }
-                    context.extend(
-                        referenced_tables(&c.text).ok_or(Fallback("an unreadable REFERENCES"))?,
-                    );
+                    let referenced = referenced_tables(&c.text).ok_or_else(|| {
+                        Fallback::new("a REFERENCES clause not read").statement(c)
+                    })?;
+                    context.extend(referenced);
                     changed.push(c.text.clone());
                 }
-                Role::View(v) if views.contains(v) => {
+                Role::View(v) if views.contains(&v) => {
                     match creates_view(&c.text) {
-                        Some(true) => return Err(Fallback("a materialized view changed")),
+                        Some(true) => {
+                            return Err(Fallback::new("a materialized view changed").statement(c))
+                        }
                         Some(false) => {
                             created_views.insert(v.clone());
                         }
@@ -299,9 +465,10 @@ impl Reload {
         }
         let mut context_ddl = Vec::new();
         for key in context.difference(tables) {
-            let table = old.tables.get(key).ok_or(Fallback(
-                "a changed table or view reads one that was not there",
-            ))?;
+            let table = old.tables.get(key).ok_or_else(|| {
+                Fallback::new("a changed table or view reads a table that was not there")
+                    .about(key.clone())
+            })?;
             context_ddl.extend(context_table(table));
         }
         Ok(Reload {
@@ -313,13 +480,13 @@ impl Reload {
         })
     }
 
-    /// Runs the steps in a scratch database and reads it back; `Ok(None)` when the server
-    /// refuses a statement.
+    /// Runs the steps in a scratch database and reads it back; `Ok(Err(_))` when the
+    /// server refuses a statement.
     fn load(
         &self,
         scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
-    ) -> Result<Option<Schema>, Error> {
+    ) -> Result<Result<Schema, Fallback>, Error> {
         let scratch = scratch()?;
         let mut client = scratch.connect()?;
         // As a full load: a function may name what is created after it.
@@ -329,8 +496,9 @@ impl Reload {
                 message: crate::declare::db_message(&e),
             })?;
         for step in &self.steps {
-            if !settle(&mut client, step.clone()) {
-                return Ok(None);
+            if let Err((statement, message)) = settle(&mut client, step.clone()) {
+                return Ok(Err(Fallback::new("the server refused a statement")
+                    .about(format!("{}: {message}", head(&statement)))));
             }
         }
         let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
@@ -338,28 +506,73 @@ impl Reload {
         })?;
         let schema = super::fixpoint::settle(&mut client, read.schema, only)?;
         drop(client);
-        Ok(Some(schema))
+        Ok(Ok(schema))
     }
 }
 
+/// The views to re-create: the changed ones, every view reading a changed table or a view
+/// re-created (to any depth), and every view those read (re-created from their unchanged
+/// statements, so that no view needs a stand-in). A materialized one among them means a
+/// full load.
+fn view_closure(old: &Schema, delta: &Delta) -> Result<BTreeSet<String>, Fallback> {
+    let mut views = delta.views.clone();
+    loop {
+        let before = views.len();
+        for (key, view) in &old.views {
+            let reads_changed = view
+                .depends_on
+                .iter()
+                .any(|d| delta.tables.contains(d) || views.contains(d));
+            if reads_changed {
+                views.insert(key.clone());
+            }
+        }
+        let read: Vec<String> = (views.iter())
+            .filter_map(|v| old.views.get(v))
+            .flat_map(|v| v.depends_on.iter())
+            .filter(|d| old.views.contains_key(*d))
+            .cloned()
+            .collect();
+        views.extend(read);
+        if views.len() == before {
+            break;
+        }
+    }
+    if let Some(m) = views
+        .iter()
+        .find(|v| old.views.get(*v).is_some_and(|v| v.materialized))
+    {
+        return Err(Fallback::new("a materialized view would be re-created").about(m.clone()));
+    }
+    Ok(views)
+}
+
 /// Runs `pending` on `client`, retrying those that fail while others make progress
-/// (statement order does not matter in declared files); whether all of them ran.
-fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> bool {
+/// (statement order does not matter in declared files); the first statement still refused
+/// and the server's message when some never run.
+fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> Result<(), (String, String)> {
     if pending.is_empty() {
-        return true;
+        return Ok(());
     }
     let batch: String = pending.iter().map(|s| format!("{s};\n")).collect();
     if client.batch_execute(&batch).is_ok() {
-        return true;
+        return Ok(());
     }
     loop {
         let before = pending.len();
-        pending.retain(|s| client.batch_execute(s).is_err());
+        let mut refused = None;
+        pending.retain(|s| match client.batch_execute(s) {
+            Ok(()) => false,
+            Err(e) => {
+                refused.get_or_insert_with(|| (s.clone(), crate::declare::db_message(&e)));
+                true
+            }
+        });
         if pending.is_empty() {
-            return true;
+            return Ok(());
         }
         if pending.len() == before {
-            return false;
+            return Err(refused.unwrap_or_default());
         }
     }
 }
@@ -393,86 +606,4 @@ fn context_table(t: &Table) -> Vec<String> {
             .filter_map(|i| i.definition.clone()),
     );
     out
-}
-
-/// `old` with the reloaded tables and views taken from `scratch`, if the names, foreign
-/// keys and views' reads check out.
-fn splice(mut old: Schema, mut scratch: Schema, plan: &Reload) -> Result<Schema, Fallback> {
-    if !scratch.unmanaged.is_empty() || plan.tables.iter().any(|t| old.unmanaged.contains_key(t)) {
-        return Err(Fallback("an unmanaged object"));
-    }
-    routines::splice(&mut old, &scratch, plan)?;
-    // Every table in the scratch database is a changed one or a stand-in.
-    if scratch
-        .tables
-        .keys()
-        .any(|k| !plan.tables.contains(k) && !old.tables.contains_key(k))
-    {
-        return Err(Fallback("the statements created a table not expected"));
-    }
-    // Each changed table is there exactly when the files create it.
-    if plan
-        .tables
-        .iter()
-        .any(|t| scratch.tables.contains_key(t) != plan.created.contains(t))
-    {
-        return Err(Fallback(
-            "a changed table is not where its statements put it",
-        ));
-    }
-    let old_types: BTreeMap<(String, String), String> = plan
-        .tables
-        .iter()
-        .filter_map(|k| old.tables.get(k).map(|t| (k, t)))
-        .flat_map(|(k, t)| {
-            t.columns
-                .iter()
-                .map(move |c| ((k.clone(), c.name.clone()), c.ty.clone()))
-        })
-        .collect();
-    let owned = |s: &crate::model::Sequence, tables: &BTreeSet<String>| {
-        s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t))
-    };
-    acl::splice(&mut old, &scratch, plan);
-    let old_part = names_of(&old, plan);
-    let new_part = names_of(&scratch, plan);
-    for t in &plan.tables {
-        old.tables.remove(t);
-    }
-    for v in &plan.views {
-        old.views.remove(v);
-    }
-    old.sequences.retain(|_, s| !owned(s, &plan.tables));
-    if !names_agree(&old_part, &new_part, &all_names(&old)) {
-        return Err(Fallback("names a full load may choose differently"));
-    }
-    for t in &plan.tables {
-        if let Some(table) = scratch.tables.remove(t) {
-            old.tables.insert(t.clone(), table);
-        }
-    }
-    for (k, s) in std::mem::take(&mut scratch.sequences) {
-        if owned(&s, &plan.tables) {
-            old.sequences.insert(k, s);
-        }
-    }
-    for v in &plan.views {
-        match (scratch.views.remove(v), plan.created_views.contains(v)) {
-            (Some(view), true) => {
-                old.views.insert(v.clone(), view);
-            }
-            (None, false) => {}
-            _ => return Err(Fallback("a view is not where its statements put it")),
-        }
-    }
-    let gone = |d: &String| !old.tables.contains_key(d) && !old.views.contains_key(d);
-    if old.views.values().any(|v| v.depends_on.iter().any(gone)) {
-        return Err(Fallback("a view reads a table that is gone"));
-    }
-    if !foreign_keys_hold(&old, &plan.tables, &old_types) {
-        return Err(Fallback(
-            "a foreign key of an unchanged table points at a changed key",
-        ));
-    }
-    Ok(old)
 }

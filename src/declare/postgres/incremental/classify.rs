@@ -102,13 +102,28 @@ pub(super) fn role(text: &str) -> Option<Role> {
                 skip(&ws, &mut i, &[K::IF, K::NOT, K::EXISTS]);
                 return Some(Role::View(qualified(&ws, &mut i)?));
             }
+            if is_kw(ws.get(i), K::TYPE) {
+                i += 1;
+                let key = qualified(&ws, &mut i)?;
+                let is_enum = is_kw(ws.get(i), K::AS) && is_kw(ws.get(i + 1), K::ENUM);
+                return Some(if is_enum {
+                    Role::Enum(key)
+                } else {
+                    Role::Other
+                });
+            }
+            skip(&ws, &mut i, &[K::CONSTRAINT]);
+            if matches!(ws.get(i), Some(Word::Kw(_, w)) if w == "trigger" || w == "policy") {
+                // `CREATE [CONSTRAINT] TRIGGER name … ON table`, `CREATE POLICY name ON table`.
+                return on_relation(&ws, i + 2).map(Role::Table);
+            }
             let other = [
                 K::SCHEMA,
-                K::TYPE,
                 K::EXTENSION,
                 K::SEQUENCE,
                 K::DOMAIN,
                 K::FUNCTION,
+                K::PROCEDURE,
                 K::COLLATION,
             ];
             other
@@ -116,12 +131,108 @@ pub(super) fn role(text: &str) -> Option<Role> {
                 .any(|k| is_kw(ws.get(i), *k))
                 .then_some(Role::Other)
         }
-        Word::Kw(K::ALTER, _) if is_kw(ws.get(1), K::TABLE) => {
-            i = 2;
-            skip(&ws, &mut i, &[K::IF, K::EXISTS, K::ONLY]);
-            Some(Role::Table(qualified(&ws, &mut i)?))
-        }
+        Word::Kw(K::ALTER, _) => alter_role(&ws),
         Word::Kw(K::COMMENT, _) if is_kw(ws.get(1), K::ON) => comment_role(&ws),
+        Word::Kw(K::GRANT | K::REVOKE, _) => grant_role(&ws),
+        Word::Kw(K::SET, _) => set_role(&ws),
+        _ => None,
+    }
+}
+
+/// The relation named after the first `ON` at or after `from` (`ON [ONLY] [schema.]name`).
+fn on_relation(ws: &[Word], from: usize) -> Option<String> {
+    let on = from
+        + ws.get(from..)?
+            .iter()
+            .position(|w| is_kw(Some(w), Keyword::ON))?;
+    let mut j = on + 1;
+    skip(ws, &mut j, &[Keyword::TABLE, Keyword::ONLY]);
+    qualified(ws, &mut j)
+}
+
+/// What an `ALTER` statement is about.
+fn alter_role(ws: &[Word]) -> Option<Role> {
+    use Keyword as K;
+    let mut i = 2;
+    let after_name = |i: &mut usize| -> Option<String> {
+        skip(ws, i, &[K::IF, K::EXISTS, K::ONLY]);
+        qualified(ws, i)
+    };
+    match ws.get(1)? {
+        Word::Kw(K::TABLE, _) => Some(Role::Table(after_name(&mut i)?)),
+        Word::Kw(K::VIEW, _) => Some(Role::View(after_name(&mut i)?)),
+        Word::Kw(K::INDEX, _) => Some(Role::Index(after_name(&mut i)?)),
+        Word::Kw(K::TYPE, _) => {
+            let key = after_name(&mut i)?;
+            // Labels added or renamed: an enum's; other changes are checked as types are.
+            let labels = is_kw(ws.get(i + 1), K::VALUE);
+            Some(if labels { Role::Enum(key) } else { Role::Other })
+        }
+        Word::Kw(K::SEQUENCE, _) => {
+            after_name(&mut i)?;
+            // `OWNED BY [schema.]table.column` ties it to that table.
+            let Some(owned) = (i..ws.len()).find(|&j| is_kw(ws.get(j), K::OWNED)) else {
+                return Some(Role::Other);
+            };
+            let mut j = owned + 2;
+            let a = ident(ws.get(j))?;
+            j += 1;
+            if ws.get(j) != Some(&Word::Dot) {
+                return None; // OWNED BY NONE
+            }
+            let b = ident(ws.get(j + 1))?;
+            Some(match (ws.get(j + 2), ident(ws.get(j + 3))) {
+                (Some(Word::Dot), Some(_)) => Role::Table(qualified_key(&a, &b)),
+                _ => Role::Table(qualified_key("public", &a)),
+            })
+        }
+        Word::Kw(K::SCHEMA | K::FUNCTION | K::PROCEDURE | K::DOMAIN | K::EXTENSION, _) => {
+            Some(Role::Other)
+        }
+        _ => None,
+    }
+}
+
+/// What a `GRANT` or `REVOKE` of privileges is about: the one table or view named after
+/// `ON [TABLE]`, or (`ON SEQUENCE`, `FUNCTION`, `SCHEMA`, `TYPE`, …) not one table. Grants
+/// of roles and `ALL TABLES IN SCHEMA` are not handled.
+fn grant_role(ws: &[Word]) -> Option<Role> {
+    use Keyword as K;
+    let on = ws.iter().position(|w| is_kw(Some(w), K::ON))?;
+    let mut j = on + 1;
+    if is_kw(ws.get(j), K::ALL) {
+        return None;
+    }
+    match ws.get(j)? {
+        Word::Kw(K::SEQUENCE | K::FUNCTION | K::PROCEDURE | K::SCHEMA | K::TYPE | K::DOMAIN, _) => {
+            Some(Role::Other)
+        }
+        _ => {
+            skip(ws, &mut j, &[K::TABLE]);
+            let key = qualified(ws, &mut j)?;
+            // One table: the next word is TO or FROM (not a list).
+            matches!(ws.get(j), Some(Word::Kw(K::TO | K::FROM, _))).then_some(Role::Table(key))
+        }
+    }
+}
+
+/// A `SET` of a setting that does not change what the statements after it create.
+fn set_role(ws: &[Word]) -> Option<Role> {
+    const HARMLESS: [&str; 9] = [
+        "check_function_bodies",
+        "client_min_messages",
+        "statement_timeout",
+        "lock_timeout",
+        "idle_in_transaction_session_timeout",
+        "client_encoding",
+        "xmloption",
+        "row_security",
+        "default_table_access_method",
+    ];
+    let mut i = 1;
+    skip(ws, &mut i, &[Keyword::SESSION]);
+    match ws.get(i)? {
+        Word::Kw(_, name) if HARMLESS.contains(&name.as_str()) => Some(Role::Other),
         _ => None,
     }
 }
@@ -145,9 +256,23 @@ fn comment_role(ws: &[Word]) -> Option<Role> {
                 _ => Some(Role::Table(qualified_key("public", &a))),
             }
         }
-        Word::Kw(K::SCHEMA | K::TYPE | K::EXTENSION | K::SEQUENCE | K::DOMAIN, _) => {
-            Some(Role::Other)
+        Word::Kw(K::MATERIALIZED, _) if is_kw(ws.get(3), K::VIEW) => {
+            i = 4;
+            Some(Role::View(qualified(ws, &mut i)?))
         }
+        Word::Kw(K::INDEX, _) => Some(Role::Index(qualified(ws, &mut i)?)),
+        // `COMMENT ON CONSTRAINT name ON [DOMAIN] x`: a table's, unless on a domain.
+        Word::Kw(K::CONSTRAINT | K::TRIGGER | K::POLICY, _) => {
+            if is_kw(ws.get(5), K::DOMAIN) {
+                return Some(Role::Other);
+            }
+            on_relation(ws, 4).map(Role::Table)
+        }
+        Word::Kw(K::TYPE, _) => Some(Role::Enum(qualified(ws, &mut i)?)),
+        Word::Kw(
+            K::SCHEMA | K::EXTENSION | K::SEQUENCE | K::DOMAIN | K::FUNCTION | K::PROCEDURE,
+            _,
+        ) => Some(Role::Other),
         _ => None,
     }
 }
@@ -197,4 +322,22 @@ pub(super) fn names_in(text: &str) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// The name of the index `text` creates (`CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT
+/// EXISTS] name ON …`), when it names one.
+pub(super) fn created_index(text: &str) -> Option<String> {
+    use Keyword as K;
+    let ws = words(text)?;
+    let mut i = 1;
+    skip(&ws, &mut i, &[K::UNIQUE]);
+    if !is_kw(ws.first(), K::CREATE) || !is_kw(ws.get(i), K::INDEX) {
+        return None;
+    }
+    i += 1;
+    skip(&ws, &mut i, &[K::CONCURRENTLY, K::IF, K::NOT, K::EXISTS]);
+    if is_kw(ws.get(i), K::ON) {
+        return None;
+    }
+    ident(ws.get(i))
 }

@@ -79,18 +79,32 @@ fn stem((schema, name): &(String, String)) -> Option<(String, String)> {
 }
 
 /// Whether a full load would have given the reloaded objects the same names: none of
-/// their new names is taken by another object, and no name of theirs (before or after) is
-/// a numbered variant of another object's name or the other way round (`x1` beside `x`).
-pub(super) fn names_agree(old_part: &Names, new_part: &Names, rest: &Names) -> bool {
+/// their new names is taken by another object, no new name of theirs is a numbered variant
+/// of another object's name (`x1` beside `x`: PostgreSQL numbers a name it chooses when the
+/// plain one is taken), and no other object's name is a numbered variant of one of theirs,
+/// before or after (it may have been numbered because theirs was there). The first name
+/// that fails, as `Err`.
+pub(super) fn names_agree(old_part: &Names, new_part: &Names, rest: &Names) -> Result<(), String> {
     let part: BTreeSet<&(String, String)> = old_part.iter().chain(new_part).collect();
     let numbered_near = |n: &(String, String), others: &dyn Fn(&(String, String)) -> bool| {
         stem(n).is_some_and(|s| others(&s))
     };
     let in_part = |x: &(String, String)| part.contains(x);
-    let in_any = |x: &(String, String)| part.contains(x) || rest.contains(x);
-    !new_part.iter().any(|n| rest.contains(n))
-        && !part.iter().any(|n| numbered_near(n, &in_any))
-        && !rest.iter().any(|n| numbered_near(n, &in_part))
+    let in_rest = |x: &(String, String)| rest.contains(x);
+    let show = |(schema, name): &(String, String)| format!("{schema}.{name}");
+    if let Some(n) = new_part.iter().find(|n| rest.contains(*n)) {
+        return Err(format!("{} is also another object's", show(n)));
+    }
+    if let Some(n) = new_part.iter().find(|n| numbered_near(n, &in_rest)) {
+        return Err(format!("{} beside another object's name", show(n)));
+    }
+    if let Some(n) = rest.iter().find(|n| numbered_near(n, &in_part)) {
+        return Err(format!(
+            "another object's {} beside a reloaded name",
+            show(n)
+        ));
+    }
+    Ok(())
 }
 
 /// Whether every foreign key of an unchanged table that points at a reloaded table still
@@ -101,37 +115,42 @@ pub(super) fn foreign_keys_hold(
     schema: &Schema,
     reloaded: &BTreeSet<String>,
     old_types: &BTreeMap<(String, String), String>,
-) -> bool {
-    schema
-        .tables
-        .iter()
-        .filter(|(k, _)| !reloaded.contains(*k))
-        .flat_map(|(_, t)| &t.foreign_keys)
-        .filter(|fk| reloaded.contains(&fk.ref_table))
-        .all(|fk| {
-            let Some(target) = schema.tables.get(&fk.ref_table) else {
-                return false;
-            };
-            let wanted: BTreeSet<&String> = fk.ref_columns.iter().collect();
-            let immediate =
-                |def: &Option<String>| !def.as_deref().unwrap_or("").contains("DEFERRABLE");
-            let keyed = target
-                .primary_key
-                .iter()
-                .map(|k| (&k.columns, &k.definition))
-                .chain(target.uniques.iter().map(|u| (&u.columns, &u.definition)))
-                .any(|(cols, def)| {
-                    immediate(def) && cols.iter().collect::<BTreeSet<_>>() == wanted
-                })
-                || target.indexes.values().any(|i| {
-                    i.unique
-                        && i.predicate.is_none()
-                        && i.columns.iter().map(|p| &p.expr).collect::<BTreeSet<_>>() == wanted
-                });
-            let same_types = fk.ref_columns.iter().all(|c| {
-                let before = old_types.get(&(fk.ref_table.clone(), c.clone()));
-                target.column(c).is_some_and(|col| Some(&col.ty) == before)
+) -> Result<(), String> {
+    let unchanged = (schema.tables.iter()).filter(|(k, _)| !reloaded.contains(*k));
+    let fks = unchanged.flat_map(|(k, t)| t.foreign_keys.iter().map(move |fk| (k, fk)));
+    let fk_holds = |fk: &crate::model::ForeignKey| {
+        let Some(target) = schema.tables.get(&fk.ref_table) else {
+            return false;
+        };
+        let wanted: BTreeSet<&String> = fk.ref_columns.iter().collect();
+        let immediate = |def: &Option<String>| !def.as_deref().unwrap_or("").contains("DEFERRABLE");
+        let keyed = target
+            .primary_key
+            .iter()
+            .map(|k| (&k.columns, &k.definition))
+            .chain(target.uniques.iter().map(|u| (&u.columns, &u.definition)))
+            .any(|(cols, def)| immediate(def) && cols.iter().collect::<BTreeSet<_>>() == wanted)
+            || target.indexes.values().any(|i| {
+                i.unique
+                    && i.predicate.is_none()
+                    && i.columns.iter().map(|p| &p.expr).collect::<BTreeSet<_>>() == wanted
             });
-            keyed && same_types
-        })
+        let same_types = fk.ref_columns.iter().all(|c| {
+            let before = old_types.get(&(fk.ref_table.clone(), c.clone()));
+            target.column(c).is_some_and(|col| Some(&col.ty) == before)
+        });
+        keyed && same_types
+    };
+    match fks
+        .filter(|(_, fk)| reloaded.contains(&fk.ref_table))
+        .find(|(_, fk)| !fk_holds(fk))
+    {
+        Some((table, fk)) => Err(format!(
+            "{table} ({}) to {} ({})",
+            fk.columns.join(", "),
+            fk.ref_table,
+            fk.ref_columns.join(", ")
+        )),
+        None => Ok(()),
+    }
 }
