@@ -375,15 +375,11 @@ pub fn declare_postgres_how(
         }
         explain(&format!(
             "{}: read from the cache",
-            files
-                .first()
-                .map(|f| f.path.display().to_string())
-                .unwrap_or_default()
+            incremental::place(files).display()
         ));
         return Ok((schema, Obtained::Stored));
     }
-    let place = files.first().map(|f| f.path.display().to_string());
-    let place = place.unwrap_or_default();
+    let place = incremental::place(files).display().to_string();
     let (current, step) = match base {
         None => {
             explain(&format!(

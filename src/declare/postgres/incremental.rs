@@ -132,16 +132,21 @@ struct Current {
     at: String,
 }
 
-/// The key under which the base of `files` is kept: the same place (one file's path, or
-/// the directory the files are in) on the same server and schema filter, whatever the
-/// contents and whichever files a directory holds now.
-pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> String {
+/// Where `files` are: one file's path, or the directory they are all in.
+pub fn place(files: &[SourceFile]) -> std::path::PathBuf {
     let mut place = files.first().map(|f| f.path.clone()).unwrap_or_default();
     for f in files.iter().skip(1) {
         while !f.path.starts_with(&place) && place.pop() {}
     }
+    place
+}
+
+/// The key under which the base of `files` is kept: the same place (one file's path, or
+/// the directory the files are in) on the same server and schema filter, whatever the
+/// contents and whichever files a directory holds now.
+pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> String {
     let paths = [SourceFile {
-        path: place,
+        path: place(files),
         text: String::new(),
     }];
     let mut marker = only.to_vec();
@@ -258,13 +263,22 @@ pub fn declare(
     let scratch = plan
         .load(scratch, only)
         .map_err(|e| Fallback::new("no scratch database").about(e.to_string()))??;
-    let note = format!(
-        "reloaded {} of {} tables, {} views and {} enum types; the rest from the cache",
+    let count = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    let mut note = format!(
+        "reloaded {} of {}",
         plan.tables.len(),
-        old.tables.len(),
-        plan.views.len(),
-        delta.enums.len()
+        count(old.tables.len(), "table")
     );
+    if !plan.views.is_empty() {
+        note += &format!(", {}", count(plan.views.len(), "view"));
+    }
+    if !delta.enums.is_empty() {
+        note += &format!(", {}", count(delta.enums.len(), "enum type"));
+    }
+    note += "; the rest from the cache";
     splice(old, scratch, &plan, &delta.enums).map(|s| (s, note))
 }
 
