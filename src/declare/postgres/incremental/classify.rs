@@ -341,3 +341,79 @@ pub(super) fn created_index(text: &str) -> Option<String> {
     }
     ident(ws.get(i))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(k: &str) -> Option<Role> {
+        Some(Role::Table(k.into()))
+    }
+
+    #[test]
+    fn each_statement_is_about_its_table_view_enum_or_index() {
+        let cases: [(&str, Option<Role>); 24] = [
+            ("CREATE TABLE a (id int)", t("public.a")),
+            ("CREATE INDEX ON s.a (x)", t("s.a")),
+            ("ALTER TABLE ONLY a ADD CHECK (x > 0)", t("public.a")),
+            (
+                "CREATE TRIGGER tr BEFORE UPDATE OF x ON s.a FOR EACH ROW EXECUTE FUNCTION f()",
+                t("s.a"),
+            ),
+            (
+                "CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()",
+                t("public.a"),
+            ),
+            ("CREATE POLICY p ON a USING (true)", t("public.a")),
+            (
+                "GRANT SELECT, UPDATE (x) ON TABLE a TO PUBLIC",
+                t("public.a"),
+            ),
+            ("REVOKE ALL ON s.a FROM PUBLIC", t("s.a")),
+            ("GRANT SELECT ON a, b TO PUBLIC", None),
+            ("GRANT SELECT ON ALL TABLES IN SCHEMA s TO PUBLIC", None),
+            ("GRANT USAGE ON SEQUENCE q TO PUBLIC", Some(Role::Other)),
+            ("GRANT r TO u", None),
+            ("COMMENT ON CONSTRAINT c ON s.a IS 'x'", t("s.a")),
+            (
+                "COMMENT ON CONSTRAINT c ON DOMAIN d IS 'x'",
+                Some(Role::Other),
+            ),
+            (
+                "COMMENT ON INDEX s.i IS 'x'",
+                Some(Role::Index("s.i".into())),
+            ),
+            (
+                "ALTER INDEX i SET (fillfactor = 70)",
+                Some(Role::Index("public.i".into())),
+            ),
+            (
+                "CREATE TYPE m AS ENUM ('a')",
+                Some(Role::Enum("public.m".into())),
+            ),
+            (
+                "ALTER TYPE m ADD VALUE 'b'",
+                Some(Role::Enum("public.m".into())),
+            ),
+            ("CREATE TYPE p AS (a int)", Some(Role::Other)),
+            ("ALTER SEQUENCE q OWNED BY s.a.x", t("s.a")),
+            ("ALTER SEQUENCE q RESTART", Some(Role::Other)),
+            ("SET check_function_bodies = off", Some(Role::Other)),
+            ("SET search_path = s", None),
+            ("DO $$ BEGIN END $$", None),
+        ];
+        for (sql, want) in cases {
+            assert_eq!(role(sql), want, "{sql}");
+        }
+    }
+
+    #[test]
+    fn an_index_name_is_read_where_the_statement_gives_one() {
+        assert_eq!(
+            created_index("CREATE UNIQUE INDEX IF NOT EXISTS i ON a (x)"),
+            Some("i".into())
+        );
+        assert_eq!(created_index("CREATE INDEX ON a (x)"), None);
+        assert_eq!(created_index("CREATE TABLE a (x int)"), None);
+    }
+}
