@@ -260,7 +260,7 @@ pub fn declare(
         );
     }
     let plan = Reload::plan(current, &delta, &old, &places)?;
-    let scratch = plan
+    let (scratch, laps) = plan
         .load(scratch, only)
         .map_err(|e| Fallback::new("no scratch database").about(e.to_string()))??;
     let count = |n: usize, what: &str| match n {
@@ -278,7 +278,7 @@ pub fn declare(
     if !delta.enums.is_empty() {
         note += &format!(", {}", count(delta.enums.len(), "enum type"));
     }
-    note += "; the rest from the cache";
+    note += &format!("; the rest from the cache ({laps})");
     splice(old, scratch, &plan, &delta.enums).map(|s| (s, note))
 }
 
@@ -500,9 +500,11 @@ impl Reload {
         &self,
         scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
-    ) -> Result<Result<Schema, Fallback>, Error> {
+    ) -> Result<Result<(Schema, String), Fallback>, Error> {
+        let mut clock = Clock::start();
         let scratch = scratch()?;
         let mut client = scratch.connect()?;
+        clock.lap("scratch database");
         // As a full load: a function may name what is created after it.
         client
             .batch_execute("SET check_function_bodies = off")
@@ -515,12 +517,41 @@ impl Reload {
                     .about(format!("{}: {message}", head(&statement)))));
             }
         }
+        clock.lap("statements");
         let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
             message: crate::declare::db_message(&e),
         })?;
+        clock.lap("read back");
         let schema = super::fixpoint::settle(&mut client, read.schema, only)?;
+        clock.lap("fixed point");
         drop(client);
-        Ok(Ok(schema))
+        drop(scratch);
+        clock.lap("drop");
+        Ok(Ok((schema, clock.laps)))
+    }
+}
+
+/// Times the steps of a reload, for `--verbose`: "name 0.12 s, …".
+struct Clock {
+    since: std::time::Instant,
+    laps: String,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            since: std::time::Instant::now(),
+            laps: String::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        if !self.laps.is_empty() {
+            self.laps.push_str(", ");
+        }
+        self.laps += &format!("{name} {:.2} s", (now - self.since).as_secs_f64());
+        self.since = now;
     }
 }
 
