@@ -6,19 +6,22 @@
 //! The result must be the model a full load would give, so every case this module cannot
 //! vouch for returns a [`Fallback`] and the caller loads everything:
 //!
-//! - a statement of a kind not listed in [`role`] anywhere in the files (`SET`, `DO`, ...);
-//! - a changed statement that is not about one table or view (types, schemas, functions);
-//! - a changed materialized view, or a changed relation read by a view that reads views;
+//! - a statement [`classify`] gives no role, anywhere in the files (`DO`, `SET
+//!   search_path`, `CREATE RULE`, grants of roles or on several tables, partitions);
+//! - a changed statement about no one table, view or enum type (functions, domains,
+//!   sequences, schemas, other types), or an enum type that lost a label or is gone;
+//! - a materialized view to re-create, more than a quarter of the tables changed, or the
+//!   same statements in another order;
 //! - anything the server refuses in the scratch database (the full load then reports it
 //!   with its file and line), or a table or view the statements put somewhere unexpected;
 //! - a foreign key of an unchanged table whose referenced columns changed type or lost
 //!   their key, or a view reading a table that is gone;
-//! - names PostgreSQL may have chosen differently in a full load: a name of the reloaded
-//!   tables (table, index, constraint, sequence) that another object has, or a name ending
-//!   in digits whose stem is another object's name (`t_a_key1` beside `t_a_key`);
-//! - functions, domains, types or comments that read differently in the scratch database,
-//!   or triggers on a changed table or view ([`routines`]; `CREATE TRIGGER`, `CREATE
-//!   PROCEDURE`, `ALTER DOMAIN` and `COMMENT ON` most kinds have no role at all).
+//! - names PostgreSQL may have chosen differently in a full load ([`names`]);
+//! - functions, domains, composite or range types, or comments on them, that read
+//!   differently in the scratch database ([`routines`], [`comments`]).
+//!
+//! Each [`Fallback`] names its reason and the statement (`file:line`) or object; `generate
+//! --verbose` prints it.
 //!
 //! Unchanged tables that a changed one references, or that a re-created view reads, are
 //! stood in for by their columns and keys (see [`context_table`]).
