@@ -107,6 +107,9 @@ fn splice_enums(
     scratch: &mut Schema,
     enums: &BTreeSet<String>,
 ) -> Result<(), Fallback> {
+    if enums.is_empty() {
+        return Ok(());
+    }
     let names = all_names(old);
     for key in enums {
         match (old.enums.get(key), scratch.enums.remove(key)) {
