@@ -7,9 +7,18 @@
 //!
 //! Run: `cargo run --release --example gen_schema -- postgres|sqlite N OUT_DIR`.
 //! Prints one line: what the changed variant changed.
+//!
+//! With `--edit SEED COUNT` after those (PostgreSQL only), it also writes `project.sql`
+//! (the schema with the comments, grants and triggers a real `schemas/` holds, from
+//! `benches/common/edit_gen.rs`) and `edited.sql`, the same after a seeded random edit of
+//! COUNT tables (columns, types, defaults, indexes, foreign keys, CHECK, UNIQUE, comments,
+//! views, tables added and dropped, enum labels), and prints a second line: the shapes.
 
 #[path = "../benches/common/schema_gen.rs"]
 mod schema_gen;
+
+#[path = "../benches/common/edit_gen.rs"]
+mod edit_gen;
 
 use schema_gen::{change, generate, Dialect, Model};
 
@@ -18,10 +27,15 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: gen_schema postgres|sqlite N OUT_DIR";
-    if args.len() != 3 {
-        return Err(usage.into());
-    }
+    let usage = "usage: gen_schema postgres|sqlite N OUT_DIR [--edit SEED COUNT]";
+    let edit = match &args[..] {
+        [_, _, _] => None,
+        [_, _, _, flag, seed, count] if flag == "--edit" => Some((
+            seed.parse::<u64>().map_err(|_| usage)?,
+            count.parse::<usize>().map_err(|_| usage)?,
+        )),
+        _ => return Err(usage.into()),
+    };
     let dialect = match args[0].as_str() {
         "postgres" | "postgresql" => Dialect::Postgres,
         "sqlite" => Dialect::Sqlite,
@@ -46,9 +60,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         std::fs::write(out.join(format!("history_{k:05}.sql")), prefix.sql())?;
     }
+    let mut shapes = None;
+    if let Some((seed, count)) = edit {
+        if dialect != Dialect::Postgres {
+            return Err("--edit: PostgreSQL only".into());
+        }
+        let project = || edit_gen::Project::new(generate(n, dialect));
+        std::fs::write(out.join("project.sql"), project().sql())?;
+        let mut edited = project();
+        shapes = Some(edit_gen::random_edit(&mut edited, seed, count));
+        std::fs::write(out.join("edited.sql"), edited.sql())?;
+    }
     let edits = change(&mut model);
     std::fs::write(out.join("changed.sql"), model.sql())?;
     std::fs::write(out.join("changed.load.sql"), model.load_sql())?;
     println!("{edits:?}");
+    if let Some(shapes) = shapes {
+        println!("{shapes:?}");
+    }
     Ok(())
 }

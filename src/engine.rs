@@ -304,6 +304,12 @@ pub fn quiet_throwaway(quiet: bool) {
     crate::declare::cluster::set_quiet(quiet);
 }
 
+/// `generate --verbose`: a line to `sink` for each declared model obtained after an edit
+/// (what was reloaded, or why everything was).
+pub fn explain_cache(sink: fn(&str)) {
+    crate::declare::cache::explain_to(sink);
+}
+
 /// Handles Ctrl-C: a run under way is asked to cancel its statement, roll back and report,
 /// and `None` comes back; otherwise every scratch database is dropped.
 pub fn interrupt() -> Option<ScratchDropped> {

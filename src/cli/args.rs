@@ -145,6 +145,9 @@ pub struct GenerateArgs {
     /// The new revision's id instead of a random one (1 to 64 ASCII letters, digits or `_`)
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+    /// Say on stderr how each declared PostgreSQL model was obtained: read from the catalog cache, only the edited tables reloaded, or why everything was loaded again
+    #[arg(short, long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub safety: SafetyArgs,
     #[command(flatten)]

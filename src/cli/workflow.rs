@@ -28,6 +28,9 @@ pub fn init(a: args::InitArgs) -> Result<Outcome, Error> {
 }
 
 pub fn generate(cfg: Option<&Path>, a: args::GenerateArgs) -> Result<Outcome, Error> {
+    if a.verbose {
+        crate::explain_cache(|line| eprintln!("  {}", Printable(line)));
+    }
     let req = GenerateRequest {
         message: a.message.clone(),
         from_db: a.from_db,

@@ -48,6 +48,22 @@ pub fn disable() {
     DISABLED.store(true, Ordering::SeqCst);
 }
 
+/// Where the lines saying how a model was obtained go (`generate --verbose`); none by
+/// default.
+static EXPLAIN: std::sync::Mutex<Option<fn(&str)>> = std::sync::Mutex::new(None);
+
+/// Sends a line for each model obtained through the cache after an edit to `sink`: what
+/// was reloaded, or why everything was loaded again.
+pub fn explain_to(sink: fn(&str)) {
+    *EXPLAIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(sink);
+}
+
+fn explain(line: &str) {
+    if let Some(sink) = *EXPLAIN.lock().unwrap_or_else(|e| e.into_inner()) {
+        sink(line);
+    }
+}
+
 /// A directory of cache entries.
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -338,6 +354,7 @@ pub fn declare_postgres_how(
     only: &[String],
     cache: Option<&Cache>,
 ) -> Result<(Schema, Obtained), Error> {
+    let started = std::time::Instant::now();
     let load = || declare_postgres_in(files, server, only).map(|s| (s, Obtained::Loaded));
     let Some(cache) = cache else {
         return load();
@@ -357,10 +374,20 @@ pub fn declare_postgres_how(
         if base.as_ref().is_none_or(|b| b.model_key != key) {
             remember(&incremental::classified(files, base.as_ref()));
         }
+        explain(&format!(
+            "{}: read from the cache",
+            incremental::place(files).display()
+        ));
         return Ok((schema, Obtained::Stored));
     }
+    let place = incremental::place(files).display().to_string();
     let (current, step) = match base {
-        None => (incremental::classified(files, None), None),
+        None => {
+            explain(&format!(
+                "{place}: loading every statement: no earlier version of these files in the cache"
+            ));
+            (incremental::classified(files, None), None)
+        }
         // The scratch database is created while the stored model is read and the
         // statements are compared (a fifth of a second each on a large schema).
         Some(b) => std::thread::scope(|s| {
@@ -371,9 +398,24 @@ pub fn declare_postgres_how(
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             };
-            let step = cache
-                .get_model(&b.model_key)
-                .and_then(|old| incremental::declare(&current, scratch, only, &b, old).ok());
+            let step = match cache.get_model(&b.model_key) {
+                Some(old) => incremental::declare(&current, scratch, only, &b, old),
+                None => Err(incremental::Fallback {
+                    reason: "the model of the earlier version is no longer in the cache",
+                    object: None,
+                    at: None,
+                }),
+            };
+            let step = match step {
+                Ok((schema, note)) => {
+                    explain(&format!("{place}: {note}"));
+                    Some(schema)
+                }
+                Err(why) => {
+                    explain(&format!("{place}: reloading everything: {why}"));
+                    None
+                }
+            };
             (current, step)
         }),
     };
@@ -382,10 +424,16 @@ pub fn declare_postgres_how(
         None => load()?,
     };
     // A model with stand-ins depends on the target database, which the key does not name.
+    let computed = started.elapsed();
     if !super::postgres::leans_on_target(&schema) {
         cache.put_model(&key, &schema);
         remember(&current);
     }
+    explain(&format!(
+        "{place}: {:.2} s in all, {:.2} s of it storing the model in the cache",
+        started.elapsed().as_secs_f64(),
+        (started.elapsed() - computed).as_secs_f64()
+    ));
     Ok((schema, how))
 }
 

@@ -6,36 +6,42 @@
 //! The result must be the model a full load would give, so every case this module cannot
 //! vouch for returns a [`Fallback`] and the caller loads everything:
 //!
-//! - a statement of a kind not listed in [`role`] anywhere in the files (`SET`, `DO`, ...);
-//! - a changed statement that is not about one table or view (types, schemas, functions);
-//! - a changed materialized view, or a changed relation read by a view that reads views;
+//! - a statement [`classify`] gives no role, anywhere in the files (`DO`, `SET
+//!   search_path`, `CREATE RULE`, grants of roles or on several tables, partitions);
+//! - a changed statement about no one table, view or enum type (functions, domains,
+//!   sequences, schemas, other types), or an enum type that lost a label or is gone;
+//! - a materialized view to re-create, more than a quarter of the tables changed, or the
+//!   same statements in another order;
 //! - anything the server refuses in the scratch database (the full load then reports it
 //!   with its file and line), or a table or view the statements put somewhere unexpected;
 //! - a foreign key of an unchanged table whose referenced columns changed type or lost
 //!   their key, or a view reading a table that is gone;
-//! - names PostgreSQL may have chosen differently in a full load: a name of the reloaded
-//!   tables (table, index, constraint, sequence) that another object has, or a name ending
-//!   in digits whose stem is another object's name (`t_a_key1` beside `t_a_key`);
-//! - functions, domains, types or comments that read differently in the scratch database,
-//!   or triggers on a changed table or view ([`routines`]; `CREATE TRIGGER`, `CREATE
-//!   PROCEDURE`, `ALTER DOMAIN` and `COMMENT ON` most kinds have no role at all).
+//! - names PostgreSQL may have chosen differently in a full load ([`names`]);
+//! - functions, domains, composite or range types, or comments on them, that read
+//!   differently in the scratch database ([`routines`], [`comments`]).
+//!
+//! Each [`Fallback`] names its reason and the statement (`file:line`) or object; `generate
+//! --verbose` prints it.
 //!
 //! Unchanged tables that a changed one references, or that a re-created view reads, are
 //! stood in for by their columns and keys (see [`context_table`]).
 
 mod acl;
+mod classify;
+mod comments;
+mod names;
 mod routines;
+mod splice;
 
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;
 use crate::model::{qualified_key, Schema, Table};
 use crate::sqltext::{quote_pg_ident, quote_pg_qualified, split_pg_statements};
+use classify::{creates_table, creates_view, names_in, referenced_tables, role};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use splice::splice;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a statement is about.
@@ -45,6 +51,11 @@ pub enum Role {
     Table(String),
     /// Creates or comments on the view with this key.
     View(String),
+    /// Creates an enum type with this key, adds or renames its labels, or comments on it.
+    Enum(String),
+    /// Alters or comments on the index with this key (schema and name): about its table or
+    /// materialized view, told when the statements are compared.
+    Index(String),
     /// Schemas, types, extensions, sequences, functions and the like: not about one table.
     Other,
 }
@@ -58,27 +69,87 @@ pub struct Base {
     pub model_key: String,
 }
 
-/// Why the model is loaded in full instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fallback(pub &'static str);
+/// Why the model is loaded in full instead: the reason, and the object or statement that
+/// made it necessary with its place (`file:line`) when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub reason: &'static str,
+    pub object: Option<String>,
+    pub at: Option<String>,
+}
+
+impl Fallback {
+    fn new(reason: &'static str) -> Fallback {
+        Fallback {
+            reason,
+            object: None,
+            at: None,
+        }
+    }
+
+    /// The same reason, about `object`.
+    fn about(mut self, object: impl Into<String>) -> Fallback {
+        self.object = Some(object.into());
+        self
+    }
+
+    /// The same reason, about the statement `c` (its first words and its place).
+    fn statement(mut self, c: &Current) -> Fallback {
+        self.object = Some(head(&c.text));
+        self.at = Some(c.at.clone());
+        self
+    }
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.reason)?;
+        match (&self.object, &self.at) {
+            (Some(o), Some(at)) => write!(f, " ({o} at {at})"),
+            (Some(o), None) => write!(f, " ({o})"),
+            (None, Some(at)) => write!(f, " (at {at})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// The first words of a statement on one line, to name it in a message.
+fn head(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().take(8).collect();
+    let mut out = words.join(" ");
+    if out.chars().count() > 72 {
+        out = out.chars().take(72).collect();
+    }
+    if text.split_whitespace().nth(8).is_some() || out.len() < words.join(" ").len() {
+        out.push_str(" …");
+    }
+    out
+}
 
 /// One statement of the current files.
 struct Current {
     hash: String,
     role: Role,
     text: String,
+    /// `file:line`.
+    at: String,
+}
+
+/// Where `files` are: one file's path, or the directory they are all in.
+pub fn place(files: &[SourceFile]) -> std::path::PathBuf {
+    let mut place = files.first().map(|f| f.path.clone()).unwrap_or_default();
+    for f in files.iter().skip(1) {
+        while !f.path.starts_with(&place) && place.pop() {}
+    }
+    place
 }
 
 /// The key under which the base of `files` is kept: the same place (one file's path, or
 /// the directory the files are in) on the same server and schema filter, whatever the
 /// contents and whichever files a directory holds now.
 pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> String {
-    let mut place = files.first().map(|f| f.path.clone()).unwrap_or_default();
-    for f in files.iter().skip(1) {
-        while !f.path.starts_with(&place) && place.pop() {}
-    }
     let paths = [SourceFile {
-        path: place,
+        path: place(files),
         text: String::new(),
     }];
     let mut marker = only.to_vec();
@@ -93,31 +164,41 @@ pub fn base_key(files: &[SourceFile], server: &ServerId, only: &[String]) -> Str
 }
 
 /// The files' statements, each with its role (taken from `known` for a text seen before);
-/// `None` when one has no role.
-fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Option<Vec<Current>> {
+/// a [`Fallback`] naming the first that has none.
+fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Result<Vec<Current>, Fallback> {
     let mut out = Vec::new();
     for file in files {
-        for s in split_pg_statements(&file.text).ok()? {
+        let path = file.path.display().to_string();
+        let split = split_pg_statements(&file.text).map_err(|_| {
+            Fallback::new("a file that does not split into statements").about(&path)
+        })?;
+        for s in split {
+            let at = format!("{path}:{}", s.line);
             let hash: String = Sha256::digest(s.text.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
             let role = match known.get(hash.as_str()) {
                 Some(role) => (*role).clone(),
-                None => role(&s.text)?,
+                None => role(&s.text).ok_or_else(|| Fallback {
+                    reason: "a statement of a kind the reload does not handle",
+                    object: Some(head(&s.text)),
+                    at: Some(at.clone()),
+                })?,
             };
             out.push(Current {
                 hash,
                 role,
                 text: s.text,
+                at,
             });
         }
     }
-    Some(out)
+    Ok(out)
 }
 
 /// The statements of `files` classified, reusing the roles `base` knows.
-pub struct Classified(Option<Vec<Current>>);
+pub struct Classified(Result<Vec<Current>, Fallback>);
 
 /// Classifies the statements of `files`.
 pub fn classified(files: &[SourceFile], base: Option<&Base>) -> Classified {
@@ -135,7 +216,8 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
     Some(Base {
         statements: current
             .0
-            .as_ref()?
+            .as_ref()
+            .ok()?
             .iter()
             .map(|c| (c.hash.clone(), c.role.clone()))
             .collect(),
@@ -143,242 +225,144 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
     })
 }
 
-/// The words of a statement: unquoted words (keyword and lower-cased text, as PostgreSQL
-/// folds them), quoted identifiers, and `.` marks.
-#[derive(Debug, Clone, PartialEq)]
-enum Word {
-    Kw(Keyword, String),
-    Quoted(String),
-    Dot,
-    Other,
-}
-
-fn words(text: &str) -> Option<Vec<Word>> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
-        .tokenize()
-        .ok()?;
-    Some(
-        tokens
-            .into_iter()
-            .filter(|t| !matches!(t, Token::Whitespace(_)))
-            .map(|t| match t {
-                Token::Word(w) if w.quote_style.is_none() => {
-                    Word::Kw(w.keyword, w.value.to_lowercase())
-                }
-                Token::Word(w) if w.quote_style == Some('"') => Word::Quoted(w.value),
-                Token::Period => Word::Dot,
-                _ => Word::Other,
-            })
-            .collect(),
-    )
-}
-
-fn is_kw(w: Option<&Word>, k: Keyword) -> bool {
-    matches!(w, Some(Word::Kw(kw, _)) if *kw == k)
-}
-
-fn ident(w: Option<&Word>) -> Option<String> {
-    match w? {
-        Word::Kw(_, v) => Some(v.clone()),
-        Word::Quoted(v) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-/// Reads `[schema.]name` at `*i` (unqualified means `public`), advancing `*i`.
-fn qualified(ws: &[Word], i: &mut usize) -> Option<String> {
-    let first = ident(ws.get(*i))?;
-    if ws.get(*i + 1) == Some(&Word::Dot) {
-        let second = ident(ws.get(*i + 2))?;
-        *i += 3;
-        return Some(qualified_key(&first, &second));
-    }
-    *i += 1;
-    Some(qualified_key("public", &first))
-}
-
-/// Skips the keywords `ks` in order where present.
-fn skip(ws: &[Word], i: &mut usize, ks: &[Keyword]) {
-    for k in ks {
-        if is_kw(ws.get(*i), *k) {
-            *i += 1;
-        }
-    }
-}
-
-/// What `text` is about; `None` for statements this module does not know.
-fn role(text: &str) -> Option<Role> {
-    use Keyword as K;
-    let ws = words(text)?;
-    let mut i = 1;
-    match ws.first()? {
-        Word::Kw(K::CREATE, _) => {
-            skip(&ws, &mut i, &[K::OR, K::REPLACE, K::UNLOGGED]);
-            if is_kw(ws.get(i), K::TABLE) {
-                i += 1;
-                skip(&ws, &mut i, &[K::IF, K::NOT, K::EXISTS]);
-                let key = qualified(&ws, &mut i)?;
-                // Partitions and inheritance children are not managed the same way.
-                let special = ws
-                    .iter()
-                    .any(|w| matches!(w, Word::Kw(K::PARTITION | K::INHERITS, _)));
-                return (!special).then_some(Role::Table(key));
-            }
-            skip(&ws, &mut i, &[K::UNIQUE]);
-            if is_kw(ws.get(i), K::INDEX) {
-                let on = ws.iter().position(|w| is_kw(Some(w), K::ON))?;
-                let mut j = on + 1;
-                skip(&ws, &mut j, &[K::ONLY]);
-                return Some(Role::Table(qualified(&ws, &mut j)?));
-            }
-            skip(&ws, &mut i, &[K::MATERIALIZED]);
-            if is_kw(ws.get(i), K::VIEW) {
-                i += 1;
-                skip(&ws, &mut i, &[K::IF, K::NOT, K::EXISTS]);
-                return Some(Role::View(qualified(&ws, &mut i)?));
-            }
-            let other = [
-                K::SCHEMA,
-                K::TYPE,
-                K::EXTENSION,
-                K::SEQUENCE,
-                K::DOMAIN,
-                K::FUNCTION,
-                K::COLLATION,
-            ];
-            other
-                .iter()
-                .any(|k| is_kw(ws.get(i), *k))
-                .then_some(Role::Other)
-        }
-        Word::Kw(K::ALTER, _) if is_kw(ws.get(1), K::TABLE) => {
-            i = 2;
-            skip(&ws, &mut i, &[K::IF, K::EXISTS, K::ONLY]);
-            Some(Role::Table(qualified(&ws, &mut i)?))
-        }
-        Word::Kw(K::COMMENT, _) if is_kw(ws.get(1), K::ON) => comment_role(&ws),
-        _ => None,
-    }
-}
-
-/// What a `COMMENT ON` statement is about.
-fn comment_role(ws: &[Word]) -> Option<Role> {
-    use Keyword as K;
-    let mut i = 3;
-    match ws.get(2)? {
-        Word::Kw(K::TABLE, _) => Some(Role::Table(qualified(ws, &mut i)?)),
-        Word::Kw(K::VIEW, _) => Some(Role::View(qualified(ws, &mut i)?)),
-        Word::Kw(K::COLUMN, _) => {
-            // [schema.]table.column
-            let a = ident(ws.get(3))?;
-            if ws.get(4) != Some(&Word::Dot) {
-                return None;
-            }
-            let b = ident(ws.get(5))?;
-            match (ws.get(6), ident(ws.get(7))) {
-                (Some(Word::Dot), Some(_)) => Some(Role::Table(qualified_key(&a, &b))),
-                _ => Some(Role::Table(qualified_key("public", &a))),
-            }
-        }
-        Word::Kw(K::SCHEMA | K::TYPE | K::EXTENSION | K::SEQUENCE | K::DOMAIN, _) => {
-            Some(Role::Other)
-        }
-        _ => None,
-    }
-}
-
-/// Whether `text` is a `CREATE TABLE`.
-fn creates_table(text: &str) -> bool {
-    let ws = words(text).unwrap_or_default();
-    let mut i = 1;
-    skip(&ws, &mut i, &[Keyword::UNLOGGED]);
-    is_kw(ws.first(), Keyword::CREATE) && is_kw(ws.get(i), Keyword::TABLE)
-}
-
-/// Whether `text` creates a view: `Some(true)` for a materialized one, `None` when it does
-/// not create one.
-fn creates_view(text: &str) -> Option<bool> {
-    let ws = words(text).unwrap_or_default();
-    let mut i = 1;
-    skip(&ws, &mut i, &[Keyword::OR, Keyword::REPLACE]);
-    let materialized = is_kw(ws.get(i), Keyword::MATERIALIZED);
-    if materialized {
-        i += 1;
-    }
-    (is_kw(ws.first(), Keyword::CREATE) && is_kw(ws.get(i), Keyword::VIEW)).then_some(materialized)
-}
-
-/// The keys of the tables named after `REFERENCES` in `text`.
-fn referenced_tables(text: &str) -> Option<BTreeSet<String>> {
-    let ws = words(text)?;
-    let mut out = BTreeSet::new();
-    for (n, w) in ws.iter().enumerate() {
-        if is_kw(Some(w), Keyword::REFERENCES) {
-            let mut i = n + 1;
-            out.insert(qualified(&ws, &mut i)?);
-        }
-    }
-    Some(out)
-}
-
-/// Every name in `text` as a key: `a.b` as it is, a lone `a` as `public.a`.
-fn names_in(text: &str) -> BTreeSet<String> {
-    let ws = words(text).unwrap_or_default();
-    let mut out = BTreeSet::new();
-    for i in 0..ws.len() {
-        let mut j = i;
-        if let Some(key) = qualified(&ws, &mut j) {
-            out.insert(key);
-        }
-    }
-    out
-}
-
 /// The model of `files` from the model of an earlier version of them (`base` and `old`),
-/// reloading only the tables and views whose statements changed; a [`Fallback`] when that
-/// cannot be vouched for (see the module documentation) and everything must be loaded.
+/// reloading only the tables and views whose statements changed, with a line saying what
+/// was reloaded; a [`Fallback`] when that cannot be vouched for (see the module
+/// documentation) and everything must be loaded.
 pub fn declare(
     current: &Classified,
     scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
     only: &[String],
     base: &Base,
     old: Schema,
-) -> Result<Schema, Fallback> {
-    let current = current
-        .0
-        .as_deref()
-        .ok_or(Fallback("a statement of a kind not handled"))?;
-    let delta = Delta::between(&base.statements, current)
-        .ok_or(Fallback("a statement not about one table or view changed"))?;
-    if delta.tables.is_empty() && delta.views.is_empty() {
+) -> Result<(Schema, String), Fallback> {
+    let current = current.0.as_ref().map_err(Clone::clone)?;
+    let places = Places::new(current, &old);
+    let delta = Delta::between(&base.statements, current, &places)?;
+    if delta.tables.is_empty() && delta.views.is_empty() && delta.enums.is_empty() {
         // The same statements in the same order (only comments or spacing between them
         // changed) give the same model.
         return match delta.same_order {
-            true => Ok(old),
-            false => Err(Fallback("statements moved")),
+            true => Ok((
+                old,
+                "nothing to reload: only comments or spacing changed".into(),
+            )),
+            false => Err(Fallback::new(
+                "statements moved (their order can name objects)",
+            )),
         };
     }
     // Reloading a quarter of the tables is not much faster than reloading them all.
     if delta.tables.len() * 4 > old.tables.len().max(8) {
-        return Err(Fallback("too many tables changed"));
+        return Err(
+            Fallback::new("more than a quarter of the tables changed").about(format!(
+                "{} of {}",
+                delta.tables.len(),
+                old.tables.len()
+            )),
+        );
     }
-    let plan = Reload::plan(current, &delta, &old)?;
-    let scratch = plan
+    let plan = Reload::plan(current, &delta, &old, &places)?;
+    let (scratch, laps) = plan
         .load(scratch, only)
-        .map_err(|_| Fallback("no scratch database"))?
-        .ok_or(Fallback("the server refused a statement"))?;
-    splice(old, scratch, &plan)
+        .map_err(|e| Fallback::new("no scratch database").about(e.to_string()))??;
+    let count = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    let mut note = format!(
+        "reloaded {} of {}",
+        plan.tables.len(),
+        count(old.tables.len(), "table")
+    );
+    if !plan.views.is_empty() {
+        note += &format!(", {}", count(plan.views.len(), "view"));
+    }
+    if !delta.enums.is_empty() {
+        note += &format!(", {}", count(delta.enums.len(), "enum type"));
+    }
+    note += &format!("; the rest from the cache ({laps})");
+    splice(old, scratch, &plan, &delta.enums).map(|s| (s, note))
 }
 
-/// Tables and views whose statements were added or removed.
+/// Where the statements about an index or a relation go: the table or view an index name
+/// belongs to, and which relation keys are views.
+struct Places {
+    indexes: BTreeMap<String, Role>,
+    views: BTreeSet<String>,
+}
+
+impl Places {
+    fn new(current: &[Current], old: &Schema) -> Places {
+        let mut indexes = BTreeMap::new();
+        let mut views: BTreeSet<String> = old.views.keys().cloned().collect();
+        for (key, t) in &old.tables {
+            let schema = t.schema.as_deref().unwrap_or("public");
+            let constraints = (t.primary_key.iter().map(|k| &k.name))
+                .chain(t.uniques.iter().map(|u| &u.name))
+                .flatten();
+            for name in t.indexes.keys().chain(constraints) {
+                indexes.insert(qualified_key(schema, name), Role::Table(key.clone()));
+            }
+        }
+        for (key, v) in &old.views {
+            let schema = v.schema.as_deref().unwrap_or("public");
+            for name in v.indexes.keys() {
+                indexes.insert(qualified_key(schema, name), Role::View(key.clone()));
+            }
+        }
+        for c in current {
+            match &c.role {
+                Role::View(v) if creates_view(&c.text).is_some() => {
+                    views.insert(v.clone());
+                }
+                Role::Table(t) => {
+                    if let Some(name) = classify::created_index(&c.text) {
+                        let schema = t.split_once('.').map_or("public", |(s, _)| s);
+                        indexes.insert(qualified_key(schema, &name), Role::Table(t.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let places = Places { indexes, views };
+        let indexes = (places.indexes.iter())
+            .map(|(k, r)| (k.clone(), places.place_known(r)))
+            .collect();
+        Places { indexes, ..places }
+    }
+
+    /// `Table(k)` of a view as `View(k)`.
+    fn place_known(&self, role: &Role) -> Role {
+        match role {
+            Role::Table(k) if self.views.contains(k) => Role::View(k.clone()),
+            r => r.clone(),
+        }
+    }
+
+    /// The relation a statement of `role` is about; `None` for an index not found.
+    fn place(&self, role: &Role) -> Option<Role> {
+        match role {
+            Role::Index(k) => self.indexes.get(k).cloned(),
+            r => Some(self.place_known(r)),
+        }
+    }
+}
+
+/// Tables, views and enum types whose statements were added or removed.
 struct Delta {
     tables: BTreeSet<String>,
     views: BTreeSet<String>,
+    enums: BTreeSet<String>,
     same_order: bool,
 }
 
 impl Delta {
-    fn between(before: &[(String, Role)], after: &[Current]) -> Option<Delta> {
+    fn between(
+        before: &[(String, Role)],
+        after: &[Current],
+        places: &Places,
+    ) -> Result<Delta, Fallback> {
         let mut count: BTreeMap<(&str, &Role), i64> = BTreeMap::new();
         for (hash, role) in before {
             *count.entry((hash, role)).or_default() -= 1;
@@ -386,29 +370,39 @@ impl Delta {
         for c in after {
             *count.entry((&c.hash, &c.role)).or_default() += 1;
         }
-        let mut tables = BTreeSet::new();
-        let mut views = BTreeSet::new();
-        for ((_, role), n) in count {
+        let mut delta = Delta {
+            tables: BTreeSet::new(),
+            views: BTreeSet::new(),
+            enums: BTreeSet::new(),
+            same_order: before.len() == after.len()
+                && before.iter().zip(after).all(|((h, _), c)| *h == c.hash),
+        };
+        for ((hash, role), n) in count {
             if n == 0 {
                 continue;
             }
-            match role {
-                Role::Table(key) => {
-                    tables.insert(key.clone());
+            let statement = || after.iter().find(|c| c.hash == hash);
+            let about = |f: Fallback| match statement() {
+                Some(c) => f.statement(c),
+                None => f.about("a statement removed"),
+            };
+            match places.place(role) {
+                Some(Role::Table(key)) => delta.tables.insert(key),
+                Some(Role::View(key)) => delta.views.insert(key),
+                Some(Role::Enum(key)) => delta.enums.insert(key),
+                Some(Role::Other) => {
+                    return Err(about(Fallback::new(
+                        "a statement not about one table, view or enum type changed",
+                    )))
                 }
-                Role::View(key) => {
-                    views.insert(key.clone());
+                Some(Role::Index(_)) | None => {
+                    return Err(about(Fallback::new(
+                        "a statement about an index whose table is not known changed",
+                    )))
                 }
-                Role::Other => return None,
-            }
+            };
         }
-        let same_order =
-            before.len() == after.len() && before.iter().zip(after).all(|((h, _), c)| *h == c.hash);
-        Some(Delta {
-            tables,
-            views,
-            same_order,
-        })
+        Ok(delta)
     }
 }
 
@@ -428,28 +422,21 @@ struct Reload {
 }
 
 impl Reload {
-    fn plan(current: &[Current], delta: &Delta, old: &Schema) -> Result<Reload, Fallback> {
+    fn plan(
+        current: &[Current],
+        delta: &Delta,
+        old: &Schema,
+        places: &Places,
+    ) -> Result<Reload, Fallback> {
         let tables = &delta.tables;
-        // An index or comment on a view is about a view, whatever its keyword said.
-        if tables.iter().any(|t| old.views.contains_key(t)) {
-            return Err(Fallback("a view's index or comment changed"));
-        }
-        let mut views = delta.views.clone();
-        for (key, view) in &old.views {
-            if view
-                .depends_on
-                .iter()
-                .any(|d| tables.contains(d) || delta.views.contains(d))
-            {
-                views.insert(key.clone());
-            }
-        }
+        let views = view_closure(old, delta)?;
         let mut context: BTreeSet<String> = BTreeSet::new();
         for view in views.iter().filter_map(|v| old.views.get(v)) {
-            if view.materialized || view.depends_on.iter().any(|d| old.views.contains_key(d)) {
-                return Err(Fallback("a materialized view or a view of views changed"));
-            }
-            context.extend(view.depends_on.iter().cloned());
+            let tables_read = view
+                .depends_on
+                .iter()
+                .filter(|d| !old.views.contains_key(*d));
+            context.extend(tables_read.cloned());
         }
         let mut other = Vec::new();
         let mut changed = Vec::new();
@@ -457,20 +444,26 @@ impl Reload {
         let mut created_views = BTreeSet::new();
         let mut view_steps = Vec::new();
         for c in current {
-            match &c.role {
-                Role::Other => other.push(c.text.clone()),
-                Role::Table(t) if tables.contains(t) => {
+            let place = places.place(&c.role).ok_or_else(|| {
+                Fallback::new("a statement about an index whose table is not known").statement(c)
+            })?;
+            match place {
+                Role::Other | Role::Enum(_) => other.push(c.text.clone()),
+                Role::Table(t) if tables.contains(&t) => {
                     if creates_table(&c.text) {
                         created.insert(t.clone());
                     }
-                    context.extend(
-                        referenced_tables(&c.text).ok_or(Fallback("an unreadable REFERENCES"))?,
-                    );
+                    let referenced = referenced_tables(&c.text).ok_or_else(|| {
+                        Fallback::new("a REFERENCES clause not read").statement(c)
+                    })?;
+                    context.extend(referenced);
                     changed.push(c.text.clone());
                 }
-                Role::View(v) if views.contains(v) => {
+                Role::View(v) if views.contains(&v) => {
                     match creates_view(&c.text) {
-                        Some(true) => return Err(Fallback("a materialized view changed")),
+                        Some(true) => {
+                            return Err(Fallback::new("a materialized view changed").statement(c))
+                        }
                         Some(false) => {
                             created_views.insert(v.clone());
                         }
@@ -489,9 +482,10 @@ impl Reload {
         }
         let mut context_ddl = Vec::new();
         for key in context.difference(tables) {
-            let table = old.tables.get(key).ok_or(Fallback(
-                "a changed table or view reads one that was not there",
-            ))?;
+            let table = old.tables.get(key).ok_or_else(|| {
+                Fallback::new("a changed table or view reads a table that was not there")
+                    .about(key.clone())
+            })?;
             context_ddl.extend(context_table(table));
         }
         Ok(Reload {
@@ -503,15 +497,17 @@ impl Reload {
         })
     }
 
-    /// Runs the steps in a scratch database and reads it back; `Ok(None)` when the server
-    /// refuses a statement.
+    /// Runs the steps in a scratch database and reads it back; `Ok(Err(_))` when the
+    /// server refuses a statement.
     fn load(
         &self,
         scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
-    ) -> Result<Option<Schema>, Error> {
+    ) -> Result<Result<(Schema, String), Fallback>, Error> {
+        let mut clock = Clock::start();
         let scratch = scratch()?;
         let mut client = scratch.connect()?;
+        clock.lap("scratch database");
         // As a full load: a function may name what is created after it.
         client
             .batch_execute("SET check_function_bodies = off")
@@ -519,37 +515,112 @@ impl Reload {
                 message: crate::declare::db_message(&e),
             })?;
         for step in &self.steps {
-            if !settle(&mut client, step.clone()) {
-                return Ok(None);
+            if let Err((statement, message)) = settle(&mut client, step.clone()) {
+                return Ok(Err(Fallback::new("the server refused a statement")
+                    .about(format!("{}: {message}", head(&statement)))));
             }
         }
+        clock.lap("statements");
         let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
             message: crate::declare::db_message(&e),
         })?;
+        clock.lap("read back");
         let schema = super::fixpoint::settle(&mut client, read.schema, only)?;
+        clock.lap("fixed point");
         drop(client);
-        Ok(Some(schema))
+        drop(scratch);
+        clock.lap("drop");
+        Ok(Ok((schema, clock.laps)))
     }
 }
 
+/// Times the steps of a reload, for `--verbose`: "name 0.12 s, …".
+struct Clock {
+    since: std::time::Instant,
+    laps: String,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            since: std::time::Instant::now(),
+            laps: String::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        if !self.laps.is_empty() {
+            self.laps.push_str(", ");
+        }
+        self.laps += &format!("{name} {:.2} s", (now - self.since).as_secs_f64());
+        self.since = now;
+    }
+}
+
+/// The views to re-create: the changed ones, every view reading a changed table or a view
+/// re-created (to any depth), and every view those read (re-created from their unchanged
+/// statements, so that no view needs a stand-in). A materialized one among them means a
+/// full load.
+fn view_closure(old: &Schema, delta: &Delta) -> Result<BTreeSet<String>, Fallback> {
+    let mut views = delta.views.clone();
+    loop {
+        let before = views.len();
+        for (key, view) in &old.views {
+            let reads_changed = view
+                .depends_on
+                .iter()
+                .any(|d| delta.tables.contains(d) || views.contains(d));
+            if reads_changed {
+                views.insert(key.clone());
+            }
+        }
+        let read: Vec<String> = (views.iter())
+            .filter_map(|v| old.views.get(v))
+            .flat_map(|v| v.depends_on.iter())
+            .filter(|d| old.views.contains_key(*d))
+            .cloned()
+            .collect();
+        views.extend(read);
+        if views.len() == before {
+            break;
+        }
+    }
+    if let Some(m) = views
+        .iter()
+        .find(|v| old.views.get(*v).is_some_and(|v| v.materialized))
+    {
+        return Err(Fallback::new("a materialized view would be re-created").about(m.clone()));
+    }
+    Ok(views)
+}
+
 /// Runs `pending` on `client`, retrying those that fail while others make progress
-/// (statement order does not matter in declared files); whether all of them ran.
-fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> bool {
+/// (statement order does not matter in declared files); the first statement still refused
+/// and the server's message when some never run.
+fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> Result<(), (String, String)> {
     if pending.is_empty() {
-        return true;
+        return Ok(());
     }
     let batch: String = pending.iter().map(|s| format!("{s};\n")).collect();
     if client.batch_execute(&batch).is_ok() {
-        return true;
+        return Ok(());
     }
     loop {
         let before = pending.len();
-        pending.retain(|s| client.batch_execute(s).is_err());
+        let mut refused = None;
+        pending.retain(|s| match client.batch_execute(s) {
+            Ok(()) => false,
+            Err(e) => {
+                refused.get_or_insert_with(|| (s.clone(), crate::declare::db_message(&e)));
+                true
+            }
+        });
         if pending.is_empty() {
-            return true;
+            return Ok(());
         }
         if pending.len() == before {
-            return false;
+            return Err(refused.unwrap_or_default());
         }
     }
 }
@@ -583,217 +654,4 @@ fn context_table(t: &Table) -> Vec<String> {
             .filter_map(|i| i.definition.clone()),
     );
     out
-}
-
-type Names = BTreeSet<(String, String)>;
-
-/// `old` with the reloaded tables and views taken from `scratch`, if the names, foreign
-/// keys and views' reads check out.
-fn splice(mut old: Schema, mut scratch: Schema, plan: &Reload) -> Result<Schema, Fallback> {
-    if !scratch.unmanaged.is_empty() || plan.tables.iter().any(|t| old.unmanaged.contains_key(t)) {
-        return Err(Fallback("an unmanaged object"));
-    }
-    routines::splice(&mut old, &scratch, plan)?;
-    // Every table in the scratch database is a changed one or a stand-in.
-    if scratch
-        .tables
-        .keys()
-        .any(|k| !plan.tables.contains(k) && !old.tables.contains_key(k))
-    {
-        return Err(Fallback("the statements created a table not expected"));
-    }
-    // Each changed table is there exactly when the files create it.
-    if plan
-        .tables
-        .iter()
-        .any(|t| scratch.tables.contains_key(t) != plan.created.contains(t))
-    {
-        return Err(Fallback(
-            "a changed table is not where its statements put it",
-        ));
-    }
-    let old_types: BTreeMap<(String, String), String> = plan
-        .tables
-        .iter()
-        .filter_map(|k| old.tables.get(k).map(|t| (k, t)))
-        .flat_map(|(k, t)| {
-            t.columns
-                .iter()
-                .map(move |c| ((k.clone(), c.name.clone()), c.ty.clone()))
-        })
-        .collect();
-    let owned = |s: &crate::model::Sequence, tables: &BTreeSet<String>| {
-        s.owned_by.as_ref().is_some_and(|(t, _)| tables.contains(t))
-    };
-    acl::splice(&mut old, &scratch, plan);
-    let old_part = names_of(&old, plan);
-    let new_part = names_of(&scratch, plan);
-    for t in &plan.tables {
-        old.tables.remove(t);
-    }
-    for v in &plan.views {
-        old.views.remove(v);
-    }
-    old.sequences.retain(|_, s| !owned(s, &plan.tables));
-    if !names_agree(&old_part, &new_part, &all_names(&old)) {
-        return Err(Fallback("names a full load may choose differently"));
-    }
-    for t in &plan.tables {
-        if let Some(table) = scratch.tables.remove(t) {
-            old.tables.insert(t.clone(), table);
-        }
-    }
-    for (k, s) in std::mem::take(&mut scratch.sequences) {
-        if owned(&s, &plan.tables) {
-            old.sequences.insert(k, s);
-        }
-    }
-    for v in &plan.views {
-        match (scratch.views.remove(v), plan.created_views.contains(v)) {
-            (Some(view), true) => {
-                old.views.insert(v.clone(), view);
-            }
-            (None, false) => {}
-            _ => return Err(Fallback("a view is not where its statements put it")),
-        }
-    }
-    let gone = |d: &String| !old.tables.contains_key(d) && !old.views.contains_key(d);
-    if old.views.values().any(|v| v.depends_on.iter().any(gone)) {
-        return Err(Fallback("a view reads a table that is gone"));
-    }
-    if !foreign_keys_hold(&old, &plan.tables, &old_types) {
-        return Err(Fallback(
-            "a foreign key of an unchanged table points at a changed key",
-        ));
-    }
-    Ok(old)
-}
-
-/// Per schema, the names PostgreSQL chose or checked for the reloaded tables and views of
-/// `schema`: table, view, index, constraint and owned sequence names.
-fn names_of(schema: &Schema, plan: &Reload) -> Names {
-    let mut out = BTreeSet::new();
-    for key in &plan.tables {
-        if let Some(t) = schema.tables.get(key) {
-            table_names(t, &mut out);
-        }
-    }
-    for key in &plan.views {
-        if let Some(v) = schema.views.get(key) {
-            out.insert((v.schema.clone().unwrap_or_default(), v.name.clone()));
-        }
-    }
-    for s in schema.sequences.values() {
-        if s.owned_by
-            .as_ref()
-            .is_some_and(|(t, _)| plan.tables.contains(t))
-        {
-            out.insert((s.schema.clone(), s.name.clone()));
-        }
-    }
-    out
-}
-
-fn table_names(t: &Table, out: &mut Names) {
-    let schema = t.schema.clone().unwrap_or_default();
-    let mut add = |n: &str| {
-        out.insert((schema.clone(), n.to_string()));
-    };
-    add(&t.name);
-    t.indexes.keys().for_each(|n| add(n));
-    let constraint_names = t
-        .primary_key
-        .iter()
-        .map(|c| &c.name)
-        .chain(t.uniques.iter().map(|c| &c.name))
-        .chain(t.checks.iter().map(|c| &c.name))
-        .chain(t.foreign_keys.iter().map(|c| &c.name));
-    constraint_names.flatten().for_each(|n| add(n));
-}
-
-/// Every name in `schema`, per namespace: tables and theirs, views and their indexes,
-/// sequences, enums.
-fn all_names(schema: &Schema) -> Names {
-    let mut out = BTreeSet::new();
-    for t in schema.tables.values() {
-        table_names(t, &mut out);
-    }
-    for v in schema.views.values() {
-        let s = v.schema.clone().unwrap_or_default();
-        out.insert((s.clone(), v.name.clone()));
-        for n in v.indexes.keys() {
-            out.insert((s.clone(), n.clone()));
-        }
-    }
-    for s in schema.sequences.values() {
-        out.insert((s.schema.clone(), s.name.clone()));
-    }
-    for e in schema.enums.values() {
-        out.insert((e.schema.clone(), e.name.clone()));
-    }
-    out
-}
-
-/// A name without its trailing digits, when it has some (and something before them).
-fn stem((schema, name): &(String, String)) -> Option<(String, String)> {
-    let t = name.trim_end_matches(|c: char| c.is_ascii_digit());
-    (t.len() < name.len() && !t.is_empty()).then(|| (schema.clone(), t.to_string()))
-}
-
-/// Whether a full load would have given the reloaded objects the same names: none of
-/// their new names is taken by another object, and no name of theirs (before or after) is
-/// a numbered variant of another object's name or the other way round (`x1` beside `x`).
-fn names_agree(old_part: &Names, new_part: &Names, rest: &Names) -> bool {
-    let part: BTreeSet<&(String, String)> = old_part.iter().chain(new_part).collect();
-    let numbered_near = |n: &(String, String), others: &dyn Fn(&(String, String)) -> bool| {
-        stem(n).is_some_and(|s| others(&s))
-    };
-    let in_part = |x: &(String, String)| part.contains(x);
-    let in_any = |x: &(String, String)| part.contains(x) || rest.contains(x);
-    !new_part.iter().any(|n| rest.contains(n))
-        && !part.iter().any(|n| numbered_near(n, &in_any))
-        && !rest.iter().any(|n| numbered_near(n, &in_part))
-}
-
-/// Whether every foreign key of an unchanged table that points at a reloaded table still
-/// finds its columns, with the types they had (`old_types`), under a primary key, unique
-/// constraint or unique index of exactly those columns that is not deferrable. (A full
-/// load would refuse the rest; let it say so.)
-fn foreign_keys_hold(
-    schema: &Schema,
-    reloaded: &BTreeSet<String>,
-    old_types: &BTreeMap<(String, String), String>,
-) -> bool {
-    schema
-        .tables
-        .iter()
-        .filter(|(k, _)| !reloaded.contains(*k))
-        .flat_map(|(_, t)| &t.foreign_keys)
-        .filter(|fk| reloaded.contains(&fk.ref_table))
-        .all(|fk| {
-            let Some(target) = schema.tables.get(&fk.ref_table) else {
-                return false;
-            };
-            let wanted: BTreeSet<&String> = fk.ref_columns.iter().collect();
-            let immediate =
-                |def: &Option<String>| !def.as_deref().unwrap_or("").contains("DEFERRABLE");
-            let keyed = target
-                .primary_key
-                .iter()
-                .map(|k| (&k.columns, &k.definition))
-                .chain(target.uniques.iter().map(|u| (&u.columns, &u.definition)))
-                .any(|(cols, def)| {
-                    immediate(def) && cols.iter().collect::<BTreeSet<_>>() == wanted
-                })
-                || target.indexes.values().any(|i| {
-                    i.unique
-                        && i.predicate.is_none()
-                        && i.columns.iter().map(|p| &p.expr).collect::<BTreeSet<_>>() == wanted
-                });
-            let same_types = fk.ref_columns.iter().all(|c| {
-                let before = old_types.get(&(fk.ref_table.clone(), c.clone()));
-                target.column(c).is_some_and(|col| Some(&col.ty) == before)
-            });
-            keyed && same_types
-        })
 }

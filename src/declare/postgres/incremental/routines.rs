@@ -1,9 +1,8 @@
 //! Functions, triggers, domains, composite and range types and comments in an incremental
-//! reload. Their statements are never reloaded alone: `CREATE TRIGGER`, `CREATE
-//! PROCEDURE`, `ALTER DOMAIN` and `COMMENT ON` an index, constraint, function or trigger
-//! have no [`super::Role`] (any of them in the files means a full load), and a changed
-//! `CREATE FUNCTION`, `CREATE DOMAIN`, `CREATE TYPE` is not about one table (a full load
-//! too). Unchanged, they are run in the scratch database with the other statements that
+//! reload. A trigger is about its table (`CREATE TRIGGER … ON t` has the role of `t`) and
+//! is reloaded with it. A changed `CREATE FUNCTION`, `CREATE PROCEDURE`, `CREATE DOMAIN`,
+//! `ALTER DOMAIN` or `CREATE TYPE` (other than an enum's) is not about one table (a full
+//! load). Unchanged, they are run in the scratch database with the other statements that
 //! are not about one table, so the scratch database holds them as a full load would; what
 //! is left to check here is that they read the same there as in the model before the
 //! edit, and the facts about what depends on them, which the reloaded tables and views
@@ -17,23 +16,24 @@ use crate::model::{Dependent, Schema};
 /// reloaded tables and views from `scratch`.
 pub(super) fn splice(old: &mut Schema, scratch: &Schema, plan: &Reload) -> Result<(), Fallback> {
     let touched = |table: &str| plan.tables.contains(table) || plan.views.contains(table);
-    if old
-        .triggers
-        .values()
-        .chain(scratch.triggers.values())
-        .any(|t| touched(&t.table))
-    {
-        return Err(Fallback("a changed table or view has triggers"));
+    // The triggers of the reloaded tables and views ran with their statements.
+    old.triggers.retain(|_, t| !touched(&t.table));
+    for (k, t) in &scratch.triggers {
+        if touched(&t.table) {
+            old.triggers.insert(k.clone(), t.clone());
+        }
     }
-    if scratch.functions != old.functions
-        || scratch.domains != old.domains
-        || scratch.composites != old.composites
-        || scratch.ranges != old.ranges
-        || scratch.comments != old.comments
-    {
-        return Err(Fallback(
-            "functions, domains, types or comments read differently",
-        ));
+    let differ = [
+        ("functions", scratch.functions != old.functions),
+        ("domains", scratch.domains != old.domains),
+        ("composite types", scratch.composites != old.composites),
+        ("range types", scratch.ranges != old.ranges),
+    ];
+    if let Some((what, _)) = differ.iter().find(|(_, d)| *d) {
+        return Err(
+            Fallback::new("objects not reloaded read differently in the scratch database")
+                .about(*what),
+        );
     }
     let of_reloaded = |d: &Dependent, triggers: &Schema| -> bool {
         match d {
