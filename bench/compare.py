@@ -30,6 +30,7 @@ PG = os.environ.get("PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 VENV = os.environ.get("VENV", "")
 VENV_MIGRA = os.environ.get("VENV_MIGRA", "")
 NO_CACHE = os.environ.get("NO_CACHE", "")
+EDIT_SEED = int(os.environ.get("EDIT_SEED", "18"))  # seed of the random edits (sd_generate_rand*)
 ONLY = {t for t in os.environ.get("ONLY", "").split(",") if t}  # measurements to run; empty: all
 
 
@@ -294,6 +295,37 @@ def run_inner(engine, n, runs):
     if behind_env is not None:
         measures.append(("sd_check_behind", lambda: ([SD, "check"], behindproj,
                                                      dict(behind_env, SCHEMADIFF_CACHE_DIR=str(cold_cache)), (1,))))
+    # generate right after a seeded random edit (examples/gen_schema --edit SEED COUNT, shapes
+    # drawn from benches/common/edit_gen.rs): the project's previous generate read
+    # project.sql (schema.sql plus comments, grants, triggers) and left its cache; then
+    # schemas/ holds edited.sql. One table, and 5 % of the tables. PostgreSQL only.
+    rand = {}
+    if engine == "pg":
+        for name, count in (("sd_generate_rand1", 1), ("sd_generate_rand5", max(1, n // 20))):
+            if not want(name):
+                continue
+            rd = d / name
+            shapes = subprocess.run([GEN, dialect, str(n), str(rd), "--edit", str(EDIT_SEED), str(count)],
+                                    check=True, capture_output=True, text=True).stdout.strip().split("\n")[-1]
+            print(f"[{engine} {n}] {name}: {shapes}", flush=True)
+            base = rd / "project"
+            subprocess.run([SD, "init", str(base), "--dialect", dialect], check=True, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            shutil.copy(rd / "project.sql", base / "schemas" / "schema.sql")
+            subprocess.run([SD, "generate", "-m", "base"], cwd=base, check=True,
+                           env=dict(penv, SCHEMADIFF_CACHE_DIR=str(rd / "cache")),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            rand[name] = rd
+            measures.append((name, lambda rd=rd: ([SD, "generate", "-m", "x"], rd / "work",
+                                                  dict(penv, SCHEMADIFF_CACHE_DIR=str(rd / "cache_run")), (0,))))
+
+    def fresh_rand(rd):
+        for sub, src in (("work", rd / "project"), ("cache_run", rd / "cache")):
+            if (rd / sub).exists():
+                shutil.rmtree(rd / sub)
+            shutil.copytree(src, rd / sub)
+        shutil.copy(rd / "edited.sql", rd / "work" / "schemas" / "schema.sql")
+
     measures = [m for m in measures if want(m[0])]
 
     def alembic():
@@ -325,7 +357,9 @@ def run_inner(engine, n, runs):
             if r % 2:
                 builds.reverse()
             for tag, binary in builds:
-                if name.startswith("sd_generate"):
+                if name in rand:
+                    fresh_rand(rand[name])
+                elif name.startswith("sd_generate"):
                     fresh_work(one_edit if name == "sd_generate_edit1" else five_edit)
                 if name.startswith("sd_generate_edit"):
                     fresh_edit_cache()
@@ -375,6 +409,8 @@ LABELS = [
     ("sd_generate", "schemadiff `generate` (offline, snapshots → schemas)"),
     ("sd_generate_edit", "schemadiff `generate` right after the edit (cache from before it)"),
     ("sd_generate_edit1", "schemadiff `generate` right after adding one column to one table"),
+    ("sd_generate_rand1", "schemadiff `generate` right after a seeded random edit of one table"),
+    ("sd_generate_rand5", "schemadiff `generate` right after a seeded random edit of 5 % of the tables"),
     ("sd_check", "schemadiff `check` (live database at head)"),
     ("sd_check_cold", "schemadiff `check` at head, cold (fresh empty cache directory)"),
     ("sd_check_behind", "schemadiff `check` one revision behind, cold (fresh empty cache directory)"),
@@ -458,11 +494,15 @@ def report():
                         continue
                     lines.append(f"| {alt} / {sd_t}{sl} | " + " | ".join(cells) + " |")
             for t, label in [("sd_generate_edit", "right after the edit"),
-                             ("sd_generate_edit1", "right after a one-table edit")]:
+                             ("sd_generate_edit1", "right after a one-table edit"),
+                             ("sd_generate_rand1", "right after a seeded random one-table edit"),
+                             ("sd_generate_rand5", "right after a seeded random 5 % edit (target ≥ 50×)"),
+                             ("sd_check_cold", "`check` cold at head (target ≥ 10×)"),
+                             ("sd_check_behind", "`check` cold one revision behind")]:
                 cells = [f"{med[(engine, n, alt)] / med[(engine, n, t)]:.1f}×"
                          if (engine, n, alt) in med and (engine, n, t) in med else "–" for n in ns]
                 if any(c != "–" for c in cells):
-                    lines.append(f"| {alt} / sd_generate {label} | " + " | ".join(cells) + " |")
+                    lines.append(f"| {alt} / {t}: {label} | " + " | ".join(cells) + " |")
         lines += issue18_lines(engine, ns, med)
         lines.append("\nPeak resident memory (GNU time `%M`, median, MiB):\n")
         lines.append("| process | " + " | ".join(f"{n:,}" for n in ns) + " |")
