@@ -77,6 +77,9 @@ pub struct CheckArgs {
     pub strict: bool,
     #[command(flatten)]
     pub manage: ManageArgs,
+    /// Say on stderr whether the check record (snapshots/schemadiff-record.json) let the loads be skipped, and why not
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod history;
 pub mod migrate;
 pub mod privileges;
+pub mod record;
 pub mod source;
 pub mod unmanaged;
 
@@ -57,6 +58,9 @@ pub enum Note<'a> {
     Waiting { seconds: u64 },
     /// `--verbose`: a statement about to run.
     Statement(&'a str),
+    /// `--verbose`: a line on how the command went about it (`check`: why its record was
+    /// used or not).
+    Detail(&'a str),
     /// `--verbose`: a revision ran, in `millis`.
     Ran {
         dir: Direction,
