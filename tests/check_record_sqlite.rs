@@ -53,9 +53,16 @@ fn the_record_is_used_on_sqlite_and_never_hides_a_change() {
     db().execute_batch("DROP INDEX by_hand").unwrap();
 
     // schemas/ edited without generate.
-    std::fs::write(dir.join("schemas/zz.sql"), "CREATE TABLE zz (id INTEGER PRIMARY KEY);\n")
-        .unwrap();
+    std::fs::write(
+        dir.join("schemas/zz.sql"),
+        "CREATE TABLE zz (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
     let run = check_agrees(&dir);
-    assert!(run.stdout.contains("[unrevisioned-changes]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("[unrevisioned-changes]"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.contains("schemas/ changed"), "{}", run.stderr);
 }
