@@ -240,6 +240,9 @@ pub trait Engine {
         only: &[String],
         cache: Option<&Cache>,
     ) -> Result<Schema, Error>;
+    /// The version of the engine that normalizes declared DDL (PostgreSQL's major version
+    /// on the dev server, the SQLite library's version): what prints the snapshots.
+    fn print_version(dev: &Self::Dev) -> Result<String, Error>;
     /// Whether `cache` already knows two declared file sets give the same model.
     fn same_declared(cache: &Cache, a: &[SourceFile], b: &[SourceFile]) -> bool;
     /// Opens the project's database at `url` to migrate it (`create`: a missing SQLite
@@ -292,6 +295,12 @@ pub fn rename_hints(files: &[SourceFile]) -> Result<Renames, Error> {
 /// on (it is skipped otherwise).
 pub fn run_owner_statements() {
     crate::declare::run_owner_statements();
+}
+
+/// Whether the catalog cache is off (`--no-cache`, `SCHEMADIFF_NO_CACHE`): `check` then
+/// also ignores its record.
+pub fn cache_disabled() -> bool {
+    crate::declare::cache::disabled()
 }
 
 /// `--no-cache`: no catalog cache for the rest of the run.

@@ -17,7 +17,7 @@ pub struct Cli {
     /// Project file (default: ./schemadiff.toml)
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<std::path::PathBuf>,
-    /// Skip the catalog cache: normalize declared DDL and replays, and parse SQLite catalogs, every time (also SCHEMADIFF_NO_CACHE=1)
+    /// Skip the catalog cache: normalize declared DDL and replays, and parse SQLite catalogs, every time, and ignore the check record (also SCHEMADIFF_NO_CACHE=1)
     #[arg(long, global = true, display_order = 900)]
     pub no_cache: bool,
     /// Read variables (DATABASE_URL, PGSSLMODE, PGPASSWORD, …) from this file instead of .env beside schemadiff.toml; set variables win
@@ -119,6 +119,9 @@ pub struct CheckArgs {
     pub offline: bool,
     #[command(flatten)]
     pub manage: ManageArgs,
+    /// Say on stderr whether the check record (snapshots/schemadiff-record.json) let the loads be skipped, and why not
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,14 +4,19 @@
 
 use super::{args, json, print_note, write_stdout, Error, Outcome};
 use crate::usecase::check::{Problem, Verified};
+use crate::usecase::Note;
 use crate::Printable;
 use std::path::Path;
 
 pub fn check(cfg: Option<&Path>, a: args::CheckArgs) -> Result<Outcome, Error> {
+    let notes = |note: Note| match note {
+        Note::Detail(_) if !a.verbose => {}
+        note => print_note(note),
+    };
     let problems = if a.offline {
-        crate::check_offline(cfg, a.strict, a.manage.managed(), &print_note)?
+        crate::check_offline(cfg, a.strict, a.manage.managed(), &notes)?
     } else {
-        crate::check_managed(cfg, a.strict, a.manage.managed(), &print_note)?
+        crate::check_managed(cfg, a.strict, a.manage.managed(), &notes)?
     };
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(

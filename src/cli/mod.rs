@@ -254,6 +254,7 @@ pub(crate) fn print_note(note: Note) {
                 eprintln!("    {}", Printable(line));
             }
         }
+        Note::Detail(text) => eprintln!("schemadiff: {}", Printable(text)),
         Note::Ran { dir, id, millis } => {
             eprintln!("  {} {} ran in {millis} ms", dir.as_str(), Printable(id))
         }

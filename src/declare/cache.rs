@@ -64,6 +64,13 @@ fn explain(line: &str) {
     }
 }
 
+/// Whether the cache is off for this process: `--no-cache` or `SCHEMADIFF_NO_CACHE` set
+/// (other than `0`).
+pub fn disabled() -> bool {
+    DISABLED.load(Ordering::SeqCst)
+        || std::env::var_os("SCHEMADIFF_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// A directory of cache entries.
 #[derive(Debug, Clone)]
 pub struct Cache {

@@ -211,6 +211,23 @@ impl Engine for Postgres {
         )?)
     }
 
+    /// The dev server's major version (`server_version_num` / 10000).
+    fn print_version(dev: &DevServer) -> Result<String, Error> {
+        let mut client = connect::connect_config(dev)?;
+        let num: String = client
+            .query_one(
+                "SELECT pg_catalog.current_setting('server_version_num')",
+                &[],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| Error::ReadSchema {
+                reason: db_message(&e),
+            })?;
+        Ok(num
+            .parse::<u32>()
+            .map_or(num.clone(), |n| (n / 10000).to_string()))
+    }
+
     fn same_declared(_: &Cache, _: &[SourceFile], _: &[SourceFile]) -> bool {
         false
     }

@@ -149,6 +149,11 @@ impl Engine for Sqlite {
         Ok(crate::declare::declare_sqlite_cached(files, cache)?)
     }
 
+    /// The SQLite library's version (declared DDL is loaded into it).
+    fn print_version(_: &()) -> Result<String, Error> {
+        Ok(rusqlite::version().to_string())
+    }
+
     fn same_declared(cache: &Cache, a: &[SourceFile], b: &[SourceFile]) -> bool {
         let (a, b) = (cache::declared_inputs(a), cache::declared_inputs(b));
         cache::sqlite_same_stored(cache, &a, &b)

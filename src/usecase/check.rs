@@ -4,8 +4,10 @@
 //! engine and comparing catalogs). `verify`: every revision up and down again in a scratch
 //! database.
 
+mod fast;
+
 use super::config::Project;
-use super::{declared, declared_snapshots, dev, open, privileges, unmanaged, Error, Note};
+use super::{declared, declared_snapshots, dev, open, privileges, record, unmanaged, Error, Note};
 use crate::engine::{self, known_heads, Cache, Direction, Engine};
 use crate::model::Schema;
 use crate::progress::Task;
@@ -37,19 +39,48 @@ pub fn check<E: Engine>(
     let managed = privileges::managed(&p.config.postgres, &Default::default());
     privileges::before_declaring(&managed);
 
+    // The check record: where it vouches for a side, that side is not loaded (fast.rs).
+    let record = fast::record::<E>(p);
+    if let Err(why) = &record {
+        notes(Note::Detail(&format!("check record: {why}")));
+    }
+    let record = record.ok();
+
     // The declared side (snapshots/, schemas/) is read on a second thread while the live
     // database and the replay of its revisions are read here: on a large schema each is a
     // few tens of milliseconds even from the catalog cache.
     let (declared_side, live_side) = std::thread::scope(|scope| {
-        let declared_side = scope.spawn(|| declared_pair::<E>(p, &dev));
-        let live_side = live_pair::<E>(p, g, &dev);
+        let declared_side = scope.spawn(|| {
+            let known = match &record {
+                Some(r) => fast::declared::<E>(r, p, &dev),
+                None => Err(String::new()),
+            };
+            match known {
+                Ok(pair) => (Ok(Some(pair)), Ok(())),
+                Err(why) => (declared_pair::<E>(p, &dev), Err(why)),
+            }
+        });
+        let live_side = live_pair::<E>(p, g, &dev, record.as_ref());
         let declared_side = declared_side
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (declared_side, live_side)
     });
+    let (declared_side, declared_why) = declared_side;
+    match (&record, declared_why) {
+        (Some(_), Ok(())) => notes(Note::Detail(
+            "check record: snapshots/ and schemas/ are the files it was written from: no unrevisioned changes, neither loaded",
+        )),
+        (Some(_), Err(why)) => notes(Note::Detail(&format!(
+            "check record: {why}: loading snapshots/ and schemas/"
+        ))),
+        (None, _) => {}
+    }
     let mut declared_models = declared_side?;
-    let (applied, edited, mut live_models) = live_side?;
+    let (applied, edited, mut live_models, known_live, live_why) = live_side?;
+    if let Some(why) = &live_why {
+        notes(Note::Detail(&format!("check record: {why}")));
+    }
     if let Some((snap, wanted)) = &mut declared_models {
         privileges::declared_side(snap, &managed, None);
         privileges::declared_side(wanted, &managed, None);
@@ -69,6 +100,7 @@ pub fn check<E: Engine>(
         .into_iter()
         .flatten()
         .flat_map(|(a, b)| [a, b])
+        .chain(&known_live)
         .collect();
     let mut objects = unmanaged::union(&read);
     objects.retain(|_, what| unmanaged::class(what) != unmanaged::Class::InvalidIndex);
@@ -122,7 +154,9 @@ pub fn check<E: Engine>(
 
     let invalid: Vec<String> = live_models
         .iter()
-        .flat_map(|(_, live)| &live.unmanaged)
+        .map(|(_, live)| live)
+        .chain(&known_live)
+        .flat_map(|live| &live.unmanaged)
         .filter(|(_, what)| *what == engine::INVALID_INDEX)
         .map(|(key, _)| key.clone())
         .collect();
@@ -149,7 +183,7 @@ pub fn check<E: Engine>(
     }
     // Freeing four models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.
-    std::mem::forget((declared_models, live_models));
+    std::mem::forget((declared_models, live_models, known_live));
     Ok(problems)
 }
 
@@ -176,27 +210,54 @@ pub(super) fn declared_pair<E: Engine>(p: &Project, dev: &E::Dev) -> Result<Pair
 }
 
 /// The live database's applied heads, the applied revisions edited since they ran, then
-/// the schema the heads produce and its live schema.
+/// the schema the heads produce and its live schema; or, when the check record vouches
+/// that the live schema is what they produce, that live schema alone; and why the record
+/// did not vouch for it (`None` without a record).
 fn live_pair<E: Engine>(
     p: &Project,
     g: &Graph,
     dev: &E::Dev,
-) -> Result<(Vec<String>, Vec<engine::ApplyError>, Pair), Error> {
+    record: Option<&record::Record>,
+) -> Result<LiveSide, Error> {
     let mut db = open::<E>(p, false)?;
     let applied = known_heads(E::adapter(&mut db), g)?;
     let edited = engine::edited(E::adapter(&mut db), g)?;
     let revs = applied_revisions(g, &applied);
     let cache = Cache::from_env();
+    let mut read = None;
+    let mut why = None;
+    if let Some(r) = record {
+        let mut live = E::read_live(&mut db, cache.as_ref())?;
+        match fast::live(r, &applied, &revs, &mut live) {
+            Ok(matched) => return Ok((applied, edited, None, Some(live), Some(matched))),
+            Err(reason) => why = Some(reason),
+        }
+        read = Some(live);
+    }
     if let Some(cache) = &cache {
         if E::replay_matches(&mut db, &revs, cache) {
-            return Ok((applied, edited, None));
+            return Ok((applied, edited, None, read, why));
         }
     }
     let expected = E::replay(dev, &revs, g, cache.as_ref())?;
-    let live = E::read_live(&mut db, cache.as_ref())?;
+    let live = match read {
+        Some(live) => live,
+        None => E::read_live(&mut db, cache.as_ref())?,
+    };
     let live = E::normalize_live(dev, live, &expected, cache.as_ref());
-    Ok((applied, edited, Some((expected, live))))
+    Ok((applied, edited, Some((expected, live)), None, why))
 }
+
+/// What [`live_pair`] found: the applied heads, the edited revisions, the pair to compare
+/// (`None` when known to agree), the live schema when known to agree and read, and why
+/// the check record did not vouch for it.
+type LiveSide = (
+    Vec<String>,
+    Vec<engine::ApplyError>,
+    Pair,
+    Option<Schema>,
+    Option<String>,
+);
 
 /// Applied revisions edited since they ran: `upgrade` refuses to run until each file is
 /// reverted or its edit accepted, so `check` fails on them in `upgrade`'s words.

@@ -4,8 +4,8 @@
 
 use super::config::Project;
 use super::{
-    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, privileges, unmanaged,
-    Error, Note, Safety,
+    allowed_kinds, blocking, declared, declared_snapshots, dev, graph, open, privileges, record,
+    unmanaged, Error, Note, Safety,
 };
 use crate::engine::{self, known_heads, Engine, Target};
 use crate::model::{Renames, Schema};
@@ -91,6 +91,8 @@ pub fn generate<E: Engine>(
         (before, after)
     });
     let (before, after) = (before?, after?);
+    // What the check record needs of the declared model, before it is scoped below.
+    let recorded = record::Declared::of::<E>(p, &after);
     let mut before = match a.from_db {
         true => E::normalize_live(&dev, before, &after, engine::Cache::from_env().as_ref()),
         false => before,
@@ -127,6 +129,16 @@ pub fn generate<E: Engine>(
         &caps,
     );
     if up.is_empty() && !a.empty && not_delivered.is_empty() {
+        // Nothing to write, and snapshots/ is proven to declare what schemas/ does (under
+        // the project's own `manage`): the record is written or refreshed, so that `check`
+        // can rely on it (a project generated before there were records gets one here).
+        let proven = !a.from_db
+            && a.safety.flags.manage.is_none()
+            && E::differences(&before, &after).is_empty();
+        if let (true, Some(head)) = (proven, parents.first()) {
+            refresh_record::<E>(p, &dev, recorded, &g, head)?;
+        }
+        std::mem::forget((before, after, up, down));
         return Ok(Generated::NoChanges);
     }
     if !E::LOCK_OPTIONS && p.config.postgres.any() {
@@ -149,7 +161,15 @@ pub fn generate<E: Engine>(
         (E::section(&up), E::section(&down))
     };
     let snapshot = E::snapshot(&after);
-    let written = write_revision(p, &id, &parents, &a.message, &up_sql, &down_sql, &snapshot);
+    let record = RecordOf {
+        declared: recorded,
+        graph: &g,
+        head: (!a.empty).then_some(id.as_str()),
+        server: E::print_version(&dev).ok(),
+    };
+    let written = write_revision::<E>(
+        p, &id, &parents, &a.message, &up_sql, &down_sql, &snapshot, record,
+    );
     // Freeing the models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.
     std::mem::forget((before, after, up, down));
@@ -189,10 +209,49 @@ fn strict_blocks(
     Ok((a.safety.strict && blocked > 0).then_some(blocked))
 }
 
-/// Writes a new revision file and the snapshot, all or nothing: every temporary is written
-/// and synced first, the snapshot files are renamed into place, the revision last; on an
-/// error the previous snapshot files are put back (see [`crate::publish`]).
-fn write_revision(
+/// What the check record of a new revision is made of.
+struct RecordOf<'a> {
+    declared: record::Declared,
+    /// The graph before the new revision.
+    graph: &'a Graph,
+    /// The new revision, unless it is written by hand (`--empty`).
+    head: Option<&'a str>,
+    /// The dev server's version (`None`: not known, no record).
+    server: Option<String>,
+}
+
+/// `generate` found nothing to write: the check record is written for `head` when it
+/// differs from the one in place (not at all when it cannot be made).
+fn refresh_record<E: Engine>(
+    p: &Project,
+    dev: &E::Dev,
+    declared: record::Declared,
+    g: &Graph,
+    head: &str,
+) -> Result<(), Error> {
+    let Ok(server) = E::print_version(dev) else {
+        return Ok(());
+    };
+    let Ok(snapshots) = record::dir(&p.snapshots()) else {
+        return Ok(());
+    };
+    let Ok(new) = record::after_generate::<E>(p, declared, snapshots, g, Some(head), server) else {
+        return Ok(());
+    };
+    let (path, text) = (record::path(p), new.text());
+    if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    crate::publish::publish(&[(path, text.into_bytes())], &[], &crate::publish::RealFs)?;
+    Ok(())
+}
+
+/// Writes a new revision file, the snapshot and the check record, all or nothing: every
+/// temporary is written and synced first, the snapshot files are renamed into place, the
+/// revision last; on an error the previous snapshot files are put back (see
+/// [`crate::publish`]).
+#[allow(clippy::too_many_arguments)]
+fn write_revision<E: Engine>(
     p: &Project,
     id: &str,
     parents: &[String],
@@ -200,13 +259,36 @@ fn write_revision(
     up_sql: &str,
     down_sql: &str,
     snapshot: &BTreeMap<String, String>,
+    record: RecordOf,
 ) -> Result<PathBuf, Error> {
     let (created, stamp) = revision::utc_now();
     let text = revision::render(id, parents, message, &created, up_sql, down_sql);
     let dir = p.migrations();
     crate::publish::create_dir(&dir)?;
     let path = dir.join(revision::file_name(&stamp, id, message));
-    let (mut writes, stale) = revision::snapshot::changes(&p.snapshots(), snapshot)?;
+    let (mut writes, mut stale) = revision::snapshot::changes(&p.snapshots(), snapshot)?;
+    // The record of the new state; when it cannot be made, none (an old one would not
+    // match the new snapshot anyway, but it would say why at each `check`).
+    let new = revision::parse(&path, &text).ok().and_then(|rev| {
+        let revs = record.graph.ordered().cloned().chain([rev]).collect();
+        let graph = Graph::new(revs).ok()?;
+        let snapshots = record::files(snapshot.iter().map(|(n, t)| (n.clone(), t.as_str())));
+        record::after_generate::<E>(
+            p,
+            record.declared,
+            snapshots,
+            &graph,
+            record.head,
+            record.server?,
+        )
+        .ok()
+    });
+    let record_path = record::path(p);
+    match new {
+        Some(new) => writes.push((record_path, new.text().into_bytes())),
+        None if record_path.exists() => stale.push(record_path),
+        None => {}
+    }
     writes.push((path.clone(), text.into_bytes()));
     crate::publish::publish(&writes, &stale, &crate::publish::RealFs)?;
     Ok(path)

@@ -13,6 +13,7 @@ pub mod history;
 pub mod migrate;
 pub mod offline;
 pub mod privileges;
+pub mod record;
 pub mod source;
 pub mod unmanaged;
 
@@ -58,6 +59,9 @@ pub enum Note<'a> {
     Waiting { seconds: u64 },
     /// `--verbose`: a statement about to run.
     Statement(&'a str),
+    /// `--verbose`: a line on how the command went about it (`check`: why its record was
+    /// used or not).
+    Detail(&'a str),
     /// `--verbose`: a revision ran, in `millis`.
     Ran {
         dir: Direction,
