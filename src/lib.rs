@@ -34,6 +34,7 @@ pub use engine::{
 };
 pub use model::privileges::Managed;
 pub use plan::Hazard;
+pub use plan::HazardKind;
 pub use sqltext::comment::Printable;
 pub use usecase::{Error, Note, Safety};
 

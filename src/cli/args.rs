@@ -65,6 +65,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Replay every revision up and down in a scratch database; exit 1 naming the first that is wrong
     Verify,
+    /// Print a hazard kind's page (what triggers it, what to do); without KIND, list the kinds
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A hazard kind as scripts print it, e.g. deletes-data (omit it to list them all)
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Args)]

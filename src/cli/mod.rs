@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod explain;
 mod workflow;
 
 pub use args::{Cli, Command, DiffArgs, Format, InspectArgs, SafetyArgs};
@@ -31,6 +32,9 @@ pub enum Error {
 
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+
+    #[error("unknown hazard kind `{kind}`; the known kinds are: {known}. Run `schemadiff explain` to list them with one line each.")]
+    UnknownHazard { kind: String, known: String },
 }
 
 /// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
@@ -87,6 +91,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Merge(a) => workflow::merge(cfg, a),
         Command::Check(a) => check::check(cfg, a),
         Command::Verify => check::verify(cfg),
+        Command::Explain(a) => explain::explain(&a),
     }
 }
 
@@ -255,15 +260,15 @@ fn or_base(s: &str) -> &str {
     }
 }
 
-/// `  hazard[code]: detail (see doc)`.
+/// `  hazard[code]: detail (see: schemadiff explain code)`.
 fn print_hazard(out: &mut impl Write, h: &Hazard) {
     let info = h.kind.info();
     let _ = writeln!(
         out,
-        "  hazard[{}]: {} (see {})",
+        "  hazard[{}]: {} (see: schemadiff explain {})",
         info.code,
         Printable(&h.detail),
-        info.doc
+        info.code
     );
 }
 
