@@ -10,13 +10,14 @@
 //!
 //! Before compared, both sides are normalised: trailing blanks, revision ids (12 hex
 //! digits), file-name timestamps (`20261121_161732`), date-times and the page's directory.
-//! In an expected line `[..]` matches any text, and a line `...` any number of lines. The
+//! In an expected line `[..]` matches any text, and a line `...` (or `…`) any number of lines. The
 //! "Using DATABASE" line on stderr is left out unless the expected output shows one.
 //!
 //! `$ cat FILE` where FILE does not exist yet (outside `migrations/` and `snapshots/`) writes
 //! FILE with the shown text: that is how a page declares the files it then uses.
 //!
-//! A block can be annotated by an HTML comment on the line before its fence:
+//! A block can be annotated by HTML comments on the lines right before its fence (several
+//! apply in order):
 //! - `<!-- doc-example: skip CATEGORY -->`: not run, counted as skipped under CATEGORY (one
 //!   of [`SKIP_CATEGORIES`]);
 //! - `<!-- doc-example: before: SHELL -->`: runs SHELL (quietly; it must succeed) first;
@@ -67,7 +68,8 @@ struct Block {
     line: usize,
     lang: String,
     body: Vec<String>,
-    directive: Option<String>,
+    /// The `<!-- doc-example: … -->` lines right above the fence, in order.
+    directives: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -144,11 +146,19 @@ fn blocks(text: &str) -> Vec<Block> {
         let trimmed = lines[i].trim_start();
         if let Some(lang) = trimmed.strip_prefix("```") {
             let indent = lines[i].len() - trimmed.len();
-            let directive = (i > 0)
-                .then(|| lines[i - 1].trim())
-                .and_then(|l| l.strip_prefix("<!-- doc-example:"))
-                .and_then(|l| l.strip_suffix("-->"))
-                .map(|d| d.trim().to_string());
+            let mut directives = Vec::new();
+            let mut k = i;
+            while k > 0 {
+                let Some(d) = lines[k - 1]
+                    .trim()
+                    .strip_prefix("<!-- doc-example:")
+                    .and_then(|l| l.strip_suffix("-->"))
+                else {
+                    break;
+                };
+                directives.insert(0, d.trim().to_string());
+                k -= 1;
+            }
             let start = i;
             let mut body = Vec::new();
             i += 1;
@@ -165,7 +175,7 @@ fn blocks(text: &str) -> Vec<Block> {
                 line: start + 1,
                 lang: lang.trim().to_string(),
                 body,
-                directive,
+                directives,
             });
         }
         i += 1;
@@ -383,8 +393,8 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
         if block.lang != "console" {
             continue;
         }
-        let directive = block.directive.clone().unwrap_or_default();
-        if let Some(cat) = directive.strip_prefix("skip") {
+        let d = &block.directives;
+        if let Some(cat) = d.iter().find_map(|d| d.strip_prefix("skip")) {
             let cat = cat.trim();
             if !SKIP_CATEGORIES.contains(&cat) {
                 outcome.failures.push(format!(
@@ -396,26 +406,36 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
             *outcome.skipped.entry(cat.to_string()).or_default() += count(&block);
             continue;
         }
-        if directive == "fresh" || session.is_none() {
+        let fresh = d.iter().any(|d| d == "fresh");
+        if fresh || session.is_none() {
             sessions += 1;
-            session = Some(Session::new(&label, sessions, text, directive != "fresh"));
+            session = Some(Session::new(&label, sessions, text, !fresh));
         }
-        if let Some(var) = directive.strip_prefix("env:") {
-            let s = session.as_mut().unwrap();
-            s.prelude.push_str(&format!("export {}; ", var.trim()));
-        }
-        let s = session.as_ref().unwrap();
-        if let Some(setup) = directive.strip_prefix("before:") {
-            let (ok, out) = s.sh(setup.trim());
-            if !ok {
-                outcome.failures.push(format!(
-                    "{rel}:{}: setup `{}` failed:\n{out}",
-                    block.line,
-                    setup.trim()
-                ));
-                continue;
+        let s = session.as_mut().unwrap();
+        let mut setup_failed = false;
+        for d in d {
+            if let Some(var) = d.strip_prefix("env:") {
+                s.prelude.push_str(&format!("export {}; ", var.trim()));
+            } else if let Some(setup) = d.strip_prefix("before:") {
+                let (ok, out) = s.sh(setup.trim());
+                if !ok {
+                    outcome.failures.push(format!(
+                        "{rel}:{}: setup `{}` failed:\n{out}",
+                        block.line,
+                        setup.trim()
+                    ));
+                    setup_failed = true;
+                }
+            } else if d != "fresh" {
+                outcome
+                    .failures
+                    .push(format!("{rel}:{}: unknown annotation `{d}`", block.line));
             }
         }
+        if setup_failed {
+            continue;
+        }
+        let s = &*s;
         for ex in examples(&block) {
             if s.writes_shown_file(&ex) {
                 outcome.run += 1;
@@ -462,7 +482,7 @@ fn compare(expected: &[String], actual: &str) -> Option<String> {
         let first = exp
             .iter()
             .zip(&act)
-            .position(|(e, a)| !(e == "..." || matches_line(e, a)))
+            .position(|(e, a)| !(e == "..." || e == "…" || matches_line(e, a)))
             .unwrap_or(exp.len().min(act.len()));
         let mut s = String::new();
         let _ = write!(s, "first difference at output line {}", first + 1);
@@ -483,7 +503,7 @@ fn matches_lines(exp: &[String], act: &[String]) -> bool {
     ok[exp.len()][act.len()] = true;
     for i in (0..exp.len()).rev() {
         for j in (0..=act.len()).rev() {
-            ok[i][j] = if exp[i] == "..." {
+            ok[i][j] = if exp[i] == "..." || exp[i] == "…" {
                 ok[i + 1][j] || (j < act.len() && ok[i][j + 1])
             } else {
                 j < act.len() && matches_line(&exp[i], &act[j]) && ok[i + 1][j + 1]
