@@ -37,6 +37,7 @@ pub use engine::{
 };
 pub use model::privileges::Managed;
 pub use plan::Hazard;
+pub use plan::HazardKind;
 pub use progress::{with as with_progress, Progress, Task};
 pub use sqltext::comment::Printable;
 pub use usecase::{Error, Note, Safety};

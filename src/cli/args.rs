@@ -69,6 +69,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page schemadiff(1), or write it and one page per subcommand with --dir
     Man(ManArgs),
+    /// Print a hazard kind's page (what triggers it, what to do); without KIND, list the kinds
+    Explain(ExplainArgs),
 }
 
 /// `--format`, for the commands whose report CI may read.
@@ -104,6 +106,12 @@ pub struct ManArgs {
     /// Write schemadiff.1 and schemadiff-COMMAND.1 for each subcommand into this directory instead of printing schemadiff.1
     #[arg(long, value_name = "DIR")]
     pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A hazard kind as scripts print it, e.g. deletes-data (omit it to list them all)
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 mod args;
 mod check;
 mod completions;
+mod explain;
 mod json;
 mod progress;
 mod workflow;
@@ -45,6 +46,9 @@ pub enum Error {
         dir: std::path::PathBuf,
         error: std::io::Error,
     },
+
+    #[error("unknown hazard kind `{kind}`; the known kinds are: {known}. Run `schemadiff explain` to list them with one line each.")]
+    UnknownHazard { kind: String, known: String },
 }
 
 /// Handles Ctrl-C for the program's signal handler: a run under way (`upgrade`,
@@ -115,6 +119,7 @@ fn dispatch(command: Command, cfg: Option<&Path>) -> Result<Outcome, Error> {
         Command::Verify(o) => check::verify(cfg, o.json()),
         Command::Completions(a) => completions::completions(&a),
         Command::Man(a) => completions::man(&a),
+        Command::Explain(a) => explain::explain(&a),
     }
 }
 
@@ -287,15 +292,15 @@ fn or_base(s: &str) -> &str {
     }
 }
 
-/// `  hazard[code]: detail (see doc)`.
+/// `  hazard[code]: detail (see: schemadiff explain code)`.
 fn print_hazard(out: &mut impl Write, h: &Hazard) {
     let info = h.kind.info();
     let _ = writeln!(
         out,
-        "  hazard[{}]: {} (see {})",
+        "  hazard[{}]: {} (see: schemadiff explain {})",
         info.code,
         Printable(&h.detail),
-        info.doc
+        info.code
     );
 }
 

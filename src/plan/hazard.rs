@@ -22,12 +22,14 @@ pub enum HazardKind {
 }
 
 /// What a kind means: its code (in scripts, JSON and `--allow`), a summary, whether
-/// `--strict` blocks it by default, and its documentation page.
+/// `--strict` blocks it by default, its documentation page's path in the repository, and
+/// that page's text (embedded in the binary, printed by `schemadiff explain CODE`).
 pub struct HazardInfo {
     pub code: &'static str,
     pub summary: &'static str,
     pub blocking: bool,
     pub doc: &'static str,
+    pub page: &'static str,
 }
 
 impl HazardKind {
@@ -127,6 +129,36 @@ impl HazardKind {
             summary,
             blocking,
             doc,
+            page: self.page(),
+        }
+    }
+
+    /// The kind's page (`docs/hazards/CODE.md`), embedded so `schemadiff explain` and the
+    /// pages cannot drift apart.
+    fn page(self) -> &'static str {
+        match self {
+            HazardKind::DeletesData => include_str!("../../docs/hazards/deletes-data.md"),
+            HazardKind::LikelyRename => include_str!("../../docs/hazards/likely-rename.md"),
+            HazardKind::MayFailOnExistingRows => {
+                include_str!("../../docs/hazards/may-fail-on-existing-rows.md")
+            }
+            HazardKind::EnumValueRemoval => {
+                include_str!("../../docs/hazards/enum-value-removal.md")
+            }
+            HazardKind::VirtualTableRecreated => {
+                include_str!("../../docs/hazards/virtual-table-recreated.md")
+            }
+            HazardKind::Irreversible => include_str!("../../docs/hazards/irreversible.md"),
+            HazardKind::RecreatesView => include_str!("../../docs/hazards/recreates-view.md"),
+            HazardKind::RecreatesFunction => {
+                include_str!("../../docs/hazards/recreates-function.md")
+            }
+            HazardKind::UnsupportedChange => {
+                include_str!("../../docs/hazards/unsupported-change.md")
+            }
+            HazardKind::RewritesTable => include_str!("../../docs/hazards/rewrites-table.md"),
+            HazardKind::LocksTable => include_str!("../../docs/hazards/locks-table.md"),
+            HazardKind::IndexBuild => include_str!("../../docs/hazards/index-build.md"),
         }
     }
 
@@ -163,5 +195,40 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), HazardKind::ALL.len());
         assert_eq!(HazardKind::from_code("nope"), None);
+    }
+
+    /// `schemadiff explain` prints the embedded pages: every kind has its page (the one its
+    /// `doc` names), and every page in docs/hazards/ (but the index) belongs to a kind.
+    #[test]
+    fn every_kind_has_a_page_and_every_page_a_kind() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/hazards");
+        for k in HazardKind::ALL {
+            let info = k.info();
+            let on_disk = std::fs::read_to_string(dir.join(format!("{}.md", info.code)))
+                .unwrap_or_else(|e| panic!("no page for hazard kind {}: {e}", info.code));
+            assert_eq!(
+                info.page, on_disk,
+                "{}: embedded page is not its file",
+                info.code
+            );
+            assert!(
+                info.page.starts_with(&format!("# Hazard: `{}`", info.code)),
+                "{}: page has another kind's title",
+                info.code
+            );
+        }
+        let mut pages: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".md") && n != "README.md")
+            .collect();
+        pages.sort();
+        for page in pages {
+            let code = page.trim_end_matches(".md");
+            assert!(
+                HazardKind::from_code(code).is_some(),
+                "docs/hazards/{page} belongs to no hazard kind in src/plan/hazard.rs"
+            );
+        }
     }
 }

@@ -74,8 +74,8 @@ pub fn format_steps(steps: &[RenderedStep]) -> String {
         out.push('\n');
         for h in &step.hazards {
             out.push_str(&comment::line(&format!(
-                "hazard[{}]: {} (see {})",
-                h.code, h.detail, h.doc
+                "hazard[{}]: {} (see: schemadiff explain {})",
+                h.code, h.detail, h.code
             )));
         }
         for line in &step.comment {

@@ -48,7 +48,7 @@ pub enum Error {
     Cycle { ids: Vec<String> },
     #[error("no revision matches `{0}`")]
     #[diagnostic(help(
-        "use head, heads, base, a revision id or a unique prefix of one, +N or -N"
+        "name a revision by its id or a unique prefix of it (`schemadiff history` lists them), or use upgrade's head, heads or +N, downgrade's base or -N, stamp's head, heads or base"
     ))]
     UnknownTarget(String),
     #[error("`{prefix}` is ambiguous: it matches {}", ids.join(", "))]
