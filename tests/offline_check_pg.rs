@@ -54,7 +54,9 @@ fn postgres_check_offline_never_opens_the_database() {
         found.stdout
     );
     assert!(
-        found.stdout.contains("- table public.orders changed"),
+        found
+            .stdout
+            .contains("- table public.orders: column note added"),
         "{}",
         found.stdout
     );
