@@ -106,17 +106,7 @@ pub fn check<E: Engine>(
     objects.retain(|_, what| unmanaged::class(what) != unmanaged::Class::InvalidIndex);
     unmanaged::note(&objects, notes);
 
-    let pending = declared_models
-        .as_ref()
-        .map_or_else(Vec::new, |(snap, wanted)| E::differences(snap, wanted));
-    if !pending.is_empty() {
-        problems.push(Problem {
-            kind: "unrevisioned-changes",
-            summary: "schemas/ has changes that no revision holds".into(),
-            fix: "run `schemadiff generate -m MSG`".into(),
-            details: pending,
-        });
-    }
+    problems.extend(pending_problem::<E>(&declared_models));
 
     let head: Vec<String> = g.heads().iter().map(|s| s.to_string()).collect();
     if applied != head {
@@ -168,19 +158,7 @@ pub fn check<E: Engine>(
             details: invalid,
         });
     }
-    let not_delivered: Vec<String> = declared_models
-        .iter()
-        .flat_map(|(_, wanted)| unmanaged::declared(wanted))
-        .map(|(key, what)| format!("{key} ({what})"))
-        .collect();
-    if strict && !not_delivered.is_empty() {
-        problems.push(Problem {
-            kind: "unmanaged-declared",
-            summary: "schemas/ holds objects schemadiff does not manage: no revision creates, alters or drops them, so they would not reach the database".into(),
-            fix: "create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of schemas/, or wait until schemadiff supports them".into(),
-            details: not_delivered,
-        });
-    }
+    problems.extend(unmanaged_declared_problem(&declared_models, strict));
     // Freeing four models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.
     std::mem::forget((declared_models, live_models, known_live));
@@ -442,4 +420,37 @@ fn replay_up_and_down<E: Engine>(
         }
     }
     Ok(Ok(count))
+}
+
+/// `schemas/` against `snapshots/` (`check` and `check --offline`): the changes no revision
+/// holds, as one problem.
+pub(super) fn pending_problem<E: Engine>(models: &Option<(Schema, Schema)>) -> Option<Problem> {
+    let pending = models
+        .as_ref()
+        .map_or_else(Vec::new, |(snap, wanted)| E::differences(snap, wanted));
+    (!pending.is_empty()).then(|| Problem {
+        kind: "unrevisioned-changes",
+        summary: "schemas/ has changes that no revision holds".into(),
+        fix: "run `schemadiff generate -m MSG`".into(),
+        details: pending,
+    })
+}
+
+/// With `strict`, the objects `schemas/` holds that schemadiff does not manage, as one
+/// problem (`check` and `check --offline`).
+pub(super) fn unmanaged_declared_problem(
+    models: &Option<(Schema, Schema)>,
+    strict: bool,
+) -> Option<Problem> {
+    let not_delivered: Vec<String> = models
+        .iter()
+        .flat_map(|(_, wanted)| unmanaged::declared(wanted))
+        .map(|(key, what)| format!("{key} ({what})"))
+        .collect();
+    (strict && !not_delivered.is_empty()).then(|| Problem {
+        kind: "unmanaged-declared",
+        summary: "schemas/ holds objects schemadiff does not manage: no revision creates, alters or drops them, so they would not reach the database".into(),
+        fix: "create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of schemas/, or wait until schemadiff supports them".into(),
+        details: not_delivered,
+    })
 }

@@ -4,7 +4,7 @@
 //! without a database. The project's database is never opened; on PostgreSQL the declared
 //! DDL is still normalized on the dev server, as `generate` does.
 
-use super::check::{declared_pair, Problem};
+use super::check::{declared_pair, pending_problem, unmanaged_declared_problem, Problem};
 use super::config::Project;
 use super::{dev, privileges, unmanaged, Error, Note};
 use crate::engine::Engine;
@@ -31,30 +31,8 @@ pub fn check<E: Engine>(
     objects.retain(|_, what| unmanaged::class(what) != unmanaged::Class::InvalidIndex);
     unmanaged::note(&objects, notes);
 
-    let mut problems = Vec::new();
-    let pending = models
-        .as_ref()
-        .map_or_else(Vec::new, |(snap, wanted)| E::differences(snap, wanted));
-    if !pending.is_empty() {
-        problems.push(Problem {
-            kind: "unrevisioned-changes",
-            summary: "schemas/ has changes that no revision holds".into(),
-            fix: "run `schemadiff generate -m MSG`".into(),
-            details: pending,
-        });
-    }
-    let not_delivered: Vec<String> = models
-        .iter()
-        .flat_map(|(_, wanted)| unmanaged::declared(wanted))
-        .map(|(key, what)| format!("{key} ({what})"))
-        .collect();
-    if strict && !not_delivered.is_empty() {
-        problems.push(Problem {
-            kind: "unmanaged-declared",
-            summary: "schemas/ holds objects schemadiff does not manage: no revision creates, alters or drops them, so they would not reach the database".into(),
-            fix: "create them outside schemadiff (by hand, or in a revision written with `generate --empty`) and take them out of schemas/, or wait until schemadiff supports them".into(),
-            details: not_delivered,
-        });
-    }
-    Ok(problems)
+    Ok(pending_problem::<E>(&models)
+        .into_iter()
+        .chain(unmanaged_declared_problem(&models, strict))
+        .collect())
 }
