@@ -89,6 +89,8 @@ fn live_as(client: &mut Client, expected: &Schema) -> Schema {
 
 #[test]
 fn pg_dump_of_every_fixture_declares_as_the_database_reads() {
+    // The rls_* and priv_* fixtures grant to these; a fresh server has none of them.
+    pg::ensure_test_roles();
     let db = TestDb::create("dump_every_kind");
     let mut client = db.client();
     let (loaded, skipped) = load_fixtures(&mut client);

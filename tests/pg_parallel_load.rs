@@ -53,6 +53,8 @@ fn same_model(server: &Config, files: &[SourceFile]) {
 
 #[test]
 fn fixture_corpus_loads_alike_serially_and_in_parallel() {
+    // The rls_* and priv_* fixtures grant to these; without them both loads fail alike.
+    pg::ensure_test_roles();
     let server = server();
     let mut parallel = 0;
     let all = std::env::var("SCHEMADIFF_PARALLEL_CORPUS").is_ok_and(|v| v == "all");

@@ -64,7 +64,7 @@ fn main() -> std::process::ExitCode {
         "postgres",
         80,
         || {
-            test_roles(&mut pg::admin());
+            pg::ensure_test_roles();
             // Declared files load as psql runs them, `ALTER … OWNER TO` included (what
             // the CLI does when ownership is managed; the cases that do not manage it
             // compare no owner).
@@ -72,29 +72,6 @@ fn main() -> std::process::ExitCode {
         },
         run_case,
     )
-}
-
-/// Roles the policy (`rls_*`) and privilege (`priv_*`) fixtures name: roles are
-/// cluster-wide, so they are created once here if missing (kept between runs; a concurrent
-/// run creating them too is fine), never by a fixture's before.sql, and never dropped
-/// (cases run in parallel).
-const TEST_ROLES: &[&str] = &[
-    "schemadiff_reader",
-    "schemadiff_writer",
-    "schemadiff odd\"role",
-    "schemadiff_app",
-    "schemadiff_ro",
-    "schemadiff_owner",
-];
-
-fn test_roles(admin: &mut Client) {
-    for role in TEST_ROLES {
-        let sql = format!(
-            "DO $$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-            quote_pg_ident(role)
-        );
-        admin.batch_execute(&sql).expect("create a test role");
-    }
 }
 
 /// A declared model as the CLI compares it: the privilege kinds the case manages, its

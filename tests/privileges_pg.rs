@@ -18,18 +18,6 @@ fn ok(dir: &Path, args: &[&str]) -> Run {
     common::ok_in(dir, args)
 }
 
-/// The roles these tests grant to: cluster-wide, created once if missing, never dropped
-/// (other tests use them at the same time).
-fn ensure_roles() {
-    for role in ["schemadiff_app", "schemadiff_ro"] {
-        pg::admin()
-            .batch_execute(&format!(
-                "DO $$ BEGIN CREATE ROLE {role} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-            ))
-            .unwrap();
-    }
-}
-
 /// A project on `db` with `postgres` as its `[postgres]` table's body.
 fn project(name: &str, db: &TestDb, postgres: &str, schema: &str) -> std::path::PathBuf {
     let dir = common::temp_dir(name);
@@ -82,7 +70,7 @@ fn revisions(dir: &Path) -> Vec<String> {
 
 #[test]
 fn managed_privileges_generate_upgrade_check_clean_and_generate_again_writes_nothing() {
-    ensure_roles();
+    pg::ensure_test_roles();
     let db = TestDb::create("priv_wf");
     let dir = project(
         "pg_priv_wf",
@@ -158,7 +146,7 @@ fn managed_privileges_generate_upgrade_check_clean_and_generate_again_writes_not
 
 #[test]
 fn a_role_missing_on_the_target_is_named_with_the_fix() {
-    ensure_roles();
+    pg::ensure_test_roles();
     let db = TestDb::create("priv_missing_role");
     let missing = format!("schemadiff_t{}_absent", std::process::id());
     let dir = common::temp_dir("pg_priv_missing_role");
@@ -241,7 +229,7 @@ fn a_role_missing_on_the_target_is_named_with_the_fix() {
 
 #[test]
 fn declared_grants_while_not_managed_warn_fail_strict_and_manage_turns_them_on() {
-    ensure_roles();
+    pg::ensure_test_roles();
     let db = TestDb::create("priv_unmanaged");
     db.client()
         .batch_execute("CREATE TABLE t (id int); GRANT UPDATE ON t TO schemadiff_ro;")
@@ -324,7 +312,7 @@ fn an_unknown_manage_value_in_the_project_names_the_valid_ones() {
 
 #[test]
 fn a_policy_role_is_mapped_and_a_missing_one_is_named_whatever_manage_says() {
-    ensure_roles();
+    pg::ensure_test_roles();
     let db = TestDb::create("priv_policy_roles");
     let missing = format!("schemadiff_t{}_gone", std::process::id());
     let dir = common::temp_dir("pg_priv_policy_roles");

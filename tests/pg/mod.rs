@@ -24,6 +24,31 @@ pub fn admin() -> Client {
     })
 }
 
+/// Roles the policy (`rls_*`) and privilege (`priv_*`) fixtures and tests name: roles are
+/// cluster-wide, so every test that needs them creates them here if missing (kept between
+/// runs; a concurrent run creating them too is fine), never by a fixture's before.sql, and
+/// never drops them (tests run in parallel). A fresh server has none of them.
+pub const TEST_ROLES: &[&str] = &[
+    "schemadiff_reader",
+    "schemadiff_writer",
+    "schemadiff odd\"role",
+    "schemadiff_app",
+    "schemadiff_ro",
+    "schemadiff_owner",
+];
+
+/// Creates the [`TEST_ROLES`] that are missing.
+pub fn ensure_test_roles() {
+    let mut admin = admin();
+    for role in TEST_ROLES {
+        let sql = format!(
+            "DO $$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+            schemadiff::sqltext::quote_pg_ident(role)
+        );
+        admin.batch_execute(&sql).expect("create a test role");
+    }
+}
+
 /// A database named `schemadiff_t<pid>_<n>_<label>` (unique within the process, so tests
 /// may create them in parallel), dropped when the guard goes (also on panic).
 pub struct TestDb {
