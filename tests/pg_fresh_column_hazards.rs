@@ -2,7 +2,7 @@
 //! hazard only when existing rows can violate it (issue 17, item 4): a foreign key or a
 //! UNIQUE over an added nullable column without a default cannot fail (every existing row
 //! holds NULL there); one over a column with a default, a CHECK (may be false on NULL) and
-//! one over an existing column can.
+//! one over an existing column can. The same for a standalone CREATE UNIQUE INDEX.
 
 mod common;
 mod pg;
@@ -25,6 +25,12 @@ CREATE TABLE t (
   CONSTRAINT uq_nnd UNIQUE NULLS NOT DISTINCT (b)
 );
 CREATE TABLE p2 (x int, y int, UNIQUE (x, y));
+CREATE UNIQUE INDEX ix_new ON t (a, lower(code));
+CREATE UNIQUE INDEX ix_part ON t (b) WHERE b > 0;
+CREATE UNIQUE INDEX ix_old ON t (old_ref);
+CREATE UNIQUE INDEX ix_def ON t (kind, id);
+CREATE UNIQUE INDEX ix_expr ON t (lower(code));
+CREATE UNIQUE INDEX ix_nnd ON t (a) NULLS NOT DISTINCT;
 ";
 
 /// The constraints the script says may fail on existing rows, sorted.
@@ -57,7 +63,8 @@ fn may_fail(extra: &[&str]) -> Vec<String> {
         .filter_map(|r| {
             let rest = r
                 .strip_prefix("adding constraint ")
-                .or_else(|| r.strip_prefix("validating "))?;
+                .or_else(|| r.strip_prefix("validating "))
+                .or_else(|| r.strip_prefix("unique index "))?;
             Some(rest.split_whitespace().next()?.to_string())
         })
         .collect();
@@ -68,7 +75,12 @@ fn may_fail(extra: &[&str]) -> Vec<String> {
 #[test]
 fn a_constraint_over_an_added_all_null_column_cannot_fail_on_existing_rows() {
     let _ = pg::admin();
-    let expected = ["ck_new", "fk_def", "fk_old", "uq_def", "uq_nnd"];
+    // A standalone unique index over an added all-NULL column (ix_new, ix_part) cannot fail
+    // either; over an existing or defaulted column, an expression only, or NULLS NOT
+    // DISTINCT it can.
+    let expected = [
+        "ck_new", "fk_def", "fk_old", "ix_def", "ix_expr", "ix_nnd", "ix_old", "uq_def", "uq_nnd",
+    ];
     assert_eq!(may_fail(&[]), expected);
     // --not-valid: the validation after the commit says the same.
     assert_eq!(may_fail(&["--not-valid"]), expected);

@@ -661,7 +661,7 @@ pub fn plan_postgres_for(
                 let tc = partition::alter(&mut steps, tc, (from, to), options);
                 table::alter(&mut steps, &tc, &mut affected, &likely)
             }
-            Change::CreateIndex(i) => create_index(&mut steps, i, from),
+            Change::CreateIndex(i) => create_index(&mut steps, i, from, changes),
             Change::DropIndex(i) => drop_index(&mut steps, i, from),
             Change::CreateView(v) => views.1.push(v.clone()),
             Change::DropView(v) => views.0.push(v.clone()),
@@ -800,7 +800,30 @@ fn index_renames(changes: &Changeset, from: &Schema) -> Vec<Renamed> {
     out
 }
 
-fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
+/// Whether building unique index `index` cannot fail on existing rows: one of its keys is a
+/// plain column the same plan adds to the table, which then holds NULL in every existing row,
+/// and NULLs never collide (unless the index says NULLS NOT DISTINCT).
+fn unique_cannot_fail(index: &Index, changes: &Changeset) -> bool {
+    let nulls_distinct = index
+        .definition
+        .as_deref()
+        .is_none_or(|d| !d.contains("NULLS NOT DISTINCT"));
+    let added = changes.changes.iter().find_map(|c| match c {
+        Change::AlterTable(tc) if tc.after.key() == index.table => Some(table::null_columns(tc)),
+        _ => None,
+    });
+    let Some(nulls) = added else {
+        return false;
+    };
+    nulls_distinct
+        && index.columns.iter().any(|part| {
+            nulls
+                .iter()
+                .any(|c| crate::sqltext::quote_pg_ident(c) == part.expr)
+        })
+}
+
+fn create_index(steps: &mut Steps, index: &Index, from: &Schema, changes: &Changeset) {
     let mut hazards = Vec::new();
     if from.tables.contains_key(&index.table) || from.views.contains_key(&index.table) {
         hazards.push(hazard(
@@ -810,7 +833,7 @@ fn create_index(steps: &mut Steps, index: &Index, from: &Schema) {
                 index.name, index.table
             ),
         ));
-        if index.unique {
+        if index.unique && !unique_cannot_fail(index, changes) {
             hazards.push(hazard(
                 HazardKind::MayFailOnExistingRows,
                 format!(

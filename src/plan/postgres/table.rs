@@ -413,7 +413,7 @@ fn alter_column(
 
 /// Columns the change adds that hold NULL in every existing row once added: no column of
 /// `before` carries data into them, nullable, no default, not identity, not generated.
-fn null_columns(tc: &TableChange) -> BTreeSet<String> {
+pub(super) fn null_columns(tc: &TableChange) -> BTreeSet<String> {
     tc.sources
         .iter()
         .filter(|(_, source)| source.is_none())
