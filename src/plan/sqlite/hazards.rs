@@ -36,9 +36,23 @@ pub(super) fn assess(ops: Vec<Op>, changes: &Changeset, from: &Schema) -> Vec<Pl
         Op::RenameTable { to, .. } => Some(to.clone()),
         _ => None,
     }));
+    // Columns the script adds that hold NULL in every existing row (nullable, no default, not
+    // generated), as `(table, quoted name)`: a unique index over one cannot fail, as SQLite
+    // never counts NULLs as equal in a unique index.
+    let nulls: Vec<(String, String)> = ops
+        .iter()
+        .filter_map(|s| match s {
+            Op::AddColumn { table, column, .. }
+                if !column.not_null && column.default.is_none() && column.generated.is_none() =>
+            {
+                Some((table.clone(), crate::sqltext::quote_ident(&column.name)))
+            }
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
-        let mut hazards = step_hazards(&op, &existing);
+        let mut hazards = step_hazards(&op, &existing, &nulls);
         hazards.sort_by_key(|h| h.kind);
         let dropped = dropped_objects(&op);
         for (what, hint) in renames.iter().filter(|(what, _)| dropped.contains(what)) {
@@ -54,7 +68,7 @@ pub(super) fn assess(ops: Vec<Op>, changes: &Changeset, from: &Schema) -> Vec<Pl
     out
 }
 
-fn step_hazards(step: &Op, existing: &[String]) -> Vec<Hazard> {
+fn step_hazards(step: &Op, existing: &[String], nulls: &[(String, String)]) -> Vec<Hazard> {
     use HazardKind::*;
     let mut out = Vec::new();
     match step {
@@ -119,7 +133,12 @@ fn step_hazards(step: &Op, existing: &[String]) -> Vec<Hazard> {
                     index.name, index.table
                 ),
             ));
-            if index.unique {
+            let over_null = index.columns.iter().any(|p| {
+                nulls
+                    .iter()
+                    .any(|(t, c)| *t == index.table && *c == p.expr)
+            });
+            if index.unique && !over_null {
                 let detail = format!(
                     "unique index {} fails if {} holds duplicates",
                     index.name, index.table
