@@ -33,6 +33,8 @@
 //! `postgresql://postgres@127.0.0.1/postgres` is the test server. Output names them as the
 //! docs do.
 //!
+//! `$REPO` is the repository root (pages that work in a scratch directory copy from it).
+//!
 //! `cargo test --test doc_examples -- PATTERN` runs only the pages whose path contains
 //! PATTERN.
 
@@ -305,6 +307,7 @@ impl Session {
             .env("NO_COLOR", "1")
             .env("SCHEMADIFF_CACHE_DIR", common::cache_dir())
             .env("COLUMNS", "80")
+            .env("REPO", common::root())
             .env_remove("DATABASE_URL")
             .env_remove("SCHEMADIFF_NO_CACHE")
             .output()
