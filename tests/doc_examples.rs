@@ -33,6 +33,10 @@
 //! `postgresql://postgres@127.0.0.1/postgres` is the test server. Output names them as the
 //! docs do.
 //!
+//! A command sees the exit status of the command before it as `$?` (so `$ echo $?` after a
+//! command shows its status), and `$ export K=V` holds for the page's later commands, as in
+//! one shell.
+//!
 //! `$REPO` is the repository root (pages that work in a scratch directory copy from it).
 //!
 //! `cargo test --test doc_examples -- PATTERN` runs only the pages whose path contains
@@ -225,6 +229,8 @@ struct Session {
     subst: Vec<(String, String)>,
     /// `export K=V; ` for each `env:` annotation so far.
     prelude: String,
+    /// The exit status of the last command, which the next one sees as `$?`.
+    status: std::cell::Cell<i32>,
     _dbs: Vec<pg::TestDb>,
 }
 
@@ -284,6 +290,7 @@ impl Session {
             bin,
             subst,
             prelude: String::new(),
+            status: std::cell::Cell::new(0),
             _dbs: dbs,
         }
     }
@@ -301,7 +308,11 @@ impl Session {
         );
         let out = Command::new("sh")
             .arg("-c")
-            .arg(format!("exec 2>&1; {}{command}", self.prelude))
+            .arg(format!(
+                "exec 2>&1; {}(exit {}); {command}",
+                self.prelude,
+                self.status.get()
+            ))
             .current_dir(&self.dir)
             .env("PATH", path)
             .env("NO_COLOR", "1")
@@ -312,6 +323,7 @@ impl Session {
             .env_remove("SCHEMADIFF_NO_CACHE")
             .output()
             .unwrap();
+        self.status.set(out.status.code().unwrap_or(128));
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
         for (doc, real) in self.subst.iter().rev() {
             text = text.replace(real, doc);
@@ -438,8 +450,10 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
         if setup_failed {
             continue;
         }
-        let s = &*s;
         for ex in examples(&block) {
+            if let Some(var) = exported(&ex.command) {
+                s.prelude.push_str(&format!("export {var}; "));
+            }
             if s.writes_shown_file(&ex) {
                 outcome.run += 1;
                 continue;
@@ -463,6 +477,15 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
         }
     }
     outcome
+}
+
+/// `K=V` of a command `export K=V` (one plain assignment), which the page's later commands
+/// see as a shell would.
+fn exported(command: &str) -> Option<&str> {
+    let var = command.strip_prefix("export ")?.trim();
+    let plain = var.contains('=')
+        && !var.contains([' ', ';', '&', '|', '$', '`', '\'', '"']);
+    plain.then_some(var)
 }
 
 /// `actual` without the "Using DATABASE" lines, which pages leave out unless they show one.

@@ -21,7 +21,7 @@ sd generate -m "blog v1" --rev-id 1e6f9564a634
 cp "$REPO"/schemas/v2/*.sql schemas/
 sd generate -m "blog v2" --rev-id c684a90b5929
 [ "$stage" = v2 ] && exit 0
-sed -i 's/^  name TEXT,$/  name TEXT NOT NULL DEFAULT '"''"',/' schemas/tables.sql
+sed -i 's/^  name TEXT,$/  name TEXT NOT NULL,/' schemas/tables.sql
 sd generate -m "author name required" --rev-id 28007e102f34
 [ "$stage" = name ] && exit 0
 # Ana's branch
