@@ -10,7 +10,7 @@
 //!
 //! Before compared, both sides are normalised: trailing blanks, revision ids (12 hex
 //! digits), file-name timestamps (`20261121_161732`), date-times and the page's directory.
-//! In an expected line `[..]` matches any text, and a line `...` (or `…`) any number of lines. The
+//! In an expected line `[..]` matches any text, and a line `...` (or `…`, indented or not) any number of lines. The
 //! "Using DATABASE" line on stderr is left out unless the expected output shows one.
 //!
 //! `$ cat FILE` where FILE does not exist yet (outside `migrations/` and `snapshots/`) writes
@@ -508,7 +508,7 @@ fn compare(expected: &[String], actual: &str) -> Option<String> {
         let first = exp
             .iter()
             .zip(&act)
-            .position(|(e, a)| !(e == "..." || e == "…" || matches_line(e, a)))
+            .position(|(e, a)| !(is_ellipsis(e) || matches_line(e, a)))
             .unwrap_or(exp.len().min(act.len()));
         let mut s = String::new();
         let _ = write!(s, "first difference at output line {}", first + 1);
@@ -529,7 +529,7 @@ fn matches_lines(exp: &[String], act: &[String]) -> bool {
     ok[exp.len()][act.len()] = true;
     for i in (0..exp.len()).rev() {
         for j in (0..=act.len()).rev() {
-            ok[i][j] = if exp[i] == "..." || exp[i] == "…" {
+            ok[i][j] = if is_ellipsis(&exp[i]) {
                 ok[i + 1][j] || (j < act.len() && ok[i][j + 1])
             } else {
                 j < act.len() && matches_line(&exp[i], &act[j]) && ok[i + 1][j + 1]
@@ -537,6 +537,11 @@ fn matches_lines(exp: &[String], act: &[String]) -> bool {
         }
     }
     ok[0][0]
+}
+
+/// A line `...` or `…` (indented or not) matches any number of lines.
+fn is_ellipsis(exp: &str) -> bool {
+    matches!(exp.trim(), "..." | "…")
 }
 
 /// `[..]` in `exp` matches any text.
