@@ -325,7 +325,11 @@ impl Session {
             .unwrap();
         self.status.set(out.status.code().unwrap_or(128));
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-        for (doc, real) in self.subst.iter().rev() {
+        // back to the docs' names, the longest real name first (a URL before the database
+        // name inside it)
+        let mut back: Vec<&(String, String)> = self.subst.iter().collect();
+        back.sort_by_key(|(_, real)| std::cmp::Reverse(real.len()));
+        for (doc, real) in back {
             text = text.replace(real, doc);
         }
         let dir = self.dir.to_string_lossy().into_owned();
