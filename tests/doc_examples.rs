@@ -34,8 +34,8 @@
 //! docs do.
 //!
 //! A command sees the exit status of the command before it as `$?` (so `$ echo $?` after a
-//! command shows its status), and `$ export K=V` holds for the page's later commands, as in
-//! one shell.
+//! command shows its status), and `$ export K=V` (or `$ K=V`) holds for the page's later
+//! commands, as in one shell.
 //!
 //! `$REPO` is the repository root (pages that work in a scratch directory copy from it).
 //!
@@ -483,11 +483,13 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
     outcome
 }
 
-/// `K=V` of a command `export K=V` (one plain assignment), which the page's later commands
-/// see as a shell would.
+/// `K=V` of a command `export K=V` or `K=V` (one plain assignment), which the page's later
+/// commands see as a shell would.
 fn exported(command: &str) -> Option<&str> {
-    let var = command.strip_prefix("export ")?.trim();
-    let plain = var.contains('=')
+    let var = command.strip_prefix("export ").unwrap_or(command).trim();
+    let (name, _) = var.split_once('=')?;
+    let plain = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !var.contains([' ', ';', '&', '|', '$', '`', '\'', '"']);
     plain.then_some(var)
 }
