@@ -23,7 +23,8 @@
 //! - `<!-- doc-example: before: SHELL -->`: runs SHELL (quietly; it must succeed) first;
 //! - `<!-- doc-example: env: K=V -->`: exports K=V for this and the page's later commands;
 //! - `<!-- doc-example: fresh -->`: the block (and the rest of the page) runs in a new,
-//!   empty directory (with the same symlinks, and no `schemas/`).
+//!   empty directory (with the same symlinks, and no `schemas/`), without the `env:` so far;
+//!   the page's PostgreSQL databases stay (a block that needs one empty empties it).
 //!
 //! ```sh, ```bash and ```shell blocks show commands without output: they are not run and are
 //! counted as skipped ("no expected output"), so the count stays honest.
@@ -235,7 +236,8 @@ struct Session {
 }
 
 impl Session {
-    fn new(label: &str, n: usize, text: &str, with_schemas: bool) -> Session {
+    /// A new directory (and its `bin/`) for a page's session number `n`.
+    fn dirs(label: &str, n: usize, with_schemas: bool) -> (PathBuf, PathBuf) {
         let root = common::root();
         let dir = common::temp_dir(&format!("doc_{label}_{n}"));
         for sub in ["fixtures", "examples"] {
@@ -247,6 +249,24 @@ impl Session {
         let bin = common::temp_dir(&format!("doc_bin_{label}_{n}"));
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_schemadiff"), bin.join("schemadiff"))
             .unwrap();
+        (dir, bin)
+    }
+
+    /// The page's `fresh` session: a new, empty directory and no `env:` so far, with the
+    /// same PostgreSQL databases (created once per page, which is what costs time).
+    fn fresh(self, label: &str, n: usize) -> Session {
+        let (dir, bin) = Session::dirs(label, n, false);
+        Session {
+            dir,
+            bin,
+            prelude: String::new(),
+            status: std::cell::Cell::new(0),
+            ..self
+        }
+    }
+
+    fn new(label: &str, n: usize, text: &str, with_schemas: bool) -> Session {
+        let (dir, bin) = Session::dirs(label, n, with_schemas);
         let mut subst = Vec::new();
         let mut dbs = Vec::new();
         let prefix = "postgresql://postgres@127.0.0.1/schemadiff_docs_";
@@ -428,7 +448,10 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
         let fresh = d.iter().any(|d| d == "fresh");
         if fresh || session.is_none() {
             sessions += 1;
-            session = Some(Session::new(&label, sessions, text, !fresh));
+            session = Some(match session.take() {
+                Some(old) => old.fresh(&label, sessions),
+                None => Session::new(&label, sessions, text, !fresh),
+            });
         }
         let s = session.as_mut().unwrap();
         let mut setup_failed = false;

@@ -14,6 +14,8 @@ set -e
 stage=$1
 sd() { schemadiff "$@" >/dev/null 2>&1 || { schemadiff "$@"; exit 1; }; }
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" "$@" >/dev/null; }
+# the page's database may hold an earlier stage: start from an empty one
+q -c "DROP SCHEMA public CASCADE" -c "CREATE SCHEMA public"
 sd init --dialect postgres
 sed -i "s|^database_url = .*|database_url = \"$DATABASE_URL\"|" schemadiff.toml
 cat > schemas/schema.sql <<'SQL'
