@@ -41,7 +41,8 @@
 //! `$REPO` is the repository root (pages that work in a scratch directory copy from it).
 //!
 //! `cargo test --test doc_examples -- PATTERN` runs only the pages whose path contains
-//! PATTERN.
+//! PATTERN. Pages run four at a time (`DOC_EXAMPLES_JOBS=N` to change it); the blocks of a
+//! page run in order. `DOC_EXAMPLES_SLOW=1` prints each command that took over a second.
 
 mod common;
 mod pg;
@@ -95,22 +96,52 @@ fn main() {
     collect_md(&root.join("docs"), &mut pages);
     pages.sort();
 
+    let pages: Vec<(String, PathBuf)> = pages
+        .into_iter()
+        .map(|page| {
+            let rel = page
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, page)
+        })
+        .filter(|(rel, _)| filter.as_ref().is_none_or(|f| rel.contains(f.as_str())))
+        .collect();
+    // Pages are independent (each has its own directories and databases) and spend most of
+    // their time waiting for the PostgreSQL server, so a few run at once; the outcomes are
+    // reported in page order.
+    let jobs = std::env::var("DOC_EXAMPLES_JOBS")
+        .ok()
+        .and_then(|j| j.parse::<usize>().ok())
+        .unwrap_or(4)
+        .max(1);
+    // the longest pages first, so that the longest one does not start last
+    let mut order: Vec<usize> = (0..pages.len()).collect();
+    order
+        .sort_by_key(|&i| std::cmp::Reverse(std::fs::metadata(&pages[i].1).map_or(0, |m| m.len())));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes: Vec<std::sync::Mutex<Option<PageOutcome>>> =
+        pages.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(pages.len()) {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&i) = order.get(n) else {
+                    break;
+                };
+                let (rel, page) = &pages[i];
+                let text = std::fs::read_to_string(page).unwrap();
+                *outcomes[i].lock().unwrap() = Some(run_page(rel, &text));
+            });
+        }
+    });
+
     let mut run = 0usize;
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
-    for page in &pages {
-        let rel = page
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if let Some(f) = &filter {
-            if !rel.contains(f.as_str()) {
-                continue;
-            }
-        }
-        let text = std::fs::read_to_string(page).unwrap();
-        let outcome = run_page(&rel, &text);
+    for outcome in outcomes {
+        let outcome = outcome.into_inner().unwrap().expect("every page ran");
         run += outcome.run;
         for (k, n) in outcome.skipped {
             *skipped.entry(k).or_default() += n;
@@ -326,6 +357,7 @@ impl Session {
             self.bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
+        let started = std::time::Instant::now();
         let out = Command::new("sh")
             .arg("-c")
             .arg(format!(
@@ -343,6 +375,13 @@ impl Session {
             .env_remove("SCHEMADIFF_NO_CACHE")
             .output()
             .unwrap();
+        if std::env::var("DOC_EXAMPLES_SLOW").is_ok() && started.elapsed().as_secs_f64() > 1.0 {
+            eprintln!(
+                "slow: {:.1} s in {}: {command}",
+                started.elapsed().as_secs_f64(),
+                self.dir.display()
+            );
+        }
         self.status.set(out.status.code().unwrap_or(128));
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
         // back to the docs' names, the longest real name first (a URL before the database
