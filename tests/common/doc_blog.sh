@@ -24,8 +24,9 @@ sd generate -m "blog v2" --rev-id c684a90b5929
 sed -i 's/^  name TEXT,$/  name TEXT NOT NULL,/' schemas/tables.sql
 sd generate -m "author name required" --rev-id 28007e102f34
 [ "$stage" = name ] && exit 0
-# Ana's branch
-cp -r snapshots /tmp/doc_blog_base_$$ && cp schemas/tables.sql /tmp/doc_blog_tables_$$
+# Ana's branch (aside in a directory of this run's own: pages run at the same time)
+aside=$(mktemp -d)
+cp -r snapshots "$aside/base"
 cat > schemas/settings.sql <<'SQL'
 CREATE TABLE settings (
   key TEXT PRIMARY KEY,
@@ -33,21 +34,16 @@ CREATE TABLE settings (
 );
 SQL
 sd generate -m "settings table" --rev-id 745a911369db
-mv migrations/*_745a911369db_* /tmp/ && mv snapshots/settings.sql /tmp/doc_blog_settings_$$
-rm -r snapshots && mv /tmp/doc_blog_base_$$ snapshots && rm schemas/settings.sql
+mv migrations/*_745a911369db_* "$aside/" && mv snapshots/settings.sql "$aside/settings.sql"
+rm -r snapshots && mv "$aside/base" snapshots && mv schemas/settings.sql "$aside/schema_settings.sql"
 # Ben's branch
 sed -i 's/^  bio TEXT$/  bio TEXT,\n  website TEXT/' schemas/tables.sql
 sd generate -m "author website" --rev-id 7f734034f323
-rm /tmp/doc_blog_tables_$$
 # git merge of both
-mv /tmp/*_745a911369db_settings_table.sql migrations/
-mv /tmp/doc_blog_settings_$$ snapshots/settings.sql
-cat > schemas/settings.sql <<'SQL'
-CREATE TABLE settings (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-SQL
+mv "$aside"/*_745a911369db_settings_table.sql migrations/
+mv "$aside/settings.sql" snapshots/settings.sql
+mv "$aside/schema_settings.sql" schemas/settings.sql
+rmdir "$aside"
 [ "$stage" = branches ] && exit 0
 sd merge -m "merge settings and website" --rev-id bdd4cf71bb64
 [ "$stage" = merged ] && exit 0
