@@ -10,7 +10,7 @@
 //!
 //! Before compared, both sides are normalised: trailing blanks, revision ids (12 hex
 //! digits), file-name timestamps (`20261121_161732`), date-times and the page's directory.
-//! In an expected line `[..]` matches any text, and a line `...` (or `…`) any number of lines. The
+//! In an expected line `[..]` matches any text, and a line `...` (or `…`, indented or not) any number of lines. The
 //! "Using DATABASE" line on stderr is left out unless the expected output shows one.
 //!
 //! `$ cat FILE` where FILE does not exist yet (outside `migrations/` and `snapshots/`) writes
@@ -23,7 +23,8 @@
 //! - `<!-- doc-example: before: SHELL -->`: runs SHELL (quietly; it must succeed) first;
 //! - `<!-- doc-example: env: K=V -->`: exports K=V for this and the page's later commands;
 //! - `<!-- doc-example: fresh -->`: the block (and the rest of the page) runs in a new,
-//!   empty directory (with the same symlinks, and no `schemas/`).
+//!   empty directory (with the same symlinks, and no `schemas/`), without the `env:` so far;
+//!   the page's PostgreSQL databases stay (a block that needs one empty empties it).
 //!
 //! ```sh, ```bash and ```shell blocks show commands without output: they are not run and are
 //! counted as skipped ("no expected output"), so the count stays honest.
@@ -33,8 +34,15 @@
 //! `postgresql://postgres@127.0.0.1/postgres` is the test server. Output names them as the
 //! docs do.
 //!
+//! A command sees the exit status of the command before it as `$?` (so `$ echo $?` after a
+//! command shows its status), and `$ export K=V` (or `$ K=V`) holds for the page's later
+//! commands, as in one shell.
+//!
+//! `$REPO` is the repository root (pages that work in a scratch directory copy from it).
+//!
 //! `cargo test --test doc_examples -- PATTERN` runs only the pages whose path contains
-//! PATTERN.
+//! PATTERN. Pages run four at a time (`DOC_EXAMPLES_JOBS=N` to change it); the blocks of a
+//! page run in order. `DOC_EXAMPLES_SLOW=1` prints each command that took over a second.
 
 mod common;
 mod pg;
@@ -88,22 +96,52 @@ fn main() {
     collect_md(&root.join("docs"), &mut pages);
     pages.sort();
 
+    let pages: Vec<(String, PathBuf)> = pages
+        .into_iter()
+        .map(|page| {
+            let rel = page
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, page)
+        })
+        .filter(|(rel, _)| filter.as_ref().is_none_or(|f| rel.contains(f.as_str())))
+        .collect();
+    // Pages are independent (each has its own directories and databases) and spend most of
+    // their time waiting for the PostgreSQL server, so a few run at once; the outcomes are
+    // reported in page order.
+    let jobs = std::env::var("DOC_EXAMPLES_JOBS")
+        .ok()
+        .and_then(|j| j.parse::<usize>().ok())
+        .unwrap_or(4)
+        .max(1);
+    // the longest pages first, so that the longest one does not start last
+    let mut order: Vec<usize> = (0..pages.len()).collect();
+    order
+        .sort_by_key(|&i| std::cmp::Reverse(std::fs::metadata(&pages[i].1).map_or(0, |m| m.len())));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes: Vec<std::sync::Mutex<Option<PageOutcome>>> =
+        pages.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(pages.len()) {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&i) = order.get(n) else {
+                    break;
+                };
+                let (rel, page) = &pages[i];
+                let text = std::fs::read_to_string(page).unwrap();
+                *outcomes[i].lock().unwrap() = Some(run_page(rel, &text));
+            });
+        }
+    });
+
     let mut run = 0usize;
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
-    for page in &pages {
-        let rel = page
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if let Some(f) = &filter {
-            if !rel.contains(f.as_str()) {
-                continue;
-            }
-        }
-        let text = std::fs::read_to_string(page).unwrap();
-        let outcome = run_page(&rel, &text);
+    for outcome in outcomes {
+        let outcome = outcome.into_inner().unwrap().expect("every page ran");
         run += outcome.run;
         for (k, n) in outcome.skipped {
             *skipped.entry(k).or_default() += n;
@@ -223,11 +261,14 @@ struct Session {
     subst: Vec<(String, String)>,
     /// `export K=V; ` for each `env:` annotation so far.
     prelude: String,
+    /// The exit status of the last command, which the next one sees as `$?`.
+    status: std::cell::Cell<i32>,
     _dbs: Vec<pg::TestDb>,
 }
 
 impl Session {
-    fn new(label: &str, n: usize, text: &str, with_schemas: bool) -> Session {
+    /// A new directory (and its `bin/`) for a page's session number `n`.
+    fn dirs(label: &str, n: usize, with_schemas: bool) -> (PathBuf, PathBuf) {
         let root = common::root();
         let dir = common::temp_dir(&format!("doc_{label}_{n}"));
         for sub in ["fixtures", "examples"] {
@@ -239,6 +280,24 @@ impl Session {
         let bin = common::temp_dir(&format!("doc_bin_{label}_{n}"));
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_schemadiff"), bin.join("schemadiff"))
             .unwrap();
+        (dir, bin)
+    }
+
+    /// The page's `fresh` session: a new, empty directory and no `env:` so far, with the
+    /// same PostgreSQL databases (created once per page, which is what costs time).
+    fn fresh(self, label: &str, n: usize) -> Session {
+        let (dir, bin) = Session::dirs(label, n, false);
+        Session {
+            dir,
+            bin,
+            prelude: String::new(),
+            status: std::cell::Cell::new(0),
+            ..self
+        }
+    }
+
+    fn new(label: &str, n: usize, text: &str, with_schemas: bool) -> Session {
+        let (dir, bin) = Session::dirs(label, n, with_schemas);
         let mut subst = Vec::new();
         let mut dbs = Vec::new();
         let prefix = "postgresql://postgres@127.0.0.1/schemadiff_docs_";
@@ -282,6 +341,7 @@ impl Session {
             bin,
             subst,
             prelude: String::new(),
+            status: std::cell::Cell::new(0),
             _dbs: dbs,
         }
     }
@@ -297,20 +357,38 @@ impl Session {
             self.bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
+        let started = std::time::Instant::now();
         let out = Command::new("sh")
             .arg("-c")
-            .arg(format!("exec 2>&1; {}{command}", self.prelude))
+            .arg(format!(
+                "exec 2>&1; {}(exit {}); {command}",
+                self.prelude,
+                self.status.get()
+            ))
             .current_dir(&self.dir)
             .env("PATH", path)
             .env("NO_COLOR", "1")
             .env("SCHEMADIFF_CACHE_DIR", common::cache_dir())
             .env("COLUMNS", "80")
+            .env("REPO", common::root())
             .env_remove("DATABASE_URL")
             .env_remove("SCHEMADIFF_NO_CACHE")
             .output()
             .unwrap();
+        if std::env::var("DOC_EXAMPLES_SLOW").is_ok() && started.elapsed().as_secs_f64() > 1.0 {
+            eprintln!(
+                "slow: {:.1} s in {}: {command}",
+                started.elapsed().as_secs_f64(),
+                self.dir.display()
+            );
+        }
+        self.status.set(out.status.code().unwrap_or(128));
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-        for (doc, real) in self.subst.iter().rev() {
+        // back to the docs' names, the longest real name first (a URL before the database
+        // name inside it)
+        let mut back: Vec<&(String, String)> = self.subst.iter().collect();
+        back.sort_by_key(|(_, real)| std::cmp::Reverse(real.len()));
+        for (doc, real) in back {
             text = text.replace(real, doc);
         }
         let dir = self.dir.to_string_lossy().into_owned();
@@ -409,7 +487,10 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
         let fresh = d.iter().any(|d| d == "fresh");
         if fresh || session.is_none() {
             sessions += 1;
-            session = Some(Session::new(&label, sessions, text, !fresh));
+            session = Some(match session.take() {
+                Some(old) => old.fresh(&label, sessions),
+                None => Session::new(&label, sessions, text, !fresh),
+            });
         }
         let s = session.as_mut().unwrap();
         let mut setup_failed = false;
@@ -435,8 +516,10 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
         if setup_failed {
             continue;
         }
-        let s = &*s;
         for ex in examples(&block) {
+            if let Some(var) = exported(&ex.command) {
+                s.prelude.push_str(&format!("export {var}; "));
+            }
             if s.writes_shown_file(&ex) {
                 outcome.run += 1;
                 continue;
@@ -462,6 +545,17 @@ fn run_page(rel: &str, text: &str) -> PageOutcome {
     outcome
 }
 
+/// `K=V` of a command `export K=V` or `K=V` (one plain assignment), which the page's later
+/// commands see as a shell would.
+fn exported(command: &str) -> Option<&str> {
+    let var = command.strip_prefix("export ").unwrap_or(command).trim();
+    let (name, _) = var.split_once('=')?;
+    let plain = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !var.contains([' ', ';', '&', '|', '$', '`', '\'', '"']);
+    plain.then_some(var)
+}
+
 /// `actual` without the "Using DATABASE" lines, which pages leave out unless they show one.
 fn without_using_lines(actual: &str) -> String {
     actual
@@ -482,7 +576,7 @@ fn compare(expected: &[String], actual: &str) -> Option<String> {
         let first = exp
             .iter()
             .zip(&act)
-            .position(|(e, a)| !(e == "..." || e == "…" || matches_line(e, a)))
+            .position(|(e, a)| !(is_ellipsis(e) || matches_line(e, a)))
             .unwrap_or(exp.len().min(act.len()));
         let mut s = String::new();
         let _ = write!(s, "first difference at output line {}", first + 1);
@@ -503,7 +597,7 @@ fn matches_lines(exp: &[String], act: &[String]) -> bool {
     ok[exp.len()][act.len()] = true;
     for i in (0..exp.len()).rev() {
         for j in (0..=act.len()).rev() {
-            ok[i][j] = if exp[i] == "..." || exp[i] == "…" {
+            ok[i][j] = if is_ellipsis(&exp[i]) {
                 ok[i + 1][j] || (j < act.len() && ok[i][j + 1])
             } else {
                 j < act.len() && matches_line(&exp[i], &act[j]) && ok[i + 1][j + 1]
@@ -511,6 +605,11 @@ fn matches_lines(exp: &[String], act: &[String]) -> bool {
         }
     }
     ok[0][0]
+}
+
+/// A line `...` or `…` (indented or not) matches any number of lines.
+fn is_ellipsis(exp: &str) -> bool {
+    matches!(exp.trim(), "..." | "…")
 }
 
 /// `[..]` in `exp` matches any text.
