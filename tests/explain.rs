@@ -26,10 +26,28 @@ fn explain_lists_every_kind_with_its_summary() {
 fn explain_kind_prints_the_page_of_the_repository() {
     let r = run_in(&root(), &["explain", "deletes-data"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(
-        r.stdout,
-        common::read(&root().join("docs/hazards/deletes-data.md"))
-    );
+    let page = common::read(&root().join("docs/hazards/deletes-data.md"));
+    let shown: String = page
+        .split_inclusive('\n')
+        .filter(|l| !l.trim_start().starts_with("<!-- doc-example"))
+        .collect();
+    assert_eq!(r.stdout, shown);
+}
+
+/// The annotations that tell the docs' example runner how to run a block are not part of
+/// the page a reader sees: `explain` leaves them out, and nothing else.
+#[test]
+fn explain_leaves_out_the_example_runner_annotations() {
+    let page = common::read(&root().join("docs/hazards/may-fail-on-existing-rows.md"));
+    let annotations = page
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<!-- doc-example"))
+        .count();
+    assert!(annotations > 0, "the page has no annotation to leave out");
+    let r = run_in(&root(), &["explain", "may-fail-on-existing-rows"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("doc-example"), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().count(), page.lines().count() - annotations);
 }
 
 #[test]

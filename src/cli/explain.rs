@@ -12,7 +12,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> Result<Outcome, Error> {
         return Ok(Outcome::Clean);
     };
     match HazardKind::from_code(code) {
-        Some(kind) => write_stdout(kind.info().page)?,
+        Some(kind) => write_stdout(&for_reader(kind.info().page))?,
         None => {
             return Err(Error::UnknownHazard {
                 kind: crate::Printable(code).to_string(),
@@ -25,6 +25,14 @@ pub(crate) fn explain(args: &ExplainArgs) -> Result<Outcome, Error> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// A page as a reader sees it rendered: without the lines that only tell the docs' example
+/// runner how to run a block (`<!-- doc-example: … -->`, tests/doc_examples.rs).
+fn for_reader(page: &str) -> String {
+    page.split_inclusive('\n')
+        .filter(|line| !line.trim_start().starts_with("<!-- doc-example"))
+        .collect()
 }
 
 /// One line per kind: code, whether `--strict` blocks it, summary.
