@@ -44,7 +44,9 @@ fn live_from(script: &Path) -> Option<Schema> {
 /// What one live model normalized against `other` did.
 #[derive(Default)]
 struct Seen {
-    compared: usize,
+    /// Normalizations whose result differs from the live model as read.
+    changed: usize,
+    /// Normalizations that loaded a part.
     parts: usize,
 }
 
@@ -72,7 +74,7 @@ fn same_result(server: &Config, what: &str, live: &Schema, other: &Schema, seen:
         "{what}: the part settles differently from the whole print:\nwhole: {whole:#?}\npart: {subset:#?}"
     );
     if whole != *live {
-        seen.compared += 1;
+        seen.changed += 1;
     }
 }
 
@@ -93,15 +95,17 @@ fn a_part_settles_the_fixture_corpus_as_the_whole_print() {
             continue;
         };
         // Only cases where a text can settle differently from its first print, with more
-        // than one relation (else a part is the whole); every third of them in CI
-        // (SCHEMADIFF_SUBSET_CORPUS=all for all).
+        // than one relation (else a part is the whole). In CI every eighth of them, from the
+        // fifth (9 cases, 11 s on a busy machine; the sample holds dom_check_changed and
+        // trg_when_column_retyped, whose normalizations load parts);
+        // SCHEMADIFF_SUBSET_CORPUS=all compares all 75 (12 load parts).
         let relations = |t: &str| t.matches("CREATE TABLE").count() + t.matches("VIEW").count();
         let texts = ["CHECK", "DEFAULT", "VIEW", "POLICY", "WHEN", "GENERATED", "INDEX"];
         if relations(&b) + relations(&a) < 3 || !texts.iter().any(|t| b.contains(t)) {
             continue;
         }
         candidates += 1;
-        if !all && candidates % 3 != 1 {
+        if !all && candidates % 8 != 5 {
             continue;
         }
         let (Ok(decl_before), Ok(decl_after)) = (
@@ -131,21 +135,21 @@ fn a_part_settles_the_fixture_corpus_as_the_whole_print() {
         );
     }
     eprintln!(
-        "{candidates} candidate cases; {} normalizations changed the live model, {} loaded a part",
-        seen.compared, seen.parts
+        "{candidates} candidate cases; {} normalizations loaded a part, {} changed the live model",
+        seen.parts, seen.changed
     );
-    assert!(seen.compared >= 3, "too few cases normalize anything");
+    assert!(seen.parts >= 4, "too few cases load a part");
 }
 
-/// A table whose CHECK settles (a `varchar` compared with a list prints as an array of
-/// casts, which prints differently once loaded again) among tables it has a foreign key
-/// to, a view reading it and another table, a partition, a policy naming another table, and
-/// tables it has nothing to do with.
+/// Tables whose CHECKs settle (a `varchar` compared with a list prints as an array of casts,
+/// which prints differently once loaded again): one with a foreign key to a table whose
+/// texts do not, read by a view that also reads another table; a partition (its parent is
+/// needed); a table with a policy naming another table, and tables none of them needs.
 const SCHEMA: &str = "
 CREATE TYPE mood AS ENUM ('ok', 'sad');
 CREATE SEQUENCE shared_seq;
 CREATE FUNCTION twice(i integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN i * 2;
-CREATE TABLE parent (id integer PRIMARY KEY, status varchar(10) CHECK (status IN ('a', 'b')));
+CREATE TABLE parent (id integer PRIMARY KEY, status text CHECK (status IN ('a', 'b')));
 CREATE TABLE child (
     id integer PRIMARY KEY DEFAULT nextval('shared_seq'),
     parent_id integer REFERENCES parent,
@@ -155,8 +159,9 @@ CREATE TABLE child (
 );
 CREATE TABLE other (id integer PRIMARY KEY, name text);
 CREATE VIEW both_sides AS SELECT c.id, o.name FROM child c JOIN other o ON o.id = c.id WHERE c.code IN ('x', 'z');
-CREATE TABLE events (at date NOT NULL, kind varchar(5) CHECK (kind IN ('p', 'q'))) PARTITION BY RANGE (at);
-CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events (at date NOT NULL, kind varchar(5)) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events (CONSTRAINT kinds CHECK (kind IN ('p', 'q')))
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE guarded (id integer PRIMARY KEY, owner_id integer);
 ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;
 CREATE POLICY mine ON guarded USING (owner_id IN (SELECT id FROM other));
@@ -175,9 +180,9 @@ fn only_the_tables_whose_texts_differ_and_what_they_need_are_loaded() {
     let declared = declare_postgres(&source(&script, SCHEMA), &server).unwrap();
     let part = normalize_live_part(&live, &declared).expect("a part, not the whole");
     let tables: Vec<&str> = part.tables.keys().map(String::as_str).collect();
-    // child's CHECK differs: child, and other through the view over both; parent only
-    // through a foreign key, which is left out; events_2024 only through its parent; the
-    // policy of guarded names `other`.
+    // The CHECKs of child and events_2024 and the view's body differ: those, the view's
+    // other table, the partition's parent. Not parent, which child's foreign key (left
+    // out) references, nor guarded, whose policy prints as it was read.
     assert_eq!(
         tables,
         [
@@ -185,7 +190,6 @@ fn only_the_tables_whose_texts_differ_and_what_they_need_are_loaded() {
             "public.events",
             "public.events_2024",
             "public.other",
-            "public.parent",
         ],
         "{part:#?}"
     );
@@ -194,5 +198,5 @@ fn only_the_tables_whose_texts_differ_and_what_they_need_are_loaded() {
     assert!(part.tables.values().all(|t| t.foreign_keys.is_empty()));
     let mut seen = Seen::default();
     same_result(&server, "schema", &live, &declared, &mut seen);
-    assert_eq!((seen.compared, seen.parts), (1, 1));
+    assert_eq!((seen.changed, seen.parts), (1, 1));
 }
