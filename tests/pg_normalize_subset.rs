@@ -100,7 +100,15 @@ fn a_part_settles_the_fixture_corpus_as_the_whole_print() {
         // trg_when_column_retyped, whose normalizations load parts);
         // SCHEMADIFF_SUBSET_CORPUS=all compares all 75 (12 load parts).
         let relations = |t: &str| t.matches("CREATE TABLE").count() + t.matches("VIEW").count();
-        let texts = ["CHECK", "DEFAULT", "VIEW", "POLICY", "WHEN", "GENERATED", "INDEX"];
+        let texts = [
+            "CHECK",
+            "DEFAULT",
+            "VIEW",
+            "POLICY",
+            "WHEN",
+            "GENERATED",
+            "INDEX",
+        ];
         if relations(&b) + relations(&a) < 3 || !texts.iter().any(|t| b.contains(t)) {
             continue;
         }
@@ -114,8 +122,7 @@ fn a_part_settles_the_fixture_corpus_as_the_whole_print() {
         ) else {
             continue;
         };
-        let (Some(live_before), Some(live_after)) = (live_from(&before), live_from(&after))
-        else {
+        let (Some(live_before), Some(live_after)) = (live_from(&before), live_from(&after)) else {
             continue;
         };
         let name = case.file_name().unwrap().to_string_lossy().to_string();
@@ -141,14 +148,19 @@ fn a_part_settles_the_fixture_corpus_as_the_whole_print() {
     assert!(seen.parts >= 4, "too few cases load a part");
 }
 
-/// Tables whose CHECKs settle (a `varchar` compared with a list prints as an array of casts,
-/// which prints differently once loaded again): one with a foreign key to a table whose
-/// texts do not, read by a view that also reads another table; a partition (its parent is
-/// needed); a table with a policy naming another table, and tables none of them needs.
+/// Texts that settle (a `varchar` compared with a list prints as an array of casts, which
+/// prints differently once loaded again): CHECKs of a table with a foreign key to a table
+/// whose texts do not, and of a partition (its parent is needed); a view that also reads
+/// another table; a policy that reads another table. A function with a parsed body reads
+/// a table (functions are all loaded, so is that table); a serial column's sequence in a
+/// table left out; a policy that prints as read; tables nothing needs.
 const SCHEMA: &str = "
 CREATE TYPE mood AS ENUM ('ok', 'sad');
 CREATE SEQUENCE shared_seq;
 CREATE FUNCTION twice(i integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN i * 2;
+CREATE TABLE counted (id integer PRIMARY KEY);
+CREATE FUNCTION how_many() RETURNS bigint LANGUAGE sql STABLE
+    BEGIN ATOMIC SELECT count(*) FROM counted; END;
 CREATE TABLE parent (id integer PRIMARY KEY, status text CHECK (status IN ('a', 'b')));
 CREATE TABLE child (
     id integer PRIMARY KEY DEFAULT nextval('shared_seq'),
@@ -162,10 +174,14 @@ CREATE VIEW both_sides AS SELECT c.id, o.name FROM child c JOIN other o ON o.id 
 CREATE TABLE events (at date NOT NULL, kind varchar(5)) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events (CONSTRAINT kinds CHECK (kind IN ('p', 'q')))
     FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-CREATE TABLE guarded (id integer PRIMARY KEY, owner_id integer);
+CREATE TABLE lookup (id integer PRIMARY KEY);
+CREATE TABLE guarded (id integer PRIMARY KEY, owner varchar(5));
 ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;
-CREATE POLICY mine ON guarded USING (owner_id IN (SELECT id FROM other));
-CREATE TABLE unrelated_1 (id integer PRIMARY KEY, note text DEFAULT 'n');
+CREATE POLICY mine ON guarded USING (owner IN ('a', 'b') AND id IN (SELECT id FROM lookup));
+CREATE TABLE calm (id integer PRIMARY KEY, owner_id integer);
+ALTER TABLE calm ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mine ON calm USING (owner_id IN (SELECT id FROM parent));
+CREATE TABLE unrelated_1 (id serial PRIMARY KEY, note text DEFAULT 'n');
 CREATE TABLE unrelated_2 (id integer PRIMARY KEY, u integer REFERENCES unrelated_1);
 ";
 
@@ -176,19 +192,29 @@ fn only_the_tables_whose_texts_differ_and_what_they_need_are_loaded() {
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("schema.sql");
     std::fs::write(&script, SCHEMA).unwrap();
-    let live = live_from(&script).expect("psql loads the schema");
     let declared = declare_postgres(&source(&script, SCHEMA), &server).unwrap();
+    // The live database also has a table the declared side lacks, whose CHECK settles too
+    // (the whole print settles it).
+    let live_script = dir.join("live.sql");
+    let only_live = "CREATE TABLE only_live (s varchar(3) CHECK (s IN ('a', 'b')));\n";
+    std::fs::write(&live_script, format!("{SCHEMA}{only_live}")).unwrap();
+    let live = live_from(&live_script).expect("psql loads the schema");
     let part = normalize_live_part(&live, &declared).expect("a part, not the whole");
     let tables: Vec<&str> = part.tables.keys().map(String::as_str).collect();
-    // The CHECKs of child and events_2024 and the view's body differ: those, the view's
-    // other table, the partition's parent. Not parent, which child's foreign key (left
-    // out) references, nor guarded, whose policy prints as it was read.
+    // The CHECKs of child and events_2024, the view's body and guarded's policy differ:
+    // those, the view's other table, the partition's parent, the table the policy reads,
+    // the table the function reads, the table only the live side has. Not parent, which
+    // child's foreign key (left out) references, nor calm, whose policy prints as read.
     assert_eq!(
         tables,
         [
             "public.child",
+            "public.counted",
             "public.events",
             "public.events_2024",
+            "public.guarded",
+            "public.lookup",
+            "public.only_live",
             "public.other",
         ],
         "{part:#?}"

@@ -9,7 +9,8 @@
 //! `depends_on`, a function's `depends_on`, every relation whose name a policy's text
 //! holds, a partition's or an inheriting table's parents. Nothing else is: foreign keys
 //! (not texts; the table they reference need not exist), comments and privileges are left
-//! out, and sequences lose their `OWNED BY` a table left out. A subset that does not load
+//! out (a sequence's `OWNED BY` is printed with its table, so not for a table left out). A
+//! subset that does not load
 //! (a column of a table's row type, a name the model does not know) makes the caller load
 //! the whole print, as before.
 
@@ -134,11 +135,6 @@ fn part(live: &Schema, relations: &BTreeSet<String>) -> Schema {
     }
     out.views.retain(|k, _| relations.contains(k));
     out.triggers.retain(|_, t| relations.contains(&t.table));
-    for q in out.sequences.values_mut() {
-        if q.owned_by.as_ref().is_some_and(|(t, _)| !relations.contains(t)) {
-            q.owned_by = None;
-        }
-    }
     out.comments.clear();
     out.acl = Default::default();
     out
