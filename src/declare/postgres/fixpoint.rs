@@ -566,7 +566,7 @@ pub fn normalize_live_whole(
 #[doc(hidden)]
 pub fn normalize_live_part(live: &Schema, other: &Schema) -> Option<Schema> {
     match subset::of(live, other) {
-        subset::Part::Some(part) => Some(part),
+        subset::Part::Some(part) => Some(*part),
         _ => None,
     }
 }

@@ -26,7 +26,7 @@ pub enum Part {
     /// Every table and view is needed: the whole print.
     Whole,
     /// The part of `live` to print and load.
-    Some(Schema),
+    Some(Box<Schema>),
 }
 
 /// The objects of `live` to settle: those whose text differs from `other`'s or that
@@ -53,7 +53,7 @@ pub fn of(live: &Schema, other: &Schema) -> Part {
     if tables == live.tables.len() && views == live.views.len() {
         return Part::Whole;
     }
-    Part::Some(part(live, &relations))
+    Part::Some(Box::new(part(live, &relations)))
 }
 
 /// The tables and views the objects in `settle` belong to.
