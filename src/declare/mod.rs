@@ -20,7 +20,9 @@ pub fn run_owner_statements() {
 }
 
 pub use self::postgres::cluster;
-pub use self::postgres::fixpoint::{normalize_live, settle};
+pub use self::postgres::fixpoint::{
+    normalize_live, normalize_live_part, normalize_live_whole, settle,
+};
 /// What `Schema::unmanaged` says of a declared file's stand-in for a schema only the target has.
 pub use self::postgres::prerequisites::prerequisites;
 pub use self::postgres::EXTERNAL_SCHEMA;

@@ -27,6 +27,7 @@
 //! on) leaves that object's text as it was read.
 
 mod routines;
+mod subset;
 
 use super::super::{Error, SourceFile};
 use crate::introspect::postgres as pg;
@@ -515,37 +516,77 @@ fn apply(schema: &mut Schema, overlay: &BTreeMap<Obj, String>) {
 /// A live model with its expression texts at the fixed point, so that a database built from
 /// `schemas/` by hand (`psql -f`, then `stamp head`), which holds the first print, compares
 /// equal with the declared model. Only when an object of both `live` and `other` (the side
-/// it is compared with) has another text in each: the live model's DDL (`print`, the
-/// snapshot printer) is then loaded into a scratch database on `server` (through `cache`:
-/// the same printed text is not loaded twice) and the settled texts are put into `live` in
-/// place of its own, object by object; everything else in `live` stays as read. When the
-/// printed DDL does not load (it names objects schemadiff does not model, such as
-/// functions), `live` is returned as read.
+/// it is compared with) has another text in each: the part of the live model that settles
+/// the objects whose texts differ or that `other` lacks ([`subset`]) is printed (`print`,
+/// the snapshot printer) and loaded into a scratch database on `server` (through `cache`:
+/// the same printed text is not loaded twice), and the settled texts are put into `live`
+/// in place of its own, object by object; everything else in `live` stays as read. When
+/// that part does not load, the whole live model is printed and loaded (the same texts,
+/// at the cost of a full load); when that does not load either (it names objects
+/// schemadiff does not model), `live` is returned as read.
 pub fn normalize_live(
     live: Schema,
     other: &Schema,
-    print: impl FnOnce(&Schema) -> BTreeMap<String, String>,
+    print: impl Fn(&Schema) -> BTreeMap<String, String>,
     server: &crate::introspect::postgres::connect::Config,
     cache: Option<&super::super::Cache>,
 ) -> Schema {
-    let theirs = texts(other);
-    let differ = texts(&live)
-        .iter()
-        .any(|(obj, text)| theirs.get(obj).is_some_and(|t| t != text));
-    if !differ {
+    let settled = match subset::of(&live, other) {
+        subset::Part::Nothing => return live,
+        subset::Part::Some(part) => load(&part, &print, server, cache),
+        subset::Part::Whole => None,
+    };
+    match settled.or_else(|| load(&live, &print, server, cache)) {
+        Some(settled) => with_texts_of(live, &settled),
+        None => live,
+    }
+}
+
+/// [`normalize_live`] with the whole live model printed, as before the subset: what the
+/// subset must give the same result as (tests/pg_normalize_subset.rs).
+#[doc(hidden)]
+pub fn normalize_live_whole(
+    live: Schema,
+    other: &Schema,
+    print: impl Fn(&Schema) -> BTreeMap<String, String>,
+    server: &crate::introspect::postgres::connect::Config,
+    cache: Option<&super::super::Cache>,
+) -> Schema {
+    if matches!(subset::of(&live, other), subset::Part::Nothing) {
         return live;
     }
-    let files: Vec<SourceFile> = print(&live)
+    match load(&live, &print, server, cache) {
+        Some(settled) => with_texts_of(live, &settled),
+        None => live,
+    }
+}
+
+/// The part of `live` that [`normalize_live`] loads, when it loads a part rather than
+/// nothing or the whole (for tests/pg_normalize_subset.rs).
+#[doc(hidden)]
+pub fn normalize_live_part(live: &Schema, other: &Schema) -> Option<Schema> {
+    match subset::of(live, other) {
+        subset::Part::Some(part) => Some(*part),
+        _ => None,
+    }
+}
+
+/// The model of `schema` printed and declared (loaded and settled), `None` when it does
+/// not load.
+fn load(
+    schema: &Schema,
+    print: &impl Fn(&Schema) -> BTreeMap<String, String>,
+    server: &crate::introspect::postgres::connect::Config,
+    cache: Option<&super::super::Cache>,
+) -> Option<Schema> {
+    let files: Vec<SourceFile> = print(schema)
         .into_iter()
         .map(|(name, text)| SourceFile {
             path: std::path::Path::new("<live database>").join(name),
             text,
         })
         .collect();
-    match super::super::cache::declare_postgres_cached(&files, server, &[], cache) {
-        Ok(settled) => with_texts_of(live, &settled),
-        Err(_) => live,
-    }
+    super::super::cache::declare_postgres_cached(&files, server, &[], cache).ok()
 }
 
 /// `live` with every printed text that `settled` has for the same object.
