@@ -174,35 +174,31 @@ pub fn generate<E: Engine>(
     let written = write_revision::<E>(
         p, &id, &parents, &a.message, &up_sql, &down_sql, &snapshot, record,
     );
-    if let (Ok(_), Some(cache), Some(raw)) = (&written, &cache, &raw) {
-        store_snapshot::<E>(p, &dev, cache, raw, &after, &snapshot);
+    let printed = raw.and_then(|raw| privileges::as_printed(raw, &managed, &after));
+    if let (Ok(_), Some(cache), Some(printed)) = (&written, &cache, &printed) {
+        store_snapshot::<E>(p, &dev, cache, printed, &snapshot);
     }
     // Freeing the models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.
-    std::mem::forget((before, after, up, down, raw));
+    std::mem::forget((before, after, up, down, printed));
     written.map(Generated::Written)
 }
 
-/// After `generate` wrote `snapshot` (printed from `scoped`, the declared model `raw` as
-/// scoped to what is managed), stores `raw` in `cache` as the model of the new snapshots/,
-/// so that the next `generate` reads it instead of loading every snapshot file. Both sides
-/// are scoped the same way after loading (the scoping is idempotent), and a load of the
-/// printed model gives it back (docs/decisions.md, "Fixed-point normalization";
-/// tests/generate_edit_cache_pg.rs). Not stored when the print loses something of `raw`:
-/// anything unmanaged (objects no snapshot holds, kinds the scoping dropped and listed,
-/// stand-ins for the target); nor when the snapshots would be declared with prerequisites
-/// from schemas/ (another key); nor when the files in place are not the ones printed.
+/// After `generate` wrote `snapshot`, stores `printed` in `cache` as the model of the new
+/// snapshots/, so that the next `generate` reads it instead of loading every snapshot
+/// file. `printed` is the declared model as loaded, less what the snapshot leaves out
+/// ([`privileges::as_printed`]); both sides are scoped the same way after loading (the
+/// scoping is idempotent), and a load of the printed model gives it back (docs/decisions.md,
+/// "Fixed-point normalization"; tests/generate_edit_cache_pg.rs). Not stored when the
+/// snapshots would be declared with prerequisites from schemas/ (another key), nor when the
+/// files in place are not the ones printed.
 fn store_snapshot<E: Engine>(
     p: &Project,
     dev: &E::Dev,
     cache: &engine::Cache,
-    raw: &Schema,
-    scoped: &Schema,
+    printed: &Schema,
     snapshot: &BTreeMap<String, String>,
 ) -> bool {
-    if !scoped.unmanaged.is_empty() {
-        return false;
-    }
     let (Ok(files), Ok(schemas)) = (
         engine::read_sources(&p.snapshots()),
         engine::read_sources(&p.schemas()),
@@ -210,15 +206,15 @@ fn store_snapshot<E: Engine>(
         return false;
     };
     let dir = p.snapshots();
-    let printed = files.len() == snapshot.len()
+    let in_place = files.len() == snapshot.len()
         && files
             .iter()
             .zip(snapshot)
             .all(|(f, (name, text))| f.path == dir.join(name) && f.text == *text);
-    if !printed || !engine::prerequisites(&schemas, &files).is_empty() {
+    if !in_place || !engine::prerequisites(&schemas, &files).is_empty() {
         return false;
     }
-    E::store_printed(dev, &files, raw, cache)
+    E::store_printed(dev, &files, printed, cache)
 }
 
 /// `generate --from-db`: the live schema, refused unless the database is at head

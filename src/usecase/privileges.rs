@@ -79,6 +79,32 @@ pub fn declared_side(schema: &mut Schema, managed: &[Managed], roles: Option<&Lo
     }
 }
 
+/// What a load of the snapshot printed from `scoped` (the declared side `raw` after
+/// [`declared_side`] under `managed`, without role mapping) gives: `raw` without the
+/// privileges and default privileges that are not managed, which the snapshot leaves out
+/// (a fresh database's own privileges on schema `public` stay: every load has them; owners
+/// stay: the snapshot is loaded by the same role). `None` when the snapshot loses anything
+/// else of `raw` (an unmanaged object no snapshot holds, a stand-in for the target), or
+/// when that model scoped is not what was printed.
+pub fn as_printed(mut raw: Schema, managed: &[Managed], scoped: &Schema) -> Option<Schema> {
+    if !raw.unmanaged.is_empty() {
+        return None;
+    }
+    if !managed.contains(&Managed::Privileges) {
+        raw.acl.objects.retain(|_, p| fresh_public(&p.on, &p.acl));
+    }
+    if !managed.contains(&Managed::DefaultPrivileges) {
+        raw.acl.defaults.clear();
+    }
+    let mut acl = raw.acl.clone();
+    privileges::scope(&mut acl, managed);
+    let only_privileges = scoped
+        .unmanaged
+        .keys()
+        .all(|k| k.starts_with("privileges on ") || k.starts_with("default privileges "));
+    (acl == scoped.acl && only_privileges).then_some(raw)
+}
+
 /// A live side: what is not managed dropped.
 pub fn live_side(schema: &mut Schema, managed: &[Managed]) {
     privileges::scope(&mut schema.acl, managed);
