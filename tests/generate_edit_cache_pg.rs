@@ -23,6 +23,16 @@ fn server() -> schemadiff::introspect::postgres::connect::Config {
     schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap()
 }
 
+/// The server's major version, as `generate` passes it.
+fn major(server: &schemadiff::introspect::postgres::connect::Config) -> String {
+    let num: String = schemadiff::introspect::postgres::connect::connect_config(server)
+        .unwrap()
+        .query_one("SELECT current_setting('server_version_num')", &[])
+        .unwrap()
+        .get(0);
+    (num.parse::<u32>().unwrap() / 10000).to_string()
+}
+
 /// `schema` scoped as `generate` scopes a declared side under `managed`.
 fn scoped(schema: &Schema, managed: &[Managed]) -> Schema {
     let mut s = schema.clone();
@@ -83,7 +93,7 @@ fn compare(
         path: case.join("after.sql"),
         text: common::read(&case.join("after.sql")),
     }];
-    let stored = as_printed(raw.clone(), managed, &after)
+    let stored = as_printed(raw.clone(), managed, &after, Some(&major(server)))
         .filter(|_| prerequisites(&schemas, &files).is_empty());
     let loaded = declare_postgres_in(&files, server, &[]);
     match (stored, loaded) {

@@ -165,16 +165,18 @@ pub fn generate<E: Engine>(
         (E::section(&up), E::section(&down))
     };
     let snapshot = E::snapshot(&after);
+    let server = E::print_version(&dev).ok();
     let record = RecordOf {
         declared: recorded,
         graph: &g,
         head: (!a.empty).then_some(id.as_str()),
-        server: E::print_version(&dev).ok(),
+        server: server.clone(),
     };
     let written = write_revision::<E>(
         p, &id, &parents, &a.message, &up_sql, &down_sql, &snapshot, record,
     );
-    let printed = raw.and_then(|raw| privileges::as_printed(raw, &managed, &after));
+    let printed =
+        raw.and_then(|raw| privileges::as_printed(raw, &managed, &after, server.as_deref()));
     if let (Ok(_), Some(cache), Some(printed)) = (&written, &cache, &printed) {
         store_snapshot::<E>(p, &dev, cache, printed, &snapshot);
     }
