@@ -243,6 +243,11 @@ pub trait Engine {
     /// The version of the engine that normalizes declared DDL (PostgreSQL's major version
     /// on the dev server, the SQLite library's version): what prints the snapshots.
     fn print_version(dev: &Self::Dev) -> Result<String, Error>;
+    /// Stores `model` in `cache` as the model of `files`, which were printed from it
+    /// ([`Engine::snapshot`]) and load back to it: the next [`Engine::declare`] of `files`
+    /// reads it instead of loading them. Whether it was stored (an engine whose models are
+    /// computed from the text alone stores nothing).
+    fn store_printed(dev: &Self::Dev, files: &[SourceFile], model: &Schema, cache: &Cache) -> bool;
     /// Whether `cache` already knows two declared file sets give the same model.
     fn same_declared(cache: &Cache, a: &[SourceFile], b: &[SourceFile]) -> bool;
     /// Opens the project's database at `url` to migrate it (`create`: a missing SQLite

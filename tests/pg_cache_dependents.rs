@@ -72,13 +72,17 @@ fn a_function_recreated_from_a_cached_model_takes_its_view_with_it() {
     assert!(stored >= 1, "no model was cached");
 
     std::fs::write(dir.join("schemas/schema.sql"), V2).unwrap();
-    let gen = ok(&dir, &cache, &["generate", "-m", "bigint"]);
-    // snapshots/ came from the cache: only schemas/ (edited) was declared anew.
-    assert_eq!(
-        models(&cache),
-        stored + 1,
-        "snapshots/ was not read from the cache"
+    let gen = ok(&dir, &cache, &["generate", "-v", "-m", "bigint"]);
+    // snapshots/ came from the cache: only schemas/ (edited) was declared anew, and the
+    // model of the new snapshot stored beside it.
+    assert!(
+        gen.stderr
+            .lines()
+            .any(|l| l.contains("snapshots") && l.contains("read from the cache")),
+        "snapshots/ was not read from the cache:\n{}",
+        gen.stderr
     );
+    assert_eq!(models(&cache), stored + 2, "{}", gen.stderr);
     let rev = std::fs::read_dir(dir.join("migrations"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -444,6 +444,34 @@ pub fn declare_postgres_how(
     Ok((schema, how))
 }
 
+/// Stores `schema` as the model of `files` on `server` (read back for `only`), as if they had
+/// been loaded: for files printed from `schema` whose load gives it back (a snapshot
+/// `generate` just wrote from a declared model; see docs/cache.md). Nothing is stored
+/// without a server id, or for a model with stand-ins for the target database (their key
+/// would not name it). Whether it was stored.
+pub fn store_declared(
+    files: &[SourceFile],
+    server: &Config,
+    only: &[String],
+    cache: &Cache,
+    schema: &Schema,
+) -> bool {
+    if super::postgres::leans_on_target(schema) {
+        return false;
+    }
+    let Ok(Some(id)) = reachable_server_id(server) else {
+        return false;
+    };
+    let started = std::time::Instant::now();
+    cache.put_model(&key(files, &id, only), schema);
+    explain(&format!(
+        "{}: the model of the new snapshot stored in the cache ({:.2} s)",
+        incremental::place(files).display(),
+        started.elapsed().as_secs_f64()
+    ));
+    true
+}
+
 /// The server's [`ServerId`]; `None` when it cannot be asked (the scratch database then
 /// reports why); an error when the server cannot be reached at all.
 fn reachable_server_id(server: &Config) -> Result<Option<ServerId>, Error> {

@@ -232,6 +232,10 @@ impl Engine for Postgres {
         false
     }
 
+    fn store_printed(dev: &DevServer, files: &[SourceFile], model: &Schema, cache: &Cache) -> bool {
+        cache::store_declared(files, dev, &[], cache, model)
+    }
+
     fn open(url: &str, lock_timeout: Duration, _create: bool) -> Result<Db, Error> {
         let config = connect::config(&url_of(url))?;
         let client = connect::connect_config(&config)?;

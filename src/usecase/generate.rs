@@ -98,6 +98,10 @@ pub fn generate<E: Engine>(
         false => before,
     };
     E::baseline(&mut before);
+    // The declared model as loaded, to store for the snapshot printed from it (see
+    // `store_snapshot`); not with `--from-db`, whose snapshot is printed with roles mapped.
+    let cache = engine::Cache::from_env().filter(|_| !a.from_db);
+    let raw = cache.as_ref().map(|_| after.clone());
     let mut after = after;
     privileges::declared_side(
         &mut after,
@@ -161,19 +165,58 @@ pub fn generate<E: Engine>(
         (E::section(&up), E::section(&down))
     };
     let snapshot = E::snapshot(&after);
+    let server = E::print_version(&dev).ok();
     let record = RecordOf {
         declared: recorded,
         graph: &g,
         head: (!a.empty).then_some(id.as_str()),
-        server: E::print_version(&dev).ok(),
+        server: server.clone(),
     };
     let written = write_revision::<E>(
         p, &id, &parents, &a.message, &up_sql, &down_sql, &snapshot, record,
     );
+    let printed =
+        raw.and_then(|raw| privileges::as_printed(raw, &managed, &after, server.as_deref()));
+    if let (Ok(_), Some(cache), Some(printed)) = (&written, &cache, &printed) {
+        store_snapshot::<E>(p, &dev, cache, printed, &snapshot);
+    }
     // Freeing the models of a large schema one allocation at a time takes longer than
     // reading them from the cache did; the process ends right after this.
-    std::mem::forget((before, after, up, down));
+    std::mem::forget((before, after, up, down, printed));
     written.map(Generated::Written)
+}
+
+/// After `generate` wrote `snapshot`, stores `printed` in `cache` as the model of the new
+/// snapshots/, so that the next `generate` reads it instead of loading every snapshot
+/// file. `printed` is the declared model as loaded, less what the snapshot leaves out
+/// ([`privileges::as_printed`]); both sides are scoped the same way after loading (the
+/// scoping is idempotent), and a load of the printed model gives it back (docs/decisions.md,
+/// "Fixed-point normalization"; tests/generate_edit_cache_pg.rs). Not stored when the
+/// snapshots would be declared with prerequisites from schemas/ (another key), nor when the
+/// files in place are not the ones printed.
+fn store_snapshot<E: Engine>(
+    p: &Project,
+    dev: &E::Dev,
+    cache: &engine::Cache,
+    printed: &Schema,
+    snapshot: &BTreeMap<String, String>,
+) -> bool {
+    let (Ok(files), Ok(schemas)) = (
+        engine::read_sources(&p.snapshots()),
+        engine::read_sources(&p.schemas()),
+    ) else {
+        return false;
+    };
+    let dir = p.snapshots();
+    let in_place = files.len() == snapshot.len()
+        && files
+            .iter()
+            .zip(snapshot)
+            .all(|(f, (name, text))| f.path == dir.join(name) && f.text == *text);
+    if !in_place || !engine::prerequisites(&schemas, &files).is_empty() {
+        return false;
+    }
+    E::store_printed(dev, &files, printed, cache)
 }
 
 /// `generate --from-db`: the live schema, refused unless the database is at head

@@ -79,6 +79,55 @@ pub fn declared_side(schema: &mut Schema, managed: &[Managed], roles: Option<&Lo
     }
 }
 
+/// What a load of the snapshot printed from `scoped` (the declared side `raw` after
+/// [`declared_side`] under `managed`, without role mapping) gives: `raw` without the
+/// privileges and default privileges that are not managed, which the snapshot leaves out
+/// (a fresh database's own privileges on schema `public` stay: every load has them; owners
+/// stay: the snapshot is loaded by the same role). `None` when the snapshot loses anything
+/// else of `raw` (an unmanaged object no snapshot holds, a stand-in for the target, more
+/// on `public` than a fresh database of PostgreSQL `major` has), or when that model scoped
+/// is not what was printed.
+pub fn as_printed(
+    mut raw: Schema,
+    managed: &[Managed],
+    scoped: &Schema,
+    major: Option<&str>,
+) -> Option<Schema> {
+    if !raw.unmanaged.is_empty() {
+        return None;
+    }
+    if !managed.contains(&Managed::Privileges) {
+        raw.acl.objects.retain(|_, p| fresh_public(&p.on, &p.acl));
+        // `fresh_public` also passes CREATE granted on `public` by the declared files of
+        // PostgreSQL 15, whose fresh databases grant USAGE alone.
+        let fresh: &[&str] = match major.and_then(|m| m.parse::<u32>().ok()) {
+            Some(m) if m >= 15 => &["USAGE"],
+            _ => &["CREATE", "USAGE"],
+        };
+        let is_fresh = |p: &privileges::Privileges| {
+            p.acl.granted.iter().all(|i| !i.grantable)
+                && p.acl
+                    .granted
+                    .iter()
+                    .map(|i| i.privilege.as_str())
+                    .eq(fresh.iter().copied())
+        };
+        if !raw.acl.objects.values().all(is_fresh) {
+            return None;
+        }
+    }
+    if !managed.contains(&Managed::DefaultPrivileges) {
+        raw.acl.defaults.clear();
+    }
+    let mut acl = raw.acl.clone();
+    privileges::scope(&mut acl, managed);
+    let only_privileges = scoped
+        .unmanaged
+        .keys()
+        .all(|k| k.starts_with("privileges on ") || k.starts_with("default privileges "));
+    (acl == scoped.acl && only_privileges).then_some(raw)
+}
+
 /// A live side: what is not managed dropped.
 pub fn live_side(schema: &mut Schema, managed: &[Managed]) {
     privileges::scope(&mut schema.acl, managed);
@@ -130,6 +179,47 @@ mod tests {
         };
         s.acl.objects.insert(on.key(), Privileges { on, acl });
         s
+    }
+
+    fn public(privileges: &[&str]) -> Schema {
+        let mut s = Schema::default();
+        let on = AclTarget::Schema {
+            name: "public".into(),
+        };
+        let granted = privileges
+            .iter()
+            .map(|p| AclItem {
+                grantee: None,
+                privilege: p.to_string(),
+                grantable: false,
+            })
+            .collect();
+        let acl = AclDiff {
+            granted,
+            revoked: Default::default(),
+        };
+        s.acl.objects.insert(on.key(), Privileges { on, acl });
+        s
+    }
+
+    #[test]
+    fn the_printed_model_keeps_only_what_a_fresh_database_has_on_public() {
+        let printed = |raw: Schema, major| {
+            let mut scoped = raw.clone();
+            declared_side(&mut scoped, &[], None);
+            as_printed(raw, &[], &scoped, Some(major))
+        };
+        // A grant on another object is left out, as the snapshot leaves it out.
+        let mut raw = public(&["USAGE"]);
+        raw.acl
+            .objects
+            .extend(declared_with_grant("app").acl.objects);
+        let kept = printed(raw, "15").expect("stored");
+        assert_eq!(kept.acl.objects.len(), 1);
+        assert!(printed(public(&["CREATE", "USAGE"]), "14").is_some());
+        // CREATE granted to PUBLIC by the declared files of PostgreSQL 15: not printed, and
+        // not what a load of the snapshot has.
+        assert!(printed(public(&["CREATE", "USAGE"]), "15").is_none());
     }
 
     #[test]
