@@ -606,14 +606,15 @@ def plot(med):
         order = [l[0] for l in LABELS]
         base = lambda t: t.replace("_nocache", "").replace("_cache", "")
         series = sorted({k[2] for k in med if k[0] == engine}, key=lambda t: (order.index(base(t)), t))
-        colors = plt.get_cmap("tab10")
+        # tab20: more rows than ten, and two rows must not share a colour.
+        colors = plt.get_cmap("tab20")
         for t in series:
             pts = sorted((n, s) for (e, n, tt), s in med.items() if e == engine and tt == t)
             if not pts:
                 continue
             style = "--" if t in ("alembic_check", "migra") else (":" if t.endswith("_cache") else "-")
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=t,
-                    color=colors(order.index(base(t)) % 10))
+                    color=colors(order.index(base(t)) % 20))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(title)
