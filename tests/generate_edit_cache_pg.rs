@@ -167,16 +167,7 @@ fn the_stored_snapshot_model_is_what_a_load_of_the_snapshot_gives() {
     );
 }
 
-/// Run in `dir` with the catalog cache `cache`, requiring exit 0.
-fn ok(dir: &Path, cache: &Path, args: &[&str]) -> common::Run {
-    let r = common::run_env(dir, args, &[("SCHEMADIFF_CACHE_DIR", cache)]);
-    assert_eq!(
-        r.code, 0,
-        "schemadiff {args:?} failed:\n{}\n{}",
-        r.stdout, r.stderr
-    );
-    r
-}
+use common::ok_with_cache as ok;
 
 const V1: &str = "CREATE TYPE mood AS ENUM ('ok', 'sad');
 CREATE TABLE parent (id serial PRIMARY KEY, code varchar(10) UNIQUE, m mood DEFAULT 'ok');

@@ -24,15 +24,7 @@ CREATE FUNCTION double_qty(q integer) RETURNS bigint
 CREATE VIEW item_totals AS SELECT id, double_qty(qty) AS total FROM items;
 ";
 
-fn ok(dir: &Path, cache: &Path, args: &[&str]) -> common::Run {
-    let r = common::run_env(dir, args, &[("SCHEMADIFF_CACHE_DIR", cache)]);
-    assert_eq!(
-        r.code, 0,
-        "schemadiff {args:?} failed:\n{}\n{}",
-        r.stdout, r.stderr
-    );
-    r
-}
+use common::ok_with_cache as ok;
 
 /// The number of model entries in `cache` (not the incremental reload's base entries).
 fn models(cache: &Path) -> usize {

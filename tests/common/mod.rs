@@ -275,6 +275,17 @@ pub fn ok_in(dir: &Path, args: &[&str]) -> Run {
     r
 }
 
+/// As [`run_env`] with the catalog cache in `cache`, requiring exit 0.
+pub fn ok_with_cache(dir: &Path, cache: &Path, args: &[&str]) -> Run {
+    let r = run_env(dir, args, &[("SCHEMADIFF_CACHE_DIR", cache)]);
+    assert_eq!(
+        r.code, 0,
+        "schemadiff {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    r
+}
+
 /// Two `schemadiff upgrade head` started together in `dir`; their outputs.
 pub fn upgrade_twice_at_once(dir: &Path) -> (std::process::Output, std::process::Output) {
     let spawn = || {

@@ -536,10 +536,8 @@ pub fn normalize_live(
         subset::Part::Some(part) => load(&part, &print, server, cache),
         subset::Part::Whole => None,
     };
-    match settled.or_else(|| load(&live, &print, server, cache)) {
-        Some(settled) => with_texts_of(live, &settled),
-        None => live,
-    }
+    let settled = settled.or_else(|| load(&live, &print, server, cache));
+    settled_or_as_read(live, settled)
 }
 
 /// [`normalize_live`] with the whole live model printed, as before the subset: what the
@@ -555,7 +553,13 @@ pub fn normalize_live_whole(
     if matches!(subset::of(&live, other), subset::Part::Nothing) {
         return live;
     }
-    match load(&live, &print, server, cache) {
+    let settled = load(&live, &print, server, cache);
+    settled_or_as_read(live, settled)
+}
+
+/// `live` with the texts of `settled`, or as read when nothing settled.
+fn settled_or_as_read(live: Schema, settled: Option<Schema>) -> Schema {
+    match settled {
         Some(settled) => with_texts_of(live, &settled),
         None => live,
     }
