@@ -88,6 +88,43 @@ fn a_changed_table_is_reloaded_alone_and_equals_a_full_load() {
     assert_eq!(edit("spacing", BASE, &after), Obtained::Incremental);
 }
 
+/// Unchanged tables that only a changed table's foreign keys point at are stood in for by
+/// their keys alone: keys on text and quoted columns, a key with `INCLUDE` columns, a unique
+/// expression index beside a plain one, a deferrable key beside them, a table with no key.
+const KEYED: &str = r#"
+CREATE TABLE "Users" ("E-mail" text NOT NULL, "Id" bigint GENERATED ALWAYS AS IDENTITY,
+    bio text, CONSTRAINT users_pk PRIMARY KEY ("Id") INCLUDE (bio),
+    CONSTRAINT users_mail UNIQUE ("E-mail"));
+CREATE UNIQUE INDEX users_mail_lower ON "Users" (lower("E-mail"));
+CREATE TABLE codes (code varchar(20) PRIMARY KEY, label text, note text,
+    CONSTRAINT codes_note UNIQUE (note) DEFERRABLE INITIALLY DEFERRED);
+CREATE UNIQUE INDEX codes_label ON codes (label);
+CREATE UNIQUE INDEX codes_label_lower ON codes (lower(label)) INCLUDE (note);
+CREATE TABLE loose (a int, b text);
+CREATE TABLE uses (id int PRIMARY KEY, who bigint REFERENCES "Users");
+"#;
+
+#[test]
+fn foreign_keys_onto_unchanged_tables_reload_against_their_keys_alone() {
+    // New foreign keys onto each kind of key of unchanged tables.
+    let after = KEYED.replace(
+        r#"who bigint REFERENCES "Users");"#,
+        r#"who bigint REFERENCES "Users", mail text REFERENCES "Users" ("E-mail"),
+    code varchar(20) REFERENCES codes (code), label text REFERENCES codes (label));"#,
+    );
+    assert_eq!(edit("keys", KEYED, &after), Obtained::Incremental);
+    // A foreign key onto a table with no key: the full load refuses it, and says so.
+    let after = KEYED.replace(
+        r#"who bigint REFERENCES "Users");"#,
+        "who bigint, a int REFERENCES loose (a));",
+    );
+    let server = server();
+    let cache = Cache::at(common::temp_dir("pg_incremental_no_key").join("cache"));
+    declare_postgres_how(&file(KEYED), &server, &[], Some(&cache)).unwrap();
+    let err = declare_postgres_how(&file(&after), &server, &[], Some(&cache)).unwrap_err();
+    assert!(err.to_string().contains("no unique constraint"), "{err}");
+}
+
 #[test]
 fn what_cannot_be_vouched_for_is_loaded_in_full() {
     // An enum type lost a label (an unchanged table may use it).

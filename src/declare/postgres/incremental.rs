@@ -430,7 +430,10 @@ impl Reload {
     ) -> Result<Reload, Fallback> {
         let tables = &delta.tables;
         let views = view_closure(old, delta)?;
+        // Unchanged tables a re-created view reads (stood in for by all their columns),
+        // and those only a changed table's foreign keys point at (by their keys).
         let mut context: BTreeSet<String> = BTreeSet::new();
+        let mut keys_only: BTreeSet<String> = BTreeSet::new();
         for view in views.iter().filter_map(|v| old.views.get(v)) {
             let tables_read = view
                 .depends_on
@@ -456,7 +459,7 @@ impl Reload {
                     let referenced = referenced_tables(&c.text).ok_or_else(|| {
                         Fallback::new("a REFERENCES clause not read").statement(c)
                     })?;
-                    context.extend(referenced);
+                    keys_only.extend(referenced);
                     changed.push(c.text.clone());
                 }
                 Role::View(v) if views.contains(&v) => {
@@ -481,12 +484,15 @@ impl Reload {
             }
         }
         let mut context_ddl = Vec::new();
-        for key in context.difference(tables) {
+        for key in context.union(&keys_only).filter(|k| !tables.contains(*k)) {
             let table = old.tables.get(key).ok_or_else(|| {
                 Fallback::new("a changed table or view reads a table that was not there")
                     .about(key.clone())
             })?;
-            context_ddl.extend(context_table(table));
+            context_ddl.extend(match context.contains(key) {
+                true => context_table(table),
+                false => key_table(table).unwrap_or_else(|| context_table(table)),
+            });
         }
         Ok(Reload {
             tables: tables.clone(),
@@ -625,15 +631,61 @@ fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> Result<(),
     }
 }
 
-/// A stand-in for an unchanged table that a changed one references or a view reads: its
-/// columns with their types, and its primary key, unique constraints and unique indexes
-/// (what a foreign key can point at), under their own names.
+/// A stand-in for an unchanged table that a view reads: its columns with their types, and
+/// its primary key, unique constraints and unique indexes (what a foreign key can point
+/// at), under their own names.
 fn context_table(t: &Table) -> Vec<String> {
+    stand_in(t, &t.columns.iter().map(|c| c.name.as_str()).collect())
+}
+
+/// A stand-in for an unchanged table that only foreign keys of changed tables point at: its
+/// keys (primary key, unique constraints, unique indexes on plain columns) and the columns
+/// they hold, with their types. The server creates a file for each table, TOAST table and
+/// index, and on some file systems each costs a millisecond: the columns no key holds would
+/// mostly cost a TOAST table. `None` when a key names columns it does not list (`INCLUDE`),
+/// for the whole stand-in instead.
+fn key_table(t: &Table) -> Option<Vec<String>> {
+    let plain_columns = |i: &crate::model::Index| {
+        (i.columns.iter())
+            .map(|p| t.columns.iter().find(|c| quote_pg_ident(&c.name) == p.expr))
+            .collect::<Option<Vec<_>>>()
+    };
+    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    for (columns, def) in (t.primary_key.iter().map(|k| (&k.columns, &k.definition)))
+        .chain(t.uniques.iter().map(|u| (&u.columns, &u.definition)))
+    {
+        if def.as_deref().is_some_and(|d| d.contains(" INCLUDE ")) {
+            return None;
+        }
+        keys.extend(columns.iter().map(String::as_str));
+    }
+    for i in t
+        .indexes
+        .values()
+        .filter(|i| i.unique && i.predicate.is_none())
+    {
+        if let Some(columns) = plain_columns(i) {
+            if i.definition
+                .as_deref()
+                .is_some_and(|d| d.contains(" INCLUDE "))
+            {
+                return None;
+            }
+            keys.extend(columns.iter().map(|c| c.name.as_str()));
+        }
+    }
+    Some(stand_in(t, &keys))
+}
+
+/// The DDL of a stand-in for `t` with the columns named in `columns` (in the table's
+/// order), its key constraints, and its unique indexes on those columns.
+fn stand_in(t: &Table, columns: &BTreeSet<&str>) -> Vec<String> {
     let schema = t.schema.as_deref().unwrap_or("public");
     let name = quote_pg_qualified(schema, &t.name);
     let mut parts: Vec<String> = t
         .columns
         .iter()
+        .filter(|c| columns.contains(c.name.as_str()))
         .map(|c| format!("{} {}", quote_pg_ident(&c.name), c.ty))
         .collect();
     let constraint = |n: &Option<String>, def: &Option<String>| match (n, def) {
@@ -647,10 +699,17 @@ fn context_table(t: &Table) -> Vec<String> {
         parts.extend(constraint(&u.name, &u.definition));
     }
     let mut out = vec![format!("CREATE TABLE {name} ({})", parts.join(", "))];
+    let on_columns = |i: &crate::model::Index| {
+        columns.len() == t.columns.len()
+            || (i.columns.iter()).all(|p| {
+                (t.columns.iter())
+                    .any(|c| columns.contains(c.name.as_str()) && quote_pg_ident(&c.name) == p.expr)
+            })
+    };
     out.extend(
         t.indexes
             .values()
-            .filter(|i| i.unique && i.predicate.is_none())
+            .filter(|i| i.unique && i.predicate.is_none() && on_columns(i))
             .filter_map(|i| i.definition.clone()),
     );
     out

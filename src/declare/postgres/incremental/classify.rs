@@ -328,6 +328,10 @@ pub(super) fn names_in(text: &str) -> BTreeSet<String> {
 /// EXISTS] name ON …`), when it names one.
 pub(super) fn created_index(text: &str) -> Option<String> {
     use Keyword as K;
+    // Most statements about a table are not indexes: no need to read their words.
+    if !text.to_ascii_lowercase().contains("index") {
+        return None;
+    }
     let ws = words(text)?;
     let mut i = 1;
     skip(&ws, &mut i, &[K::UNIQUE]);
