@@ -7,7 +7,6 @@ mod common;
 mod pg;
 
 use pg::TestDb;
-use std::path::Path;
 
 const V1: &str = "CREATE TABLE items (id integer PRIMARY KEY, qty integer NOT NULL);
 CREATE FUNCTION double_qty(q integer) RETURNS integer
@@ -26,17 +25,7 @@ CREATE VIEW item_totals AS SELECT id, double_qty(qty) AS total FROM items;
 
 use common::ok_with_cache as ok;
 
-/// The number of model entries in `cache` (not the incremental reload's base entries).
-fn models(cache: &Path) -> usize {
-    std::fs::read_dir(cache)
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".json") && !n.starts_with("pg-base-"))
-                .count()
-        })
-        .unwrap_or(0)
-}
+use common::cache_models as models;
 
 #[test]
 fn a_function_recreated_from_a_cached_model_takes_its_view_with_it() {

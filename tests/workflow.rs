@@ -566,17 +566,6 @@ fn postgres_options_in_a_sqlite_project_are_reported_not_silently_ignored() {
     );
 }
 
-/// The catalog cache's entries in `dir`.
-fn cache_entries(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |d| {
-        d.filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
-        })
-        .count()
-    })
-}
-
 #[test]
 fn check_through_the_catalog_cache_still_finds_every_cause() {
     let dir = project("wf-check-cache");
@@ -593,12 +582,12 @@ fn check_through_the_catalog_cache_still_finds_every_cause() {
     let first = run(&["check"]);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
     // snapshots/, schemas/, the replayed revision and the live catalog.
-    let stored = cache_entries(&cache);
+    let stored = common::cache_models(&cache);
     assert!(stored >= 4, "{stored} entries");
     let second = run(&["check"]);
     assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
     assert_eq!(
-        cache_entries(&cache),
+        common::cache_models(&cache),
         stored,
         "the second check stored nothing"
     );

@@ -697,23 +697,6 @@ fn a_not_valid_check_survives_the_snapshot_so_generate_finds_nothing_more() {
 }
 
 /// The models in the catalog cache `dir` (not the bases of incremental loads).
-fn cache_entries(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter(|e| {
-                let name = e
-                    .as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned();
-                name.ends_with(".json") && !name.starts_with("pg-base-")
-            })
-            .count()
-        })
-        .unwrap_or(0)
-}
-
 #[test]
 fn check_reads_replayed_revisions_from_the_catalog_cache_and_still_sees_drift() {
     let db = TestDb::create("wf_check_cache");
@@ -729,11 +712,11 @@ fn check_reads_replayed_revisions_from_the_catalog_cache_and_still_sees_drift() 
     let first = with_cache(&["check"]);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
     // snapshots/, schemas/ and the replay of the applied revisions.
-    assert_eq!(cache_entries(&cache), 3);
+    assert_eq!(common::cache_models(&cache), 3);
     let second = with_cache(&["check"]);
     assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
     assert_eq!(
-        cache_entries(&cache),
+        common::cache_models(&cache),
         3,
         "the second check stored nothing new"
     );
@@ -744,7 +727,7 @@ fn check_reads_replayed_revisions_from_the_catalog_cache_and_still_sees_drift() 
     let drift = with_cache(&["check"]);
     assert_eq!(drift.code, 1, "{}", drift.stdout);
     assert!(drift.stdout.contains("[drift]"), "{}", drift.stdout);
-    assert_eq!(cache_entries(&cache), 3);
+    assert_eq!(common::cache_models(&cache), 3);
     // Another revision is another replay.
     db.client()
         .batch_execute("ALTER TABLE tasks DROP COLUMN extra")
@@ -755,7 +738,7 @@ fn check_reads_replayed_revisions_from_the_catalog_cache_and_still_sees_drift() 
     ok(&dir, &["upgrade", "head"]);
     let after = with_cache(&["check"]);
     assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
-    assert!(cache_entries(&cache) > 3);
+    assert!(common::cache_models(&cache) > 3);
 }
 
 #[test]

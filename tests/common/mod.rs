@@ -286,6 +286,19 @@ pub fn ok_with_cache(dir: &Path, cache: &Path, args: &[&str]) -> Run {
     r
 }
 
+/// The number of model entries in the catalog cache `dir` (not the incremental reload's
+/// base entries); 0 when it does not exist.
+pub fn cache_models(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".json") && !n.starts_with("pg-base-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// Two `schemadiff upgrade head` started together in `dir`; their outputs.
 pub fn upgrade_twice_at_once(dir: &Path) -> (std::process::Output, std::process::Output) {
     let spawn = || {
