@@ -333,16 +333,9 @@ pub fn interrupt() -> Option<ScratchDropped> {
     Some(crate::declare::drop_scratch_databases())
 }
 
-/// Before exiting: waits for the scratch databases being dropped in the background; if
-/// Ctrl-C arrived, waits for its handler to end the process.
+/// Before exiting: if Ctrl-C arrived, waits for its handler to end the process.
 pub fn finish_interrupt() {
     crate::declare::finish_interrupt();
-}
-
-/// For a program that calls [`finish_interrupt`] before it exits: scratch databases are
-/// dropped on threads of their own, while the command goes on.
-pub fn drop_scratch_in_background() {
-    crate::declare::drop_scratch_in_background();
 }
 
 /// Pretty JSON (an error object if a value cannot be written).

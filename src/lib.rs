@@ -32,8 +32,8 @@ pub use usecase::{config, source};
 
 pub use engine::quiet_throwaway;
 pub use engine::{
-    disable_cache, drop_scratch_in_background, explain_cache, finish_interrupt, interrupt, Dialect,
-    Direction, LockOptions, ScratchDropped,
+    disable_cache, explain_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions,
+    ScratchDropped,
 };
 pub use model::privileges::Managed;
 pub use plan::Hazard;

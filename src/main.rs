@@ -11,8 +11,6 @@ const INTERRUPTED: i32 = 130;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     exit_on_interrupt();
-    // `finish_interrupt` below waits for them.
-    schemadiff::cli::drop_scratch_in_background();
     let result = run(cli);
     schemadiff::cli::finish_interrupt();
     match result {

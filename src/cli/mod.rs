@@ -59,18 +59,10 @@ pub fn interrupt() -> Option<crate::ScratchDropped> {
     crate::interrupt()
 }
 
-/// Call before exiting: waits for the scratch databases being dropped in the background
-/// (see [`drop_scratch_in_background`]); if Ctrl-C arrived, waits for its handler to end
-/// the process (so this then never returns).
+/// Call before exiting: if Ctrl-C arrived, waits for its handler to end the process (so
+/// this then never returns).
 pub fn finish_interrupt() {
     crate::finish_interrupt();
-}
-
-/// For the program, which calls [`finish_interrupt`] before it exits: a scratch database
-/// is dropped on a thread of its own while the command goes on (after a large load, the
-/// server takes about a second to drop it).
-pub fn drop_scratch_in_background() {
-    crate::drop_scratch_in_background();
 }
 
 /// Runs one parsed command line: loads `.env` (or `--env-file`), prints the "Using …" line

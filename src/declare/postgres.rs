@@ -30,7 +30,7 @@ use parallel::LoadOptions;
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::Client;
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -40,35 +40,9 @@ static ACTIVE: Mutex<Vec<(Config, String)>> = Mutex::new(Vec::new());
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 static HANDLER: Mutex<()> = Mutex::new(());
 
-/// Whether a [`ScratchDb`] going out of scope is dropped on a thread of its own, so that the
-/// work after it (reading the other side, comparing, printing) does not wait for the
-/// server: PostgreSQL 15's `DROP DATABASE` forces a checkpoint and removes a file per
-/// table and index, about 0.9 s after a 2,000-table load. Off unless the program turns it
-/// on ([`drop_scratch_in_background`]) and then waits in [`finish_interrupt`]; a library
-/// user's scratch databases are dropped in place.
-static IN_BACKGROUND: AtomicBool = AtomicBool::new(false);
-/// The threads dropping scratch databases.
-static DROPPING: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
-
-/// For a program that calls [`finish_interrupt`] before it exits: scratch databases are
-/// dropped on threads of their own from now on.
-pub fn drop_scratch_in_background() {
-    IN_BACKGROUND.store(true, Ordering::SeqCst);
-}
-
-/// Waits for the scratch databases being dropped in the background.
-fn wait_for_drops() {
-    let dropping = std::mem::take(&mut *DROPPING.lock().unwrap_or_else(|e| e.into_inner()));
-    for handle in dropping {
-        let _ = handle.join();
-    }
-}
-
-/// Call before exiting: waits for the scratch databases being dropped in the background;
-/// if Ctrl-C arrived, waits for its handler to drop the scratch databases and end the
-/// process with 130 (so this then never returns).
+/// Call before exiting: if Ctrl-C arrived, waits for its handler to drop the scratch
+/// databases and end the process with 130 (so this then never returns).
 pub fn finish_interrupt() {
-    wait_for_drops();
     if INTERRUPTED.load(Ordering::SeqCst) {
         let _wait = HANDLER.lock();
     }
@@ -99,11 +73,9 @@ pub fn drop_scratch_databases() -> ScratchDropped {
     ScratchDropped { _held: held }
 }
 
-/// A temporary database, dropped when this guard goes out of scope (on a thread of its
-/// own once [`drop_scratch_in_background`] was called).
+/// A temporary database, dropped when this guard goes out of scope.
 pub struct ScratchDb {
-    /// The connection that created it and drops it (taken by the drop).
-    admin: Option<Client>,
+    admin: Client,
     pub name: String,
     pub config: Config,
 }
@@ -139,7 +111,7 @@ impl ScratchDb {
         let mut config = server.clone();
         config.dbname(&name);
         Ok(ScratchDb {
-            admin: Some(admin),
+            admin,
             name,
             config,
         })
@@ -155,49 +127,18 @@ impl ScratchDb {
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
-        let Some(admin) = self.admin.take() else {
-            return;
-        };
-        let name = std::mem::take(&mut self.name);
-        if !IN_BACKGROUND.load(Ordering::SeqCst) {
-            return drop_database(admin, &name);
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let result = self.admin.batch_execute(&sql);
+        if let Ok(mut active) = ACTIVE.lock() {
+            active.retain(|(_, n)| *n != self.name);
         }
-        let thread = std::thread::Builder::new().name("scratch drop".into());
-        // A thread that cannot start leaves the drop to this one.
-        let admin = std::sync::Arc::new(Mutex::new(Some(admin)));
-        let theirs = std::sync::Arc::clone(&admin);
-        let their_name = name.clone();
-        let spawned = thread.spawn(move || {
-            if let Some(admin) = theirs.lock().ok().and_then(|mut a| a.take()) {
-                drop_database(admin, &their_name);
-            }
-        });
-        match spawned {
-            Ok(handle) => DROPPING
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(handle),
-            Err(_) => {
-                if let Some(admin) = admin.lock().ok().and_then(|mut a| a.take()) {
-                    drop_database(admin, &name);
-                }
-            }
+        if let Err(e) = result {
+            eprintln!(
+                "warning: could not drop scratch database {}: {}",
+                self.name,
+                db_message(&e)
+            );
         }
-    }
-}
-
-/// Drops the scratch database `name` through `admin`, warning when the server refuses.
-fn drop_database(mut admin: Client, name: &str) {
-    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    let result = admin.batch_execute(&sql);
-    if let Ok(mut active) = ACTIVE.lock() {
-        active.retain(|(_, n)| n != name);
-    }
-    if let Err(e) = result {
-        eprintln!(
-            "warning: could not drop scratch database {name}: {}",
-            db_message(&e)
-        );
     }
 }
 
@@ -234,11 +175,9 @@ pub fn declare_postgres_with(
                 message: e.to_string(),
             })
         };
-        let mut admin = scratch.admin.as_mut();
+        let admin = &mut scratch.admin;
         let loaded = load(&mut client, Some(&connect), files, options, &mut |s| {
-            admin
-                .as_deref_mut()
-                .is_some_and(|a| intake::target_has_schema(a, s))
+            intake::target_has_schema(admin, s)
         })?;
         if loaded.order_dependent {
             options = LoadOptions::SERIAL;

@@ -166,8 +166,6 @@ pub struct Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        // Its scratch databases first: a drop cut short by the stop would warn.
-        super::wait_for_drops();
         self.stopper.stop();
         if let Ok(mut active) = ACTIVE.lock() {
             active.retain(|s| s.root != self.stopper.root);
