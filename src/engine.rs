@@ -324,6 +324,11 @@ pub fn explain_cache(sink: fn(&str)) {
     crate::declare::cache::explain_to(sink);
 }
 
+/// A line for the sink [`explain_cache`] set (`--verbose`), if any.
+pub fn explain(line: &str) {
+    crate::declare::cache::explain(line);
+}
+
 /// Handles Ctrl-C: a run under way is asked to cancel its statement, roll back and report,
 /// and `None` comes back; otherwise every scratch database is dropped.
 pub fn interrupt() -> Option<ScratchDropped> {

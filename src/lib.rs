@@ -13,6 +13,7 @@ pub mod apply;
 pub mod declare;
 pub mod diff;
 pub mod engine;
+pub mod fingerprint;
 pub mod introspect;
 pub mod model;
 pub mod pg_error;

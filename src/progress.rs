@@ -67,6 +67,42 @@ pub fn finish() {
     }
 }
 
+/// The time each step of a command took, for `--verbose`: "name 0.12 s, other 1.05 s".
+pub struct Laps {
+    started: std::time::Instant,
+    since: std::time::Instant,
+    laps: Vec<String>,
+}
+
+impl Laps {
+    pub fn start() -> Laps {
+        let now = std::time::Instant::now();
+        Laps {
+            started: now,
+            since: now,
+            laps: Vec::new(),
+        }
+    }
+
+    /// Ends the step `name`, which began at the previous lap (or the start).
+    pub fn lap(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push(format!("{name} {:.2} s", (now - self.since).as_secs_f64()));
+        self.since = now;
+    }
+
+    /// The steps so far, "name 0.12 s, other 1.05 s".
+    pub fn steps(&self) -> String {
+        self.laps.join(", ")
+    }
+
+    /// Seconds since the start.
+    pub fn total(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -248,6 +248,18 @@ fn generate_after_an_edit_reads_snapshots_from_the_cache_and_writes_the_same_rev
         "snapshots/ was not read from the cache:\n{}",
         cached.stderr
     );
+    // -v times generate's own steps, last, once.
+    let steps: Vec<&str> = (cached.stderr.lines())
+        .filter(|l| l.trim_start().starts_with("generate: the models "))
+        .collect();
+    assert!(
+        steps.len() == 1
+            && ["compared, planned and printed ", "written ", "s in all"]
+                .iter()
+                .all(|step| steps[0].contains(step)),
+        "no line timing generate's steps:\n{}",
+        cached.stderr
+    );
     // The same revision without the cache.
     common::ok_in(
         &copy,

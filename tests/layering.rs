@@ -25,6 +25,7 @@ const INTERIM_HOMES: &[(&str, &str, &str)] = &[
     ("src/sqltext/", "Model", "leaf text helpers (quoting, splitting, canonical text) that import nothing in the crate; issue 13 moves quoting into each engine's render child"),
     ("src/textfile.rs", "Model", "leaf helper (BOM and line endings), imports nothing in the crate"),
     ("src/progress.rs", "Model", "leaf helper (progress counts told to a sink the caller installs), imports nothing in the crate; declare and the use cases report, the CLI draws"),
+    ("src/fingerprint.rs", "Model", "leaf helper (SHA-256 fingerprints in hex), imports nothing in the crate; the cache keys, the check record, revision checksums and the incremental reload share it"),
     ("src/redact.rs", "Model", "leaf helper (hides passwords in URLs), imports nothing in the crate"),
     ("src/pg_error.rs", "Model", "leaf helper (formats a PostgreSQL driver error), imports nothing in the crate; declare, introspect and apply share it, and apply may reach neither declare nor introspect"),
     ("src/publish.rs", "Revision", "writes revision and snapshot files all or nothing: files on disk"),

@@ -11,7 +11,7 @@
 //! nothing refers to it) or a new one added; an enum label added.
 #![allow(dead_code)]
 
-use crate::schema_gen::{Col, Kind, Model, Rng, ENUMS};
+use crate::schema_gen::{other_default, Col, Kind, Model, Rng, ENUMS};
 use std::fmt::Write as _;
 
 /// A statement about one table, kept with it (dropped with it).
@@ -235,17 +235,7 @@ fn apply(p: &mut Project, rng: &mut Rng, i: usize, shape: &str, seed: u64, k: us
             }) else {
                 return false;
             };
-            c.default = Some(
-                match (c.kind, c.default.as_deref()) {
-                    (Kind::Bool, Some("false")) => "true",
-                    (Kind::Bool, _) => "false",
-                    (Kind::Text, Some("''")) => "'n/a'",
-                    (Kind::Text, _) => "''",
-                    (_, Some("0")) => "1",
-                    _ => "0",
-                }
-                .into(),
-            );
+            c.default = Some(other_default(c).into());
         }
         "index added" => {
             let j = rng.below(t.cols.len());

@@ -58,17 +58,7 @@ pub fn change(model: &mut Model) -> Edits {
             });
             match target {
                 Some(c) => {
-                    c.default = Some(
-                        match (c.kind, c.default.as_deref()) {
-                            (Kind::Bool, Some("false")) => "true",
-                            (Kind::Bool, _) => "false",
-                            (Kind::Text, Some("''")) => "'n/a'",
-                            (Kind::Text, _) => "''",
-                            (_, Some("0")) => "1",
-                            _ => "0",
-                        }
-                        .into(),
-                    );
+                    c.default = Some(other_default(c).into());
                     edits.changed_defaults += 1;
                 }
                 None => kind = 3,
@@ -196,4 +186,16 @@ pub fn change(model: &mut Model) -> Edits {
         edits.added_tables += 1;
     }
     edits
+}
+
+/// Another default for an integer, numeric, boolean or text column than the one it has.
+pub fn other_default(c: &Col) -> &'static str {
+    match (c.kind, c.default.as_deref()) {
+        (Kind::Bool, Some("false")) => "true",
+        (Kind::Bool, _) => "false",
+        (Kind::Text, Some("''")) => "'n/a'",
+        (Kind::Text, _) => "''",
+        (_, Some("0")) => "1",
+        _ => "0",
+    }
 }

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 #[path = "schema_change.rs"]
 mod schema_change;
 #[allow(unused_imports)]
-pub use schema_change::{change, Edits};
+pub use schema_change::{change, other_default, Edits};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Dialect {

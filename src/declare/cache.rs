@@ -21,7 +21,6 @@ use crate::model::{Dependent, Dependents, Schema};
 use postgres::config::Host;
 use postgres::Client;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -58,7 +57,8 @@ pub fn explain_to(sink: fn(&str)) {
     *EXPLAIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(sink);
 }
 
-fn explain(line: &str) {
+/// Sends `line` to the sink [`explain_to`] set, if any.
+pub fn explain(line: &str) {
     if let Some(sink) = *EXPLAIN.lock().unwrap_or_else(|e| e.into_inner()) {
         sink(line);
     }
@@ -233,28 +233,24 @@ pub const MAX_ENTRIES: usize = 64;
 pub const PG_PREFIX: &str = "pg-";
 const SQLITE_PREFIX: &str = "sqlite-";
 
-/// A SHA-256 over length-prefixed fields, so that no two inputs run together alike.
-struct KeyHasher(Sha256);
+/// A SHA-256 over length-prefixed fields, so that no two inputs run together alike, the
+/// first ones the cache's format and schemadiff's version.
+struct KeyHasher(crate::fingerprint::Fields);
 
 impl KeyHasher {
     fn new() -> KeyHasher {
-        let mut h = KeyHasher(Sha256::new());
+        let mut h = KeyHasher(crate::fingerprint::Fields::new());
         h.field(FORMAT.as_bytes());
         h.field(env!("CARGO_PKG_VERSION").as_bytes());
         h
     }
 
     fn field(&mut self, bytes: &[u8]) {
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
+        self.0.field(bytes);
     }
 
     fn hex(self) -> String {
-        self.0
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        self.0.hex()
     }
 }
 

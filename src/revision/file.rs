@@ -2,7 +2,6 @@
 
 use super::Error;
 use crate::sqltext::comment;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// One revision as read from (or written to) its file.
@@ -21,10 +20,7 @@ pub struct Revision {
 
 /// Returns the SHA-256 of `text` in hex.
 pub fn checksum(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fingerprint::sha256_hex(text.as_bytes())
 }
 
 /// Returns `YYYYMMDD_HHMMSS_<id>_<slug>.sql`.

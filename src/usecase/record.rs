@@ -139,27 +139,23 @@ impl Record {
     }
 }
 
-/// SHA-256 in hex of fields, each length-prefixed (no two field lists hash alike).
-struct Hasher(Sha256);
+/// SHA-256 in hex of fields, each length-prefixed (no two field lists hash alike), the
+/// first one a label.
+struct Hasher(crate::fingerprint::Fields);
 
 impl Hasher {
     fn new(label: &str) -> Hasher {
-        let mut h = Hasher(Sha256::new());
+        let mut h = Hasher(crate::fingerprint::Fields::new());
         h.field(label.as_bytes());
         h
     }
 
     fn field(&mut self, bytes: &[u8]) {
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
+        self.0.field(bytes);
     }
 
     fn hex(self) -> String {
-        self.0
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        self.0.hex()
     }
 }
 
@@ -226,7 +222,7 @@ pub fn model(schema: &Schema) -> String {
         // Not reachable for a model (every key is a string); a hash no record holds.
         sha.update(b"\0unserializable");
     }
-    sha.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::fingerprint::hex(&sha.finalize())
 }
 
 /// The fingerprint `check` compares a live model with: its JSON once the privilege kinds

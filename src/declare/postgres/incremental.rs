@@ -40,7 +40,6 @@ use crate::model::{qualified_key, Schema, Table};
 use crate::sqltext::{quote_pg_ident, quote_pg_qualified, split_pg_statements};
 use classify::{creates_table, creates_view, names_in, referenced_tables, role};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use splice::splice;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -174,10 +173,7 @@ fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Result<Vec<C
         })?;
         for s in split {
             let at = format!("{path}:{}", s.line);
-            let hash: String = Sha256::digest(s.text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = crate::fingerprint::sha256_hex(s.text.as_bytes());
             let role = match known.get(hash.as_str()) {
                 Some(role) => (*role).clone(),
                 None => role(&s.text).ok_or_else(|| Fallback {
@@ -510,7 +506,7 @@ impl Reload {
         scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
     ) -> Result<Result<(Schema, String), Fallback>, Error> {
-        let mut clock = Clock::start();
+        let mut clock = crate::progress::Laps::start();
         let scratch = scratch()?;
         let mut client = scratch.connect()?;
         clock.lap("scratch database");
@@ -536,31 +532,7 @@ impl Reload {
         drop(client);
         drop(scratch);
         clock.lap("drop");
-        Ok(Ok((schema, clock.laps)))
-    }
-}
-
-/// Times the steps of a reload, for `--verbose`: "name 0.12 s, …".
-struct Clock {
-    since: std::time::Instant,
-    laps: String,
-}
-
-impl Clock {
-    fn start() -> Clock {
-        Clock {
-            since: std::time::Instant::now(),
-            laps: String::new(),
-        }
-    }
-
-    fn lap(&mut self, name: &str) {
-        let now = std::time::Instant::now();
-        if !self.laps.is_empty() {
-            self.laps.push_str(", ");
-        }
-        self.laps += &format!("{name} {:.2} s", (now - self.since).as_secs_f64());
-        self.since = now;
+        Ok(Ok((schema, clock.steps())))
     }
 }
 

@@ -39,11 +39,7 @@ const MAX_STEM: usize = 200;
 /// Returns the first 8 hex digits of the SHA-256 of `text` (the revision checksum's
 /// prefix, so file names stay as they were).
 fn short_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fingerprint::hex(&Sha256::digest(text.as_bytes())[..4])
 }
 
 #[cfg(test)]
