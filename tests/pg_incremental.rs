@@ -91,7 +91,8 @@ fn a_changed_table_is_reloaded_alone_and_equals_a_full_load() {
 /// Unchanged tables that only a changed table's foreign keys point at are stood in for by
 /// their keys alone: keys on text and quoted columns, a key with `INCLUDE` columns, a unique
 /// expression index beside a plain one, a deferrable key beside them, names that need
-/// quoting, a table with no key.
+/// quoting, a primary key alone (one and two columns: a partitioned stand-in), a table with
+/// no key.
 const KEYED: &str = r#"
 CREATE TABLE "Users" ("E-mail" text NOT NULL, "Id" bigint GENERATED ALWAYS AS IDENTITY,
     bio text, CONSTRAINT users_pk PRIMARY KEY ("Id") INCLUDE (bio),
@@ -104,6 +105,8 @@ CREATE UNIQUE INDEX codes_label_lower ON codes (lower(label)) INCLUDE (note);
 CREATE TABLE loose (a int, b text);
 CREATE TABLE "Ledger ""x""" ("Code;x" text PRIMARY KEY, "select" int, note text);
 CREATE UNIQUE INDEX "ledger sel" ON "Ledger ""x""" ("select");
+CREATE TABLE plain_pk (id uuid PRIMARY KEY, note text);
+CREATE TABLE pair ("A b" int, b text, note text, PRIMARY KEY ("A b", b));
 CREATE TABLE uses (id int PRIMARY KEY, who bigint REFERENCES "Users");
 "#;
 
@@ -114,7 +117,9 @@ fn foreign_keys_onto_unchanged_tables_reload_against_their_keys_alone() {
         r#"who bigint REFERENCES "Users");"#,
         r#"who bigint REFERENCES "Users", mail text REFERENCES "Users" ("E-mail"),
     code varchar(20) REFERENCES codes (code), label text REFERENCES codes (label),
-    ledger text REFERENCES "Ledger ""x""", sel int REFERENCES "Ledger ""x""" ("select"));"#,
+    ledger text REFERENCES "Ledger ""x""", sel int REFERENCES "Ledger ""x""" ("select"),
+    p uuid REFERENCES plain_pk ON DELETE CASCADE, pa int, pb text,
+    FOREIGN KEY (pa, pb) REFERENCES pair);"#,
     );
     assert_eq!(edit("keys", KEYED, &after), Obtained::Incremental);
     // A foreign key onto a table with no key: the full load refuses it, and says so.

@@ -614,8 +614,11 @@ fn context_table(t: &Table) -> Vec<String> {
 /// keys (primary key, unique constraints, unique indexes on plain columns) and the columns
 /// they hold, with their types. The server creates a file for each table, TOAST table and
 /// index, and on some file systems each costs a millisecond: the columns no key holds would
-/// mostly cost a TOAST table. `None` when a key names columns it does not list (`INCLUDE`),
-/// for the whole stand-in instead.
+/// mostly cost a TOAST table. A table whose one key is its primary key is stood in for by
+/// a partitioned table, partitioned by that key, with no partition: neither it nor its
+/// key's index has a file, and a foreign key onto it reads back as onto a plain table
+/// (PostgreSQL 12 and later; the declared DDL needs 13). `None` when a key names columns
+/// it does not list (`INCLUDE`), for the whole stand-in instead.
 fn key_table(t: &Table) -> Option<Vec<String>> {
     let plain_columns = |i: &crate::model::Index| {
         (i.columns.iter())
@@ -623,6 +626,7 @@ fn key_table(t: &Table) -> Option<Vec<String>> {
             .collect::<Option<Vec<_>>>()
     };
     let mut keys: BTreeSet<&str> = BTreeSet::new();
+    let mut other_keys = !t.uniques.is_empty();
     for (columns, def) in (t.primary_key.iter().map(|k| (&k.columns, &k.definition)))
         .chain(t.uniques.iter().map(|u| (&u.columns, &u.definition)))
     {
@@ -644,9 +648,17 @@ fn key_table(t: &Table) -> Option<Vec<String>> {
                 return None;
             }
             keys.extend(columns.iter().map(|c| c.name.as_str()));
+            other_keys = true;
         }
     }
-    Some(stand_in(t, &keys))
+    let mut ddl = stand_in(t, &keys);
+    if let (Some(pk), false) = (&t.primary_key, other_keys) {
+        if pk.name.is_some() && pk.definition.is_some() && !pk.columns.is_empty() {
+            let by: Vec<String> = pk.columns.iter().map(|c| quote_pg_ident(c)).collect();
+            ddl[0] += &format!(" PARTITION BY RANGE ({})", by.join(", "));
+        }
+    }
+    Some(ddl)
 }
 
 /// The DDL of a stand-in for `t` with the columns named in `columns` (in the table's
