@@ -316,7 +316,7 @@ fn settings_triggers_grants_comments_enum_labels_and_views_of_views_reload_alone
 /// kept for such files (not done: the reload would have to run each statement under the
 /// settings its file gives it, as the full load's intake does).
 #[test]
-fn an_edited_pg_dump_reloads_only_what_changed_and_equals_a_full_load() {
+fn an_edited_pg_dump_equals_a_full_load_and_is_loaded_in_full() {
     use schema_gen::{generate, Dialect};
     let model = generate(80, Dialect::Postgres);
     let db = pg::TestDb::create("incremental_dump");
