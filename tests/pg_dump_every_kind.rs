@@ -20,7 +20,6 @@ use schemadiff::introspect::postgres::introspect;
 use schemadiff::model::Schema;
 use schemadiff::sqltext::quote_pg_ident;
 use std::collections::BTreeSet;
-use std::process::Command;
 
 fn schemas(client: &mut Client) -> BTreeSet<String> {
     client
@@ -138,16 +137,7 @@ fn pg_dump_of_every_fixture_declares_as_the_database_reads() {
         assert!(n > 0, "no {table} WHERE {cond} in the fixtures");
     }
 
-    let out = Command::new("pg_dump")
-        .args(["-s", "-d", &db.url()])
-        .output()
-        .expect("pg_dump is required by this test: apt-get install postgresql-client");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dump = String::from_utf8(out.stdout).unwrap();
+    let dump = db.pg_dump_schema(&[]);
     let dir = common::temp_dir("pg_dump_every_kind");
     std::fs::write(dir.join("dump.sql"), &dump).unwrap();
     let files = [SourceFile {

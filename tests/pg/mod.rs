@@ -82,6 +82,21 @@ impl TestDb {
     pub fn client(&self) -> Client {
         Client::connect(&self.url(), NoTls).unwrap()
     }
+
+    /// `pg_dump -s` of this database with more `flags`, as a user would have it in a file.
+    pub fn pg_dump_schema(&self, flags: &[&str]) -> String {
+        let out = Command::new("pg_dump")
+            .args(["-s", "-d", &self.url()])
+            .args(flags)
+            .output()
+            .expect("pg_dump is required by this test: apt-get install postgresql-client");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
 }
 
 impl Drop for TestDb {
