@@ -120,3 +120,35 @@ fn a_default_or_not_null_set_on_an_inherited_column_is_listed() {
     assert!(s.tables["public.c1"].columns.is_empty());
     assert_eq!(s.tables["public.c2"].columns.len(), 0);
 }
+
+/// A comment on a partitioned table's index (relkind `I`) is read like one on a plain
+/// table's index: it was lost, so a declared one was never created, nor its removal seen.
+#[test]
+fn a_comment_on_a_partitioned_tables_index_is_read() {
+    let db = TestDb::create("part_index_comment");
+    db.client()
+        .batch_execute(
+            "CREATE TABLE m (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d);
+             CREATE INDEX \"m D\" ON m (d);
+             COMMENT ON INDEX \"m D\" IS 'by day';
+             COMMENT ON INDEX m_pkey IS 'the key';",
+        )
+        .unwrap();
+    let s = introspect(&mut db.client(), &[]).unwrap().schema;
+    let mut read: Vec<(String, String)> = (s.comments.values())
+        .filter_map(|c| match &c.on {
+            schemadiff::model::CommentTarget::Index { name, .. } => {
+                Some((name.clone(), c.text.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            ("m D".to_string(), "by day".to_string()),
+            ("m_pkey".to_string(), "the key".to_string())
+        ]
+    );
+}

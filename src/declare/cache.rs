@@ -394,12 +394,14 @@ pub fn declare_postgres_how(
         // The scratch database is created while the stored model is read and the
         // statements are compared (a fifth of a second each on a large schema).
         Some(b) => std::thread::scope(|s| {
-            let early = s.spawn(|| super::ScratchDb::create(server));
+            let mut early = Some(s.spawn(|| super::ScratchDb::create(server)));
             let current = incremental::classified(files, Some(&b));
-            let scratch = || {
-                early
+            // The one created early, then (for a second try) a new one.
+            let scratch = || match early.take() {
+                Some(early) => early
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => super::ScratchDb::create(server),
             };
             let step = match cache.get_model(&b.model_key) {
                 Some(old) => incremental::declare(&current, scratch, only, &b, old),

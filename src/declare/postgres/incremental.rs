@@ -24,23 +24,29 @@
 //! --verbose` prints it.
 //!
 //! Unchanged tables that a changed one references, or that a re-created view reads, are
-//! stood in for by their columns and keys (see [`context_table`]).
+//! stood in for by their columns and keys (see [`context_table`]). Changed tables and
+//! stand-ins are created with no files where that reads back the same ([`fileless`],
+//! [`key_table`]); should the server refuse such a table, the reload runs again with every
+//! changed table as written.
 
 mod acl;
 mod classify;
 mod comments;
+mod fileless;
 mod names;
 mod routines;
 mod splice;
+mod stand_ins;
 
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;
-use crate::model::{qualified_key, Schema, Table};
-use crate::sqltext::{quote_pg_ident, quote_pg_qualified, split_pg_statements};
+use crate::model::{qualified_key, Schema};
+use crate::sqltext::split_pg_statements;
 use classify::{creates_table, creates_view, names_in, referenced_tables, role};
 use serde::{Deserialize, Serialize};
 use splice::splice;
+use stand_ins::{context_table, key_table, PARTITIONED};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a statement is about.
@@ -227,7 +233,7 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
 /// documentation) and everything must be loaded.
 pub fn declare(
     current: &Classified,
-    scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
+    mut scratch: impl FnMut() -> Result<crate::declare::ScratchDb, Error>,
     only: &[String],
     base: &Base,
     old: Schema,
@@ -258,10 +264,18 @@ pub fn declare(
             )),
         );
     }
-    let plan = Reload::plan(current, &delta, &old, &places)?;
-    let (scratch, laps) = plan
-        .load(scratch, only)
-        .map_err(|e| Fallback::new("no scratch database").about(e.to_string()))??;
+    let mut plan = Reload::plan(current, &delta, &old, &places)?;
+    let no_scratch = |e: Error| Fallback::new("no scratch database").about(e.to_string());
+    let mut loaded = plan.load(&mut scratch, only).map_err(no_scratch)?;
+    let mut again = String::new();
+    if let (Err(refused), false) = (&loaded, plan.fileless.is_empty()) {
+        // A table the server would not create with no files, or an error in the files
+        // (which the full load then reports).
+        again = format!("; again with every table's files, as {refused}");
+        plan = plan.with_files();
+        loaded = plan.load(&mut scratch, only).map_err(no_scratch)?;
+    }
+    let (scratch, laps) = loaded?;
     let count = |n: usize, what: &str| match n {
         1 => format!("1 {what}"),
         n => format!("{n} {what}s"),
@@ -277,7 +291,14 @@ pub fn declare(
     if !delta.enums.is_empty() {
         note += &format!(", {}", count(delta.enums.len(), "enum type"));
     }
-    note += &format!("; the rest from the cache ({laps})");
+    if !plan.fileless.is_empty() || plan.stand_ins_fileless > 0 {
+        note += &format!(
+            " (created with no files: {}, {})",
+            count(plan.fileless.len(), "changed table"),
+            count(plan.stand_ins_fileless, "stand-in")
+        );
+    }
+    note += &format!("; the rest from the cache ({laps}){again}");
     splice(old, scratch, &plan, &delta.enums).map(|s| (s, note))
 }
 
@@ -415,6 +436,13 @@ struct Reload {
     /// Statements not about one table, then the stand-ins' DDL, then the changed tables'
     /// statements, then the views' statements.
     steps: Vec<Vec<String>>,
+    /// The changed tables created with no files ([`fileless`]), whose partition key is
+    /// forgotten when read back; and the changed tables' statements as written, to run
+    /// instead when the server refuses one of theirs.
+    fileless: BTreeSet<String>,
+    as_written: Vec<String>,
+    /// How many stand-ins are partitioned tables with no file.
+    stand_ins_fileless: usize,
 }
 
 impl Reload {
@@ -456,7 +484,7 @@ impl Reload {
                         Fallback::new("a REFERENCES clause not read").statement(c)
                     })?;
                     keys_only.extend(referenced);
-                    changed.push(c.text.clone());
+                    changed.push((t, c.text.clone()));
                 }
                 Role::View(v) if views.contains(&v) => {
                     match creates_view(&c.text) {
@@ -480,30 +508,44 @@ impl Reload {
             }
         }
         let mut context_ddl = Vec::new();
+        let mut stand_ins_fileless = 0;
         for key in context.union(&keys_only).filter(|k| !tables.contains(*k)) {
             let table = old.tables.get(key).ok_or_else(|| {
                 Fallback::new("a changed table or view reads a table that was not there")
                     .about(key.clone())
             })?;
-            context_ddl.extend(match context.contains(key) {
+            let ddl = match context.contains(key) {
                 true => context_table(table),
                 false => key_table(table).unwrap_or_else(|| context_table(table)),
-            });
+            };
+            stand_ins_fileless += usize::from(ddl[0].contains(PARTITIONED));
+            context_ddl.extend(ddl);
         }
+        let (fileless, changed_ddl) = without_files(&changed);
         Ok(Reload {
             tables: tables.clone(),
             created,
             views,
             created_views,
-            steps: vec![other, context_ddl, changed, view_steps],
+            steps: vec![other, context_ddl, changed_ddl, view_steps],
+            fileless,
+            stand_ins_fileless,
+            as_written: changed.into_iter().map(|(_, text)| text).collect(),
         })
+    }
+
+    /// The same reload with every changed table created as written.
+    fn with_files(mut self) -> Reload {
+        self.steps[2] = std::mem::take(&mut self.as_written);
+        self.fileless.clear();
+        self
     }
 
     /// Runs the steps in a scratch database and reads it back; `Ok(Err(_))` when the
     /// server refuses a statement.
     fn load(
         &self,
-        scratch: impl FnOnce() -> Result<crate::declare::ScratchDb, Error>,
+        scratch: &mut impl FnMut() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
     ) -> Result<Result<(Schema, String), Fallback>, Error> {
         let mut clock = crate::progress::Laps::start();
@@ -516,18 +558,25 @@ impl Reload {
             .map_err(|e| Error::Scratch {
                 message: crate::declare::db_message(&e),
             })?;
-        for step in &self.steps {
+        for (step, name) in self.steps.iter().zip(STEPS) {
             if let Err((statement, message)) = settle(&mut client, step.clone()) {
                 return Ok(Err(Fallback::new("the server refused a statement")
                     .about(format!("{}: {message}", head(&statement)))));
             }
+            if !step.is_empty() {
+                clock.lap(name);
+            }
         }
-        clock.lap("statements");
         let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
             message: crate::declare::db_message(&e),
         })?;
         clock.lap("read back");
-        let schema = super::fixpoint::settle(&mut client, read.schema, only)?;
+        let mut schema = super::fixpoint::settle(&mut client, read.schema, only)?;
+        for key in &self.fileless {
+            if let Some(t) = schema.tables.get_mut(key) {
+                t.partition_by = None;
+            }
+        }
         clock.lap("fixed point");
         drop(client);
         drop(scratch);
@@ -535,6 +584,28 @@ impl Reload {
         Ok(Ok((schema, clock.steps())))
     }
 }
+
+/// The changed tables' statements (each with its table's key) with those of the tables
+/// that can be created with no files rewritten ([`fileless`]), and the keys of those.
+fn without_files(changed: &[(String, String)]) -> (BTreeSet<String>, Vec<String>) {
+    let mut by_table: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (n, (table, _)) in changed.iter().enumerate() {
+        by_table.entry(table).or_default().push(n);
+    }
+    let mut out: Vec<String> = changed.iter().map(|(_, text)| text.clone()).collect();
+    let mut keys = BTreeSet::new();
+    for (table, at) in by_table {
+        let texts: Vec<&str> = at.iter().map(|n| changed[*n].1.as_str()).collect();
+        if let Some((create, text)) = fileless::without_files(&texts) {
+            out[at[create]] = text;
+            keys.insert(table.to_string());
+        }
+    }
+    (keys, out)
+}
+
+/// What each of [`Reload::steps`] is, in the timings `--verbose` prints.
+const STEPS: [&str; 4] = ["other statements", "stand-ins", "changed tables", "views"];
 
 /// The views to re-create: the changed ones, every view reading a changed table or a view
 /// re-created (to any depth), and every view those read (re-created from their unchanged
@@ -601,100 +672,4 @@ fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> Result<(),
             return Err(refused.unwrap_or_default());
         }
     }
-}
-
-/// A stand-in for an unchanged table that a view reads: its columns with their types, and
-/// its primary key, unique constraints and unique indexes (what a foreign key can point
-/// at), under their own names.
-fn context_table(t: &Table) -> Vec<String> {
-    stand_in(t, &t.columns.iter().map(|c| c.name.as_str()).collect())
-}
-
-/// A stand-in for an unchanged table that only foreign keys of changed tables point at: its
-/// keys (primary key, unique constraints, unique indexes on plain columns) and the columns
-/// they hold, with their types. The server creates a file for each table, TOAST table and
-/// index, and on some file systems each costs a millisecond: the columns no key holds would
-/// mostly cost a TOAST table. A table whose one key is its primary key is stood in for by
-/// a partitioned table, partitioned by that key, with no partition: neither it nor its
-/// key's index has a file, and a foreign key onto it reads back as onto a plain table
-/// (PostgreSQL 12 and later; the declared DDL needs 13). `None` when a key names columns
-/// it does not list (`INCLUDE`), for the whole stand-in instead.
-fn key_table(t: &Table) -> Option<Vec<String>> {
-    let plain_columns = |i: &crate::model::Index| {
-        (i.columns.iter())
-            .map(|p| t.columns.iter().find(|c| quote_pg_ident(&c.name) == p.expr))
-            .collect::<Option<Vec<_>>>()
-    };
-    let mut keys: BTreeSet<&str> = BTreeSet::new();
-    let mut other_keys = !t.uniques.is_empty();
-    for (columns, def) in (t.primary_key.iter().map(|k| (&k.columns, &k.definition)))
-        .chain(t.uniques.iter().map(|u| (&u.columns, &u.definition)))
-    {
-        if def.as_deref().is_some_and(|d| d.contains(" INCLUDE ")) {
-            return None;
-        }
-        keys.extend(columns.iter().map(String::as_str));
-    }
-    for i in t
-        .indexes
-        .values()
-        .filter(|i| i.unique && i.predicate.is_none())
-    {
-        if let Some(columns) = plain_columns(i) {
-            if i.definition
-                .as_deref()
-                .is_some_and(|d| d.contains(" INCLUDE "))
-            {
-                return None;
-            }
-            keys.extend(columns.iter().map(|c| c.name.as_str()));
-            other_keys = true;
-        }
-    }
-    let mut ddl = stand_in(t, &keys);
-    if let (Some(pk), false) = (&t.primary_key, other_keys) {
-        if pk.name.is_some() && pk.definition.is_some() && !pk.columns.is_empty() {
-            let by: Vec<String> = pk.columns.iter().map(|c| quote_pg_ident(c)).collect();
-            ddl[0] += &format!(" PARTITION BY RANGE ({})", by.join(", "));
-        }
-    }
-    Some(ddl)
-}
-
-/// The DDL of a stand-in for `t` with the columns named in `columns` (in the table's
-/// order), its key constraints, and its unique indexes on those columns.
-fn stand_in(t: &Table, columns: &BTreeSet<&str>) -> Vec<String> {
-    let schema = t.schema.as_deref().unwrap_or("public");
-    let name = quote_pg_qualified(schema, &t.name);
-    let mut parts: Vec<String> = t
-        .columns
-        .iter()
-        .filter(|c| columns.contains(c.name.as_str()))
-        .map(|c| format!("{} {}", quote_pg_ident(&c.name), c.ty))
-        .collect();
-    let constraint = |n: &Option<String>, def: &Option<String>| match (n, def) {
-        (Some(n), Some(d)) => Some(format!("CONSTRAINT {} {d}", quote_pg_ident(n))),
-        _ => None,
-    };
-    if let Some(pk) = &t.primary_key {
-        parts.extend(constraint(&pk.name, &pk.definition));
-    }
-    for u in &t.uniques {
-        parts.extend(constraint(&u.name, &u.definition));
-    }
-    let mut out = vec![format!("CREATE TABLE {name} ({})", parts.join(", "))];
-    let on_columns = |i: &crate::model::Index| {
-        columns.len() == t.columns.len()
-            || (i.columns.iter()).all(|p| {
-                (t.columns.iter())
-                    .any(|c| columns.contains(c.name.as_str()) && quote_pg_ident(&c.name) == p.expr)
-            })
-    };
-    out.extend(
-        t.indexes
-            .values()
-            .filter(|i| i.unique && i.predicate.is_none() && on_columns(i))
-            .filter_map(|i| i.definition.clone()),
-    );
-    out
 }

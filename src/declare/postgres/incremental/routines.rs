@@ -109,6 +109,9 @@ mod tests {
             views: BTreeSet::new(),
             created_views: BTreeSet::new(),
             steps: Vec::new(),
+            fileless: BTreeSet::new(),
+            as_written: Vec::new(),
+            stand_ins_fileless: 0,
         };
         splice(&mut old, &scratch, &plan).unwrap();
         let got: Vec<(String, Vec<Dependent>)> = old.dependents.0.into_iter().collect();

@@ -27,7 +27,7 @@ WITH d AS (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
     WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
-      AND c.relkind IN ('i', 'S')
+      AND c.relkind IN ('i', 'I', 'S')
     UNION ALL
     SELECT 'attribute', n.nspname, c.relname, a.attname, NULL, d.description,
            'pg_catalog.pg_type'::regclass, c.reltype
