@@ -459,3 +459,14 @@ ALTER TABLE item ADD COLUMN sku text UNIQUE;
         "{note}"
     );
 }
+
+/// `ALTER … OWNER TO` is skipped by a full load when ownership is not managed; the reload
+/// skips it too (it gave the reloaded table and view the declared owner).
+#[test]
+fn an_owner_statement_is_skipped_as_a_full_load_skips_it() {
+    pg::ensure_test_roles();
+    let after = format!(
+        "{BASE}ALTER TABLE child OWNER TO schemadiff_owner;\nALTER VIEW child_totals OWNER TO schemadiff_owner;\n"
+    );
+    assert_eq!(edit("owner", BASE, &after), Obtained::Incremental);
+}

@@ -471,6 +471,9 @@ impl Reload {
         let mut created_views = BTreeSet::new();
         let mut view_steps = Vec::new();
         for c in current {
+            if skipped(&c.text) {
+                continue;
+            }
             let place = places.place(&c.role).ok_or_else(|| {
                 Fallback::new("a statement about an index whose table is not known").statement(c)
             })?;
@@ -602,6 +605,17 @@ fn without_files(changed: &[(String, String)]) -> (BTreeSet<String>, Vec<String>
         }
     }
     (keys, out)
+}
+
+/// Whether a full load skips `text`: `ALTER … OWNER TO` when ownership is not managed
+/// (`intake::treatment`); the reload skips it too, or the changed tables and views would
+/// have owners a full load does not give them.
+fn skipped(text: &str) -> bool {
+    let may_change_owner = text
+        .as_bytes()
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"owner"));
+    may_change_owner && super::intake::treatment(text) == super::intake::Treatment::SkipOwner
 }
 
 /// What each of [`Reload::steps`] is, in the timings `--verbose` prints.
