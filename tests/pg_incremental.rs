@@ -437,13 +437,14 @@ ALTER TABLE item ADD COLUMN sku text UNIQUE;
     let (how, told) = edit_told("fileless", FILELESS, &after);
     assert_eq!(how, Obtained::Incremental, "{told:?}");
     // "Order Line" and audit with no files; item keeps its files (two keys, no column in
-    // common); the stand-ins account (the same), pair (by b) and no other.
+    // common); the stand-ins account (only its primary key is pointed at) and pair (both
+    // keys are; partitioned by b, which both hold).
     let note = told
         .iter()
         .find(|l| l.contains("reloaded"))
         .expect("a reload line");
     assert!(
-        note.contains("(created with no files: 2 changed tables, 1 stand-in)"),
+        note.contains("(created with no files: 2 changed tables, 2 stand-ins)"),
         "{note}"
     );
     // Partitioned by `a`, then `a` dropped: the server refuses, the reload runs again.

@@ -458,6 +458,10 @@ impl Reload {
         // and those only a changed table's foreign keys point at (by their keys).
         let mut context: BTreeSet<String> = BTreeSet::new();
         let mut keys_only: BTreeSet<String> = BTreeSet::new();
+        // The keys the changed tables' foreign keys point at, by table (`None`: the primary
+        // key), and the tables whose references were not read.
+        let mut wanted: BTreeMap<String, Vec<Option<BTreeSet<String>>>> = BTreeMap::new();
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
         for view in views.iter().filter_map(|v| old.views.get(v)) {
             let tables_read = view
                 .depends_on
@@ -486,6 +490,11 @@ impl Reload {
                     let referenced = referenced_tables(&c.text).ok_or_else(|| {
                         Fallback::new("a REFERENCES clause not read").statement(c)
                     })?;
+                    match fileless::references(&c.text) {
+                        Some(refs) => (refs.into_iter())
+                            .for_each(|(k, cols)| wanted.entry(k).or_default().push(cols)),
+                        None => unknown.extend(referenced.iter().cloned()),
+                    }
                     keys_only.extend(referenced);
                     changed.push((t, c.text.clone()));
                 }
@@ -519,7 +528,11 @@ impl Reload {
             })?;
             let ddl = match context.contains(key) {
                 true => context_table(table),
-                false => key_table(table).unwrap_or_else(|| context_table(table)),
+                false => {
+                    let points_at = wanted.get(key).filter(|_| !unknown.contains(key));
+                    key_table(table, points_at.map(Vec::as_slice))
+                        .unwrap_or_else(|| context_table(table))
+                }
             };
             stand_ins_fileless += usize::from(ddl[0].contains(PARTITIONED));
             context_ddl.extend(ddl);

@@ -18,6 +18,7 @@
 //! by its first column of a common built-in type. Anything the server still refuses makes
 //! the reload run again with the files (see `Reload::load`).
 
+use crate::model::qualified_key;
 use crate::sqltext::quote_pg_ident;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
@@ -144,6 +145,29 @@ fn list(ts: &[Tok], open: usize) -> Option<(Vec<&[Tok]>, usize)> {
         }
     }
     None
+}
+
+/// The tables `text` names after `REFERENCES` (unqualified: `public`), each with the
+/// columns it names after them (`None`: the primary key); `None` when that is not read.
+pub(super) fn references(text: &str) -> Option<Vec<(String, Option<BTreeSet<String>>)>> {
+    let ts = toks(text)?;
+    let mut out = Vec::new();
+    for (n, t) in ts.iter().enumerate() {
+        if !kw(Some(t), Keyword::REFERENCES) {
+            continue;
+        }
+        let first = ident(ts.get(n + 1))?;
+        let (key, next) = match ts.get(n + 2) {
+            Some(Tok::Dot) => (qualified_key(&first, &ident(ts.get(n + 3))?), n + 4),
+            _ => (qualified_key("public", &first), n + 2),
+        };
+        let columns = match ts.get(next) {
+            Some(Tok::Open) => Some(key_columns(&ts, next)?),
+            _ => None,
+        };
+        out.push((key, columns));
+    }
+    Some(out)
 }
 
 /// The columns of a key's column list `(a, b)` at `ts[open]`.
@@ -367,6 +391,24 @@ mod tests {
         assert!(
             text.ends_with(") -- note\nPARTITION BY RANGE (id)"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn references_name_their_table_and_columns() {
+        let cols = |c: &[&str]| Some(c.iter().map(|c| c.to_string()).collect());
+        assert_eq!(
+            super::references(
+                "CREATE TABLE t (a int REFERENCES s, b int REFERENCES \"S x\".\"U\" (\"K\", k) ON DELETE CASCADE)"
+            ),
+            Some(vec![
+                ("public.s".to_string(), None),
+                ("S x.U".to_string(), cols(&["K", "k"])),
+            ])
+        );
+        assert_eq!(
+            super::references("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES s (lower(a))"),
+            None
         );
     }
 
