@@ -275,7 +275,7 @@ impl Session {
             std::os::unix::fs::symlink(root.join(sub), dir.join(sub)).unwrap();
         }
         if with_schemas {
-            copy_dir(&root.join("schemas"), &dir.join("schemas"));
+            common::copy_dir(&root.join("schemas"), &dir.join("schemas"));
         }
         let bin = common::temp_dir(&format!("doc_bin_{label}_{n}"));
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_schemadiff"), bin.join("schemadiff"))
@@ -421,19 +421,6 @@ impl Session {
         text.push('\n');
         std::fs::write(path, text).unwrap();
         true
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let dest = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).unwrap();
-        }
     }
 }
 

@@ -44,7 +44,7 @@ fn run(dir: &Path, hand: &dyn Fn(), next: &str, label: &str) -> (String, String)
     let id = format!("{label}2");
     let snap = dir.join("snapshots");
     let kept = dir.join("snapshots_at_first");
-    copy_dir(&snap, &kept);
+    common::copy_dir(&snap, &kept);
     common::ok_in(dir, &["generate", "-m", "db", "--from-db", "--rev-id", &id]);
     let from_db = upgrade_of(dir, &id);
     // The same again without --from-db: snapshots/ (at the first revision) to schemas/.
@@ -54,25 +54,13 @@ fn run(dir: &Path, hand: &dyn Fn(), next: &str, label: &str) -> (String, String)
         }
     }
     std::fs::remove_dir_all(&snap).unwrap();
-    copy_dir(&kept, &snap);
+    common::copy_dir(&kept, &snap);
     std::fs::remove_dir_all(&kept).unwrap();
     common::ok_in(
         dir,
         &["generate", "-m", "again", "--rev-id", &format!("{label}3")],
     );
     (from_db, upgrade_of(dir, &format!("{label}3")))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 const V1: &str = "CREATE TABLE t (id integer PRIMARY KEY);\n";

@@ -236,7 +236,7 @@ fn generate_after_an_edit_reads_snapshots_from_the_cache_and_writes_the_same_rev
     std::fs::write(dir.join("schemas/schema.sql"), &v2).unwrap();
     let copy = root.join("copy");
     let _ = std::fs::remove_dir_all(&copy);
-    copy_dir(&dir, &copy);
+    common::copy_dir(&dir, &copy);
     let cached = ok(
         &dir,
         &cache,
@@ -332,17 +332,4 @@ fn a_snapshot_that_loses_something_of_schemas_is_not_stored() {
         "snapshots/ was read from a model that holds what it does not:\n{}",
         r.stderr
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }

@@ -29,12 +29,23 @@ fn file(text: &str) -> Vec<SourceFile> {
 /// Declares `before` through a fresh cache, then `after`; returns how `after` was obtained
 /// after checking its model equals a full load's.
 fn edit(name: &str, before: &str, after: &str) -> Obtained {
+    edit_at(name, "schemas/schema.sql", before, after)
+}
+
+/// As [`edit`], with the file at `path`.
+fn edit_at(name: &str, path: &str, before: &str, after: &str) -> Obtained {
+    let at = |text: &str| {
+        vec![SourceFile {
+            path: PathBuf::from(path),
+            text: text.to_string(),
+        }]
+    };
     let server = server();
     let cache = Cache::at(common::temp_dir(&format!("pg_incremental_{name}")).join("cache"));
-    let (_, first) = declare_postgres_how(&file(before), &server, &[], Some(&cache)).unwrap();
+    let (_, first) = declare_postgres_how(&at(before), &server, &[], Some(&cache)).unwrap();
     assert_eq!(first, Obtained::Loaded);
-    let (model, how) = declare_postgres_how(&file(after), &server, &[], Some(&cache)).unwrap();
-    let full: Schema = declare_postgres_in(&file(after), &server, &[]).unwrap();
+    let (model, how) = declare_postgres_how(&at(after), &server, &[], Some(&cache)).unwrap();
+    let full: Schema = declare_postgres_in(&at(after), &server, &[]).unwrap();
     assert_eq!(
         model, full,
         "{name}: the {how:?} model differs from a full load"
@@ -354,22 +365,7 @@ static TOLD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 fn edit_told(name: &str, before: &str, after: &str) -> (Obtained, Vec<String>) {
     schemadiff::declare::cache::explain_to(|line| TOLD.lock().unwrap().push(line.into()));
     let path = format!("schemas/{name}.sql");
-    let at = |text: &str| {
-        vec![SourceFile {
-            path: PathBuf::from(&path),
-            text: text.to_string(),
-        }]
-    };
-    let server = server();
-    let cache = Cache::at(common::temp_dir(&format!("pg_incremental_{name}")).join("cache"));
-    let (_, first) = declare_postgres_how(&at(before), &server, &[], Some(&cache)).unwrap();
-    assert_eq!(first, Obtained::Loaded);
-    let (model, how) = declare_postgres_how(&at(after), &server, &[], Some(&cache)).unwrap();
-    let full: Schema = declare_postgres_in(&at(after), &server, &[]).unwrap();
-    assert_eq!(
-        model, full,
-        "{name}: the {how:?} model differs from a full load"
-    );
+    let how = edit_at(name, &path, before, after);
     let told = TOLD.lock().unwrap();
     (
         how,

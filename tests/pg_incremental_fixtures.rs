@@ -14,17 +14,10 @@ mod pg;
 use schemadiff::declare::cache::{declare_postgres_how, explain_to, Cache, Obtained};
 use schemadiff::declare::{declare_postgres_in, SourceFile};
 use schemadiff::sqltext::quote_pg_qualified;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn file(text: &str) -> Vec<SourceFile> {
     vec![SourceFile {
@@ -33,22 +26,14 @@ fn file(text: &str) -> Vec<SourceFile> {
     }]
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
 #[test]
 fn a_table_edited_in_each_fixture_schema_reloads_as_a_full_load_reads_it() {
     let _ = pg::admin(); // fails saying how to start the server
     pg::ensure_test_roles();
     let server = schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap();
     explain_to(|line| LINES.lock().unwrap().push(line.to_string()));
-    let step = setting("SCHEMADIFF_FIXTURE_STEP", 12).max(1);
-    let per_fixture = setting("SCHEMADIFF_FIXTURE_TABLES", 1);
+    let step = common::setting("SCHEMADIFF_FIXTURE_STEP", 12).max(1);
+    let per_fixture = common::setting("SCHEMADIFF_FIXTURE_TABLES", 1);
     let root = common::temp_dir("pg_incremental_fixtures");
     let (mut edits, mut fileless, mut incremental) = (0, 0, 0);
     for (n, case) in common::cases("postgres").iter().enumerate() {
@@ -83,7 +68,7 @@ fn a_table_edited_in_each_fixture_schema_reloads_as_a_full_load_reads_it() {
                 quote_pg_qualified(schema, table)
             );
             let dir = root.join(&name).join(format!("{schema}.{table}"));
-            copy_dir(&base, &dir);
+            common::copy_dir(&base, &dir);
             LINES.lock().unwrap().clear();
             let (got, how) =
                 declare_postgres_how(&file(&edited), &server, &[], Some(&Cache::at(&dir))).unwrap();

@@ -21,7 +21,7 @@ use edit_gen::{random_edit, Project};
 use schemadiff::declare::cache::{declare_postgres_how, explain_to, Cache, Obtained};
 use schemadiff::declare::{declare_postgres_in, SourceFile};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -37,21 +37,6 @@ fn file(text: &str) -> Vec<SourceFile> {
         path: PathBuf::from("schemas/schema.sql"),
         text: text.to_string(),
     }]
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Declares the project of `tables` tables, then for each seed its random edit of
@@ -74,7 +59,7 @@ fn run(tables: usize, per_edit: usize, seeds: u64) -> BTreeMap<String, usize> {
         let shapes = random_edit(&mut p, seed, per_edit);
         let after = p.sql();
         let dir = root.join(format!("seed{seed}"));
-        copy_dir(&template, &dir);
+        common::copy_dir(&template, &dir);
         LINES.lock().unwrap().clear();
         let (model, how) =
             declare_postgres_how(&file(&after), &server, &[], Some(&Cache::at(&dir))).unwrap();
@@ -100,14 +85,14 @@ fn run(tables: usize, per_edit: usize, seeds: u64) -> BTreeMap<String, usize> {
 
 #[test]
 fn random_edits_of_one_table_reload_only_it_and_equal_a_full_load() {
-    let seeds = setting("SCHEMADIFF_EDIT_SEEDS", 5) as u64;
-    let tables = setting("SCHEMADIFF_EDIT_TABLES", 30);
+    let seeds = common::setting("SCHEMADIFF_EDIT_SEEDS", 5) as u64;
+    let tables = common::setting("SCHEMADIFF_EDIT_TABLES", 30);
     assert_eq!(run(tables, 1, seeds), BTreeMap::new());
 }
 
 #[test]
 fn random_edits_of_five_percent_reload_only_them_and_equal_a_full_load() {
-    let seeds = setting("SCHEMADIFF_EDIT_SEEDS", 4) as u64;
-    let tables = setting("SCHEMADIFF_EDIT_TABLES", 40);
+    let seeds = common::setting("SCHEMADIFF_EDIT_SEEDS", 4) as u64;
+    let tables = common::setting("SCHEMADIFF_EDIT_TABLES", 40);
     assert_eq!(run(tables, tables.div_ceil(20), seeds), BTreeMap::new());
 }
