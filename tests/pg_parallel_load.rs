@@ -1,7 +1,10 @@
 //! A declared schema loaded on several connections gives exactly the model the serial load
 //! gives (docs/decisions.md, "Parallel scratch load"): on the fixture corpus, on a generated
 //! schema, and where the order of creation would show (names PostgreSQL chooses, a view's
-//! `*`, inheritance), which must make the load serial again.
+//! `*`, inheritance), which must make the load serial again. The parallel load creates
+//! tables with no files where it can (`src/declare/postgres/fileless.rs`), the serial one as
+//! written: the same comparisons prove that those tables read back the same, and that what
+//! the server refuses of them is loaded again as written.
 
 mod common;
 mod pg;
@@ -9,7 +12,9 @@ mod pg;
 #[path = "../benches/common/schema_gen.rs"]
 mod schema_gen;
 
-use schemadiff::declare::{declare_postgres_with, loads_in_parallel, LoadOptions, SourceFile};
+use schemadiff::declare::{
+    declare_postgres_with, loads_in_parallel, loads_with_no_files, LoadOptions, SourceFile,
+};
 use schemadiff::introspect::postgres::connect::Config;
 use std::path::PathBuf;
 
@@ -18,10 +23,11 @@ fn server() -> Config {
     schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap()
 }
 
-/// Three connections, whatever the number of tables.
+/// Three connections, whatever the number of tables, tables with no files where they can.
 const PARALLEL: LoadOptions = LoadOptions {
     connections: 3,
     min_groups: 0,
+    fileless: true,
 };
 
 fn file(name: &str, text: &str) -> Vec<SourceFile> {
@@ -56,7 +62,7 @@ fn fixture_corpus_loads_alike_serially_and_in_parallel() {
     // The rls_* and priv_* fixtures grant to these; without them both loads fail alike.
     pg::ensure_test_roles();
     let server = server();
-    let mut parallel = 0;
+    let (mut parallel, mut no_files) = (0, 0);
     let all = std::env::var("SCHEMADIFF_PARALLEL_CORPUS").is_ok_and(|v| v == "all");
     for case in common::cases("postgres") {
         for side in ["before.sql", "after.sql"] {
@@ -73,6 +79,7 @@ fn fixture_corpus_loads_alike_serially_and_in_parallel() {
             // Every fourth file in CI (two scratch loads each, ~3 minutes for all of them);
             // SCHEMADIFF_PARALLEL_CORPUS=all compares every one.
             if all || parallel % 4 == 1 {
+                no_files += loads_with_no_files(&files, PARALLEL).unwrap().len();
                 same_model(&server, &files);
             }
         }
@@ -82,6 +89,10 @@ fn fixture_corpus_loads_alike_serially_and_in_parallel() {
         parallel >= 40,
         "only {parallel} fixture files load in parallel"
     );
+    assert!(
+        no_files >= 20,
+        "only {no_files} tables of the files compared were created with no files"
+    );
 }
 
 #[test]
@@ -89,6 +100,61 @@ fn generated_schema_loads_alike_serially_and_in_parallel() {
     let model = schema_gen::generate(300, schema_gen::Dialect::Postgres);
     let files = file("schema.sql", &model.sql());
     assert!(loads_in_parallel(&files, LoadOptions::DEFAULT).unwrap());
+    let no_files = loads_with_no_files(&files, LoadOptions::DEFAULT).unwrap();
+    assert!(
+        no_files.len() >= 150,
+        "{} of 300 tables with no files",
+        no_files.len()
+    );
+    same_model(&server(), &files);
+}
+
+#[test]
+fn a_table_the_server_refuses_with_no_files_is_created_as_written() {
+    // With no key, `t` would be partitioned by its first column, which it then drops.
+    let sql = with_filler(
+        "CREATE TABLE t (a int, b text);
+         ALTER TABLE t DROP COLUMN a;
+         ",
+    );
+    let files = file("dropped.sql", &sql);
+    assert!(loads_with_no_files(&files, PARALLEL).unwrap().contains("t"));
+    same_model(&server(), &files);
+}
+
+#[test]
+fn a_statement_refused_on_a_table_with_no_files_loads_everything_as_written() {
+    // A row trigger with a transition table is refused on a partitioned table; it comes
+    // after every table group, so the whole load runs again as written.
+    let sql = with_filler(
+        "CREATE TABLE t (id int PRIMARY KEY, b text);
+         CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+         CREATE TRIGGER log AFTER INSERT ON t REFERENCING NEW TABLE AS added
+           FOR EACH ROW EXECUTE FUNCTION f();
+         ",
+    );
+    let files = file("transition.sql", &sql);
+    assert!(loads_with_no_files(&files, PARALLEL).unwrap().contains("t"));
+    same_model(&server(), &files);
+}
+
+#[test]
+fn what_partitioned_tables_keep_apart_keeps_the_files() {
+    let sql = with_filler(
+        "CREATE TABLE t (id int PRIMARY KEY);
+         CREATE TABLE u (id int PRIMARY KEY);
+         CREATE TABLE w (id int PRIMARY KEY);
+         CREATE VIEW v AS SELECT id FROM ONLY t;
+         CREATE POLICY p ON u USING (true);
+         ",
+    );
+    let files = file("kept.sql", &sql);
+    let no_files = loads_with_no_files(&files, PARALLEL).unwrap();
+    // (A filler table has two keys with no column in common: it keeps its files too.)
+    assert_eq!(
+        no_files,
+        std::collections::BTreeSet::from(["w".to_string()])
+    );
     same_model(&server(), &files);
 }
 

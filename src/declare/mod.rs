@@ -31,7 +31,9 @@ pub use self::postgres::{
     ScratchDb, ScratchDropped,
 };
 /// Loading a large declared schema on several connections.
-pub use self::postgres::{declare_postgres_with, loads_in_parallel, parallel::LoadOptions};
+pub use self::postgres::{
+    declare_postgres_with, loads_in_parallel, loads_with_no_files, parallel::LoadOptions,
+};
 
 /// Re-exported for the CLI and source loading, which format server errors too.
 pub use crate::pg_error::db_message;

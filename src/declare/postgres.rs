@@ -14,6 +14,7 @@ pub(crate) mod intake;
 pub use intake::EXTERNAL_SCHEMA;
 
 pub mod cluster;
+mod fileless;
 pub mod fixpoint;
 pub mod incremental;
 pub mod parallel;
@@ -183,6 +184,11 @@ pub fn declare_postgres_with(
             options = LoadOptions::SERIAL;
             continue;
         }
+        if loaded.refused_with_no_files {
+            // Something the server refused once tables had no files: everything as written.
+            options.fileless = false;
+            continue;
+        }
         let read = match scratch.connect() {
             Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
             Err(_) => pg::introspect(&mut client, only),
@@ -192,6 +198,11 @@ pub fn declare_postgres_with(
         })?;
         let mut schema = fixpoint::settle(&mut client, read.schema, only)?;
         drop(client);
+        for t in schema.tables.values_mut() {
+            if loaded.fileless.contains(&t.name) {
+                t.partition_by = None;
+            }
+        }
         for s in loaded.stand_ins {
             schema.schemas.remove(&s);
             schema
@@ -223,6 +234,26 @@ pub fn loads_in_parallel(files: &[SourceFile], options: LoadOptions) -> Result<b
     Ok(parallel::plan(&pending, options).is_some())
 }
 
+/// The tables (unqualified names) `files` would create with no files when loaded with
+/// `options`, should the server accept them so ([`fileless`]).
+pub fn loads_with_no_files(
+    files: &[SourceFile],
+    options: LoadOptions,
+) -> Result<BTreeSet<String>, Error> {
+    let (pending, _) = statements(files)?;
+    let Some(plan) = parallel::plan(&pending, options).filter(|_| options.fileless) else {
+        return Ok(BTreeSet::new());
+    };
+    let rewritten = with_no_files(&pending, &plan);
+    Ok(plan
+        .groups
+        .iter()
+        .zip(rewritten)
+        .filter(|(_, r)| r.is_some())
+        .map(|(g, _)| g.table.clone())
+        .collect())
+}
+
 /// Opens another connection to the database being loaded.
 type Connect<'a> = &'a (dyn Fn() -> Result<Client, Error> + Sync);
 
@@ -233,6 +264,12 @@ struct Loaded {
     /// A parallel load left a name PostgreSQL chose that may depend on the order: load
     /// again, serially.
     order_dependent: bool,
+    /// The tables (unqualified names, each the only table of that name) created with no
+    /// files: their partition key is not declared.
+    fileless: BTreeSet<String>,
+    /// A statement was refused after some tables were created with no files: load again
+    /// with every table as written, which reports it if it is an error of the files.
+    refused_with_no_files: bool,
 }
 
 /// As [`load_postgres`]; a schema the files use but do not create is created as a stand-in
@@ -249,6 +286,7 @@ fn load(
     let (total, mut done) = (pending.len(), 0);
     let plan = connect.and_then(|c| Some((c, parallel::plan(&pending, options)?)));
     let mut slow = Vec::new();
+    let mut fileless = BTreeSet::new();
     match &plan {
         None => {
             for chunk in pending.chunks(BATCH) {
@@ -262,14 +300,20 @@ fn load(
         }
         Some((connect, plan)) => {
             let mut failed = run_alone_on_failure(client, &pending, &plan.prelude, &sessions);
-            failed.extend(run_groups(
+            let rewritten = match options.fileless {
+                true => with_no_files(&pending, plan),
+                false => vec![None; plan.groups.len()],
+            };
+            let groups = run_groups(
                 client,
                 *connect,
                 &pending,
-                &plan.groups,
+                (&plan.groups, &rewritten),
                 &sessions,
                 options.connections,
-            ));
+            );
+            failed.extend(groups.failed);
+            fileless = groups.fileless;
             failed.extend(run_alone_on_failure(
                 client,
                 &pending,
@@ -282,14 +326,26 @@ fn load(
     }
     let mut stand_ins = Vec::new();
     if !slow.is_empty() {
-        execute_until_settled(client, slow, &sessions, &mut |e| {
+        let settled = execute_until_settled(client, slow, &sessions, &mut |e| {
             let name = intake::missing_schema(e).filter(|s| !stand_ins.contains(s))?;
             if !stand_in(&name) {
                 return None;
             }
             stand_ins.push(name.clone());
             Some(format!("CREATE SCHEMA {}", quote_pg_ident(&name)))
-        })?;
+        });
+        match settled {
+            Err(_) if !fileless.is_empty() => {
+                crate::progress::finish();
+                return Ok(Loaded {
+                    stand_ins,
+                    order_dependent: false,
+                    fileless,
+                    refused_with_no_files: true,
+                });
+            }
+            settled => settled?,
+        }
     }
     crate::progress::report(crate::progress::Task::Load, total, total);
     crate::progress::finish();
@@ -301,7 +357,40 @@ fn load(
     Ok(Loaded {
         stand_ins,
         order_dependent,
+        fileless,
+        refused_with_no_files: false,
     })
+}
+
+/// A table group's `CREATE TABLE` with no files: its index into the pending statements and
+/// its text; `None` where the group runs as written.
+type Rewritten = Option<(usize, String)>;
+
+/// Per group of `plan`: its `CREATE TABLE` (an index into `pending`) with no files, where
+/// [`fileless`] allows it and no statement of the other phases keeps the table's files.
+fn with_no_files(pending: &[Pending<'_>], plan: &parallel::Plan) -> Vec<Rewritten> {
+    let mut kept = BTreeSet::new();
+    for &i in plan.prelude.iter().chain(&plan.postlude) {
+        match fileless::kept_by(&pending[i].1.text) {
+            Some(names) => kept.extend(names),
+            None => return vec![None; plan.groups.len()],
+        }
+    }
+    plan.groups
+        .iter()
+        .map(|g| {
+            if kept.contains(&g.table) {
+                return None;
+            }
+            let texts: Vec<&str> = g
+                .statements
+                .iter()
+                .map(|&i| pending[i].1.text.as_str())
+                .collect();
+            let (at, text) = fileless::without_files(&texts)?;
+            Some((g.statements[at], text))
+        })
+        .collect()
 }
 
 /// One multi-statement query of `items`, each under its session settings.
@@ -354,18 +443,29 @@ struct Board {
     ready: BTreeSet<usize>,
     running: usize,
     committed: Vec<bool>,
+    /// Per group: committed with no files.
+    fileless: Vec<bool>,
+}
+
+/// What [`run_groups`] did.
+struct GroupsRun {
+    /// The statements of the groups that failed or never could start.
+    failed: Vec<usize>,
+    /// The tables of the groups committed with no files.
+    fileless: BTreeSet<String>,
 }
 
 /// Runs the table groups of a [`parallel::Plan`] on `client` and `connections - 1` more
-/// connections; returns the statements of the groups that failed or never could start.
+/// connections, each group's table with no files where `rewritten` has its `CREATE TABLE`
+/// so (as written when the server refuses that).
 fn run_groups(
     client: &mut Client,
     connect: Connect<'_>,
     pending: &[Pending<'_>],
-    groups: &[parallel::Group],
+    (groups, rewritten): (&[parallel::Group], &[Rewritten]),
     sessions: &[String],
     connections: usize,
-) -> Vec<usize> {
+) -> GroupsRun {
     let mut dependents = vec![Vec::new(); groups.len()];
     for (g, group) in groups.iter().enumerate() {
         for &d in &group.after {
@@ -378,6 +478,7 @@ fn run_groups(
         waiting,
         running: 0,
         committed: vec![false; groups.len()],
+        fileless: vec![false; groups.len()],
     });
     let wake = Condvar::new();
     let work = |client: &mut Client| loop {
@@ -401,12 +502,28 @@ fn run_groups(
             wake.notify_all();
             return;
         };
-        let text = batch_text(groups[g].statements.iter().map(|&i| &pending[i]), sessions);
-        let ok = client.batch_execute(&text).is_ok();
+        let as_written = || batch_text(groups[g].statements.iter().map(|&i| &pending[i]), sessions);
+        let no_files = rewritten[g].as_ref().map(|(at, text)| {
+            let statements = groups[g].statements.iter().map(|&i| match i == *at {
+                true => {
+                    let (file, stmt, session) = &pending[i];
+                    let stmt = Statement {
+                        text: text.clone(),
+                        ..stmt.clone()
+                    };
+                    (*file, stmt, *session)
+                }
+                false => pending[i].clone(),
+            });
+            batch_text(statements.collect::<Vec<_>>().iter(), sessions)
+        });
+        let fileless = no_files.is_some_and(|text| client.batch_execute(&text).is_ok());
+        let ok = fileless || client.batch_execute(&as_written()).is_ok();
         let Ok(mut b) = board.lock() else { return };
         b.running -= 1;
         if ok {
             b.committed[g] = true;
+            b.fileless[g] = fileless;
             for &d in &dependents[g] {
                 b.waiting[d] -= 1;
                 if b.waiting[d] == 0 {
@@ -427,16 +544,24 @@ fn run_groups(
         }
         work(client);
     });
-    let committed = board
+    let (committed, fileless) = board
         .into_inner()
-        .map(|b| b.committed)
-        .unwrap_or_else(|_| vec![false; groups.len()]);
-    groups
-        .iter()
-        .zip(committed)
-        .filter(|(_, ok)| !ok)
-        .flat_map(|(g, _)| g.statements.iter().copied())
-        .collect()
+        .map(|b| (b.committed, b.fileless))
+        .unwrap_or_else(|_| (vec![false; groups.len()], vec![false; groups.len()]));
+    GroupsRun {
+        failed: groups
+            .iter()
+            .zip(committed)
+            .filter(|(_, ok)| !ok)
+            .flat_map(|(g, _)| g.statements.iter().copied())
+            .collect(),
+        fileless: groups
+            .iter()
+            .zip(fileless)
+            .filter(|(_, no_files)| *no_files)
+            .map(|(g, _)| g.table.clone())
+            .collect(),
+    }
 }
 
 /// Back to the server's settings, for the read-back.

@@ -32,12 +32,12 @@
 mod acl;
 mod classify;
 mod comments;
-mod fileless;
 mod names;
 mod routines;
 mod splice;
 mod stand_ins;
 
+use super::fileless;
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;

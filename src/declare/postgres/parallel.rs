@@ -45,6 +45,9 @@ pub const MIN_GROUPS: usize = 64;
 pub struct LoadOptions {
     pub connections: usize,
     pub min_groups: usize,
+    /// A table group creates its table with no files where that reads back the same
+    /// (`fileless.rs`); the serial load always runs the statements as written.
+    pub fileless: bool,
 }
 
 impl LoadOptions {
@@ -52,16 +55,19 @@ impl LoadOptions {
     pub const SERIAL: LoadOptions = LoadOptions {
         connections: 1,
         min_groups: usize::MAX,
+        fileless: false,
     };
 
     /// [`DEFAULT_CONNECTIONS`] from [`MIN_GROUPS`] tables on.
     pub const DEFAULT: LoadOptions = LoadOptions {
         connections: DEFAULT_CONNECTIONS,
         min_groups: MIN_GROUPS,
+        fileless: true,
     };
 
     /// [`LoadOptions::DEFAULT`], with `SCHEMADIFF_LOAD_CONNECTIONS` connections when that is
-    /// set to a number (1 loads serially).
+    /// set to a number (1 loads serially), and every table created as written when
+    /// `SCHEMADIFF_LOAD_FILES=all` (the reference the benchmarks compare with).
     pub fn from_env() -> LoadOptions {
         let connections = std::env::var("SCHEMADIFF_LOAD_CONNECTIONS")
             .ok()
@@ -70,6 +76,7 @@ impl LoadOptions {
             .clamp(1, 16);
         LoadOptions {
             connections,
+            fileless: std::env::var("SCHEMADIFF_LOAD_FILES").map_or(true, |v| v.trim() != "all"),
             ..LoadOptions::DEFAULT
         }
     }
@@ -102,6 +109,8 @@ pub struct Plan {
 /// One table's statements and the groups it waits for.
 #[derive(Debug, Default)]
 pub struct Group {
+    /// The table's unqualified name as PostgreSQL folds it.
+    pub table: String,
     pub statements: Vec<usize>,
     pub after: Vec<usize>,
 }
@@ -135,8 +144,11 @@ pub fn plan(pending: &[Pending<'_>], options: LoadOptions) -> Option<Plan> {
                 if reshapes && captures {
                     return None;
                 }
-                let g = *by_table.entry(table).or_insert_with(|| {
-                    out.groups.push(Group::default());
+                let g = *by_table.entry(table.clone()).or_insert_with(|| {
+                    out.groups.push(Group {
+                        table,
+                        ..Group::default()
+                    });
                     references.push(Vec::new());
                     out.groups.len() - 1
                 });

@@ -1,22 +1,26 @@
-//! Changed tables created with no files. PostgreSQL creates a file for every table, TOAST
-//! table and index, and on some file systems each costs about a millisecond (docs/performance.md,
+//! Tables created with no files. PostgreSQL creates a file for every table, TOAST table and
+//! index, and on some file systems each costs about a millisecond (docs/performance.md,
 //! issue 18); a partitioned table with no partition has none, nor have its indexes, and it
-//! reads back as the same table with a partition key. So the reload creates a changed table
-//! as one, partitioned by a column every key of the table holds, and forgets the key after
-//! reading it back.
+//! reads back as the same table with a partition key. So the incremental reload creates a
+//! changed table as one, and a full load on several connections every table of a group
+//! (`parallel.rs`), partitioned by a column every key of the table holds; the partition key
+//! is forgotten after reading it back.
 //!
 //! Only where that is known to read back the same (tests/pg_incremental.rs compares every
-//! such table with a full load): the table's statements are its `CREATE TABLE name (…)`
+//! such table with a full load, tests/pg_parallel_load.rs the full load with the serial one,
+//! which runs the statements as written): the table's statements are its
+//! `CREATE TABLE name (…)`
 //! with nothing after the column list, indexes, comments, grants, and `ALTER TABLE`s that
 //! neither rename nor retype; none says anything partitioned tables refuse or keep apart
 //! (`UNLOGGED`, `INHERITS`, `EXCLUDE`, `NO INHERIT`, `NOT VALID`, `ONLY`, policies, rules,
-//! storage parameters, `CLUSTER`, `REPLICA IDENTITY`, tablespaces). Triggers, comments
+//! storage parameters, `CLUSTER`, `REPLICA IDENTITY`, tablespaces), nor does any other
+//! statement of the load that names it ([`kept_by`]). Triggers, comments
 //! (on indexes too, since the catalog query reads partitioned indexes' comments) and
 //! grants read back the same. A unique key
 //! must hold the partition column, so the column is one every primary key, unique
 //! constraint and unique index holds as a plain column; a table with no key is partitioned
 //! by its first column of a common built-in type. Anything the server still refuses makes
-//! the reload run again with the files (see `Reload::load`).
+//! the load run again with the files as written (see `Reload::load` and `load`).
 
 use crate::model::qualified_key;
 use crate::sqltext::quote_pg_ident;
@@ -94,6 +98,27 @@ const KEEP_FILES: &[Keyword] = &[
     Keyword::OF,
 ];
 
+/// Whether `text` (a statement that is not one of a table's own) says anything in
+/// [`KEEP_FILES`] or sets storage parameters: then every name it holds (as PostgreSQL folds
+/// it) keeps its files; `None` when it cannot be read, and every table keeps them.
+pub(crate) fn kept_by(text: &str) -> Option<BTreeSet<String>> {
+    let ts = toks(text)?;
+    if !keeps_files(&ts) {
+        return Some(BTreeSet::new());
+    }
+    Some(ts.iter().filter_map(|t| ident(Some(t))).collect())
+}
+
+/// Whether the tokens say anything in [`KEEP_FILES`], or a storage parameter list
+/// (`WITH (…)`, `SET (…)`).
+fn keeps_files(ts: &[Tok]) -> bool {
+    let keeps = |t: &Tok| KEEP_FILES.iter().any(|k| kw(Some(t), *k));
+    ts.iter().any(keeps)
+        || ts.windows(2).any(|w| {
+            w[1] == Tok::Open && (kw(Some(&w[0]), Keyword::WITH) || kw(Some(&w[0]), Keyword::SET))
+        })
+}
+
 /// Built-in types with a default B-tree operator class, for a table with no key.
 const PLAIN_TYPES: &[&str] = &[
     "smallint",
@@ -149,7 +174,7 @@ fn list(ts: &[Tok], open: usize) -> Option<(Vec<&[Tok]>, usize)> {
 
 /// The tables `text` names after `REFERENCES` (unqualified: `public`), each with the
 /// columns it names after them (`None`: the primary key); `None` when that is not read.
-pub(super) fn references(text: &str) -> Option<Vec<(String, Option<BTreeSet<String>>)>> {
+pub(crate) fn references(text: &str) -> Option<Vec<(String, Option<BTreeSet<String>>)>> {
     let ts = toks(text)?;
     let mut out = Vec::new();
     for (n, t) in ts.iter().enumerate() {
@@ -239,24 +264,16 @@ fn column(def: &[Tok]) -> Option<(String, bool, bool)> {
     Some((name, plain && !stored, keyed))
 }
 
-/// The changed table whose statements are `statements` (in file order) created with no
+/// The table whose statements are `statements` (in file order) created with no
 /// files: the index of its `CREATE TABLE` and that statement partitioned; `None` when it
 /// keeps its files (see the module documentation).
-pub(super) fn without_files(statements: &[&str]) -> Option<(usize, String)> {
+pub(crate) fn without_files(statements: &[&str]) -> Option<(usize, String)> {
     let mut create = None;
     let mut keys: Vec<BTreeSet<String>> = Vec::new();
     let mut columns: Vec<(String, bool)> = Vec::new();
     for (n, text) in statements.iter().enumerate() {
         let ts = toks(text)?;
-        let keeps = |t: &Tok| KEEP_FILES.iter().any(|k| kw(Some(t), *k));
-        if ts.iter().any(keeps) {
-            return None;
-        }
-        // Storage parameters, `WITH (…)` or `SET (…)`.
-        let with_list = ts.windows(2).any(|w| {
-            w[1] == Tok::Open && (kw(Some(&w[0]), Keyword::WITH) || kw(Some(&w[0]), Keyword::SET))
-        });
-        if with_list {
+        if keeps_files(&ts) {
             return None;
         }
         match (ts.first(), ts.get(1)) {
