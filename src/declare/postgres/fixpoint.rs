@@ -158,6 +158,33 @@ fn relation(schema: &Schema, key: &str) -> Option<(String, String)> {
 /// The model of the scratch database `client` holds (first read as `first`, for the
 /// schemas `only`) at the fixed point of the server's print.
 pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Schema, Error> {
+    settle_with(client, first, only, &BTreeSet::new())
+}
+
+/// As [`settle`], taking as settled every constraint, default and index of a class (its
+/// text and the types of the columns it may name) that has an object in `known`, a model
+/// at the fixed point: that text printed as itself there, and objects of one class print
+/// alike. The incremental reload passes the model it starts from, so that the unchanged
+/// texts of a changed table are not issued again.
+pub fn settle_known(
+    client: &mut Client,
+    first: Schema,
+    only: &[String],
+    known: &Schema,
+) -> Result<Schema, Error> {
+    let settled: BTreeSet<Class> = texts(known)
+        .iter()
+        .filter_map(|(obj, text)| class_of(known, obj, text))
+        .collect();
+    settle_with(client, first, only, &settled)
+}
+
+fn settle_with(
+    client: &mut Client,
+    first: Schema,
+    only: &[String],
+    settled: &BTreeSet<Class>,
+) -> Result<Schema, Error> {
     if disabled() {
         return Ok(first);
     }
@@ -195,6 +222,9 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
                     issued.insert(obj, text);
                 }
                 _ => match class_of(&current, &obj, &text).filter(|c| !unstable.contains(c)) {
+                    Some(class) if settled.contains(&class) => {
+                        issued.insert(obj, text);
+                    }
                     Some(class) => {
                         let members = classes.entry(class).or_default();
                         if members.is_empty() {

@@ -266,14 +266,14 @@ pub fn declare(
     }
     let mut plan = Reload::plan(current, &delta, &old, &places)?;
     let no_scratch = |e: Error| Fallback::new("no scratch database").about(e.to_string());
-    let mut loaded = plan.load(&mut scratch, only).map_err(no_scratch)?;
+    let mut loaded = plan.load(&mut scratch, only, &old).map_err(no_scratch)?;
     let mut again = String::new();
     if let (Err(refused), false) = (&loaded, plan.fileless.is_empty()) {
         // A table the server would not create with no files, or an error in the files
         // (which the full load then reports).
         again = format!("; again with every table's files, as {refused}");
         plan = plan.with_files();
-        loaded = plan.load(&mut scratch, only).map_err(no_scratch)?;
+        loaded = plan.load(&mut scratch, only, &old).map_err(no_scratch)?;
     }
     let (scratch, laps) = loaded?;
     let count = |n: usize, what: &str| match n {
@@ -557,12 +557,14 @@ impl Reload {
         self
     }
 
-    /// Runs the steps in a scratch database and reads it back; `Ok(Err(_))` when the
-    /// server refuses a statement.
+    /// Runs the steps in a scratch database and reads it back at the fixed point, where
+    /// the texts of a class `old` holds are settled already; `Ok(Err(_))` when the server
+    /// refuses a statement.
     fn load(
         &self,
         scratch: &mut impl FnMut() -> Result<crate::declare::ScratchDb, Error>,
         only: &[String],
+        old: &Schema,
     ) -> Result<Result<(Schema, String), Fallback>, Error> {
         let mut clock = crate::progress::Laps::start();
         let scratch = scratch()?;
@@ -587,7 +589,7 @@ impl Reload {
             message: crate::declare::db_message(&e),
         })?;
         clock.lap("read back");
-        let mut schema = super::fixpoint::settle(&mut client, read.schema, only)?;
+        let mut schema = super::fixpoint::settle_known(&mut client, read.schema, only, old)?;
         for key in &self.fileless {
             if let Some(t) = schema.tables.get_mut(key) {
                 t.partition_by = None;
