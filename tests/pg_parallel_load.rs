@@ -12,6 +12,9 @@ mod pg;
 #[path = "../benches/common/schema_gen.rs"]
 mod schema_gen;
 
+#[path = "../benches/common/edit_gen.rs"]
+mod edit_gen;
+
 use schemadiff::declare::{
     declare_postgres_with, loads_in_parallel, loads_with_no_files, LoadOptions, SourceFile,
 };
@@ -107,6 +110,31 @@ fn generated_schema_loads_alike_serially_and_in_parallel() {
         no_files.len()
     );
     same_model(&server(), &files);
+}
+
+#[test]
+fn randomly_edited_schemas_load_alike_serially_and_in_parallel() {
+    // The edit generator's shapes (columns added, dropped and retyped, defaults, indexes,
+    // foreign keys, CHECK and UNIQUE, comments, views, tables added and dropped, enum
+    // labels), on a fifth of the tables, for three seeds.
+    let server = server();
+    for seed in 0..3 {
+        let mut p =
+            edit_gen::Project::new(schema_gen::generate(120, schema_gen::Dialect::Postgres));
+        let shapes = edit_gen::random_edit(&mut p, seed, 24);
+        let files = file(&format!("edit{seed}.sql"), &p.sql());
+        let no_files = loads_with_no_files(&files, PARALLEL).unwrap();
+        assert!(
+            no_files.len() >= 40,
+            "seed {seed}: {} tables with no files",
+            no_files.len()
+        );
+        println!(
+            "seed {seed}: {} tables with no files; {shapes:?}",
+            no_files.len()
+        );
+        same_model(&server, &files);
+    }
 }
 
 #[test]
