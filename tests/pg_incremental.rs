@@ -327,7 +327,7 @@ fn settings_triggers_grants_comments_enum_labels_and_views_of_views_reload_alone
 /// kept for such files (not done: the reload would have to run each statement under the
 /// settings its file gives it, as the full load's intake does).
 #[test]
-fn an_edited_pg_dump_equals_a_full_load_and_is_loaded_in_full() {
+fn an_edited_pg_dump_reloads_only_the_changed_tables_and_equals_a_full_load() {
     use schema_gen::{generate, Dialect};
     let model = generate(80, Dialect::Postgres);
     let db = pg::TestDb::create("incremental_dump");
@@ -355,7 +355,47 @@ fn an_edited_pg_dump_equals_a_full_load_and_is_loaded_in_full() {
     after += &format!(
         "\nALTER TABLE public.{last} ADD COLUMN sd_added {ty};\n\nALTER TABLE ONLY public.{last}\n    ADD CONSTRAINT {last}_sd_added_fkey FOREIGN KEY (sd_added) REFERENCES public.{first}(id) ON DELETE SET NULL;\n"
     );
-    assert_eq!(edit("pg_dump", &dumped, &after), Obtained::Loaded);
+    // Its settings (an empty search_path, check_function_bodies, what a load skips) and
+    // `\restrict` lines are applied as a full load applies them: only the two tables reload.
+    let (how, told) = edit_told("pg_dump", &dumped, &after);
+    assert_eq!(how, Obtained::Incremental, "{told:?}");
+    assert!(
+        told.iter().any(|l| l.contains("reloaded 2 of 80 tables")),
+        "{told:?}"
+    );
+    // A new dump of the same database differs in its `\restrict` key alone.
+    let again = db.pg_dump_schema(&["--no-owner"]);
+    assert_ne!(again, dumped);
+    assert_eq!(
+        edit("pg_dump_again", &dumped, &again),
+        Obtained::Incremental
+    );
+    // With owners: `ALTER … OWNER TO` is skipped, as a full load skips it.
+    let owned = db.pg_dump_schema(&[]);
+    let owned_after = format!("{owned}\nCOMMENT ON TABLE public.{last} IS 'edited';\n");
+    assert_eq!(
+        edit("pg_dump_owned", &owned, &owned_after),
+        Obtained::Incremental
+    );
+    // A search_path the reload does not apply: everything is loaded.
+    let elsewhere =
+        format!("{dumped}\nSET search_path = public;\nCREATE TABLE sd_plain (a int);\n");
+    assert_eq!(edit("pg_dump_path", &dumped, &elsewhere), Obtained::Loaded);
+    // An unqualified name under the dump's empty search_path: refused by both loads alike.
+    let unqualified = format!("{dumped}\nCREATE TABLE sd_unqualified (a int);\n");
+    let server = server();
+    let cache = Cache::at(common::temp_dir("pg_incremental_pg_dump_unq").join("cache"));
+    declare_postgres_how(&file(&dumped), &server, &[], Some(&cache)).unwrap();
+    let cached = declare_postgres_how(&file(&unqualified), &server, &[], Some(&cache));
+    let full = declare_postgres_in(&file(&unqualified), &server, &[]);
+    match (cached, full) {
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!(
+            "both loads must refuse it: {:?}, {:?}",
+            a.map(|m| m.1),
+            b.map(drop)
+        ),
+    }
 }
 
 static TOLD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());

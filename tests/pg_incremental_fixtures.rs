@@ -4,6 +4,8 @@
 //! no files where it can (docs/cache.md, "Changed tables with no files"); whatever path it
 //! takes, the model must be the one a full load gives.
 //!
+//! The same for `pg_dump -s` output of a database each `after.sql` was loaded into.
+//!
 //! CI takes every `SCHEMADIFF_FIXTURE_STEP`-th fixture (default 12) and one table of each;
 //! `SCHEMADIFF_FIXTURE_STEP=1 SCHEMADIFF_FIXTURE_TABLES=99` edits every table of every
 //! fixture (the survey of docs/cache.md), `SCHEMADIFF_FIXTURE_ONLY=name` one fixture.
@@ -14,7 +16,7 @@ mod pg;
 use schemadiff::declare::cache::{declare_postgres_how, explain_to, Cache, Obtained};
 use schemadiff::declare::{declare_postgres_in, SourceFile};
 use schemadiff::sqltext::quote_pg_qualified;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -28,13 +30,50 @@ fn file(text: &str) -> Vec<SourceFile> {
 
 #[test]
 fn a_table_edited_in_each_fixture_schema_reloads_as_a_full_load_reads_it() {
+    let (edits, incremental, fileless) = survey("pg_incremental_fixtures", |case| {
+        std::fs::read_to_string(case.join("after.sql")).ok()
+    });
+    eprintln!("{edits} edits: {incremental} reloaded incrementally, {fileless} of them with the table created with no files");
+    // The edits must reach the path under test.
+    let only = std::env::var("SCHEMADIFF_FIXTURE_ONLY").is_ok();
+    assert!(
+        only || edits >= 20 && fileless * 3 >= edits,
+        "{edits} edits, {fileless} with no files"
+    );
+}
+
+/// The same with `pg_dump -s` output (owners included) of a database each fixture's
+/// `after.sql` was loaded into: its settings and `\restrict` lines are applied as a full
+/// load applies them (docs/cache.md).
+#[test]
+fn a_table_edited_in_each_dumped_fixture_schema_reloads_as_a_full_load_reads_it() {
+    let (edits, incremental, _) = survey("pg_incremental_dumped", |case| {
+        let text = std::fs::read_to_string(case.join("after.sql")).ok()?;
+        let name = case.file_name()?.to_string_lossy().to_string();
+        let db = pg::TestDb::create(&format!("dumped_{}", name.len()));
+        db.client().batch_execute(&text).ok()?;
+        Some(db.pg_dump_schema(&[]))
+    });
+    eprintln!("{edits} edits of dumps: {incremental} reloaded incrementally");
+    let only = std::env::var("SCHEMADIFF_FIXTURE_ONLY").is_ok();
+    assert!(
+        only || edits >= 20 && incremental * 2 >= edits,
+        "{edits} edits of dumps, {incremental} incremental"
+    );
+}
+
+/// For every `SCHEMADIFF_FIXTURE_STEP`-th fixture whose `text_of` is declared: declares it
+/// through a fresh cache, then with a comment added to `SCHEMADIFF_FIXTURE_TABLES` of its
+/// tables, one at a time, each compared with a full load. Edits, how many of them were
+/// incremental, and how many created the table with no files.
+fn survey(label: &str, text_of: impl Fn(&Path) -> Option<String>) -> (usize, usize, usize) {
     let _ = pg::admin(); // fails saying how to start the server
     pg::ensure_test_roles();
     let server = schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap();
     explain_to(|line| LINES.lock().unwrap().push(line.to_string()));
     let step = common::setting("SCHEMADIFF_FIXTURE_STEP", 12).max(1);
     let per_fixture = common::setting("SCHEMADIFF_FIXTURE_TABLES", 1);
-    let root = common::temp_dir("pg_incremental_fixtures");
+    let root = common::temp_dir(label);
     let (mut edits, mut fileless, mut incremental) = (0, 0, 0);
     for (n, case) in common::cases("postgres").iter().enumerate() {
         if n % step != 0 {
@@ -44,12 +83,14 @@ fn a_table_edited_in_each_fixture_schema_reloads_as_a_full_load_reads_it() {
         if std::env::var("SCHEMADIFF_FIXTURE_ONLY").is_ok_and(|o| o != name) {
             continue;
         }
-        let text = std::fs::read_to_string(case.join("after.sql")).unwrap();
+        let Some(text) = text_of(case) else {
+            continue; // a case whose after.sql needs its before.sql's objects
+        };
         let base = root.join(&name).join("base");
         let Ok((model, how)) =
             declare_postgres_how(&file(&text), &server, &[], Some(&Cache::at(&base)))
         else {
-            continue; // a case whose after.sql needs its before.sql's objects
+            continue;
         };
         assert_eq!(how, Obtained::Loaded, "{name}");
         let tables: Vec<(String, String)> = (model.tables.values())
@@ -78,7 +119,7 @@ fn a_table_edited_in_each_fixture_schema_reloads_as_a_full_load_reads_it() {
             }
             assert!(
                 got == full,
-                "{name}, {schema}.{table} edited: the {how:?} model differs from a full load"
+                "{label}: {name}, {schema}.{table} edited: the {how:?} model differs from a full load"
             );
             edits += 1;
             incremental += usize::from(how == Obtained::Incremental);
@@ -86,13 +127,7 @@ fn a_table_edited_in_each_fixture_schema_reloads_as_a_full_load_reads_it() {
             fileless += usize::from(lines.iter().any(|l| l.contains("1 changed table,")));
         }
     }
-    eprintln!("{edits} edits: {incremental} reloaded incrementally, {fileless} of them with the table created with no files");
-    // The edits must reach the path under test.
-    let only = std::env::var("SCHEMADIFF_FIXTURE_ONLY").is_ok();
-    assert!(
-        only || edits >= 20 && fileless * 3 >= edits,
-        "{edits} edits, {fileless} with no files"
-    );
+    (edits, incremental, fileless)
 }
 
 /// Where two models differ: the JSON paths whose values differ, with both values.

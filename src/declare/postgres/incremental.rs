@@ -34,6 +34,7 @@ mod classify;
 mod comments;
 mod names;
 mod routines;
+mod session;
 mod splice;
 mod stand_ins;
 
@@ -138,6 +139,8 @@ struct Current {
     text: String,
     /// `file:line`.
     at: String,
+    /// The settings its file gives it ([`session`]): empty for the server's defaults.
+    session: String,
 }
 
 /// Where `files` are: one file's path, or the directory they are all in.
@@ -174,25 +177,51 @@ fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Result<Vec<C
     let mut out = Vec::new();
     for file in files {
         let path = file.path.display().to_string();
-        let split = split_pg_statements(&file.text).map_err(|_| {
+        // psql's meta-commands (`\restrict` in `pg_dump` output) are blanked, as a full
+        // load blanks them.
+        let (text, _) = super::intake::strip_meta_commands(&file.text);
+        let split = split_pg_statements(&text).map_err(|_| {
             Fallback::new("a file that does not split into statements").about(&path)
         })?;
+        let mut settings = session::Settings::default();
         for s in split {
             let at = format!("{path}:{}", s.line);
-            let hash = crate::fingerprint::sha256_hex(s.text.as_bytes());
-            let role = match known.get(hash.as_str()) {
+            let fallback = |reason| Fallback {
+                reason,
+                object: Some(head(&s.text)),
+                at: Some(at.clone()),
+            };
+            let prelude = settings.prelude();
+            let hash = session::hash(&prelude, &s.text);
+            let known = known.get(hash.as_str());
+            // A statement seen before was one to run; a new one may be a setting.
+            if known.is_none() {
+                match settings.read(&s.text) {
+                    session::Read::Statement => {}
+                    session::Read::Taken => continue,
+                    session::Read::Refused(why) => {
+                        let mut f = fallback("a statement a full load refuses");
+                        f.object = Some(why.to_string());
+                        return Err(f);
+                    }
+                }
+            }
+            if !settings.understood() {
+                return Err(fallback(
+                    "a statement under a search_path the reload does not apply",
+                ));
+            }
+            let role = match known {
                 Some(role) => (*role).clone(),
-                None => role(&s.text).ok_or_else(|| Fallback {
-                    reason: "a statement of a kind the reload does not handle",
-                    object: Some(head(&s.text)),
-                    at: Some(at.clone()),
-                })?,
+                None => role(&s.text)
+                    .ok_or_else(|| fallback("a statement of a kind the reload does not handle"))?,
             };
             out.push(Current {
                 hash,
                 role,
                 text: s.text,
                 at,
+                session: prelude,
             });
         }
     }
@@ -469,8 +498,16 @@ impl Reload {
                 .filter(|d| !old.views.contains_key(*d));
             context.extend(tables_read.cloned());
         }
+        // With settings in some file, every statement runs under its own (the server's
+        // defaults for the others), whatever ran before it.
+        let settings = current.iter().any(|c| !c.session.is_empty());
+        let run = |prelude: &str, text: String| match settings {
+            true => session::under(prelude, &text),
+            false => text,
+        };
         let mut other = Vec::new();
         let mut changed = Vec::new();
+        let mut preludes = Vec::new();
         let mut created = BTreeSet::new();
         let mut created_views = BTreeSet::new();
         let mut view_steps = Vec::new();
@@ -482,7 +519,7 @@ impl Reload {
                 Fallback::new("a statement about an index whose table is not known").statement(c)
             })?;
             match place {
-                Role::Other | Role::Enum(_) => other.push(c.text.clone()),
+                Role::Other | Role::Enum(_) => other.push(run(&c.session, c.text.clone())),
                 Role::Table(t) if tables.contains(&t) => {
                     if creates_table(&c.text) {
                         created.insert(t.clone());
@@ -497,6 +534,7 @@ impl Reload {
                     }
                     keys_only.extend(referenced);
                     changed.push((t, c.text.clone()));
+                    preludes.push(c.session.as_str());
                 }
                 Role::View(v) if views.contains(&v) => {
                     match creates_view(&c.text) {
@@ -514,7 +552,7 @@ impl Reload {
                             .into_iter()
                             .filter(|k| old.tables.contains_key(k)),
                     );
-                    view_steps.push(c.text.clone());
+                    view_steps.push(run(&c.session, c.text.clone()));
                 }
                 _ => {}
             }
@@ -535,18 +573,23 @@ impl Reload {
                 }
             };
             stand_ins_fileless += usize::from(ddl[0].contains(PARTITIONED));
-            context_ddl.extend(ddl);
+            context_ddl.extend(ddl.into_iter().map(|d| run("", d)));
         }
         let (fileless, changed_ddl) = without_files(&changed);
+        let under = |texts: Vec<String>| -> Vec<String> {
+            (texts.into_iter().zip(&preludes))
+                .map(|(t, p)| run(p, t))
+                .collect()
+        };
         Ok(Reload {
             tables: tables.clone(),
             created,
             views,
             created_views,
-            steps: vec![other, context_ddl, changed_ddl, view_steps],
+            steps: vec![other, context_ddl, under(changed_ddl), view_steps],
             fileless,
             stand_ins_fileless,
-            as_written: changed.into_iter().map(|(_, text)| text).collect(),
+            as_written: under(changed.into_iter().map(|(_, text)| text).collect()),
         })
     }
 
