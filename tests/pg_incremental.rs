@@ -398,6 +398,58 @@ fn an_edited_pg_dump_reloads_only_the_changed_tables_and_equals_a_full_load() {
     }
 }
 
+#[test]
+fn a_dump_reloads_a_serial_table_with_its_own_sequence_statements() {
+    let db = pg::TestDb::create("incremental_dump_serial");
+    let mut sql = String::new();
+    for i in 0..12 {
+        sql += &format!("CREATE TABLE t{i} (id serial PRIMARY KEY, n int);\n");
+    }
+    // A sequence another statement names stays a statement about no table.
+    sql += "COMMENT ON SEQUENCE t0_id_seq IS 'numbers';\n";
+    sql += "CREATE TABLE shared (id bigint DEFAULT nextval('t1_id_seq') PRIMARY KEY);\n";
+    db.client().batch_execute(&sql).unwrap();
+    let dumped = db.pg_dump_schema(&[]);
+    // A new serial table written as pg_dump writes one, and a column added to another.
+    let added = "
+CREATE TABLE public.sd_new (
+    id integer NOT NULL,
+    note text
+);
+CREATE SEQUENCE public.sd_new_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.sd_new_id_seq OWNED BY public.sd_new.id;
+ALTER TABLE ONLY public.sd_new ALTER COLUMN id SET DEFAULT nextval('public.sd_new_id_seq'::regclass);
+ALTER TABLE ONLY public.sd_new
+    ADD CONSTRAINT sd_new_pkey PRIMARY KEY (id);
+";
+    // One table's column alone: its sequence's statements do not make everything reload.
+    let one = dumped.replacen("    n integer\n);", "    n integer,\n    extra text\n);", 1);
+    let (how, told) = edit_told("dump_serial_one", &dumped, &one);
+    assert_eq!(how, Obtained::Incremental, "{told:?}");
+    assert!(
+        told.iter().any(|l| l.contains("reloaded 1 of 13 tables")),
+        "{told:?}"
+    );
+    // A new serial table alone.
+    let new_table = dumped.replacen(
+        "CREATE TABLE public.t0 ",
+        &format!("{added}\nCREATE TABLE public.t0 "),
+        1,
+    );
+    let (how, told) = edit_told("dump_serial_new", &dumped, &new_table);
+    assert_eq!(how, Obtained::Incremental, "{told:?}");
+    assert!(
+        told.iter().any(|l| l.contains("reloaded 1 of 13 tables")),
+        "{told:?}"
+    );
+}
+
 static TOLD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// As [`edit`], with the file at `schemas/{name}.sql`; also returns the lines `--verbose`

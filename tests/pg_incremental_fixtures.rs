@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// One survey at a time: each reads the lines its own reloads told.
+static RUN: Mutex<()> = Mutex::new(());
 
 fn file(text: &str) -> Vec<SourceFile> {
     vec![SourceFile {
@@ -67,6 +69,7 @@ fn a_table_edited_in_each_dumped_fixture_schema_reloads_as_a_full_load_reads_it(
 /// tables, one at a time, each compared with a full load. Edits, how many of them were
 /// incremental, and how many created the table with no files.
 fn survey(label: &str, text_of: impl Fn(&Path) -> Option<String>) -> (usize, usize, usize) {
+    let _one = RUN.lock().unwrap_or_else(|e| e.into_inner());
     let _ = pg::admin(); // fails saying how to start the server
     pg::ensure_test_roles();
     let server = schemadiff::introspect::postgres::connect::config(&pg::server_url()).unwrap();

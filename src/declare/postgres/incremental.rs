@@ -34,6 +34,7 @@ mod classify;
 mod comments;
 mod names;
 mod routines;
+mod sequences;
 mod session;
 mod splice;
 mod stand_ins;
@@ -225,6 +226,7 @@ fn classify(files: &[SourceFile], known: &BTreeMap<&str, &Role>) -> Result<Vec<C
             });
         }
     }
+    sequences::attach_owned(&mut out);
     Ok(out)
 }
 

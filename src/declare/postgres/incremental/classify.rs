@@ -278,6 +278,60 @@ fn comment_role(ws: &[Word]) -> Option<Role> {
 }
 
 /// Whether `text` is a `CREATE TABLE`.
+/// What a statement does with a sequence (see `sequences.rs`).
+#[derive(Debug, PartialEq)]
+pub(super) enum SequenceUse {
+    /// `CREATE SEQUENCE [IF NOT EXISTS] name`: its key.
+    Creates(String),
+    /// `ALTER SEQUENCE name OWNED BY table.column`: the sequence's and the table's keys.
+    Owned(String, String),
+    /// Any other statement with `SEQUENCE name[, name…]`: their keys.
+    Names(Vec<String>),
+}
+
+/// What `text` does with a sequence; `None` when it names none (or cannot be read).
+pub(super) fn sequence_use(text: &str) -> Option<SequenceUse> {
+    use Keyword as K;
+    let mentions = text
+        .as_bytes()
+        .windows(8)
+        .any(|w| w.eq_ignore_ascii_case(b"sequence"));
+    if !mentions {
+        return None;
+    }
+    let ws = words(text)?;
+    let at = ws.iter().position(|w| is_kw(Some(w), K::SEQUENCE))?;
+    let mut i = at + 1;
+    skip(&ws, &mut i, &[K::IF, K::NOT, K::EXISTS]);
+    let first = qualified(&ws, &mut i)?;
+    let create = is_kw(ws.first(), K::CREATE);
+    if create
+        && (1..at).all(|j| {
+            matches!(
+                ws.get(j),
+                Some(Word::Kw(K::TEMP | K::TEMPORARY | K::UNLOGGED, _))
+            )
+        })
+    {
+        return Some(SequenceUse::Creates(first));
+    }
+    if is_kw(ws.first(), K::ALTER) && at == 1 {
+        if let Some(Role::Table(table)) = alter_role(&ws) {
+            return Some(SequenceUse::Owned(first, table));
+        }
+    }
+    let mut names = vec![first];
+    while ws.get(i) == Some(&Word::Other) && i + 1 < ws.len() {
+        // `, name`: the comma is an `Other` word.
+        i += 1;
+        match qualified(&ws, &mut i) {
+            Some(n) => names.push(n),
+            None => break,
+        }
+    }
+    Some(SequenceUse::Names(names))
+}
+
 pub(super) fn creates_table(text: &str) -> bool {
     let ws = words(text).unwrap_or_default();
     let mut i = 1;
@@ -419,5 +473,40 @@ mod tests {
         );
         assert_eq!(created_index("CREATE INDEX ON a (x)"), None);
         assert_eq!(created_index("CREATE TABLE a (x int)"), None);
+    }
+
+    #[test]
+    fn what_a_statement_does_with_a_sequence() {
+        use SequenceUse::*;
+        let c = |k: &str| Some(Creates(k.into()));
+        assert_eq!(
+            sequence_use("CREATE SEQUENCE public.s AS integer START WITH 1"),
+            c("public.s")
+        );
+        assert_eq!(
+            sequence_use("CREATE SEQUENCE IF NOT EXISTS \"S\""),
+            c("public.S")
+        );
+        assert_eq!(
+            sequence_use("ALTER SEQUENCE public.s OWNED BY public.t.id"),
+            Some(Owned("public.s".into(), "public.t".into()))
+        );
+        assert_eq!(
+            sequence_use("GRANT USAGE ON SEQUENCE a, app.b TO r"),
+            Some(Names(vec!["public.a".into(), "app.b".into()]))
+        );
+        assert_eq!(
+            sequence_use("COMMENT ON SEQUENCE s IS 'n'"),
+            Some(Names(vec!["public.s".into()]))
+        );
+        assert_eq!(
+            sequence_use("ALTER SEQUENCE s RESTART"),
+            Some(Names(vec!["public.s".into()]))
+        );
+        assert_eq!(
+            sequence_use("ALTER SEQUENCE s OWNED BY NONE"),
+            Some(Names(vec!["public.s".into()]))
+        );
+        assert_eq!(sequence_use("CREATE TABLE t (id serial)"), None);
     }
 }
