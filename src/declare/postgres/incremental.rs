@@ -630,9 +630,14 @@ impl Reload {
                 clock.lap(name);
             }
         }
-        let read = pg::introspect(&mut client, only).map_err(|e| Error::Scratch {
+        // Back to the server's settings for the read-back, as a full load goes back.
+        let scratch_error = |e: postgres::Error| Error::Scratch {
             message: crate::declare::db_message(&e),
-        })?;
+        };
+        client
+            .batch_execute(&super::intake::enter_session(&[], 0))
+            .map_err(scratch_error)?;
+        let read = pg::introspect(&mut client, only).map_err(scratch_error)?;
         clock.lap("read back");
         let mut schema = super::fixpoint::settle_known(&mut client, read.schema, only, old)?;
         for key in &self.fileless {
