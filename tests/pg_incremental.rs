@@ -450,6 +450,35 @@ ALTER TABLE ONLY public.sd_new
     );
 }
 
+#[test]
+fn grants_and_comments_on_a_serial_sequence_go_with_its_table() {
+    pg::ensure_test_roles();
+    let before = "
+CREATE TABLE t (id serial PRIMARY KEY, n int);
+GRANT USAGE, SELECT ON SEQUENCE t_id_seq TO PUBLIC;
+COMMENT ON SEQUENCE t_id_seq IS 'ids of t';
+CREATE TABLE u (id int PRIMARY KEY, note text);
+";
+    // Another table edited: the grant's table is not reloaded, nor is the grant run.
+    let other = before.replace("note text", "note text, extra int");
+    let (how, told) = edit_told("seq_grant_other", before, &other);
+    assert_eq!(how, Obtained::Incremental, "{told:?}");
+    assert!(
+        told.iter().any(|l| l.contains("reloaded 1 of 2 tables")),
+        "{told:?}"
+    );
+    // The grant and the comment edited: their table is reloaded with them.
+    let granted = before
+        .replace("USAGE, SELECT", "USAGE")
+        .replace("ids of t", "identifiers");
+    let (how, told) = edit_told("seq_grant_own", before, &granted);
+    assert_eq!(how, Obtained::Incremental, "{told:?}");
+    assert!(
+        told.iter().any(|l| l.contains("reloaded 1 of 2 tables")),
+        "{told:?}"
+    );
+}
+
 static TOLD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// As [`edit`], with the file at `schemas/{name}.sql`; also returns the lines `--verbose`

@@ -63,6 +63,10 @@ pub enum Role {
     /// Alters or comments on the index with this key (schema and name): about its table or
     /// materialized view, told when the statements are compared.
     Index(String),
+    /// Grants on or comments on the sequence with this key: about the table that owns it
+    /// (in the earlier model, or by an `ALTER SEQUENCE … OWNED BY` of the files), told when
+    /// the statements are compared; about no one table when none does.
+    Sequence(String),
     /// Schemas, types, extensions, sequences, functions and the like: not about one table.
     Other,
 }
@@ -338,12 +342,17 @@ pub fn declare(
 struct Places {
     indexes: BTreeMap<String, Role>,
     views: BTreeSet<String>,
+    /// Sequences owned by a table: in the earlier model, or by the files.
+    sequences: BTreeMap<String, Role>,
 }
 
 impl Places {
     fn new(current: &[Current], old: &Schema) -> Places {
         let mut indexes = BTreeMap::new();
         let mut views: BTreeSet<String> = old.views.keys().cloned().collect();
+        let mut sequences: BTreeMap<String, Role> = (old.sequences.iter())
+            .filter_map(|(k, s)| Some((k.clone(), Role::Table(s.owned_by.clone()?.0))))
+            .collect();
         for (key, t) in &old.tables {
             let schema = t.schema.as_deref().unwrap_or("public");
             let constraints = (t.primary_key.iter().map(|k| &k.name))
@@ -365,6 +374,11 @@ impl Places {
                     views.insert(v.clone());
                 }
                 Role::Table(t) => {
+                    if let Some(classify::SequenceUse::Owned(seq, _)) =
+                        classify::sequence_use(&c.text)
+                    {
+                        sequences.insert(seq, Role::Table(t.clone()));
+                    }
                     if let Some(name) = classify::created_index(&c.text) {
                         let schema = t.split_once('.').map_or("public", |(s, _)| s);
                         indexes.insert(qualified_key(schema, &name), Role::Table(t.clone()));
@@ -373,7 +387,11 @@ impl Places {
                 _ => {}
             }
         }
-        let places = Places { indexes, views };
+        let places = Places {
+            indexes,
+            views,
+            sequences,
+        };
         let indexes = (places.indexes.iter())
             .map(|(k, r)| (k.clone(), places.place_known(r)))
             .collect();
@@ -392,6 +410,7 @@ impl Places {
     fn place(&self, role: &Role) -> Option<Role> {
         match role {
             Role::Index(k) => self.indexes.get(k).cloned(),
+            Role::Sequence(k) => Some(self.sequences.get(k).cloned().unwrap_or(Role::Other)),
             r => Some(self.place_known(r)),
         }
     }
@@ -443,7 +462,7 @@ impl Delta {
                         "a statement not about one table, view or enum type changed",
                     )))
                 }
-                Some(Role::Index(_)) | None => {
+                Some(Role::Index(_) | Role::Sequence(_)) | None => {
                     return Err(about(Fallback::new(
                         "a statement about an index whose table is not known changed",
                     )))

@@ -204,7 +204,16 @@ fn grant_role(ws: &[Word]) -> Option<Role> {
         return None;
     }
     match ws.get(j)? {
-        Word::Kw(K::SEQUENCE | K::FUNCTION | K::PROCEDURE | K::SCHEMA | K::TYPE | K::DOMAIN, _) => {
+        Word::Kw(K::SEQUENCE, _) => {
+            // One sequence: about the table that owns it, if one does.
+            j += 1;
+            let key = qualified(ws, &mut j)?;
+            Some(match ws.get(j) {
+                Some(Word::Kw(K::TO | K::FROM, _)) => Role::Sequence(key),
+                _ => Role::Other,
+            })
+        }
+        Word::Kw(K::FUNCTION | K::PROCEDURE | K::SCHEMA | K::TYPE | K::DOMAIN, _) => {
             Some(Role::Other)
         }
         _ => {
@@ -269,15 +278,14 @@ fn comment_role(ws: &[Word]) -> Option<Role> {
             on_relation(ws, 4).map(Role::Table)
         }
         Word::Kw(K::TYPE, _) => Some(Role::Enum(qualified(ws, &mut i)?)),
-        Word::Kw(
-            K::SCHEMA | K::EXTENSION | K::SEQUENCE | K::DOMAIN | K::FUNCTION | K::PROCEDURE,
-            _,
-        ) => Some(Role::Other),
+        Word::Kw(K::SEQUENCE, _) => Some(Role::Sequence(qualified(ws, &mut i)?)),
+        Word::Kw(K::SCHEMA | K::EXTENSION | K::DOMAIN | K::FUNCTION | K::PROCEDURE, _) => {
+            Some(Role::Other)
+        }
         _ => None,
     }
 }
 
-/// Whether `text` is a `CREATE TABLE`.
 /// What a statement does with a sequence (see `sequences.rs`).
 #[derive(Debug, PartialEq)]
 pub(super) enum SequenceUse {
@@ -332,6 +340,7 @@ pub(super) fn sequence_use(text: &str) -> Option<SequenceUse> {
     Some(SequenceUse::Names(names))
 }
 
+/// Whether `text` is a `CREATE TABLE`.
 pub(super) fn creates_table(text: &str) -> bool {
     let ws = words(text).unwrap_or_default();
     let mut i = 1;
@@ -410,7 +419,7 @@ mod tests {
 
     #[test]
     fn each_statement_is_about_its_table_view_enum_or_index() {
-        let cases: [(&str, Option<Role>); 24] = [
+        let cases: [(&str, Option<Role>); 26] = [
             ("CREATE TABLE a (id int)", t("public.a")),
             ("CREATE INDEX ON s.a (x)", t("s.a")),
             ("ALTER TABLE ONLY a ADD CHECK (x > 0)", t("public.a")),
@@ -430,7 +439,15 @@ mod tests {
             ("REVOKE ALL ON s.a FROM PUBLIC", t("s.a")),
             ("GRANT SELECT ON a, b TO PUBLIC", None),
             ("GRANT SELECT ON ALL TABLES IN SCHEMA s TO PUBLIC", None),
-            ("GRANT USAGE ON SEQUENCE q TO PUBLIC", Some(Role::Other)),
+            (
+                "GRANT USAGE ON SEQUENCE q TO PUBLIC",
+                Some(Role::Sequence("public.q".into())),
+            ),
+            ("GRANT USAGE ON SEQUENCE q, r TO PUBLIC", Some(Role::Other)),
+            (
+                "COMMENT ON SEQUENCE s.q IS 'n'",
+                Some(Role::Sequence("s.q".into())),
+            ),
             ("GRANT r TO u", None),
             ("COMMENT ON CONSTRAINT c ON s.a IS 'x'", t("s.a")),
             (

@@ -2,9 +2,11 @@
 //! column as `CREATE SEQUENCE t_id_seq …`, `ALTER SEQUENCE t_id_seq OWNED BY t.id` and a
 //! `nextval` default): such a `CREATE SEQUENCE` is about that table, so that it is run with
 //! the table's statements when the table changed, and not at all otherwise (the model's
-//! sequences owned by unchanged tables come from the cache, as for `serial`). A sequence
-//! another statement names (a grant, a comment, an `ALTER SEQUENCE` other than `OWNED BY`)
-//! stays a statement about no one table, run first as before.
+//! sequences owned by unchanged tables come from the cache, as for `serial`). Grants and
+//! comments on one sequence are about the table that owns it too (`Role::Sequence`, placed
+//! when the statements are compared). A sequence another statement names (an
+//! `ALTER SEQUENCE` other than `OWNED BY`, a grant on several) stays a statement about no
+//! one table, run first as before.
 
 use super::classify::{sequence_use, SequenceUse};
 use super::{skipped, Current, Role};
@@ -21,7 +23,12 @@ pub(super) fn attach_owned(statements: &mut [Current]) {
             Some(SequenceUse::Owned(seq, table)) => {
                 owners.insert(seq, table);
             }
-            Some(SequenceUse::Names(seqs)) if !skipped(&c.text) => named.extend(seqs),
+            // Grants and comments on one sequence go where the sequence goes (`Places`).
+            Some(SequenceUse::Names(seqs))
+                if !skipped(&c.text) && !matches!(c.role, Role::Sequence(_)) =>
+            {
+                named.extend(seqs)
+            }
             _ => {}
         }
     }
