@@ -529,28 +529,28 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
         sessions.push(String::new());
     }
     let (stripped, meta) = strip_meta_commands(text);
-    let mut current: BTreeMap<String, String> = BTreeMap::new();
+    let mut current = Settings::default();
     let mut session = 0;
     let mut statements = Vec::new();
     let mut cluster = Vec::new();
     for stmt in split_pg_statements(&stripped)? {
-        match treatment(&stmt.text) {
-            Treatment::Run => {
-                statements.push((stmt, session));
-                continue;
-            }
-            Treatment::Set(param) => {
-                current.insert(param, stmt.text.clone());
-            }
-            Treatment::Reset(Some(param)) => {
-                current.remove(&param);
-            }
-            Treatment::Reset(None) => current.clear(),
-            Treatment::SkipSetting | Treatment::SkipOwner => continue,
-            Treatment::SkipCluster(what) => {
-                cluster.push((stmt.line, what));
-                continue;
-            }
+        let t = treatment(&stmt.text);
+        if current.take(&t, &stmt.text) {
+            let prelude = current.prelude();
+            session = match sessions.iter().position(|s| *s == prelude) {
+                Some(i) => i,
+                None => {
+                    sessions.push(prelude);
+                    sessions.len() - 1
+                }
+            };
+            continue;
+        }
+        match t {
+            Treatment::Run => statements.push((stmt, session)),
+            Treatment::Set(_) | Treatment::Reset(_) => {}
+            Treatment::SkipSetting | Treatment::SkipOwner => {}
+            Treatment::SkipCluster(what) => cluster.push((stmt.line, what)),
             Treatment::Refuse(why) => {
                 return Err(SplitError {
                     message: why.to_string(),
@@ -560,20 +560,40 @@ pub fn file_intake(text: &str, sessions: &mut Vec<String>) -> Result<FileIntake,
                 })
             }
         }
-        let prelude: String = current.values().map(|s| format!("{s};\n")).collect();
-        session = match sessions.iter().position(|s| *s == prelude) {
-            Some(i) => i,
-            None => {
-                sessions.push(prelude);
-                sessions.len() - 1
-            }
-        };
     }
     Ok(FileIntake {
         statements,
         meta,
         cluster,
     })
+}
+
+/// The [`APPLIED`] settings in force at a point of one file: each setting's last statement.
+#[derive(Debug, Default)]
+pub(crate) struct Settings(pub(crate) BTreeMap<String, String>);
+
+impl Settings {
+    /// Takes `t`, the treatment of `text`, into account when it sets or resets one of
+    /// them; `false` for any other treatment.
+    pub(crate) fn take(&mut self, t: &Treatment, text: &str) -> bool {
+        match t {
+            Treatment::Set(param) => {
+                self.0.insert(param.clone(), text.to_string());
+            }
+            Treatment::Reset(Some(param)) => {
+                self.0.remove(param);
+            }
+            Treatment::Reset(None) => self.0.clear(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The statements that establish them, each ending in `;\n` (empty for the server's
+    /// defaults): a session of [`file_intake`].
+    pub(crate) fn prelude(&self) -> String {
+        self.0.values().map(|s| format!("{s};\n")).collect()
+    }
 }
 
 /// SQL that puts a session into `sessions[index]` whatever settings it had. Function

@@ -14,11 +14,10 @@
 use super::super::intake;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
-use std::collections::BTreeMap;
 
-/// The settings in force at a point of one file: each setting's last statement.
+/// The settings in force at a point of one file, kept as a full load keeps them.
 #[derive(Debug, Default)]
-pub(super) struct Settings(BTreeMap<String, String>);
+pub(super) struct Settings(intake::Settings);
 
 /// What a statement is to the reload.
 pub(super) enum Read {
@@ -34,13 +33,13 @@ impl Settings {
     /// The statements that establish the settings, each ending in `;\n` (empty for the
     /// server's defaults): what `intake::enter_session` applies.
     pub(super) fn prelude(&self) -> String {
-        self.0.values().map(|s| format!("{s};\n")).collect()
+        self.0.prelude()
     }
 
     /// Whether the reload reads statements under these settings as the classification
     /// does (see the module documentation).
     pub(super) fn understood(&self) -> bool {
-        self.0.iter().all(|(param, text)| match param.as_str() {
+        self.0 .0.iter().all(|(param, text)| match param.as_str() {
             "check_function_bodies" => true,
             "search_path" => empty_search_path(text),
             _ => false,
@@ -50,19 +49,15 @@ impl Settings {
     /// Takes `text` into account as `intake::file_intake` does.
     pub(super) fn read(&mut self, text: &str) -> Read {
         use intake::Treatment as T;
-        match intake::treatment(text) {
-            T::Run | T::SkipOwner => return Read::Statement,
-            T::Set(param) => {
-                self.0.insert(param, text.to_string());
-            }
-            T::Reset(Some(param)) => {
-                self.0.remove(&param);
-            }
-            T::Reset(None) => self.0.clear(),
-            T::SkipSetting | T::SkipCluster(_) => {}
-            T::Refuse(why) => return Read::Refused(why),
+        let t = intake::treatment(text);
+        if self.0.take(&t, text) {
+            return Read::Taken;
         }
-        Read::Taken
+        match t {
+            T::Run | T::SkipOwner => Read::Statement,
+            T::Refuse(why) => Read::Refused(why),
+            _ => Read::Taken,
+        }
     }
 }
 
