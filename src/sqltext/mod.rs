@@ -7,6 +7,7 @@
 pub mod body;
 pub mod comment;
 mod normalize;
+pub mod pg_lex;
 mod quote;
 mod split;
 

@@ -340,6 +340,9 @@ pub fn runs_owner_statements() -> bool {
 
 /// Tells what loading does with `text`, one statement.
 pub fn treatment(text: &str) -> Treatment {
+    if plainly_run(text) {
+        return Treatment::Run;
+    }
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
         return Treatment::Run;
     };
@@ -388,6 +391,29 @@ pub fn treatment(text: &str) -> Treatment {
             Treatment::SkipOwner
         }
         _ => Treatment::Run,
+    }
+}
+
+/// Whether `text` is `CREATE …` or `COMMENT ON …` of anything but a database, role, user,
+/// group or tablespace: run whatever follows, told from its first words (most statements
+/// of a file are such, and [`treatment`] need not tokenize them whole).
+fn plainly_run(text: &str) -> bool {
+    use crate::sqltext::pg_lex::{Kind, Lexer};
+    let mut toks = Lexer::new(text).map_while(Result::ok);
+    let cluster_wide = |t: Option<crate::sqltext::pg_lex::Tok>| {
+        t.is_none_or(|t| {
+            t.kind == Kind::Word
+                && ["database", "role", "user", "group", "tablespace"]
+                    .iter()
+                    .any(|k| t.is_word(text, k))
+        })
+    };
+    match toks.next() {
+        Some(t) if t.is_word(text, "create") => !cluster_wide(toks.next()),
+        Some(t) if t.is_word(text, "comment") => {
+            toks.next().is_some_and(|on| on.is_word(text, "on")) && !cluster_wide(toks.next())
+        }
+        _ => false,
     }
 }
 

@@ -1,11 +1,10 @@
-//! What each statement is about: its [`Role`] from its first words (PostgreSQL's
-//! tokenizer, names folded as the server folds them), and the names it mentions.
+//! What each statement is about: its [`Role`] from its first words (PostgreSQL's lexical
+//! rules, [`crate::sqltext::pg_lex`]; names folded as the server folds them), and the names
+//! it mentions.
 
 use super::Role;
 use crate::model::qualified_key;
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
 use std::collections::BTreeSet;
 
 /// The words of a statement: unquoted words (keyword and lower-cased text, as PostgreSQL
@@ -19,23 +18,17 @@ enum Word {
 }
 
 fn words(text: &str) -> Option<Vec<Word>> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
-        .tokenize()
-        .ok()?;
-    Some(
-        tokens
-            .into_iter()
-            .filter(|t| !matches!(t, Token::Whitespace(_)))
-            .map(|t| match t {
-                Token::Word(w) if w.quote_style.is_none() => {
-                    Word::Kw(w.keyword, w.value.to_lowercase())
-                }
-                Token::Word(w) if w.quote_style == Some('"') => Word::Quoted(w.value),
-                Token::Period => Word::Dot,
-                _ => Word::Other,
-            })
-            .collect(),
-    )
+    use crate::sqltext::pg_lex::{Kind, Lexer};
+    (Lexer::new(text).map(|t| {
+        let t = t.ok()?;
+        Some(match t.kind {
+            Kind::Word => Word::Kw(t.keyword(text), t.text(text).to_ascii_lowercase()),
+            Kind::Quoted => Word::Quoted(t.name(text)?),
+            Kind::Punct if t.is_punct(text, b'.') => Word::Dot,
+            _ => Word::Other,
+        })
+    }))
+    .collect()
 }
 
 fn is_kw(w: Option<&Word>, k: Keyword) -> bool {
