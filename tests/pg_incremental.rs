@@ -588,3 +588,81 @@ fn an_owner_statement_is_skipped_as_a_full_load_skips_it() {
     );
     assert_eq!(edit("owner", BASE, &after), Obtained::Incremental);
 }
+
+const ASIDE: &str = r#"
+CREATE SCHEMA billing;
+CREATE TABLE people (id int PRIMARY KEY, n text);
+CREATE INDEX clash_code_key ON people (n);
+CREATE TABLE q1 (id int PRIMARY KEY); CREATE TABLE q2 (id int PRIMARY KEY);
+CREATE TABLE q3 (id int PRIMARY KEY); CREATE TABLE q4 (id int PRIMARY KEY);
+CREATE TABLE q5 (id int PRIMARY KEY); CREATE TABLE q6 (id int PRIMARY KEY);
+CREATE TABLE q7 (id int PRIMARY KEY); CREATE TABLE q8 (id int PRIMARY KEY);
+CREATE TABLE q9 (id int PRIMARY KEY); CREATE TABLE q10 (id int PRIMARY KEY);
+CREATE TABLE q11 (id int PRIMARY KEY); CREATE TABLE q12 (id int PRIMARY KEY);
+"#;
+
+/// The line `--verbose` prints about the reload of `name`'s edit, after checking the model
+/// equals a full load's.
+fn reload_note(name: &str, after: &str) -> String {
+    let (how, told) = edit_told(name, ASIDE, after);
+    assert_eq!(how, Obtained::Incremental, "{told:?}");
+    told.into_iter()
+        .find(|l| l.contains("reloaded"))
+        .expect("a reload line")
+}
+
+/// A changed table whose unique constraints hold no common column (a primary key and an
+/// e-mail) is created with no files, its other unique constraints set aside on siblings:
+/// a column's `UNIQUE` (with `NULLS NOT DISTINCT`, a default after it; named, deferrable),
+/// named and unnamed table constraints (`INCLUDE`), quoted names in a schema, an index and
+/// comments beside them. All must read back as a full load reads them. Then what a sibling
+/// cannot stand for: a unique key a foreign key points at, a constraint a comment names, a
+/// name the server would have chosen otherwise (an unchanged table's index has it).
+#[test]
+fn unique_constraints_set_aside_read_back_as_a_full_load() {
+    let added = r#"
+CREATE TABLE billing."Acct" (
+    "Id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE NULLS NOT DISTINCT DEFAULT 'x',
+    "Code" varchar(20) CONSTRAINT acct_code UNIQUE DEFERRABLE INITIALLY DEFERRED,
+    a int, b int,
+    CONSTRAINT "Acct AB" UNIQUE (a, b) INCLUDE ("Code"),
+    UNIQUE ("Id", a),
+    UNIQUE (b, email)
+);
+CREATE INDEX acct_email ON billing."Acct" (email);
+COMMENT ON INDEX billing.acct_email IS 'by e-mail';
+COMMENT ON COLUMN billing."Acct".email IS 'mail';
+CREATE TABLE tag (id int PRIMARY KEY, label text UNIQUE, person int REFERENCES people);
+"#;
+    let note = reload_note("aside", &format!("{ASIDE}{added}"));
+    assert!(
+        note.contains("(created with no files: 2 changed tables, 1 stand-in)"),
+        "{note}"
+    );
+    let kept = r#"
+CREATE TABLE ref (id int PRIMARY KEY, code text UNIQUE);
+CREATE TABLE uses_ref (id int PRIMARY KEY, code text REFERENCES ref (code));
+CREATE TABLE noted (id int PRIMARY KEY, code text UNIQUE);
+COMMENT ON CONSTRAINT noted_code_key ON noted IS 'the code';
+"#;
+    let note = reload_note("aside_kept", &format!("{ASIDE}{kept}"));
+    assert!(
+        note.contains("(created with no files: 1 changed table, 0 stand-ins)"),
+        "{note}"
+    );
+    // A full load names the constraint `clash_code_key1`: the reload may not give it
+    // `clash_code_key` (edit_told compares with a full load).
+    let clash = "CREATE TABLE clash (id int PRIMARY KEY, code text UNIQUE);\n";
+    let (_, told) = edit_told("aside_clash", ASIDE, &format!("{ASIDE}{clash}"));
+    let why = "a name a full load may choose differently (public.clash_code_key is also";
+    assert!(told.iter().any(|l| l.contains(why)), "{told:?}");
+    // The same between two changed tables: the reload runs again with the files.
+    let both = "CREATE TABLE first (id int PRIMARY KEY);
+CREATE INDEX second_code_key ON first (id);
+CREATE TABLE second (id int PRIMARY KEY, code text UNIQUE);
+";
+    let note = reload_note("aside_both", &format!("{ASIDE}{both}"));
+    let again = "again with every table's files, as a unique constraint set aside may be named otherwise in a full load (public.second)";
+    assert!(note.contains(again), "{note}");
+}

@@ -14,6 +14,7 @@ pub(crate) mod intake;
 pub use intake::EXTERNAL_SCHEMA;
 
 pub mod cluster;
+mod detach;
 mod fileless;
 pub mod fixpoint;
 pub mod incremental;

@@ -39,7 +39,7 @@ mod session;
 mod splice;
 mod stand_ins;
 
-use super::fileless;
+use super::{detach, fileless};
 use crate::declare::cache::ServerId;
 use crate::declare::{Error, SourceFile};
 use crate::introspect::postgres as pg;
@@ -491,6 +491,9 @@ struct Reload {
     /// instead when the server refuses one of theirs.
     fileless: BTreeSet<String>,
     as_written: Vec<String>,
+    /// Per sibling's schema, the changed table whose unique constraint it holds
+    /// ([`detach`]).
+    detached: BTreeMap<String, String>,
     /// How many stand-ins are partitioned tables with no file.
     stand_ins_fileless: usize,
 }
@@ -596,19 +599,36 @@ impl Reload {
             stand_ins_fileless += usize::from(ddl[0].contains(PARTITIONED));
             context_ddl.extend(ddl.into_iter().map(|d| run("", d)));
         }
-        let (fileless, changed_ddl) = without_files(&changed);
+        let referenced = |table: &str| -> Option<Vec<BTreeSet<String>>> {
+            match unknown.contains(table) {
+                true => None,
+                false => Some(
+                    wanted
+                        .get(table)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .cloned()
+                        .collect(),
+                ),
+            }
+        };
+        let files = without_files(&changed, &referenced);
         let under = |texts: Vec<String>| -> Vec<String> {
             (texts.into_iter().zip(&preludes))
                 .map(|(t, p)| run(p, t))
                 .collect()
         };
+        let mut changed_ddl = under(files.statements);
+        changed_ddl.extend((files.siblings.into_iter()).map(|(at, s)| run(preludes[at], s)));
         Ok(Reload {
             tables: tables.clone(),
             created,
             views,
             created_views,
-            steps: vec![other, context_ddl, under(changed_ddl), view_steps],
-            fileless,
+            steps: vec![other, context_ddl, changed_ddl, view_steps],
+            fileless: files.keys,
+            detached: files.detached,
             stand_ins_fileless,
             as_written: under(changed.into_iter().map(|(_, text)| text).collect()),
         })
@@ -618,6 +638,7 @@ impl Reload {
     fn with_files(mut self) -> Reload {
         self.steps[2] = std::mem::take(&mut self.as_written);
         self.fileless.clear();
+        self.detached.clear();
         self
     }
 
@@ -653,6 +674,10 @@ impl Reload {
         let scratch_error = |e: postgres::Error| Error::Scratch {
             message: crate::declare::db_message(&e),
         };
+        let set_aside = match self.detached.is_empty() {
+            true => Vec::new(),
+            false => detach::read(&mut client).map_err(scratch_error)?,
+        };
         client
             .batch_execute(&super::intake::enter_session(&[], 0))
             .map_err(scratch_error)?;
@@ -664,6 +689,12 @@ impl Reload {
                 t.partition_by = None;
             }
         }
+        if let Err(table) = detach::attach(&mut schema, set_aside, &self.detached) {
+            return Ok(Err(Fallback::new(
+                "a unique constraint set aside may be named otherwise in a full load",
+            )
+            .about(table)));
+        }
         clock.lap("fixed point");
         drop(client);
         drop(scratch);
@@ -674,21 +705,83 @@ impl Reload {
 
 /// The changed tables' statements (each with its table's key) with those of the tables
 /// that can be created with no files rewritten ([`fileless`]), and the keys of those.
-fn without_files(changed: &[(String, String)]) -> (BTreeSet<String>, Vec<String>) {
+///
+/// A table whose unique constraints hold no common column has some of them set aside on
+/// siblings ([`detach`]). `referenced`: per table, the column sets the changed tables'
+/// foreign keys point at (`None` when one was not read).
+fn without_files(
+    changed: &[(String, String)],
+    referenced: &dyn Fn(&str) -> Option<Vec<BTreeSet<String>>>,
+) -> Fileless {
     let mut by_table: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (n, (table, _)) in changed.iter().enumerate() {
         by_table.entry(table).or_default().push(n);
     }
     let mut out: Vec<String> = changed.iter().map(|(_, text)| text.clone()).collect();
     let mut keys = BTreeSet::new();
+    let mut siblings = Vec::new();
+    let mut detached = BTreeMap::new();
+    let mut next = 1;
     for (table, at) in by_table {
         let texts: Vec<&str> = at.iter().map(|n| changed[*n].1.as_str()).collect();
         if let Some((create, text)) = fileless::without_files(&texts) {
             out[at[create]] = text;
             keys.insert(table.to_string());
+            continue;
+        }
+        let Some(create) = texts.iter().position(|t| creates_table(t)) else {
+            continue;
+        };
+        let others: Vec<&str> = (texts.iter().enumerate())
+            .filter(|(n, _)| *n != create)
+            .map(|(_, t)| *t)
+            .collect();
+        let refs = referenced(table);
+        for column in detach::candidates(texts[create]) {
+            let mut counter = next;
+            let Some(d) = detach::detach(
+                texts[create],
+                &others,
+                &column,
+                refs.as_deref(),
+                &mut counter,
+            ) else {
+                continue;
+            };
+            let mut cut = texts.clone();
+            cut[create] = &d.create;
+            if let Some((at_create, text)) = fileless::without_files(&cut) {
+                out[at[at_create]] = text;
+                keys.insert(table.to_string());
+                for (schema, statements) in d.siblings {
+                    detached.insert(schema, table.to_string());
+                    siblings.extend(statements.into_iter().map(|s| (at[create], s)));
+                }
+                next = counter;
+                break;
+            }
         }
     }
-    (keys, out)
+    Fileless {
+        keys,
+        statements: out,
+        siblings,
+        detached,
+    }
+}
+
+/// The changed tables' statements with those of the tables created with no files
+/// rewritten ([`without_files`]).
+struct Fileless {
+    /// The tables created with no files.
+    keys: BTreeSet<String>,
+    /// The changed tables' statements, rewritten.
+    statements: Vec<String>,
+    /// The statements that create the siblings, each with the index of its table's `CREATE
+    /// TABLE` among the changed tables' statements (whose settings it runs under).
+    siblings: Vec<(usize, String)>,
+    /// Per sibling's schema, its table.
+    detached: BTreeMap<String, String>,
 }
 
 /// Whether a full load skips `text`: `ALTER … OWNER TO` when ownership is not managed

@@ -164,6 +164,20 @@ pub struct MetaCommand {
 /// so every later line, column and offset is unchanged), and the lines replaced.
 pub fn strip_meta_commands(text: &str) -> (String, Vec<MetaCommand>) {
     let bytes = text.as_bytes();
+    // A meta-command is a line whose first character but whitespace is a backslash: with
+    // no such line (most files), nothing to scan for. (Any non-ASCII byte before it may be
+    // whitespace: such a line is scanned.)
+    let line_starts_with_backslash = bytes.iter().enumerate().any(|(i, b)| {
+        *b == b'\\'
+            && bytes[..i]
+                .iter()
+                .rev()
+                .take_while(|c| **c != b'\n')
+                .all(|c| c.is_ascii_whitespace() || *c == 0x0b || *c >= 0x80)
+    });
+    if !line_starts_with_backslash {
+        return (text.to_string(), Vec::new());
+    }
     let mut out = bytes.to_vec();
     let mut found = Vec::new();
     let mut state = Lex::Code;

@@ -111,6 +111,7 @@ mod tests {
             steps: Vec::new(),
             fileless: BTreeSet::new(),
             as_written: Vec::new(),
+            detached: BTreeMap::new(),
             stand_ins_fileless: 0,
         };
         splice(&mut old, &scratch, &plan).unwrap();
