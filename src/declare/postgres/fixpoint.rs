@@ -211,6 +211,8 @@ fn settle_with(
             return Ok(current);
         }
         let mut in_place = Vec::new();
+        // The objects issued again (whether or not a statement could be made for them).
+        let mut reissued: Vec<Obj> = Vec::new();
         let mut probes = Vec::new();
         // Objects of one class print alike: one is issued, the others wait for its print.
         let mut classes: BTreeMap<Class, Vec<(Obj, String)>> = BTreeMap::new();
@@ -229,11 +231,13 @@ fn settle_with(
                         let members = classes.entry(class).or_default();
                         if members.is_empty() {
                             in_place.extend(reissue(&current, &obj, &text));
+                            reissued.push(obj.clone());
                         }
                         members.push((obj, text));
                     }
                     None => {
                         in_place.extend(reissue(&current, &obj, &text));
+                        reissued.push(obj.clone());
                         issued.insert(obj, text);
                     }
                 },
@@ -244,7 +248,20 @@ fn settle_with(
             current.clone()
         } else {
             run_each(client, &in_place);
-            pg::introspect(client, only).map_err(scratch)?.schema
+            match reread(client, &current, &reissued).map_err(scratch)? {
+                Some(schema) => {
+                    // Tests build with debug assertions: every reread is checked against
+                    // reading everything again.
+                    #[cfg(debug_assertions)]
+                    {
+                        let mut whole = pg::introspect(client, only).map_err(scratch)?.schema;
+                        apply(&mut whole, &overlay);
+                        assert_eq!(schema.tables, whole.tables, "a reread differs");
+                    }
+                    schema
+                }
+                None => pg::introspect(client, only).map_err(scratch)?.schema,
+            }
         };
         let read = texts(&next);
         for (class, members) in classes {
@@ -307,7 +324,13 @@ fn class_of(schema: &Schema, obj: &Obj, text: &str) -> Option<Class> {
                 .columns
                 .iter()
                 .find(|c| c.name == *name)?;
-            Some((0, format!("{}{}", field(text), column(c))))
+            // Not its name: a default names no column.
+            let ty = format!(
+                "{}{}",
+                field(&c.ty),
+                field(c.collation.as_deref().unwrap_or(""))
+            );
+            Some((0, format!("{}{ty}", field(text))))
         }
         Obj::Check(t, _) => {
             let table = schema.tables.get(t)?;
@@ -352,6 +375,73 @@ fn reissue(schema: &Schema, obj: &Obj, text: &str) -> Option<String> {
         Obj::Generated(..) | Obj::View(_) => return None,
         other => return routines::reissue(schema, other, text),
     })
+}
+
+/// `schema` with the texts of `objects` read again from the database, when they are all
+/// column defaults and CHECK constraints (read as the introspection reads them); `None`
+/// for any other kind, which a whole introspection reads again. Issuing a default or a
+/// CHECK again changes nothing else the model holds, and reading a few texts back costs
+/// a fraction of reading everything (a tenth of a second for 200 tables).
+fn reread(
+    client: &mut Client,
+    schema: &Schema,
+    objects: &[Obj],
+) -> Result<Option<Schema>, postgres::Error> {
+    if !objects
+        .iter()
+        .all(|o| matches!(o, Obj::Default(..) | Obj::Check(..)))
+    {
+        return Ok(None);
+    }
+    const DEFAULT: &str = "SELECT pg_catalog.pg_get_expr(ad.adbin, 0) \
+         FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute a \
+           ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \
+         WHERE ad.adrelid = $1::text::regclass AND a.attname::text = $2::text";
+    const CHECK: &str =
+        "SELECT pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint \
+         WHERE conrelid = $1::text::regclass AND conname::text = $2::text";
+    let mut out = schema.clone();
+    for obj in objects {
+        let (Obj::Default(t, name) | Obj::Check(t, name)) = obj else {
+            return Ok(None);
+        };
+        let Some((ns, rel)) = relation(schema, t) else {
+            return Ok(None);
+        };
+        let query = match obj {
+            Obj::Default(..) => DEFAULT,
+            _ => CHECK,
+        };
+        let relation = quote_pg_qualified(&ns, &rel);
+        let Some(row) = client.query_opt(query, &[&relation, name])? else {
+            return Ok(None);
+        };
+        let text: Option<String> = row.get(0);
+        let Some(table) = out.tables.get_mut(t) else {
+            return Ok(None);
+        };
+        match obj {
+            Obj::Default(..) => match table.columns.iter_mut().find(|c| c.name == *name) {
+                Some(c) if c.generated.is_none() => c.default = text,
+                _ => return Ok(None),
+            },
+            _ => match table
+                .checks
+                .iter_mut()
+                .find(|c| c.name.as_ref() == Some(name))
+            {
+                Some(c) => {
+                    let Some(text) = text else {
+                        return Ok(None);
+                    };
+                    c.expr = text.clone();
+                    c.definition = Some(text);
+                }
+                None => return Ok(None),
+            },
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Runs `statements` in batches, then one by one those of a batch the server refused
