@@ -178,12 +178,63 @@ fn what_partitioned_tables_keep_apart_keeps_the_files() {
     );
     let files = file("kept.sql", &sql);
     let no_files = loads_with_no_files(&files, PARALLEL).unwrap();
-    // (A filler table has two keys with no column in common: it keeps its files too.)
-    assert_eq!(
-        no_files,
-        std::collections::BTreeSet::from(["w".to_string()])
-    );
+    // (The filler tables' unique constraints are set aside: they have no files either.)
+    let mut want = std::collections::BTreeSet::from(["w".to_string()]);
+    want.extend((0..6).map(|i| format!("filler{i}")));
+    assert_eq!(no_files, want);
     same_model(&server(), &files);
+}
+
+/// Tables whose unique constraints share no column load with no files, the constraints
+/// set aside on siblings and read back onto them, and give the serial load's model: quoted
+/// names in a schema, named, deferrable and `NULLS NOT DISTINCT` constraints, a table
+/// comment and an index. Tables a sibling cannot stand for keep their files: a foreign
+/// key points at the constraint; an `ALTER TABLE` of the table. And loads that must run
+/// again as written: a comment on the constraint in another phase, a name the server
+/// chose otherwise (another table's index has it).
+#[test]
+fn unique_constraints_set_aside_load_alike_serially_and_in_parallel() {
+    let server = server();
+    let sql = with_filler(
+        r#"CREATE SCHEMA billing;
+         CREATE TABLE billing."Acct" ("Id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+             email text NOT NULL UNIQUE NULLS NOT DISTINCT, code int CONSTRAINT acct_code UNIQUE DEFERRABLE,
+             a int, b int, CONSTRAINT "Acct AB" UNIQUE (a, b));
+         COMMENT ON TABLE billing."Acct" IS 'accounts';
+         CREATE INDEX acct_email ON billing."Acct" (email);
+         CREATE TABLE pointed (id int PRIMARY KEY, code text UNIQUE);
+         CREATE TABLE pointing (id int PRIMARY KEY, code text REFERENCES pointed (code));
+         CREATE TABLE altered (id int PRIMARY KEY, code text UNIQUE);
+         ALTER TABLE altered ADD COLUMN note text;
+         "#,
+    );
+    let files = file("aside.sql", &sql);
+    let no_files = loads_with_no_files(&files, PARALLEL).unwrap();
+    for t in ["Acct", "pointing", "filler0"] {
+        assert!(no_files.contains(t), "{t}: {no_files:?}");
+    }
+    for t in ["pointed", "altered"] {
+        assert!(!no_files.contains(t), "{t}: {no_files:?}");
+    }
+    same_model(&server, &files);
+    let commented = with_filler(
+        "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE);
+         CREATE VIEW v AS SELECT 1 AS one;
+         COMMENT ON CONSTRAINT t_code_key ON t IS 'the code';
+         ",
+    );
+    same_model(&server, &file("aside_comment.sql", &commented));
+    let clash = with_filler(
+        "CREATE TABLE first (id int PRIMARY KEY);
+         CREATE INDEX second_code_key ON first (id);
+         CREATE TABLE second (id int PRIMARY KEY, code text UNIQUE);
+         ",
+    );
+    let files = file("aside_clash.sql", &clash);
+    assert!(loads_with_no_files(&files, PARALLEL)
+        .unwrap()
+        .contains("second"));
+    same_model(&server, &files);
 }
 
 /// Filler tables, so that the plan has groups to spread.

@@ -31,7 +31,7 @@ use crate::sqltext::{quote_pg_ident, Statement};
 use parallel::LoadOptions;
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::Client;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -190,19 +190,36 @@ pub fn declare_postgres_with(
             options.fileless = false;
             continue;
         }
+        let scratch_error = |e: postgres::Error| Error::Scratch {
+            message: db_message(&e),
+        };
+        let set_aside = match loaded.siblings.is_empty() {
+            true => Vec::new(),
+            false => detach::read(&mut client).map_err(scratch_error)?,
+        };
         let read = match scratch.connect() {
             Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),
             Err(_) => pg::introspect(&mut client, only),
         }
-        .map_err(|e| Error::Scratch {
-            message: db_message(&e),
-        })?;
+        .map_err(scratch_error)?;
         let mut schema = fixpoint::settle(&mut client, read.schema, only)?;
         drop(client);
         for t in schema.tables.values_mut() {
             if loaded.fileless.contains(&t.name) {
                 t.partition_by = None;
             }
+        }
+        // Each table's key by its name (each the only table of that name).
+        let tables: BTreeMap<String, String> = (loaded.siblings.iter())
+            .filter_map(|(sibling, name)| {
+                let key = schema.tables.iter().find(|(_, t)| t.name == *name)?.0;
+                Some((sibling.clone(), key.clone()))
+            })
+            .collect();
+        if detach::attach(&mut schema, set_aside, &tables).is_err() {
+            // A name the server may have chosen otherwise: everything as written.
+            options.fileless = false;
+            continue;
         }
         for s in loaded.stand_ins {
             schema.schemas.remove(&s);
@@ -245,7 +262,7 @@ pub fn loads_with_no_files(
     let Some(plan) = parallel::plan(&pending, options).filter(|_| options.fileless) else {
         return Ok(BTreeSet::new());
     };
-    let rewritten = with_no_files(&pending, &plan);
+    let (rewritten, _) = with_no_files(&pending, &plan);
     Ok(plan
         .groups
         .iter()
@@ -271,6 +288,9 @@ struct Loaded {
     /// A statement was refused after some tables were created with no files: load again
     /// with every table as written, which reports it if it is an error of the files.
     refused_with_no_files: bool,
+    /// Per sibling's schema, the table (unqualified) whose unique constraint it holds
+    /// ([`detach`]), for the groups run so.
+    siblings: BTreeMap<String, String>,
 }
 
 /// As [`load_postgres`]; a schema the files use but do not create is created as a stand-in
@@ -288,6 +308,7 @@ fn load(
     let plan = connect.and_then(|c| Some((c, parallel::plan(&pending, options)?)));
     let mut slow = Vec::new();
     let mut fileless = BTreeSet::new();
+    let mut siblings = BTreeMap::new();
     match &plan {
         None => {
             for chunk in pending.chunks(BATCH) {
@@ -302,7 +323,11 @@ fn load(
         Some((connect, plan)) => {
             let mut failed = run_alone_on_failure(client, &pending, &plan.prelude, &sessions);
             let rewritten = match options.fileless {
-                true => with_no_files(&pending, plan),
+                true => {
+                    let (rewritten, set_aside) = with_no_files(&pending, plan);
+                    siblings = set_aside;
+                    rewritten
+                }
                 false => vec![None; plan.groups.len()],
             };
             let groups = run_groups(
@@ -343,6 +368,7 @@ fn load(
                     order_dependent: false,
                     fileless,
                     refused_with_no_files: true,
+                    siblings,
                 });
             }
             settled => settled?,
@@ -360,24 +386,47 @@ fn load(
         order_dependent,
         fileless,
         refused_with_no_files: false,
+        siblings,
     })
 }
 
-/// A table group's `CREATE TABLE` with no files: its index into the pending statements and
-/// its text; `None` where the group runs as written.
-type Rewritten = Option<(usize, String)>;
+/// A table group's `CREATE TABLE` with no files: its index into the pending statements, its
+/// text, and the statements that set unique constraints aside on siblings after it
+/// ([`detach`]); `None` where the group runs as written.
+type Rewritten = Option<(usize, String, Vec<String>)>;
 
 /// Per group of `plan`: its `CREATE TABLE` (an index into `pending`) with no files, where
-/// [`fileless`] allows it and no statement of the other phases keeps the table's files.
-fn with_no_files(pending: &[Pending<'_>], plan: &parallel::Plan) -> Vec<Rewritten> {
+/// [`fileless`] (or [`detach`]) allows it and no statement of the other phases keeps the
+/// table's files; and per sibling's schema, the table (unqualified) it sets a constraint
+/// aside for.
+fn with_no_files(
+    pending: &[Pending<'_>],
+    plan: &parallel::Plan,
+) -> (Vec<Rewritten>, BTreeMap<String, String>) {
+    let none = || (vec![None; plan.groups.len()], BTreeMap::new());
     let mut kept = BTreeSet::new();
     for &i in plan.prelude.iter().chain(&plan.postlude) {
         match fileless::kept_by(&pending[i].1.text) {
             Some(names) => kept.extend(names),
-            None => return vec![None; plan.groups.len()],
+            None => return none(),
         }
     }
-    plan.groups
+    // The column sets foreign keys point at, by referenced table; `None` when one was not
+    // read (then no constraint is set aside).
+    let mut pointed_at: Option<Vec<(String, BTreeSet<String>)>> = Some(Vec::new());
+    for (_, s, _) in pending {
+        match (fileless::references(&s.text), pointed_at.as_mut()) {
+            (Some(refs), Some(all)) => {
+                all.extend(refs.into_iter().filter_map(|(k, cols)| Some((k, cols?))))
+            }
+            (None, _) => pointed_at = None,
+            _ => {}
+        }
+    }
+    let mut next = 1;
+    let mut siblings = BTreeMap::new();
+    let rewritten = plan
+        .groups
         .iter()
         .map(|g| {
             if kept.contains(&g.table) {
@@ -388,10 +437,24 @@ fn with_no_files(pending: &[Pending<'_>], plan: &parallel::Plan) -> Vec<Rewritte
                 .iter()
                 .map(|&i| pending[i].1.text.as_str())
                 .collect();
-            let (at, text) = fileless::without_files(&texts)?;
-            Some((g.statements[at], text))
+            let suffix = format!(".{}", g.table);
+            let referenced: Option<Vec<BTreeSet<String>>> = pointed_at.as_ref().map(|all| {
+                (all.iter())
+                    .filter(|(k, _)| k.ends_with(&suffix))
+                    .map(|(_, c)| c.clone())
+                    .collect()
+            });
+            let (at, text, set_aside) =
+                detach::without_files(&texts, referenced.as_deref(), &mut next)?;
+            let mut after = Vec::new();
+            for (schema, statements) in set_aside {
+                siblings.insert(schema, g.table.clone());
+                after.extend(statements);
+            }
+            Some((g.statements[at], text, after))
         })
-        .collect()
+        .collect();
+    (rewritten, siblings)
 }
 
 /// One multi-statement query of `items`, each under its session settings.
@@ -504,19 +567,24 @@ fn run_groups(
             return;
         };
         let as_written = || batch_text(groups[g].statements.iter().map(|&i| &pending[i]), sessions);
-        let no_files = rewritten[g].as_ref().map(|(at, text)| {
+        let no_files = rewritten[g].as_ref().map(|(at, text, after)| {
+            let (file, stmt, session) = &pending[*at];
+            let with = |text: &String| {
+                let stmt = Statement {
+                    text: text.clone(),
+                    ..stmt.clone()
+                };
+                (*file, stmt, *session)
+            };
             let statements = groups[g].statements.iter().map(|&i| match i == *at {
-                true => {
-                    let (file, stmt, session) = &pending[i];
-                    let stmt = Statement {
-                        text: text.clone(),
-                        ..stmt.clone()
-                    };
-                    (*file, stmt, *session)
-                }
+                true => with(text),
                 false => pending[i].clone(),
             });
-            batch_text(statements.collect::<Vec<_>>().iter(), sessions)
+            let siblings = after.iter().map(with);
+            batch_text(
+                statements.chain(siblings).collect::<Vec<_>>().iter(),
+                sessions,
+            )
         });
         let fileless = no_files.is_some_and(|text| client.batch_execute(&text).is_ok());
         let ok = fileless || client.batch_execute(&as_written()).is_ok();

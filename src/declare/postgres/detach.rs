@@ -113,6 +113,42 @@ pub fn detach(
     })
 }
 
+/// A table's statements (`texts`, in file order) with no files, setting unique constraints
+/// aside where [`super::fileless::without_files`] alone cannot: the index of its `CREATE
+/// TABLE`, that statement partitioned, and per constraint set aside its sibling's schema and
+/// statements (numbered from `next`, counted on). `referenced`: as for [`detach`].
+pub fn without_files(
+    texts: &[&str],
+    referenced: Option<&[BTreeSet<String>]>,
+    next: &mut usize,
+) -> Option<(usize, String, Vec<(String, Vec<String>)>)> {
+    if let Some((at, text)) = super::fileless::without_files(texts) {
+        return Some((at, text, Vec::new()));
+    }
+    let creates = |t: &str| {
+        let toks = pg_lex::tokens(t).ok();
+        toks.is_some_and(|toks| name_span(t, &toks).is_some())
+    };
+    let create = texts.iter().position(|t| creates(t))?;
+    let others: Vec<&str> = (texts.iter().enumerate())
+        .filter(|(n, _)| *n != create)
+        .map(|(_, t)| *t)
+        .collect();
+    for column in candidates(texts[create]) {
+        let mut counter = *next;
+        let Some(d) = detach(texts[create], &others, &column, referenced, &mut counter) else {
+            continue;
+        };
+        let mut cut = texts.to_vec();
+        cut[create] = &d.create;
+        if let Some((at, text)) = super::fileless::without_files(&cut) {
+            *next = counter;
+            return Some((at, text, d.siblings));
+        }
+    }
+    None
+}
+
 /// The columns a partition column may be chosen from when unique constraints are set
 /// aside: the primary key's (a column's `PRIMARY KEY` or the table constraint's), else the
 /// first unique constraint's.

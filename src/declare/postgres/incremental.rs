@@ -33,6 +33,7 @@ mod acl;
 mod classify;
 mod comments;
 mod names;
+mod no_files;
 mod routines;
 mod sequences;
 mod session;
@@ -46,6 +47,7 @@ use crate::introspect::postgres as pg;
 use crate::model::{qualified_key, Schema};
 use crate::sqltext::split_pg_statements;
 use classify::{creates_table, creates_view, names_in, referenced_tables, role};
+use no_files::without_files;
 use serde::{Deserialize, Serialize};
 use splice::splice;
 use stand_ins::{context_table, key_table, PARTITIONED};
@@ -701,87 +703,6 @@ impl Reload {
         clock.lap("drop");
         Ok(Ok((schema, clock.steps())))
     }
-}
-
-/// The changed tables' statements (each with its table's key) with those of the tables
-/// that can be created with no files rewritten ([`fileless`]), and the keys of those.
-///
-/// A table whose unique constraints hold no common column has some of them set aside on
-/// siblings ([`detach`]). `referenced`: per table, the column sets the changed tables'
-/// foreign keys point at (`None` when one was not read).
-fn without_files(
-    changed: &[(String, String)],
-    referenced: &dyn Fn(&str) -> Option<Vec<BTreeSet<String>>>,
-) -> Fileless {
-    let mut by_table: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (n, (table, _)) in changed.iter().enumerate() {
-        by_table.entry(table).or_default().push(n);
-    }
-    let mut out: Vec<String> = changed.iter().map(|(_, text)| text.clone()).collect();
-    let mut keys = BTreeSet::new();
-    let mut siblings = Vec::new();
-    let mut detached = BTreeMap::new();
-    let mut next = 1;
-    for (table, at) in by_table {
-        let texts: Vec<&str> = at.iter().map(|n| changed[*n].1.as_str()).collect();
-        if let Some((create, text)) = fileless::without_files(&texts) {
-            out[at[create]] = text;
-            keys.insert(table.to_string());
-            continue;
-        }
-        let Some(create) = texts.iter().position(|t| creates_table(t)) else {
-            continue;
-        };
-        let others: Vec<&str> = (texts.iter().enumerate())
-            .filter(|(n, _)| *n != create)
-            .map(|(_, t)| *t)
-            .collect();
-        let refs = referenced(table);
-        for column in detach::candidates(texts[create]) {
-            let mut counter = next;
-            let Some(d) = detach::detach(
-                texts[create],
-                &others,
-                &column,
-                refs.as_deref(),
-                &mut counter,
-            ) else {
-                continue;
-            };
-            let mut cut = texts.clone();
-            cut[create] = &d.create;
-            if let Some((at_create, text)) = fileless::without_files(&cut) {
-                out[at[at_create]] = text;
-                keys.insert(table.to_string());
-                for (schema, statements) in d.siblings {
-                    detached.insert(schema, table.to_string());
-                    siblings.extend(statements.into_iter().map(|s| (at[create], s)));
-                }
-                next = counter;
-                break;
-            }
-        }
-    }
-    Fileless {
-        keys,
-        statements: out,
-        siblings,
-        detached,
-    }
-}
-
-/// The changed tables' statements with those of the tables created with no files
-/// rewritten ([`without_files`]).
-struct Fileless {
-    /// The tables created with no files.
-    keys: BTreeSet<String>,
-    /// The changed tables' statements, rewritten.
-    statements: Vec<String>,
-    /// The statements that create the siblings, each with the index of its table's `CREATE
-    /// TABLE` among the changed tables' statements (whose settings it runs under).
-    siblings: Vec<(usize, String)>,
-    /// Per sibling's schema, its table.
-    detached: BTreeMap<String, String>,
 }
 
 /// Whether a full load skips `text`: `ALTER … OWNER TO` when ownership is not managed
