@@ -48,8 +48,11 @@ pub struct Detached {
     /// The statement without them.
     pub create: String,
     /// Per constraint: the sibling's schema and the statements that create it there.
-    pub siblings: Vec<(String, Vec<String>)>,
+    pub siblings: Siblings,
 }
+
+/// Per constraint set aside: the sibling's schema and the statements that create it there.
+pub type Siblings = Vec<(String, Vec<String>)>;
 
 /// The constraints the server named on the siblings: (sibling schema, constraint).
 pub type Read = Vec<(String, Unique)>;
@@ -121,7 +124,7 @@ pub fn without_files(
     texts: &[&str],
     referenced: Option<&[BTreeSet<String>]>,
     next: &mut usize,
-) -> Option<(usize, String, Vec<(String, Vec<String>)>)> {
+) -> Option<(usize, String, Siblings)> {
     if let Some((at, text)) = super::fileless::without_files(texts) {
         return Some((at, text, Vec::new()));
     }
