@@ -24,9 +24,7 @@
 
 use crate::model::qualified_key;
 use crate::sqltext::quote_pg_ident;
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,24 +40,24 @@ enum Tok {
 }
 
 fn toks(text: &str) -> Option<Vec<Tok>> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
-        .tokenize()
-        .ok()?;
-    let toks = tokens.into_iter().filter_map(|t| {
-        Some(match t {
-            Token::Whitespace(_) => return None,
-            Token::Word(w) if w.quote_style.is_none() => {
-                Tok::Word(w.keyword, w.value.to_lowercase())
-            }
-            Token::Word(w) if w.quote_style == Some('"') => Tok::Quoted(w.value),
-            Token::LParen => Tok::Open,
-            Token::RParen => Tok::Close,
-            Token::Comma => Tok::Comma,
-            Token::Period => Tok::Dot,
-            _ => Tok::Other,
+    use crate::sqltext::pg_lex::{Kind, Lexer};
+    Lexer::new(text)
+        .map(|t| {
+            let t = t.ok()?;
+            Some(match t.kind {
+                Kind::Word => Tok::Word(t.keyword(text), t.text(text).to_ascii_lowercase()),
+                Kind::Quoted => Tok::Quoted(t.name(text)?),
+                Kind::Punct => match text.as_bytes()[t.start] {
+                    b'(' => Tok::Open,
+                    b')' => Tok::Close,
+                    b',' => Tok::Comma,
+                    b'.' => Tok::Dot,
+                    _ => Tok::Other,
+                },
+                _ => Tok::Other,
+            })
         })
-    });
-    Some(toks.collect())
+        .collect()
 }
 
 fn kw(t: Option<&Tok>, k: Keyword) -> bool {
