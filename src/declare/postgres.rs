@@ -195,7 +195,11 @@ pub fn declare_postgres_with(
         };
         let set_aside = match loaded.siblings.is_empty() {
             true => Vec::new(),
-            false => detach::read(&mut client).map_err(scratch_error)?,
+            false => detach::read(
+                &mut client,
+                &loaded.siblings.keys().cloned().collect::<Vec<_>>(),
+            )
+            .map_err(scratch_error)?,
         };
         let read = match scratch.connect() {
             Ok(mut helper) => pg::introspect_pair(&mut client, &mut helper, only),

@@ -430,12 +430,12 @@ pub const READ: &str = "SELECT n.nspname, con.conname, pg_catalog.pg_get_constra
      FROM pg_catalog.pg_constraint con \
      JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-     WHERE con.contype = 'u' AND n.nspname LIKE 'schemadiff\\_detached\\_%'";
+     WHERE con.contype = 'u' AND n.nspname = ANY ($1::text[])";
 
-/// Reads the constraints off the siblings and drops their schemas.
-pub fn read(client: &mut postgres::Client) -> Result<Read, postgres::Error> {
+/// Reads the constraints off the siblings in `schemas` and drops those schemas.
+pub fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Read, postgres::Error> {
     let mut out = Vec::new();
-    for row in client.query(READ, &[])? {
+    for row in client.query(READ, &[&schemas])? {
         out.push((
             row.get::<_, String>(0),
             Unique {
@@ -445,10 +445,10 @@ pub fn read(client: &mut postgres::Client) -> Result<Read, postgres::Error> {
             },
         ));
     }
-    let schemas: BTreeSet<&str> = out.iter().map(|(s, _)| s.as_str()).collect();
     let list: Vec<String> = schemas.iter().map(|s| quote_pg_ident(s)).collect();
     if !list.is_empty() {
-        client.batch_execute(&format!("DROP SCHEMA {} CASCADE", list.join(", ")))?;
+        let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", list.join(", "));
+        client.batch_execute(&drop)?;
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)

@@ -678,7 +678,11 @@ impl Reload {
         };
         let set_aside = match self.detached.is_empty() {
             true => Vec::new(),
-            false => detach::read(&mut client).map_err(scratch_error)?,
+            false => detach::read(
+                &mut client,
+                &self.detached.keys().cloned().collect::<Vec<_>>(),
+            )
+            .map_err(scratch_error)?,
         };
         client
             .batch_execute(&super::intake::enter_session(&[], 0))
