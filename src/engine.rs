@@ -313,6 +313,17 @@ pub fn disable_cache() {
     crate::declare::cache::disable();
 }
 
+/// The CLI's scratch databases are dropped on threads of their own, and waited for at the
+/// end of the command ([`wait_for_scratch_drops`]).
+pub fn drop_scratch_in_background() {
+    crate::declare::drop_scratch_in_background();
+}
+
+/// Waits for the scratch databases [`drop_scratch_in_background`] drops.
+pub fn wait_for_scratch_drops() {
+    crate::declare::wait_for_scratch_drops();
+}
+
 /// `--quiet`: no "Using a throwaway PostgreSQL cluster …" line.
 pub fn quiet_throwaway(quiet: bool) {
     crate::declare::cluster::set_quiet(quiet);

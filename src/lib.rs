@@ -36,6 +36,7 @@ pub use engine::{
     disable_cache, explain_cache, finish_interrupt, interrupt, Dialect, Direction, LockOptions,
     ScratchDropped,
 };
+pub use engine::{drop_scratch_in_background, wait_for_scratch_drops};
 pub use model::privileges::Managed;
 pub use plan::Hazard;
 pub use plan::HazardKind;

@@ -68,6 +68,15 @@ pub fn finish_interrupt() {
 /// Runs one parsed command line: loads `.env` (or `--env-file`), prints the "Using …" line
 /// of a command that uses a database (unless `--quiet`), then runs the command.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    // Scratch databases are dropped on threads, all waited for before the command returns.
+    crate::drop_scratch_in_background();
+    let outcome = run_command(cli);
+    crate::wait_for_scratch_drops();
+    outcome
+}
+
+/// Runs the command of [`run`].
+fn run_command(cli: Cli) -> Result<Outcome, Error> {
     let cfg = cli.config.as_deref();
     if cli.no_cache {
         crate::disable_cache();

@@ -27,8 +27,8 @@ pub use self::postgres::fixpoint::{
 pub use self::postgres::prerequisites::prerequisites;
 pub use self::postgres::EXTERNAL_SCHEMA;
 pub use self::postgres::{
-    declare_postgres, declare_postgres_in, drop_scratch_databases, finish_interrupt, load_postgres,
-    ScratchDb, ScratchDropped,
+    declare_postgres, declare_postgres_in, drop_scratch_databases, drop_scratch_in_background,
+    finish_interrupt, load_postgres, wait_for_scratch_drops, ScratchDb, ScratchDropped,
 };
 /// Loading a large declared schema on several connections.
 pub use self::postgres::{

@@ -32,7 +32,7 @@ use parallel::LoadOptions;
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -73,6 +73,28 @@ pub fn drop_scratch_databases() -> ScratchDropped {
     }
     cluster::stop_all();
     ScratchDropped { _held: held }
+}
+
+/// Whether [`ScratchDb::release`] drops on a thread, and the drops under way.
+static BACKGROUND: AtomicBool = AtomicBool::new(false);
+static PENDING: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// From now on [`ScratchDb::release`] drops a scratch database on a thread of its own; the
+/// program then calls [`wait_for_scratch_drops`] before it exits (the CLI does, at the end
+/// of every command), so that none is left behind.
+pub fn drop_scratch_in_background() {
+    BACKGROUND.store(true, Ordering::SeqCst);
+}
+
+/// Waits for the scratch databases being dropped on threads.
+pub fn wait_for_scratch_drops() {
+    let pending: Vec<_> = PENDING
+        .lock()
+        .map(|mut p| p.drain(..).collect())
+        .unwrap_or_default();
+    for handle in pending {
+        let _ = handle.join();
+    }
 }
 
 /// A temporary database, dropped when this guard goes out of scope.
@@ -117,6 +139,19 @@ impl ScratchDb {
             name,
             config,
         })
+    }
+
+    /// Drops the database: now, or on a thread of its own when the program asked for that
+    /// ([`drop_scratch_in_background`]; the server's `DROP DATABASE` waits for a checkpoint,
+    /// which the rest of a command need not wait for).
+    pub fn release(self) {
+        if !BACKGROUND.load(Ordering::SeqCst) {
+            return;
+        }
+        let handle = std::thread::spawn(move || drop(self));
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.push(handle);
+        }
     }
 
     /// Connects to the scratch database.
@@ -231,6 +266,7 @@ pub fn declare_postgres_with(
                 .unmanaged
                 .insert(s, intake::EXTERNAL_SCHEMA.to_string());
         }
+        scratch.release();
         return Ok(schema);
     }
 }

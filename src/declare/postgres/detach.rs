@@ -26,7 +26,7 @@
 use crate::model::{Schema, Unique};
 use crate::sqltext::pg_lex::{self, Kind, Tok};
 use crate::sqltext::quote_pg_ident;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The schemas the siblings are created in: this prefix and a number.
 pub const SCHEMA_PREFIX: &str = "schemadiff_detached_";
@@ -460,7 +460,7 @@ pub fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Read, p
 pub fn attach(
     schema: &mut Schema,
     read: Read,
-    tables: &std::collections::BTreeMap<String, String>,
+    tables: &BTreeMap<String, String>,
 ) -> Result<(), String> {
     let mut touched = BTreeSet::new();
     for (sibling, unique) in read {
@@ -470,65 +470,60 @@ pub fn attach(
         table.uniques.sort();
         touched.insert(key.clone());
     }
+    let names = names_by_schema(schema);
     for key in touched {
-        if clashes(schema, &key) {
+        if clashes(schema, &names, &key) {
             return Err(key);
         }
     }
     Ok(())
 }
 
-/// Whether a unique constraint of table `key` has a name another relation or constraint of
-/// its schema has (or another of its constraints): a full load would have named one of
-/// them differently.
-pub fn clashes(schema: &Schema, key: &str) -> bool {
-    let Some(table) = schema.tables.get(key) else {
-        return true;
-    };
-    let ns = table.schema.clone().unwrap_or_default();
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let names_of = |t: &crate::model::Table| -> Vec<String> {
-        let mut out: Vec<String> = vec![t.name.clone()];
-        out.extend(t.indexes.keys().cloned());
+/// How many relations and constraints bear each name, by schema.
+type Names<'a> = BTreeMap<(&'a str, &'a str), usize>;
+
+/// Every relation's and constraint's name in `schema`, counted by schema (one pass: a
+/// load sets aside constraints of thousands of tables).
+fn names_by_schema(schema: &Schema) -> Names<'_> {
+    let mut all: Vec<(&str, &str)> = Vec::new();
+    for t in schema.tables.values() {
+        let ns = t.schema.as_deref().unwrap_or("");
+        all.push((ns, &t.name));
+        all.extend(t.indexes.keys().map(|i| (ns, i.as_str())));
         let constraints = (t.primary_key.iter().map(|c| &c.name))
             .chain(t.uniques.iter().map(|c| &c.name))
             .chain(t.checks.iter().map(|c| &c.name))
             .chain(t.foreign_keys.iter().map(|c| &c.name));
-        out.extend(constraints.flatten().cloned());
-        out
-    };
-    let ours: Vec<String> = (table.uniques.iter())
-        .filter_map(|u| u.name.clone())
-        .collect();
-    for u in &ours {
-        if !seen.insert(u.as_str()) {
-            return true;
-        }
-    }
-    let mut others: BTreeSet<String> = BTreeSet::new();
-    for (k, t) in &schema.tables {
-        if t.schema.clone().unwrap_or_default() != ns {
-            continue;
-        }
-        let mut names = names_of(t);
-        if k == key {
-            // The table's own other names: all but its unique constraints.
-            names.retain(|n| !ours.contains(n));
-        }
-        others.extend(names);
+        all.extend(constraints.flatten().map(|c| (ns, c.as_str())));
     }
     for v in schema.views.values() {
-        if v.schema.clone().unwrap_or_default() == ns {
-            others.insert(v.name.clone());
-            others.extend(v.indexes.keys().cloned());
-        }
+        let ns = v.schema.as_deref().unwrap_or("");
+        all.push((ns, &v.name));
+        all.extend(v.indexes.keys().map(|i| (ns, i.as_str())));
     }
-    for s in schema.sequences.values() {
-        if s.schema == ns {
-            others.insert(s.name.clone());
-        }
+    all.extend(
+        schema
+            .sequences
+            .values()
+            .map(|s| (s.schema.as_str(), s.name.as_str())),
+    );
+    let mut out: Names<'_> = BTreeMap::new();
+    for name in all {
+        *out.entry(name).or_default() += 1;
     }
-    ours.iter().any(|n| others.contains(n))
+    out
+}
+
+/// Whether a unique constraint of table `key` has a name another relation or constraint of
+/// its schema has (or another of its constraints): a full load would have named one of
+/// them differently.
+fn clashes(schema: &Schema, names: &Names<'_>, key: &str) -> bool {
+    let Some(table) = schema.tables.get(key) else {
+        return true;
+    };
+    let ns = table.schema.as_deref().unwrap_or("");
+    (table.uniques.iter().filter_map(|u| u.name.as_deref()))
+        .any(|n| names.get(&(ns, n)).copied().unwrap_or(0) != 1)
 }
 
 #[cfg(test)]

@@ -703,7 +703,7 @@ impl Reload {
         }
         clock.lap("fixed point");
         drop(client);
-        drop(scratch);
+        scratch.release();
         clock.lap("drop");
         Ok(Ok((schema, clock.steps())))
     }
