@@ -166,6 +166,8 @@ pub struct Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        // Scratch databases being dropped on threads may be this cluster's.
+        super::wait_for_scratch_drops();
         self.stopper.stop();
         if let Ok(mut active) = ACTIVE.lock() {
             active.retain(|s| s.root != self.stopper.root);
