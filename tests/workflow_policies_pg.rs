@@ -118,17 +118,6 @@ impl Project {
         v
     }
 
-    /// The revision written with `-m message` (two written in the same second sort by their
-    /// random ids, so the last by name need not be the newest).
-    fn revision(&self, message: &str) -> PathBuf {
-        let suffix = format!("_{message}.sql");
-        let found: Vec<PathBuf> = (self.revisions().into_iter())
-            .filter(|p| p.to_string_lossy().ends_with(&suffix))
-            .collect();
-        assert_eq!(found.len(), 1, "revisions named {message}: {found:?}");
-        found.into_iter().next().unwrap()
-    }
-
     fn generate_nothing(&self) {
         let before = self.revisions();
         let r = self.ok(&["generate", "-m", "nothing"]);
@@ -225,7 +214,7 @@ fn policies_generate_upgrade_check_and_back() {
 
     p.declare(&v2());
     p.ok(&["generate", "-m", "two"]);
-    let rev = std::fs::read_to_string(p.revision("two")).unwrap();
+    let rev = std::fs::read_to_string(common::revision_named(&p.revisions(), "two")).unwrap();
     let up = rev.split("-- migrate:down").next().unwrap();
     for expected in [
         "ALTER POLICY posts_read ON public.posts USING",

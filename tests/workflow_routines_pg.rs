@@ -147,17 +147,6 @@ impl Project {
         v
     }
 
-    /// The revision written with `-m message` (two written in the same second sort by their
-    /// random ids, so the last by name need not be the newest).
-    fn revision(&self, message: &str) -> PathBuf {
-        let suffix = format!("_{message}.sql");
-        let found: Vec<PathBuf> = (self.revisions().into_iter())
-            .filter(|p| p.to_string_lossy().ends_with(&suffix))
-            .collect();
-        assert_eq!(found.len(), 1, "revisions named {message}: {found:?}");
-        found.into_iter().next().unwrap()
-    }
-
     /// `generate` with nothing to do: exit 0, "No changes detected", no new file.
     fn generate_nothing(&self) {
         let before = self.revisions();
@@ -223,7 +212,7 @@ fn routines_loop(label: &str, cache: Cache) {
 
     p.declare(&v2());
     let gen = p.ok(&["generate", "-m", "two"]);
-    let rev = std::fs::read_to_string(p.revision("two")).unwrap();
+    let rev = std::fs::read_to_string(common::revision_named(&p.revisions(), "two")).unwrap();
     let up = rev.split("-- migrate:down").next().unwrap();
     // pair_total's result changes: the view that calls it goes first and comes back after.
     let (drop_view, drop_fn, create_view) = (

@@ -337,3 +337,14 @@ pub fn upgrade_twice_at_once(dir: &Path) -> (std::process::Output, std::process:
         (a.join().unwrap(), b.join().unwrap())
     })
 }
+
+/// The revision among `revisions` written with `-m message`: two written in the same second
+/// sort by their random ids, so the last by name need not be the newest.
+pub fn revision_named(revisions: &[PathBuf], message: &str) -> PathBuf {
+    let suffix = format!("_{message}.sql");
+    let found: Vec<&PathBuf> = (revisions.iter())
+        .filter(|p| p.to_string_lossy().ends_with(&suffix))
+        .collect();
+    assert_eq!(found.len(), 1, "revisions named {message}: {found:?}");
+    found[0].clone()
+}
