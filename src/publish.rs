@@ -2,8 +2,9 @@
 //! through [`publish`], so a full disk, an unwritable directory or a failed rename leaves the
 //! previous files as they were and no temporary behind.
 //!
-//! The order: every new content is written to a hidden temporary next to its target and
-//! synced; every file about to be replaced or removed gets a hard link (a backup that costs
+//! The order: every new content is written to a hidden temporary next to its target, then
+//! every temporary is synced (all written before the first sync, so one journal commit
+//! carries most of them instead of one commit per file); every file about to be replaced or removed gets a hard link (a backup that costs
 //! no space); then the targets are renamed into place, the files to remove are removed, and
 //! the last target (the revision) is renamed last. On any error what was renamed or removed
 //! is put back from the backups, and the temporaries and backups are removed. Must not
@@ -95,8 +96,10 @@ pub fn check_not_interrupted(dirs: &[PathBuf]) -> Result<(), Interrupted> {
 
 /// The file-system calls a publish makes; tests inject failures through it.
 pub trait Fs {
-    /// Creates or truncates `path`, writes `bytes` and syncs them to the disk.
+    /// Creates or truncates `path` and writes `bytes` (not synced yet: see [`Fs::sync`]).
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Syncs the files `paths` to the disk; the first that fails, with its error.
+    fn sync(&self, paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)>;
     /// Renames `from` to `to`, replacing `to`.
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Makes `backup` a second name of `path` (a copy where hard links are not supported).
@@ -112,9 +115,27 @@ pub struct RealFs;
 
 impl Fs for RealFs {
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let mut f = std::fs::File::create(path)?;
-        f.write_all(bytes)?;
-        f.sync_all()
+        std::fs::File::create(path)?.write_all(bytes)
+    }
+    /// On a few threads: each sync waits for the disk's cache flush, which the block
+    /// layer merges for syncs that wait together (96 small files: 21–26 ms one after
+    /// another, 10–12 ms on 8 threads).
+    fn sync(&self, paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+        let one = |p: &PathBuf| {
+            std::fs::File::open(p)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| (p.clone(), e))
+        };
+        let lanes = paths.len().div_ceil(12).clamp(1, 8);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..lanes)
+                .map(|k| s.spawn(move || paths.iter().skip(k).step_by(lanes).try_for_each(one)))
+                .collect();
+            handles.into_iter().try_for_each(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        })
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         std::fs::rename(from, to)
@@ -215,6 +236,7 @@ fn prepare(
         temps.push(tmp.clone());
         fs.write(&tmp, bytes).map_err(|e| ("write", tmp, e))?;
     }
+    fs.sync(temps).map_err(|(tmp, e)| ("sync", tmp, e))?;
     let existing = writes.iter().map(|(p, _)| p).filter(|p| p.exists());
     for path in existing.chain(remove) {
         let b = backup(path);

@@ -162,6 +162,9 @@ fn injected_failure(dir: &Path) {
         fn write(&self, _: &Path, _: &[u8]) -> std::io::Result<()> {
             Err(std::io::Error::from_raw_os_error(28))
         }
+        fn sync(&self, p: &[PathBuf]) -> Result<(), (PathBuf, std::io::Error)> {
+            RealFs.sync(p)
+        }
         fn rename(&self, f: &Path, t: &Path) -> std::io::Result<()> {
             RealFs.rename(f, t)
         }

@@ -391,10 +391,12 @@ pub fn declare_postgres_how(
             ));
             (incremental::classified(files, None), None)
         }
-        // The scratch database is created while the stored model is read and the
-        // statements are compared (a fifth of a second each on a large schema).
+        // The scratch database is created and the stored model is read while the
+        // statements are compared (40–60 ms for the model of 2,000 tables, 25 ms for
+        // their statements).
         Some(b) => std::thread::scope(|s| {
             let mut early = Some(s.spawn(|| super::ScratchDb::create(server)));
+            let old = s.spawn(|| cache.get_model(&b.model_key));
             let current = incremental::classified(files, Some(&b));
             // The one created early, then (for a second try) a new one.
             let scratch = || match early.take() {
@@ -403,7 +405,10 @@ pub fn declare_postgres_how(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 None => super::ScratchDb::create(server),
             };
-            let step = match cache.get_model(&b.model_key) {
+            let old = old
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let step = match old {
                 Some(old) => incremental::declare(&current, scratch, only, &b, old),
                 None => Err(incremental::Fallback {
                     reason: "the model of the earlier version is no longer in the cache",
@@ -431,8 +436,11 @@ pub fn declare_postgres_how(
     // A model with stand-ins depends on the target database, which the key does not name.
     let computed = started.elapsed();
     if !super::postgres::leans_on_target(&schema) {
-        cache.put_model(&key, &schema);
-        remember(&current);
+        // The model (5 MB of JSON for 2,000 tables) and the base, side by side.
+        std::thread::scope(|s| {
+            s.spawn(|| remember(&current));
+            cache.put_model(&key, &schema);
+        });
     }
     explain(&format!(
         "{place}: {:.2} s in all, {:.2} s of it storing the model in the cache",

@@ -25,6 +25,13 @@ impl Fs for Failing {
         self.step()?;
         RealFs.write(path, bytes)
     }
+    fn sync(&self, paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+        for p in paths {
+            self.step().map_err(|e| (p.clone(), e))?;
+            RealFs.sync(std::slice::from_ref(p))?;
+        }
+        Ok(())
+    }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.step()?;
         RealFs.rename(from, to)
@@ -140,6 +147,9 @@ struct Stuck;
 impl Fs for Stuck {
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         RealFs.write(path, bytes)
+    }
+    fn sync(&self, paths: &[PathBuf]) -> Result<(), (PathBuf, io::Error)> {
+        RealFs.sync(paths)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         if to.ends_with("r2.sql") || from.extension().is_some_and(|e| e == "old") {
