@@ -159,8 +159,16 @@ const KEYWORDS: &[&str] = &[
 
 /// Reports whether `word` is an SQLite keyword (case-insensitive).
 pub fn is_keyword(word: &str) -> bool {
-    let upper = word.to_ascii_uppercase();
-    KEYWORDS.binary_search(&upper.as_str()).is_ok()
+    in_table(KEYWORDS, word)
+}
+
+/// Whether `word`, upper-cased, is in the sorted upper-case `table` (no allocation: the
+/// snapshot of 2,000 tables asks this for every name it prints).
+fn in_table(table: &[&str], word: &str) -> bool {
+    let upper = word.bytes().map(|b| b.to_ascii_uppercase());
+    table
+        .binary_search_by(|k| k.bytes().cmp(upper.clone()))
+        .is_ok()
 }
 
 /// Reports whether `name` can be written bare: `[A-Za-z_][A-Za-z0-9_]*` and not a keyword.
@@ -254,8 +262,8 @@ const PG_KEYWORDS: &[&str] = &[
     "TABLESAMPLE",
     "TIME",
     "TIMESTAMP",
-    "TREAT",
     "TRAILING",
+    "TREAT",
     "TRIM",
     "USER",
     "VALUES",
@@ -286,8 +294,7 @@ pub fn quote_pg_ident(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let upper = name.to_ascii_uppercase();
-    if lower && !is_keyword(name) && !PG_KEYWORDS.contains(&upper.as_str()) {
+    if lower && !is_keyword(name) && !in_table(PG_KEYWORDS, name) {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
@@ -313,6 +320,15 @@ mod tests {
         let mut sorted = KEYWORDS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, KEYWORDS);
+        let mut sorted = PG_KEYWORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, PG_KEYWORDS);
+        for table in [KEYWORDS, PG_KEYWORDS] {
+            for word in table {
+                assert!(in_table(table, word) && in_table(table, &word.to_lowercase()));
+            }
+        }
+        assert!(!in_table(PG_KEYWORDS, "arrays") && !in_table(PG_KEYWORDS, "arra"));
     }
 
     #[test]

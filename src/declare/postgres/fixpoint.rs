@@ -161,22 +161,32 @@ pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Sch
     settle_with(client, first, only, &BTreeSet::new())
 }
 
-/// As [`settle`], taking as settled every constraint, default and index of a class (its
-/// text and the types of the columns it may name) that has an object in `known`, a model
-/// at the fixed point: that text printed as itself there, and objects of one class print
-/// alike. The incremental reload passes the model it starts from, so that the unchanged
-/// texts of a changed table are not issued again.
+/// The classes settled in `known`, a model at the fixed point: the class (its text and the
+/// types of the columns it may name) of every constraint, default and index it holds. That
+/// text printed as itself there, and objects of one class print alike.
+pub fn settled_classes(known: &Schema) -> Settled {
+    Settled(
+        texts(known)
+            .iter()
+            .filter_map(|(obj, text)| class_of(known, obj, text))
+            .collect(),
+    )
+}
+
+/// What [`settled_classes`] found (opaque outside this module).
+pub struct Settled(BTreeSet<Class>);
+
+/// As [`settle`], taking as settled every object of a class in `settled`. The incremental
+/// reload passes the classes of the model it starts from ([`settled_classes`], worked out
+/// while the server runs the statements), so that the unchanged texts of a changed table
+/// are not issued again.
 pub fn settle_known(
     client: &mut Client,
     first: Schema,
     only: &[String],
-    known: &Schema,
+    settled: &Settled,
 ) -> Result<Schema, Error> {
-    let settled: BTreeSet<Class> = texts(known)
-        .iter()
-        .filter_map(|(obj, text)| class_of(known, obj, text))
-        .collect();
-    settle_with(client, first, only, &settled)
+    settle_with(client, first, only, &settled.0)
 }
 
 fn settle_with(

@@ -5,7 +5,7 @@ use super::objects::{
     trigger_not_default, trigger_state_sql,
 };
 use super::policy::{create_policy_sql, switches_sql};
-use crate::model::{Column, CommentTarget, Schema, SequenceOptions, Table, Trigger, View};
+use crate::model::{Check, Column, CommentTarget, Schema, SequenceOptions, Table, Trigger, View};
 use crate::sqltext::{quote_literal, quote_pg_ident as ident, quote_pg_qualified as qual};
 use std::collections::BTreeSet;
 
@@ -61,31 +61,22 @@ pub fn column_def(c: &Column) -> String {
 
 /// `CREATE TABLE` with columns and every constraint in the table (foreign keys too).
 pub fn create_table(t: &Table) -> String {
+    create_table_of(t, |_| true, true)
+}
+
+/// `CREATE TABLE` of `t` with the CHECKs `check` keeps, and with its foreign keys when
+/// `foreign_keys`.
+fn create_table_of(t: &Table, check: impl Fn(&Check) -> bool, foreign_keys: bool) -> String {
     let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
-    let mut cons = Vec::new();
-    if let Some(pk) = &t.primary_key {
-        cons.push((pk.name.clone(), pk.definition.clone()));
-    }
-    cons.extend(
-        t.uniques
-            .iter()
-            .map(|u| (u.name.clone(), u.definition.clone())),
-    );
-    cons.extend(
-        t.checks
-            .iter()
-            .map(|c| (c.name.clone(), c.definition.clone())),
-    );
-    cons.extend(
-        t.foreign_keys
-            .iter()
-            .map(|f| (f.name.clone(), f.definition.clone())),
-    );
+    let cons = (t.primary_key.iter().map(|p| (&p.name, &p.definition)))
+        .chain(t.uniques.iter().map(|u| (&u.name, &u.definition)))
+        .chain((t.checks.iter().filter(|c| check(c))).map(|c| (&c.name, &c.definition)))
+        .chain((t.foreign_keys.iter().filter(|_| foreign_keys)).map(|f| (&f.name, &f.definition)));
     for (name, def) in cons {
         lines.push(format!(
             "CONSTRAINT {} {}",
-            ident(&name.unwrap_or_default()),
-            def.unwrap_or_default()
+            ident(name.as_deref().unwrap_or_default()),
+            def.as_deref().unwrap_or_default()
         ));
     }
     let name = qual(t.schema.as_deref().unwrap_or("public"), &t.name);
@@ -122,9 +113,11 @@ pub fn create_table(t: &Table) -> String {
 }
 
 /// `COMMENT ON … IS …;` when there is a comment.
-fn comment(out: &mut Vec<String>, target: String, text: &Option<String>) {
+/// `COMMENT ON target IS …;` when `text` is one (`target` printed only then: a snapshot
+/// of 2,000 tables asks for 50,000 columns).
+fn comment(out: &mut Vec<String>, target: impl FnOnce() -> String, text: &Option<String>) {
     if let Some(t) = text {
-        out.push(format!("COMMENT ON {target} IS {};", quote_literal(t)));
+        out.push(format!("COMMENT ON {} IS {};", target(), quote_literal(t)));
     }
 }
 
@@ -185,7 +178,7 @@ fn namespaces_to_sequences(out: &mut Vec<String>, s: &Schema) {
             "CREATE TYPE {name} AS ENUM ({});",
             labels.join(", ")
         ));
-        comment(out, format!("TYPE {name}"), &e.comment);
+        comment(out, || format!("TYPE {name}"), &e.comment);
     }
     for q in s.sequences.values() {
         out.push(format!(
@@ -476,18 +469,14 @@ pub fn other_ddl(s: &Schema) -> String {
 /// One table: CREATE TABLE, its foreign keys, indexes, owned sequences and comments.
 pub fn table_ddl(s: &Schema, t: &Table) -> String {
     let name = qual(t.schema.as_deref().unwrap_or("public"), &t.name);
-    let mut bare = t.clone();
-    bare.foreign_keys.clear();
     // CREATE TABLE ignores NOT VALID, so such a CHECK is added after it, as a foreign key is.
-    let (later, now): (Vec<_>, Vec<_>) = bare.checks.into_iter().partition(|c| {
+    let later = |c: &Check| {
         c.definition
             .as_deref()
             .is_some_and(|d| d.ends_with(" NOT VALID"))
-    });
-    bare.checks = now;
-    let mut out = vec![format!("{};", create_table(&bare))];
-    let added = later
-        .iter()
+    };
+    let mut out = vec![format!("{};", create_table_of(t, |c| !later(c), false))];
+    let added = (t.checks.iter().filter(|c| later(c)))
         .map(|c| (&c.name, &c.definition))
         .chain(t.foreign_keys.iter().map(|f| (&f.name, &f.definition)));
     for (n, def) in added {
@@ -510,11 +499,11 @@ pub fn table_ddl(s: &Schema, t: &Table) -> String {
             ));
         }
     }
-    comment(&mut out, format!("TABLE {name}"), &t.comment);
+    comment(&mut out, || format!("TABLE {name}"), &t.comment);
     for c in &t.columns {
         comment(
             &mut out,
-            format!("COLUMN {name}.{}", ident(&c.name)),
+            || format!("COLUMN {name}.{}", ident(&c.name)),
             &c.comment,
         );
     }
@@ -574,7 +563,7 @@ pub fn views_ddl(s: &Schema) -> String {
         };
         let schema = v.schema.as_deref().unwrap_or("public");
         let name = qual(schema, &v.name);
-        comment(&mut out, format!("{kind} {name}"), &v.comment);
+        comment(&mut out, || format!("{kind} {name}"), &v.comment);
         for target in view_comment_targets(v) {
             comment_on(&mut out, s, target);
         }
