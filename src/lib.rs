@@ -27,6 +27,7 @@ pub mod revision;
 pub use revision::snapshot;
 pub mod sqltext;
 pub mod textfile;
+pub mod threads;
 pub mod usecase;
 /// The project file and source parsing, still reachable at their former paths.
 pub use usecase::{config, source};

@@ -3,12 +3,12 @@
 //! previous files as they were and no temporary behind.
 //!
 //! The order: every new content is written to a hidden temporary next to its target, then
-//! every temporary is synced (all written before the first sync, so one journal commit
-//! carries most of them instead of one commit per file); every file about to be replaced or removed gets a hard link (a backup that costs
-//! no space); then the targets are renamed into place, the files to remove are removed, and
-//! the last target (the revision) is renamed last. On any error what was renamed or removed
-//! is put back from the backups, and the temporaries and backups are removed. Must not
-//! import `cli`.
+//! the temporaries are synced together ([`Fs::sync`]: each sync waits for the disk's cache
+//! flush, and flushes waited for at once are merged); every file about to be replaced or
+//! removed gets a hard link (a backup that costs no space); then the targets are renamed
+//! into place, the files to remove are removed, and the last target (the revision) is
+//! renamed last. On any error what was renamed or removed is put back from the backups, and
+//! the temporaries and backups are removed. Must not import `cli`.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -131,10 +131,9 @@ impl Fs for RealFs {
             let handles: Vec<_> = (0..lanes)
                 .map(|k| s.spawn(move || paths.iter().skip(k).step_by(lanes).try_for_each(one)))
                 .collect();
-            handles.into_iter().try_for_each(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
+            handles
+                .into_iter()
+                .try_for_each(|h| crate::threads::joined(h))
         })
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

@@ -400,14 +400,10 @@ pub fn declare_postgres_how(
             let current = incremental::classified(files, Some(&b));
             // The one created early, then (for a second try) a new one.
             let scratch = || match early.take() {
-                Some(early) => early
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Some(early) => crate::threads::joined(early),
                 None => super::ScratchDb::create(server),
             };
-            let old = old
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let old = crate::threads::joined(old);
             let step = match old {
                 Some(old) => incremental::declare(&current, scratch, only, &b, old),
                 None => Err(incremental::Fallback {

@@ -61,9 +61,7 @@ pub fn check<E: Engine>(
             }
         });
         let live_side = live_pair::<E>(p, g, &dev, record.as_ref());
-        let declared_side = declared_side
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let declared_side = crate::threads::joined(declared_side);
         (declared_side, live_side)
     });
     let (declared_side, declared_why) = declared_side;

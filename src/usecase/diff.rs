@@ -108,9 +108,7 @@ pub fn diff<E: Engine>(
             let live =
                 scope.spawn(|| db.load_with::<E>(&mut None, &dev_url, &req.schema, cache.as_ref()));
             let declared = files.load_with::<E>(&mut dev, &dev_url, &req.schema, cache.as_ref());
-            let live = live
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let live = crate::threads::joined(live);
             (live, declared)
         });
         let (live, declared) = (live?, declared?);

@@ -11,6 +11,7 @@ use crate::engine::{self, known_heads, Engine, Target};
 use crate::model::{Renames, Schema};
 use crate::plan::Hazard;
 use crate::revision::{self, Graph};
+use crate::threads::joined;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -86,9 +87,7 @@ pub fn generate<E: Engine>(
         } else {
             Ok(Schema::default())
         };
-        let after = after
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let after = crate::threads::joined(after);
         (before, after)
     });
     let (before, loaded) = (before?, after?);
@@ -186,12 +185,6 @@ pub fn generate<E: Engine>(
     // reading them from the cache did; the process ends right after this.
     std::mem::forget((before, after, up, down, printed));
     written.map(Generated::Written)
-}
-
-/// What the thread `h` returned; its panic goes on here.
-fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    h.join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The plans both ways between the models, scoped, and the objects of schemas/ no revision

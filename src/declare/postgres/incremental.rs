@@ -656,11 +656,7 @@ impl Reload {
     ) -> Result<Result<(Schema, String), Fallback>, Error> {
         std::thread::scope(|s| {
             let settled = s.spawn(|| super::fixpoint::settled_classes(old));
-            let settled = || {
-                settled
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            };
+            let settled = || crate::threads::joined(settled);
             self.load_with(scratch, only, settled)
         })
     }

@@ -208,9 +208,7 @@ fn read_pair(
                 privileges: query(&mut tx, PRIVILEGES, only)?,
             })
         })();
-        let helper_rows = helper_side
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let helper_rows = crate::threads::joined(helper_side);
         (helper_rows, rest)
     });
     let mut rows = rest?;

@@ -103,10 +103,7 @@ fn parse_texts(objects: &[Object]) -> Vec<Text> {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
+            .flat_map(|h| crate::threads::joined(h))
             .collect()
     })
 }

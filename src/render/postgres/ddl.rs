@@ -112,7 +112,6 @@ fn create_table_of(t: &Table, check: impl Fn(&Check) -> bool, foreign_keys: bool
     format!("CREATE TABLE {name} {list}{inherits}{by}")
 }
 
-/// `COMMENT ON … IS …;` when there is a comment.
 /// `COMMENT ON target IS …;` when `text` is one (`target` printed only then: a snapshot
 /// of 2,000 tables asks for 50,000 columns).
 fn comment(out: &mut Vec<String>, target: impl FnOnce() -> String, text: &Option<String>) {
