@@ -28,6 +28,7 @@ const INTERIM_HOMES: &[(&str, &str, &str)] = &[
     ("src/fingerprint.rs", "Model", "leaf helper (SHA-256 fingerprints in hex), imports nothing in the crate; the cache keys, the check record, revision checksums and the incremental reload share it"),
     ("src/redact.rs", "Model", "leaf helper (hides passwords in URLs), imports nothing in the crate"),
     ("src/pg_error.rs", "Model", "leaf helper (formats a PostgreSQL driver error), imports nothing in the crate; declare, introspect and apply share it, and apply may reach neither declare nor introspect"),
+    ("src/threads.rs", "Model", "leaf helper (joins a scoped thread, its panic carried on), imports nothing in the crate; declare, introspect, publish and the use cases run work side by side"),
     ("src/publish.rs", "Revision", "writes revision and snapshot files all or nothing: files on disk"),
     ("src/publish/", "Revision", "tests of publish.rs"),
 ];
