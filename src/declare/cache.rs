@@ -14,7 +14,7 @@
 //! or unparsable entry means the scratch database is used as without a cache.
 
 use super::postgres::declare_postgres_in;
-use super::postgres::incremental;
+use super::postgres::{incremental, kept};
 use super::{Error, SourceFile};
 use crate::introspect::postgres::connect::{connect_config, Config};
 use crate::model::{Dependent, Dependents, Schema};
@@ -395,13 +395,21 @@ pub fn declare_postgres_how(
         // statements are compared (40–60 ms for the model of 2,000 tables, 25 ms for
         // their statements).
         Some(b) => std::thread::scope(|s| {
-            let mut early = Some(s.spawn(|| super::ScratchDb::create(server)));
+            let mut early = Some(s.spawn(|| kept::Scratch::open(server)));
             let old = s.spawn(|| cache.get_model(&b.model_key));
             let current = incremental::classified(files, Some(&b));
-            // The one created early, then (for a second try) a new one.
-            let scratch = || match early.take() {
-                Some(early) => crate::threads::joined(early),
-                None => super::ScratchDb::create(server),
+            // The one opened early, then (for a second try) another.
+            let scratch = || {
+                let (scratch, why) = match early.take() {
+                    Some(early) => crate::threads::joined(early),
+                    None => kept::Scratch::open(server),
+                }?;
+                if let Some(why) = why {
+                    explain(&format!(
+                        "{place}: a new scratch database, not the kept one: {why}"
+                    ));
+                }
+                Ok(scratch)
             };
             let old = crate::threads::joined(old);
             let step = match old {

@@ -23,6 +23,8 @@ pub use self::postgres::cluster;
 pub use self::postgres::fixpoint::{
     normalize_live, normalize_live_part, normalize_live_whole, settle,
 };
+/// The kept scratch database of the incremental reload.
+pub use self::postgres::kept;
 /// What `Schema::unmanaged` says of a declared file's stand-in for a schema only the target has.
 pub use self::postgres::prerequisites::prerequisites;
 pub use self::postgres::EXTERNAL_SCHEMA;

@@ -18,6 +18,7 @@ mod detach;
 mod fileless;
 pub mod fixpoint;
 pub mod incremental;
+pub mod kept;
 pub mod parallel;
 pub mod prerequisites;
 

@@ -31,6 +31,21 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::SeqCst);
 }
 
+/// Whether `--quiet` was given.
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::SeqCst)
+}
+
+/// Whether `server` is a throwaway cluster running now (its socket is in the cluster's
+/// directory).
+pub fn is_throwaway(server: &Config) -> bool {
+    let Some(postgres::config::Host::Unix(socket)) = server.get_hosts().first() else {
+        return false;
+    };
+    let active = ACTIVE.lock().map(|a| a.clone()).unwrap_or_default();
+    active.iter().any(|s| socket.starts_with(&s.root))
+}
+
 /// Whether a throwaway cluster may be started (`SCHEMADIFF_NO_THROWAWAY` unset, empty or 0).
 pub fn allowed() -> bool {
     std::env::var("SCHEMADIFF_NO_THROWAWAY").map_or(true, |v| v.is_empty() || v == "0")

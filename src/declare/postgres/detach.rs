@@ -433,7 +433,10 @@ pub const READ: &str = "SELECT n.nspname, con.conname, pg_catalog.pg_get_constra
      WHERE con.contype = 'u' AND n.nspname = ANY ($1::text[])";
 
 /// Reads the constraints off the siblings in `schemas` and drops those schemas.
-pub fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Read, postgres::Error> {
+pub fn read(
+    client: &mut impl postgres::GenericClient,
+    schemas: &[String],
+) -> Result<Read, postgres::Error> {
     let mut out = Vec::new();
     for row in client.query(READ, &[&schemas])? {
         out.push((

@@ -34,7 +34,6 @@ use crate::introspect::postgres as pg;
 use crate::model::{Schema, Table};
 use crate::pg_error::db_message;
 use crate::sqltext::{quote_literal, quote_pg_ident, quote_pg_qualified};
-use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Passes after the first read: PostgreSQL's prints settle after one more (see the module
@@ -157,7 +156,11 @@ fn relation(schema: &Schema, key: &str) -> Option<(String, String)> {
 
 /// The model of the scratch database `client` holds (first read as `first`, for the
 /// schemas `only`) at the fixed point of the server's print.
-pub fn settle(client: &mut Client, first: Schema, only: &[String]) -> Result<Schema, Error> {
+pub fn settle(
+    client: &mut impl pg::Snapshot,
+    first: Schema,
+    only: &[String],
+) -> Result<Schema, Error> {
     settle_with(client, first, only, &BTreeSet::new())
 }
 
@@ -181,7 +184,7 @@ pub struct Settled(BTreeSet<Class>);
 /// while the server runs the statements), so that the unchanged texts of a changed table
 /// are not issued again.
 pub fn settle_known(
-    client: &mut Client,
+    client: &mut impl pg::Snapshot,
     first: Schema,
     only: &[String],
     settled: &Settled,
@@ -190,7 +193,7 @@ pub fn settle_known(
 }
 
 fn settle_with(
-    client: &mut Client,
+    client: &mut impl pg::Snapshot,
     first: Schema,
     only: &[String],
     settled: &BTreeSet<Class>,
@@ -393,7 +396,7 @@ fn reissue(schema: &Schema, obj: &Obj, text: &str) -> Option<String> {
 /// CHECK again changes nothing else the model holds, and reading a few texts back costs
 /// a fraction of reading everything (a tenth of a second for 200 tables).
 fn reread(
-    client: &mut Client,
+    client: &mut impl pg::Snapshot,
     schema: &Schema,
     objects: &[Obj],
 ) -> Result<Option<Schema>, postgres::Error> {
@@ -456,16 +459,23 @@ fn reread(
 
 /// Runs `statements` in batches, then one by one those of a batch the server refused
 /// (each alone; a refused one leaves its object as it was).
-fn run_each(client: &mut Client, statements: &[String]) {
+fn run_each(client: &mut impl pg::Snapshot, statements: &[String]) {
     for chunk in statements.chunks(200) {
         let batch: String = chunk.iter().map(|s| format!("{s};\n")).collect();
-        if client.batch_execute(&batch).is_err() {
+        if !attempt(client, &batch) {
             for s in chunk {
-                let _ = client.batch_execute(&format!("BEGIN; {s}; COMMIT"));
-                let _ = client.batch_execute("ROLLBACK");
+                attempt(client, s);
             }
         }
     }
+}
+
+/// Runs `sql` in a transaction of its own (a savepoint when the scratch database is loaded
+/// inside a transaction), undone when the server refuses any of it; whether it ran.
+pub(super) fn attempt(client: &mut impl postgres::GenericClient, sql: &str) -> bool {
+    client
+        .transaction()
+        .is_ok_and(|mut tx| tx.batch_execute(sql).is_ok() && tx.commit().is_ok())
 }
 
 /// How probe objects are named (with a number): one column or view per probed text.
@@ -590,7 +600,7 @@ fn read_probe(tx: &mut postgres::Transaction<'_>, probe: &Probe) -> Option<Strin
 /// The prints of `probes`: all created in one transaction that is rolled back, or, when
 /// the server refuses one of them, each in a transaction of its own (a refused probe gives
 /// no print).
-fn run_probes(client: &mut Client, probes: &[Probe]) -> Vec<(Obj, String)> {
+fn run_probes(client: &mut impl pg::Snapshot, probes: &[Probe]) -> Vec<(Obj, String)> {
     let in_one = (|| -> Option<Vec<(Obj, String)>> {
         let mut tx = client.transaction().ok()?;
         let batch: String = probes.iter().map(|p| format!("{};\n", p.create)).collect();

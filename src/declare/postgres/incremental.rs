@@ -270,7 +270,7 @@ pub fn base_of(current: &Classified, model_key: &str) -> Option<Base> {
 /// documentation) and everything must be loaded.
 pub fn declare(
     current: &Classified,
-    mut scratch: impl FnMut() -> Result<crate::declare::ScratchDb, Error>,
+    mut scratch: impl FnMut() -> Result<super::kept::Scratch, Error>,
     only: &[String],
     base: &Base,
     old: Schema,
@@ -650,7 +650,7 @@ impl Reload {
     /// `Ok(Err(_))` when the server refuses a statement.
     fn load(
         &self,
-        scratch: &mut impl FnMut() -> Result<crate::declare::ScratchDb, Error>,
+        scratch: &mut impl FnMut() -> Result<super::kept::Scratch, Error>,
         only: &[String],
         old: &Schema,
     ) -> Result<Result<(Schema, String), Fallback>, Error> {
@@ -663,22 +663,23 @@ impl Reload {
 
     fn load_with(
         &self,
-        scratch: &mut impl FnMut() -> Result<crate::declare::ScratchDb, Error>,
+        scratch: &mut impl FnMut() -> Result<super::kept::Scratch, Error>,
         only: &[String],
         settled: impl FnOnce() -> super::fixpoint::Settled,
     ) -> Result<Result<(Schema, String), Fallback>, Error> {
         let mut clock = crate::progress::Laps::start();
-        let scratch = scratch()?;
-        let mut client = scratch.connect()?;
+        let (mut client, fresh) = scratch()?.into_client();
+        let scratch_error = |e: postgres::Error| Error::Scratch {
+            message: crate::declare::db_message(&e),
+        };
+        // Everything in one transaction that is rolled back: the kept database stays empty.
+        let mut tx = client.transaction().map_err(scratch_error)?;
         clock.lap("scratch database");
         // As a full load: a function may name what is created after it.
-        client
-            .batch_execute("SET check_function_bodies = off")
-            .map_err(|e| Error::Scratch {
-                message: crate::declare::db_message(&e),
-            })?;
+        tx.batch_execute("SET check_function_bodies = off")
+            .map_err(scratch_error)?;
         for (step, name) in self.steps.iter().zip(STEPS) {
-            if let Err((statement, message)) = settle(&mut client, step.clone()) {
+            if let Err((statement, message)) = settle(&mut tx, step.clone()) {
                 return Ok(Err(Fallback::new("the server refused a statement")
                     .about(format!("{}: {message}", head(&statement)))));
             }
@@ -687,23 +688,16 @@ impl Reload {
             }
         }
         // Back to the server's settings for the read-back, as a full load goes back.
-        let scratch_error = |e: postgres::Error| Error::Scratch {
-            message: crate::declare::db_message(&e),
-        };
         let set_aside = match self.detached.is_empty() {
             true => Vec::new(),
-            false => detach::read(
-                &mut client,
-                &self.detached.keys().cloned().collect::<Vec<_>>(),
-            )
-            .map_err(scratch_error)?,
+            false => detach::read(&mut tx, &self.detached.keys().cloned().collect::<Vec<_>>())
+                .map_err(scratch_error)?,
         };
-        client
-            .batch_execute(&super::intake::enter_session(&[], 0))
+        tx.batch_execute(&super::intake::enter_session(&[], 0))
             .map_err(scratch_error)?;
-        let read = pg::introspect(&mut client, only).map_err(scratch_error)?;
+        let read = pg::introspect(&mut tx, only).map_err(scratch_error)?;
         clock.lap("read back");
-        let mut schema = super::fixpoint::settle_known(&mut client, read.schema, only, &settled())?;
+        let mut schema = super::fixpoint::settle_known(&mut tx, read.schema, only, &settled())?;
         for key in &self.fileless {
             if let Some(t) = schema.tables.get_mut(key) {
                 t.partition_by = None;
@@ -716,9 +710,12 @@ impl Reload {
             .about(table)));
         }
         clock.lap("fixed point");
+        drop(tx);
         drop(client);
-        scratch.release();
-        clock.lap("drop");
+        if let Some(db) = fresh {
+            db.release();
+        }
+        clock.lap("rolled back");
         Ok(Ok((schema, clock.steps())))
     }
 }
@@ -777,21 +774,24 @@ fn view_closure(old: &Schema, delta: &Delta) -> Result<BTreeSet<String>, Fallbac
 /// Runs `pending` on `client`, retrying those that fail while others make progress
 /// (statement order does not matter in declared files); the first statement still refused
 /// and the server's message when some never run.
-fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> Result<(), (String, String)> {
+fn settle(
+    client: &mut impl postgres::GenericClient,
+    mut pending: Vec<String>,
+) -> Result<(), (String, String)> {
     if pending.is_empty() {
         return Ok(());
     }
     let batch: String = pending.iter().map(|s| format!("{s};\n")).collect();
-    if client.batch_execute(&batch).is_ok() {
+    if super::fixpoint::attempt(client, &batch) {
         return Ok(());
     }
     loop {
         let before = pending.len();
         let mut refused = None;
-        pending.retain(|s| match client.batch_execute(s) {
+        pending.retain(|s| match run_alone(client, s) {
             Ok(()) => false,
-            Err(e) => {
-                refused.get_or_insert_with(|| (s.clone(), crate::declare::db_message(&e)));
+            Err(message) => {
+                refused.get_or_insert_with(|| (s.clone(), message));
                 true
             }
         });
@@ -802,4 +802,13 @@ fn settle(client: &mut postgres::Client, mut pending: Vec<String>) -> Result<(),
             return Err(refused.unwrap_or_default());
         }
     }
+}
+
+/// Runs `sql` in a savepoint of its own (undone when refused); the server's message when
+/// it refuses.
+fn run_alone(client: &mut impl postgres::GenericClient, sql: &str) -> Result<(), String> {
+    let message = |e: postgres::Error| crate::declare::db_message(&e);
+    let mut tx = client.transaction().map_err(message)?;
+    tx.batch_execute(sql).map_err(message)?;
+    tx.commit().map_err(message)
 }

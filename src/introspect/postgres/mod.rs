@@ -108,9 +108,33 @@ fn read_only_snapshot(client: &mut Client) -> Result<postgres::Transaction<'_>, 
         .start()
 }
 
+/// Where the catalog queries can run in one snapshot: a connection (a read-only REPEATABLE
+/// READ transaction of its own) or a transaction under way (a savepoint in it, which sees
+/// what the transaction did: a scratch database loaded inside a transaction that is rolled
+/// back).
+pub trait Snapshot: postgres::GenericClient {
+    /// A transaction whose queries see one state of the catalog.
+    fn snapshot(&mut self) -> Result<postgres::Transaction<'_>, postgres::Error>;
+}
+
+impl Snapshot for Client {
+    fn snapshot(&mut self) -> Result<postgres::Transaction<'_>, postgres::Error> {
+        read_only_snapshot(self)
+    }
+}
+
+impl Snapshot for postgres::Transaction<'_> {
+    fn snapshot(&mut self) -> Result<postgres::Transaction<'_>, postgres::Error> {
+        self.transaction()
+    }
+}
+
 /// Reads every non-system schema, or only those named in `only`.
-pub fn introspect(client: &mut Client, only: &[String]) -> Result<Introspection, postgres::Error> {
-    let mut tx = read_only_snapshot(client)?;
+pub fn introspect(
+    client: &mut impl Snapshot,
+    only: &[String],
+) -> Result<Introspection, postgres::Error> {
+    let mut tx = client.snapshot()?;
     tx.batch_execute("SET LOCAL search_path = ''")?;
     let rows = Rows {
         namespaces: query(&mut tx, NAMESPACES, only)?,
