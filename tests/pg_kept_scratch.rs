@@ -174,6 +174,18 @@ fn the_kept_database_is_used_only_when_empty_and_stays_empty() {
     );
     assert!(!told.contains("a new scratch database"), "{told}");
 
+    // CREATE INDEX CONCURRENTLY, which PostgreSQL refuses inside a transaction block:
+    // reloaded all the same, as the index it makes.
+    let told = edit(
+        &mut version,
+        &server,
+        &cache,
+        "CREATE VIEW child_totals",
+        "CREATE UNIQUE INDEX CONCURRENTLY child_note_key ON child (note);\nCREATE VIEW child_totals",
+    );
+    assert!(told.contains("reloaded 1 of 2 tables"), "{told}");
+    assert_eq!(objects_in(&name), 0);
+
     // A statement the server refuses inside it: the reload steps aside, the full load
     // reports the error, and the kept database is empty again.
     let refused = version.replace("CHECK (qty >= 0)", "CHECK (no_such_column >= 0)");

@@ -32,6 +32,7 @@
 mod acl;
 mod classify;
 mod comments;
+mod in_tx;
 mod names;
 mod no_files;
 mod routines;
@@ -47,6 +48,7 @@ use crate::introspect::postgres as pg;
 use crate::model::{qualified_key, Schema};
 use crate::sqltext::split_pg_statements;
 use classify::{creates_table, creates_view, names_in, referenced_tables, role};
+use in_tx::{in_transaction, settle};
 use no_files::without_files;
 use serde::{Deserialize, Serialize};
 use splice::splice;
@@ -545,7 +547,7 @@ impl Reload {
                 Fallback::new("a statement about an index whose table is not known").statement(c)
             })?;
             match place {
-                Role::Other | Role::Enum(_) => other.push(run(&c.session, c.text.clone())),
+                Role::Other | Role::Enum(_) => other.push(run(&c.session, in_transaction(&c.text))),
                 Role::Table(t) if tables.contains(&t) => {
                     if creates_table(&c.text) {
                         created.insert(t.clone());
@@ -559,7 +561,7 @@ impl Reload {
                         None => unknown.extend(referenced.iter().cloned()),
                     }
                     keys_only.extend(referenced);
-                    changed.push((t, c.text.clone()));
+                    changed.push((t, in_transaction(&c.text)));
                     preludes.push(c.session.as_str());
                 }
                 Role::View(v) if views.contains(&v) => {
@@ -769,46 +771,4 @@ fn view_closure(old: &Schema, delta: &Delta) -> Result<BTreeSet<String>, Fallbac
         return Err(Fallback::new("a materialized view would be re-created").about(m.clone()));
     }
     Ok(views)
-}
-
-/// Runs `pending` on `client`, retrying those that fail while others make progress
-/// (statement order does not matter in declared files); the first statement still refused
-/// and the server's message when some never run.
-fn settle(
-    client: &mut impl postgres::GenericClient,
-    mut pending: Vec<String>,
-) -> Result<(), (String, String)> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let batch: String = pending.iter().map(|s| format!("{s};\n")).collect();
-    if super::fixpoint::attempt(client, &batch) {
-        return Ok(());
-    }
-    loop {
-        let before = pending.len();
-        let mut refused = None;
-        pending.retain(|s| match run_alone(client, s) {
-            Ok(()) => false,
-            Err(message) => {
-                refused.get_or_insert_with(|| (s.clone(), message));
-                true
-            }
-        });
-        if pending.is_empty() {
-            return Ok(());
-        }
-        if pending.len() == before {
-            return Err(refused.unwrap_or_default());
-        }
-    }
-}
-
-/// Runs `sql` in a savepoint of its own (undone when refused); the server's message when
-/// it refuses.
-fn run_alone(client: &mut impl postgres::GenericClient, sql: &str) -> Result<(), String> {
-    let message = |e: postgres::Error| crate::declare::db_message(&e);
-    let mut tx = client.transaction().map_err(message)?;
-    tx.batch_execute(sql).map_err(message)?;
-    tx.commit().map_err(message)
 }
