@@ -98,13 +98,55 @@ fn the_kept_database_is_used_only_when_empty_and_stays_empty() {
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .unwrap();
     let _dropped = Dropped(name.clone());
+
+    // The command line: the first reload after an edit makes it and says so, once.
+    let db = pg::TestDb::create("kept_scratch");
+    let dir = common::temp_dir("pg_kept_scratch_cli");
+    let cache = dir.join("cache");
+    let ok = |args: &[&str]| common::ok_with_cache(&dir, &cache, args);
+    ok(&["init", "--dialect", "postgres"]);
+    let cfg = std::fs::read_to_string(dir.join("schemadiff.toml")).unwrap();
+    let cfg = cfg.replace("postgresql://localhost/app", &db.url());
+    std::fs::write(dir.join("schemadiff.toml"), cfg).unwrap();
+    let schema = dir.join("schemas/schema.sql");
+    std::fs::write(&schema, BASE).unwrap();
+    ok(&["generate", "-m", "first"]);
+    std::fs::write(&schema, BASE.replace("note text", "note varchar(200)")).unwrap();
+    let made = ok(&["generate", "-v", "-m", "second"]);
+    let line = format!("Created database {name} on ");
+    assert!(made.stderr.contains(&line), "{}", made.stderr);
+    assert!(
+        made.stderr.contains("reloaded 1 of 2 tables"),
+        "{}",
+        made.stderr
+    );
+    assert!(
+        !made.stderr.contains("a new scratch database"),
+        "{}",
+        made.stderr
+    );
+    std::fs::write(&schema, BASE.replace("note text", "note varchar(300)")).unwrap();
+    let again = ok(&["generate", "-v", "-m", "third"]);
+    assert!(
+        !again.stderr.contains("Created database"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("reloaded 1 of 2 tables"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(objects_in(&name), 0, "a generate left objects in {name}");
+    drop(db);
+
     explain_to(heard);
     let cache = Cache::at(common::temp_dir("pg_kept_scratch").join("cache"));
     let mut version = BASE.to_string();
     let (_, first) = declare_postgres_how(&file(&version), &server, &[], Some(&cache)).unwrap();
     assert_eq!(first, Obtained::Loaded);
     said();
-    // Made on first use, and used: no new scratch database.
+    // Used: no new scratch database.
     let told = edit(
         &mut version,
         &server,

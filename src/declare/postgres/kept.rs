@@ -155,9 +155,10 @@ fn create(server: &Config, name: &str) -> Result<(), String> {
         }
     }
     if !super::cluster::is_quiet() {
+        let (host, port, _) = crate::introspect::postgres::connect::describe(server);
         eprintln!(
-            "Created database {name} on the dev server: kept empty for reloading declared files \
-             after an edit (drop it any time; SCHEMADIFF_KEEP_SCRATCH=0 keeps none)"
+            "Created database {name} on {host}:{port}: kept empty for reloading declared \
+             files after an edit (drop it any time; SCHEMADIFF_KEEP_SCRATCH=0 keeps none)"
         );
     }
     Ok(())
