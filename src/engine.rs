@@ -324,7 +324,8 @@ pub fn wait_for_scratch_drops() {
     crate::declare::wait_for_scratch_drops();
 }
 
-/// `--quiet`: no "Using a throwaway PostgreSQL cluster …" line.
+/// `--quiet`: no "Using a throwaway PostgreSQL cluster …" line, nor the one saying the
+/// kept scratch database was made.
 pub fn quiet_throwaway(quiet: bool) {
     crate::declare::cluster::set_quiet(quiet);
 }

@@ -138,6 +138,18 @@ fn the_kept_database_is_used_only_when_empty_and_stays_empty() {
         again.stderr
     );
     assert_eq!(objects_in(&name), 0, "a generate left objects in {name}");
+    // --quiet: made again without the line.
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+    std::fs::write(&schema, BASE.replace("note text", "note varchar(400)")).unwrap();
+    let quiet = ok(&["generate", "-q", "-m", "fourth"]);
+    assert!(
+        !quiet.stderr.contains("Created database"),
+        "{}",
+        quiet.stderr
+    );
+    assert_eq!(objects_in(&name), 0, "made again, and empty");
     drop(db);
 
     explain_to(heard);
