@@ -55,12 +55,16 @@ impl Drop for Dropped {
     }
 }
 
-/// Objects in `db` made after `initdb` (what a new database from template0 has none of).
-fn objects_in(db: &str) -> i64 {
+/// A connection to the database `db` on the test server.
+fn connect_to(db: &str) -> postgres::Client {
     let mut url = pg::server_url();
     url.truncate(url.rfind('/').unwrap());
-    let mut client = postgres::Client::connect(&format!("{url}/{db}"), postgres::NoTls).unwrap();
-    client
+    postgres::Client::connect(&format!("{url}/{db}"), postgres::NoTls).unwrap()
+}
+
+/// Objects in `db` made after `initdb` (what a new database from template0 has none of).
+fn objects_in(db: &str) -> i64 {
+    connect_to(db)
         .query_one(
             "SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) \
                   + (SELECT count(*) FROM pg_type WHERE oid >= 16384) \
@@ -178,9 +182,7 @@ fn the_kept_database_is_used_only_when_empty_and_stays_empty() {
     assert!(comment.unwrap_or_default().contains("drop it any time"));
 
     // Another session holds its lock: a new scratch database instead.
-    let mut url = pg::server_url();
-    url.truncate(url.rfind('/').unwrap());
-    let mut holder = postgres::Client::connect(&format!("{url}/{name}"), postgres::NoTls).unwrap();
+    let mut holder = connect_to(&name);
     holder
         .query_one("SELECT pg_advisory_lock($1)", &[&kept::LOCK])
         .unwrap();
@@ -194,28 +196,42 @@ fn the_kept_database_is_used_only_when_empty_and_stays_empty() {
     assert!(told.contains("is in use by another schemadiff"), "{told}");
     drop(holder);
 
-    // It holds an object someone made: left as it is, and not used.
-    holder = postgres::Client::connect(&format!("{url}/{name}"), postgres::NoTls).unwrap();
-    holder
-        .batch_execute("CREATE TABLE someone_elses (id int)")
-        .unwrap();
-    let told = edit(
-        &mut version,
-        &server,
-        &cache,
-        "qty numeric(10,2)",
-        "qty numeric(12,2)",
-    );
-    assert!(told.contains("holds objects or settings"), "{told}");
-    let still: i64 = holder
-        .query_one(
+    // It holds something someone made (a table, an object that is no relation, a
+    // database-level setting): left as it is, and not used.
+    let intruders = [
+        (
+            "CREATE TABLE someone_elses (id int)".to_string(),
             "SELECT count(*) FROM pg_class WHERE relname = 'someone_elses'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert_eq!(still, 1, "an object in the kept database was removed");
-    holder.batch_execute("DROP TABLE someone_elses").unwrap();
+            "DROP TABLE someone_elses".to_string(),
+        ),
+        (
+            "CREATE TEXT SEARCH DICTIONARY someone_elses (TEMPLATE = simple)".to_string(),
+            "SELECT count(*) FROM pg_ts_dict WHERE dictname = 'someone_elses'",
+            "DROP TEXT SEARCH DICTIONARY someone_elses".to_string(),
+        ),
+        (
+            format!("ALTER DATABASE {name} SET work_mem = '8MB'"),
+            "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase \
+             WHERE d.datname = current_database()",
+            format!("ALTER DATABASE {name} RESET work_mem"),
+        ),
+    ];
+    let mut holder = connect_to(&name);
+    for (i, (make, count, remove)) in intruders.iter().enumerate() {
+        holder.batch_execute(make).unwrap();
+        let (from, to) = (10 + i, 11 + i);
+        let told = edit(
+            &mut version,
+            &server,
+            &cache,
+            &format!("qty numeric({from},2)"),
+            &format!("qty numeric({to},2)"),
+        );
+        assert!(told.contains("holds objects or settings"), "{make}: {told}");
+        let still: i64 = holder.query_one(*count, &[]).unwrap().get(0);
+        assert_eq!(still, 1, "{make}: removed from the kept database");
+        holder.batch_execute(remove).unwrap();
+    }
     drop(holder);
 
     // Used again once it is empty.
@@ -223,7 +239,7 @@ fn the_kept_database_is_used_only_when_empty_and_stays_empty() {
         &mut version,
         &server,
         &cache,
-        "qty numeric(12,2)",
+        "qty numeric(13,2)",
         "qty numeric(14,2)",
     );
     assert!(!told.contains("a new scratch database"), "{told}");

@@ -42,8 +42,9 @@ pub fn is_throwaway(server: &Config) -> bool {
     let Some(postgres::config::Host::Unix(socket)) = server.get_hosts().first() else {
         return false;
     };
-    let active = ACTIVE.lock().map(|a| a.clone()).unwrap_or_default();
-    active.iter().any(|s| socket.starts_with(&s.root))
+    ACTIVE
+        .lock()
+        .is_ok_and(|active| active.iter().any(|s| socket.starts_with(&s.root)))
 }
 
 /// Whether a throwaway cluster may be started (`SCHEMADIFF_NO_THROWAWAY` unset, empty or 0).

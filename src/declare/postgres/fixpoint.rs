@@ -473,11 +473,19 @@ fn run_each(client: &mut impl pg::Snapshot, statements: &[String]) {
 }
 
 /// Runs `sql` in a transaction of its own (a savepoint when the scratch database is loaded
-/// inside a transaction), undone when the server refuses any of it; whether it ran.
-pub(super) fn attempt(client: &mut impl postgres::GenericClient, sql: &str) -> bool {
-    client
-        .transaction()
-        .is_ok_and(|mut tx| tx.batch_execute(sql).is_ok() && tx.commit().is_ok())
+/// inside a transaction), undone when the server refuses any of it.
+pub(super) fn alone(
+    client: &mut impl postgres::GenericClient,
+    sql: &str,
+) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute(sql)?;
+    tx.commit()
+}
+
+/// Whether [`alone`] ran `sql`.
+fn attempt(client: &mut impl postgres::GenericClient, sql: &str) -> bool {
+    alone(client, sql).is_ok()
 }
 
 /// Puts the probes' prints into `schema`.

@@ -8,7 +8,7 @@
 //! database holds nothing between runs: not after an error, not after the process is
 //! killed (the server rolls back a transaction whose connection is gone).
 //!
-//! It is used only when it is provably as a new one would be ([`PRISTINE`]): owned by the
+//! It is used only when it is provably as a new one would be ([`CATALOGS`]): owned by the
 //! role, no object made after `initdb`, no database-level setting, no default privileges or
 //! event trigger, and no other schemadiff using it (a session advisory lock, released when
 //! the connection closes). Otherwise, and when `SCHEMADIFF_KEEP_SCRATCH=0`, a new scratch
@@ -24,28 +24,54 @@ use postgres::Client;
 /// The advisory lock a schemadiff holds on the kept database while it uses it.
 pub const LOCK: i64 = 0x5344_4b45_5054;
 
-/// One row: whether this session got the lock, whether the database is the role's, and
-/// whether it holds anything a new database from `template0` would not (objects from
-/// OID 16384 on are made after `initdb`).
-const PRISTINE: &str = "SELECT pg_catalog.pg_try_advisory_lock($1::bigint), \
-     (SELECT d.datdba = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) \
-        FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()), \
-     NOT EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_type WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_operator WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_collation WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_cast WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_ts_config WHERE oid >= 16384) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_foreign_server) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_default_acl) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication) \
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s \
-        JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase \
-        WHERE d.datname = pg_catalog.current_database())";
+/// The catalogs whose rows are objects a database is made with or a user adds: a new
+/// database from `template0` has none from OID 16384 on (`FirstNormalObjectId`), which
+/// are made after `initdb`.
+const CATALOGS: [&str; 23] = [
+    "pg_class",
+    "pg_namespace",
+    "pg_type",
+    "pg_proc",
+    "pg_extension",
+    "pg_language",
+    "pg_operator",
+    "pg_opclass",
+    "pg_opfamily",
+    "pg_am",
+    "pg_collation",
+    "pg_conversion",
+    "pg_cast",
+    "pg_transform",
+    "pg_ts_config",
+    "pg_ts_dict",
+    "pg_ts_parser",
+    "pg_ts_template",
+    "pg_foreign_data_wrapper",
+    "pg_foreign_server",
+    "pg_event_trigger",
+    "pg_default_acl",
+    "pg_publication",
+];
+
+/// One row: whether this session got the lock (`$1`), whether the database is the role's,
+/// and whether it holds anything a new database from `template0` would not: an object of
+/// [`CATALOGS`] made after `initdb`, or a database-level setting.
+fn pristine_query() -> String {
+    let made: Vec<String> = CATALOGS
+        .iter()
+        .map(|c| format!("NOT EXISTS (SELECT FROM pg_catalog.{c} WHERE oid >= 16384)"))
+        .collect();
+    format!(
+        "SELECT pg_catalog.pg_try_advisory_lock($1::bigint), \
+         (SELECT d.datdba = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) \
+            FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()), \
+         {} \
+         AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s \
+            JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase \
+            WHERE d.datname = pg_catalog.current_database())",
+        made.join(" AND ")
+    )
+}
 
 /// Where the incremental reload runs: a connection to the kept database, or to a new
 /// scratch database (then dropped after use).
@@ -120,7 +146,7 @@ fn claim(server: &Config) -> Result<Client, String> {
         }
     };
     let row = client
-        .query_one(PRISTINE, &[&LOCK])
+        .query_one(&pristine_query(), &[&LOCK])
         .map_err(|e| format!("{name}: {}", db_message(&e)))?;
     let (free, owned, empty): (bool, Option<bool>, bool) = (row.get(0), row.get(1), row.get(2));
     match (free, owned, empty) {

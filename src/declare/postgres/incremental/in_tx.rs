@@ -3,6 +3,7 @@
 //! of its own, and statements that PostgreSQL refuses inside a transaction block written
 //! as what they leave in the catalog.
 
+use super::super::fixpoint::alone;
 use crate::sqltext::pg_lex::{tokens, Kind};
 
 /// Runs `pending` on `client`, retrying those that fail while others make progress
@@ -16,16 +17,16 @@ pub(super) fn settle(
         return Ok(());
     }
     let batch: String = pending.iter().map(|s| format!("{s};\n")).collect();
-    if super::super::fixpoint::attempt(client, &batch) {
+    if alone(client, &batch).is_ok() {
         return Ok(());
     }
     loop {
         let before = pending.len();
         let mut refused = None;
-        pending.retain(|s| match run_alone(client, s) {
+        pending.retain(|s| match alone(client, s) {
             Ok(()) => false,
-            Err(message) => {
-                refused.get_or_insert_with(|| (s.clone(), message));
+            Err(e) => {
+                refused.get_or_insert_with(|| (s.clone(), crate::declare::db_message(&e)));
                 true
             }
         });
@@ -36,15 +37,6 @@ pub(super) fn settle(
             return Err(refused.unwrap_or_default());
         }
     }
-}
-
-/// Runs `sql` in a savepoint of its own (undone when refused); the server's message when
-/// it refuses.
-fn run_alone(client: &mut impl postgres::GenericClient, sql: &str) -> Result<(), String> {
-    let message = |e: postgres::Error| crate::declare::db_message(&e);
-    let mut tx = client.transaction().map_err(message)?;
-    tx.batch_execute(sql).map_err(message)?;
-    tx.commit().map_err(message)
 }
 
 /// `text` as it may run inside a transaction block: `CREATE [UNIQUE] INDEX CONCURRENTLY`
